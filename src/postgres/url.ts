@@ -1,0 +1,65 @@
+/**
+ * Connection URL helpers. A password never leaves this module in clear: everything printed or
+ * written uses {@link redactUrl}.
+ */
+
+/** The parts of a PostgreSQL URL that identify a target (never the password). */
+export interface DatabaseTargetInfo {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+}
+
+/** Parses a `postgres://` / `postgresql://` URL; throws a message naming the problem (no secret). */
+export function parseDatabaseUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`not a valid URL: ${redactUrl(url)}`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new Error(`not a PostgreSQL URL (scheme ${parsed.protocol}): ${redactUrl(url)}`);
+  }
+  return parsed;
+}
+
+/** Host, port, database and user of a URL. Unix-socket URLs report the socket dir as host. */
+export function describeTarget(url: string): DatabaseTargetInfo {
+  const u = parseDatabaseUrl(url);
+  const socketHost = u.searchParams.get('host');
+  return {
+    host: decodeURIComponent(u.hostname) || socketHost || 'localhost',
+    port: u.port ? Number(u.port) : 5432,
+    database:
+      decodeURIComponent(u.pathname.replace(/^\//, '')) ||
+      decodeURIComponent(u.username) ||
+      'postgres',
+    user: decodeURIComponent(u.username),
+  };
+}
+
+/** Replaces the password of every URL-looking substring with `***`. Safe on any text. */
+export function redactUrl(text: string): string {
+  return text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]*)(@)/gi, '$1***$3')
+    .replace(/([?&]password=)[^&\s]*/gi, '$1***');
+}
+
+/** Returns the same server URL pointed at another database (keeps credentials and options). */
+export function withDatabase(url: string, database: string): string {
+  const u = parseDatabaseUrl(url);
+  u.pathname = '/' + encodeURIComponent(database);
+  return u.toString();
+}
+
+/** The password of a URL, if any, so callers can scrub it from free text (e.g. shell output). */
+export function urlPassword(url: string): string | undefined {
+  try {
+    const p = new URL(url).password;
+    return p ? decodeURIComponent(p) : undefined;
+  } catch {
+    return undefined;
+  }
+}

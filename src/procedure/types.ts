@@ -1,0 +1,77 @@
+import type { SourcePosition } from '../errors.js';
+import type { JsonValue } from '../json.js';
+
+/** Types a procedure parameter may declare. `path` values resolve relative to the working dir. */
+export type ParamType =
+  'string' | 'number' | 'integer' | 'boolean' | 'path' | 'list' | 'map' | 'url';
+
+/** A declared parameter. */
+export interface ParamSpec {
+  type: ParamType;
+  default?: JsonValue;
+  description?: string;
+  /** A secret param (e.g. a URL with a password) is redacted in run.json and the log. */
+  secret?: boolean;
+}
+
+/** The authority a procedure requires (DESIGN.md, "Database authority contract"). */
+export interface Requirements {
+  /** e.g. `local`, `neon`. Undeclared = the run is refused. */
+  authority?: string;
+  /** `staging` | `prod` | `replica` (or a list of accepted roles). */
+  role?: string | string[];
+  /** Whether the procedure writes; defaults to true when any of its actions writes. */
+  writes?: boolean;
+}
+
+/** A step that invokes one action. */
+export interface ActionStep {
+  kind: 'action';
+  id: string;
+  /** Action name, e.g. `sql.exec`. */
+  do: string;
+  /** Raw `with` arguments; strings may hold `${{ expr }}` expressions. */
+  with: Record<string, JsonValue>;
+  description?: string;
+  /** Step id to go to when this step fails (instead of resting in `failed`). */
+  on_error?: string;
+}
+
+/** A `parallel:` block: branches run at once, each a sequence of steps. */
+export interface ParallelStep {
+  kind: 'parallel';
+  id: string;
+  description?: string;
+  branches: { id: string; steps: Step[] }[];
+}
+
+/** A step of a procedure. */
+export type Step = ActionStep | ParallelStep;
+
+/** One line of the checklist printed at the end, bound to a step's outcome. */
+export interface ChecklistItem {
+  item: string;
+  step: string;
+  /** Optional `${{ }}` expression rendered as the evidence (e.g. a step's output field). */
+  evidence?: string;
+}
+
+/** A validated procedure, as loaded from a YAML file. */
+export interface Procedure {
+  name: string;
+  description?: string;
+  requires: Requirements;
+  params: Record<string, ParamSpec>;
+  steps: Step[];
+  /** Steps that always run once the main steps have settled (succeeded or stopped). */
+  finally: ActionStep[];
+  checklist: ChecklistItem[];
+  source: {
+    /** Path of the YAML file (as given / relative to cwd). */
+    file: string;
+    /** SHA-256 of the file's bytes: a changed file refuses to resume. */
+    hash: string;
+    /** Position of each key path (`steps[2].with.target`) for error messages. */
+    positions: Record<string, SourcePosition>;
+  };
+}

@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Connections } from '../src/postgres/connections.js';
+import { quoteIdent, quoteLiteral } from '../src/postgres/quote.js';
+import { redactUrl } from '../src/postgres/url.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase('postgres_helpers');
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('postgres helpers', () => {
+  it('quotes hostile identifiers and literals so they round-trip, never inject', async () => {
+    const conn = new Connections(db.url);
+    const name = `we"ird; DROP TABLE x; -- ünï`;
+    try {
+      await conn.pool().query(`CREATE TABLE ${quoteIdent(name)} (v text)`);
+      await conn
+        .pool()
+        .query(`INSERT INTO ${quoteIdent(name)} VALUES (${quoteLiteral("it's; --")})`);
+      const { rows } = await conn.pool().query(`SELECT v FROM ${quoteIdent(name)}`);
+      expect(rows).toEqual([{ v: "it's; --" }]);
+      const t = await conn.pool().query(`SELECT relname FROM pg_class WHERE relname = $1`, [name]);
+      expect(t.rowCount).toBe(1);
+    } finally {
+      await conn.end();
+    }
+  });
+
+  it('redacts passwords in URLs embedded in any text', () => {
+    expect(redactUrl('connect postgresql://u:s3cr%40t@h:5432/db failed')).toBe(
+      'connect postgresql://u:***@h:5432/db failed',
+    );
+    expect(redactUrl('postgres://h/db?password=hunter2&x=1')).toBe(
+      'postgres://h/db?password=***&x=1',
+    );
+    expect(redactUrl('postgres://u@h/db')).toBe('postgres://u@h/db');
+  });
+});
