@@ -1,0 +1,87 @@
+import { createActor, fromPromise, getNextSnapshot, initialTransition, transition } from 'xstate';
+import { describe, expect, it } from 'vitest';
+import { compileProcedure } from '../src/procedure/compile-procedure.js';
+import type { Procedure } from '../src/procedure/types.js';
+import { createProcedureMachine } from '../src/engine/procedure-machine.js';
+
+function proc(partial: Partial<Procedure>): Procedure {
+  return {
+    name: 'demo',
+    requires: {},
+    params: {},
+    steps: [],
+    finally: [],
+    checklist: [],
+    source: { file: 'demo.yaml', hash: 'x', positions: {} },
+    ...partial,
+  };
+}
+const step = (id: string, extra: object = {}) => ({
+  kind: 'action' as const,
+  id,
+  do: 'noop',
+  with: {},
+  ...extra,
+});
+
+describe('compileProcedure', () => {
+  it('is JSON and deterministic', () => {
+    const p = proc({ steps: [step('a'), step('b')], finally: [step('cleanup')] });
+    const c = compileProcedure(p);
+    expect(JSON.parse(JSON.stringify(c))).toEqual(c);
+    expect(compileProcedure(p)).toEqual(c);
+  });
+
+  it('restored in-flight promise actors re-run (XState v5 behaviour the engine relies on)', async () => {
+    let calls = 0;
+    const logic = fromPromise(async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 20));
+      return { n: calls };
+    });
+    const machine = createProcedureMachine(
+      compileProcedure(proc({ steps: [step('a'), step('b')] })),
+      {
+        noop: logic,
+      },
+    );
+    const actor = createActor(machine);
+    actor.start();
+    const persisted = actor.getPersistedSnapshot();
+    actor.stop();
+    expect(calls).toBe(1);
+    const restored = createActor(machine, { snapshot: persisted });
+    const done = new Promise((resolve) =>
+      restored.subscribe((s) => s.status === 'done' && resolve(s)),
+    );
+    restored.start();
+    await done;
+    expect(calls).toBe(3); // a re-invoked, then b
+  });
+
+  it('pure transitions: failure rests in failed, finally runs, RETRY resumes', () => {
+    const machine = createProcedureMachine(
+      compileProcedure(proc({ steps: [step('a'), step('b')], finally: [step('cleanup')] })),
+      { noop: fromPromise(async () => ({})) },
+    );
+    let [s] = initialTransition(machine);
+    expect(s.value).toEqual({ main: { a: 'running' }, finally: 'idle' });
+    [s] = transition(machine, s, { type: 'xstate.done.actor.a', output: { x: 1 } } as never);
+    expect(s.value).toEqual({ main: { b: 'running' }, finally: 'idle' });
+    [s] = transition(machine, s, {
+      type: 'xstate.error.actor.b',
+      error: { code: '42P01', message: 'relation "runs" does not exist', at: 't' },
+    } as never);
+    expect(s.value).toEqual({ main: { b: 'failed' }, finally: { cleanup: 'running' } });
+    expect(s.context.failures.b).toMatchObject({ step: 'b', code: '42P01' });
+    [s] = transition(machine, s, { type: 'xstate.done.actor.cleanup', output: {} } as never);
+    expect(s.value).toEqual({ main: { b: 'failed' }, finally: 'settled' });
+    s = getNextSnapshot(machine, s, { type: 'RETRY' });
+    expect(s.value).toEqual({ main: { b: 'running' }, finally: 'idle' });
+    expect(s.context.failures).toEqual({});
+    [s] = transition(machine, s, { type: 'xstate.done.actor.b', output: {} } as never);
+    expect(s.value).toEqual({ main: 'completed', finally: { cleanup: 'running' } });
+    [s] = transition(machine, s, { type: 'xstate.done.actor.cleanup', output: {} } as never);
+    expect(s.status).toBe('done');
+  });
+});
