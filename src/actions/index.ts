@@ -1,3 +1,6 @@
+import { databaseCreate } from './database-create.js';
+import { databaseDrop } from './database-drop.js';
+import { databaseRecreate } from './database-recreate.js';
 import type { ActionDefinition } from './types.js';
 
 /**
@@ -6,6 +9,9 @@ import type { ActionDefinition } from './types.js';
  */
 const definitions: ActionDefinition[] = [
   // (actions are registered here, one import each)
+  databaseCreate,
+  databaseDrop,
+  databaseRecreate,
 ];
 
 /** Actions by name. */
