@@ -1,0 +1,263 @@
+import fs from 'node:fs';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { InvalidInputError } from '../errors.js';
+import { acquireRunLock } from './run-lock.js';
+import { isSafeRunId, runIdTime } from './run-id.js';
+import {
+  describeSchemaIssue,
+  runRecordSchema,
+  snapshotFileSchema,
+  type RunRecord,
+  type SnapshotFile,
+} from './run-record.js';
+import type { RunLock, RunStore, RunSummary } from './run-store.js';
+import { assertNoSecret } from './secret-guard.js';
+import { syncDirectory, writeFileAtomic } from './write-file-atomic.js';
+
+/** The default runs directory, relative to the working directory. */
+export const DEFAULT_RUNS_DIR = 'runs';
+
+const RECORD_FILE = 'run.json';
+const SNAPSHOT_FILE = 'snapshot.json';
+const EVENTS_FILE = 'events.jsonl';
+const LOCK_FILE = 'lock';
+const ARTIFACTS_DIR = 'artifacts';
+
+function toJsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+function isMissing(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/**
+ * {@link RunStore} over a directory: `runs/<run-id>/{run.json, snapshot.json, events.jsonl,
+ * lock, artifacts/}` (DESIGN.md "Run directory"). Writes go through `writeFileAtomic` and the
+ * secret guard. The directory is created on first write.
+ */
+export class FileRunStore implements RunStore {
+  /** Absolute path of the runs directory. */
+  readonly dir: string;
+
+  constructor(dir: string = DEFAULT_RUNS_DIR) {
+    this.dir = path.resolve(dir);
+  }
+
+  /** The directory of one run. Throws InvalidInputError for an id that is not a safe name. */
+  runDir(id: string): string {
+    if (!isSafeRunId(id)) {
+      throw new InvalidInputError([{ message: `'${id}' is not a valid run id` }]);
+    }
+    return path.join(this.dir, id);
+  }
+
+  async create(record: RunRecord): Promise<void> {
+    const final = this.runDir(record.id);
+    const text = toJsonText(record);
+    assertNoSecret(text, path.join(final, RECORD_FILE));
+    fs.mkdirSync(this.dir, { recursive: true });
+    if (fs.existsSync(final)) throw new Error(`run ${record.id} already exists in ${this.dir}`);
+    // Built under a hidden name and renamed into place, so a run dir never lacks its run.json.
+    const staging = path.join(this.dir, `.creating-${record.id}-${process.pid}`);
+    await rm(staging, { recursive: true, force: true });
+    fs.mkdirSync(path.join(staging, ARTIFACTS_DIR), { recursive: true });
+    await writeFileAtomic(path.join(staging, RECORD_FILE), text);
+    try {
+      await rename(staging, final);
+    } catch (err) {
+      await rm(staging, { recursive: true, force: true });
+      throw new Error(`run ${record.id} already exists in ${this.dir}`, { cause: err });
+    }
+    syncDirectory(this.dir);
+  }
+
+  async readRecord(id: string): Promise<RunRecord> {
+    const file = path.join(this.runDir(id), RECORD_FILE);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if (isMissing(err) && !fs.existsSync(path.dirname(file))) {
+        throw new InvalidInputError([{ message: `no run matches '${id}'` }], { cause: err });
+      }
+      throw new InvalidInputError([{ message: `cannot read ${file}: ${String(err)}` }]);
+    }
+    return parseRecord(text, file, id);
+  }
+
+  async writeRecord(record: RunRecord): Promise<void> {
+    const dir = await this.existingRunDir(record.id);
+    const file = path.join(dir, RECORD_FILE);
+    const text = toJsonText(record);
+    assertNoSecret(text, file);
+    await writeFileAtomic(file, text);
+  }
+
+  async readSnapshot(id: string): Promise<SnapshotFile | undefined> {
+    const file = path.join(await this.existingRunDir(id), SNAPSHOT_FILE);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new InvalidInputError([{ message: `${file} is not valid JSON` }], { cause: err });
+    }
+    const parsed = snapshotFileSchema.safeParse(value);
+    if (!parsed.success) {
+      throw new InvalidInputError([
+        { message: `${file} is not a snapshot: ${describeSchemaIssue(parsed.error)}` },
+      ]);
+    }
+    return parsed.data as SnapshotFile;
+  }
+
+  async writeSnapshot(id: string, data: SnapshotFile): Promise<void> {
+    const file = path.join(await this.existingRunDir(id), SNAPSHOT_FILE);
+    const text = toJsonText(data);
+    assertNoSecret(text, file);
+    await writeFileAtomic(file, text);
+  }
+
+  async list(): Promise<RunSummary[]> {
+    const entries = await this.runDirNames();
+    const rows = await Promise.all(
+      entries.map(async (id) => {
+        const file = path.join(this.dir, id, RECORD_FILE);
+        let summary: RunSummary;
+        let time: number;
+        try {
+          const record = parseRecord(await readFile(file, 'utf8'), file, id);
+          summary = { id, status: record.status, record };
+          time = Date.parse(record.startedAt);
+        } catch (err) {
+          const problem =
+            err instanceof InvalidInputError
+              ? err.message
+              : isMissing(err)
+                ? `${file} is missing`
+                : `cannot read ${file}: ${String(err)}`;
+          summary = { id, status: 'corrupt', problem };
+          time = NaN;
+        }
+        if (Number.isNaN(time)) time = runIdTime(id)?.getTime() ?? NaN;
+        if (Number.isNaN(time)) time = (await stat(path.join(this.dir, id))).mtimeMs;
+        return { summary, time };
+      }),
+    );
+    rows.sort((a, b) => b.time - a.time || b.summary.id.localeCompare(a.summary.id));
+    return rows.map((r) => r.summary);
+  }
+
+  async resolve(idOrPrefix: string): Promise<string> {
+    const ids = await this.runDirNames();
+    if (idOrPrefix === 'last') {
+      const newest = (await this.list())[0];
+      if (!newest) throw new InvalidInputError([{ message: `no runs in ${this.dir}` }]);
+      return newest.id;
+    }
+    if (ids.includes(idOrPrefix)) return idOrPrefix;
+    const candidates = idOrPrefix === '' ? [] : ids.filter((id) => id.startsWith(idOrPrefix));
+    if (candidates.length === 1 && candidates[0] !== undefined) return candidates[0];
+    if (candidates.length === 0) {
+      throw new InvalidInputError([{ message: `no run matches '${idOrPrefix}'` }]);
+    }
+    candidates.sort();
+    throw new InvalidInputError([
+      {
+        message: `'${idOrPrefix}' matches ${candidates.length} runs: ${candidates.join(', ')}`,
+        hint: 'give more of the run id',
+      },
+    ]);
+  }
+
+  eventLogPath(id: string): string {
+    return path.join(this.runDir(id), EVENTS_FILE);
+  }
+
+  /** The path of the run's lock file. */
+  lockPath(id: string): string {
+    return path.join(this.runDir(id), LOCK_FILE);
+  }
+
+  artifactPath(id: string, name: string): string {
+    const segments = name.split(/[\\/]/);
+    if (name === '' || segments.some((s) => s === '' || s === '.' || s === '..')) {
+      throw new InvalidInputError([{ message: `'${name}' is not a valid artifact name` }]);
+    }
+    return path.join(this.runDir(id), ARTIFACTS_DIR, ...segments);
+  }
+
+  async writeArtifact(id: string, name: string, content: string | Uint8Array): Promise<void> {
+    await this.existingRunDir(id);
+    const file = this.artifactPath(id, name);
+    assertNoSecret(content, file);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await writeFileAtomic(file, content);
+  }
+
+  async readArtifact(id: string, name: string): Promise<string> {
+    const file = this.artifactPath(id, name);
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      if (isMissing(err)) {
+        throw new InvalidInputError([{ message: `run ${id} has no artifact '${name}'` }], {
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  async acquireLock(id: string, options: { command: string }): Promise<RunLock> {
+    const dir = await this.existingRunDir(id);
+    return acquireRunLock(path.join(dir, LOCK_FILE), id, options.command);
+  }
+
+  /** Names of run directories (hidden staging dirs and plain files are not runs). */
+  private async runDirNames(): Promise<string[]> {
+    let entries: fs.Dirent[];
+    try {
+      entries = await readdir(this.dir, { withFileTypes: true });
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+    return entries.filter((e) => e.isDirectory() && isSafeRunId(e.name)).map((e) => e.name);
+  }
+
+  private async existingRunDir(id: string): Promise<string> {
+    const dir = this.runDir(id);
+    if (!fs.existsSync(dir)) throw new InvalidInputError([{ message: `no run matches '${id}'` }]);
+    return dir;
+  }
+}
+
+function parseRecord(text: string, file: string, expectedId: string): RunRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new InvalidInputError([{ message: `${file} is not valid JSON` }], { cause: err });
+  }
+  const parsed = runRecordSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new InvalidInputError([
+      { message: `${file} is not a run record: ${describeSchemaIssue(parsed.error)}` },
+    ]);
+  }
+  if (parsed.data.id !== expectedId) {
+    throw new InvalidInputError([
+      { message: `${file} records id '${parsed.data.id}' but lives in run '${expectedId}'` },
+    ]);
+  }
+  return parsed.data as RunRecord;
+}

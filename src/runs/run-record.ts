@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import type { StepFailureRecord } from '../engine/step-failure.js';
+import type { JsonObject, JsonValue } from '../json.js';
+
+/** Lifecycle of a run as recorded in `run.json`. */
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'stopped' | 'refused';
+
+/** All {@link RunStatus} values. */
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'running',
+  'succeeded',
+  'failed',
+  'stopped',
+  'refused',
+];
+
+/** Where a run points, without the password (DESIGN.md: targets are recorded redacted). */
+export interface RunTarget {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+}
+
+/**
+ * `runs/<run-id>/run.json`, format 1. `params` arrive already redacted; `target` never holds a
+ * password. Timestamps are ISO-8601 UTC strings.
+ */
+export interface RunRecord {
+  format: 1;
+  id: string;
+  procedure: string;
+  /** The procedure file the run was started from (as given / resolved by the caller). */
+  procedureFile: string;
+  /** Content hash of the procedure file; resume refuses a changed one unless told. */
+  procedureHash: string;
+  params: JsonObject;
+  target: RunTarget;
+  status: RunStatus;
+  /** The step the run is in (or stopped at). */
+  currentStep?: string;
+  /** Why it failed, while status is `failed` (or the last failure, as the engine decides). */
+  failure?: StepFailureRecord;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  /** How many times the run was driven (1 for the first `run`, +1 per `resume`). */
+  attempts: number;
+  /** The xstate package version the snapshot was written with. */
+  xstateVersion: string;
+}
+
+/** `runs/<run-id>/snapshot.json`, format 1: the persisted XState snapshot and step progress. */
+export interface SnapshotFile {
+  format: 1;
+  procedureHash: string;
+  xstateVersion: string;
+  savedAt: string;
+  /** `actor.getPersistedSnapshot()`, stored verbatim. */
+  snapshot: JsonValue;
+  /** Per-step progress (e.g. the migrations applied so far), keyed by step id. */
+  progress: { [stepId: string]: JsonValue };
+}
+
+const json: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
+);
+
+const stepFailureSchema = z.looseObject({
+  step: z.string(),
+  code: z.string(),
+  message: z.string(),
+  at: z.string(),
+});
+
+/** Shape check for `run.json` (extra keys tolerated for forward compatibility). */
+export const runRecordSchema = z.looseObject({
+  format: z.literal(1),
+  id: z.string().min(1),
+  procedure: z.string().min(1),
+  procedureFile: z.string(),
+  procedureHash: z.string(),
+  params: z.record(z.string(), json),
+  target: z.object({
+    host: z.string(),
+    port: z.number(),
+    database: z.string(),
+    user: z.string(),
+  }),
+  status: z.enum(['running', 'succeeded', 'failed', 'stopped', 'refused']),
+  currentStep: z.string().optional(),
+  failure: stepFailureSchema.optional(),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().optional(),
+  attempts: z.number().int().nonnegative(),
+  xstateVersion: z.string(),
+});
+
+/** Shape check for `snapshot.json`. */
+export const snapshotFileSchema = z.looseObject({
+  format: z.literal(1),
+  procedureHash: z.string(),
+  xstateVersion: z.string(),
+  savedAt: z.string(),
+  snapshot: json,
+  progress: z.record(z.string(), json),
+});
+
+/** Renders the first zod issue as `path: message` for an error naming the bad key. */
+export function describeSchemaIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid';
+  const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  return `${where}: ${issue.message}`;
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Test hook: milliseconds to sleep between writing the temp file and renaming it over the target,
+ * so the crash suite can SIGKILL a process inside the window. Unset (or not a positive number) in
+ * normal use.
+ */
+export const CHECKPOINT_DELAY_ENV = 'RUNBOOK_TEST_CHECKPOINT_DELAY_MS';
+
+function checkpointDelayMs(): number {
+  const raw = process.env[CHECKPOINT_DELAY_ENV];
+  const ms = raw ? Number(raw) : 0;
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
+}
+
+function tempPathFor(file: string): string {
+  const dir = path.dirname(file);
+  return path.join(
+    dir,
+    `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+}
+
+/**
+ * fsyncs a directory so a rename inside it is durable. Some platforms (Windows) cannot open or
+ * fsync a directory; there the rename is as durable as the OS makes it and we carry on.
+ */
+function fsyncDirSync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw err;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function writeTempSync(temp: string, content: string | Uint8Array): void {
+  const fd = fs.openSync(temp, 'wx', 0o644);
+  try {
+    fs.writeFileSync(fd, content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // The temp file may never have been created; nothing to clean up then.
+  }
+}
+
+/**
+ * Writes `content` to `file` atomically and durably: a temp file in the same directory is
+ * written and fsynced, renamed over the target, and the directory is fsynced. A crash at any
+ * point leaves either the old file or the new one, never a partial file (a stray
+ * `.<name>.tmp-*` file may remain). The parent directory must exist.
+ */
+export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+  const temp = tempPathFor(file);
+  try {
+    writeTempSync(temp, content);
+    const delay = checkpointDelayMs();
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    fs.renameSync(temp, file);
+  } catch (err) {
+    removeQuietly(temp);
+    throw err;
+  }
+  fsyncDirSync(path.dirname(file));
+}
+
+/**
+ * Synchronous twin of {@link writeFileAtomic}, for callers that must persist inside a synchronous
+ * callback (e.g. an XState subscription). Same guarantees; the test delay blocks the thread.
+ */
+export function writeFileAtomicSync(file: string, content: string | Uint8Array): void {
+  const temp = tempPathFor(file);
+  try {
+    writeTempSync(temp, content);
+    const delay = checkpointDelayMs();
+    if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
+    fs.renameSync(temp, file);
+  } catch (err) {
+    removeQuietly(temp);
+    throw err;
+  }
+  fsyncDirSync(path.dirname(file));
+}
+
+/** fsyncs a directory (exported for callers that create or remove entries, e.g. run dirs). */
+export function syncDirectory(dir: string): void {
+  fsyncDirSync(dir);
+}
