@@ -1,0 +1,266 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import type { JsonValue } from '../json.js';
+import { assertNoSecret } from '../runs/secret-guard.js';
+import { writeFileAtomicSync } from '../runs/write-file-atomic.js';
+import {
+  canonicalJson,
+  entryHash,
+  entryShapeProblem,
+  GENESIS_HASH,
+  type EventLogEntry,
+} from './event-hash.js';
+
+export type { EventLogEntry } from './event-hash.js';
+
+/** What {@link EventLog.open} did with a torn last line it found. */
+export interface TornLineRecovery {
+  /** 1-based line number the torn line had in the log. */
+  line: number;
+  /** Where its bytes were moved (`events.jsonl.torn-<n>`, next to the log). */
+  movedTo: string;
+  bytes: number;
+}
+
+// sonic-boom exposes the file descriptor at runtime; pino's typings omit it.
+type SonicBoom = ReturnType<typeof pino.destination> & { readonly fd: number };
+
+function parseEntry(text: string): EventLogEntry | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return entryShapeProblem(value) === undefined ? (value as EventLogEntry) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The next free `<file>.torn-<n>` path. */
+function tornPath(file: string): string {
+  for (let n = 1; ; n++) {
+    const candidate = `${file}.torn-${n}`;
+    if (!fs.existsSync(candidate)) return candidate;
+  }
+}
+
+interface Scan {
+  last?: EventLogEntry;
+  torn?: { start: number; bytes: Buffer; line: number };
+  /** The last line is a complete, chained entry that only lacks its newline. */
+  missingNewline: boolean;
+}
+
+/** Finds where to continue the chain and whether the last line is torn. Pure over the bytes. */
+function scan(buf: Buffer): Scan {
+  if (buf.length === 0) return { missingNewline: false };
+  const terminated = buf[buf.length - 1] === 0x0a;
+  const body = terminated ? buf.subarray(0, buf.length - 1) : buf;
+  const lastStart = body.lastIndexOf(0x0a) + 1;
+  const lastText = body.subarray(lastStart).toString('utf8');
+  const lines = body.toString('utf8').split('\n');
+  const previous = (upTo: number): EventLogEntry | undefined => {
+    for (let i = upTo - 1; i >= 0; i--) {
+      const entry = parseEntry(lines[i] ?? '');
+      if (entry) return entry;
+    }
+    return undefined;
+  };
+  const lastEntry = parseEntry(lastText);
+  if (lastEntry) {
+    if (terminated) return { last: lastEntry, missingNewline: false };
+    const before = previous(lines.length - 1);
+    const chained =
+      lastEntry.prev_hash === (before?.hash ?? GENESIS_HASH) &&
+      lastEntry.seq === (before?.seq ?? 0) + 1 &&
+      entryHash(lastEntry.prev_hash, lastEntry) === lastEntry.hash;
+    if (chained) return { last: lastEntry, missingNewline: true };
+  }
+  return {
+    last: previous(lines.length - 1),
+    torn: { start: lastStart, bytes: buf.subarray(lastStart), line: lines.length },
+    missingNewline: false,
+  };
+}
+
+/**
+ * The append-only, hash-chained event log of a run (`events.jsonl`). Lines are written through
+ * a pino logger on a synchronous destination and fsynced, so a line is on disk before `append`
+ * returns. Each line is exactly an {@link EventLogEntry}. One writer at a time (the run lock).
+ */
+export class EventLog {
+  private readonly logger: pino.Logger;
+  private seq: number;
+  private prevHash: string;
+  private writeError: Error | undefined;
+  /** The entry being written, so the stream hook can check pino wrote exactly it. */
+  private pending: EventLogEntry | undefined;
+  private recovery: TornLineRecovery | undefined;
+  private closed = false;
+
+  private constructor(
+    /** Path of the log file. */
+    readonly file: string,
+    private readonly dest: SonicBoom,
+    last: EventLogEntry | undefined,
+    private readonly now: () => Date,
+  ) {
+    this.seq = last?.seq ?? 0;
+    this.prevHash = last?.hash ?? GENESIS_HASH;
+    dest.on('error', (err: Error) => {
+      this.writeError = err;
+    });
+    this.logger = pino(
+      {
+        base: null,
+        timestamp: false,
+        formatters: { level: () => ({}) },
+        hooks: {
+          // With the level formatter emptied pino still opens the line with `{,`; drop the comma
+          // so the line is exactly our object.
+          streamWrite: (s: string) => this.checkLine(s.startsWith('{,') ? `{${s.slice(2)}` : s),
+        },
+      },
+      dest,
+    );
+  }
+
+  /**
+   * Opens (creating if needed) the log at `file`, continuing `seq` and `prev_hash` from its last
+   * valid line. A torn last line (a crash mid-write: unterminated or unparseable) is moved to
+   * `<file>.torn-<n>` and a `log.recovered` event is appended, so the chain still verifies and
+   * nothing is silently lost. A complete last line that only lacks its newline is completed.
+   */
+  static open(file: string, options: { now?: () => Date } = {}): EventLog {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const buf = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
+    const found = scan(buf);
+    let recovery: TornLineRecovery | undefined;
+    if (found.torn) {
+      const movedTo = tornPath(file);
+      writeFileAtomicSync(movedTo, found.torn.bytes);
+      truncateDurably(file, found.torn.start);
+      recovery = { line: found.torn.line, movedTo, bytes: found.torn.bytes.length };
+    }
+    const dest = pino.destination({
+      dest: file,
+      sync: true,
+      append: true,
+      mkdir: true,
+    }) as SonicBoom;
+    const log = new EventLog(file, dest, found.last, options.now ?? (() => new Date()));
+    if (found.missingNewline) log.writeRaw('\n');
+    if (recovery) {
+      log.recovery = recovery;
+      log.appendSync('log.recovered', null, {
+        reason: 'torn last line (crash mid-write) moved aside',
+        line: recovery.line,
+        moved_to: path.basename(recovery.movedTo),
+        bytes: recovery.bytes,
+      });
+    }
+    return log;
+  }
+
+  /** Set when opening found a torn last line and moved it aside (a `log.recovered` line says so). */
+  get recovered(): TornLineRecovery | undefined {
+    return this.recovery;
+  }
+
+  /** seq of the last line written (0 for an empty log). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** hash of the last line written ({@link GENESIS_HASH} for an empty log). */
+  get lastHash(): string {
+    return this.prevHash;
+  }
+
+  /**
+   * Appends one event and fsyncs it; returns the written entry. Refuses (throws
+   * `SecretLeakError`) a line that would contain a clear-text password, writing nothing.
+   * `data` is stored as its JSON form (undefined members dropped), which is what is hashed.
+   */
+  appendSync(type: string, step: string | null | undefined, data: unknown = null): EventLogEntry {
+    if (this.closed) throw new Error(`event log ${this.file} is closed`);
+    const json = JSON.stringify(data);
+    const normalized = (json === undefined ? null : JSON.parse(json)) as JsonValue;
+    const content = {
+      seq: this.seq + 1,
+      time: this.now().toISOString(),
+      type,
+      step: step ?? null,
+      data: normalized,
+    };
+    const entry: EventLogEntry = {
+      ...content,
+      prev_hash: this.prevHash,
+      hash: entryHash(this.prevHash, content),
+    };
+    assertNoSecret(JSON.stringify(entry), this.file);
+    this.writeError = undefined;
+    this.pending = entry;
+    try {
+      this.logger.info(entry);
+    } finally {
+      this.pending = undefined;
+    }
+    if (this.writeError) throw this.writeError;
+    fs.fsyncSync(this.dest.fd);
+    this.seq = entry.seq;
+    this.prevHash = entry.hash;
+    return entry;
+  }
+
+  /** Async form of {@link appendSync}: resolves once the line is on disk. */
+  async append(
+    type: string,
+    step: string | null | undefined,
+    data: unknown = null,
+  ): Promise<EventLogEntry> {
+    return this.appendSync(type, step, data);
+  }
+
+  /** Closes the destination; resolves when its file descriptor is closed. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => {
+      this.dest.once('close', () => resolve());
+      this.dest.end();
+    });
+  }
+
+  /** Refuses (throws before anything is written) a serialized line that is not our entry. */
+  private checkLine(line: string): string {
+    const expected = this.pending;
+    if (expected) {
+      const written = parseEntry(line);
+      if (
+        !written ||
+        canonicalJson(written as unknown as JsonValue) !==
+          canonicalJson(expected as unknown as JsonValue) ||
+        !line.endsWith('}\n')
+      ) {
+        throw new Error(`event log ${this.file}: serialized line does not match the entry`);
+      }
+    }
+    return line;
+  }
+
+  private writeRaw(text: string): void {
+    this.dest.write(text);
+    fs.fsyncSync(this.dest.fd);
+  }
+}
+
+/** Cuts a file back to `length` bytes and fsyncs it (drops a torn tail). */
+function truncateDurably(file: string, length: number): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.ftruncateSync(fd, length);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
