@@ -1,6 +1,8 @@
 import { databaseCreate } from './database-create.js';
 import { databaseDrop } from './database-drop.js';
 import { databaseRecreate } from './database-recreate.js';
+import { sqlExec } from './sql-exec.js';
+import { sqlExpect } from './sql-expect.js';
 import type { ActionDefinition } from './types.js';
 
 /**
@@ -12,6 +14,8 @@ const definitions: ActionDefinition[] = [
   databaseCreate,
   databaseDrop,
   databaseRecreate,
+  sqlExec,
+  sqlExpect,
 ];
 
 /** Actions by name. */

@@ -1,0 +1,191 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type pg from 'pg';
+import { z } from 'zod';
+import { StepError } from '../engine/step-failure.js';
+import type { JsonObject } from '../json.js';
+import { analyseScript, lineAt, statementAt, type ScriptStatement } from './sql-script.js';
+import { defineAction } from './types.js';
+
+const params = z
+  .strictObject({
+    sql: z.string().min(1).optional().describe('Inline SQL script (one or more statements)'),
+    file: z.string().min(1).optional().describe('SQL file, relative to the working directory'),
+    database: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Database to run in (default: the maintenance database of the URL)'),
+    single_transaction: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Wrap the script in BEGIN/COMMIT (unless it has its own transaction control); ' +
+          'false runs each statement on its own (e.g. CREATE INDEX CONCURRENTLY)',
+      ),
+  })
+  .refine((p) => (p.sql === undefined) !== (p.file === undefined), {
+    message: 'give exactly one of `sql` or `file`',
+  })
+  .describe('sql.exec arguments');
+
+const MAX_STATEMENT = 2000;
+const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY']);
+
+interface PgErrorLike {
+  code?: string;
+  message: string;
+  position?: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+  schema?: string;
+  table?: string;
+  column?: string;
+  constraint?: string;
+  internalQuery?: string;
+}
+
+/** Attaches file, line and statement to a pg error; other errors pass through unchanged. */
+function toStepError(
+  err: unknown,
+  script: string,
+  statements: ScriptStatement[] | undefined,
+  offset: number,
+  current: ScriptStatement | undefined,
+  file: string | undefined,
+): unknown {
+  const e = err as PgErrorLike;
+  if (typeof e?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code)) return err;
+  const pos = e.position ? Number(e.position) : NaN;
+  // pg reports a 1-based character position in the text it was sent.
+  const index = Number.isFinite(pos) ? offset + pos - 1 : undefined;
+  const line =
+    index !== undefined
+      ? lineAt(script, index)
+      : current
+        ? lineAt(script, current.start)
+        : undefined;
+  let statement =
+    current?.text ?? (index !== undefined ? statementAt(statements, index)?.text : undefined);
+  if (statement === undefined && line !== undefined && statements === undefined) {
+    statement = script.split('\n')[line - 1]?.trim();
+  }
+  if (statement === undefined && statements?.length === 1) statement = statements[0]?.text;
+  const data: JsonObject = {};
+  for (const k of ['where', 'schema', 'table', 'column', 'constraint', 'internalQuery'] as const) {
+    const v = e[k];
+    if (typeof v === 'string') data[k] = v;
+  }
+  if (index !== undefined) data.position = index + 1;
+  let hint = e.hint;
+  if (e.code === '25001' && hint === undefined) {
+    hint = 'this statement cannot run inside a transaction block: set single_transaction: false';
+  }
+  return new StepError(
+    e.code,
+    e.message,
+    {
+      ...(e.detail !== undefined ? { detail: e.detail } : {}),
+      ...(hint !== undefined ? { hint } : {}),
+      ...(statement !== undefined
+        ? {
+            statement:
+              statement.length > MAX_STATEMENT
+                ? statement.slice(0, MAX_STATEMENT) + ' …'
+                : statement,
+          }
+        : {}),
+      ...(file !== undefined ? { file } : {}),
+      ...(line !== undefined ? { line } : {}),
+      ...(Object.keys(data).length > 0 ? { data } : {}),
+    },
+    { cause: err },
+  );
+}
+
+function affected(results: pg.QueryResult | pg.QueryResult[]): number | undefined {
+  const list = Array.isArray(results) ? results : [results];
+  let sum: number | undefined;
+  for (const r of list) {
+    if (DML.has(r.command) && typeof r.rowCount === 'number') sum = (sum ?? 0) + r.rowCount;
+  }
+  return sum;
+}
+
+/**
+ * `sql.exec`: runs a SQL script (inline or from a file) over the simple query protocol, split
+ * into statements by PostgreSQL's own parser (so dollar-quoted bodies work) and sent in order on
+ * one connection; a script the parser rejects is sent whole. With `single_transaction` (the
+ * default) and no transaction control of its own, it runs inside BEGIN/COMMIT: a failure (or a
+ * crash) leaves nothing behind, so re-running it is safe; with `false` each statement commits on
+ * its own (CREATE INDEX CONCURRENTLY, VACUUM). A database error fails the step with its
+ * SQLSTATE, the file and line it came from and the statement. Output `{ rows_affected?, statements? }`.
+ */
+export const sqlExec = defineAction({
+  name: 'sql.exec',
+  summary: 'Run a SQL script (inline or file) as one script',
+  params,
+  writes: true,
+  async run(ctx, p) {
+    const file = p.file !== undefined ? path.resolve(ctx.cwd, p.file) : undefined;
+    let script: string;
+    if (file !== undefined) {
+      try {
+        script = await readFile(file, 'utf8');
+      } catch (err) {
+        throw new StepError(
+          'FILE_NOT_READABLE',
+          `cannot read SQL file ${p.file}: ${(err as Error).message}`,
+          {
+            file: p.file,
+          },
+        );
+      }
+    } else {
+      script = p.sql ?? '';
+    }
+    const where = p.file;
+    const { statements, ownTransactionControl } = await analyseScript(script);
+    const wrap = p.single_transaction && !ownTransactionControl;
+    let rows: number | undefined;
+    await ctx.db.withClient(p.database, async (client) => {
+      if (statements === undefined) {
+        // The parser rejected it: send it whole and let the server report where.
+        try {
+          if (wrap) await client.query('BEGIN');
+          rows = affected(await client.query(script));
+          if (wrap) await client.query('COMMIT');
+        } catch (err) {
+          // withClient destroys the client on error, discarding any open transaction.
+          throw toStepError(err, script, statements, 0, undefined, where);
+        }
+        return;
+      }
+      // Statement by statement on one connection (inside BEGIN/COMMIT when wrapped): the same
+      // effect as sending the script whole, but a failure without a position (ALTER TABLE on a
+      // missing relation) still names its statement and line.
+      if (wrap) await client.query('BEGIN');
+      for (const s of statements) {
+        try {
+          const r = affected(await client.query(s.text));
+          if (r !== undefined) rows = (rows ?? 0) + r;
+        } catch (err) {
+          throw toStepError(err, script, statements, s.start, s, where);
+        }
+      }
+      if (wrap) await client.query('COMMIT');
+    });
+    const output: { rows_affected?: number; statements?: number } = {};
+    if (rows !== undefined) output.rows_affected = rows;
+    if (statements !== undefined) output.statements = statements.length;
+    const what = p.file ?? 'inline SQL';
+    return {
+      output,
+      summary:
+        `${what}: ${statements?.length ?? '?'} statement(s)` +
+        (rows !== undefined ? `, ${rows} row(s) affected` : '') +
+        (wrap ? ' in one transaction' : ''),
+    };
+  },
+});

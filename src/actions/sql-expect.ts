@@ -1,0 +1,151 @@
+import pg from 'pg';
+import { z } from 'zod';
+import { StepError } from '../engine/step-failure.js';
+import type { JsonValue } from '../json.js';
+import { defineAction } from './types.js';
+
+const params = z
+  .strictObject({
+    query: z.string().min(1).describe('A read-only query (runs in a READ ONLY transaction)'),
+    database: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Database to query (default: the maintenance database of the URL)'),
+    rows: z
+      .array(z.record(z.string(), z.json()))
+      .optional()
+      .describe('The exact rows, in order (use ORDER BY)'),
+    scalar: z.json().optional().describe('The single value of a one-row, one-column result'),
+    row_count: z.number().int().min(0).optional().describe('How many rows the query returns'),
+  })
+  .refine((p) => p.rows !== undefined || p.scalar !== undefined || p.row_count !== undefined, {
+    message: 'give at least one expectation: `rows`, `scalar` or `row_count`',
+  })
+  .describe('sql.expect arguments');
+
+// Dates and times come back as their text: a JS Date would shift them into the local time zone.
+const TEXT_TYPES = new Set([1082, 1083, 1114, 1184, 1266]);
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    TEXT_TYPES.has(oid)
+      ? (v: string) => v
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+};
+
+const MAX_ROWS_SHOWN = 50;
+const NUMERIC = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
+/** Converts what pg returned into JSON (bigint → string, Buffer → `\x` hex). */
+function toJson(v: unknown): JsonValue {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return v.toString();
+  if (Buffer.isBuffer(v)) return `\\x${v.toString('hex')}`;
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(toJson);
+  if (typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
+  }
+  return v as JsonValue;
+}
+
+/**
+ * Deep equality of JSON values where a number equals a numeric string of the same value: pg
+ * returns bigint and numeric columns as strings (`count(*)` is `"3"`), YAML gives numbers.
+ */
+function sameJson(expected: JsonValue, actual: JsonValue): boolean {
+  if (typeof expected === 'number' && typeof actual === 'string' && NUMERIC.test(actual)) {
+    return Number(actual) === expected;
+  }
+  if (typeof actual === 'number' && typeof expected === 'string' && NUMERIC.test(expected)) {
+    return Number(expected) === actual;
+  }
+  if (Array.isArray(expected) || Array.isArray(actual)) {
+    return (
+      Array.isArray(expected) &&
+      Array.isArray(actual) &&
+      expected.length === actual.length &&
+      expected.every((e, i) => sameJson(e, actual[i] as JsonValue))
+    );
+  }
+  if (typeof expected === 'object' && expected !== null) {
+    if (typeof actual !== 'object' || actual === null) return false;
+    const ek = Object.keys(expected).sort();
+    const ak = Object.keys(actual).sort();
+    return (
+      ek.length === ak.length &&
+      ek.every((k, i) => k === ak[i] && sameJson(expected[k] as JsonValue, actual[k] as JsonValue))
+    );
+  }
+  return expected === actual;
+}
+
+/**
+ * `sql.expect`: runs a read-only query (inside BEGIN READ ONLY … ROLLBACK) and compares the result
+ * with the expected `rows` (exact, in order), `scalar` (one row, one column) and/or `row_count`.
+ * A mismatch fails the step with EXPECTATION_FAILED and data `{ expected, actual }`. Reads only,
+ * so it is safe to re-run. Output `{ row_count }`.
+ */
+export const sqlExpect = defineAction({
+  name: 'sql.expect',
+  summary: 'Run a read-only query and check the rows, scalar or row count it returns',
+  params,
+  writes: false,
+  async run(ctx, p) {
+    const result = await ctx.db.withClient(p.database, async (client) => {
+      await client.query('BEGIN READ ONLY');
+      try {
+        return await client.query({ text: p.query, types });
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+    const rows = result.rows.map((r) => toJson(r) as { [k: string]: JsonValue });
+    const shown = rows.slice(0, MAX_ROWS_SHOWN);
+    const failures: string[] = [];
+    const expected: { [k: string]: JsonValue } = {};
+    const actual: { [k: string]: JsonValue } = {};
+    if (p.row_count !== undefined && rows.length !== p.row_count) {
+      failures.push(`expected ${p.row_count} row(s), got ${rows.length}`);
+      expected.row_count = p.row_count;
+      actual.row_count = rows.length;
+    }
+    if (p.rows !== undefined && !sameJson(p.rows, rows)) {
+      const expectedRows = p.rows;
+      const i = expectedRows.findIndex((e, k) => !sameJson(e, rows[k] ?? null));
+      failures.push(
+        i >= 0
+          ? `row ${i + 1}: expected ${JSON.stringify(expectedRows[i])}, got ${JSON.stringify(rows[i] ?? null)}`
+          : `expected ${expectedRows.length} row(s), got ${rows.length} (extra: ${JSON.stringify(rows[expectedRows.length])})`,
+      );
+      expected.rows = p.rows;
+      actual.rows = shown;
+    }
+    if (p.scalar !== undefined) {
+      const first = rows[0];
+      const columns = result.fields.length;
+      if (rows.length !== 1 || columns !== 1 || first === undefined) {
+        failures.push(`expected a single value, got ${rows.length} row(s) of ${columns} column(s)`);
+        expected.scalar = p.scalar;
+        actual.rows = shown;
+      } else {
+        const value = Object.values(first)[0] ?? null;
+        if (!sameJson(p.scalar, value)) {
+          failures.push(`expected ${JSON.stringify(p.scalar)}, got ${JSON.stringify(value)}`);
+          expected.scalar = p.scalar;
+          actual.scalar = value;
+        }
+      }
+    }
+    if (failures.length > 0) {
+      throw new StepError('EXPECTATION_FAILED', failures.join('; '), {
+        statement: p.query,
+        data: { expected, actual, actual_row_count: rows.length },
+      });
+    }
+    return {
+      output: { row_count: rows.length },
+      summary: `query returned the expected ${p.scalar !== undefined ? 'value' : `${rows.length} row(s)`}`,
+    };
+  },
+});
