@@ -1,6 +1,9 @@
 import { databaseCreate } from './database-create.js';
 import { databaseDrop } from './database-drop.js';
 import { databaseRecreate } from './database-recreate.js';
+import { migrationsCurrent } from './migrations-current.js';
+import { migrationsStamp } from './migrations-stamp.js';
+import { migrationsUpgrade } from './migrations-upgrade.js';
 import { sqlExec } from './sql-exec.js';
 import { sqlExpect } from './sql-expect.js';
 import type { ActionDefinition } from './types.js';
@@ -11,6 +14,9 @@ import type { ActionDefinition } from './types.js';
  */
 const definitions: ActionDefinition[] = [
   // (actions are registered here, one import each)
+  migrationsUpgrade,
+  migrationsStamp,
+  migrationsCurrent,
   databaseCreate,
   databaseDrop,
   databaseRecreate,

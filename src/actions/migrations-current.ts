@@ -1,0 +1,43 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { loadMigrationSource, RevisionGraph } from '../migrations/index.js';
+import type { MigrationSource } from '../migrations/index.js';
+import { AlembicVersionTable } from '../migrations/alembic-version-table.js';
+import { defineAction } from './types.js';
+
+const Params = z.object({
+  source: z.string().min(1).optional(),
+  layout: z.enum(['alembic-sql', 'alembic', 'golang-migrate', 'diesel', 'prisma']).optional(),
+  database: z.string().min(1).optional(),
+});
+
+/**
+ * `migrations.current`: the version table's revisions. Output `{ current, is_head,
+ * has_version_table }`; without `source`, reads `alembic_version` and `is_head` is false.
+ */
+export const migrationsCurrent = defineAction({
+  name: 'migrations.current',
+  summary: 'Read the version table: current revisions and whether they are the heads',
+  params: Params,
+  writes: false,
+  async run(ctx, params) {
+    const database = params.database ?? ctx.db.maintenanceDatabase;
+    let source: MigrationSource | undefined;
+    if (params.source) {
+      source = await loadMigrationSource(path.resolve(ctx.cwd, params.source), params.layout);
+    }
+    const vt = source?.versionTable ?? new AlembicVersionTable();
+    const rows = await ctx.db.withClient(database, (c) => vt.read(c));
+    let isHead = false;
+    if (source && rows !== null) {
+      const graph = new RevisionGraph(await source.list());
+      const heads = graph.heads();
+      const applied = new Set([...graph.ancestors(rows.filter((r) => graph.has(r))), ...rows]);
+      isHead = heads.length > 0 && heads.every((h) => applied.has(h));
+    }
+    return {
+      output: { current: rows ?? [], is_head: isHead, has_version_table: rows !== null },
+      summary: `${database}: ${rows === null ? 'no version table' : rows.join(', ') || 'base'}${isHead ? ' (head)' : ''}`,
+    };
+  },
+});

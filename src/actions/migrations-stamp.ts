@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { loadMigrationSource, stampRevision } from '../migrations/index.js';
+import { defineAction } from './types.js';
+
+const Params = z.object({
+  source: z.string().min(1),
+  layout: z.enum(['alembic-sql', 'alembic', 'golang-migrate', 'diesel', 'prisma']).optional(),
+  revision: z.string().min(1),
+  database: z.string().min(1).optional(),
+});
+
+/**
+ * `migrations.stamp`: records `revision` (an id, `head`, `<label>@head`) in the version table
+ * without running SQL. Idempotent: output `{ changed: false }` when already stamped there.
+ */
+export const migrationsStamp = defineAction({
+  name: 'migrations.stamp',
+  summary: 'Record a revision in the version table without running migrations (idempotent)',
+  params: Params,
+  writes: true,
+  async run(ctx, params) {
+    const source = await loadMigrationSource(path.resolve(ctx.cwd, params.source), params.layout);
+    const database = params.database ?? ctx.db.maintenanceDatabase;
+    const out = await stampRevision(ctx, source, database, params.revision);
+    return {
+      output: { changed: out.changed, current: out.current },
+      summary: out.changed
+        ? `stamped ${database} at ${out.current.join(', ')}`
+        : `${database} already stamped at ${out.current.join(', ')}; nothing changed`,
+    };
+  },
+});

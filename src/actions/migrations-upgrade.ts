@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { loadMigrationSource, runMigrations } from '../migrations/index.js';
+import { defineAction, type ActionResult } from './types.js';
+
+const Params = z.object({
+  source: z.string().min(1),
+  layout: z.enum(['alembic-sql', 'alembic', 'golang-migrate', 'diesel', 'prisma']).optional(),
+  target: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+  database: z.string().min(1).optional(),
+  dry_run: z.boolean().optional(),
+});
+
+/**
+ * `migrations.upgrade`: applies a migration history one migration per transaction, under an
+ * advisory lock, resumable (DESIGN.md "Migrations"). A list of targets is applied in sequence.
+ * Output `{ applied, current, plan_total }`; with `dry_run`, `{ plan }` and nothing executed.
+ */
+export const migrationsUpgrade = defineAction({
+  name: 'migrations.upgrade',
+  summary: 'Upgrade a database through a migration history, one migration per transaction',
+  params: Params,
+  writes: true,
+  async run(ctx, params): Promise<ActionResult> {
+    const source = await loadMigrationSource(path.resolve(ctx.cwd, params.source), params.layout);
+    const database = params.database ?? ctx.db.maintenanceDatabase;
+    const targets = Array.isArray(params.target) ? params.target : [params.target ?? 'head'];
+    const out = await runMigrations(ctx, {
+      source,
+      targets,
+      database,
+      dryRun: params.dry_run ?? false,
+    });
+    if (out.plan) {
+      return {
+        output: { plan: out.plan, plan_total: out.plan_total, current: out.current },
+        summary: `dry run: ${out.plan.length} migration(s) would run on ${database}`,
+      };
+    }
+    return {
+      output: { applied: out.applied, current: out.current, plan_total: out.plan_total },
+      summary: `${out.applied} migration(s) applied to ${database}; at ${out.current.join(', ') || 'base'}`,
+    };
+  },
+});

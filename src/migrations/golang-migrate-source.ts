@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { readWithChecksum, walkFiles } from './files.js';
+import { chainLinear, tableExists } from './linear-history.js';
+import type {
+  GraphView,
+  Migration,
+  MigrationSource,
+  Queryable,
+  VersionTableAdapter,
+} from './types.js';
+
+const FILE = /^(\d+)_(.*)\.up\.sql$/;
+
+/**
+ * golang-migrate's `schema_migrations`: one row, the latest version, `dirty` true while a
+ * migration runs (golang-migrate refuses a dirty database until forced).
+ */
+class SchemaMigrationsTable implements VersionTableAdapter {
+  readonly table = 'schema_migrations';
+
+  async ensure(client: Queryable): Promise<void> {
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null)`,
+    );
+  }
+
+  async read(client: Queryable): Promise<string[] | null> {
+    if (!(await tableExists(client, 'schema_migrations'))) return null;
+    const { rows } = await client.query<{ version: string; dirty: boolean }>(
+      `SELECT version::text AS version, dirty FROM schema_migrations LIMIT 1`,
+    );
+    const row = rows[0];
+    return row && !row.dirty ? [row.version] : [];
+  }
+
+  /** The version golang-migrate left dirty (started, not known to have finished), if any. */
+  async dirty(client: Queryable): Promise<string | null> {
+    if (!(await tableExists(client, 'schema_migrations'))) return null;
+    const { rows } = await client.query<{ version: string }>(
+      `SELECT version::text AS version FROM schema_migrations WHERE dirty LIMIT 1`,
+    );
+    return rows[0]?.version ?? null;
+  }
+
+  async begin(client: Queryable, m: Migration): Promise<void> {
+    await this.set(client, m.revision, true);
+  }
+
+  async record(client: Queryable, m: Migration): Promise<void> {
+    await this.set(client, m.revision, false);
+  }
+
+  async stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void> {
+    const implied = graph.ancestors(revisions);
+    const latest = revisions.filter((r) => !implied.has(r));
+    await this.ensure(client);
+    if (latest.length === 0) await client.query(`DELETE FROM schema_migrations`);
+    else await this.set(client, latest[latest.length - 1] as string, false);
+  }
+
+  private async set(client: Queryable, version: string, dirty: boolean): Promise<void> {
+    await client.query(`DELETE FROM schema_migrations`);
+    await client.query(`INSERT INTO schema_migrations (version, dirty) VALUES ($1, $2)`, [
+      version,
+      dirty,
+    ]);
+  }
+}
+
+/** The `golang-migrate` layout: `<version>_<name>.up.sql` files directly in `dir`. */
+export function golangMigrateSource(dir: string): MigrationSource {
+  const root = path.resolve(dir);
+  return {
+    layout: 'golang-migrate',
+    dir: root,
+    external: false,
+    versionTable: new SchemaMigrationsTable(),
+    async list() {
+      const files = await walkFiles(root, (n) => FILE.test(n));
+      return chainLinear(
+        files
+          .filter((f) => path.dirname(f) === root)
+          .map((file) => {
+            const m = FILE.exec(path.basename(file)) as RegExpExecArray;
+            const version = BigInt(m[1] as string);
+            return { revision: version.toString(), file, key: version, message: m[2] as string };
+          }),
+      );
+    },
+    async upgradeSql(m) {
+      return (await readWithChecksum(m.file)).text;
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import type { ActionContext } from '../actions/types.js';
+import { StepError } from '../engine/step-failure.js';
+import type { JsonValue } from '../json.js';
+import type { Migration } from './types.js';
+
+/** What the migrate step keeps in its checkpoint (mirrors the version table, never replaces it). */
+export interface MigrationCheckpoint {
+  /** Checksum of every migration as first (or last accepted) read. */
+  checksums: Record<string, string>;
+  /** Revisions this step applied, in order. */
+  applied: string[];
+  /** A migration running outside a transaction: set before it starts, cleared once recorded. */
+  inflight?: { revision: string; file: string; started_at: string };
+}
+
+/** Reads the step's checkpoint (an empty one on first attempt). */
+export function readCheckpoint(ctx: ActionContext): MigrationCheckpoint {
+  const raw = ctx.checkpoint.read() as Partial<MigrationCheckpoint> | undefined;
+  return {
+    checksums: { ...(raw?.checksums ?? {}) },
+    applied: [...(raw?.applied ?? [])],
+    ...(raw?.inflight ? { inflight: raw.inflight } : {}),
+  };
+}
+
+/** Persists the checkpoint (durable before it resolves). */
+export async function writeCheckpoint(ctx: ActionContext, cp: MigrationCheckpoint): Promise<void> {
+  await ctx.checkpoint.write(cp as unknown as JsonValue);
+}
+
+/**
+ * Compares checksums with those recorded earlier. An applied migration whose file changed fails
+ * with `MIGRATION_CHANGED` unless `--allow-changed`; a pending one may change (that is how a
+ * broken migration gets fixed). Every change is logged with old and new checksum; the recorded
+ * checksums are then brought up to date.
+ */
+export async function verifyChecksums(
+  ctx: ActionContext,
+  cp: MigrationCheckpoint,
+  migrations: readonly Migration[],
+  applied: Set<string>,
+): Promise<void> {
+  const refused: Migration[] = [];
+  for (const m of migrations) {
+    const old = cp.checksums[m.revision];
+    if (old !== undefined && old !== m.checksum) {
+      const isApplied = applied.has(m.revision);
+      if (isApplied && !ctx.attempt.allowChanged) refused.push(m);
+      await ctx.log('migration.changed', {
+        revision: m.revision,
+        file: m.file,
+        old_checksum: old,
+        new_checksum: m.checksum,
+        applied: isApplied,
+        accepted: !isApplied || ctx.attempt.allowChanged,
+      });
+    }
+  }
+  if (refused.length > 0) {
+    const first = refused[0] as Migration;
+    throw new StepError(
+      'MIGRATION_CHANGED',
+      `applied migration${refused.length > 1 ? 's' : ''} changed since ${refused.length > 1 ? 'they' : 'it'} ran: ${refused.map((m) => m.revision).join(', ')}`,
+      {
+        migration: first.revision,
+        file: first.file,
+        hint: 'restore the file, or resume with --allow-changed to accept the new content',
+        data: {
+          changed: refused.map((m) => ({
+            revision: m.revision,
+            old_checksum: cp.checksums[m.revision] ?? null,
+            new_checksum: m.checksum,
+          })),
+        },
+      },
+    );
+  }
+  for (const m of migrations) cp.checksums[m.revision] = m.checksum;
+}
+
+/** How an in-doubt migration is settled. */
+export type InDoubtResolution = 'none' | 'retry' | 'skip';
+
+/**
+ * Decides what to do with a migration that started outside a transaction and is not recorded
+ * as applied: the operator must say `--retry` (run it again) or `--skip <revision>` (record it
+ * applied without running). Without a decision: `MIGRATION_IN_DOUBT`.
+ */
+export function resolveInDoubt(
+  ctx: ActionContext,
+  revision: string,
+  file: string,
+): InDoubtResolution {
+  const d = ctx.attempt.decision;
+  if (d?.kind === 'retry') return 'retry';
+  if (d?.kind === 'skip' && (d.target === revision || d.target === ctx.stepId)) return 'skip';
+  throw new StepError(
+    'MIGRATION_IN_DOUBT',
+    `migration ${revision} was started outside a transaction and did not finish; whether its changes took effect is unknown`,
+    {
+      migration: revision,
+      file,
+      hint: `check the database, then \`runbook resume ${ctx.runId} --retry\` to run it again or \`runbook resume ${ctx.runId} --skip ${revision}\` to record it applied without running it`,
+    },
+  );
+}

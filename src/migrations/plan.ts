@@ -1,0 +1,151 @@
+import { StepError } from '../engine/step-failure.js';
+import type { RevisionGraph } from './revision-graph.js';
+import type { Migration } from './types.js';
+
+/**
+ * Revisions the version table's rows imply are applied: each row and all its ancestors
+ * (parents and dependencies). Linear tools record every applied revision; the rule still holds.
+ */
+export function appliedSet(graph: RevisionGraph, rows: readonly string[]): Set<string> {
+  const known = rows.filter((r) => graph.has(r));
+  const unknown = rows.filter((r) => !graph.has(r));
+  if (unknown.length > 0) {
+    throw new StepError(
+      'UNKNOWN_REVISION',
+      `the version table records ${unknown.map((r) => `"${r}"`).join(', ')}, not a revision of this history`,
+      {
+        hint: 'the database was migrated from another history; stamp it or point at the right source',
+      },
+    );
+  }
+  const out = graph.ancestors(known);
+  for (const r of known) out.add(r);
+  return out;
+}
+
+function ambiguous(target: string, candidates: string[], hint: string): StepError {
+  return new StepError(
+    'AMBIGUOUS_TARGET',
+    `"${target}" matches several revisions: ${candidates.join(', ')}`,
+    { hint },
+  );
+}
+
+function resolveOne(graph: RevisionGraph, name: string): string {
+  if (graph.has(name)) return name;
+  const labelled = graph.resolveLabel(name);
+  if (labelled.length === 1) return labelled[0] as string;
+  if (labelled.length > 1) throw ambiguous(name, labelled, 'name one revision of the branch');
+  const candidates = graph.migrations.map((m) => m.revision).filter((r) => r.startsWith(name));
+  if (candidates.length === 1) return candidates[0] as string;
+  if (candidates.length > 1) throw ambiguous(name, candidates, 'give a longer prefix');
+  throw new StepError('UNKNOWN_REVISION', `no revision or branch label "${name}" in this history`);
+}
+
+/**
+ * Resolves an upgrade target to the revisions that must end up applied (`base` → none).
+ * Accepts `head` (one head only, as Alembic), `heads`, `<label>@head`, `<rev>@head`, a revision
+ * id, a branch label or a unique prefix. `+N` is handled by {@link planUpgrade}.
+ */
+export function resolveTarget(graph: RevisionGraph, target: string): string[] {
+  const heads = graph.heads();
+  if (target === 'base') return [];
+  if (target === 'heads') return heads;
+  if (target === 'head') {
+    if (heads.length > 1) {
+      throw new StepError(
+        'MULTIPLE_HEADS',
+        `multiple heads are present (${heads.join(', ')}); "head" is ambiguous`,
+        { hint: 'target "heads" for all of them, or "<branch_label>@head" to narrow to one' },
+      );
+    }
+    return heads;
+  }
+  const at = target.indexOf('@');
+  if (at > 0 && target.slice(at + 1) === 'head') {
+    const branch = target.slice(0, at);
+    const roots = graph.has(branch) ? [branch] : graph.resolveLabel(branch);
+    if (roots.length === 0) {
+      throw new StepError('UNKNOWN_REVISION', `no branch label or revision "${branch}"`);
+    }
+    const reach = new Set(roots.flatMap((r) => [...graph.descendantsOf(r)]));
+    const found = heads.filter((h) => reach.has(h));
+    if (found.length > 1) throw ambiguous(target, found, 'the branch has several heads');
+    return found;
+  }
+  return [resolveOne(graph, target)];
+}
+
+/**
+ * Upgrade order of `needs`, reproducing Alembic's walk (RevisionMap._topological_sort, reversed):
+ * from the targets (declared order) down along normalized parents in declared order, never
+ * passing a revision another pending head still descends from. Consequence that matters: at a
+ * merge whose parents are both pending, the branch of the LAST declared parent is applied first —
+ * the order in which `alembic upgrade <merge>` from empty hits `relation "tenants" does not exist`.
+ */
+export function upgradeOrder(
+  graph: RevisionGraph,
+  needs: Set<string>,
+  targets: string[],
+): string[] {
+  const todo = new Set(needs);
+  const heads = [...new Set(targets.filter((t) => todo.has(t)))].sort(
+    (a, b) => graph.indexOf(a) - graph.indexOf(b),
+  );
+  const ancestorsOf = heads.map((h) => graph.ancestors([h]));
+  const output: string[] = [];
+  let idx = 0;
+  while (heads.length > 0) {
+    const candidate = heads[idx] as string;
+    const blocker = ancestorsOf.findIndex((a, i) => i !== idx && a.has(candidate));
+    if (blocker >= 0) {
+      idx = blocker;
+      continue;
+    }
+    if (todo.delete(candidate)) output.push(candidate);
+    const add = graph.normalizedParents(candidate).filter((r) => todo.has(r) && !heads.includes(r));
+    if (add.length === 0) {
+      heads.splice(idx, 1);
+      ancestorsOf.splice(idx, 1);
+      idx = Math.max(idx - 1, 0);
+    } else {
+      heads[idx] = add[0] as string;
+      ancestorsOf[idx] = graph.ancestors([add[0] as string]);
+      for (const r of add.slice(1)) {
+        heads.push(r);
+        ancestorsOf.push(graph.ancestors([r]));
+      }
+    }
+  }
+  output.reverse();
+  // Needs outside every target's ancestry cannot occur; keep any leftover in a valid order anyway.
+  for (const m of graph.migrations) if (todo.has(m.revision)) output.push(m.revision);
+  return output;
+}
+
+/**
+ * The migrations to run, in order, to bring `applied` (see {@link appliedSet}) up to `target`.
+ * Pure: the same graph, applied set and target always give the same plan.
+ */
+export function planUpgrade(
+  graph: RevisionGraph,
+  applied: Set<string>,
+  target: string,
+): Migration[] {
+  const relative = /^\+(\d+)$/.exec(target.trim());
+  const targets = relative ? graph.heads() : resolveTarget(graph, target.trim());
+  const needs = new Set<string>();
+  for (const r of [...graph.ancestors(targets), ...targets]) if (!applied.has(r)) needs.add(r);
+  let order = upgradeOrder(graph, needs, targets);
+  if (relative) {
+    const n = Number(relative[1]);
+    if (order.length < n) {
+      throw new StepError(
+        'RELATIVE_TARGET',
+        `"${target}" asks for ${n} migrations but only ${order.length} are pending`,
+      );
+    }
+    order = order.slice(0, n);
+  }
+  return order.map((r) => graph.get(r));
+}

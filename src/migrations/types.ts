@@ -1,0 +1,90 @@
+import type pg from 'pg';
+
+/** The migration layouts runbook reads (DESIGN.md, "Migrations"). */
+export type MigrationLayout = 'alembic-sql' | 'alembic' | 'golang-migrate' | 'diesel' | 'prisma';
+
+/** All layouts, in auto-detection order. */
+export const MIGRATION_LAYOUTS: readonly MigrationLayout[] = [
+  'alembic',
+  'alembic-sql',
+  'golang-migrate',
+  'diesel',
+  'prisma',
+];
+
+/** One migration of a history, as read from its file. Immutable once listed. */
+export interface Migration {
+  /** Revision id (alembic), version (golang-migrate, diesel) or directory name (prisma). */
+  revision: string;
+  /** Parent revisions (`down_revision`); empty for a base, several for a merge. */
+  parents: string[];
+  /** Branch labels declared on this revision. */
+  branchLabels: string[];
+  /** Revisions this one depends on without descending from them (`depends_on`). */
+  dependsOn: string[];
+  message?: string;
+  /** False for `-- transaction: false` (run outside a transaction, marked in-flight first). */
+  transactional: boolean;
+  /** Absolute path of the migration file. */
+  file: string;
+  /** SHA-256 (hex) of the file's bytes. */
+  checksum: string;
+  /** 1-based header lines, for error messages (`file:line`). */
+  lines?: { revision?: number; parents?: number; dependsOn?: number };
+}
+
+/** A client the version table is read and written with (a pool client inside a transaction). */
+export type Queryable = Pick<pg.ClientBase, 'query'>;
+
+/** The revision graph as a version-table adapter needs it. */
+export interface GraphView {
+  /** The migration of a revision id (throws for an unknown id). */
+  get(revision: string): Migration;
+  /** Every ancestor of the given revisions (parents and depends_on, transitively), excluded. */
+  ancestors(revisions: Iterable<string>): Set<string>;
+  /** Parents plus dependencies not implied by an ancestor (Alembic's normalized down revisions). */
+  normalizedParents(revision: string): string[];
+  /** Migrations in the graph's declared order. */
+  readonly migrations: readonly Migration[];
+}
+
+/**
+ * A tool's version table: the database's record of what ran, and the truth a plan is computed
+ * from. Modelled on Umzug's storage: read what is applied, record one applied migration, stamp.
+ */
+export interface VersionTableAdapter {
+  /** The table's (unquoted) name, e.g. `alembic_version`. */
+  readonly table: string;
+  /** Creates the table if missing, exactly as the tool itself would. */
+  ensure(client: Queryable): Promise<void>;
+  /**
+   * The recorded revisions: for Alembic one per head, for linear tools every applied migration's
+   * revision (golang-migrate: the latest). `null` when the table does not exist.
+   */
+  read(client: Queryable): Promise<string[] | null>;
+  /** Records that `applied` ran (call inside the migration's transaction). */
+  record(client: Queryable, applied: Migration, graph: GraphView): Promise<void>;
+  /** Replaces the record so that exactly `revisions` (and their ancestors) count as applied. */
+  stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void>;
+  /** Optional: the revision the tool recorded as started but not finished (golang-migrate). */
+  dirty?(client: Queryable): Promise<string | null>;
+  /** Optional: marks a migration as started (golang-migrate's dirty flag). */
+  begin?(client: Queryable, migration: Migration): Promise<void>;
+}
+
+/**
+ * A migration history on disk in one layout. Modelled on Kysely's Dialect: everything
+ * layout-specific sits behind this object; the planner and executor are layout-agnostic.
+ */
+export interface MigrationSource {
+  readonly layout: MigrationLayout;
+  /** Absolute directory (for `alembic`, the directory holding alembic.ini). */
+  readonly dir: string;
+  /** Every migration, in declared order (the graph validates parents, duplicates and cycles). */
+  list(): Promise<Migration[]>;
+  /** The upgrade SQL of a migration (SQL layouts). The `alembic` layout throws. */
+  upgradeSql(migration: Migration): Promise<string>;
+  readonly versionTable: VersionTableAdapter;
+  /** True when the source runs migrations itself (the Alembic bridge), not as SQL. */
+  readonly external: boolean;
+}
