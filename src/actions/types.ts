@@ -70,6 +70,19 @@ export interface ActionDefinition<P = unknown> {
   /** True when it may write to a database (refused on `replica`). */
   writes: boolean;
   run(ctx: ActionContext, params: P): Promise<ActionResult>;
+  /**
+   * Optional dry-run description for `runbook run --dry-run`: what this step would do, one line
+   * per item (e.g. the migrations that would run, in order). It may read the database but must
+   * never write. Without it, the dry run prints the step's resolved arguments.
+   */
+  plan?(ctx: PlanContext, params: P): Promise<string[]>;
+}
+
+/** What a dry-run `plan` gets: read-only access to the server and the working directory. */
+export interface PlanContext {
+  cwd: string;
+  db: Connections;
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 /** Helper that keeps the params type when declaring an action. */

@@ -8,6 +8,7 @@ import { describeTarget, redactUrl, withDatabase, type DatabaseTargetInfo } from
  */
 export class Connections {
   private readonly pools = new Map<string, pg.Pool>();
+  private readonly endHooks: (() => Promise<void>)[] = [];
   /** The target as recorded in run.json: never the password. */
   readonly target: DatabaseTargetInfo;
   /** The URL with its password replaced by `***`. */
@@ -76,8 +77,14 @@ export class Connections {
     }
   }
 
-  /** Closes every pool. */
+  /** Registers work to do before the pools close (e.g. releasing a lock-holding client). */
+  onEnd(hook: () => Promise<void>): void {
+    this.endHooks.push(hook);
+  }
+
+  /** Closes every pool (running the `onEnd` hooks first). */
   async end(): Promise<void> {
+    for (const hook of this.endHooks.splice(0)) await hook().catch(() => undefined);
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.end()));

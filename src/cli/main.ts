@@ -1,0 +1,183 @@
+import { Command, CommanderError, Option } from 'commander';
+import { reportError } from './exit.js';
+
+// Heavy modules (pg, xstate, kysely, the parser) are imported inside each verb so that
+// `runbook --help` and argument errors start fast: CI invokes the CLI once per step.
+
+interface Common {
+  procedures: string;
+  runsDir: string;
+  databaseUrl?: string;
+  json?: boolean;
+}
+
+function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0)
+    throw new CommanderError(2, 'runbook.param', `--param expects key=value, got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  let json = argv.includes('--json');
+  const program = new Command('runbook')
+    .description(
+      'Run named PostgreSQL procedures as checkpointed, resumable, replayable state machines',
+    )
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError('(run `runbook --help` for usage)');
+
+  const common = (cmd: Command): Command =>
+    cmd
+      .option('--procedures <dir>', 'procedures directory', 'procedures')
+      .option('--runs-dir <dir>', 'runs directory', 'runs')
+      .option(
+        '--database-url <url>',
+        'server URL (maintenance database); default DATABASE_URL, else the embedded server',
+      );
+
+  common(
+    program
+      .command('list')
+      .description('procedures found in the procedures directory')
+      .option('--json'),
+  ).action(async (o: Common) => {
+    const { listProcedures } = await import('./verbs/list.js');
+    exitCode = await listProcedures(o);
+  });
+
+  common(
+    program
+      .command('show <procedure>')
+      .description('params, requirements and steps of a procedure')
+      .option('--json'),
+  ).action(async (name: string, o: Common) => {
+    const { showProcedure } = await import('./verbs/show.js');
+    exitCode = await showProcedure(name, o);
+  });
+
+  common(
+    program
+      .command('compile [procedures...]')
+      .description('write machines/<name>.json and machines/<name>.md; --check exits 1 when stale')
+      .option('--check', 'write nothing; exit 1 when a committed machine is stale')
+      .option('--machines <dir>', 'machines directory', 'machines'),
+  ).action(async (names: string[], o: Common & { check?: boolean; machines: string }) => {
+    const { compileVerb } = await import('./verbs/compile.js');
+    exitCode = await compileVerb(names, o);
+  });
+
+  common(
+    program
+      .command('run <procedure>')
+      .description('run a procedure from the start')
+      .option(
+        '--param <key=value>',
+        'procedure parameter (value parsed as YAML); repeatable',
+        collectParam,
+        {},
+      )
+      .option('--json', 'print one result object on stdout')
+      .option('--dry-run', 'validate, check authority and show the plan; execute nothing')
+      .option('--confirm-prod', 'confirm writes to a prod database (CONFIRM_PROD_MIGRATIONS=true)')
+      .addOption(new Option('--authority <name>', 'declared authority (overrides DB_AUTHORITY)'))
+      .addOption(
+        new Option('--role <role>', 'declared role (overrides DB_ROLE)').choices([
+          'staging',
+          'prod',
+          'replica',
+        ]),
+      )
+      .addOption(new Option('--db-env <env>', 'declared environment (overrides DB_ENV)')),
+  ).action(async (name: string, o) => {
+    const { runVerb } = await import('./verbs/run.js');
+    exitCode = await runVerb(name, o, argv);
+  });
+
+  common(
+    program
+      .command('runs')
+      .description('runs with status, procedure, where they stopped, age')
+      .option('--json'),
+  ).action(async (o: Common) => {
+    const { runsVerb } = await import('./verbs/runs.js');
+    exitCode = await runsVerb(o);
+  });
+
+  common(
+    program.command('inspect <run-id>').description('where a run stopped and why').option('--json'),
+  ).action(async (id: string, o: Common) => {
+    const { inspectVerb } = await import('./verbs/inspect.js');
+    exitCode = await inspectVerb(id, o);
+  });
+
+  common(
+    program
+      .command('resume <run-id>')
+      .description('continue a run from where it stopped (the failed or interrupted step)')
+      .option('--retry', 'retry the failed step(s) (default)')
+      .option('--skip <step>', 'mark a failed step done by hand, or an in-doubt migration applied')
+      .option('--allow-changed', 'accept applied migrations whose files changed')
+      .option('--allow-procedure-change', 'accept a procedure file changed since the run started')
+      .option(
+        '--param <key=value>',
+        'secret params again (they are never stored)',
+        collectParam,
+        {},
+      )
+      .option('--json', 'print one result object on stdout')
+      .option('--confirm-prod', 'confirm writes to a prod database')
+      .addOption(new Option('--authority <name>', 'declared authority (overrides DB_AUTHORITY)'))
+      .addOption(
+        new Option('--role <role>', 'declared role (overrides DB_ROLE)').choices([
+          'staging',
+          'prod',
+          'replica',
+        ]),
+      )
+      .addOption(new Option('--db-env <env>', 'declared environment (overrides DB_ENV)')),
+  ).action(async (id: string, o) => {
+    const { resumeVerb } = await import('./verbs/resume.js');
+    exitCode = await resumeVerb(id, o, argv);
+  });
+
+  common(
+    program
+      .command('replay <run-id>')
+      .description('offline: verify the log chain and re-drive the machine')
+      .option('--json'),
+  ).action(async (id: string, o: Common) => {
+    const { replayVerb } = await import('./verbs/replay.js');
+    exitCode = await replayVerb(id, o);
+  });
+
+  program
+    .command('db <action>')
+    .description('the embedded PostgreSQL: start | stop | url')
+    .option('--dir <dir>', 'data directory', '.runbook/postgres')
+    .action(async (action: string, o: { dir: string }) => {
+      const { dbVerb } = await import('./verbs/db.js');
+      exitCode = await dbVerb(action, o);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      )
+        return 0;
+      return 2; // commander already printed the message naming the flag
+    }
+    json = json || false;
+    return reportError(err, json);
+  }
+}

@@ -1,0 +1,22 @@
+import { compileMachines } from '../../procedure/compile-machines.js';
+import { findProcedureFile, listProcedureFiles } from '../../procedure/find-procedures.js';
+
+/** `runbook compile [names...] [--check]`. */
+export async function compileVerb(
+  names: string[],
+  o: { procedures: string; machines: string; check?: boolean; json?: boolean },
+): Promise<number> {
+  const files = names.length
+    ? await Promise.all(names.map((n) => findProcedureFile(n, o.procedures)))
+    : await listProcedureFiles(o.procedures);
+  const results = await compileMachines(files, o.machines, { check: Boolean(o.check) });
+  for (const r of results) {
+    const state = o.check ? (r.stale ? 'STALE' : 'ok') : r.stale ? 'written' : 'unchanged';
+    process.stderr.write(`${state.padEnd(9)} ${r.procedure}  (${r.json}, ${r.markdown})\n`);
+  }
+  if (o.check && results.some((r) => r.stale)) {
+    process.stderr.write('machines are stale: run `runbook compile` and commit machines/\n');
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { formatProblem, InvalidInputError } from '../../errors.js';
+import { listProcedureFiles } from '../../procedure/find-procedures.js';
+import { loadProcedure } from '../../procedure/load-procedure.js';
+
+/** `runbook list`: every procedure in the directory, with its description and requirements. */
+export async function listProcedures(o: { procedures: string; json?: boolean }): Promise<number> {
+  const rows: {
+    name: string;
+    file: string;
+    description?: string;
+    requires?: unknown;
+    error?: string;
+  }[] = [];
+  for (const file of await listProcedureFiles(o.procedures)) {
+    try {
+      const p = await loadProcedure(file);
+      rows.push({
+        name: p.name,
+        file,
+        ...(p.description ? { description: p.description } : {}),
+        requires: p.requires,
+      });
+    } catch (err) {
+      if (!(err instanceof InvalidInputError)) throw err;
+      rows.push({
+        name: path.basename(file).replace(/\.ya?ml$/, ''),
+        file,
+        error: err.problems.map(formatProblem).join('; '),
+      });
+    }
+  }
+  if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+  else {
+    const width = Math.max(4, ...rows.map((r) => r.name.length));
+    for (const r of rows) {
+      process.stdout.write(
+        `${r.name.padEnd(width)}  ${r.error ? `INVALID: ${r.error}` : (r.description ?? '')}\n`,
+      );
+    }
+    if (rows.length === 0) process.stderr.write(`no procedures in ${o.procedures}/\n`);
+  }
+  return rows.some((r) => r.error) ? 2 : 0;
+}

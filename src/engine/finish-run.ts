@@ -1,0 +1,107 @@
+import type { JsonObject, JsonValue } from '../json.js';
+import type { Procedure } from '../procedure/types.js';
+import type { RunRecord, RunStore } from '../runs/run-store.js';
+import { evaluateChecklist, formatChecklist, type ChecklistResult } from './checklist.js';
+import type { DriveOutcome } from './drive-run.js';
+import type { EventLog } from './event-log.js';
+import type { Reporter } from './reporter.js';
+import type { StepFailureRecord } from './step-failure.js';
+import { readEventLog } from './verify-event-log.js';
+
+/** Failure codes that mean "refused" (exit 3) rather than "failed" (exit 1). */
+export const REFUSAL_FAILURE_CODES: ReadonlySet<string> = new Set([
+  'CONFIRMATION_REQUIRED',
+  'DATABASE_LOCKED',
+  'DESTRUCTIVE_STATEMENT',
+]);
+
+/** What a run (or resume) ended with. */
+export interface RunResult {
+  runId: string;
+  status: 'succeeded' | 'failed';
+  /** CLI exit code: 0 succeeded, 1 failed (resumable), 3 stopped at a refusal gate. */
+  exitCode: 0 | 1 | 3;
+  failures: StepFailureRecord[];
+  outputs: Record<string, JsonObject>;
+  checklist: ChecklistResult[];
+  runDir: string;
+}
+
+/**
+ * Records how a drive ended: run.json status, the final log line, the checklist artifact, and
+ * the closing lines on stderr (with the exact command to inspect and resume when it stopped).
+ */
+export async function finishRun(input: {
+  store: RunStore;
+  record: RunRecord;
+  procedure: Procedure;
+  journal: EventLog;
+  outcome: DriveOutcome;
+  reporter: Reporter;
+  params: Record<string, unknown>;
+}): Promise<RunResult> {
+  const { store, record, procedure, journal, outcome, reporter } = input;
+  const now = new Date().toISOString();
+  record.status = outcome.status;
+  record.updatedAt = now;
+  const first = outcome.failures[0];
+  if (first) {
+    record.failure = first;
+    record.currentStep = first.step;
+  } else {
+    delete record.failure;
+    record.finishedAt = now;
+    delete record.currentStep;
+  }
+  await journal.append(
+    outcome.status === 'succeeded' ? 'run.succeeded' : 'run.stopped',
+    first?.step ?? null,
+    {
+      status: outcome.status,
+      failures: outcome.failures.map((f) => ({
+        step: f.step,
+        code: f.code,
+        message: f.message,
+      })) as JsonValue,
+    },
+  );
+  const checklist = evaluateChecklist(procedure, readEventLog(store.eventLogPath(record.id)));
+  if (checklist.length > 0) {
+    const text = formatChecklist(checklist);
+    await store.writeArtifact(record.id, 'checklist.txt', text + '\n');
+    await store.writeArtifact(
+      record.id,
+      'checklist.json',
+      JSON.stringify(checklist, null, 2) + '\n',
+    );
+    reporter.line('');
+    reporter.line(reporter.color('bold', 'Execution checklist'));
+    for (const line of text.split('\n')) {
+      reporter.line(
+        line.replace(/\b(PASS|FAIL)\b/, (m) => reporter.color(m === 'PASS' ? 'ok' : 'fail', m)),
+      );
+    }
+  }
+  await store.writeRecord(record);
+  const refused = outcome.failures.some((f) => REFUSAL_FAILURE_CODES.has(f.code));
+  reporter.line('');
+  if (outcome.status === 'succeeded') {
+    reporter.line(`${reporter.color('ok', 'succeeded')}  run ${record.id}`);
+  } else {
+    reporter.line(
+      `${reporter.color('fail', 'stopped')} at ${first?.step ?? '?'}: ${first?.code ?? ''} ${first?.message ?? ''}`,
+    );
+    if (first?.diagnosis) reporter.line(`  diagnosis: ${first.diagnosis}`);
+    reporter.line(`  inspect: runbook inspect ${record.id}`);
+    reporter.line(`  resume:  runbook resume ${record.id}`);
+  }
+  return {
+    runId: record.id,
+    status: outcome.status,
+    exitCode: outcome.status === 'succeeded' ? 0 : refused ? 3 : 1,
+    failures: outcome.failures,
+    outputs: outcome.context.outputs,
+    checklist,
+    runDir: store.eventLogPath(record.id).replace(/\/events\.jsonl$/, ''),
+  };
+}

@@ -1,0 +1,130 @@
+import path from 'node:path';
+import type { JsonObject } from '../json.js';
+import type { ProcedureContext } from '../procedure/compile-procedure.js';
+import type { RunRecord, RunStore } from '../runs/run-store.js';
+import type { StepFailureRecord } from './step-failure.js';
+import { readEventLog } from './verify-event-log.js';
+
+/** Where a run stopped and why, as `runbook inspect` shows it. */
+export interface RunInspection {
+  record: RunRecord;
+  runDir: string;
+  /** Steps in flight when the checkpoint was written (an interrupted run). */
+  running: string[];
+  failures: StepFailureRecord[];
+  /** Completed steps with their summary and duration. */
+  completed: {
+    step: string;
+    summary: string | null;
+    duration_ms: number | null;
+    skippedBy?: string;
+  }[];
+  /** Migration progress per step: applied count and the last one. */
+  migrations: { step: string; applied: number; total: number | null; last: string | null }[];
+  /** The exact commands that continue the run. */
+  next: string[];
+}
+
+/** Reads a run's record, checkpoint and log into a {@link RunInspection}. */
+export async function inspectRun(store: RunStore, runId: string): Promise<RunInspection> {
+  const record = await store.readRecord(runId);
+  const snapshot = await store.readSnapshot(runId);
+  const context = (snapshot?.snapshot as { context?: ProcedureContext } | null)?.context;
+  const entries = readEventLog(store.eventLogPath(runId));
+  const done = new Map<string, RunInspection['completed'][number]>();
+  const migrations = new Map<string, RunInspection['migrations'][number]>();
+  for (const e of entries) {
+    const data = (e.data ?? {}) as JsonObject;
+    if (!e.step) continue;
+    if (e.type === 'step.succeeded') {
+      done.set(e.step, {
+        step: e.step,
+        summary: typeof data.summary === 'string' ? data.summary : null,
+        duration_ms: typeof data.duration_ms === 'number' ? data.duration_ms : null,
+      });
+    } else if (e.type === 'step.skipped') {
+      done.set(e.step, {
+        step: e.step,
+        summary: 'marked done by hand',
+        duration_ms: null,
+        skippedBy: String(data.by),
+      });
+    } else if (e.type === 'step.failed' || e.type === 'step.started') {
+      if (e.type === 'step.started') done.delete(e.step);
+    } else if (e.type === 'migration.applied') {
+      const m = migrations.get(e.step) ?? { step: e.step, applied: 0, total: null, last: null };
+      m.applied++;
+      m.total = typeof data.total === 'number' ? data.total : m.total;
+      m.last = typeof data.revision === 'string' ? data.revision : m.last;
+      migrations.set(e.step, m);
+    }
+  }
+  const failures = Object.values(context?.failures ?? {}) as unknown as StepFailureRecord[];
+  const running = context?.running ?? [];
+  const next: string[] = [];
+  if (record.status !== 'succeeded') {
+    next.push(`runbook resume ${record.id}`);
+    for (const f of failures) next.push(`runbook resume ${record.id} --skip ${f.step}`);
+  }
+  return {
+    record,
+    runDir: path.dirname(store.eventLogPath(runId)),
+    running,
+    failures,
+    completed: [...done.values()],
+    migrations: [...migrations.values()],
+    next,
+  };
+}
+
+/** Human text of an inspection. */
+export function formatInspection(i: RunInspection): string {
+  const r = i.record;
+  const out: string[] = [];
+  out.push(`run        ${r.id}`);
+  out.push(
+    `procedure  ${r.procedure}  (${r.procedureFile}, sha256 ${r.procedureHash.slice(0, 12)})`,
+  );
+  out.push(
+    `target     ${r.target.user ? r.target.user + '@' : ''}${r.target.host}:${r.target.port}/${r.target.database}`,
+  );
+  const interrupted = r.status === 'running' && i.running.length > 0;
+  out.push(
+    `status     ${interrupted ? `interrupted while running ${i.running.join(', ')} (the process died; resume re-runs it)` : r.status}` +
+      `${r.currentStep && r.status !== 'succeeded' ? `  — stopped at ${r.currentStep}` : ''}  (attempt ${r.attempts})`,
+  );
+  out.push(`started    ${r.startedAt}   updated ${r.updatedAt}`);
+  for (const f of i.failures) {
+    out.push('');
+    out.push(`failed step ${f.step}`);
+    out.push(`  error      ${f.code}  ${f.message}`);
+    if (f.migration) out.push(`  migration  ${f.migration}`);
+    if (f.file) out.push(`  file       ${f.file}${f.line ? `:${f.line}` : ''}`);
+    if (f.statement)
+      out.push(`  statement  ${f.statement.trim().split('\n').join('\n             ')}`);
+    if (f.detail) out.push(`  detail     ${f.detail}`);
+    if (f.hint) out.push(`  hint       ${f.hint}`);
+    if (f.diagnosis) out.push(`  diagnosis  ${f.diagnosis}`);
+  }
+  out.push('');
+  out.push('completed');
+  if (i.completed.length === 0) out.push('  (nothing yet)');
+  for (const c of i.completed) {
+    out.push(
+      `  ✓ ${c.step}${c.summary ? `  ${c.summary}` : ''}${c.skippedBy ? ` by ${c.skippedBy}` : ''}`,
+    );
+  }
+  for (const m of i.migrations) {
+    out.push(
+      `  ${m.step}: ${m.applied}${m.total ? `/${m.total}` : ''} migrations applied this run${m.last ? `, last ${m.last}` : ''}`,
+    );
+  }
+  if (i.next.length > 0) {
+    out.push('');
+    out.push('next');
+    out.push(`  ${i.next[0]}        # after fixing the cause: retries the failed step`);
+    for (const n of i.next.slice(1))
+      out.push(`  ${n}   # mark it done by hand (recorded with who and when)`);
+  }
+  return out.join('\n');
+}

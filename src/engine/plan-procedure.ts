@@ -1,0 +1,98 @@
+import { InvalidInputError, RefusalError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import { Connections } from '../postgres/connections.js';
+import { redactUrl } from '../postgres/url.js';
+import { resolveExpressions } from '../procedure/expressions.js';
+import { loadProcedure } from '../procedure/load-procedure.js';
+import { resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
+import { checkAuthority } from './authority.js';
+import { indexSteps } from './drive-run.js';
+import {
+  openServer,
+  plannedUrl,
+  procedureWrites,
+  sessionDefaults,
+  type SessionOptions,
+} from './run-session.js';
+
+/** One step of a dry-run plan. */
+export interface PlannedStep {
+  step: string;
+  action: string;
+  /** The step's arguments with params resolved (step outputs shown as expressions). */
+  with: JsonValue;
+  /** What it would do, when the action can tell without writing (e.g. migrations in order). */
+  plan: string[];
+}
+
+/**
+ * `runbook run --dry-run`: everything a run checks before it starts (procedure, params, step
+ * arguments, authority), then each step's resolved arguments and, where the action can compute it
+ * read-only, its plan. Writes nothing: no run directory, no database change.
+ */
+export async function planProcedure(
+  options: SessionOptions & {
+    procedure: string;
+    params?: Record<string, string>;
+    authority?: {
+      authority?: string;
+      role?: string;
+      env?: string;
+      confirmProd?: boolean;
+      authorityHosts?: string;
+    };
+  },
+): Promise<PlannedStep[]> {
+  const d = sessionDefaults(options);
+  const procedure = await loadProcedure(options.procedure, { actions: d.actions });
+  const params = resolveParams(procedure, options.params ?? {}, d.cwd);
+  const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  const url = plannedUrl(options.databaseUrl, d.env);
+  const decision = checkAuthority({
+    requires: procedure.requires,
+    writes: procedureWrites(procedure, d.actions),
+    env: d.env,
+    flags: options.authority ?? {},
+    url,
+  });
+  if (!decision.ok) throw new RefusalError(decision.code, decision.message);
+  const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
+  const connections = new Connections(server.url, { applicationName: 'runbook:dry-run' });
+  const planned: PlannedStep[] = [];
+  d.reporter.line(
+    `runbook ▸ ${procedure.name}  dry run on ${connections.redactedUrl}: nothing will be executed`,
+  );
+  try {
+    for (const step of indexSteps(procedure).values()) {
+      const action = d.actions.get(step.do)!;
+      let resolved: JsonValue = step.with;
+      try {
+        resolved = resolveExpressions(step.with, {
+          params,
+          env: d.env,
+          run: { id: '(dry-run)', dir: '(dry-run)' },
+        });
+      } catch {
+        // References to other steps' outputs stay as written: they exist only during a run.
+      }
+      let lines: string[] = [];
+      const parsed = action.params.safeParse(resolved);
+      if (action.plan && parsed.success) {
+        lines = await action.plan({ cwd: d.cwd, db: connections, env: d.env }, parsed.data);
+      }
+      planned.push({
+        step: step.id,
+        action: step.do,
+        with: JSON.parse(redactUrl(JSON.stringify(resolved))) as JsonValue,
+        plan: lines,
+      });
+      d.reporter.line(`${step.id}  ${step.do}  ${redactUrl(JSON.stringify(resolved))}`);
+      for (const l of lines) d.reporter.line(`    ${l}`);
+    }
+  } finally {
+    await connections.end();
+    await server.release();
+  }
+  return planned;
+}

@@ -1,0 +1,161 @@
+import path from 'node:path';
+import { createActor, fromPromise, type AnyActorLogic, type Snapshot } from 'xstate';
+import { TamperedLogError } from '../errors.js';
+import type { JsonObject, JsonValue } from '../json.js';
+import {
+  compileProcedure,
+  type OperatorEvent,
+  type ProcedureContext,
+} from '../procedure/compile-procedure.js';
+import { parseProcedure } from '../procedure/load-procedure.js';
+import type { Procedure } from '../procedure/types.js';
+import { indexSteps } from './drive-run.js';
+import type { EventLogEntry } from './event-hash.js';
+import { createProcedureMachine } from './procedure-machine.js';
+import { verifyEventLog } from './verify-event-log.js';
+import { readFile } from 'node:fs/promises';
+import { actions as registry } from '../actions/index.js';
+
+/** What a successful replay established. */
+export interface ReplayReport {
+  runId: string;
+  procedure: string;
+  /** Lines verified in the hash chain. */
+  lines: number;
+  /** State values the re-driven machine went through, each matching the log. */
+  transitions: number;
+  /** Final status per the log and per the re-driven machine (they agree). */
+  status: 'succeeded' | 'stopped' | 'running';
+  entries: EventLogEntry[];
+}
+
+type Pending = { resolve: (v: JsonObject) => void; reject: (e: unknown) => void };
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * Replays a persisted run offline (no database): verifies the log's SHA-256 chain, then re-drives
+ * the compiled machine (from the procedure source saved with the run, whose hash must match the
+ * log) with stub actors fed the recorded outcomes and the recorded operator events, checking that
+ * every logged state value is the one the machine reaches. Throws {@link TamperedLogError} (exit 4)
+ * naming the first bad or diverging line.
+ */
+export async function replayRun(runDir: string): Promise<ReplayReport> {
+  const file = path.join(runDir, 'events.jsonl');
+  const verified = verifyEventLog(file);
+  if (!verified.ok) throw new TamperedLogError(verified.line, verified.reason);
+  const entries = verified.entries;
+  const startIndex = entries.findIndex((e) => e.type === 'run.started');
+  const started = entries[startIndex];
+  if (!started) throw new TamperedLogError(1, 'no run.started line');
+  const startData = started.data as JsonObject;
+  const source = await readFile(path.join(runDir, 'artifacts', 'procedure.yaml'), 'utf8').catch(
+    () => {
+      throw new TamperedLogError(
+        startIndex + 1,
+        'the procedure source saved with the run (artifacts/procedure.yaml) is missing',
+      );
+    },
+  );
+  const procedure: Procedure = parseProcedure(
+    source,
+    String(startData.procedure_file ?? 'procedure.yaml'),
+    registry,
+  );
+  if (procedure.source.hash !== startData.procedure_hash) {
+    throw new TamperedLogError(
+      startIndex + 1,
+      'artifacts/procedure.yaml does not match the procedure hash in the log',
+    );
+  }
+
+  const steps = indexSteps(procedure);
+  const pending = new Map<string, Pending>();
+  const actors: Record<string, AnyActorLogic> = {};
+  for (const step of steps.values()) {
+    actors[step.do] ??= fromPromise<JsonObject, { step: string }>(
+      ({ input }) =>
+        new Promise<JsonObject>((resolve, reject) => pending.set(input.step, { resolve, reject })),
+    );
+  }
+  const machine = createProcedureMachine(compileProcedure(procedure), actors);
+  const history: { value: string; persisted: unknown }[] = [];
+  let actor = createActor(machine);
+  const watch = (a: typeof actor): void => {
+    a.subscribe((s) =>
+      history.push({ value: JSON.stringify(s.value), persisted: a.getPersistedSnapshot() }),
+    );
+  };
+  watch(actor);
+  actor.start();
+  history.push({
+    value: JSON.stringify(actor.getSnapshot().value),
+    persisted: actor.getPersistedSnapshot(),
+  });
+
+  let transitions = 0;
+  let status: ReplayReport['status'] = 'running';
+  for (let i = startIndex + 1; i < entries.length; i++) {
+    const e = entries[i]!;
+    const line = i + 1;
+    const data = (e.data ?? {}) as JsonObject;
+    if (e.type === 'step.succeeded' || e.type === 'step.failed') {
+      const p = e.step ? pending.get(e.step) : undefined;
+      if (!p)
+        throw new TamperedLogError(
+          line,
+          `replay diverged: step ${e.step} finished but the machine was not running it`,
+        );
+      pending.delete(e.step!);
+      if (e.type === 'step.succeeded') p.resolve((data.output ?? {}) as JsonObject);
+      else p.reject(data.failure);
+      await tick();
+    } else if (e.type === 'operator.event') {
+      actor.send(data as unknown as OperatorEvent);
+      await tick();
+    } else if (e.type === 'run.resumed') {
+      // The resumed process restored a persisted snapshot: restore the same one here.
+      const want = JSON.stringify(data.restored_value ?? null);
+      const found = [...history].reverse().find((h) => h.value === want);
+      if (!found)
+        throw new TamperedLogError(
+          line,
+          `replay diverged: the run resumed from ${want}, a state the machine never reached`,
+        );
+      actor.stop();
+      pending.clear();
+      actor = createActor(machine, { snapshot: found.persisted as Snapshot<unknown> });
+      watch(actor);
+      actor.start();
+      await tick();
+    } else if (e.type === 'transition') {
+      transitions++;
+      const want = JSON.stringify((data as { value?: JsonValue }).value);
+      const got = JSON.stringify(actor.getSnapshot().value);
+      if (want !== got)
+        throw new TamperedLogError(
+          line,
+          `replay diverged: the log says ${want}, the machine is in ${got}`,
+        );
+    } else if (e.type === 'run.succeeded' || e.type === 'run.stopped') {
+      const snap = actor.getSnapshot() as unknown as { status: string; context: ProcedureContext };
+      const machineDone = snap.status === 'done';
+      if (machineDone !== (e.type === 'run.succeeded')) {
+        throw new TamperedLogError(
+          line,
+          `replay diverged: the log says ${e.type}, the machine is ${machineDone ? 'done' : 'not done'}`,
+        );
+      }
+      status = e.type === 'run.succeeded' ? 'succeeded' : 'stopped';
+    }
+  }
+  actor.stop();
+  return {
+    runId: path.basename(runDir),
+    procedure: procedure.name,
+    lines: entries.length,
+    transitions,
+    status,
+    entries,
+  };
+}

@@ -1,0 +1,42 @@
+import { redactUrl } from '../postgres/url.js';
+
+/**
+ * Where human progress goes: stderr, one line per step (and per migration), colours only when
+ * stderr is a TTY and `NO_COLOR` is unset. Every line passes through `redactUrl`.
+ */
+export interface Reporter {
+  line(text: string): void;
+  /** Wraps text in a colour when colours are on. */
+  color(kind: 'ok' | 'fail' | 'dim' | 'warn' | 'bold', text: string): string;
+}
+
+const CODES = { ok: 32, fail: 31, dim: 2, warn: 33, bold: 1 } as const;
+
+/** A reporter writing to a stream (stderr by default). `silent` drops everything (library use). */
+export function createReporter(
+  options: {
+    stream?: NodeJS.WritableStream & { isTTY?: boolean };
+    silent?: boolean;
+    env?: NodeJS.ProcessEnv;
+  } = {},
+): Reporter {
+  const stream = options.stream ?? process.stderr;
+  const env = options.env ?? process.env;
+  const colors = Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  return {
+    line(text) {
+      if (!options.silent) stream.write(redactUrl(text) + '\n');
+    },
+    color(kind, text) {
+      return colors ? `\u001b[${CODES[kind]}m${text}\u001b[0m` : text;
+    },
+  };
+}
+
+/** Formats a duration for progress lines (`12 ms`, `3.4 s`, `2 min 5 s`). */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const min = Math.floor(ms / 60_000);
+  return `${min} min ${Math.round((ms % 60_000) / 1000)} s`;
+}

@@ -1,0 +1,160 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidInputError, RefusalError } from '../errors.js';
+import type { JsonObject, JsonValue } from '../json.js';
+import { Connections } from '../postgres/connections.js';
+import { describeTarget } from '../postgres/url.js';
+import { loadProcedure } from '../procedure/load-procedure.js';
+import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
+import type { Procedure } from '../procedure/types.js';
+import { FileRunStore } from '../runs/file-run-store.js';
+import { createRunId } from '../runs/run-id.js';
+import type { RunRecord } from '../runs/run-store.js';
+import { checkAuthority } from './authority.js';
+import { finishRun, type RunResult } from './finish-run.js';
+import { EventLog } from './event-log.js';
+import { driveRun } from './drive-run.js';
+import {
+  lockTargetDatabase,
+  openServer,
+  operatorIdentity,
+  plannedUrl,
+  procedureWrites,
+  sessionDefaults,
+  type SessionOptions,
+} from './run-session.js';
+import { diagnoseWith } from './diagnose.js';
+import { XSTATE_VERSION } from './xstate-version.js';
+
+/** Options of {@link runProcedure}. */
+export interface RunProcedureOptions extends SessionOptions {
+  /** A loaded procedure, or the path of its YAML file. */
+  procedure: Procedure | string;
+  /** Raw `--param k=v` values (parsed as YAML against the declared types). */
+  params?: Record<string, string>;
+  /** Authority flags overriding DB_AUTHORITY / DB_ROLE / DB_ENV / CONFIRM_PROD_MIGRATIONS. */
+  authority?: {
+    authority?: string;
+    role?: string;
+    env?: string;
+    confirmProd?: boolean;
+    authorityHosts?: string;
+  };
+  /** The command line recorded in the lock file and the log. */
+  command?: string;
+}
+
+/**
+ * Runs a procedure from the start. Nothing touches a database before the procedure, its params
+ * and every step's arguments are valid (else {@link InvalidInputError}, exit 2) and the authority
+ * contract allows it (else {@link RefusalError}, exit 3). Then a run directory is created, the run
+ * is driven to rest, and the result says whether it succeeded or where it stopped.
+ */
+export async function runProcedure(options: RunProcedureOptions): Promise<RunResult> {
+  const d = sessionDefaults(options);
+  const procedure =
+    typeof options.procedure === 'string'
+      ? await loadProcedure(options.procedure, { actions: d.actions })
+      : options.procedure;
+  const params = resolveParams(procedure, options.params ?? {}, d.cwd);
+  const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
+  if (problems.length > 0) throw new InvalidInputError(problems);
+
+  const url = plannedUrl(options.databaseUrl, d.env);
+  try {
+    describeTarget(url);
+  } catch (err) {
+    throw new InvalidInputError([{ message: (err as Error).message, path: '--database-url' }]);
+  }
+  const decision = checkAuthority({
+    requires: procedure.requires,
+    writes: procedureWrites(procedure, d.actions),
+    env: d.env,
+    flags: options.authority ?? {},
+    url,
+  });
+  if (!decision.ok) throw new RefusalError(decision.code, decision.message);
+  for (const w of decision.warnings) d.reporter.line(`warning: ${w}`);
+
+  const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
+  const store = new FileRunStore(d.runsDir);
+  const runId = createRunId(procedure.name);
+  const connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
+  try {
+    const target =
+      typeof params.database === 'string' ? params.database : connections.target.database;
+    await lockTargetDatabase(connections, target);
+    const now = new Date().toISOString();
+    const record: RunRecord = {
+      format: 1,
+      id: runId,
+      procedure: procedure.name,
+      procedureFile: procedure.source.file,
+      procedureHash: procedure.source.hash,
+      params: redactParams(procedure, params) as JsonObject,
+      target: connections.target,
+      status: 'running',
+      startedAt: now,
+      updatedAt: now,
+      attempts: 1,
+      xstateVersion: XSTATE_VERSION,
+    };
+    await store.create(record);
+    const lock = await store.acquireLock(runId, { command: options.command ?? 'run' });
+    const journal = await EventLog.open(store.eventLogPath(runId));
+    try {
+      // The exact procedure source travels with the run, so replay needs nothing else.
+      await store.writeArtifact(
+        runId,
+        'procedure.yaml',
+        await readFile(procedure.source.file, 'utf8'),
+      );
+      await journal.append('run.started', null, {
+        procedure: procedure.name,
+        procedure_file: procedure.source.file,
+        procedure_hash: procedure.source.hash,
+        params: record.params,
+        target: connections.redactedUrl,
+        authority: decision.authority,
+        role: decision.role,
+        by: operatorIdentity(d.env),
+        xstate: XSTATE_VERSION,
+      });
+      d.reporter.line(
+        `runbook ▸ ${procedure.name}  run ${runId}  on ${connections.redactedUrl}${server.embedded ? ' (embedded)' : ''}`,
+      );
+      const outcome = await driveRun({
+        runId,
+        record,
+        procedure,
+        params: params as Record<string, JsonValue>,
+        store,
+        connections,
+        journal,
+        reporter: d.reporter,
+        actions: d.actions,
+        cwd: d.cwd,
+        env: d.env,
+        confirmations: decision.confirmations,
+        allowChanged: false,
+        attempts: {},
+        shared: new Map(),
+        diagnose: diagnoseWith(store, runId, procedure, params as Record<string, JsonValue>, d.cwd),
+      });
+      return await finishRun({
+        store,
+        record,
+        procedure,
+        journal,
+        outcome,
+        reporter: d.reporter,
+        params,
+      });
+    } finally {
+      journal.close();
+      await lock.release();
+    }
+  } finally {
+    await connections.end();
+    await server.release();
+  }
+}

@@ -1,0 +1,146 @@
+import os from 'node:os';
+import path from 'node:path';
+import { actions as registry } from '../actions/index.js';
+import type { ActionDefinition } from '../actions/types.js';
+import { RefusalError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import { Connections } from '../postgres/connections.js';
+import { ensureEmbeddedServer, releaseEmbeddedServer } from '../postgres/embedded.js';
+import { quoteLiteral } from '../postgres/quote.js';
+import type { Procedure } from '../procedure/types.js';
+import { createReporter, type Reporter } from './reporter.js';
+
+/** Options shared by `runProcedure` and `resumeRun`. */
+export interface SessionOptions {
+  /** Server URL (maintenance database). Default: DATABASE_URL, else the embedded server. */
+  databaseUrl?: string;
+  /** Runs directory (default `runs`). */
+  runsDir?: string;
+  /** Working directory relative paths resolve against (default process.cwd()). */
+  cwd?: string;
+  /** Environment (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Where the embedded server lives (default `.runbook/postgres` under cwd). */
+  embeddedDir?: string;
+  /** Progress output (default: stderr). */
+  reporter?: Reporter;
+  /** Action registry override (tests). */
+  actions?: ReadonlyMap<string, ActionDefinition>;
+}
+
+/** The one identity string recorded for operator actions: `$USER@host`. */
+export function operatorIdentity(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  let user = env.USER ?? env.USERNAME;
+  if (!user) {
+    try {
+      user = os.userInfo().username;
+    } catch {
+      user = 'unknown';
+    }
+  }
+  return `${user}@${os.hostname()}`;
+}
+
+/** Resolved common options. */
+export function sessionDefaults(options: SessionOptions) {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const env = options.env ?? process.env;
+  return {
+    cwd,
+    env,
+    runsDir: path.resolve(cwd, options.runsDir ?? 'runs'),
+    embeddedDir: path.resolve(
+      cwd,
+      options.embeddedDir ?? env.RUNBOOK_EMBEDDED_DIR ?? '.runbook/postgres',
+    ),
+    reporter: options.reporter ?? createReporter({ env: env as NodeJS.ProcessEnv }),
+    actions: options.actions ?? registry,
+  };
+}
+
+/** Whether any step of a procedure may write (the authority contract's `writes`). */
+export function procedureWrites(
+  procedure: Procedure,
+  actions: ReadonlyMap<string, ActionDefinition>,
+): boolean {
+  if (procedure.requires.writes !== undefined) return procedure.requires.writes;
+  const walk = (steps: Procedure['steps']): boolean =>
+    steps.some((s) =>
+      s.kind === 'action'
+        ? (actions.get(s.do)?.writes ?? true)
+        : s.branches.some((b) => walk(b.steps)),
+    );
+  return walk(procedure.steps) || walk(procedure.finally);
+}
+
+/** A connection to the server for one run: the URL's server or the embedded one, started on demand. */
+export interface ServerSession {
+  url: string;
+  embedded: boolean;
+  release(): Promise<void>;
+}
+
+/** The URL a run will use, before anything starts (the embedded server's host is loopback). */
+export function plannedUrl(
+  databaseUrl: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  return databaseUrl ?? env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1/postgres';
+}
+
+/** Opens the server: the given URL, or starts the embedded server (stopped again by `release`). */
+export async function openServer(
+  databaseUrl: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  embeddedDir: string,
+): Promise<ServerSession> {
+  const url = databaseUrl ?? env.DATABASE_URL;
+  if (url) return { url, embedded: false, release: async () => undefined };
+  const server = await ensureEmbeddedServer(embeddedDir);
+  return { url: server.url, embedded: true, release: () => releaseEmbeddedServer(embeddedDir) };
+}
+
+/** Advisory-lock class for whole runs (two-int4 key space: never collides with bigint keys). */
+const RUN_LOCK_CLASS = 0x52554e42; // 'RUNB'
+
+/**
+ * Takes the session-level advisory lock that stops two runs from driving one database at once
+ * (keyed on the database the procedure targets). Refuses (exit 3) naming the holder's run id, read
+ * from the holder's `application_name` (`runbook:<run-id>`).
+ */
+export async function lockTargetDatabase(
+  connections: Connections,
+  database: string,
+): Promise<void> {
+  const pool = connections.pool();
+  const client = await pool.connect();
+  const key = `SELECT hashtext(${quoteLiteral(database)}) AS k`;
+  const { rows } = await client.query<{ k: number }>(key);
+  const k = rows[0]!.k;
+  const got = await client.query<{ ok: boolean }>(
+    'SELECT pg_try_advisory_lock($1::int4, $2::int4) AS ok',
+    [RUN_LOCK_CLASS | 0, k],
+  );
+  if (got.rows[0]?.ok) {
+    // Held for the life of the run: the client stays checked out until the pool ends.
+    connections.onEnd(async () => client.release(true));
+    return;
+  }
+  const holder = await client.query<{ app: string | null; pid: number }>(
+    `SELECT a.application_name AS app, a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND l.classid = ($1::int4)::oid AND l.objid = ($2::int4)::oid AND l.objsubid = 2
+        AND l.granted LIMIT 1`,
+    [RUN_LOCK_CLASS | 0, k],
+  );
+  client.release();
+  const app = holder.rows[0]?.app ?? '';
+  const runId = app.startsWith('runbook:') ? app.slice('runbook:'.length) : undefined;
+  throw new RefusalError(
+    'DATABASE_LOCKED',
+    `database "${database}" is being driven by ${runId ? `run ${runId}` : `another session (pid ${holder.rows[0]?.pid ?? '?'})`}; ` +
+      'wait for it to finish or inspect it with `runbook runs`',
+    { database, holderRunId: runId ?? null } as Record<string, JsonValue>,
+  );
+}

@@ -1,0 +1,164 @@
+import path from 'node:path';
+import type { ActionContext, ActionDefinition } from '../actions/types.js';
+import type { JsonObject, JsonValue } from '../json.js';
+import type { Connections } from '../postgres/connections.js';
+import { redactUrl } from '../postgres/url.js';
+import { resolveExpressions } from '../procedure/expressions.js';
+import type { ActionStep, Procedure } from '../procedure/types.js';
+import type { RunStore } from '../runs/run-store.js';
+import { formatDuration, type Reporter } from './reporter.js';
+import { StepError, type StepFailureRecord } from './step-failure.js';
+import { toFailureRecord } from './to-failure-record.js';
+
+/** Appends durable events to a run's log (the engine's view of the event log). */
+export interface Journal {
+  append(type: string, step: string | null, data: JsonValue): Promise<unknown>;
+}
+
+/** An operator decision handed to the retried step(s) on resume. */
+export type StepDecision = NonNullable<ActionContext['attempt']['decision']>;
+
+/** Everything a step needs from the run it belongs to. */
+export interface StepRunEnvironment {
+  runId: string;
+  procedure: Procedure;
+  params: Record<string, JsonValue>;
+  store: RunStore;
+  connections: Connections;
+  journal: Journal;
+  reporter: Reporter;
+  actions: ReadonlyMap<string, ActionDefinition>;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  confirmations: ReadonlySet<string>;
+  allowChanged: boolean;
+  /** Steps the operator's decision applies to (the failed ones at resume), and the decision. */
+  decision?: { steps: ReadonlySet<string>; decision: StepDecision };
+  /** Attempts per step so far (from the log), incremented here. */
+  attempts: Record<string, number>;
+  /** Shared per-process data between steps (e.g. provenance). */
+  shared: Map<string, unknown>;
+  /** Reads and writes a step's checkpointed progress. */
+  progress: {
+    read(step: string): JsonValue | undefined;
+    write(step: string, data: JsonValue): Promise<void>;
+  };
+  /** Makes a failure more useful (diagnosis of 42P01 etc.); may return it unchanged. */
+  diagnose?: (failure: StepFailureRecord) => Promise<StepFailureRecord>;
+  /** Current outputs of settled steps (from the machine's context). */
+  outputs(): Record<string, JsonObject>;
+  /** `[i/n]` label of a step for progress lines. */
+  label(step: string): string;
+}
+
+/** Redacts a resolved `with` for the log: secret params become `***`, URL passwords are masked. */
+function redactArguments(args: JsonValue, secrets: string[]): JsonValue {
+  let text = redactUrl(JSON.stringify(args));
+  for (const s of secrets)
+    if (s.length >= 4) text = text.split(JSON.stringify(s).slice(1, -1)).join('***');
+  return JSON.parse(text) as JsonValue;
+}
+
+/**
+ * Runs one action step: resolves its expressions, validates its arguments, builds the
+ * {@link ActionContext}, logs `step.started` / `step.succeeded` / `step.failed` (durably, before
+ * and after the action), prints progress, and returns the output or throws the JSON failure record
+ * (which the machine keeps in context).
+ */
+export async function executeStep(
+  envr: StepRunEnvironment,
+  step: ActionStep,
+  signal: AbortSignal,
+): Promise<JsonObject> {
+  const action = envr.actions.get(step.do);
+  const attempt = (envr.attempts[step.id] = (envr.attempts[step.id] ?? 0) + 1);
+  const started = Date.now();
+  const secrets = Object.entries(envr.procedure.params)
+    .filter(([, spec]) => spec.secret)
+    .map(([name]) => envr.params[name])
+    .filter((v): v is string => typeof v === 'string');
+  const decision = envr.decision?.steps.has(step.id) ? envr.decision.decision : undefined;
+  let resolved: JsonValue = step.with;
+  try {
+    if (!action) throw new StepError('UNKNOWN_ACTION', `no action named ${step.do}`);
+    resolved = resolveExpressions(step.with, {
+      params: envr.params,
+      steps: Object.fromEntries(Object.entries(envr.outputs()).map(([k, v]) => [k, { output: v }])),
+      run: { id: envr.runId, dir: path.dirname(envr.store.eventLogPath(envr.runId)) },
+      env: envr.env,
+    });
+    const parsed = action.params.safeParse(resolved);
+    await envr.journal.append('step.started', step.id, {
+      action: step.do,
+      attempt,
+      with: redactArguments(resolved, secrets),
+      ...(decision ? { decision: decision as unknown as JsonObject } : {}),
+    });
+    envr.reporter.line(`${envr.label(step.id)} ${step.id}  ${envr.reporter.color('dim', step.do)}`);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map(
+        (i) => `${i.path.join('.') || '(with)'}: ${i.message}`,
+      );
+      throw new StepError(
+        'INVALID_ARGUMENTS',
+        `invalid arguments for ${step.do}: ${problems.join('; ')}`,
+      );
+    }
+    const runDir = path.dirname(envr.store.eventLogPath(envr.runId));
+    const ctx: ActionContext = {
+      runId: envr.runId,
+      stepId: step.id,
+      cwd: envr.cwd,
+      runDir,
+      db: envr.connections,
+      writeArtifact: async (name, content) => {
+        await envr.store.writeArtifact(envr.runId, name, redactUrl(content));
+        return envr.store.artifactPath(envr.runId, name);
+      },
+      log: async (type, data) => {
+        await envr.journal.append(type, step.id, redactArguments(data ?? null, secrets));
+      },
+      progress: (line) => envr.reporter.line(`    ${line}`),
+      checkpoint: {
+        read: () => envr.progress.read(step.id),
+        write: (data) => envr.progress.write(step.id, data),
+      },
+      shared: envr.shared,
+      attempt: {
+        number: attempt,
+        ...(decision ? { decision } : {}),
+        allowChanged: envr.allowChanged,
+      },
+      confirmations: envr.confirmations,
+      env: envr.env,
+      signal,
+    };
+    const result = await action.run(ctx, parsed.data);
+    const ms = Date.now() - started;
+    const output = (result.output ?? {}) as JsonObject;
+    await envr.journal.append('step.succeeded', step.id, {
+      duration_ms: ms,
+      summary: result.summary ?? null,
+      output: redactArguments(output, secrets),
+    });
+    envr.reporter.line(
+      `${' '.repeat(envr.label(step.id).length)} ${envr.reporter.color('ok', '✓')} ${step.id}` +
+        `${result.summary ? `  ${result.summary}` : ''}  ${envr.reporter.color('dim', formatDuration(ms))}`,
+    );
+    return output;
+  } catch (error) {
+    let failure = toFailureRecord(step.id, error);
+    if (envr.diagnose) failure = await envr.diagnose(failure).catch(() => failure);
+    const ms = Date.now() - started;
+    await envr.journal.append('step.failed', step.id, {
+      duration_ms: ms,
+      failure: failure as unknown as JsonObject,
+    });
+    envr.reporter.line(
+      `${' '.repeat(envr.label(step.id).length)} ${envr.reporter.color('fail', '✗')} ${step.id}  ` +
+        `${failure.code} ${failure.message}${failure.migration ? ` (migration ${failure.migration})` : ''}`,
+    );
+    if (failure.diagnosis) envr.reporter.line(`      diagnosis: ${failure.diagnosis}`);
+    throw failure;
+  }
+}

@@ -1,0 +1,70 @@
+import type { JsonObject } from '../json.js';
+import { redactUrl } from '../postgres/url.js';
+import { StepError, type StepFailureRecord } from './step-failure.js';
+
+/** Node socket error codes that mean the server could not be reached (resumable, exit 1). */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ECONNRESET',
+  'EAI_AGAIN',
+]);
+
+interface PgLikeError {
+  code?: string;
+  message: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+  address?: string;
+  port?: number;
+}
+
+/**
+ * Turns anything an action threw into the failure record held in context: a {@link StepError}
+ * keeps its code and fields; a PostgreSQL error keeps its SQLSTATE, detail and hint; a socket
+ * error becomes `CONNECTION_FAILED` with a readable message. Every string is redacted.
+ */
+export function toFailureRecord(step: string, error: unknown, at = new Date()): StepFailureRecord {
+  const base = { step, at: at.toISOString() };
+  let record: StepFailureRecord;
+  if (error instanceof StepError) {
+    record = { ...base, ...error.fields, code: error.code, message: error.message };
+  } else if (error && typeof error === 'object' && 'message' in error) {
+    const e = error as PgLikeError & Error;
+    if (e.code && CONNECTION_CODES.has(e.code)) {
+      const where = e.address ? ` ${e.address}${e.port ? `:${e.port}` : ''}` : '';
+      record = {
+        ...base,
+        code: 'CONNECTION_FAILED',
+        message: `could not connect to the database server${where} (${e.code}): ${e.message}`,
+        hint: 'check that the server is running and the URL is right, then `runbook resume`',
+      };
+    } else if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) {
+      record = {
+        ...base,
+        code: e.code,
+        message: e.message,
+        ...(e.detail ? { detail: e.detail } : {}),
+        ...(e.hint ? { hint: e.hint } : {}),
+        ...(e.where ? { data: { where: e.where } } : {}),
+      };
+    } else {
+      record = {
+        ...base,
+        code: e.code && typeof e.code === 'string' ? e.code : 'ERROR',
+        message: e.message,
+      };
+    }
+  } else {
+    record = { ...base, code: 'ERROR', message: String(error) };
+  }
+  return JSON.parse(redactUrl(JSON.stringify(record))) as StepFailureRecord;
+}
+
+/** The failure record as the JSON object kept in machine context and the log. */
+export function failureJson(record: StepFailureRecord): JsonObject {
+  return JSON.parse(JSON.stringify(record)) as JsonObject;
+}
