@@ -1,9 +1,12 @@
 import { databaseCreate } from './database-create.js';
 import { databaseDrop } from './database-drop.js';
+import { databaseGrant } from './database-grant.js';
 import { databaseRecreate } from './database-recreate.js';
+import { databaseSettings } from './database-settings.js';
 import { migrationsCurrent } from './migrations-current.js';
 import { migrationsStamp } from './migrations-stamp.js';
 import { migrationsUpgrade } from './migrations-upgrade.js';
+import { rolesEnsure } from './roles-ensure.js';
 import { sqlExec } from './sql-exec.js';
 import { sqlExpect } from './sql-expect.js';
 import type { ActionDefinition } from './types.js';
@@ -20,6 +23,9 @@ const definitions: ActionDefinition[] = [
   databaseCreate,
   databaseDrop,
   databaseRecreate,
+  databaseGrant,
+  databaseSettings,
+  rolesEnsure,
   sqlExec,
   sqlExpect,
 ];
