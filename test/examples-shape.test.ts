@@ -3,6 +3,7 @@
  * and, applied for real to PostgreSQL (one transaction per file, independent of the migration
  * engine), they reproduce the runbooks' figures and failures.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadModule, parseSync } from 'libpg-query';
@@ -43,6 +44,13 @@ afterAll(async () => {
 });
 
 describe('headers and graphs', () => {
+  it('the committed nova files are exactly what the generator writes', () => {
+    const script = path.join(EXAMPLES, '..', 'scripts', 'generate-examples.mjs');
+    expect(() =>
+      execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' }),
+    ).not.toThrow();
+  });
+
   it('every example file has a header and parses with the PostgreSQL parser', () => {
     const files = sqlFiles(EXAMPLES);
     expect(files.length).toBeGreaterThan(270);
