@@ -1,0 +1,282 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationsCurrent } from '../src/actions/migrations-current.js';
+import { migrationsStamp } from '../src/actions/migrations-stamp.js';
+import { migrationsUpgrade } from '../src/actions/migrations-upgrade.js';
+import { StepError } from '../src/engine/step-failure.js';
+import { acquireMigrationLock } from '../src/migrations/advisory-lock.js';
+import { Connections } from '../src/postgres/connections.js';
+import { quoteIdent } from '../src/postgres/quote.js';
+import { withDatabase } from '../src/postgres/url.js';
+import { createActionContext } from './support/action-context.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';
+
+const skeldir = path.resolve('test/fixtures/migrations/skeldir');
+let db: TestDatabase;
+let conns: Connections;
+let n = 0;
+
+async function freshDb(): Promise<string> {
+  const name = `${db.name}_${n++}`;
+  await adminQuery(`CREATE DATABASE ${quoteIdent(name)}`);
+  return name;
+}
+
+async function q(database: string, sql: string): Promise<pg.QueryResult> {
+  const c = new pg.Client(withDatabase(db.adminUrl, database));
+  await c.connect();
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+async function versions(database: string): Promise<string[]> {
+  const r = await q(database, 'SELECT version_num FROM alembic_version ORDER BY 1');
+  return r.rows.map((x: { version_num: string }) => x.version_num);
+}
+
+async function fails(p: Promise<unknown>): Promise<StepError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof StepError) return err;
+    throw err;
+  }
+  throw new Error('expected a StepError');
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('mig_upgrade');
+  conns = new Connections(db.adminUrl);
+});
+afterAll(async () => {
+  await conns.end();
+  await db.drop();
+});
+
+describe('migrations.upgrade on alembic-sql', () => {
+  it('reproduces the one-step failure and succeeds in two steps, with Alembic version rows', async () => {
+    const one = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    const err = await fails(
+      migrationsUpgrade.run(t.ctx, {
+        source: skeldir,
+        database: one,
+        target: 'skeldir_foundation@head',
+      }),
+    );
+    expect(err.code).toBe('42P01');
+    expect(err.message).toBe('relation "tenants" does not exist');
+    expect(err.fields.migration).toBe('202512151300');
+    expect(err.fields.file).toBe(path.join(skeldir, 'celery/002_recompute_jobs.sql'));
+    // No position from the server for a REFERENCES target: the statement's first line.
+    expect(err.fields.line).toBe(5);
+    expect(err.fields.statement).toMatch(/^CREATE TABLE attribution_recompute_jobs/);
+    // The celery base committed on its own: one row per head, as Alembic keeps it.
+    expect(await versions(one)).toEqual(['202512120900']);
+
+    const two = await freshDb();
+    const t2 = await createActionContext({ url: db.adminUrl, db: conns });
+    await migrationsUpgrade.run(t2.ctx, { source: skeldir, database: two, target: '202511131121' });
+    expect(await versions(two)).toEqual(['202511131121']);
+    await migrationsUpgrade.run(t2.ctx, { source: skeldir, database: two, target: '+1' });
+    expect(await versions(two)).toEqual(['202511131121', '202512120900']);
+    await migrationsUpgrade.run(t2.ctx, { source: skeldir, database: two, target: '+1' });
+    expect(await versions(two)).toEqual(['202511131121', '202512151300']);
+    const res = await migrationsUpgrade.run(t2.ctx, {
+      source: skeldir,
+      database: two,
+      target: 'skeldir_foundation@head',
+    });
+    expect(res.output).toEqual({ applied: 1, current: ['202512151400'], plan_total: 1 });
+    expect(await versions(two)).toEqual(['202512151400']);
+    const fk = await q(
+      two,
+      `SELECT conname FROM pg_constraint WHERE conname = 'attribution_recompute_jobs_tenant_id_fkey'`,
+    );
+    expect(fk.rowCount).toBe(1);
+    expect(t2.progress.some((l) => /^\[1\/1\] merge {2}\d+ ms$/.test(l))).toBe(true);
+    const prov = JSON.parse(
+      await readFile(path.join(t2.runDir, 'artifacts/provenance.json'), 'utf8'),
+    );
+    const created = prov.migrations.find(
+      (x: { revision: string }) => x.revision === '202511131115',
+    ).created;
+    expect(created).toContainEqual({ schema: 'public', name: 'tenants', kind: 'table' });
+    const current = await migrationsCurrent.run(t2.ctx, { source: skeldir, database: two });
+    expect(current.output).toEqual({
+      current: ['202512151400'],
+      is_head: true,
+      has_version_table: true,
+    });
+
+    // One call with the targets in sequence does the same.
+    const three = await freshDb();
+    const dry = await migrationsUpgrade.run(t2.ctx, {
+      source: skeldir,
+      database: three,
+      target: ['202511131121', 'skeldir_foundation@head'],
+      dry_run: true,
+    });
+    expect(dry.output?.plan).toEqual([
+      'baseline',
+      '202511131115',
+      '202511131121',
+      '202512120900',
+      '202512151300',
+      '202512151400',
+    ]);
+    expect((await q(three, `SELECT to_regclass('alembic_version') AS t`)).rows[0].t).toBeNull();
+    await t.dispose();
+    await t2.dispose();
+  });
+
+  it('stamps idempotently and refuses an unknown revision', async () => {
+    const d = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    const first = await migrationsStamp.run(t.ctx, {
+      source: skeldir,
+      database: d,
+      revision: 'head',
+    });
+    expect(first.output).toEqual({ changed: true, current: ['202512151400'] });
+    const again = await migrationsStamp.run(t.ctx, {
+      source: skeldir,
+      database: d,
+      revision: 'head',
+    });
+    expect(again.output?.changed).toBe(false);
+    expect(again.summary).toMatch(/nothing changed/);
+    expect((await q(d, `SELECT to_regclass('tenants') AS t`)).rows[0].t).toBeNull();
+    const err = await fails(
+      migrationsStamp.run(t.ctx, { source: skeldir, database: d, revision: 'nope' }),
+    );
+    expect(err.code).toBe('UNKNOWN_REVISION');
+    expect(await versions(d)).toEqual(['202512151400']);
+    await t.dispose();
+  });
+
+  it('refuses a second concurrent run with DATABASE_LOCKED naming the holder', async () => {
+    const d = await freshDb();
+    const holder = new pg.Client(withDatabase(db.adminUrl, d));
+    await holder.connect();
+    const release = await acquireMigrationLock(holder, d, 'other-run-1234');
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    const err = await fails(
+      migrationsUpgrade.run(t.ctx, { source: skeldir, database: d, target: '202511131121' }),
+    );
+    expect(err.code).toBe('DATABASE_LOCKED');
+    expect(err.message).toMatch(/run other-run-1234/);
+    expect((await q(d, `SELECT to_regclass('alembic_version') AS t`)).rows[0].t).toBeNull();
+    await release();
+    await holder.end();
+    await migrationsUpgrade.run(t.ctx, { source: skeldir, database: d, target: '202511131121' });
+    expect(await versions(d)).toEqual(['202511131121']);
+    await t.dispose();
+  });
+});
+
+describe('failure, fix and resume', () => {
+  let dir: string;
+  const header = (rev: string, down: string, extra = ''): string =>
+    `-- revision: ${rev}\n-- down_revision: ${down}\n${extra}`;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-mig-'));
+    await writeFile(
+      path.join(dir, '001_t.sql'),
+      header('001', '') + 'CREATE TABLE t (id serial, note text);\n',
+    );
+    await writeFile(
+      path.join(dir, '002_seed.sql'),
+      header('002', '001') +
+        `INSERT INTO t (note) VALUES ('once');\n` +
+        `CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN 1; -- ; inside\nEND;\n$$;\n`,
+    );
+    await writeFile(
+      path.join(dir, '003_broken.sql'),
+      header('003', '002', '-- message: broken on purpose\n') +
+        '\nSELECT 1;\nSELECT *\n  FROM missing_table;\n',
+    );
+    await writeFile(
+      path.join(dir, '004_own_tx.sql'),
+      header('004', '003') + 'BEGIN;\nCREATE TABLE own (id int);\nCOMMIT;\n',
+    );
+    await writeFile(
+      path.join(dir, '005_concurrently.sql'),
+      header('005', '004', '-- transaction: false\n') +
+        'CREATE INDEX CONCURRENTLY t_note ON t (note);\n',
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('fails with the file line, resumes after the fix without re-running, guards changed files', async () => {
+    const d = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    const err = await fails(
+      migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+    );
+    expect(err.code).toBe('42P01');
+    expect(err.fields).toMatchObject({
+      migration: '003',
+      line: 7,
+      statement: 'SELECT *\n  FROM missing_table',
+    });
+    expect(await versions(d)).toEqual(['002']);
+
+    await writeFile(path.join(dir, '003_broken.sql'), header('003', '002') + 'SELECT 1;\n');
+    t.ctx.attempt.number = 2;
+    const res = await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
+    expect(res.output).toEqual({ applied: 3, current: ['005'], plan_total: 3 });
+    expect((await q(d, 'SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(1);
+    expect(t.events.some((e) => e.type === 'migration.changed')).toBe(true);
+    expect(t.events.some((e) => e.type === 'migration.own_transaction')).toBe(true);
+    expect(t.progress.some((l) => l.includes('own BEGIN/COMMIT'))).toBe(true);
+    expect((await q(d, `SELECT to_regclass('t_note')::text AS t`)).rows[0].t).toBe('t_note');
+
+    await writeFile(
+      path.join(dir, '002_seed.sql'),
+      header('002', '001') + `INSERT INTO t (note) VALUES ('twice');\n`,
+    );
+    const changed = await fails(
+      migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+    );
+    expect(changed.code).toBe('MIGRATION_CHANGED');
+    t.ctx.attempt.allowChanged = true;
+    const ok = await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
+    expect(ok.output?.applied).toBe(0);
+    expect((await q(d, 'SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(1);
+    await t.dispose();
+  });
+
+  it('stops on an in-flight non-transactional migration until --retry or --skip', async () => {
+    const d = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: '004' });
+    // Simulate a crash during 005: marker written, version table not updated.
+    const cp = t.checkpoint() as { inflight?: unknown };
+    cp.inflight = {
+      revision: '005',
+      file: path.join(dir, '005_concurrently.sql'),
+      started_at: 'x',
+    };
+    await t.ctx.checkpoint.write(cp as never);
+    const err = await fails(
+      migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+    );
+    expect(err.code).toBe('MIGRATION_IN_DOUBT');
+    expect(err.fields.hint).toMatch(/--skip 005/);
+    t.ctx.attempt.decision = { kind: 'skip', target: '005' };
+    const res = await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
+    expect(res.output).toMatchObject({ applied: 0, current: ['005'] });
+    expect((await q(d, `SELECT to_regclass('t_note') AS t`)).rows[0].t).toBeNull();
+    await t.dispose();
+  });
+});
