@@ -1,4 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../src/json.js';
 import {
   ExpressionError,
   findExpressions,
@@ -101,5 +103,27 @@ describe('nearestName', () => {
     expect(nearestName('absent', names)).toBe('files.absent');
     expect(nearestName('migrations.upgrade', names)).toBeUndefined();
     expect(nearestName('x', [])).toBeUndefined();
+  });
+});
+
+describe('resolveExpressions properties', () => {
+  it('leaves any JSON value without expressions unchanged', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        fc.pre(!JSON.stringify(value).includes('${{'));
+        expect(resolveExpressions(value as JsonValue, scope)).toEqual(value);
+      }),
+    );
+  });
+
+  it('substitutes any string param verbatim, alone or embedded', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string(), (param, prefix) => {
+        fc.pre(!prefix.includes('${{'));
+        const s: ExpressionScope = { params: { p: param } };
+        expect(resolveExpressions('${{ params.p }}', s)).toBe(param);
+        expect(resolveExpressions(`${prefix}\${{ params.p }}!`, s)).toBe(`${prefix}${param}!`);
+      }),
+    );
   });
 });

@@ -355,4 +355,16 @@ checklist:
     ]);
     expect(error.message.split('\n')).toHaveLength(4);
   });
+
+  it('rejects an empty file, a non-mapping and several documents', () => {
+    for (const text of ['', '- just\n- a list\n']) {
+      const error = rejected(text);
+      expect(error.message).toBe(
+        `${FILE}:1:1: a procedure file must be a YAML mapping (start with \`procedure: <name>\` followed by \`steps:\`)`,
+      );
+    }
+    const error = rejected('procedure: a\nsteps: []\n---\nprocedure: b\n');
+    expect(error.problems[0]!.message).toMatch(/YAML syntax error: .*multiple documents/);
+    expect(error.problems[0]!.position).toMatchObject({ file: FILE, line: 3 });
+  });
 });

@@ -153,7 +153,9 @@ export function validateProcedure(
         message: `unknown action \`${entry.raw.do}\``,
         hint: near
           ? `did you mean ${near}?`
-          : `known actions: ${[...actions.keys()].sort().join(', ')}`,
+          : actions.size > 0
+            ? `known actions: ${[...actions.keys()].sort().join(', ')}`
+            : 'no actions are registered',
       });
       continue;
     }
