@@ -111,6 +111,16 @@ finally:
     expect(error.problems.filter((p) => /cycle/.test(p.message))).toHaveLength(1);
   });
 
+  it('reports a step routing its own failure to itself at its on_error', () => {
+    const text = `${head}steps:\n  - id: a\n    do: sql.exec\n  - id: b\n    do: sql.exec\n    on_error: b\n`;
+    expectProblem(text, {
+      path: 'steps[1].on_error',
+      at: 'on_error: b',
+      message: /on_error cycle: b -> b/,
+      hint: /loop forever/,
+    });
+  });
+
   it('rejects on_error naming a missing step', () => {
     const text = `${head}steps:\n  - id: a\n    do: sql.exec\n    on_error: cleanpu\n  - id: cleanup\n    do: sql.exec\n`;
     expectProblem(text, {

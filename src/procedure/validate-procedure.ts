@@ -111,7 +111,8 @@ function onErrorProblems(entries: readonly StepEntry[], positions: Positions): I
   // A cycle of on_error targets would loop forever on a persistent failure.
   const reported = new Set<string>();
   for (const entry of entries) {
-    if (!targets.has(entry.id) || reported.has(entry.id)) continue;
+    if (typeof entry.raw.on_error !== 'string' || !targets.has(entry.id)) continue;
+    if (reported.has(entry.id)) continue;
     const chain = [entry.id];
     let next = targets.get(entry.id);
     while (next !== undefined && !chain.includes(next)) {
