@@ -159,7 +159,7 @@ describe.skipIf(!python)('alembic layout through the Python bridge', () => {
       .catch((x: unknown) => x as StepError);
     expect(err).toBeInstanceOf(StepError);
     expect(err).toMatchObject({ code: '42P01', fields: { migration: 'd4' } });
-    expect(err.message).toMatch(/relation "missing_accounts" does not exist/);
+    expect((err as StepError).message).toMatch(/relation "missing_accounts" does not exist/);
     expect((await q(d, 'SELECT version_num FROM alembic_version')).rows).toEqual([
       { version_num: 'c3' },
     ]);
