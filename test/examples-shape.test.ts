@@ -21,6 +21,7 @@ import {
   parseMigration,
   query,
   sqlFiles,
+  structure,
 } from './support/example-histories.js';
 
 let db: TestDatabase;
@@ -55,7 +56,7 @@ describe('headers and graphs', () => {
     const files = sqlFiles(EXAMPLES);
     expect(files.length).toBeGreaterThan(270);
     for (const f of files) {
-      if (!f.endsWith('prod-existing.sql') && !path.basename(f).startsWith('pre-create'))
+      if (!/(prod-existing|orm-bootstrap|pre-create-[a-z]+)\.sql$/.test(f))
         expect(parseMigration(f).message, f).not.toBe('');
       expect(() => parseSync(readFileSync(f, 'utf8')), f).not.toThrow();
     }
@@ -116,6 +117,12 @@ describe('nova applied to PostgreSQL', () => {
   it('after/ from empty gives the reported topology', async () => {
     const url = await freshDatabase();
     expect(await apply(url, linear(history('nova/after')))).toBeNull();
+    const built = await structure(url);
+    expect(built.length).toBeGreaterThan(1500);
+    // Path B of two-path-ci: the ORM bootstrap script gives exactly the same schema.
+    const orm = await freshDatabase();
+    await query(orm, readFileSync(path.join(EXAMPLES, 'nova', 'orm-bootstrap.sql'), 'utf8'));
+    expect(await structure(orm)).toEqual(built);
     await expectNovaTopology(url);
     // The PL/pgSQL trigger of 031 is live: trace steps cannot be rewritten.
     await query(
@@ -163,6 +170,10 @@ describe('nova applied to PostgreSQL', () => {
     );
     expect(fixed.revision).toBe('115_add_inflection_point_metadata');
     expect(await apply(url, [fixed, ...from('116_w2_audit_events')])).toBeNull();
+    // The fixed history ends where after/ (and the ORM bootstrap) ends.
+    const orm = await freshDatabase();
+    await query(orm, readFileSync(path.join(EXAMPLES, 'nova', 'orm-bootstrap.sql'), 'utf8'));
+    expect(await structure(url)).toEqual(await structure(orm));
     await expectNovaTopology(url);
   });
 
@@ -252,5 +263,14 @@ describe('autonomos applied to PostgreSQL', () => {
     expect(await query(url, "SELECT to_regclass('rate_limit_counters') AS r")).toEqual([
       { r: null },
     ]);
+  });
+
+  it('from empty, the history fails where it first relies on the untracked schema', async () => {
+    const url = await freshDatabase();
+    expect(await apply(url, linear(history('autonomos/migrations')))).toEqual({
+      revision: '7c1e2f9a4b3d',
+      code: '42P01',
+      message: 'relation "tenants" does not exist',
+    });
   });
 });

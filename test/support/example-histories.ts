@@ -211,3 +211,32 @@ export async function expectNovaTopology(url: string): Promise<void> {
   );
   expect(idx).toHaveLength(1);
 }
+
+/**
+ * A comparable description of a database's schema: columns (type, nullability, default),
+ * constraints, indexes, views and triggers outside PostgreSQL's own schemas, one sorted line each.
+ * The version table is left out (only the migration tool creates it).
+ */
+export async function structure(url: string): Promise<string[]> {
+  const rows = await query<{ line: string }>(
+    url,
+    `SELECT format('column %s.%s.%s %s %s %s', table_schema, table_name, column_name, data_type,
+                   is_nullable, column_default) AS line
+       FROM information_schema.columns
+      WHERE table_schema NOT IN ${CATALOG_SCHEMAS} AND table_name <> 'alembic_version'
+     UNION ALL
+     SELECT format('constraint %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
+       FROM pg_constraint WHERE connamespace::regnamespace::text NOT IN ${CATALOG_SCHEMAS}
+        AND conrelid <> 0 AND conrelid::regclass::text <> 'alembic_version'
+     UNION ALL
+     SELECT format('index %s', indexdef) FROM pg_indexes
+      WHERE schemaname NOT IN ${CATALOG_SCHEMAS} AND tablename <> 'alembic_version'
+     UNION ALL
+     SELECT format('view %s.%s %s', schemaname, viewname, definition) FROM pg_views
+      WHERE schemaname NOT IN ${CATALOG_SCHEMAS}
+     UNION ALL
+     SELECT format('trigger %s %s', tgrelid::regclass, pg_get_triggerdef(oid)) FROM pg_trigger
+      WHERE NOT tgisinternal`,
+  );
+  return rows.map((r) => r.line).sort();
+}
