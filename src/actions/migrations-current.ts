@@ -7,7 +7,11 @@ import { defineAction } from './types.js';
 
 const Params = z.object({
   source: z.string().min(1).optional(),
-  layout: z.enum(['alembic-sql', 'alembic', 'golang-migrate', 'diesel', 'prisma']).optional(),
+  layout: z
+    .enum(['auto', 'alembic-sql', 'alembic', 'golang-migrate', 'diesel', 'prisma'])
+    .transform((l) => (l === 'auto' ? undefined : l))
+    .optional()
+    .describe('Migration layout; auto (or absent) detects it'),
   database: z.string().min(1).optional(),
 });
 

@@ -33,6 +33,9 @@ export function evaluateChecklist(
     const e = last.get(step);
     const data = (e?.data ?? {}) as JsonObject;
     if (!e) return { item, step, status: 'NOT RUN', evidence: `step ${step} did not run` };
+    if (e.type === 'step.succeeded' && data.condition_skipped === true) {
+      return { item, step, status: 'SKIPPED', evidence: String(data.summary) };
+    }
     if (e.type === 'step.succeeded') {
       const summary = typeof data.summary === 'string' ? data.summary : `step ${step} succeeded`;
       return { item, step, status: 'PASS', evidence: summary };

@@ -51,6 +51,26 @@ export interface StepRunEnvironment {
   label(step: string): string;
 }
 
+function truthy(v: JsonValue): boolean {
+  if (typeof v === 'string')
+    return !['', 'false', '0', 'no', 'off'].includes(v.trim().toLowerCase());
+  return Boolean(v) && !(Array.isArray(v) && v.length === 0);
+}
+
+/** Why a step's `when` / `unless` says not to run it, or undefined when it runs. */
+function conditionSkips(
+  step: ActionStep,
+  scope: Parameters<typeof resolveExpressions>[1],
+): string | undefined {
+  if (step.when !== undefined && !truthy(resolveExpressions(step.when, scope))) {
+    return `when ${typeof step.when === 'string' ? step.when : String(step.when)} is false`;
+  }
+  if (step.unless !== undefined && truthy(resolveExpressions(step.unless, scope))) {
+    return `unless ${typeof step.unless === 'string' ? step.unless : String(step.unless)} is true`;
+  }
+  return undefined;
+}
+
 /** Redacts a resolved `with` for the log: secret params become `***`, URL passwords are masked. */
 function redactArguments(args: JsonValue, secrets: string[]): JsonValue {
   let text = redactUrl(JSON.stringify(args));
@@ -87,6 +107,30 @@ export async function executeStep(
       run: { id: envr.runId, dir: path.dirname(envr.store.eventLogPath(envr.runId)) },
       env: envr.env,
     });
+    const scope = {
+      params: envr.params,
+      steps: Object.fromEntries(Object.entries(envr.outputs()).map(([k, v]) => [k, { output: v }])),
+      run: { id: envr.runId, dir: path.dirname(envr.store.eventLogPath(envr.runId)) },
+      env: envr.env,
+    };
+    const skipReason = conditionSkips(step, scope);
+    if (skipReason) {
+      await envr.journal.append('step.started', step.id, {
+        action: step.do,
+        attempt,
+        condition: skipReason,
+      });
+      await envr.journal.append('step.succeeded', step.id, {
+        duration_ms: 0,
+        summary: `not run: ${skipReason}`,
+        output: {},
+        condition_skipped: true,
+      });
+      envr.reporter.line(
+        `${envr.label(step.id)} ${step.id}  ${envr.reporter.color('dim', `not run: ${skipReason}`)}`,
+      );
+      return {};
+    }
     const parsed = action.params.safeParse(resolved);
     await envr.journal.append('step.started', step.id, {
       action: step.do,

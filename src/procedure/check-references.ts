@@ -119,6 +119,10 @@ export function checkReferences(
     if (entry.kind === 'action' && 'with' in entry.raw) {
       check(entry.raw.with, [...entry.segments, 'with'], entry);
     }
+    for (const key of ['when', 'unless'] as const) {
+      if (entry.kind === 'action' && key in entry.raw)
+        check(entry.raw[key], [...entry.segments, key], entry);
+    }
   }
   const checklist = isObject(root) && Array.isArray(root.checklist) ? root.checklist : [];
   checklist.forEach((item, i) => {

@@ -36,6 +36,8 @@ interface RawActionStep {
   do: string;
   with?: Record<string, unknown>;
   description?: string;
+  when?: boolean | string;
+  unless?: boolean | string;
   on_error?: string;
 }
 
@@ -48,6 +50,8 @@ function toActionStep(raw: RawActionStep): ActionStep {
   };
   if (raw.description !== undefined) step.description = raw.description;
   if (raw.on_error !== undefined) step.on_error = raw.on_error;
+  if (raw.when !== undefined) step.when = raw.when;
+  if (raw.unless !== undefined) step.unless = raw.unless;
   return step;
 }
 

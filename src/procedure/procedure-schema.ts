@@ -34,6 +34,16 @@ function actionStepShape(action: z.ZodType<string>) {
       .optional()
       .describe('Arguments of the action; strings may hold ${{ }} expressions'),
     description: z.string().optional(),
+    when: z
+      .union([z.boolean(), z.string()])
+      .optional()
+      .describe(
+        'Run the step only when this is true (usually a ${{ }} expression); else it is skipped',
+      ),
+    unless: z
+      .union([z.boolean(), z.string()])
+      .optional()
+      .describe('Skip the step when this is true (usually a ${{ }} expression)'),
     on_error: z
       .string()
       .optional()

@@ -35,6 +35,10 @@ export interface ActionStep {
   description?: string;
   /** Step id to go to when this step fails (instead of resting in `failed`). */
   on_error?: string;
+  /** Run only when this resolves truthy (`${{ params.drop_existing }}`); else the step is skipped. */
+  when?: boolean | string;
+  /** Skip the step when this resolves truthy (`${{ params.keep }}`). */
+  unless?: boolean | string;
 }
 
 /** A `parallel:` block: branches run at once, each a sequence of steps. */
