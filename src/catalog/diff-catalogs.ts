@@ -1,0 +1,291 @@
+import type { JsonValue } from '../json.js';
+import type {
+  CatalogDiff,
+  DiffChange,
+  DiffObjectKind,
+  DiffOptions,
+  ObjectDiff,
+} from './diff-types.js';
+import type {
+  CatalogSnapshot,
+  ConstraintInfo,
+  IndexInfo,
+  TableInfo,
+  ViewInfo,
+} from './snapshot-types.js';
+
+type Rec = Record<string, unknown>;
+
+/** Fields compared on each kind of part; `fallback` is reported only when nothing else differs. */
+interface PartSpec {
+  fields: string[];
+  fallback?: string;
+}
+const COLUMN: PartSpec = {
+  fields: ['type', 'nullable', 'default', 'identity', 'generated', 'position'],
+};
+const INDEX: PartSpec = { fields: ['unique', 'primary', 'predicate'], fallback: 'shape' };
+const CONSTRAINT: PartSpec = {
+  fields: [
+    'type',
+    'columns',
+    'references',
+    'on_delete',
+    'on_update',
+    'deferrable',
+    'deferred',
+    'validated',
+  ],
+  fallback: 'definition',
+};
+const TRIGGER: PartSpec = { fields: ['enabled'], fallback: 'definition' };
+const POLICY: PartSpec = { fields: ['permissive', 'command', 'roles', 'using', 'with_check'] };
+const GRANT: PartSpec = { fields: ['grantable'] };
+
+const GENERATED_SUFFIX = /_(pkey|key|fkey|check|excl|idx|not_null)\d*$/;
+
+/** True when `name` looks like a name PostgreSQL generated for an object of `table`. */
+export function looksGenerated(name: string, table: string): boolean {
+  // PostgreSQL truncates the table part of long generated names; a short prefix is enough.
+  return GENERATED_SUFFIX.test(name) && name.startsWith(table.slice(0, Math.min(table.length, 20)));
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+function json(v: unknown): JsonValue {
+  return v === undefined ? null : (JSON.parse(JSON.stringify(v)) as JsonValue);
+}
+
+/** Field-by-field comparison of two records. */
+function compareFields(left: Rec, right: Rec, spec: PartSpec, skip: Set<string>): DiffChange[] {
+  const out: DiffChange[] = [];
+  for (const f of spec.fields) {
+    if (skip.has(f) || same(left[f], right[f])) continue;
+    out.push({
+      part: 'property',
+      status: 'changed',
+      field: f,
+      left: json(left[f]),
+      right: json(right[f]),
+    });
+  }
+  const fb = spec.fallback;
+  if (out.length === 0 && fb && !same(left[fb], right[fb]))
+    out.push({
+      part: 'property',
+      status: 'changed',
+      field: fb,
+      left: json(left[fb]),
+      right: json(right[fb]),
+    });
+  return out;
+}
+
+/** Diffs two keyed lists of parts (columns, indexes, …) into changes of `part`. */
+function compareParts<T extends object>(
+  part: DiffChange['part'],
+  left: T[],
+  right: T[],
+  key: (x: T) => string,
+  label: (x: T) => string,
+  spec: PartSpec,
+  skip: Set<string> = new Set(),
+): DiffChange[] {
+  const r = new Map(right.map((x) => [key(x), x]));
+  const l = new Map(left.map((x) => [key(x), x]));
+  const out: DiffChange[] = [];
+  for (const [k, x] of l) {
+    const y = r.get(k);
+    if (!y) {
+      out.push({ part, name: label(x), status: 'only-left' });
+      continue;
+    }
+    for (const c of compareFields(x as Rec, y as Rec, spec, skip))
+      out.push({ ...c, part, name: label(x) });
+  }
+  for (const [k, y] of r) if (!l.has(k)) out.push({ part, name: label(y), status: 'only-right' });
+  return out;
+}
+
+function grantKey(g: { grantee: string; privilege: string }): string {
+  return `${g.grantee} ${g.privilege}`;
+}
+
+function tableParts(
+  a: TableInfo | ViewInfo,
+  b: TableInfo | ViewInfo,
+  o: DiffOptions,
+): DiffChange[] {
+  const gen = Boolean(o.ignoreGeneratedConstraintNames);
+  const ixKey = (i: IndexInfo): string =>
+    gen && looksGenerated(i.name, a.name) ? `~${i.shape}` : i.name;
+  const out = [
+    ...compareParts(
+      'column',
+      a.columns,
+      b.columns,
+      (c) => c.name,
+      (c) => c.name,
+      COLUMN,
+      new Set(o.ignoreColumnOrder ? ['position'] : []),
+    ),
+    ...compareParts('index', a.indexes, b.indexes, ixKey, (i) => i.name, INDEX),
+    ...compareParts(
+      'trigger',
+      a.triggers,
+      b.triggers,
+      (t) => t.name,
+      (t) => t.name,
+      TRIGGER,
+    ),
+    ...compareParts('grant', a.grants, b.grants, grantKey, grantKey, GRANT),
+  ];
+  if ('constraints' in a && 'constraints' in b) {
+    const kKey = (k: ConstraintInfo): string =>
+      gen && looksGenerated(k.name, a.name) ? `~${k.type} ${k.definition}` : k.name;
+    out.push(
+      ...compareParts('constraint', a.constraints, b.constraints, kKey, (k) => k.name, CONSTRAINT),
+    );
+    out.push(
+      ...compareParts(
+        'policy',
+        a.policies,
+        b.policies,
+        (p) => p.name,
+        (p) => p.name,
+        POLICY,
+      ),
+    );
+  }
+  return out;
+}
+
+/** Diffs two lists of top-level objects of one kind. */
+function compareObjects<T>(
+  kind: DiffObjectKind | ((x: T) => DiffObjectKind),
+  left: T[],
+  right: T[],
+  key: (x: T) => string,
+  details: (a: T, b: T) => DiffChange[],
+): ObjectDiff[] {
+  const kindOf = (x: T): DiffObjectKind => (typeof kind === 'function' ? kind(x) : kind);
+  const r = new Map(right.map((x) => [key(x), x]));
+  const l = new Map(left.map((x) => [key(x), x]));
+  const out: ObjectDiff[] = [];
+  for (const [k, x] of l) {
+    const y = r.get(k);
+    if (!y) out.push({ kind: kindOf(x), name: k, status: 'only-left', changes: [] });
+    else {
+      const changes = details(x, y);
+      if (changes.length > 0) out.push({ kind: kindOf(x), name: k, status: 'changed', changes });
+    }
+  }
+  for (const [k, y] of r)
+    if (!l.has(k)) out.push({ kind: kindOf(y), name: k, status: 'only-right', changes: [] });
+  return out;
+}
+
+function props<T extends object>(fields: (keyof T & string)[]): (a: T, b: T) => DiffChange[] {
+  return (a, b) => compareFields(a as Rec, b as Rec, { fields }, new Set());
+}
+
+/**
+ * Structural diff of two catalog snapshots, grouped by object (a table with its columns, indexes,
+ * constraints, triggers, policies and grants), naming exactly the field that differs. OIDs are
+ * never compared (snapshots hold none). Equal catalogs give `equal: true` and no objects.
+ */
+export function diffCatalogs(
+  a: CatalogSnapshot,
+  b: CatalogSnapshot,
+  options: DiffOptions = {},
+): CatalogDiff {
+  const ignored = new Set(options.ignoreTables ?? []);
+  const kept = <T extends { schema: string; name: string }>(x: T): boolean =>
+    !ignored.has(x.name) && !ignored.has(`${x.schema}.${x.name}`);
+  const q = (x: { schema: string; name: string }): string => `${x.schema}.${x.name}`;
+
+  const objects: ObjectDiff[] = [
+    ...compareObjects(
+      'schema',
+      a.schemas,
+      b.schemas,
+      (s) => s.name,
+      (x, y) => [
+        ...props<typeof x>(['owner'])(x, y),
+        ...compareParts('grant', x.grants, y.grants, grantKey, grantKey, GRANT),
+      ],
+    ),
+    ...compareObjects('table', a.tables.filter(kept), b.tables.filter(kept), q, (x, y) => [
+      ...props<TableInfo>(['partitioned', 'partition', 'owner', 'rls_enabled', 'rls_forced'])(x, y),
+      ...tableParts(x, y, options),
+    ]),
+    ...compareObjects(
+      (v) => (v.materialized ? 'materialized view' : 'view'),
+      a.views.filter(kept),
+      b.views.filter(kept),
+      q,
+      (x, y) => [
+        ...props<ViewInfo>(['materialized', 'owner', 'definition'])(x, y),
+        ...tableParts(x, y, options),
+      ],
+    ),
+    ...compareObjects(
+      'sequence',
+      a.sequences,
+      b.sequences,
+      q,
+      props(['type', 'start', 'increment', 'min', 'max', 'cache', 'cycle', 'owned_by']),
+    ),
+    ...compareObjects(
+      'function',
+      a.functions,
+      b.functions,
+      (f) => `${f.schema}.${f.signature}`,
+      props(['result', 'kind', 'language', 'body_md5']),
+    ),
+    ...compareObjects(
+      'role',
+      a.roles,
+      b.roles,
+      (r) => r.name,
+      props([
+        'superuser',
+        'inherit',
+        'createrole',
+        'createdb',
+        'login',
+        'replication',
+        'bypassrls',
+        'connection_limit',
+      ]),
+    ),
+    ...compareObjects(
+      'setting',
+      a.settings,
+      b.settings,
+      (s) => (s.role ? `${s.role}:${s.name}` : s.name),
+      props(['value']),
+    ),
+    ...compareObjects(
+      'extension',
+      a.extensions,
+      b.extensions,
+      (e) => e.name,
+      props(['version', 'schema']),
+    ),
+  ];
+  const count = (s: string): number => objects.filter((o) => o.status === s).length;
+  return {
+    equal: objects.length === 0,
+    left: options.labels?.left ?? a.database,
+    right: options.labels?.right ?? b.database,
+    objects,
+    summary: {
+      only_left: count('only-left'),
+      only_right: count('only-right'),
+      changed: count('changed'),
+      differences: objects.reduce((n, o) => n + Math.max(1, o.changes.length), 0),
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import { sql } from 'kysely';
+import type { CatalogDb } from './catalog-db.js';
+
+/**
+ * One query per kind for objects not attached to a relation: sequences, functions, roles,
+ * database settings, extensions, and the server/database identity.
+ */
+
+/** Current database name and server version. */
+export async function queryIdentity(db: CatalogDb) {
+  return db
+    .selectNoFrom([
+      sql<string>`pg_catalog.current_database()`.as('database'),
+      sql<string>`pg_catalog.current_setting('server_version')`.as('server_version'),
+    ])
+    .executeTakeFirstOrThrow();
+}
+
+/** Sequences with their parameters and owning column (serial / identity). */
+export async function querySequences(db: CatalogDb, schemas: string[]) {
+  if (schemas.length === 0) return [];
+  return db
+    .selectFrom('pg_catalog.pg_sequence as s')
+    .innerJoin('pg_catalog.pg_class as c', 'c.oid', 's.seqrelid')
+    .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
+    .leftJoin('pg_catalog.pg_depend as d', (j) =>
+      j
+        .onRef('d.objid', '=', 's.seqrelid')
+        .on('d.deptype', 'in', ['a', 'i'])
+        .on('d.classid', '=', sql<number>`'pg_catalog.pg_class'::regclass`)
+        .on('d.refclassid', '=', sql<number>`'pg_catalog.pg_class'::regclass`),
+    )
+    .leftJoin('pg_catalog.pg_class as oc', 'oc.oid', 'd.refobjid')
+    .leftJoin('pg_catalog.pg_namespace as on', 'on.oid', 'oc.relnamespace')
+    .leftJoin('pg_catalog.pg_attribute as oa', (j) =>
+      j.onRef('oa.attrelid', '=', 'd.refobjid').onRef('oa.attnum', '=', 'd.refobjsubid'),
+    )
+    .leftJoin('pg_catalog.pg_depend as ext', (j) =>
+      j
+        .onRef('ext.objid', '=', 's.seqrelid')
+        .on('ext.deptype', '=', 'e')
+        .on('ext.classid', '=', sql<number>`'pg_catalog.pg_class'::regclass`),
+    )
+    .select([
+      'n.nspname as schema',
+      'c.relname as name',
+      's.seqstart as start',
+      's.seqincrement as increment',
+      's.seqmin as min',
+      's.seqmax as max',
+      's.seqcache as cache',
+      's.seqcycle as cycle',
+      'on.nspname as owner_schema',
+      'oc.relname as owner_table',
+      'oa.attname as owner_column',
+      sql<string>`pg_catalog.format_type(s.seqtypid, NULL)`.as('type'),
+    ])
+    .where('n.nspname', 'in', schemas)
+    .where('ext.objid', 'is', null)
+    .execute();
+}
+
+/** Functions, procedures and aggregates (extension members excluded). */
+export async function queryFunctions(db: CatalogDb, schemas: string[]) {
+  if (schemas.length === 0) return [];
+  return db
+    .selectFrom('pg_catalog.pg_proc as p')
+    .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'p.pronamespace')
+    .innerJoin('pg_catalog.pg_language as l', 'l.oid', 'p.prolang')
+    .leftJoin('pg_catalog.pg_depend as ext', (j) =>
+      j
+        .onRef('ext.objid', '=', 'p.oid')
+        .on('ext.deptype', '=', 'e')
+        .on('ext.classid', '=', sql<number>`'pg_catalog.pg_proc'::regclass`),
+    )
+    .select([
+      'n.nspname as schema',
+      'p.proname as name',
+      'p.prokind as kind',
+      'l.lanname as language',
+      sql<string>`pg_catalog.pg_get_function_identity_arguments(p.oid)`.as('args'),
+      sql<string | null>`pg_catalog.pg_get_function_result(p.oid)`.as('result'),
+      sql<string>`pg_catalog.md5(p.prosrc)`.as('body_md5'),
+    ])
+    .where('n.nspname', 'in', schemas)
+    .where('ext.objid', 'is', null)
+    .execute();
+}
+
+/** Roles with attributes; PostgreSQL's predefined `pg_*` roles are omitted. */
+export async function queryRoles(db: CatalogDb) {
+  return db
+    .selectFrom('pg_catalog.pg_roles as r')
+    .select([
+      'r.rolname as name',
+      'r.rolsuper as superuser',
+      'r.rolinherit as inherit',
+      'r.rolcreaterole as createrole',
+      'r.rolcreatedb as createdb',
+      'r.rolcanlogin as login',
+      'r.rolreplication as replication',
+      'r.rolbypassrls as bypassrls',
+      'r.rolconnlimit as connection_limit',
+    ])
+    .where('r.rolname', 'not like', 'pg\\_%')
+    .orderBy('r.rolname')
+    .execute();
+}
+
+/** `ALTER DATABASE <current> SET …` (and per-role settings in this database). */
+export async function querySettings(db: CatalogDb) {
+  return db
+    .selectFrom('pg_catalog.pg_db_role_setting as s')
+    .innerJoin('pg_catalog.pg_database as d', 'd.oid', 's.setdatabase')
+    .leftJoin('pg_catalog.pg_roles as r', 'r.oid', 's.setrole')
+    .select(['r.rolname as role', 's.setconfig as config'])
+    .where('d.datname', '=', sql<string>`pg_catalog.current_database()`)
+    .execute();
+}
+
+/** Installed extensions. */
+export async function queryExtensions(db: CatalogDb) {
+  return db
+    .selectFrom('pg_catalog.pg_extension as e')
+    .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'e.extnamespace')
+    .select(['e.extname as name', 'e.extversion as version', 'n.nspname as schema'])
+    .orderBy('e.extname')
+    .execute();
+}
