@@ -1,12 +1,15 @@
+import { confirm } from './confirm.js';
 import { databaseCreate } from './database-create.js';
 import { databaseDrop } from './database-drop.js';
 import { databaseGrant } from './database-grant.js';
 import { databaseRecreate } from './database-recreate.js';
 import { databaseSettings } from './database-settings.js';
+import { filesAbsent } from './files-absent.js';
 import { migrationsCurrent } from './migrations-current.js';
 import { migrationsStamp } from './migrations-stamp.js';
 import { migrationsUpgrade } from './migrations-upgrade.js';
 import { rolesEnsure } from './roles-ensure.js';
+import { shellExec } from './shell-exec.js';
 import { sqlExec } from './sql-exec.js';
 import { sqlExpect } from './sql-expect.js';
 import type { ActionDefinition } from './types.js';
@@ -28,6 +31,9 @@ const definitions: ActionDefinition[] = [
   rolesEnsure,
   sqlExec,
   sqlExpect,
+  filesAbsent,
+  shellExec,
+  confirm,
 ];
 
 /** Actions by name. */

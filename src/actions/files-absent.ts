@@ -1,0 +1,153 @@
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { StepError } from '../engine/step-failure.js';
+import type { JsonObject } from '../json.js';
+import { defineAction } from './types.js';
+
+const REGEX_PREFIX = 're:';
+
+const pattern = z
+  .string()
+  .min(1)
+  .refine(
+    (p) => {
+      if (!p.startsWith(REGEX_PREFIX)) return true;
+      try {
+        new RegExp(p.slice(REGEX_PREFIX.length));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'not a valid regular expression after `re:`' },
+  );
+
+const params = z
+  .strictObject({
+    path: z
+      .string()
+      .min(1)
+      .describe('File or directory to scan, relative to the working directory'),
+    patterns: z
+      .array(pattern)
+      .min(1)
+      .describe(
+        'Literal substrings that must not occur; a `re:` prefix makes a regular expression',
+      ),
+    include: z
+      .array(z.string().min(1))
+      .optional()
+      .describe("Only files whose name ends with one of these (e.g. ['.py', '.sql'])"),
+  })
+  .describe('files.absent arguments');
+
+const SKIP_DIRS = new Set(['node_modules', '.git']);
+const MAX_MATCHES_KEPT = 200;
+const MAX_LINE_SHOWN = 200;
+
+interface Matcher {
+  pattern: string;
+  test(line: string): boolean;
+}
+
+function matcher(p: string): Matcher {
+  if (p.startsWith(REGEX_PREFIX)) {
+    const re = new RegExp(p.slice(REGEX_PREFIX.length));
+    return { pattern: p, test: (line) => re.test(line) };
+  }
+  return { pattern: p, test: (line) => line.includes(p) };
+}
+
+/** Files under `root` (or `root` itself), depth-first in name order; no symlinks followed. */
+async function* walk(root: string): AsyncGenerator<string> {
+  const info = await stat(root);
+  if (info.isFile()) {
+    yield root;
+    return;
+  }
+  const entries = await readdir(root, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    const full = path.join(root, e.name);
+    if (e.isDirectory() && !SKIP_DIRS.has(e.name)) yield* walk(full);
+    else if (e.isFile()) yield full;
+  }
+}
+
+async function isBinary(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(8192);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    return buf.subarray(0, bytesRead).includes(0);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * `files.absent`: fails with FILES_PRESENT when any file under `path` (recursively, skipping
+ * node_modules and .git, binary files and symlinks) has a line matching one of `patterns`, listing
+ * every `file:line` (data.matches). Runbook step 1: "confirm no ORM bootstrap call". Reads only,
+ * so it is safe to re-run. A missing path fails (PATH_NOT_FOUND) rather than passing vacuously.
+ * Output `{ files_scanned, matches: 0 }`.
+ */
+export const filesAbsent = defineAction({
+  name: 'files.absent',
+  summary: 'Check that no file under a path contains any of the given patterns',
+  params,
+  writes: false,
+  async run(ctx, p) {
+    const root = path.resolve(ctx.cwd, p.path);
+    try {
+      await stat(root);
+    } catch {
+      throw new StepError('PATH_NOT_FOUND', `${p.path} does not exist (resolved to ${root})`, {
+        hint: 'check the path param: an absence check on a missing path would prove nothing',
+      });
+    }
+    const matchers = p.patterns.map(matcher);
+    const suffixes = p.include?.map((s) => s.replace(/^\*+/, ''));
+    const matches: JsonObject[] = [];
+    let total = 0;
+    let scanned = 0;
+    for await (const file of walk(root)) {
+      if (suffixes && !suffixes.some((s) => file.endsWith(s))) continue;
+      if (await isBinary(file)) continue;
+      scanned++;
+      const rel = path.relative(ctx.cwd, file).split(path.sep).join('/');
+      const lines = (await readFile(file, 'utf8')).split(/\r?\n/);
+      lines.forEach((text, i) => {
+        for (const m of matchers) {
+          if (!m.test(text)) continue;
+          total++;
+          if (matches.length < MAX_MATCHES_KEPT) {
+            const shown = text.trim();
+            matches.push({
+              file: rel,
+              line: i + 1,
+              pattern: m.pattern,
+              text: shown.length > MAX_LINE_SHOWN ? shown.slice(0, MAX_LINE_SHOWN) + ' …' : shown,
+            });
+          }
+        }
+      });
+    }
+    if (total > 0) {
+      const listed = matches
+        .slice(0, 10)
+        .map((m) => `${String(m.file)}:${String(m.line)} (${String(m.pattern)})`)
+        .join(', ');
+      throw new StepError(
+        'FILES_PRESENT',
+        `${total} forbidden match(es) under ${p.path}: ${listed}${total > 10 ? ', …' : ''}`,
+        { data: { matches, total, files_scanned: scanned } },
+      );
+    }
+    return {
+      output: { files_scanned: scanned, matches: 0 },
+      summary: `${scanned} file(s) under ${p.path} free of ${p.patterns.join(', ')}`,
+    };
+  },
+});

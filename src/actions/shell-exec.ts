@@ -1,0 +1,184 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { z } from 'zod';
+import { StepError } from '../engine/step-failure.js';
+import { redactUrl, urlPassword } from '../postgres/url.js';
+import { defineAction } from './types.js';
+
+const params = z
+  .strictObject({
+    command: z.string().min(1).describe('Shell command, run with `sh -c`'),
+    database: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Database whose full URL the command gets as DATABASE_URL (only in the child's env)",
+      ),
+    env: z.record(z.string(), z.string()).optional().describe('Extra environment variables'),
+    cwd: z.string().min(1).optional().describe('Working directory, relative to the run’s'),
+    timeout_seconds: z.number().positive().optional().describe('Kill the command after this long'),
+  })
+  .describe('shell.exec arguments');
+
+/** Output kept per stream (the tail: errors come last). */
+const MAX_CAPTURE = 64 * 1024;
+/** Tail carried in a failure record (it lands in the machine's context). */
+const MAX_TAIL = 2048;
+const KILL_GRACE_MS = 5000;
+
+/** Keeps the last {@link MAX_CAPTURE} bytes of a stream. */
+class Tail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  total = 0;
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    this.total += chunk.length;
+    if (this.size > 2 * MAX_CAPTURE) {
+      const all = Buffer.concat(this.chunks);
+      this.chunks = [all.subarray(all.length - MAX_CAPTURE)];
+      this.size = MAX_CAPTURE;
+    }
+  }
+  text(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - MAX_CAPTURE)).toString('utf8');
+  }
+}
+
+/** Replaces every occurrence of each secret (raw and URL-encoded), then any URL password. */
+function scrubber(secrets: (string | undefined)[]): (text: string) => string {
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    if (!s) continue;
+    forms.add(s);
+    forms.add(encodeURIComponent(s));
+  }
+  const ordered = [...forms].sort((a, b) => b.length - a.length);
+  return (text) => redactUrl(ordered.reduce((t, s) => t.replaceAll(s, '***'), text));
+}
+
+interface Outcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  error?: Error;
+}
+
+/**
+ * `shell.exec`: runs `sh -c <command>` (for ORM bootstrap commands and the like), with
+ * DATABASE_URL set to the full URL of `database` when given. Exit code, stdout and stderr (their
+ * last 64 KiB) go to the log as `shell.output`, with every occurrence of the server's password
+ * scrubbed. A non-zero exit fails the step with SHELL_FAILED (SHELL_TIMEOUT after
+ * `timeout_seconds`). The command itself must be safe to re-run: a restored step runs it again.
+ * Output `{ exit_code }`.
+ */
+export const shellExec = defineAction({
+  name: 'shell.exec',
+  summary: 'Run a shell command, capturing its exit code and output into the log',
+  params,
+  writes: true,
+  async run(ctx, p) {
+    const scrub = scrubber([
+      urlPassword(ctx.db.urlFor()),
+      ...(p.database !== undefined ? [urlPassword(ctx.db.urlFor(p.database))] : []),
+    ]);
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
+    Object.assign(env, p.env ?? {});
+    if (p.database !== undefined) env.DATABASE_URL = ctx.db.urlFor(p.database);
+    const cwd = path.resolve(ctx.cwd, p.cwd ?? '.');
+    const stdout = new Tail();
+    const stderr = new Tail();
+    const started = Date.now();
+
+    const outcome = await new Promise<Outcome>((resolve) => {
+      // Own process group, so a timeout or abort also ends what the command started.
+      const child = spawn('sh', ['-c', p.command], {
+        cwd,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let timedOut = false;
+      const killGroup = (signal: NodeJS.Signals): void => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, signal);
+        } catch {
+          // Already gone.
+        }
+      };
+      const stop = (): void => {
+        killGroup('SIGTERM');
+        setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
+      };
+      const timer =
+        p.timeout_seconds !== undefined
+          ? setTimeout(() => {
+              timedOut = true;
+              stop();
+            }, p.timeout_seconds * 1000)
+          : undefined;
+      ctx.signal.addEventListener('abort', stop, { once: true });
+      child.stdout.on('data', (c: Buffer) => stdout.push(c));
+      child.stderr.on('data', (c: Buffer) => stderr.push(c));
+      child.on('error', (error) => {
+        if (timer) clearTimeout(timer);
+        resolve({ code: null, signal: null, timedOut, error });
+      });
+      child.on('close', (code, signal) => {
+        if (timer) clearTimeout(timer);
+        ctx.signal.removeEventListener('abort', stop);
+        resolve({ code, signal, timedOut });
+      });
+    });
+
+    const out = scrub(stdout.text());
+    const err = scrub(stderr.text());
+    const exitCode = outcome.code ?? -1;
+    await ctx.log('shell.output', {
+      command: scrub(p.command),
+      cwd,
+      exit_code: exitCode,
+      signal: outcome.signal,
+      duration_ms: Date.now() - started,
+      stdout: out,
+      stderr: err,
+      stdout_bytes: stdout.total,
+      stderr_bytes: stderr.total,
+      truncated: stdout.total > MAX_CAPTURE || stderr.total > MAX_CAPTURE,
+      env_keys: Object.keys(p.env ?? {}).concat(p.database !== undefined ? ['DATABASE_URL'] : []),
+    });
+    const data = {
+      exit_code: exitCode,
+      stdout_tail: out.slice(-MAX_TAIL),
+      stderr_tail: err.slice(-MAX_TAIL),
+    };
+    if (outcome.error) {
+      throw new StepError('SHELL_FAILED', `could not start sh: ${scrub(outcome.error.message)}`, {
+        data,
+      });
+    }
+    if (outcome.timedOut) {
+      throw new StepError('SHELL_TIMEOUT', `command timed out after ${p.timeout_seconds}s`, {
+        data,
+      });
+    }
+    if (exitCode !== 0) {
+      const last = err.trim().split('\n').pop() ?? '';
+      throw new StepError(
+        'SHELL_FAILED',
+        outcome.signal
+          ? `command was killed by ${outcome.signal}`
+          : `command exited with code ${exitCode}${last ? `: ${last}` : ''}`,
+        { data },
+      );
+    }
+    return {
+      output: { exit_code: 0 },
+      summary: `command succeeded in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    };
+  },
+});

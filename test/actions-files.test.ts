@@ -1,0 +1,115 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filesAbsent } from '../src/actions/files-absent.js';
+import { StepError } from '../src/engine/step-failure.js';
+import { createActionContext, type TestActionContext } from './support/action-context.js';
+import { adminUrl } from './support/database.js';
+
+let dir: string;
+let t: TestActionContext;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-files-'));
+  const put = async (rel: string, content: string | Buffer) => {
+    await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+    await writeFile(path.join(dir, rel), content);
+  };
+  await put('migrations/001_base.sql', '-- revision: 001\nCREATE TABLE a (id int);\n');
+  await put('migrations/versions/002_py.py', 'def upgrade():\n    op.create_table("b")\n');
+  await put(
+    'app/db.py',
+    'from sqlmodel import SQLModel\n\ndef init_db():\n    SQLModel.metadata.create_all(engine)\n',
+  );
+  await put('app/notes.txt', 'metadata.create_all is mentioned here too\n');
+  await put('app/node_modules/x/index.py', 'metadata.create_all()\n');
+  await put('app/.git/hooks/x.py', 'metadata.create_all()\n');
+  await put('app/blob.py', Buffer.from([0x00, 0x01, ...Buffer.from('metadata.create_all')]));
+  t = await createActionContext({ url: adminUrl(), cwd: dir });
+});
+afterAll(async () => {
+  await t?.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function run(args: Record<string, unknown>) {
+  return filesAbsent.run(t.ctx, filesAbsent.params.parse(args));
+}
+
+describe('files.absent', () => {
+  it('passes when no file under the path matches, counting the files scanned', async () => {
+    const res = await run({
+      path: 'migrations',
+      patterns: ['metadata.create_all', 'SQLModel.metadata'],
+    });
+    expect(res.output).toEqual({ files_scanned: 2, matches: 0 });
+  });
+
+  it('fails with FILES_PRESENT listing every file:line, skipping node_modules, .git and binaries', async () => {
+    const err = await run({
+      path: '.',
+      patterns: ['metadata.create_all', 'SQLModel.metadata'],
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StepError);
+    const e = err as StepError;
+    expect(e.code).toBe('FILES_PRESENT');
+    expect(e.fields.data?.matches).toEqual([
+      {
+        file: 'app/db.py',
+        line: 4,
+        pattern: 'metadata.create_all',
+        text: 'SQLModel.metadata.create_all(engine)',
+      },
+      {
+        file: 'app/db.py',
+        line: 4,
+        pattern: 'SQLModel.metadata',
+        text: 'SQLModel.metadata.create_all(engine)',
+      },
+      {
+        file: 'app/notes.txt',
+        line: 1,
+        pattern: 'metadata.create_all',
+        text: 'metadata.create_all is mentioned here too',
+      },
+    ]);
+    expect(e.message).toContain('app/db.py:4');
+  });
+
+  it('filters by suffix and supports re: patterns', async () => {
+    const err = await run({
+      path: 'app',
+      patterns: [String.raw`re:create_all\(\w+\)`],
+      include: ['*.py'],
+    }).then(
+      () => undefined,
+      (e: unknown) => e as StepError,
+    );
+    expect(err?.fields.data?.matches).toEqual([
+      {
+        file: 'app/db.py',
+        line: 4,
+        pattern: String.raw`re:create_all\(\w+\)`,
+        text: 'SQLModel.metadata.create_all(engine)',
+      },
+    ]);
+    const ok = await run({ path: 'app', patterns: ['metadata.create_all'], include: ['.sql'] });
+    expect(ok.output).toEqual({ files_scanned: 0, matches: 0 });
+  });
+
+  it('fails on a missing path rather than passing vacuously, and rejects a bad regex', async () => {
+    const err = await run({ path: 'nowhere', patterns: ['x'] }).then(
+      () => undefined,
+      (e: unknown) => e as StepError,
+    );
+    expect(err?.code).toBe('PATH_NOT_FOUND');
+    expect(filesAbsent.params.safeParse({ path: '.', patterns: ['re:(unclosed'] }).success).toBe(
+      false,
+    );
+    expect(filesAbsent.params.safeParse({ path: '.', patterns: [] }).success).toBe(false);
+  });
+});
