@@ -5,6 +5,7 @@ import { databaseGrant } from './database-grant.js';
 import { databaseRecreate } from './database-recreate.js';
 import { databaseSettings } from './database-settings.js';
 import { filesAbsent } from './files-absent.js';
+import { migrationsCheckDestructive } from './migrations-check-destructive.js';
 import { migrationsCurrent } from './migrations-current.js';
 import { migrationsStamp } from './migrations-stamp.js';
 import { migrationsUpgrade } from './migrations-upgrade.js';
@@ -12,6 +13,7 @@ import { rolesEnsure } from './roles-ensure.js';
 import { shellExec } from './shell-exec.js';
 import { sqlExec } from './sql-exec.js';
 import { sqlExpect } from './sql-expect.js';
+import { twoPathReport } from './two-path-report.js';
 import type { ActionDefinition } from './types.js';
 
 /**
@@ -23,6 +25,8 @@ const definitions: ActionDefinition[] = [
   migrationsUpgrade,
   migrationsStamp,
   migrationsCurrent,
+  migrationsCheckDestructive,
+  twoPathReport,
   databaseCreate,
   databaseDrop,
   databaseRecreate,

@@ -12,11 +12,16 @@ const Params = z.object({
     .describe('Migration layout; auto (or absent) detects it'),
   revision: z.string().min(1),
   database: z.string().min(1).optional(),
+  only_if_unstamped: z
+    .boolean()
+    .optional()
+    .describe('Stamp only a database with no version row yet (a baseline stamp); else do nothing'),
 });
 
 /**
  * `migrations.stamp`: records `revision` (an id, `head`, `<label>@head`) in the version table
- * without running SQL. Idempotent: output `{ changed: false }` when already stamped there.
+ * without running SQL. Idempotent: output `{ changed: false }` when already stamped there. With
+ * `only_if_unstamped`, a database that already has a version row is left alone (baseline stamps).
  */
 export const migrationsStamp = defineAction({
   name: 'migrations.stamp',
@@ -26,6 +31,15 @@ export const migrationsStamp = defineAction({
   async run(ctx, params) {
     const source = await loadMigrationSource(path.resolve(ctx.cwd, params.source), params.layout);
     const database = params.database ?? ctx.db.maintenanceDatabase;
+    if (params.only_if_unstamped) {
+      const existing = await ctx.db.withClient(database, (c) => source.versionTable.read(c));
+      if (existing && existing.length > 0) {
+        return {
+          output: { changed: false, current: existing },
+          summary: `${database} already has a version row (${existing.join(', ')}); baseline stamp not needed, nothing changed`,
+        };
+      }
+    }
     const out = await stampRevision(ctx, source, database, params.revision);
     return {
       output: { changed: out.changed, current: out.current },

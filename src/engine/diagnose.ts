@@ -19,9 +19,11 @@ export function diagnoseWith(
   return async (failure) => {
     if (failure.diagnosis) return failure;
     try {
-      void store;
-      void runId;
-      return failure;
+      const { diagnoseRunFailure } = await import('../catalog/diagnose-run-failure.js');
+      const diagnosis = await diagnoseRunFailure(failure, {
+        readArtifact: (name: string) => store.readArtifact(runId, name),
+      });
+      return diagnosis ? { ...failure, diagnosis } : failure;
     } catch {
       return failure;
     }

@@ -4,6 +4,7 @@ import type { JsonObject, JsonValue } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
 import { redactUrl } from '../postgres/url.js';
 import { resolveExpressions } from '../procedure/expressions.js';
+import { conditionSkips } from '../procedure/step-condition.js';
 import type { ActionStep, Procedure } from '../procedure/types.js';
 import type { RunStore } from '../runs/run-store.js';
 import { formatDuration, type Reporter } from './reporter.js';
@@ -49,26 +50,6 @@ export interface StepRunEnvironment {
   outputs(): Record<string, JsonObject>;
   /** `[i/n]` label of a step for progress lines. */
   label(step: string): string;
-}
-
-function truthy(v: JsonValue): boolean {
-  if (typeof v === 'string')
-    return !['', 'false', '0', 'no', 'off'].includes(v.trim().toLowerCase());
-  return Boolean(v) && !(Array.isArray(v) && v.length === 0);
-}
-
-/** Why a step's `when` / `unless` says not to run it, or undefined when it runs. */
-function conditionSkips(
-  step: ActionStep,
-  scope: Parameters<typeof resolveExpressions>[1],
-): string | undefined {
-  if (step.when !== undefined && !truthy(resolveExpressions(step.when, scope))) {
-    return `when ${typeof step.when === 'string' ? step.when : String(step.when)} is false`;
-  }
-  if (step.unless !== undefined && truthy(resolveExpressions(step.unless, scope))) {
-    return `unless ${typeof step.unless === 'string' ? step.unless : String(step.unless)} is true`;
-  }
-  return undefined;
 }
 
 /** Redacts a resolved `with` for the log: secret params become `***`, URL passwords are masked. */

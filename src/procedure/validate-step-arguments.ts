@@ -1,6 +1,7 @@
 import type { ActionDefinition } from '../actions/types.js';
 import type { InputProblem } from '../errors.js';
 import type { JsonValue } from '../json.js';
+import { conditionSkips } from './step-condition.js';
 import {
   ExpressionError,
   findExpressions,
@@ -55,6 +56,16 @@ export function validateStepArguments(
         hint: 'this build of runbook does not provide it',
       });
       continue;
+    }
+    if (step.when !== undefined || step.unless !== undefined) {
+      // A conditional step is validated when it runs, unless its condition already says it won't.
+      let skips: string | undefined;
+      try {
+        skips = conditionSkips(step, fullScope);
+      } catch {
+        continue;
+      }
+      if (skips) continue;
     }
     const skipped: (string | number)[][] = [];
     const resolve = (value: JsonValue, at: (string | number)[]): JsonValue => {
