@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { loadMigrationSource, runMigrations } from '../migrations/index.js';
+import {
+  appliedSet,
+  loadMigrationSource,
+  planUpgrade,
+  RevisionGraph,
+  runMigrations,
+} from '../migrations/index.js';
 import { defineAction, type ActionResult } from './types.js';
 
 const Params = z.object({
@@ -45,5 +51,31 @@ export const migrationsUpgrade = defineAction({
       output: { applied: out.applied, current: out.current, plan_total: out.plan_total },
       summary: `${out.applied} migration(s) applied to ${database}; at ${out.current.join(', ') || 'base'}`,
     };
+  },
+  async plan(ctx, params): Promise<string[]> {
+    const source = await loadMigrationSource(path.resolve(ctx.cwd, params.source), params.layout);
+    const graph = new RevisionGraph(await source.list());
+    const database = params.database ?? ctx.db.maintenanceDatabase;
+    let rows: string[] = [];
+    try {
+      rows = (await ctx.db.withClient(database, (c) => source.versionTable.read(c))) ?? [];
+    } catch (err) {
+      // A database that does not exist yet (an earlier step creates it) has nothing applied.
+      if ((err as { code?: string }).code !== '3D000') throw err;
+    }
+    const applied = appliedSet(graph, rows);
+    const targets = Array.isArray(params.target) ? params.target : [params.target ?? 'head'];
+    const lines: string[] = [];
+    for (const target of targets) {
+      for (const m of planUpgrade(graph, applied, target)) {
+        applied.add(m.revision);
+        lines.push(
+          `${String(lines.length + 1).padStart(4)}. ${m.revision}${m.message ? ` — ${m.message}` : ''}`,
+        );
+      }
+    }
+    return lines.length > 0
+      ? lines
+      : [`nothing to run: ${database} is at ${rows.join(', ') || 'base'}`];
   },
 });

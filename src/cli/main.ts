@@ -1,4 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { addAuthorityOptions } from './authority-flags.js';
 import { reportError } from './exit.js';
 
 // Heavy modules (pg, xstate, kysely, the parser) are imported inside each verb so that
@@ -72,8 +73,7 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   common(
-    program
-      .command('run <procedure>')
+    addAuthorityOptions(program.command('run <procedure>'))
       .description('run a procedure from the start')
       .option(
         '--param <key=value>',
@@ -82,17 +82,7 @@ export async function main(argv: string[]): Promise<number> {
         {},
       )
       .option('--json', 'print one result object on stdout')
-      .option('--dry-run', 'validate, check authority and show the plan; execute nothing')
-      .option('--confirm-prod', 'confirm writes to a prod database (CONFIRM_PROD_MIGRATIONS=true)')
-      .addOption(new Option('--authority <name>', 'declared authority (overrides DB_AUTHORITY)'))
-      .addOption(
-        new Option('--role <role>', 'declared role (overrides DB_ROLE)').choices([
-          'staging',
-          'prod',
-          'replica',
-        ]),
-      )
-      .addOption(new Option('--db-env <env>', 'declared environment (overrides DB_ENV)')),
+      .option('--dry-run', 'validate, check authority and show the plan; execute nothing'),
   ).action(async (name: string, o) => {
     const { runVerb } = await import('./verbs/run.js');
     exitCode = await runVerb(name, o, argv);
@@ -116,8 +106,7 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   common(
-    program
-      .command('resume <run-id>')
+    addAuthorityOptions(program.command('resume <run-id>'))
       .description('continue a run from where it stopped (the failed or interrupted step)')
       .option('--retry', 'retry the failed step(s) (default)')
       .option('--skip <step>', 'mark a failed step done by hand, or an in-doubt migration applied')
@@ -129,17 +118,7 @@ export async function main(argv: string[]): Promise<number> {
         collectParam,
         {},
       )
-      .option('--json', 'print one result object on stdout')
-      .option('--confirm-prod', 'confirm writes to a prod database')
-      .addOption(new Option('--authority <name>', 'declared authority (overrides DB_AUTHORITY)'))
-      .addOption(
-        new Option('--role <role>', 'declared role (overrides DB_ROLE)').choices([
-          'staging',
-          'prod',
-          'replica',
-        ]),
-      )
-      .addOption(new Option('--db-env <env>', 'declared environment (overrides DB_ENV)')),
+      .option('--json', 'print one result object on stdout'),
   ).action(async (id: string, o) => {
     const { resumeVerb } = await import('./verbs/resume.js');
     exitCode = await resumeVerb(id, o, argv);

@@ -12,6 +12,7 @@ import {
   plannedUrl,
   procedureWrites,
   sessionDefaults,
+  type AuthorityFlags,
   type SessionOptions,
 } from './run-session.js';
 
@@ -34,13 +35,7 @@ export async function planProcedure(
   options: SessionOptions & {
     procedure: string;
     params?: Record<string, string>;
-    authority?: {
-      authority?: string;
-      role?: string;
-      env?: string;
-      confirmProd?: boolean;
-      authorityHosts?: string;
-    };
+    authority?: AuthorityFlags;
   },
 ): Promise<PlannedStep[]> {
   const d = sessionDefaults(options);

@@ -20,7 +20,9 @@ import {
   plannedUrl,
   procedureWrites,
   sessionDefaults,
+  type AuthorityFlags,
   type SessionOptions,
+  confirmedGates,
 } from './run-session.js';
 import type { StepDecision } from './step-executor.js';
 import { readEventLog } from './verify-event-log.js';
@@ -40,13 +42,7 @@ export interface ResumeRunOptions extends SessionOptions {
   allowProcedureChange?: boolean;
   /** Secret params are never stored: give them again (raw `--param` values). */
   params?: Record<string, string>;
-  authority?: {
-    authority?: string;
-    role?: string;
-    env?: string;
-    confirmProd?: boolean;
-    authorityHosts?: string;
-  };
+  authority?: AuthorityFlags;
   command?: string;
 }
 
@@ -223,7 +219,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         actions: d.actions,
         cwd: d.cwd,
         env: d.env,
-        confirmations: decision.confirmations,
+        confirmations: confirmedGates(decision.confirmations, options.authority),
         allowChanged: Boolean(options.allowChanged),
         ...(stepDecision ? { decision: stepDecision } : {}),
         attempts,

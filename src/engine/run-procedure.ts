@@ -20,7 +20,9 @@ import {
   plannedUrl,
   procedureWrites,
   sessionDefaults,
+  type AuthorityFlags,
   type SessionOptions,
+  confirmedGates,
 } from './run-session.js';
 import { diagnoseWith } from './diagnose.js';
 import { XSTATE_VERSION } from './xstate-version.js';
@@ -32,13 +34,7 @@ export interface RunProcedureOptions extends SessionOptions {
   /** Raw `--param k=v` values (parsed as YAML against the declared types). */
   params?: Record<string, string>;
   /** Authority flags overriding DB_AUTHORITY / DB_ROLE / DB_ENV / CONFIRM_PROD_MIGRATIONS. */
-  authority?: {
-    authority?: string;
-    role?: string;
-    env?: string;
-    confirmProd?: boolean;
-    authorityHosts?: string;
-  };
+  authority?: AuthorityFlags;
   /** The command line recorded in the lock file and the log. */
   command?: string;
 }
@@ -134,7 +130,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
         actions: d.actions,
         cwd: d.cwd,
         env: d.env,
-        confirmations: decision.confirmations,
+        confirmations: confirmedGates(decision.confirmations, options.authority),
         allowChanged: false,
         attempts: {},
         shared: new Map(),

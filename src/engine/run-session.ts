@@ -28,6 +28,25 @@ export interface SessionOptions {
   actions?: ReadonlyMap<string, ActionDefinition>;
 }
 
+/** Authority flags of a CLI invocation; each overrides its environment variable. */
+export interface AuthorityFlags {
+  authority?: string;
+  role?: string;
+  env?: string;
+  confirmProd?: boolean;
+  authorityHosts?: string;
+  /** Further confirmation gates given with `--confirm <gate>` (e.g. `drop`). */
+  confirm?: string[];
+}
+
+/** The gates confirmed for a run: those the authority check granted plus `--confirm <gate>`s. */
+export function confirmedGates(
+  granted: ReadonlySet<string>,
+  flags: AuthorityFlags | undefined,
+): Set<string> {
+  return new Set([...granted, ...(flags?.confirm ?? [])]);
+}
+
 /** The one identity string recorded for operator actions: `$USER@host`. */
 export function operatorIdentity(
   env: Readonly<Record<string, string | undefined>> = process.env,

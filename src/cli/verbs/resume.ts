@@ -1,4 +1,5 @@
 import { resumeRun } from '../../engine/resume-run.js';
+import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 
 /** `runbook resume <run-id> [--retry|--skip <step>] [--allow-changed]`. */
 export async function resumeVerb(
@@ -11,12 +12,8 @@ export async function resumeVerb(
     skip?: string;
     allowChanged?: boolean;
     allowProcedureChange?: boolean;
-    confirmProd?: boolean;
     param: Record<string, string>;
-    authority?: string;
-    role?: string;
-    dbEnv?: string;
-  },
+  } & AuthorityFlagValues,
   argv: string[],
 ): Promise<number> {
   const result = await resumeRun({
@@ -28,12 +25,7 @@ export async function resumeVerb(
     allowChanged: Boolean(o.allowChanged),
     allowProcedureChange: Boolean(o.allowProcedureChange),
     params: o.param,
-    authority: {
-      ...(o.authority ? { authority: o.authority } : {}),
-      ...(o.role ? { role: o.role } : {}),
-      ...(o.dbEnv ? { env: o.dbEnv } : {}),
-      ...(o.confirmProd ? { confirmProd: true } : {}),
-    },
+    authority: authorityFlags(o),
     command: `runbook ${argv.join(' ')}`,
   });
   if (o.json) {

@@ -1,29 +1,21 @@
 import { runProcedure } from '../../engine/run-procedure.js';
+import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { findProcedureFile } from '../../procedure/find-procedures.js';
 
 /** Flags of `runbook run`. */
-export interface RunFlags {
+export interface RunFlags extends AuthorityFlagValues {
   procedures: string;
   runsDir: string;
   databaseUrl?: string;
   json?: boolean;
   dryRun?: boolean;
-  confirmProd?: boolean;
   param: Record<string, string>;
-  authority?: string;
-  role?: string;
-  dbEnv?: string;
 }
 
 /** `runbook run <procedure>`: 0 succeeded, 1 failed (resumable), 2 invalid input, 3 refused. */
 export async function runVerb(name: string, o: RunFlags, argv: string[]): Promise<number> {
   const file = await findProcedureFile(name, o.procedures);
-  const authority = {
-    ...(o.authority ? { authority: o.authority } : {}),
-    ...(o.role ? { role: o.role } : {}),
-    ...(o.dbEnv ? { env: o.dbEnv } : {}),
-    ...(o.confirmProd ? { confirmProd: true } : {}),
-  };
+  const authority = authorityFlags(o);
   if (o.dryRun) {
     const { planProcedure } = await import('../../engine/plan-procedure.js');
     const plan = await planProcedure({
