@@ -14,6 +14,11 @@ import { shellExec } from './shell-exec.js';
 import { sqlExec } from './sql-exec.js';
 import { sqlExpect } from './sql-expect.js';
 import { twoPathReport } from './two-path-report.js';
+import { dbAudit } from './db-audit.js';
+import { schemaDiff } from './schema-diff.js';
+import { schemaExpect } from './schema-expect.js';
+import { schemaProvenance } from './schema-provenance.js';
+import { schemaSnapshot } from './schema-snapshot.js';
 import type { ActionDefinition } from './types.js';
 
 /**
@@ -38,6 +43,11 @@ const definitions: ActionDefinition[] = [
   filesAbsent,
   shellExec,
   confirm,
+  schemaExpect,
+  schemaSnapshot,
+  schemaDiff,
+  schemaProvenance,
+  dbAudit,
 ];
 
 /** Actions by name. */
