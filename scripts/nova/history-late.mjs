@@ -355,6 +355,10 @@ $$;`,
         'run_id VARCHAR(64) REFERENCES runs(id) ON DELETE SET NULL',
       ]),
       index('prevention_records', ['run_id']),
+      `CREATE VIEW v_prevention_by_run AS
+SELECT run_id, count(*) AS preventions
+FROM prevention_records
+GROUP BY run_id;`,
     ].join('\n'),
   },
 ];

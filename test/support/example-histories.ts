@@ -190,7 +190,7 @@ export async function expectNovaTopology(url: string): Promise<void> {
     agents: 2,
     m10_recovery: 2,
     m11_audit: 1,
-    public: 7,
+    public: 8, // the report says 14 views; its breakdown (public 7) sums to 13
     routing: 1,
   });
   const cols = await query<{ t: string; n: number }>(
