@@ -43,9 +43,14 @@ function canImport(python: string): boolean {
   return r.status === 0;
 }
 
+// Probing a Python costs a process start plus `import alembic` (~0.3 s); a run starts the bridge
+// several times (list, upgrade, current), so the answer is kept per candidate list and PATH.
+const found = new Map<string, string | null>();
+
 /**
  * The Python that runs the bridge: `RUNBOOK_PYTHON` when set, else `/usr/bin/python3` when it can
  * import alembic and psycopg2 (Debian's packages), else `python3` on PATH. Null when none can.
+ * The answer is remembered for the life of the process (per `RUNBOOK_PYTHON` and `PATH`).
  */
 export function findPython(
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -53,8 +58,12 @@ export function findPython(
   const candidates = [env.RUNBOOK_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string =>
     Boolean(c),
   );
-  for (const c of candidates) if (canImport(c)) return c;
-  return null;
+  const key = JSON.stringify([candidates, env.PATH ?? '']);
+  const known = found.get(key);
+  if (known !== undefined) return known;
+  const python = candidates.find(canImport) ?? null;
+  found.set(key, python);
+  return python;
 }
 
 /**
