@@ -53,7 +53,7 @@ describe('linear layouts recorded in each tool’s own table', () => {
     const src = path.join(fixtures, 'golang');
     expect((await loadMigrationSource(src)).layout).toBe('golang-migrate');
     const res = await migrationsUpgrade.run(t.ctx, { source: src, database: d });
-    expect(res.output).toEqual({ applied: 3, current: ['10'], plan_total: 3 });
+    expect(res.output).toEqual({ applied: 3, applied_in_run: 3, current: ['10'], plan_total: 3 });
     const rows = await q(d, 'SELECT version, dirty FROM schema_migrations');
     expect(rows.rows).toEqual([{ version: '10', dirty: false }]);
     const cols = await q(
@@ -169,7 +169,7 @@ describe.skipIf(!python)('alembic layout through the Python bridge', () => {
       database: d,
       target: 'head',
     });
-    expect(res.output).toEqual({ applied: 1, current: ['d4'], plan_total: 1 });
+    expect(res.output).toEqual({ applied: 1, applied_in_run: 4, current: ['d4'], plan_total: 1 });
     expect((await q(d, 'SELECT count(*)::int AS n FROM accounts')).rows[0].n).toBe(1);
     await t.dispose();
   });

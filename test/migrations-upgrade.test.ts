@@ -93,7 +93,12 @@ describe('migrations.upgrade on alembic-sql', () => {
       database: two,
       target: 'skeldir_foundation@head',
     });
-    expect(res.output).toEqual({ applied: 1, current: ['202512151400'], plan_total: 1 });
+    expect(res.output).toEqual({
+      applied: 1,
+      applied_in_run: 6,
+      current: ['202512151400'],
+      plan_total: 1,
+    });
     expect(await versions(two)).toEqual(['202512151400']);
     const fk = await q(
       two,
@@ -234,7 +239,7 @@ describe('failure, fix and resume', () => {
     await writeFile(path.join(dir, '003_broken.sql'), header('003', '002') + 'SELECT 1;\n');
     t.ctx.attempt.number = 2;
     const res = await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
-    expect(res.output).toEqual({ applied: 3, current: ['005'], plan_total: 3 });
+    expect(res.output).toEqual({ applied: 3, applied_in_run: 5, current: ['005'], plan_total: 3 });
     expect((await q(d, 'SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(1);
     expect(t.events.some((e) => e.type === 'migration.changed')).toBe(true);
     expect(t.events.some((e) => e.type === 'migration.own_transaction')).toBe(true);

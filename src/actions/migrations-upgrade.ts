@@ -48,8 +48,16 @@ export const migrationsUpgrade = defineAction({
       };
     }
     return {
-      output: { applied: out.applied, current: out.current, plan_total: out.plan_total },
-      summary: `${out.applied} migration(s) applied to ${database}; at ${out.current.join(', ') || 'base'}`,
+      output: {
+        applied: out.applied,
+        applied_in_run: out.applied_in_run ?? out.applied,
+        current: out.current,
+        plan_total: out.plan_total,
+      },
+      summary:
+        `${out.applied} migration(s) applied to ${database}` +
+        `${out.applied_in_run !== undefined && out.applied_in_run !== out.applied ? ` (${out.applied_in_run} by this step across its attempts)` : ''}` +
+        `, one transaction each, no stamp; at ${out.current.join(', ') || 'base'}`,
     };
   },
   async plan(ctx, params): Promise<string[]> {

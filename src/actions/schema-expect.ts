@@ -134,7 +134,9 @@ export const schemaExpect = defineAction({
     }
     return {
       output,
-      summary: `${database}: ${results.length} expectation(s) met (${snapshot.tables.length} tables, ${output.views_total} views)`,
+      summary:
+        `${database}: ${results.length} expectation(s) met (${snapshot.tables.length} tables, ${output.views_total} views` +
+        `${p.version ? `, version ${Array.isArray(output.version) ? output.version.join(', ') : String(output.version)}` : ''})`,
     };
   },
 });

@@ -32,6 +32,8 @@ export interface UpgradeRequest {
 /** The step's output. */
 export interface UpgradeOutcome {
   applied: number;
+  /** Migrations this step has applied across all its attempts (from its checkpoint). */
+  applied_in_run?: number;
   current: string[];
   plan_total: number;
   /** Revisions in order (dry run only). */
@@ -156,7 +158,12 @@ export async function runMigrations(
     const current = (await vt.read(client)) ?? [];
     await unlock();
     await client.query(`SELECT set_config('application_name', 'runbook', false)`);
-    return { applied: appliedCount, current, plan_total: planTotal };
+    return {
+      applied: appliedCount,
+      applied_in_run: cp.applied.length,
+      current,
+      plan_total: planTotal,
+    };
   } catch (err) {
     broken = true;
     throw err;
