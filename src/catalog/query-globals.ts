@@ -16,7 +16,11 @@ export async function queryIdentity(db: CatalogDb) {
     .executeTakeFirstOrThrow();
 }
 
-/** Sequences with their parameters and owning column (serial / identity). */
+/**
+ * Sequences with their parameters and owning column (serial / identity) as relation OID and
+ * attnum: the assembler names it from the columns it already has (a join to pg_attribute here
+ * would dominate the snapshot's time on large catalogs).
+ */
 export async function querySequences(db: CatalogDb, schemas: string[]) {
   if (schemas.length === 0) return [];
   return db
@@ -29,11 +33,6 @@ export async function querySequences(db: CatalogDb, schemas: string[]) {
         .on('d.deptype', 'in', ['a', 'i'])
         .on('d.classid', '=', sql<number>`'pg_catalog.pg_class'::regclass`)
         .on('d.refclassid', '=', sql<number>`'pg_catalog.pg_class'::regclass`),
-    )
-    .leftJoin('pg_catalog.pg_class as oc', 'oc.oid', 'd.refobjid')
-    .leftJoin('pg_catalog.pg_namespace as on', 'on.oid', 'oc.relnamespace')
-    .leftJoin('pg_catalog.pg_attribute as oa', (j) =>
-      j.onRef('oa.attrelid', '=', 'd.refobjid').onRef('oa.attnum', '=', 'd.refobjsubid'),
     )
     .leftJoin('pg_catalog.pg_depend as ext', (j) =>
       j
@@ -50,9 +49,8 @@ export async function querySequences(db: CatalogDb, schemas: string[]) {
       's.seqmax as max',
       's.seqcache as cache',
       's.seqcycle as cycle',
-      'on.nspname as owner_schema',
-      'oc.relname as owner_table',
-      'oa.attname as owner_column',
+      'd.refobjid as owner_relid',
+      'd.refobjsubid as owner_attnum',
       sql<string>`pg_catalog.format_type(s.seqtypid, NULL)`.as('type'),
     ])
     .where('n.nspname', 'in', schemas)

@@ -145,12 +145,20 @@ export async function queryColumns(db: CatalogDb, schemas: string[]) {
     .execute();
 }
 
-/** Column names of given relations (for FKs that reference a table outside the snapshot). */
+/** Column and relation names of given relations (FK targets / sequence owners outside the snapshot). */
 export async function queryColumnNames(db: CatalogDb, relids: number[]) {
   if (relids.length === 0) return [];
   return db
     .selectFrom('pg_catalog.pg_attribute as a')
-    .select(['a.attrelid as relid', 'a.attnum as num', 'a.attname as name'])
+    .innerJoin('pg_catalog.pg_class as c', 'c.oid', 'a.attrelid')
+    .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
+    .select([
+      'a.attrelid as relid',
+      'a.attnum as num',
+      'a.attname as name',
+      'n.nspname as schema',
+      'c.relname as table',
+    ])
     .where('a.attrelid', 'in', relids)
     .where('a.attnum', '>', 0)
     .execute();

@@ -24,61 +24,25 @@ import {
   queryTriggers,
 } from './query-table-parts.js';
 import {
+  addAttribute,
+  byGrant,
+  byName,
+  byQualified,
+  FUNCTION_KINDS,
+  groupColumns,
+  groupConstraints,
+  groupIndexes,
+  pushTo,
+} from './snapshot-parts.js';
+import {
   CATALOG_FORMAT,
   type CatalogSnapshot,
-  type ColumnInfo,
-  type ConstraintInfo,
-  type FkAction,
-  type FunctionInfo,
   type GrantInfo,
-  type IndexInfo,
   type SnapshotOptions,
   type TableInfo,
   type TriggerInfo,
   type ViewInfo,
 } from './snapshot-types.js';
-
-const FK_ACTIONS: Record<string, FkAction> = {
-  a: 'NO ACTION',
-  r: 'RESTRICT',
-  c: 'CASCADE',
-  n: 'SET NULL',
-  d: 'SET DEFAULT',
-};
-const CONSTRAINT_TYPES: Record<string, ConstraintInfo['type']> = {
-  p: 'primary key',
-  u: 'unique',
-  c: 'check',
-  f: 'foreign key',
-  x: 'exclusion',
-  t: 'trigger',
-};
-const FUNCTION_KINDS: Record<string, FunctionInfo['kind']> = {
-  f: 'function',
-  p: 'procedure',
-  a: 'aggregate',
-  w: 'window',
-};
-
-/** Code-point order: deterministic whatever the locale. */
-export function byName<T extends { name: string }>(a: T, b: T): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-}
-function byQualified<T extends { schema: string; name: string }>(a: T, b: T): number {
-  const x = `${a.schema}\u0000${a.name}`;
-  const y = `${b.schema}\u0000${b.name}`;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-function byGrant(a: GrantInfo, b: GrantInfo): number {
-  const x = `${a.grantee}\u0000${a.privilege}`;
-  const y = `${b.grantee}\u0000${b.privilege}`;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
 
 /** Resolves the schema selection against the schemas that exist. */
 export function selectSchemas(existing: string[], options: SnapshotOptions): string[] {
@@ -106,68 +70,44 @@ export async function snapshotCatalog(
     allSchemas.map((s) => s.name),
     options,
   );
-  const [
-    tables,
-    views,
-    columns,
-    relGrants,
-    schemaGrants,
-    indexes,
-    constraints,
-    triggers,
-    policies,
-    sequences,
-    functions,
-    roles,
-    settings,
-    extensions,
-  ] = await Promise.all([
-    queryTables(db, names),
-    queryViews(db, names),
+  // The heaviest queries first: the pool (often 4 connections) starts them before the small ones.
+  const heavy = Promise.all([
     queryColumns(db, names),
-    queryRelationGrants(db, names),
-    querySchemaGrants(db, names),
     queryIndexes(db, names),
     queryConstraints(db, names),
+    querySequences(db, names),
+    queryTables(db, names),
+    queryViews(db, names),
+  ]);
+  const light = Promise.all([
+    queryRelationGrants(db, names),
+    querySchemaGrants(db, names),
     queryTriggers(db, names),
     queryPolicies(db, names),
-    querySequences(db, names),
     queryFunctions(db, names),
     queryRoles(db),
     querySettings(db),
     queryExtensions(db),
   ]);
+  const [
+    [columns, indexes, constraints, sequences, tables, views],
+    [relGrants, schemaGrants, triggers, policies, functions, roles, settings, extensions],
+  ] = await Promise.all([heavy, light]);
 
-  // Column names by (relation, attnum), to name constraint keys without a query per table.
-  const attName = new Map<number, Map<number, string>>();
-  const colsByRel = new Map<number, ColumnInfo[]>();
-  for (const c of columns) {
-    let names = attName.get(c.relid);
-    if (!names) attName.set(c.relid, (names = new Map()));
-    names.set(c.num, c.name);
-    const list = colsByRel.get(c.relid) ?? [];
-    const generated = c.generated === '' ? null : c.expr;
-    list.push({
-      name: c.name,
-      position: list.length + 1,
-      type: c.type,
-      nullable: !c.notnull,
-      default: generated === null ? c.expr : null,
-      identity: c.identity === 'a' ? 'always' : c.identity === 'd' ? 'by default' : null,
-      generated,
-    });
-    colsByRel.set(c.relid, list);
-  }
+  const { attName, colsByRel } = groupColumns(columns);
   const foreign = [
-    ...new Set(constraints.map((k) => k.ref_relid).filter((r) => r && !attName.has(r))),
+    ...new Set(
+      [...constraints.map((k) => k.ref_relid), ...sequences.map((q) => q.owner_relid ?? 0)].filter(
+        (r) => r && !attName.has(r),
+      ),
+    ),
   ];
+  const relName = new Map<number, string>();
+  for (const r of [...tables, ...views]) relName.set(r.oid, `${r.schema}.${r.name}`);
   for (const c of await queryColumnNames(db, foreign)) {
-    let names = attName.get(c.relid);
-    if (!names) attName.set(c.relid, (names = new Map()));
-    names.set(c.num, c.name);
+    relName.set(c.relid, `${c.schema}.${c.table}`);
+    addAttribute(attName, c.relid, c.num, c.name);
   }
-  const keyNames = (relid: number, keys: number[] | null): string[] =>
-    (keys ?? []).map((k) => attName.get(relid)?.get(k) ?? `#${k}`);
 
   const grantsByRel = new Map<number, GrantInfo[]>();
   for (const g of relGrants)
@@ -176,41 +116,8 @@ export async function snapshotCatalog(
       privilege: g.privilege,
       grantable: g.grantable,
     });
-  const indexesByRel = new Map<number, IndexInfo[]>();
-  for (const i of indexes) {
-    const prefix = `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${i.quoted_name}`;
-    pushTo(indexesByRel, i.relid, {
-      name: i.name,
-      definition: i.definition,
-      shape: i.definition.startsWith(prefix) ? i.definition.slice(prefix.length) : i.definition,
-      unique: i.unique,
-      primary: i.primary,
-      predicate: i.predicate,
-    });
-  }
-  const constraintsByRel = new Map<number, ConstraintInfo[]>();
-  for (const k of constraints) {
-    const fk = k.type === 'f';
-    pushTo(constraintsByRel, k.relid, {
-      name: k.name,
-      type: CONSTRAINT_TYPES[k.type] ?? 'check',
-      columns: keyNames(k.relid, k.key),
-      definition: k.definition,
-      references:
-        fk && k.ref_schema !== null && k.ref_table !== null
-          ? {
-              schema: k.ref_schema,
-              table: k.ref_table,
-              columns: keyNames(k.ref_relid, k.ref_key),
-            }
-          : null,
-      on_delete: fk ? (FK_ACTIONS[k.on_delete] ?? null) : null,
-      on_update: fk ? (FK_ACTIONS[k.on_update] ?? null) : null,
-      deferrable: k.deferrable,
-      deferred: k.deferred,
-      validated: k.validated,
-    });
-  }
+  const indexesByRel = groupIndexes(indexes);
+  const constraintsByRel = groupConstraints(constraints, attName);
   const triggersByRel = new Map<number, TriggerInfo[]>();
   for (const t of triggers)
     pushTo(triggersByRel, t.relid, { name: t.name, definition: t.definition, enabled: t.enabled });
@@ -292,8 +199,8 @@ export async function snapshotCatalog(
         cache: String(s.cache),
         cycle: s.cycle,
         owned_by:
-          s.owner_table && s.owner_column
-            ? `${s.owner_schema}.${s.owner_table}.${s.owner_column}`
+          s.owner_relid && s.owner_attnum
+            ? `${relName.get(s.owner_relid)}.${attName.get(s.owner_relid)?.get(s.owner_attnum)}`
             : null,
       }))
       .sort(byQualified),
