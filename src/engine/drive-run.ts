@@ -111,7 +111,10 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
   for (const step of steps.values()) {
     actors[step.do] ??= fromPromise<JsonObject, { step: string }>(
       async ({ input: { step: id }, signal }) => {
-        // The transition that started this step must be on disk before its action runs.
+        // The transition that started this step must be on disk before its action runs. xstate
+        // starts this child before it notifies subscribers of that transition, so yield once to
+        // let the subscriber queue the checkpoint, then wait for the queue to drain.
+        await Promise.resolve();
         await queue.idle();
         const def = steps.get(id);
         if (!def) throw new Error(`unknown step ${id}`);
