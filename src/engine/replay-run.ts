@@ -150,6 +150,7 @@ export async function replayRun(runDir: string): Promise<ReplayReport> {
     }
   }
   actor.stop();
+  await checkLogEnd(runDir, entries);
   return {
     runId: path.basename(runDir),
     procedure: procedure.name,
@@ -158,4 +159,48 @@ export async function replayRun(runDir: string): Promise<ReplayReport> {
     status,
     entries,
   };
+}
+
+/**
+ * A log cut at a line boundary keeps an intact chain, so the end is checked against run.json,
+ * which is written only after the log line it reflects: a settled run's log must end with its
+ * terminal line, and the log must hold at least the attempts the record counts.
+ */
+async function checkLogEnd(runDir: string, entries: EventLogEntry[]): Promise<void> {
+  let record: { status?: string; attempts?: number };
+  try {
+    record = JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')) as typeof record;
+  } catch {
+    return; // a log replayed without its run record: nothing to check the end against
+  }
+  const missing = entries.length + 1;
+  const resumes = entries.filter((e) => e.type === 'run.resumed').length;
+  if (typeof record.attempts === 'number' && resumes + 1 < record.attempts) {
+    throw new TamperedLogError(
+      missing,
+      `missing: run.json counts ${record.attempts} attempts but the log records ${resumes + 1} (lines were removed from its end)`,
+    );
+  }
+  const lastRunEvent = [...entries].reverse().find((e) => e.type.startsWith('run.'))?.type;
+  const want =
+    record.status === 'succeeded'
+      ? 'run.succeeded'
+      : record.status === 'failed'
+        ? 'run.stopped'
+        : undefined;
+  if (
+    want &&
+    lastRunEvent !== want &&
+    // A resume that died between logging run.resumed and rewriting run.json leaves exactly that.
+    !(
+      want === 'run.stopped' &&
+      lastRunEvent === 'run.resumed' &&
+      resumes + 1 > (record.attempts ?? 0)
+    )
+  ) {
+    throw new TamperedLogError(
+      missing,
+      `missing: run.json says the run ${record.status} but the log ends at line ${entries.length} without ${want} (lines were removed from its end)`,
+    );
+  }
 }
