@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -11,6 +12,8 @@ export default tseslint.config(
       '.runbook/**',
       'examples/**',
       'test/fixtures/**',
+      'test-results/**',
+      'bench/.spike/**',
     ],
   },
   js.configs.recommended,
@@ -25,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    files: ['**/*.{js,mjs,cjs}'],
+    languageOptions: { globals: { ...globals.node } },
   },
 );

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-/* global process, console */
 /**
  * Writes the generated example histories (deterministically; run `node scripts/generate-examples.mjs`
  * and commit the result):
