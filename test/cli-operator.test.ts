@@ -1,0 +1,148 @@
+import os from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCliWorkspace, parseJson, waitFor, type CliWorkspace } from './support/cli.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+
+let db: TestDatabase;
+let ws: CliWorkspace;
+
+beforeAll(async () => {
+  db = await createTestDatabase('cli_operator');
+  ws = await createCliWorkspace();
+});
+afterAll(async () => {
+  await ws?.dispose();
+  await db?.drop();
+});
+
+const target = () => ['--param', `database=${db.name}`, '--database-url', db.adminUrl];
+
+/** steps: `broken` (inserts into a table that does not exist), then `after` (inserts a row). */
+const SKIPPABLE = `procedure: skipper
+requires: { authority: local, role: staging }
+params:
+  database: { type: string }
+steps:
+  - id: broken
+    do: sql.exec
+    with: { database: "\${{ params.database }}", sql: "INSERT INTO never_created VALUES (1)" }
+  - id: after
+    do: sql.exec
+    with: { database: "\${{ params.database }}", sql: "INSERT INTO op_after VALUES ('after')" }
+`;
+
+/** A procedure whose `slow` step first needs `gate_table`, then sleeps. */
+const SLOW = `procedure: slowpoke
+requires: { authority: local, role: staging }
+params:
+  database: { type: string }
+  seconds: { type: number, default: 1.5 }
+steps:
+  - id: slow
+    do: sql.exec
+    with:
+      database: "\${{ params.database }}"
+      sql: "INSERT INTO gate_table VALUES (1); SELECT pg_sleep(\${{ params.seconds }});"
+`;
+
+function operator(): string {
+  let user = process.env.USER ?? process.env.USERNAME;
+  if (!user) user = os.userInfo().username;
+  return `${user}@${os.hostname()}`;
+}
+
+async function runJson(
+  args: string[],
+): Promise<{ runId: string; status: string; code: number | null }> {
+  const r = await ws.cli([...args, '--json']);
+  return { ...parseJson<{ runId: string; status: string }>(r.stdout), code: r.code };
+}
+
+describe('operator decisions and locks', () => {
+  it('--skip marks a failed step done by hand, recorded with who, and the run continues', async () => {
+    await db.query('CREATE TABLE op_after (v text)');
+    await ws.writeProcedure('skipper', SKIPPABLE);
+    const run = await runJson(['run', 'skipper', ...target()]);
+    expect(run).toMatchObject({ code: 1, status: 'failed' });
+
+    const resume = await ws.cli(['resume', run.runId, '--skip', 'broken', '--database-url', db.adminUrl]); // prettier-ignore
+    expect(resume.code, resume.stderr).toBe(0);
+    const { rows } = await db.query('SELECT v FROM op_after');
+    expect(rows).toEqual([{ v: 'after' }]);
+
+    const skipped = ws.events(run.runId).filter((e) => e.type === 'step.skipped');
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({ step: 'broken', data: { by: operator() } });
+    const started = ws.events(run.runId).filter((e) => e.type === 'step.started');
+    expect(started.map((e) => e.step)).toEqual(['broken', 'after']);
+
+    const inspect = await ws.cli(['inspect', run.runId]);
+    expect(inspect.stdout).toMatch(/status\s+succeeded/);
+    expect(inspect.stdout).toContain(`✓ broken  marked done by hand by ${operator()}`);
+    expect(inspect.stdout).toMatch(/✓ after/);
+    const runs = await ws.cli(['runs']);
+    expect(runs.code).toBe(0);
+    expect(runs.stdout).toMatch(new RegExp(`${run.runId}\\s+skipper\\s+succeeded`));
+    const listed = parseJson<{ id: string; status: string; attempts: number }[]>(
+      (await ws.cli(['runs', '--json'])).stdout,
+    );
+    expect(listed.find((r) => r.id === run.runId)).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+    });
+    expect((await ws.cli(['replay', run.runId])).code).toBe(0);
+  });
+
+  it('resume of an unknown run id or an ambiguous prefix exits 2', async () => {
+    const second = await runJson(['run', 'skipper', ...target()]);
+    expect(second.code).toBe(1);
+    const unknown = await ws.cli(['resume', 'skipper-19990101T000000Z-dead', '--database-url', db.adminUrl]); // prettier-ignore
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("no run matches 'skipper-19990101T000000Z-dead'");
+    const ambiguous = await ws.cli(['resume', 'skipper-', '--database-url', db.adminUrl]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain("'skipper-' matches 2 runs");
+    for (const id of ws.runIds())
+      if (id.startsWith('skipper-')) expect(ambiguous.stderr).toContain(id);
+    const events = ws.events(second.runId);
+    expect(events.some((e) => e.type === 'run.resumed')).toBe(false);
+  });
+
+  it('a second resume while one is running is refused (exit 3) naming its pid', async () => {
+    await ws.writeProcedure('slowpoke', SLOW);
+    const run = await runJson(['run', 'slowpoke', ...target()]);
+    expect(run.code).toBe(1); // gate_table does not exist yet
+    await db.query('CREATE TABLE gate_table (v int)');
+    const first = ws.start(['resume', run.runId, '--database-url', db.adminUrl]);
+    await waitFor(
+      'the resumed slow step to start',
+      () =>
+        ws.events(run.runId).filter((e) => e.type === 'step.started' && e.step === 'slow')
+          .length === 2,
+    );
+    const second = await ws.cli(['resume', run.runId, '--database-url', db.adminUrl]);
+    expect(second.code, second.stderr).toBe(3);
+    expect(second.stderr).toContain(String(first.pid));
+    const done = await first.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect((await db.query('SELECT * FROM gate_table')).rows).toHaveLength(1);
+    expect(ws.events(run.runId).filter((e) => e.type === 'run.resumed')).toHaveLength(1);
+  });
+
+  it('two runs on the same database at once: the second is refused (exit 3) naming the first', async () => {
+    const before = new Set(ws.runIds());
+    const first = ws.start(['run', 'slowpoke', ...target()]);
+    const firstId = await waitFor('the first run to start its step', () => {
+      const id = ws.runIds().find((r) => !before.has(r));
+      return id && ws.events(id).some((e) => e.type === 'step.started') ? id : undefined;
+    });
+    const second = await ws.cli(['run', 'slowpoke', ...target()]);
+    expect(second.code, second.stderr).toBe(3);
+    expect(second.stderr).toContain(firstId);
+    const done = await first.done;
+    expect(done.code, done.stderr).toBe(0);
+    // The refused run left no run directory.
+    expect(ws.runIds().filter((r) => !before.has(r))).toEqual([firstId]);
+    expect((await db.query('SELECT * FROM gate_table')).rows).toHaveLength(2);
+  });
+});
