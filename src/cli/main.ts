@@ -134,6 +134,17 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = await replayVerb(id, o);
   });
 
+  common(
+    program
+      .command('report <run-id>')
+      .description('offline: write a self-contained HTML report of a run (exit 4 when tampered)')
+      .requiredOption('--html <file>', 'where to write the HTML report')
+      .option('--json', 'print the file written and the integrity verdict on stdout'),
+  ).action(async (id: string, o: Common & { html: string }) => {
+    const { reportVerb } = await import('./verbs/report.js');
+    exitCode = await reportVerb(id, o);
+  });
+
   program
     .command('db <action>')
     .description('the embedded PostgreSQL: start | stop | url')

@@ -1,23 +1,33 @@
 import path from 'node:path';
 import { replayRun } from '../../engine/replay-run.js';
+import { formatTimeline } from '../../report/format-timeline.js';
+import { readSavedProcedure } from '../../report/read-saved-procedure.js';
+import { buildTimeline } from '../../report/timeline.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
 
-/** `runbook replay <run-id>`: offline chain verification and re-drive; exit 4 when tampered. */
+/**
+ * `runbook replay <run-id>`: verifies the log's hash chain and re-drives the compiled machine
+ * offline (a tampered or diverging log throws TamperedLogError: exit 4, naming the line), then
+ * prints the run's timeline for a reviewer; `--json` prints the same as data under `timeline`.
+ */
 export async function replayVerb(
   id: string,
   o: { runsDir: string; json?: boolean },
 ): Promise<number> {
   const store = new FileRunStore(o.runsDir);
   const runId = await store.resolve(id);
-  const report = await replayRun(path.dirname(store.eventLogPath(runId)));
+  const runDir = path.dirname(store.eventLogPath(runId));
+  const { entries, ...report } = await replayRun(runDir);
+  // replayRun checked the saved source against the log's hash before re-driving it.
+  const procedure = await readSavedProcedure(runDir);
+  const timeline = buildTimeline(entries, procedure, {
+    runId: report.runId,
+    integrity: { status: 'verified', lines: report.lines, transitions: report.transitions },
+  });
   if (o.json) {
-    const { entries: _entries, ...rest } = report;
-    process.stdout.write(JSON.stringify({ ok: true, ...rest }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ok: true, ...report, timeline }, null, 2) + '\n');
   } else {
-    process.stdout.write(
-      `run ${report.runId} (${report.procedure}): log verified — ${report.lines} lines, hash chain intact; ` +
-        `machine re-driven through ${report.transitions} recorded states; final: ${report.status}\n`,
-    );
+    process.stdout.write(formatTimeline(timeline));
   }
   return 0;
 }

@@ -1,0 +1,63 @@
+import type { StepFailureRecord } from '../engine/step-failure.js';
+import type { JsonObject, JsonValue } from '../json.js';
+
+/**
+ * Typed reads of log and artifact fields. A reviewer's tool must not trust the shape of what it
+ * reads (an older format, a hand-edited artifact), so every read checks the type and falls back.
+ */
+
+/** `value` as an object, or `{}`. */
+export function obj(value: JsonValue | undefined): JsonObject {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
+}
+
+/** `o[key]` as a string, or null. */
+export function str(o: JsonObject, key: string): string | null {
+  const v = o[key];
+  return typeof v === 'string' ? v : null;
+}
+
+/** `o[key]` as a finite number, or null. */
+export function num(o: JsonObject, key: string): number | null {
+  const v = o[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** `o[key] === true`. */
+export function flag(o: JsonObject, key: string): boolean {
+  return o[key] === true;
+}
+
+/** `o[key]` as an array (or `[]`). */
+export function list(o: JsonObject, key: string): JsonValue[] {
+  const v = o[key];
+  return Array.isArray(v) ? v : [];
+}
+
+/** `o[key]` as an array of strings (non-strings dropped). */
+export function strings(o: JsonObject, key: string): string[] {
+  return list(o, key).filter((v): v is string => typeof v === 'string');
+}
+
+/** A logged failure record, with the fields a reviewer relies on guaranteed to be there. */
+export function failureRecord(
+  value: JsonValue | undefined,
+  step: string,
+  at: string,
+): StepFailureRecord {
+  const f = obj(value);
+  const record: StepFailureRecord = {
+    step: str(f, 'step') ?? step,
+    code: str(f, 'code') ?? 'UNKNOWN',
+    message: str(f, 'message') ?? '(no message logged)',
+    at: str(f, 'at') ?? at,
+  };
+  for (const key of ['detail', 'hint', 'statement', 'migration', 'file', 'diagnosis'] as const) {
+    const v = str(f, key);
+    if (v !== null) record[key] = v;
+  }
+  const line = num(f, 'line');
+  if (line !== null) record.line = line;
+  if (f.data !== undefined && Object.keys(obj(f.data)).length > 0) record.data = obj(f.data);
+  return record;
+}

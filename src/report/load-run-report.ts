@@ -1,0 +1,60 @@
+import path from 'node:path';
+import type { ReplayReport } from '../engine/replay-run.js';
+import { replayRun } from '../engine/replay-run.js';
+import { verifyEventLog } from '../engine/verify-event-log.js';
+import { TamperedLogError } from '../errors.js';
+import { readSavedProcedure } from './read-saved-procedure.js';
+import { outlineProcedure, type ProcedureOutline } from './procedure-outline.js';
+import { readRunArtifacts, type RunArtifacts } from './read-artifacts.js';
+import { buildTimeline } from './timeline.js';
+import type { IntegrityVerdict, Timeline } from './timeline-types.js';
+import type { EventLogEntry } from '../engine/event-hash.js';
+import { obj, str } from './json-fields.js';
+
+/** Everything the HTML report renders for one run directory. */
+export interface RunReport {
+  timeline: Timeline;
+  /** The procedure's shape for the state diagram (null when its saved source cannot be read). */
+  outline: ProcedureOutline | null;
+  artifacts: RunArtifacts;
+  /** The replay, when the log verified; null when it was tampered with. */
+  replay: Omit<ReplayReport, 'entries'> | null;
+}
+
+/**
+ * Verifies and replays a run directory offline, then builds its timeline and reads its artifacts.
+ * Never throws for a tampered log: the report is built from the trusted prefix (the lines before
+ * the first bad or diverging one) and its integrity verdict says TAMPERED at that line; the
+ * caller decides the exit code (4). Other errors (an unreadable directory) propagate.
+ */
+export async function loadRunReport(runDir: string): Promise<RunReport> {
+  const runId = path.basename(runDir);
+  const [saved, artifacts] = await Promise.all([
+    readSavedProcedure(runDir),
+    readRunArtifacts(runDir),
+  ]);
+  let entries: EventLogEntry[];
+  let integrity: IntegrityVerdict;
+  let replay: RunReport['replay'] = null;
+  try {
+    const { entries: all, ...rest } = await replayRun(runDir);
+    entries = all;
+    replay = rest;
+    integrity = { status: 'verified', lines: rest.lines, transitions: rest.transitions };
+  } catch (err) {
+    if (!(err instanceof TamperedLogError)) throw err;
+    const verified = verifyEventLog(path.join(runDir, 'events.jsonl'));
+    entries = verified.entries.slice(0, Math.max(0, err.line - 1));
+    integrity = { status: 'tampered', line: err.line, reason: err.reason, lines: entries.length };
+  }
+  // Only a source whose hash the (trusted) log recorded may describe the run.
+  const started = entries.find((e) => e.type === 'run.started');
+  const logged = started ? str(obj(started.data), 'procedure_hash') : null;
+  const procedure = saved && saved.source.hash === logged ? saved : undefined;
+  return {
+    timeline: buildTimeline(entries, procedure, { runId, integrity }),
+    outline: procedure ? outlineProcedure(procedure) : null,
+    artifacts,
+    replay,
+  };
+}
