@@ -1,0 +1,98 @@
+/**
+ * runbook's library API: what the CLI is built on. Load and compile a procedure, run or resume it
+ * against PostgreSQL, and read a persisted run back (inspect, replay, timeline, HTML report).
+ *
+ * ```ts
+ * import { runProcedure, replayRun, createReporter } from 'runbook';
+ * const result = await runProcedure({
+ *   procedure: 'procedures/two-path-ci.yaml',
+ *   params: { migrations: 'examples/nova/after' },
+ *   databaseUrl: process.env.DATABASE_URL,
+ *   authority: { authority: 'local', role: 'staging' },
+ *   reporter: createReporter({ silent: true }),
+ * });
+ * if (result.status === 'failed') console.error(result.failures[0]);
+ * const replay = await replayRun(result.runDir); // throws TamperedLogError when tampered
+ * ```
+ */
+
+// Procedures: load (validated, positions kept), compile to a plain XState v5 config.
+export { loadProcedure, parseProcedure } from './procedure/load-procedure.js';
+export {
+  compileProcedure,
+  type MachineConfig,
+  type OperatorEvent,
+  type ProcedureContext,
+} from './procedure/compile-procedure.js';
+export { renderMermaid } from './procedure/render-mermaid.js';
+export type {
+  ActionStep,
+  ChecklistItem,
+  ParallelStep,
+  ParamSpec,
+  ParamType,
+  Procedure,
+  Requirements,
+  Step,
+} from './procedure/types.js';
+
+// Running: from the start, resuming, the authority contract, progress output.
+export { runProcedure, type RunProcedureOptions } from './engine/run-procedure.js';
+export { resumeRun, type ResumeRunOptions } from './engine/resume-run.js';
+export type { AuthorityFlags, SessionOptions } from './engine/run-session.js';
+export type { RunResult } from './engine/finish-run.js';
+export {
+  checkAuthority,
+  type AuthorityDecision,
+  type AuthorityGranted,
+  type AuthorityInput,
+  type AuthorityRefused,
+} from './engine/authority.js';
+export { createReporter, type Reporter } from './engine/reporter.js';
+
+// Reading runs back: the store, inspect, offline replay, the log and its verification.
+export { FileRunStore } from './runs/file-run-store.js';
+export type { RunRecord, RunStatus, RunStore, RunSummary, RunTarget } from './runs/run-store.js';
+export { inspectRun, formatInspection, type RunInspection } from './engine/inspect-run.js';
+export { replayRun, type ReplayReport } from './engine/replay-run.js';
+export { verifyEventLog, type EventLogVerification } from './engine/verify-event-log.js';
+export type { EventLogEntry } from './engine/event-hash.js';
+export { evaluateChecklist, formatChecklist, type ChecklistResult } from './engine/checklist.js';
+
+// The reviewer's view: timeline, text, HTML report.
+export { buildTimeline, type TimelineOptions } from './report/timeline.js';
+export { formatTimeline } from './report/format-timeline.js';
+export { loadRunReport, type RunReport } from './report/load-run-report.js';
+export { renderReportHtml } from './report/render-report-html.js';
+export type {
+  IntegrityVerdict,
+  Intervention,
+  MigrationRow,
+  StepMigrations,
+  StepSummary,
+  Timeline,
+  TimelineFailure,
+  TimelineRow,
+} from './report/timeline-types.js';
+
+// Actions: the built-in registry and how to define your own.
+export { actions, actionNames } from './actions/index.js';
+export {
+  defineAction,
+  type ActionContext,
+  type ActionDefinition,
+  type ActionResult,
+} from './actions/types.js';
+
+// Failures as data, and the error classes (each maps to one CLI exit code).
+export { StepError, type StepFailureRecord } from './engine/step-failure.js';
+export {
+  InvalidInputError,
+  RefusalError,
+  TamperedLogError,
+  formatProblem,
+  type InputProblem,
+  type SourcePosition,
+} from './errors.js';
+export { SecretLeakError } from './runs/secret-guard.js';
+export type { JsonObject, JsonValue } from './json.js';

@@ -1,0 +1,146 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildTimeline,
+  checkAuthority,
+  compileProcedure,
+  createReporter,
+  defineAction,
+  FileRunStore,
+  inspectRun,
+  InvalidInputError,
+  loadProcedure,
+  RefusalError,
+  replayRun,
+  resumeRun,
+  runProcedure,
+  TamperedLogError,
+  type ActionDefinition,
+  type Procedure,
+  type ReplayReport,
+  type RunResult,
+  type StepFailureRecord,
+} from '../src/index.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+
+const PROCEDURE = (db: string): string => `
+procedure: api-tiny
+description: A tiny procedure run through the library API
+requires: { authority: local, role: staging }
+params:
+  value: { type: integer, default: 7 }
+steps:
+  - id: create
+    do: sql.exec
+    with: { database: ${db}, sql: "CREATE TABLE IF NOT EXISTS api_probe (v int)" }
+  - id: insert
+    do: sql.exec
+    with: { database: ${db}, sql: "INSERT INTO api_probe SELECT \${{ params.value }} WHERE NOT EXISTS (SELECT 1 FROM api_probe WHERE v = \${{ params.value }})" }
+  - id: check
+    do: sql.expect
+    with: { database: ${db}, query: "SELECT count(*)::int FROM api_probe WHERE v = 42", scalar: 1 }
+checklist:
+  - { item: "probe row present", step: check }
+`;
+
+describe('library API (import from src/index.ts)', () => {
+  let db: TestDatabase;
+  let dir: string;
+  let file: string;
+  const quiet = createReporter({ silent: true });
+  const authority = { authority: 'local', role: 'staging' };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('report_api');
+    dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-api-'));
+    file = path.join(dir, 'api-tiny.yaml');
+    await writeFile(file, PROCEDURE(db.name));
+  });
+  afterAll(async () => {
+    await db.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('loads, compiles, runs, inspects, resumes and replays a procedure', async () => {
+    const procedure: Procedure = await loadProcedure(file);
+    expect(procedure.name).toBe('api-tiny');
+    const machine = compileProcedure(procedure);
+    expect(Object.keys((machine.states as { main: { states: object } }).main.states)).toEqual([
+      'create',
+      'insert',
+      'check',
+      'completed',
+    ]);
+    expect(
+      checkAuthority({
+        requires: procedure.requires,
+        writes: true,
+        env: {},
+        flags: authority,
+        url: db.adminUrl,
+      }).ok,
+    ).toBe(true);
+
+    const common = {
+      cwd: dir,
+      runsDir: 'runs',
+      databaseUrl: db.adminUrl,
+      env: {},
+      reporter: quiet,
+    };
+    // value 7 is inserted, but the check wants a row with 42: the run stops at `check`.
+    const first: RunResult = await runProcedure({ ...common, procedure, authority });
+    expect(first.status).toBe('failed');
+    expect(first.exitCode).toBe(1);
+    const failure: StepFailureRecord = first.failures[0]!;
+    expect(failure.step).toBe('check');
+    expect((await db.query('SELECT v FROM api_probe')).rows).toEqual([{ v: 7 }]);
+
+    const store = new FileRunStore(path.join(dir, 'runs'));
+    const inspection = await inspectRun(store, first.runId);
+    expect(inspection.record.status).toBe('failed');
+    expect(inspection.failures.map((f) => f.step)).toEqual(['check']);
+
+    // Fix the data by hand, then resume: only `check` runs again.
+    await db.query('INSERT INTO api_probe VALUES (42)');
+    const second = await resumeRun({ ...common, run: first.runId, authority });
+    expect(second.status).toBe('succeeded');
+    expect(second.checklist.map((c) => c.status)).toEqual(['PASS']);
+
+    const replay: ReplayReport = await replayRun(second.runDir);
+    expect(replay.status).toBe('succeeded');
+    const timeline = buildTimeline(replay.entries, procedure, { runId: replay.runId });
+    expect(timeline.steps.map((s) => [s.id, s.status, s.attempts])).toEqual([
+      ['create', 'succeeded', 1],
+      ['insert', 'succeeded', 1],
+      ['check', 'succeeded', 2],
+    ]);
+    expect(timeline.interventions.map((i) => i.kind)).toEqual(['resume', 'retry']);
+  });
+
+  it('exposes the error classes and defineAction', async () => {
+    await expect(loadProcedure(path.join(dir, 'missing.yaml'))).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
+    await expect(
+      runProcedure({
+        procedure: file,
+        cwd: dir,
+        databaseUrl: db.adminUrl,
+        env: {},
+        reporter: quiet,
+      }),
+    ).rejects.toBeInstanceOf(RefusalError);
+    await expect(replayRun(path.join(dir, 'no-such-run'))).rejects.toBeInstanceOf(TamperedLogError);
+    const custom: ActionDefinition<{ n: number }> = defineAction({
+      name: 'custom.noop',
+      summary: 'does nothing',
+      params: (await import('zod')).z.object({ n: (await import('zod')).z.number() }),
+      writes: false,
+      run: async (_ctx, p) => ({ summary: `n=${p.n}` }),
+    });
+    expect(custom.name).toBe('custom.noop');
+  });
+});
