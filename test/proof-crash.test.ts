@@ -149,15 +149,19 @@ describe('crash anywhere: local-equivalence on nova/after', () => {
       const trace: string[] = [];
       const outcomes: AttemptOutcome[] = [];
       // Delays after spawn: the expected startup (learnt from each process's first work) plus
-      // a random share of the run, so that together the kills cover the whole run and most land
+      // a random share of what is left of the run, so that together the kills cover the whole run and most land
       // among the migrations; every seventh attempt is killed while still starting up.
-      const span = (2 * Math.max(totalMs - startupMs, 1000)) / KILLS;
+      const workMs = Math.max(totalMs - startupMs, 1000);
+      let applied = 0;
       let startup = startupMs;
       try {
         let kills = 0;
         for (let attempt = 1; kills < KILLS && attempt <= KILLS * 3; attempt++) {
           const kind = attempt % 5 === 3 ? 'checkpoint' : 'random';
           const early = attempt % 7 === 0;
+          // Spread what is left of the run (125 migrations, then the checks) over the kills left.
+          const leftMs = workMs * (0.1 + (0.9 * Math.max(0, 125 - applied)) / 125);
+          const span = (2 * leftMs) / (KILLS - kills);
           const delayMs = early ? random.next() * startup : startup + random.next() * span;
           const o = await attemptWithKill(ws, {
             attempt, kind, delayMs, runArgs: runArgs(crashed.name), resumeArgs: resumeArgs(),
@@ -167,6 +171,7 @@ describe('crash anywhere: local-equivalence on nova/after', () => {
           // Learn how long a process takes before it does any work (it varies with the load).
           if (o.firstProgressMs !== undefined) startup = 0.5 * startup + 0.5 * o.firstProgressMs;
           else if (o.killed && !early) startup *= 1.25;
+          applied = o.applied;
           if (o.killed) {
             kills++;
             continue;
