@@ -7,13 +7,11 @@
 // released after. Creates two scratch databases (the second a TEMPLATE copy of the first with one
 // column changed), prints the snapshot and diff times, and drops them.
 // `npm run bench` (bench/run-all.mjs) imports `run` for row 4 of the report on its own server.
-/* global console */
 import { Buffer } from 'node:buffer';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { performance } from 'node:perf_hooks';
-import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { diffCatalogs } from '../dist/catalog/diff-catalogs.js';
 import { formatDiff } from '../dist/catalog/format-diff.js';
