@@ -85,3 +85,20 @@ describe('roles.ensure / database.grant / database.settings', () => {
     ).toBe(false);
   });
 });
+
+describe('database.settings and pooled sessions', () => {
+  it('later steps on the same Connections see the new setting (pooled sessions are retired)', async () => {
+    const before = await t.ctx.db
+      .pool(db.name)
+      .query(`SELECT current_setting('app.pool_probe', true) AS v`);
+    expect(before.rows[0]?.v ?? null).toBeNull();
+    await databaseSettings.run(
+      t.ctx,
+      databaseSettings.params.parse({ database: db.name, settings: { 'app.pool_probe': 'on' } }),
+    );
+    const after = await t.ctx.db
+      .pool(db.name)
+      .query(`SELECT current_setting('app.pool_probe', true) AS v`);
+    expect(after.rows[0]?.v).toBe('on');
+  });
+});

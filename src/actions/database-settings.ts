@@ -58,6 +58,9 @@ export const databaseSettings = defineAction({
         );
       changed.push(name);
     }
+    // ALTER DATABASE ... SET reaches new sessions only: retire our pooled sessions of that database
+    // so later steps (a migration reading current_setting) see the new values.
+    if (changed.length > 0) await ctx.db.close(p.database);
     return {
       output: { changed, unchanged },
       summary: `${changed.length} setting(s) set on ${p.database}${unchanged.length ? `, ${unchanged.length} already set` : ''}`,
