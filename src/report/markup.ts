@@ -1,4 +1,4 @@
-/** Markup that is already safe (built by {@link html}); anything else interpolated is escaped. */
+/** Markup that is already safe (built by {@link markup}); anything else interpolated is escaped. */
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -19,7 +19,7 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
 }
 
-/** A value {@link html} accepts: text (escaped), safe markup, a list of them, or nothing. */
+/** A value {@link markup} accepts: text (escaped), safe markup, a list of them, or nothing. */
 export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | HtmlValue[];
 
 function render(value: HtmlValue): string {
@@ -30,11 +30,11 @@ function render(value: HtmlValue): string {
 }
 
 /**
- * Tagged template building HTML in which every interpolated value is escaped unless it is itself
+ * Tagged template (named `markup`, not `html`, so formatters leave its text alone) building HTML in which every interpolated value is escaped unless it is itself
  * {@link SafeHtml} (built by this tag): markup can only come from the report's own template
  * literals, so a migration name or error message holding `<script>` stays text.
  */
-export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
+export function markup(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
   let out = strings[0] ?? '';
   values.forEach((v, i) => {
     out += render(v) + (strings[i + 1] ?? '');

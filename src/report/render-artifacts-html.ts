@@ -1,14 +1,14 @@
 import type { ChecklistResult } from '../engine/checklist.js';
 import type { JsonValue } from '../json.js';
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './markup.js';
 import type { RunArtifacts } from './read-artifacts.js';
 
 const show = (v: JsonValue): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** The checklist recomputed from the log, one row per item with its status and evidence. */
 export function renderChecklist(items: readonly ChecklistResult[]): SafeHtml {
-  if (items.length === 0) return html`<p class="muted">The procedure declares no checklist.</p>`;
-  return html`<table class="checklist">
+  if (items.length === 0) return markup`<p class="muted">The procedure declares no checklist.</p>`;
+  return markup`<table class="checklist">
     <thead>
       <tr>
         <th>#</th>
@@ -21,7 +21,7 @@ export function renderChecklist(items: readonly ChecklistResult[]): SafeHtml {
     <tbody>
       ${items.map(
         (c, i) =>
-          html`<tr data-status="${c.status}">
+          markup`<tr data-status="${c.status}">
             <td class="num">${i + 1}</td>
             <td>${c.item}</td>
             <td><code>${c.step}</code></td>
@@ -44,11 +44,11 @@ export function renderChecklist(items: readonly ChecklistResult[]): SafeHtml {
  */
 export function renderArtifacts(a: RunArtifacts): SafeHtml | null {
   if (a.expectations.length + a.diffs.length + a.summaries.length === 0) return null;
-  return html`${a.expectations.map(
+  return markup`${a.expectations.map(
     (e) =>
-      html`<h3>
+      markup`<h3>
           Expectations of step
-          <code>${e.step}</code>${e.database ? html` on <code>${e.database}</code>` : ''}
+          <code>${e.step}</code>${e.database ? markup` on <code>${e.database}</code>` : ''}
         </h3>
         <table class="expectations" data-step="${e.step}">
           <thead>
@@ -62,7 +62,7 @@ export function renderArtifacts(a: RunArtifacts): SafeHtml | null {
           <tbody>
             ${e.results.map(
               (r) =>
-                html`<tr class="${r.pass ? 'pass' : 'fail'}">
+                markup`<tr class="${r.pass ? 'pass' : 'fail'}">
                   <td>${r.subject}</td>
                   <td><code>${show(r.expected)}</code></td>
                   <td><code>${show(r.actual)}</code></td>
@@ -78,7 +78,7 @@ export function renderArtifacts(a: RunArtifacts): SafeHtml | null {
   )}
   ${a.diffs.map(
     (d) =>
-      html`<h3>
+      markup`<h3>
           Schema diff of step <code>${d.step}</code>: <code>${d.left}</code> vs
           <code>${d.right}</code>
         </h3>
@@ -87,7 +87,7 @@ export function renderArtifacts(a: RunArtifacts): SafeHtml | null {
         </p>
         ${
           d.objects.length > 0
-            ? html`<table class="diff">
+            ? markup`<table class="diff">
                 <thead>
                   <tr>
                     <th>Kind</th>
@@ -99,7 +99,7 @@ export function renderArtifacts(a: RunArtifacts): SafeHtml | null {
                 <tbody>
                   ${d.objects.map(
                     (o) =>
-                      html`<tr>
+                      markup`<tr>
                         <td>${o.kind}</td>
                         <td><code>${o.name}</code></td>
                         <td>
@@ -108,8 +108,8 @@ export function renderArtifacts(a: RunArtifacts): SafeHtml | null {
                         <td>
                           ${
                             o.changes.length > 0
-                              ? html`<ul>
-                                  ${o.changes.map((c) => html`<li>${c}</li>`)}
+                              ? markup`<ul>
+                                  ${o.changes.map((c) => markup`<li>${c}</li>`)}
                                 </ul>`
                               : ''
                           }
@@ -122,7 +122,7 @@ export function renderArtifacts(a: RunArtifacts): SafeHtml | null {
         }
         ${
           d.text && !d.equal
-            ? html`<details>
+            ? markup`<details>
                 <summary>Readable diff</summary>
                 <pre>${d.text}</pre>
               </details>`
@@ -131,7 +131,7 @@ export function renderArtifacts(a: RunArtifacts): SafeHtml | null {
   )}
   ${a.summaries.map(
     (s) =>
-      html`<h3><code>${s.name}</code></h3>
+      markup`<h3><code>${s.name}</code></h3>
         <pre class="summary">${s.text}</pre>`,
   )}`;
 }

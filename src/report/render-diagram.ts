@@ -1,5 +1,5 @@
 import { duration } from './describe.js';
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './markup.js';
 import type { OutlineAction, OutlineItem, ProcedureOutline } from './procedure-outline.js';
 import type { StepSummary, Timeline } from './timeline-types.js';
 
@@ -47,7 +47,7 @@ function node(ctx: Ctx, step: OutlineAction): SafeHtml {
   ]
     .filter(Boolean)
     .join(' ');
-  return html`<div
+  return markup`<div
     class="${classes}"
     data-step="${step.id}"
     data-status="${status}"
@@ -58,12 +58,12 @@ function node(ctx: Ctx, step: OutlineAction): SafeHtml {
     <div class="node-state">
       ${LABEL[status]}${s && s.attempts > 1 ? ` · ${s.attempts} attempts` : ''}${s?.durationMs != null ? ` · ${duration(s.durationMs)}` : ''}
     </div>
-    ${stopped ? html`<div class="stop-marker">■ ${status === 'running' ? 'interrupted here' : 'stopped here'}</div>` : ''}
+    ${stopped ? markup`<div class="stop-marker">■ ${status === 'running' ? 'interrupted here' : 'stopped here'}</div>` : ''}
   </div>`;
 }
 
 function arrow(taken: boolean): SafeHtml {
-  return html`<div class="${taken ? 'arrow taken' : 'arrow'}" aria-hidden="true"></div>`;
+  return markup`<div class="${taken ? 'arrow taken' : 'arrow'}" aria-hidden="true"></div>`;
 }
 
 function sequence(ctx: Ctx, items: readonly OutlineItem[]): SafeHtml[] {
@@ -74,14 +74,14 @@ function sequence(ctx: Ctx, items: readonly OutlineItem[]): SafeHtml[] {
     else {
       const taken = itemReached(ctx, item);
       out.push(
-        html`<div class="${taken ? 'parallel taken' : 'parallel'}" data-step="${item.id}">
+        markup`<div class="${taken ? 'parallel taken' : 'parallel'}" data-step="${item.id}">
           <div class="parallel-label">
-            parallel <b>${item.id}</b>${item.description ? html` — ${item.description}` : ''}
+            parallel <b>${item.id}</b>${item.description ? markup` — ${item.description}` : ''}
           </div>
           <div class="branches">
             ${item.branches.map(
               (b) =>
-                html`<div class="branch" data-branch="${b.id}">
+                markup`<div class="branch" data-branch="${b.id}">
                   <div class="branch-label">${b.id}</div>
                   ${sequence(ctx, b.steps)}
                 </div>`,
@@ -101,7 +101,7 @@ function sequence(ctx: Ctx, items: readonly OutlineItem[]): SafeHtml[] {
  */
 export function renderDiagram(outline: ProcedureOutline | null, timeline: Timeline): SafeHtml {
   if (!outline) {
-    return html`<p class="muted">
+    return markup`<p class="muted">
       No diagram: the procedure source saved with the run is missing, invalid, or does not match the
       log's hash.
     </p>`;
@@ -112,7 +112,7 @@ export function renderDiagram(outline: ProcedureOutline | null, timeline: Timeli
   };
   const first = outline.main[0];
   const mainDone = timeline.status === 'succeeded';
-  return html`<div class="diagram">
+  return markup`<div class="diagram">
     <div class="flow main-flow">
       <div class="terminal taken">start</div>
       ${first ? arrow(itemReached(ctx, first)) : ''} ${sequence(ctx, outline.main)}
@@ -121,7 +121,7 @@ export function renderDiagram(outline: ProcedureOutline | null, timeline: Timeli
     </div>
     ${
       outline.finally.length > 0
-        ? html`<div class="flow finally-flow">
+        ? markup`<div class="flow finally-flow">
             <div class="finally-label">finally — always runs once the main steps settle</div>
             ${sequence(ctx, outline.finally)}
           </div>`

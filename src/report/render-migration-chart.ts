@@ -1,5 +1,5 @@
 import { duration } from './describe.js';
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './markup.js';
 import type { StepMigrations } from './timeline-types.js';
 import { shortRevision } from './collapse-migrations.js';
 
@@ -26,7 +26,7 @@ function chart(m: StepMigrations): SafeHtml {
   const attempts = [...new Set(bars.map((b) => b.attempt))];
   const slowestIndex = bars.findIndex((b) => m.slowest && b.revision === m.slowest.revision);
   const failedX = PAD_LEFT + bars.length * slot;
-  return html`<svg
+  return markup`<svg
       class="chart"
       role="img"
       viewBox="0 0 ${WIDTH} ${HEIGHT}"
@@ -50,7 +50,7 @@ function chart(m: StepMigrations): SafeHtml {
         const top = y(b.durationMs);
         const color =
           ATTEMPT_COLORS[Math.min(attempts.indexOf(b.attempt), ATTEMPT_COLORS.length - 1)]!;
-        return html`<rect
+        return markup`<rect
           class="bar"
           x="${x.toFixed(1)}"
           y="${top.toFixed(1)}"
@@ -62,7 +62,7 @@ function chart(m: StepMigrations): SafeHtml {
       })}
       ${
         slowestIndex >= 0 && m.slowest
-          ? html`<text
+          ? markup`<text
               class="label"
               x="${(PAD_LEFT + slowestIndex * slot + slot / 2).toFixed(1)}"
               y="${(y(m.slowest.durationMs) - 4).toFixed(1)}"
@@ -73,7 +73,7 @@ function chart(m: StepMigrations): SafeHtml {
       }
       ${
         m.failedAt
-          ? html`<g class="failed-marker"
+          ? markup`<g class="failed-marker"
               ><rect
                 x="${failedX.toFixed(1)}"
                 y="16"
@@ -97,7 +97,7 @@ function chart(m: StepMigrations): SafeHtml {
       </text>
       ${
         bars.length > 1 && !m.failedAt
-          ? html`<text class="axis" x="${WIDTH - 8}" y="${HEIGHT - 6}" text-anchor="end"
+          ? markup`<text class="axis" x="${WIDTH - 8}" y="${HEIGHT - 6}" text-anchor="end"
               >${shortRevision(bars[bars.length - 1]!.revision)}</text
             >`
           : ''
@@ -105,12 +105,12 @@ function chart(m: StepMigrations): SafeHtml {
     </svg>
     <p class="chart-caption">
       ${m.step}: ${bars.length} migrations applied, ${duration(m.totalMs)} in
-      total${m.slowest ? `, slowest ${m.slowest.revision} (${duration(m.slowest.durationMs)})` : ''}${attempts.length > 1 ? html` — colours by attempt: ${attempts.map((a, i) => html`<span class="swatch" style="background:${ATTEMPT_COLORS[Math.min(i, ATTEMPT_COLORS.length - 1)]!}"></span> #${a} `)}` : ''}
+      total${m.slowest ? `, slowest ${m.slowest.revision} (${duration(m.slowest.durationMs)})` : ''}${attempts.length > 1 ? markup` — colours by attempt: ${attempts.map((a, i) => markup`<span class="swatch" style="background:${ATTEMPT_COLORS[Math.min(i, ATTEMPT_COLORS.length - 1)]!}"></span> #${a} `)}` : ''}
     </p>`;
 }
 
 /** Every migration step's duration chart (or a note when the run applied none). */
 export function renderMigrationCharts(migrations: readonly StepMigrations[]): SafeHtml {
-  if (migrations.length === 0) return html`<p class="muted">This run applied no migrations.</p>`;
-  return html`${migrations.map((m) => html`<figure class="chart-figure">${chart(m)}</figure>`)}`;
+  if (migrations.length === 0) return markup`<p class="muted">This run applied no migrations.</p>`;
+  return markup`${migrations.map((m) => markup`<figure class="chart-figure">${chart(m)}</figure>`)}`;
 }

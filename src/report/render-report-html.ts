@@ -1,5 +1,5 @@
 import { dateTime, describeIntegrity, duration } from './describe.js';
-import { html, SafeHtml } from './html.js';
+import { markup, SafeHtml } from './markup.js';
 import type { RunReport } from './load-run-report.js';
 import { renderArtifacts, renderChecklist } from './render-artifacts-html.js';
 import { renderDiagram } from './render-diagram.js';
@@ -16,7 +16,7 @@ const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 function section(id: string, title: string, body: SafeHtml): SafeHtml {
-  return html`<section id="${id}">
+  return markup`<section id="${id}">
     <h2>${title}</h2>
     ${body}
   </section>`;
@@ -40,7 +40,7 @@ export function renderReportHtml(report: RunReport, generatedAt: Date = new Date
         ? `STOPPED at ${t.stoppedAt.join(', ')}`
         : `INTERRUPTED${t.stoppedAt.length > 0 ? ` in ${t.stoppedAt.join(', ')}` : ''}`;
   const artifacts = renderArtifacts(report.artifacts);
-  const page = html`<!DOCTYPE html>
+  const page = markup`<!DOCTYPE html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />
@@ -66,7 +66,7 @@ export function renderReportHtml(report: RunReport, generatedAt: Date = new Date
               ${t.procedure}
               <span class="${`status-badge ${t.status}`}" id="run-status">${status}</span>
             </h1>
-            ${t.description ? html`<p>${t.description}</p>` : ''}
+            ${t.description ? markup`<p>${t.description}</p>` : ''}
             <dl class="meta">
               <dt>run</dt>
               <dd><code>${t.runId ?? '?'}</code></dd>

@@ -6,7 +6,7 @@ import {
   duration,
   failureOrigin,
 } from './describe.js';
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './markup.js';
 import type { Timeline, TimelineFailure, TimelineRow } from './timeline-types.js';
 
 const OUTCOME: Record<string, string> = {
@@ -19,24 +19,24 @@ const OUTCOME: Record<string, string> = {
 function row(r: TimelineRow): SafeHtml {
   if (r.kind !== 'step') {
     const cls = r.kind === 'finished' ? `event finished-${r.status}` : `event event-${r.kind}`;
-    return html`<tr class="${cls}" data-kind="${r.kind}">
+    return markup`<tr class="${cls}" data-kind="${r.kind}">
       <td class="time" title="${r.time}">${clock(r.time)}</td>
       <td colspan="4">▸ ${describeEventRow(r)}</td>
     </tr>`;
   }
   const detail =
     r.outcome === 'failed' && r.failure
-      ? html`<span class="sqlstate">${r.failure.code}</span> ${r.failure.message}`
+      ? markup`<span class="sqlstate">${r.failure.code}</span> ${r.failure.message}`
       : r.outcome === 'not-run'
         ? `not run: ${r.condition ?? 'condition false'}`
         : r.outcome === 'interrupted'
           ? 'no outcome logged: the process died or is still running'
           : (r.summary ?? '');
-  return html`<tr class="step outcome-${r.outcome}" data-kind="step" data-step="${r.step}">
+  return markup`<tr class="step outcome-${r.outcome}" data-kind="step" data-step="${r.step}">
     <td class="time" title="${r.time}">${clock(r.time)}</td>
     <td>
       <b>${r.step}</b
-      >${r.attempt > 1 ? html` <span class="attempt">#${r.attempt}</span>` : ''}${r.phase === 'finally' ? html` <span class="tag">finally</span>` : ''}
+      >${r.attempt > 1 ? markup` <span class="attempt">#${r.attempt}</span>` : ''}${r.phase === 'finally' ? markup` <span class="tag">finally</span>` : ''}
       <div class="muted">${r.action}</div>
     </td>
     <td class="outcome">${OUTCOME[r.outcome]}</td>
@@ -44,9 +44,9 @@ function row(r: TimelineRow): SafeHtml {
     <td class="detail">
       ${detail}${
         r.migrations.length > 0
-          ? html`<ul class="migrations">
+          ? markup`<ul class="migrations">
               ${r.migrations.map(
-                (m) => html`<li class="mig mig-${m.kind}">${describeMigrationRow(m)}</li>`,
+                (m) => markup`<li class="mig mig-${m.kind}">${describeMigrationRow(m)}</li>`,
               )}
             </ul>`
           : ''
@@ -57,7 +57,7 @@ function row(r: TimelineRow): SafeHtml {
 
 /** The chronological timeline as a table (UTC times; the full ISO time is each cell's tooltip). */
 export function renderTimelineTable(t: Timeline): SafeHtml {
-  return html`<table class="timeline">
+  return markup`<table class="timeline">
     <thead>
       <tr>
         <th>Time (UTC)</th>
@@ -75,7 +75,7 @@ export function renderTimelineTable(t: Timeline): SafeHtml {
 
 function failure(f: TimelineFailure): SafeHtml {
   const origin = failureOrigin(f);
-  return html`<div
+  return markup`<div
     class="${f.resolved ? 'failure resolved' : 'failure open'}"
     data-step="${f.step}"
   >
@@ -86,28 +86,28 @@ function failure(f: TimelineFailure): SafeHtml {
       >
     </div>
     <pre class="message">${f.message}</pre>
-    ${origin ? html`<div class="origin">${origin}</div>` : ''}
+    ${origin ? markup`<div class="origin">${origin}</div>` : ''}
     ${
       f.statement
-        ? html`<div class="field">statement</div>
+        ? markup`<div class="field">statement</div>
             <pre class="statement">${f.statement.trim()}</pre>`
         : ''
     }
     ${
       f.detail
-        ? html`<div class="field">detail</div>
+        ? markup`<div class="field">detail</div>
             <div>${f.detail}</div>`
         : ''
     }
     ${
       f.hint
-        ? html`<div class="field">hint</div>
+        ? markup`<div class="field">hint</div>
             <div>${f.hint}</div>`
         : ''
     }
     ${
       f.diagnosis
-        ? html`<div class="diagnosis">
+        ? markup`<div class="diagnosis">
             <div class="field">diagnosis</div>
             ${f.diagnosis}
           </div>`
@@ -122,12 +122,12 @@ function failure(f: TimelineFailure): SafeHtml {
  * or a skip got past, folded.
  */
 export function renderFailures(t: Timeline): SafeHtml {
-  if (t.failures.length === 0) return html`<p class="ok-note">No step failed.</p>`;
+  if (t.failures.length === 0) return markup`<p class="ok-note">No step failed.</p>`;
   const open = t.failures.filter((f) => !f.resolved);
   const past = t.failures.filter((f) => f.resolved);
-  return html`${open.map(failure)}${
+  return markup`${open.map(failure)}${
     past.length > 0
-      ? html`<details class="past-failures" ${open.length === 0 ? html` open` : ''}>
+      ? markup`<details class="past-failures" ${open.length === 0 ? markup` open` : ''}>
           <summary>${past.length} earlier failure(s) a retry or skip got past</summary>
           ${past.map(failure)}
         </details>`
@@ -138,9 +138,9 @@ export function renderFailures(t: Timeline): SafeHtml {
 /** Who intervened, when, and the checksums involved. */
 export function renderInterventions(t: Timeline): SafeHtml {
   if (t.interventions.length === 0) {
-    return html`<p class="muted">None: the run went through without an operator.</p>`;
+    return markup`<p class="muted">None: the run went through without an operator.</p>`;
   }
-  return html`<table class="interventions">
+  return markup`<table class="interventions">
     <thead>
       <tr>
         <th>When (UTC)</th>
@@ -151,13 +151,13 @@ export function renderInterventions(t: Timeline): SafeHtml {
     <tbody>
       ${t.interventions.map(
         (i) =>
-          html`<tr data-kind="${i.kind}">
+          markup`<tr data-kind="${i.kind}">
             <td class="time">${dateTime(i.time)}</td>
             <td>${i.by}</td>
             <td>
               ${i.detail}${i.checksums.map(
                 (c) =>
-                  html`<div class="checksum">
+                  markup`<div class="checksum">
                     <span class="muted">${c.subject}</span><br /><code>${c.old}</code> →<br /><code
                       >${c.new}</code
                     >
