@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { addAuthorityOptions } from './authority-flags.js';
 import { reportError } from './exit.js';
 
@@ -15,7 +15,8 @@ interface Common {
 function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
   if (eq <= 0)
-    throw new CommanderError(2, 'runbook.param', `--param expects key=value, got "${value}"`);
+    // InvalidArgumentError: commander prints it naming the option (a bare CommanderError is silent).
+    throw new InvalidArgumentError(`--param expects key=value, got "${value}"`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
