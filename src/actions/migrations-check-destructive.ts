@@ -15,15 +15,13 @@ import {
   resolveTarget,
   RevisionGraph,
 } from '../migrations/index.js';
+import { migrationLayoutParam } from './migration-layout-param.js';
 import { defineAction } from './types.js';
 
 const params = z
   .strictObject({
     source: z.string().min(1).describe('Migration history folder'),
-    layout: z
-      .enum(['auto', 'alembic-sql', 'alembic', 'golang-migrate', 'diesel', 'prisma'])
-      .transform((l) => (l === 'auto' ? undefined : l))
-      .optional(),
+    layout: migrationLayoutParam,
     database: z
       .string()
       .min(1)

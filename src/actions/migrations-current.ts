@@ -3,15 +3,12 @@ import { z } from 'zod';
 import { loadMigrationSource, RevisionGraph } from '../migrations/index.js';
 import type { MigrationSource } from '../migrations/index.js';
 import { AlembicVersionTable } from '../migrations/alembic-version-table.js';
+import { migrationLayoutParam } from './migration-layout-param.js';
 import { defineAction } from './types.js';
 
 const Params = z.object({
   source: z.string().min(1).optional(),
-  layout: z
-    .enum(['auto', 'alembic-sql', 'alembic', 'golang-migrate', 'diesel', 'prisma'])
-    .transform((l) => (l === 'auto' ? undefined : l))
-    .optional()
-    .describe('Migration layout; auto (or absent) detects it'),
+  layout: migrationLayoutParam,
   database: z.string().min(1).optional(),
 });
 

@@ -1,15 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { loadMigrationSource, stampRevision } from '../migrations/index.js';
+import { migrationLayoutParam } from './migration-layout-param.js';
 import { defineAction } from './types.js';
 
 const Params = z.object({
   source: z.string().min(1),
-  layout: z
-    .enum(['auto', 'alembic-sql', 'alembic', 'golang-migrate', 'diesel', 'prisma'])
-    .transform((l) => (l === 'auto' ? undefined : l))
-    .optional()
-    .describe('Migration layout; auto (or absent) detects it'),
+  layout: migrationLayoutParam,
   revision: z.string().min(1),
   database: z.string().min(1).optional(),
   only_if_unstamped: z

@@ -7,15 +7,12 @@ import {
   RevisionGraph,
   runMigrations,
 } from '../migrations/index.js';
+import { migrationLayoutParam } from './migration-layout-param.js';
 import { defineAction, type ActionResult } from './types.js';
 
 const Params = z.object({
   source: z.string().min(1),
-  layout: z
-    .enum(['auto', 'alembic-sql', 'alembic', 'golang-migrate', 'diesel', 'prisma'])
-    .transform((l) => (l === 'auto' ? undefined : l))
-    .optional()
-    .describe('Migration layout; auto (or absent) detects it'),
+  layout: migrationLayoutParam,
   target: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   database: z.string().min(1).optional(),
   dry_run: z.boolean().optional(),

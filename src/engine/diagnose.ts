@@ -1,5 +1,3 @@
-import type { JsonValue } from '../json.js';
-import type { Procedure } from '../procedure/types.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { StepFailureRecord } from './step-failure.js';
 
@@ -12,9 +10,6 @@ import type { StepFailureRecord } from './step-failure.js';
 export function diagnoseWith(
   store: RunStore,
   runId: string,
-  _procedure: Procedure,
-  _params: Record<string, JsonValue>,
-  _cwd: string,
 ): (failure: StepFailureRecord) => Promise<StepFailureRecord> {
   return async (failure) => {
     if (failure.diagnosis) return failure;

@@ -1,16 +1,15 @@
-import { InvalidInputError, RefusalError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import { redactUrl } from '../postgres/url.js';
 import { resolveExpressions } from '../procedure/expressions.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
-import { checkAuthority } from './authority.js';
 import { indexSteps } from './drive-run.js';
 import {
+  authorize,
   openServer,
   plannedUrl,
-  procedureWrites,
   sessionDefaults,
   type AuthorityFlags,
   type SessionOptions,
@@ -43,15 +42,7 @@ export async function planProcedure(
   const params = resolveParams(procedure, options.params ?? {}, d.cwd);
   const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
   if (problems.length > 0) throw new InvalidInputError(problems);
-  const url = plannedUrl(options.databaseUrl, d.env);
-  const decision = checkAuthority({
-    requires: procedure.requires,
-    writes: procedureWrites(procedure, d.actions),
-    env: d.env,
-    flags: options.authority ?? {},
-    url,
-  });
-  if (!decision.ok) throw new RefusalError(decision.code, decision.message);
+  authorize(procedure, d, options.authority, plannedUrl(options.databaseUrl, d.env));
   const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
   const connections = new Connections(server.url, { applicationName: 'runbook:dry-run' });
   const planned: PlannedStep[] = [];

@@ -8,17 +8,16 @@ import type { OperatorEvent, ProcedureContext } from '../procedure/compile-proce
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams } from '../procedure/resolve-params.js';
 import { FileRunStore } from '../runs/file-run-store.js';
-import { checkAuthority } from './authority.js';
 import { diagnoseWith } from './diagnose.js';
 import { driveRun } from './drive-run.js';
 import { EventLog } from './event-log.js';
 import { finishRun, type RunResult } from './finish-run.js';
 import {
+  authorize,
   lockTargetDatabase,
   openServer,
   operatorIdentity,
   plannedUrl,
-  procedureWrites,
   sessionDefaults,
   type AuthorityFlags,
   type SessionOptions,
@@ -81,15 +80,14 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   }
   const params = resolveParams(procedure, { ...raw, ...(options.params ?? {}) }, d.cwd);
 
-  const url = plannedUrl(options.databaseUrl, d.env);
-  let target;
-  try {
-    target = describeTarget(url);
-  } catch (err) {
-    throw new InvalidInputError([{ message: (err as Error).message, path: '--database-url' }]);
-  }
+  const decision = authorize(
+    procedure,
+    d,
+    options.authority,
+    plannedUrl(options.databaseUrl, d.env),
+  );
   const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
-  target = describeTarget(server.url);
+  const target = describeTarget(server.url);
   const rec = record.target;
   if (target.host !== rec.host || target.port !== rec.port || target.database !== rec.database) {
     await server.release();
@@ -98,18 +96,6 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       `run ${runId} ran against ${rec.host}:${rec.port}/${rec.database}; refusing to resume it against ${target.host}:${target.port}/${target.database}`,
     );
   }
-  const decision = checkAuthority({
-    requires: procedure.requires,
-    writes: procedureWrites(procedure, d.actions),
-    env: d.env,
-    flags: options.authority ?? {},
-    url: server.url,
-  });
-  if (!decision.ok) {
-    await server.release();
-    throw new RefusalError(decision.code, decision.message);
-  }
-
   const lock = await store.acquireLock(runId, { command: options.command ?? 'resume' });
   const connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
   try {
@@ -224,7 +210,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         ...(stepDecision ? { decision: stepDecision } : {}),
         attempts,
         shared: new Map(),
-        diagnose: diagnoseWith(store, runId, procedure, params as Record<string, JsonValue>, d.cwd),
+        diagnose: diagnoseWith(store, runId),
         ...(snapshotFile ? { restored: snapshotFile } : {}),
         operatorEvents: events,
         ...(lastLoggedValue ? { lastLoggedValue } : {}),

@@ -1,24 +1,22 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError, RefusalError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
-import { describeTarget } from '../postgres/url.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import type { Procedure } from '../procedure/types.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import { createRunId } from '../runs/run-id.js';
 import type { RunRecord } from '../runs/run-store.js';
-import { checkAuthority } from './authority.js';
 import { finishRun, type RunResult } from './finish-run.js';
 import { EventLog } from './event-log.js';
 import { driveRun } from './drive-run.js';
 import {
+  authorize,
   lockTargetDatabase,
   openServer,
   operatorIdentity,
   plannedUrl,
-  procedureWrites,
   sessionDefaults,
   type AuthorityFlags,
   type SessionOptions,
@@ -55,21 +53,12 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
   const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
   if (problems.length > 0) throw new InvalidInputError(problems);
 
-  const url = plannedUrl(options.databaseUrl, d.env);
-  try {
-    describeTarget(url);
-  } catch (err) {
-    throw new InvalidInputError([{ message: (err as Error).message, path: '--database-url' }]);
-  }
-  const decision = checkAuthority({
-    requires: procedure.requires,
-    writes: procedureWrites(procedure, d.actions),
-    env: d.env,
-    flags: options.authority ?? {},
-    url,
-  });
-  if (!decision.ok) throw new RefusalError(decision.code, decision.message);
-  for (const w of decision.warnings) d.reporter.line(`warning: ${w}`);
+  const decision = authorize(
+    procedure,
+    d,
+    options.authority,
+    plannedUrl(options.databaseUrl, d.env),
+  );
 
   const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
   const store = new FileRunStore(d.runsDir);
@@ -134,7 +123,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
         allowChanged: false,
         attempts: {},
         shared: new Map(),
-        diagnose: diagnoseWith(store, runId, procedure, params as Record<string, JsonValue>, d.cwd),
+        diagnose: diagnoseWith(store, runId),
       });
       return await finishRun({
         store,

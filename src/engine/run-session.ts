@@ -2,12 +2,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { actions as registry } from '../actions/index.js';
 import type { ActionDefinition } from '../actions/types.js';
-import { RefusalError } from '../errors.js';
+import { InvalidInputError, RefusalError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import { ensureEmbeddedServer, releaseEmbeddedServer } from '../postgres/embedded.js';
 import { quoteLiteral } from '../postgres/quote.js';
+import { describeTarget } from '../postgres/url.js';
 import type { Procedure } from '../procedure/types.js';
+import { checkAuthority, type AuthorityGranted } from './authority.js';
 import { createReporter, type Reporter } from './reporter.js';
 
 /** Options shared by `runProcedure` and `resumeRun`. */
@@ -77,6 +79,34 @@ export function sessionDefaults(options: SessionOptions) {
     reporter: options.reporter ?? createReporter({ env: env as NodeJS.ProcessEnv }),
     actions: options.actions ?? registry,
   };
+}
+
+/**
+ * The authority contract for one invocation, before anything connects: the URL must parse
+ * ({@link InvalidInputError}, exit 2) and the declared authority, role and confirmations must allow
+ * the procedure ({@link RefusalError}, exit 3). Warnings are printed; the grant is returned.
+ */
+export function authorize(
+  procedure: Procedure,
+  d: ReturnType<typeof sessionDefaults>,
+  flags: AuthorityFlags | undefined,
+  url: string,
+): AuthorityGranted {
+  try {
+    describeTarget(url);
+  } catch (err) {
+    throw new InvalidInputError([{ message: (err as Error).message, path: '--database-url' }]);
+  }
+  const decision = checkAuthority({
+    requires: procedure.requires,
+    writes: procedureWrites(procedure, d.actions),
+    env: d.env,
+    flags: flags ?? {},
+    url,
+  });
+  if (!decision.ok) throw new RefusalError(decision.code, decision.message);
+  for (const w of decision.warnings) d.reporter.line(`warning: ${w}`);
+  return decision;
 }
 
 /** Whether any step of a procedure may write (the authority contract's `writes`). */
