@@ -1,4 +1,5 @@
 import os from 'node:os';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliWorkspace, parseJson, waitFor, type CliWorkspace } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
@@ -11,6 +12,7 @@ beforeAll(async () => {
   ws = await createCliWorkspace();
   await ws.writeProcedure('skipper', SKIPPABLE);
   await ws.writeProcedure('slowpoke', SLOW);
+  await db.query('CREATE TABLE held_table (v int)');
 });
 afterAll(async () => {
   await ws?.dispose();
@@ -33,19 +35,35 @@ steps:
     with: { database: "\${{ params.database }}", sql: "INSERT INTO op_after VALUES ('after')" }
 `;
 
-/** A procedure whose `slow` step first needs `gate_table`, then sleeps. */
+/**
+ * A procedure whose `slow` step first needs `gate_table`, then reads `held_table`: it blocks while
+ * the test holds a lock on that table, so "in the middle of the step" does not depend on timing.
+ */
 const SLOW = `procedure: slowpoke
 requires: { authority: local, role: staging }
 params:
   database: { type: string }
-  seconds: { type: number, default: 1.5 }
 steps:
   - id: slow
     do: sql.exec
     with:
       database: "\${{ params.database }}"
-      sql: "INSERT INTO gate_table VALUES (1); SELECT pg_sleep(\${{ params.seconds }});"
+      sql: "INSERT INTO gate_table VALUES (1); SELECT count(*) FROM held_table;"
 `;
+
+/** Locks `held_table` until `release()`: the slow step waits for it. */
+async function holdTable(): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client(db.url);
+  await client.connect();
+  await client.query('BEGIN');
+  await client.query('LOCK TABLE held_table IN ACCESS EXCLUSIVE MODE');
+  return {
+    async release() {
+      await client.query('COMMIT');
+      await client.end();
+    },
+  };
+}
 
 function operator(): string {
   let user = process.env.USER ?? process.env.USERNAME;
@@ -104,9 +122,8 @@ describe('operator decisions and locks', () => {
     expect(unknown.stderr).toContain("no run matches 'skipper-19990101T000000Z-dead'");
     const ambiguous = await ws.cli(['resume', 'skipper-', '--database-url', db.adminUrl]);
     expect(ambiguous.code).toBe(2);
-    expect(ambiguous.stderr).toContain("'skipper-' matches 2 runs");
-    for (const id of ws.runIds())
-      if (id.startsWith('skipper-')) expect(ambiguous.stderr).toContain(id);
+    expect(ambiguous.stderr).toContain(`'skipper-' matches ${skippers().length} runs`);
+    for (const id of skippers()) expect(ambiguous.stderr).toContain(id);
     const events = ws.events(second.runId);
     expect(events.some((e) => e.type === 'run.resumed')).toBe(false);
   });
@@ -115,14 +132,20 @@ describe('operator decisions and locks', () => {
     const run = await runJson(['run', 'slowpoke', ...target()]);
     expect(run.code).toBe(1); // gate_table does not exist yet
     await db.query('CREATE TABLE gate_table (v int)');
+    const hold = await holdTable();
     const first = ws.start(['resume', run.runId, '--database-url', db.adminUrl]);
-    await waitFor(
-      'the resumed slow step to start',
-      () =>
-        ws.events(run.runId).filter((e) => e.type === 'step.started' && e.step === 'slow')
-          .length === 2,
-    );
-    const second = await ws.cli(['resume', run.runId, '--database-url', db.adminUrl]);
+    let second;
+    try {
+      await waitFor(
+        'the resumed slow step to start',
+        () =>
+          ws.events(run.runId).filter((e) => e.type === 'step.started' && e.step === 'slow')
+            .length === 2,
+      );
+      second = await ws.cli(['resume', run.runId, '--database-url', db.adminUrl]);
+    } finally {
+      await hold.release();
+    }
     expect(second.code, second.stderr).toBe(3);
     expect(second.stderr).toContain(String(first.pid));
     const done = await first.done;
@@ -135,12 +158,18 @@ describe('operator decisions and locks', () => {
     await db.query('CREATE TABLE IF NOT EXISTS gate_table (v int)');
     const rowsBefore = (await db.query('SELECT * FROM gate_table')).rows.length;
     const before = new Set(ws.runIds());
+    const hold = await holdTable();
     const first = ws.start(['run', 'slowpoke', ...target()]);
-    const firstId = await waitFor('the first run to start its step', () => {
-      const id = ws.runIds().find((r) => !before.has(r));
-      return id && ws.events(id).some((e) => e.type === 'step.started') ? id : undefined;
-    });
-    const second = await ws.cli(['run', 'slowpoke', ...target()]);
+    let firstId, second;
+    try {
+      firstId = await waitFor('the first run to start its step', () => {
+        const id = ws.runIds().find((r) => !before.has(r));
+        return id && ws.events(id).some((e) => e.type === 'step.started') ? id : undefined;
+      });
+      second = await ws.cli(['run', 'slowpoke', ...target()]);
+    } finally {
+      await hold.release();
+    }
     expect(second.code, second.stderr).toBe(3);
     expect(second.stderr).toContain(firstId);
     const done = await first.done;

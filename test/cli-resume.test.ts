@@ -127,7 +127,7 @@ steps:
     with:
       database: "\${{ params.database }}"
       sql: |
-        SELECT pg_sleep(1.5);
+        SELECT pg_sleep(2);
         INSERT INTO kill_rows VALUES ('slow');
 `,
     );
