@@ -120,6 +120,9 @@ export function succeedingProcedure(database: string): string {
 procedure: parallel-ok
 description: A succeeding run with a parallel block
 requires: { authority: local, role: staging }
+params:
+  # The run's advisory lock is taken on this database, not on the shared maintenance database.
+  database: { type: string, default: ${database} }
 steps:
   - id: recreate
     do: database.recreate

@@ -35,6 +35,7 @@ tr.event-resumed td, tr.event-skipped td, tr.event-procedure-changed td { color:
 tr.finished-stopped td { color: var(--fail); font-weight: 600; }
 tr.finished-succeeded td { color: var(--ok); font-weight: 600; }
 ul.migrations { margin: 4px 0 0; padding-left: 18px; font-family: ui-monospace, monospace; font-size: 12px; color: #334155; }
+li.mig { white-space: pre-wrap; } td.outcome { white-space: nowrap; }
 li.mig-failed { color: var(--fail); font-weight: 600; } li.mig-changed, li.mig-skipped { color: var(--warn); }
 .attempt, .tag { font-size: 11px; padding: 0 6px; border-radius: 4px; background: #e0e7ff; color: #3730a3; }
 .sqlstate { display: inline-block; background: var(--fail); color: #fff; padding: 0 6px; border-radius: 4px; font-weight: 700; }
