@@ -82,7 +82,7 @@ export async function createProcedureCli(): Promise<ProcedureCli> {
       if (ids.length === 0) throw new Error(`no run under ${ws.runsDir}`);
       // Ids sort by procedure name first: the newest is the one whose run.json started last.
       return ids
-        .map((id) => ({ id, record: readRecord(ws.runsDir, id) }))
+        .map((id) => ({ id, record: startedAt(ws.runsDir, id) }))
         .sort((a, b) => a.record.localeCompare(b.record))
         .at(-1)!.id;
     },
@@ -95,7 +95,8 @@ export async function createProcedureCli(): Promise<ProcedureCli> {
   };
 }
 
-function readRecord(runsDir: string, id: string): string {
+/** When a run started (its run.json), for ordering runs of different procedures. */
+function startedAt(runsDir: string, id: string): string {
   const record = JSON.parse(readFileSync(path.join(runsDir, id, 'run.json'), 'utf8')) as {
     startedAt?: string;
   };
