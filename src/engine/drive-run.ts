@@ -8,6 +8,7 @@ import {
 import type { ActionStep, Procedure, Step } from '../procedure/types.js';
 import type { RunRecord, SnapshotFile } from '../runs/run-store.js';
 import { createProcedureMachine } from './procedure-machine.js';
+import type { EventLogEntry } from './event-hash.js';
 import type { StepFailureRecord } from './step-failure.js';
 import { executeStep, type StepRunEnvironment } from './step-executor.js';
 import { XSTATE_VERSION } from './xstate-version.js';
@@ -29,6 +30,29 @@ export interface DriveInput extends Omit<StepRunEnvironment, 'outputs' | 'progre
   operatorEvents?: OperatorEvent[];
   /** JSON of the last state value written to the log (so a resume does not log it twice). */
   lastLoggedValue?: string;
+  /**
+   * Outcomes already in the log for steps the restored checkpoint shows in flight (the process
+   * died after logging the outcome, before checkpointing the transition): delivered, not re-run.
+   */
+  recordedOutcomes?: Map<string, EventLogEntry>;
+}
+
+/**
+ * Re-delivers an outcome the log already holds (see {@link DriveInput.recordedOutcomes}), logging
+ * it again with the line it came from so that replay sees the step settle after the resume.
+ */
+async function deliverRecordedOutcome(
+  env: StepRunEnvironment,
+  step: string,
+  recorded: EventLogEntry,
+): Promise<JsonObject> {
+  const data = (recorded.data ?? {}) as JsonObject;
+  await env.journal.append(recorded.type, step, { ...data, recovered_from_seq: recorded.seq });
+  env.reporter.line(
+    `${env.label(step)} ${step}  ${env.reporter.color('dim', `already ${recorded.type === 'step.succeeded' ? 'succeeded' : 'failed'} before the interruption (log line ${recorded.seq}); not run again`)}`,
+  );
+  if (recorded.type === 'step.failed') throw data.failure;
+  return (data.output ?? {}) as JsonObject;
 }
 
 /** Every action step of a procedure (main, branches and finally) by id, in document order. */
@@ -118,6 +142,11 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
         await queue.idle();
         const def = steps.get(id);
         if (!def) throw new Error(`unknown step ${id}`);
+        const recorded = input.recordedOutcomes?.get(id);
+        if (recorded) {
+          input.recordedOutcomes?.delete(id);
+          return deliverRecordedOutcome(env, id, recorded);
+        }
         return executeStep(env, def, signal);
       },
     );

@@ -24,6 +24,7 @@ import {
   confirmedGates,
 } from './run-session.js';
 import type { StepDecision } from './step-executor.js';
+import type { EventLogEntry } from './event-hash.js';
 import { readEventLog } from './verify-event-log.js';
 import { XSTATE_VERSION } from './xstate-version.js';
 
@@ -149,10 +150,21 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     const entries = readEventLog(store.eventLogPath(runId));
     const attempts: Record<string, number> = {};
     let lastLoggedValue: string | undefined;
+    const settledInLog = new Map<string, EventLogEntry>();
     for (const e of entries) {
-      if (e.type === 'step.started' && e.step) attempts[e.step] = (attempts[e.step] ?? 0) + 1;
+      if (e.type === 'step.started' && e.step) {
+        attempts[e.step] = (attempts[e.step] ?? 0) + 1;
+        settledInLog.delete(e.step);
+      }
+      if ((e.type === 'step.succeeded' || e.type === 'step.failed') && e.step)
+        settledInLog.set(e.step, e);
       if (e.type === 'transition') lastLoggedValue = JSON.stringify((e.data as JsonObject).value);
     }
+    // A step the checkpoint shows in flight whose outcome already reached the log finished before
+    // the process died: it takes that outcome instead of running a second time.
+    const recordedOutcomes = new Map(
+      [...settledInLog].filter(([step]) => (context?.running ?? []).includes(step)),
+    );
     try {
       if (lock.recoveredStale) {
         await journal.append('lock.recovered', null, lock.recoveredStale as unknown as JsonObject);
@@ -214,6 +226,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         ...(snapshotFile ? { restored: snapshotFile } : {}),
         operatorEvents: events,
         ...(lastLoggedValue ? { lastLoggedValue } : {}),
+        recordedOutcomes,
       });
       return await finishRun({
         store,

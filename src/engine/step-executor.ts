@@ -52,6 +52,15 @@ export interface StepRunEnvironment {
   label(step: string): string;
 }
 
+/**
+ * Test hook for the crash suites: `RUNBOOK_TEST_CRASH_AT=step.succeeded:<step>` kills the process
+ * with SIGKILL right after that line is on disk and before the transition is checkpointed — the
+ * narrowest window a real crash can hit. Unset in normal use.
+ */
+function crashHook(point: string): void {
+  if (process.env.RUNBOOK_TEST_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
+}
+
 /** Redacts a resolved `with` for the log: secret params become `***`, URL passwords are masked. */
 function redactArguments(args: JsonValue, secrets: string[]): JsonValue {
   let text = redactUrl(JSON.stringify(args));
@@ -166,6 +175,7 @@ export async function executeStep(
       summary: result.summary ?? null,
       output: redactArguments(output, secrets),
     });
+    crashHook(`step.succeeded:${step.id}`);
     envr.reporter.line(
       `${' '.repeat(envr.label(step.id).length)} ${envr.reporter.color('ok', '✓')} ${step.id}` +
         `${result.summary ? `  ${result.summary}` : ''}  ${envr.reporter.color('dim', formatDuration(ms))}`,

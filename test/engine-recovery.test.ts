@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCliWorkspace, type CliWorkspace } from './support/cli.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+
+let db: TestDatabase;
+let ws: CliWorkspace;
+
+beforeAll(async () => {
+  db = await createTestDatabase('engine_recovery');
+  ws = await createCliWorkspace();
+  await db.query('CREATE TABLE marks (v text)');
+  await ws.writeProcedure(
+    'mark',
+    `procedure: mark
+requires: { authority: local, role: staging }
+params:
+  database: { type: string }
+steps:
+  - id: insert-once
+    do: sql.exec
+    with: { database: "\${{ params.database }}", sql: "INSERT INTO marks VALUES ('x')" }
+  - id: check
+    do: sql.expect
+    with: { database: "\${{ params.database }}", query: "SELECT count(*)::int AS n FROM marks", rows: [{ n: 1 }] }
+`,
+  );
+});
+afterAll(async () => {
+  await ws?.dispose();
+  await db?.drop();
+});
+
+describe('a crash after a step logged its outcome, before the checkpoint moved on', () => {
+  it('resume delivers the logged outcome instead of running the step again', async () => {
+    const args = ['run', 'mark', '--param', `database=${db.name}`, '--database-url', db.adminUrl];
+    const killed = await ws.cli(args, {
+      env: { RUNBOOK_TEST_CRASH_AT: 'step.succeeded:insert-once' },
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    const [runId] = ws.runIds();
+    // The checkpoint still shows the step in flight although its success is on disk.
+    const before = ws.events(runId!);
+    expect(before.at(-1)).toMatchObject({ type: 'step.succeeded', step: 'insert-once' });
+
+    const resumed = await ws.cli(['resume', 'last', '--database-url', db.adminUrl]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('not run again');
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM marks');
+    expect(rows[0]?.n).toBe(1);
+    const after = ws.events(runId!);
+    const starts = after.filter((e) => e.type === 'step.started' && e.step === 'insert-once');
+    expect(starts).toHaveLength(1);
+    const recovered = after.find(
+      (e) =>
+        e.type === 'step.succeeded' &&
+        (e.data as { recovered_from_seq?: number }).recovered_from_seq,
+    );
+    expect(recovered).toBeDefined();
+    const replay = await ws.cli(['replay', 'last']);
+    expect(replay.code, replay.stderr).toBe(0);
+  });
+});
