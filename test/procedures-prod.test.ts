@@ -128,7 +128,7 @@ describe('prod-stamp and deploy-guard on autonomos', () => {
   // Known defect (reported to the lead): db.audit's failure message says MISSING but gives no
   // remediation (e.g. "run prod-stamp"), which issue 5 requires of deploy-guard. Flip to `it` once
   // src/catalog/audit.ts or src/actions/db-audit.ts adds it.
-  it.fails('deploy-guard names the remediation (stamp prod) in its failure message', () => {
+  it('deploy-guard names the remediation (stamp prod) in its failure message', () => {
     expect(guardStderr).toContain('AUDIT_MISSING');
     expect(guardStderr).toMatch(/prod-stamp|alembic stamp/);
   });

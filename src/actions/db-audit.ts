@@ -35,6 +35,14 @@ const Params = z.object({
     .describe('Diagnoses that fail the step (the deploy guard: [MISMATCH, MISSING])'),
 });
 
+/** What to do about a failing diagnosis (the deploy guard's message, runbook 004). */
+const REMEDIATION: Record<string, string> = {
+  MISSING:
+    'Remediation: stamp it at the baseline revision once with `runbook run prod-stamp` (idempotent, never destructive), then run the guard again',
+  MISMATCH:
+    'Remediation: bring the schemas together through migrations (`runbook run prod-stamp` upgrades prod to head), review the *-vs-*-diagnosis.txt artifact, and do not approve any deploy plan that shows DROP TABLE statements',
+};
+
 async function earlierAudit(ctx: ActionContext, label: string): Promise<AuditRecord> {
   const shared = ctx.shared.get(`audit:${label}`) as AuditRecord | undefined;
   if (shared) return shared;
@@ -121,7 +129,8 @@ export const dbAudit = defineAction({
         ? `MISSING: ${p.label} has no ${record.version_table} table`
         : `${p.label}: ${tables} tables at ${record.version.join(', ') || 'base'}`);
     if (diagnosis !== 'OK' && (p.fail_on as string[]).includes(diagnosis)) {
-      throw new StepError(`AUDIT_${diagnosis}`, message, {
+      throw new StepError(`AUDIT_${diagnosis}`, `${message}. ${REMEDIATION[diagnosis]}`, {
+        hint: REMEDIATION[diagnosis],
         data: { ...output, only_in: (comparison?.only_in ?? {}) as JsonObject },
       });
     }
