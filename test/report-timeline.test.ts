@@ -200,6 +200,31 @@ describe('replay and report of a real run that failed, was fixed, resumed and sk
     expect(page).not.toMatch(/(src|href)="https?:/);
   });
 
+  it('runs lists id, procedure, status, where it stopped, started and duration', async () => {
+    const table = await ws.cli(['runs']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^ID\s+PROCEDURE\s+STATUS\s+STOPPED AT\s+STARTED\s+DURATION\n/);
+    expect(table.stdout).toMatch(
+      new RegExp(
+        `${runId}\\s+nova-before\\s+failed\\s+verify \\(EXPECTATION_FAILED\\)\\s+` +
+          `\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ \\(\\d+[smhd] ago\\)\\s+\\d+(\\.\\d)?s`,
+      ),
+    );
+    const json = JSON.parse((await ws.cli(['runs', '--json'])).stdout) as {
+      id: string;
+      stoppedAt: string | null;
+      durationMs: number;
+      startedAt: string;
+      finishedAt: string | null;
+      updatedAt: string;
+    }[];
+    const row = json.find((r) => r.id === runId)!;
+    expect(row.stoppedAt).toBe('verify');
+    // A stopped run has no finish time: it lasted until its last update.
+    const end = row.finishedAt ?? row.updatedAt;
+    expect(row.durationMs).toBe(Date.parse(end) - Date.parse(row.startedAt));
+  });
+
   it('a tampered log: replay exits 4 naming the line; report still writes a page saying so', async () => {
     const copyId = runId.replace(/[0-9a-f]{4}$/, 'beef');
     await cp(path.join(ws.runsDir, runId), path.join(ws.runsDir, copyId), { recursive: true });

@@ -1,3 +1,4 @@
+import type { RunRecord } from '../../runs/run-store.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
 
 function age(iso: string): string {
@@ -8,13 +9,35 @@ function age(iso: string): string {
   return `${Math.round(s / 86400)}d ago`;
 }
 
+function durationMs(a: string, b: string | undefined): number | null {
+  if (!b) return null;
+  const ms = Date.parse(b) - Date.parse(a);
+  return Number.isFinite(ms) ? ms : null;
+}
+
 function duration(a: string, b: string | undefined): string {
-  if (!b) return '';
-  const s = (Date.parse(b) - Date.parse(a)) / 1000;
+  const ms = durationMs(a, b);
+  if (ms === null) return '';
+  const s = ms / 1000;
   return s < 60 ? `${s.toFixed(1)}s` : `${Math.floor(s / 60)}m${Math.round(s % 60)}s`;
 }
 
-/** `runbook runs`: a table of runs (id, procedure, status, where it stopped, started, duration). */
+/** When a run ended, as far as its record says (still running: not yet). */
+function endOf(r: { status: string; record: RunRecord }): string | undefined {
+  return r.record.finishedAt ?? (r.status !== 'running' ? r.record.updatedAt : undefined);
+}
+
+/** Where a run stopped: its current step, with the failure's code when it failed there. */
+function stoppedAt(r: { status: string; record: RunRecord }): string {
+  if (r.status === 'succeeded' || !r.record.currentStep) return '';
+  const code = r.record.failure?.step === r.record.currentStep ? r.record.failure.code : null;
+  return `${r.record.currentStep}${code ? ` (${code})` : ''}`;
+}
+
+/**
+ * `runbook runs`: a table of runs, newest first (id, procedure, status, where it stopped with the
+ * failure's code, started as UTC time and age, duration); `--json` gives the same as data.
+ */
 export async function runsVerb(o: { runsDir: string; json?: boolean }): Promise<number> {
   const list = await new FileRunStore(o.runsDir).list();
   if (o.json) {
@@ -32,6 +55,8 @@ export async function runsVerb(o: { runsDir: string; json?: boolean }): Promise<
                 updatedAt: r.record.updatedAt,
                 finishedAt: r.record.finishedAt ?? null,
                 attempts: r.record.attempts,
+                stoppedAt: r.status === 'succeeded' ? null : (r.record.currentStep ?? null),
+                durationMs: durationMs(r.record.startedAt, endOf(r)),
               }
             : r,
         ),
@@ -47,12 +72,9 @@ export async function runsVerb(o: { runsDir: string; json?: boolean }): Promise<
           r.id,
           r.record.procedure,
           r.status,
-          r.status === 'succeeded' ? '' : (r.record.currentStep ?? ''),
-          age(r.record.startedAt),
-          duration(
-            r.record.startedAt,
-            r.record.finishedAt ?? (r.status !== 'running' ? r.record.updatedAt : undefined),
-          ),
+          stoppedAt(r),
+          `${r.record.startedAt.slice(0, 10)} ${r.record.startedAt.slice(11, 19)}Z (${age(r.record.startedAt)})`,
+          duration(r.record.startedAt, endOf(r)),
         ]
       : [r.id, '?', 'corrupt', r.problem, '', ''],
   );
