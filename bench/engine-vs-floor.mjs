@@ -1,0 +1,181 @@
+// Row 1: the engine applying examples/nova/after (125 migration files: 000 bootstrap + the
+// 124-migration history) vs the floor, the same SQL files applied by ONE psql session with a
+// transaction per file. Measured through the library (runProcedure) and the CLI (a child process).
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { loadMigrationSource, planUpgrade, RevisionGraph } from '../dist/migrations/index.js';
+import { snapshotRelations } from '../dist/migrations/relation-snapshot.js';
+import { assertSucceeded, cliUpgrade, libraryUpgrade } from './lib/engine.mjs';
+import { ROOT } from './lib/server.mjs';
+import { fmtMs, fmtRatio, fmtSamples, interleave, median } from './lib/stats.mjs';
+
+const EXAMPLE = path.join(ROOT, 'examples', 'nova', 'after');
+const PSQL = '/usr/bin/psql';
+const TARGET = 1.2;
+
+/** The history's migrations in upgrade order, from the library's own graph. */
+async function upgradeOrder(history) {
+  const source = await loadMigrationSource(history);
+  const graph = new RevisionGraph(await source.list());
+  return planUpgrade(graph, new Set(), 'head');
+}
+
+/** One psql script: `BEGIN; \i file; COMMIT;` per file (a non-transactional one bare). */
+function psqlScript(migrations, dir) {
+  const lines = ['\\set ON_ERROR_STOP 1'];
+  for (const m of migrations) {
+    const include = `\\i '${m.file.replace(/'/g, "''")}'`;
+    lines.push(...(m.transactional ? ['BEGIN;', include, 'COMMIT;'] : [include]));
+  }
+  const file = path.join(dir, 'floor.sql');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+/** The floor without psql: one pg client, BEGIN / whole file / COMMIT per file. */
+async function pgFloor(url, migrations) {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    for (const m of migrations) {
+      const sql = readFileSync(m.file, 'utf8');
+      if (m.transactional) await client.query('BEGIN');
+      await client.query(sql);
+      if (m.transactional) await client.query('COMMIT');
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+async function userTables(server, db) {
+  const { rows } = await server.query(
+    `SELECT count(*)::int AS n FROM pg_tables
+      WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND tablename <> 'alembic_version'`,
+    [],
+    db,
+  );
+  return rows[0].n;
+}
+
+/** Σ duration_ms of the migration.applied events of a run (SQL + version row, per transaction). */
+function sqlTimeOfRun(runDir) {
+  let total = 0;
+  let n = 0;
+  for (const line of readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line);
+    if (e.type === 'migration.applied') {
+      total += e.data.duration_ms;
+      n += 1;
+    }
+  }
+  return { total, n };
+}
+
+export async function run({ server, work: root, reps, note }) {
+  const work = path.join(root, 'floor');
+  mkdirSync(work, { recursive: true });
+  // A private copy: the working tree is shared with other sessions that may touch examples/.
+  const HISTORY = path.join(work, 'after');
+  cpSync(EXAMPLE, HISTORY, { recursive: true });
+  const migrations = await upgradeOrder(HISTORY);
+  const runsDir = path.join(work, 'runs');
+  const havePsql = existsSync(PSQL);
+  const script = havePsql ? psqlScript(migrations, work) : undefined;
+  const floorName = havePsql
+    ? 'one psql session, BEGIN/\\i file/COMMIT per file'
+    : 'one pg client, BEGIN/file/COMMIT per file (no /usr/bin/psql)';
+  let tables;
+  const checkTables = async (db, who) => {
+    const n = await userTables(server, db);
+    if (tables === undefined) tables = n;
+    if (n !== tables) throw new Error(`${who} produced ${n} tables, the floor ${tables}`);
+  };
+  let lastLibraryRun;
+
+  const samples = await interleave(
+    {
+      floor: async () => {
+        const db = await server.createDatabase('floor');
+        const start = performance.now();
+        if (script) {
+          const r = spawnSync(PSQL, ['-X', '-q', '-f', script, server.urlFor(db)], {
+            encoding: 'utf8',
+          });
+          if (r.status !== 0) throw new Error(`psql exited ${r.status}: ${r.stderr.slice(-800)}`);
+        } else {
+          await pgFloor(server.urlFor(db), migrations);
+        }
+        const ms = performance.now() - start;
+        await checkTables(db, 'the floor');
+        await server.dropDatabase(db);
+        return ms;
+      },
+      library: async () => {
+        const db = server.name('lib');
+        const { ms, result } = await libraryUpgrade(server, {
+          database: db,
+          migrations: HISTORY,
+          runsDir,
+        });
+        assertSucceeded(result, 'library upgrade');
+        if (result.outputs.migrate?.applied !== migrations.length) {
+          throw new Error(`library run applied ${result.outputs.migrate?.applied} migrations`);
+        }
+        await checkTables(db, 'the library run');
+        lastLibraryRun = { db, runDir: result.runDir };
+        return ms;
+      },
+      cli: async () => {
+        const db = server.name('cli');
+        const { ms } = await cliUpgrade(server, { database: db, migrations: HISTORY, runsDir });
+        await checkTables(db, 'the CLI run');
+        await server.dropDatabase(db);
+        return ms;
+      },
+    },
+    reps,
+  );
+
+  // Where the engine's time goes, from the last library run: the SQL transactions themselves
+  // (Σ migration.applied duration_ms) and the provenance relation snapshot taken after each one.
+  const sql = sqlTimeOfRun(lastLibraryRun.runDir);
+  const client = new pg.Client(server.urlFor(lastLibraryRun.db));
+  await client.connect();
+  const snaps = [];
+  for (let i = 0; i < 15; i++) {
+    const t = performance.now();
+    await snapshotRelations(client, 'alembic_version');
+    snaps.push(performance.now() - t);
+  }
+  await client.end();
+  await server.dropDatabase(lastLibraryRun.db);
+  const floor = median(samples.floor);
+  const lib = median(samples.library);
+  note(
+    `1: ${migrations.length} migration files, ${tables} tables; floor = ${floorName}. ` +
+      `Library run breakdown: ${fmtMs(lib)} total, of which ${fmtMs(sql.total)} inside the ` +
+      `${sql.n} migration transactions (Σ migration.applied duration_ms); provenance relation ` +
+      `snapshot on the final schema ${fmtMs(median(snaps))} per call × ${sql.n} ≈ ` +
+      `${fmtMs(median(snaps) * sql.n)}; the rest is checkpoint/log/artifact fsyncs, splitting ` +
+      `(libpg-query) and the per-statement round trips.`,
+  );
+  const row = (what, values) => {
+    const ratio = median(values) / floor;
+    return {
+      what,
+      value: `${fmtSamples(values)} vs floor ${fmtMs(floor)}`,
+      ratio: fmtRatio(ratio),
+      target: `≤ ${TARGET}×`,
+      pass: ratio <= TARGET,
+    };
+  };
+  return [
+    row('1a engine vs psql floor, nova/after, library (runProcedure upgrade)', samples.library),
+    row('1b engine vs psql floor, nova/after, CLI (runbook run upgrade)', samples.cli),
+  ];
+}
