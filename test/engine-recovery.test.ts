@@ -60,3 +60,38 @@ describe('a crash after a step logged its outcome, before the checkpoint moved o
     expect(replay.code, replay.stderr).toBe(0);
   });
 });
+
+describe('resuming a run that used a server given by URL', () => {
+  it('prints a resume command carrying the URL (without password) and refuses one without it', async () => {
+    await ws.writeProcedure(
+      'fails',
+      `procedure: fails
+requires: { authority: local, role: staging }
+params:
+  database: { type: string }
+steps:
+  - id: boom
+    do: sql.exec
+    with: { database: "\${{ params.database }}", sql: "SELECT * FROM no_such_table" }
+`,
+    );
+    const run = await ws.cli([
+      'run',
+      'fails',
+      '--param',
+      `database=${db.name}`,
+      '--database-url',
+      db.adminUrl,
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /resume: {2}runbook resume fails-\S+ --database-url 'postgresql:\/\/[^:@']*@[^:/']+:\d+\/[^']+'/,
+    );
+    const inspect = await ws.cli(['inspect', 'last']);
+    expect(inspect.stdout).toContain("--database-url 'postgresql://");
+    const bare = await ws.cli(['resume', 'last']);
+    expect(bare.code).toBe(3);
+    expect(bare.stderr).toContain('not the embedded server');
+    expect(ws.files(`${ws.runsDir}/../.runbook`)).toEqual([]); // no embedded server was started
+  });
+});

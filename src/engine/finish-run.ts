@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Procedure } from '../procedure/types.js';
 import type { RunRecord, RunStore } from '../runs/run-store.js';
+import { resumeCommand } from './resume-command.js';
 import { evaluateChecklist, formatChecklist, type ChecklistResult } from './checklist.js';
 import type { DriveOutcome } from './drive-run.js';
 import type { EventLog } from './event-log.js';
@@ -93,7 +94,7 @@ export async function finishRun(input: {
     );
     if (first?.diagnosis) reporter.line(`  diagnosis: ${first.diagnosis}`);
     reporter.line(`  inspect: runbook inspect ${record.id}`);
-    reporter.line(`  resume:  runbook resume ${record.id}`);
+    reporter.line(`  resume:  ${resumeCommand(record)}`);
   }
   return {
     runId: record.id,

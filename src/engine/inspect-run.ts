@@ -3,6 +3,7 @@ import type { JsonObject } from '../json.js';
 import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import type { RunRecord, RunStore } from '../runs/run-store.js';
 import type { StepFailureRecord } from './step-failure.js';
+import { resumeCommand } from './resume-command.js';
 import { readEventLog } from './verify-event-log.js';
 
 /** Where a run stopped and why, as `runbook inspect` shows it. */
@@ -63,8 +64,8 @@ export async function inspectRun(store: RunStore, runId: string): Promise<RunIns
   const running = context?.running ?? [];
   const next: string[] = [];
   if (record.status !== 'succeeded') {
-    next.push(`runbook resume ${record.id}`);
-    for (const f of failures) next.push(`runbook resume ${record.id} --skip ${f.step}`);
+    next.push(resumeCommand(record));
+    for (const f of failures) next.push(resumeCommand(record, ` --skip ${f.step}`));
   }
   return {
     record,

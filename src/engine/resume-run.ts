@@ -27,6 +27,7 @@ import type { StepDecision } from './step-executor.js';
 import type { EventLogEntry } from './event-hash.js';
 import { readEventLog } from './verify-event-log.js';
 import { XSTATE_VERSION } from './xstate-version.js';
+import { resumeCommand } from './resume-command.js';
 
 /** Options of {@link resumeRun}. */
 export interface ResumeRunOptions extends SessionOptions {
@@ -81,6 +82,14 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   }
   const params = resolveParams(procedure, { ...raw, ...(options.params ?? {}) }, d.cwd);
 
+  if (record.server === 'url' && !options.databaseUrl && !d.env.DATABASE_URL) {
+    const t = record.target;
+    throw new RefusalError(
+      'TARGET_MISMATCH',
+      `run ${runId} ran against ${t.host}:${t.port}/${t.database}, not the embedded server; ` +
+        `give its URL again (passwords are never stored): ${resumeCommand(record)}`,
+    );
+  }
   const decision = authorize(
     procedure,
     d,

@@ -77,6 +77,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
       procedureHash: procedure.source.hash,
       params: redactParams(procedure, params) as JsonObject,
       target: connections.target,
+      server: server.embedded ? 'embedded' : 'url',
       status: 'running',
       startedAt: now,
       updatedAt: now,

@@ -44,6 +44,8 @@ export interface RunRecord {
   startedAt: string;
   updatedAt: string;
   finishedAt?: string;
+  /** Whether the run used the embedded server or a server given by URL (resume needs it again). */
+  server?: 'embedded' | 'url';
   /** How many times the run was driven (1 for the first `run`, +1 per `resume`). */
   attempts: number;
   /** The xstate package version the snapshot was written with. */
