@@ -118,7 +118,9 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
     expect(await verify.getAttribute('data-status')).toBe('not-run');
     expect(await verify.getAttribute('class')).not.toContain('taken');
     // The stopped node is drawn in red (computed style, not just a class name).
-    const outline = await stopped.evaluate((el) => getComputedStyle(el).outlineColor);
+    const outline = await page.evaluate(
+      `getComputedStyle(document.querySelector('#diagram .node.stopped')).outlineColor`,
+    );
     expect(outline).toBe('rgb(185, 28, 28)');
 
     const steps = page.locator('#timeline tr[data-kind="step"]');
@@ -145,7 +147,7 @@ describe.skipIf(!haveChromium)('HTML report in headless Chromium', () => {
     expect(await page.locator('header#run p').innerText()).toContain(
       "<script>alert('desc')</script>",
     );
-    expect(await page.evaluate(() => document.scripts.length)).toBe(0);
+    expect(await page.evaluate('document.scripts.length')).toBe(0);
     expect(dialogs).toEqual([]);
     expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
     await page.screenshot({ path: path.join(SHOTS, 'report-failed.png'), fullPage: true });
