@@ -84,6 +84,8 @@ steps:
       db.adminUrl,
     ]);
     expect(run.code).toBe(1);
+    // No migration history in this run: a missing table gets no migration-based diagnosis.
+    expect(run.stderr).not.toContain('diagnosis');
     expect(run.stderr).toMatch(
       /resume: {2}runbook resume fails-\S+ --database-url 'postgresql:\/\/[^:@']*@[^:/']+:\d+\/[^']+'/,
     );

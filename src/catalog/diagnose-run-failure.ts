@@ -39,6 +39,10 @@ export async function diagnoseRunFailure(
       history = [];
     }
   }
+  // Without a migration history there is nothing to say about where a relation or column should
+  // have come from (a plain SQL step on a missing table is not an ORM-bootstrapped table).
+  if (history.length === 0 && (failure.code === '42P01' || failure.code === '42703'))
+    return undefined;
   const applied = new Set(provenance?.migrations.map((m) => m.revision) ?? []);
   if (failure.migration) {
     applied.delete(failure.migration);
