@@ -1,5 +1,7 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -147,6 +149,34 @@ async function isRunning(
   }
 }
 
+/**
+ * Where the server's files live for `dir`. Normally `dir` itself; but as root the server runs as
+ * `postgres`, which cannot reach a directory under a private home (e.g. /root/project). Then the
+ * files go to a per-project directory under the system temp dir, and `dir/location` says where.
+ */
+function serverRoot(dir: string): string {
+  const wanted = path.resolve(dir);
+  const user = serverUser();
+  if (!user) return wanted;
+  mkdirSync(wanted, { recursive: true });
+  const reachable =
+    spawnSync('sh', ['-c', 'test -x "$1" && test -r "$1"', 'sh', wanted], {
+      ...user,
+      stdio: 'ignore',
+    }).status === 0;
+  if (reachable) return wanted;
+  const fallback = path.join(
+    os.tmpdir(),
+    `runbook-embedded-${createHash('sha256').update(wanted).digest('hex').slice(0, 12)}`,
+  );
+  mkdirSync(fallback, { recursive: true });
+  writeFileSync(
+    path.join(wanted, 'location'),
+    `${fallback}\n(the postgres user cannot reach ${wanted}, so the embedded server's files live there)\n`,
+  );
+  return fallback;
+}
+
 function urlOf(port: number): string {
   return `postgresql://${SUPERUSER}@127.0.0.1:${port}/postgres`;
 }
@@ -160,7 +190,7 @@ export async function ensureEmbeddedServer(
   dir: string,
   options: { persistent?: boolean } = {},
 ): Promise<EmbeddedServer> {
-  const root = path.resolve(dir);
+  const root = serverRoot(dir);
   const dataDir = path.join(root, 'data');
   const usersDir = path.join(root, 'users');
   await mkdir(usersDir, { recursive: true });
@@ -203,7 +233,7 @@ export async function ensureEmbeddedServer(
  * not started with `runbook db start`.
  */
 export async function releaseEmbeddedServer(dir: string): Promise<void> {
-  const root = path.resolve(dir);
+  const root = serverRoot(dir);
   const usersDir = path.join(root, 'users');
   await rm(path.join(usersDir, String(process.pid)), { force: true });
   await withStartLock(root, async () => {
@@ -217,7 +247,7 @@ export async function releaseEmbeddedServer(dir: string): Promise<void> {
 
 /** Stops the embedded server under `dir` (used by `runbook db stop`). Returns false if it was not running. */
 export async function stopEmbeddedServer(dir: string): Promise<boolean> {
-  const root = path.resolve(dir);
+  const root = serverRoot(dir);
   await rm(path.join(root, 'users'), { recursive: true, force: true });
   return withStartLock(root, () => stopServer(root));
 }
@@ -233,7 +263,7 @@ async function stopServer(root: string): Promise<boolean> {
 
 /** URL of the embedded server under `dir` if it is running, else undefined. */
 export async function embeddedServerUrl(dir: string): Promise<string | undefined> {
-  const root = path.resolve(dir);
+  const root = serverRoot(dir);
   const dataDir = path.join(root, 'data');
   if (!existsSync(path.join(root, 'server.json'))) return undefined;
   const meta = JSON.parse(await readFile(path.join(root, 'server.json'), 'utf8')) as Meta;
