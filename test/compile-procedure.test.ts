@@ -85,3 +85,26 @@ describe('compileProcedure', () => {
     expect(s.status).toBe('done');
   });
 });
+
+describe('finally after an operator decision', () => {
+  it('runs the cleanup again after SKIP as after RETRY', () => {
+    const machine = createProcedureMachine(
+      compileProcedure(proc({ steps: [step('a'), step('b')], finally: [step('cleanup')] })),
+      { noop: fromPromise(async () => ({})) },
+    );
+    let [s] = initialTransition(machine);
+    [s] = transition(machine, s, {
+      type: 'xstate.error.actor.a',
+      error: { code: 'X', message: 'boom', at: 't' },
+    } as never);
+    [s] = transition(machine, s, { type: 'xstate.done.actor.cleanup', output: {} } as never);
+    expect(s.value).toEqual({ main: { a: 'failed' }, finally: 'settled' });
+    [s] = transition(machine, s, { type: 'SKIP', step: 'a' });
+    expect(s.value).toEqual({ main: { b: 'running' }, finally: 'idle' });
+    expect(s.context.skipped).toEqual(['a']);
+    [s] = transition(machine, s, { type: 'xstate.done.actor.b', output: {} } as never);
+    expect(s.value).toEqual({ main: 'completed', finally: { cleanup: 'running' } });
+    [s] = transition(machine, s, { type: 'xstate.done.actor.cleanup', output: {} } as never);
+    expect(s.status).toBe('done');
+  });
+});

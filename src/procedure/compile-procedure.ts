@@ -138,13 +138,16 @@ function finallyStates(steps: ActionStep[]): JsonObject {
     };
     states[step.id] = state as unknown as JsonValue;
   });
+  const reset: JsonObject = {
+    type: 'clearFinallyFailures',
+    params: { steps: steps.map((s) => s.id) },
+  };
   states.settled = {
     always: { guard: 'allSucceeded', target: 'complete' },
+    // An operator's RETRY or SKIP sets main going again: cleanup runs again once it settles.
     on: {
-      RETRY: {
-        target: 'idle',
-        actions: [{ type: 'clearFinallyFailures', params: { steps: steps.map((s) => s.id) } }],
-      },
+      RETRY: { target: 'idle', actions: [reset] },
+      SKIP: { target: 'idle', actions: [reset] },
     },
   };
   states.complete = { type: 'final' };
