@@ -7,7 +7,7 @@ import { loadProcedure } from '../src/procedure/load-procedure.js';
 
 const REPO = path.resolve(import.meta.dirname, '..');
 const RECIPE = path.join(REPO, 'examples', 'ci', 'github-actions.yml');
-const DOC = path.join(REPO, 'docs', 'reviewer-and-ci.md');
+const DOC = path.join(REPO, 'README.md');
 
 interface Step {
   name?: string;
@@ -177,7 +177,7 @@ describe('CI recipe examples/ci/github-actions.yml', () => {
   });
 });
 
-describe('plain-shell CI recipe in docs/reviewer-and-ci.md', () => {
+describe('every runbook command in the README (walkthrough, CI recipe)', () => {
   it('uses only verbs, flags, procedures and params that exist', async () => {
     const text = readFileSync(DOC, 'utf8');
     const blocks = [...text.matchAll(/```(?:sh|bash|shell)\n([\s\S]*?)```/g)].map((m) => m[1]!);
