@@ -124,7 +124,7 @@ export async function run({ server, reps, note }) {
     const diffs = [];
     for (let round = 0; round < Math.max(reps, 3); round++) {
       const t0 = performance.now();
-      const diff = diffCatalogs(a, b);
+      const diff = diffCatalogs(a, b, { labels: { left: 'before', right: 'after' } });
       diffs.push(performance.now() - t0);
       checkDiff(diff);
     }
@@ -196,7 +196,7 @@ async function standalone() {
     const b = await snapshotCatalog(conn.pool(db));
     for (const round of [1, 2, 3]) {
       const t0 = performance.now();
-      const diff = diffCatalogs(a, b);
+      const diff = diffCatalogs(a, b, { labels: { left: 'before', right: 'after' } });
       process.stdout.write(`diff ${round}: ${ms(t0)} → ${diff.objects.length} object(s) differ\n`);
       if (round === 3) process.stdout.write(formatDiff(diff).trimEnd() + '\n');
     }
