@@ -47,10 +47,25 @@ export function redactUrl(text: string): string {
     .replace(/([?&]password=)[^&\s]*/gi, '$1***');
 }
 
-/** Returns the same server URL pointed at another database (keeps credentials and options). */
+/**
+ * Characters node-postgres reads back literally from the URL path: it decodes the path with
+ * `decodeURI`, which leaves `%3B`, `%40`, … encoded, so these must stay unencoded to round-trip.
+ */
+const PATH_LITERAL = new Set([';', ':', '@', '&', '=', '+', '$', ',', '/']);
+
+/**
+ * Returns the same server URL pointed at another database (keeps credentials and options). The
+ * name is encoded so that both libpq (full percent-decoding) and node-postgres (`decodeURI`) read
+ * it back exactly; a name containing `?` or `#` cannot survive node-postgres's parsing and is
+ * refused rather than silently connecting elsewhere.
+ */
 export function withDatabase(url: string, database: string): string {
+  if (/[?#]/.test(database)) {
+    throw new Error(`a database name containing '?' or '#' cannot be put in a connection URL`);
+  }
   const u = parseDatabaseUrl(url);
-  u.pathname = '/' + encodeURIComponent(database);
+  u.pathname =
+    '/' + [...database].map((c) => (PATH_LITERAL.has(c) ? c : encodeURIComponent(c))).join('');
   return u.toString();
 }
 
