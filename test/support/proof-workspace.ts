@@ -50,14 +50,27 @@ export async function createProofWorkspace(prefix: string): Promise<ProofWorkspa
 export function findSecretLeaks(ws: ProofWorkspace): string[] {
   const leaks: string[] = [];
   ws.printed().forEach((text, i) => {
-    if (LEAK_FORMS.some((f) => text.includes(f))) leaks.push(`output #${i}`);
+    const where = leakContext(text);
+    if (where) leaks.push(`output #${i} (${i % 2 ? 'stderr' : 'stdout'}): ${where}`);
   });
   for (const rel of ws.files()) {
     if (rel.startsWith(`procedures${path.sep}`)) continue;
-    const text = readFileSync(path.join(ws.dir, rel), 'latin1');
-    if (LEAK_FORMS.some((f) => text.includes(f))) leaks.push(rel);
+    const where = leakContext(readFileSync(path.join(ws.dir, rel), 'latin1'));
+    if (where) leaks.push(`${rel}: ${where}`);
   }
   return leaks;
+}
+
+/** The text around the first occurrence of the password (itself masked), or undefined. */
+export function leakContext(text: string): string | undefined {
+  for (const form of LEAK_FORMS) {
+    const at = text.indexOf(form);
+    if (at >= 0) {
+      const around = text.slice(Math.max(0, at - 60), at + form.length + 20);
+      return JSON.stringify(around.split(form).join('<PASSWORD>'));
+    }
+  }
+  return undefined;
 }
 
 /** A login role with the proof password, and the server URL that signs in as it. */
