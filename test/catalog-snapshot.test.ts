@@ -151,6 +151,9 @@ describe('diffCatalogs', () => {
       );
     const a = await snapshotCatalog(conn.pool(db.name), { schemas: ['app'] });
     const b = await snapshotCatalog(conn.pool(other), { schemas: ['app'] });
+    // Roles are server-wide: a test file running alongside may create one between the two
+    // snapshots. Both sides must see the same role list for the comparison to be about databases.
+    b.roles = a.roles;
     const diff = diffCatalogs(a, b);
     expect(diff.objects).toEqual([]);
     expect(diff.equal).toBe(true);
