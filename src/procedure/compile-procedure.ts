@@ -1,4 +1,4 @@
-import type { JsonObject, JsonValue } from '../json.js';
+import type { JsonObject } from '../json.js';
 import type { ActionStep, Procedure, Step } from './types.js';
 
 /** Events the compiled machine accepts from an operator (via `runbook resume`). */
@@ -31,12 +31,30 @@ export function initialContext(): ProcedureContext {
 const act = (type: string, step?: string): JsonObject =>
   step === undefined ? { type } : { type, params: { step } };
 
-function actionStepState(
-  step: ActionStep,
-  next: string,
-  onErrorTarget: string,
-  onErrorIsRoute: boolean,
-): JsonObject {
+/**
+ * How a step's error is handled: it rests in its own `failed` state (the default), jumps to the
+ * `on_error` step, or (cleanup steps) is recorded and passed over. Only the first has a `failed`
+ * state: a state nothing can enter is left out.
+ */
+type OnError = { kind: 'rest' } | { kind: 'route'; target: string } | { kind: 'record' };
+
+function actionStepState(step: ActionStep, next: string, onError: OnError): JsonObject {
+  const failed: JsonObject = {
+    on: {
+      RETRY: {
+        guard: { type: 'targetsStep', params: { step: step.id } },
+        target: 'running',
+        actions: [act('clearFailure', step.id)],
+      },
+      SKIP: {
+        guard: { type: 'isStep', params: { step: step.id } },
+        target: 'done',
+        actions: [act('recordSkip', step.id)],
+      },
+    },
+  };
+  const errorTarget =
+    onError.kind === 'rest' ? 'failed' : onError.kind === 'route' ? onError.target : 'done';
   return {
     initial: 'running',
     states: {
@@ -49,25 +67,14 @@ function actionStepState(
           input: { step: step.id },
           onDone: { target: 'done', actions: [act('recordOutput', step.id)] },
           onError: {
-            target: onErrorTarget,
-            actions: [act(onErrorIsRoute ? 'recordHandledFailure' : 'recordFailure', step.id)],
+            target: errorTarget,
+            actions: [
+              act(onError.kind === 'route' ? 'recordHandledFailure' : 'recordFailure', step.id),
+            ],
           },
         },
       },
-      failed: {
-        on: {
-          RETRY: {
-            guard: { type: 'targetsStep', params: { step: step.id } },
-            target: 'running',
-            actions: [act('clearFailure', step.id)],
-          },
-          SKIP: {
-            guard: { type: 'isStep', params: { step: step.id } },
-            target: 'done',
-            actions: [act('recordSkip', step.id)],
-          },
-        },
-      },
+      ...(onError.kind === 'rest' ? { failed } : {}),
       done: { type: 'final' },
     },
     onDone: next,
@@ -90,10 +97,13 @@ function sequenceStates(
     const next = steps[i + 1]?.id ?? 'completed';
     if (step.kind === 'action') {
       const route = step.on_error;
-      const routeTarget = route
-        ? `${stepPath(procedure, locate.get(route) ?? [], route)}`
-        : 'failed';
-      states[step.id] = actionStepState(step, next, routeTarget, Boolean(route));
+      states[step.id] = actionStepState(
+        step,
+        next,
+        route
+          ? { kind: 'route', target: stepPath(procedure, locate.get(route) ?? [], route) }
+          : { kind: 'rest' },
+      );
     } else {
       const regions: JsonObject = {};
       for (const branch of step.branches) {
@@ -129,14 +139,7 @@ function finallyStates(steps: ActionStep[]): JsonObject {
   steps.forEach((step, i) => {
     const next = steps[i + 1]?.id ?? 'settled';
     // A cleanup failure is recorded but never blocks the cleanups after it.
-    const state = actionStepState(step, next, 'done', false) as {
-      states: { running: { invoke: { onError: JsonObject } } };
-    };
-    state.states.running.invoke.onError = {
-      target: 'done',
-      actions: [act('recordFailure', step.id)],
-    };
-    states[step.id] = state as unknown as JsonValue;
+    states[step.id] = actionStepState(step, next, { kind: 'record' });
   });
   const reset: JsonObject = {
     type: 'clearFinallyFailures',
