@@ -98,10 +98,8 @@ describe('secrets never printed or written', () => {
     expect(replay.code, replay.stderr).toBe(0);
   });
 
-  // KNOWN DEFECT (reported to the lead): `run --dry-run` prints the resolved step arguments,
-  // secret params included, on stdout (--json plan) and stderr. Its own workspace keeps the main
-  // scan below meaningful; make this a plain `it` once fixed.
-  it.fails('run --dry-run prints no secret param [KNOWN DEFECT]', async () => {
+  // `run --dry-run` prints the resolved step arguments: secret params must be redacted there too.
+  it('run --dry-run prints no secret param', async () => {
     const dryWs = await createProofWorkspace('runbook-proof-secrets-dry-');
     try {
       await dryWs.writeProcedure('secretive', PROCEDURE);

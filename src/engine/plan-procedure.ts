@@ -1,11 +1,11 @@
 import { InvalidInputError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
-import { redactUrl } from '../postgres/url.js';
 import { resolveExpressions } from '../procedure/expressions.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import { indexSteps } from './drive-run.js';
+import { redactArguments, secretValues } from './redact-arguments.js';
 import {
   authorize,
   openServer,
@@ -46,6 +46,7 @@ export async function planProcedure(
   const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
   const connections = new Connections(server.url, { applicationName: 'runbook:dry-run' });
   const planned: PlannedStep[] = [];
+  const secrets = secretValues(procedure, params);
   d.reporter.line(
     `runbook ▸ ${procedure.name}  dry run on ${connections.redactedUrl}: nothing will be executed`,
   );
@@ -67,14 +68,11 @@ export async function planProcedure(
       if (action.plan && parsed.success) {
         lines = await action.plan({ cwd: d.cwd, db: connections, env: d.env }, parsed.data);
       }
-      planned.push({
-        step: step.id,
-        action: step.do,
-        with: JSON.parse(redactUrl(JSON.stringify(resolved))) as JsonValue,
-        plan: lines,
-      });
-      d.reporter.line(`${step.id}  ${step.do}  ${redactUrl(JSON.stringify(resolved))}`);
-      for (const l of lines) d.reporter.line(`    ${l}`);
+      const shown = redactArguments(resolved, secrets);
+      const plan = lines.map((l) => redactArguments(l, secrets) as string);
+      planned.push({ step: step.id, action: step.do, with: shown, plan });
+      d.reporter.line(`${step.id}  ${step.do}  ${JSON.stringify(shown)}`);
+      for (const l of plan) d.reporter.line(`    ${l}`);
     }
   } finally {
     await connections.end();

@@ -7,6 +7,7 @@ import { resolveExpressions } from '../procedure/expressions.js';
 import { conditionSkips } from '../procedure/step-condition.js';
 import type { ActionStep, Procedure } from '../procedure/types.js';
 import type { RunStore } from '../runs/run-store.js';
+import { redactArguments, secretValues } from './redact-arguments.js';
 import { formatDuration, type Reporter } from './reporter.js';
 import { StepError, type StepFailureRecord } from './step-failure.js';
 import { toFailureRecord } from './to-failure-record.js';
@@ -61,14 +62,6 @@ function crashHook(point: string): void {
   if (process.env.RUNBOOK_TEST_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
 }
 
-/** Redacts a resolved `with` for the log: secret params become `***`, URL passwords are masked. */
-function redactArguments(args: JsonValue, secrets: string[]): JsonValue {
-  let text = redactUrl(JSON.stringify(args));
-  for (const s of secrets)
-    if (s.length >= 4) text = text.split(JSON.stringify(s).slice(1, -1)).join('***');
-  return JSON.parse(text) as JsonValue;
-}
-
 /**
  * Runs one action step: resolves its expressions, validates its arguments, builds the
  * {@link ActionContext}, logs `step.started` / `step.succeeded` / `step.failed` (durably, before
@@ -83,10 +76,7 @@ export async function executeStep(
   const action = envr.actions.get(step.do);
   const attempt = (envr.attempts[step.id] = (envr.attempts[step.id] ?? 0) + 1);
   const started = Date.now();
-  const secrets = Object.entries(envr.procedure.params)
-    .filter(([, spec]) => spec.secret)
-    .map(([name]) => envr.params[name])
-    .filter((v): v is string => typeof v === 'string');
+  const secrets = secretValues(envr.procedure, envr.params);
   const decision = envr.decision?.steps.has(step.id) ? envr.decision.decision : undefined;
   let resolved: JsonValue = step.with;
   try {
