@@ -16,6 +16,7 @@ import {
   RevisionGraph,
 } from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
+import { migrationSourceProblems } from './migration-preflight.js';
 import { defineAction } from './types.js';
 
 const params = z
@@ -130,4 +131,13 @@ export const migrationsCheckDestructive = defineAction({
       summary: `${plan.length} pending migration(s) checked: no destructive statement${allowed.length ? ` (${allowed.length} explicitly allowed)` : ''}`,
     };
   },
+  preflight: (p, { cwd }) =>
+    migrationSourceProblems(
+      {
+        source: p.source,
+        layout: p.layout,
+        targets: [p.target, ...(p.baseline ? [p.baseline] : [])],
+      },
+      cwd,
+    ),
 });

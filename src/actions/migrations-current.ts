@@ -4,6 +4,7 @@ import { loadMigrationSource, RevisionGraph } from '../migrations/index.js';
 import type { MigrationSource } from '../migrations/index.js';
 import { AlembicVersionTable } from '../migrations/alembic-version-table.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
+import { migrationSourceProblems } from './migration-preflight.js';
 import { defineAction } from './types.js';
 
 const Params = z.object({
@@ -41,4 +42,6 @@ export const migrationsCurrent = defineAction({
       summary: `${database}: ${rows === null ? 'no version table' : rows.join(', ') || 'base'}${isHead ? ' (head)' : ''}`,
     };
   },
+  preflight: async (p, { cwd }) =>
+    p.source ? migrationSourceProblems({ source: p.source, layout: p.layout }, cwd) : [],
 });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { loadMigrationSource, stampRevision } from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
+import { migrationSourceProblems } from './migration-preflight.js';
 import { defineAction } from './types.js';
 
 const Params = z.object({
@@ -45,4 +46,6 @@ export const migrationsStamp = defineAction({
         : `${database} already stamped at ${out.current.join(', ')}; nothing changed`,
     };
   },
+  preflight: (p, { cwd }) =>
+    migrationSourceProblems({ source: p.source, layout: p.layout, targets: [p.revision] }, cwd),
 });

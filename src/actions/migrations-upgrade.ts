@@ -8,6 +8,7 @@ import {
   runMigrations,
 } from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
+import { migrationSourceProblems } from './migration-preflight.js';
 import { defineAction, type ActionResult } from './types.js';
 
 const Params = z.object({
@@ -83,4 +84,13 @@ export const migrationsUpgrade = defineAction({
       ? lines
       : [`nothing to run: ${database} is at ${rows.join(', ') || 'base'}`];
   },
+  preflight: (p, { cwd }) =>
+    migrationSourceProblems(
+      {
+        source: p.source,
+        layout: p.layout,
+        targets: Array.isArray(p.target) ? p.target : [p.target ?? 'head'],
+      },
+      cwd,
+    ),
 });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { InputProblem } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
 
@@ -76,6 +77,12 @@ export interface ActionDefinition<P = unknown> {
    * never write. Without it, the dry run prints the step's resolved arguments.
    */
   plan?(ctx: PlanContext, params: P): Promise<string[]>;
+  /**
+   * Optional checks that need files but no database (e.g. a migration folder's headers and revision
+   * graph), run before anything executes: any problem refuses the run with exit 2 and nothing is
+   * written. Problems may carry the position of the offending file.
+   */
+  preflight?(params: P, ctx: { cwd: string }): Promise<InputProblem[]>;
 }
 
 /** What a dry-run `plan` gets: read-only access to the server and the working directory. */

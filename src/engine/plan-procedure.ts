@@ -5,6 +5,7 @@ import { resolveExpressions } from '../procedure/expressions.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import { indexSteps } from './drive-run.js';
+import { preflightSteps } from './preflight-steps.js';
 import { redactArguments, secretValues } from './redact-arguments.js';
 import {
   authorize,
@@ -41,6 +42,7 @@ export async function planProcedure(
   const procedure = await loadProcedure(options.procedure, { actions: d.actions });
   const params = resolveParams(procedure, options.params ?? {}, d.cwd);
   const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
+  problems.push(...(await preflightSteps(procedure, params, d.actions, d.cwd, d.env)));
   if (problems.length > 0) throw new InvalidInputError(problems);
   authorize(procedure, d, options.authority, plannedUrl(options.databaseUrl, d.env));
   const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);

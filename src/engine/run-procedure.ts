@@ -11,6 +11,7 @@ import type { RunRecord } from '../runs/run-store.js';
 import { finishRun, type RunResult } from './finish-run.js';
 import { EventLog } from './event-log.js';
 import { driveRun } from './drive-run.js';
+import { preflightSteps } from './preflight-steps.js';
 import {
   authorize,
   lockTargetDatabase,
@@ -51,6 +52,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
       : options.procedure;
   const params = resolveParams(procedure, options.params ?? {}, d.cwd);
   const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
+  problems.push(...(await preflightSteps(procedure, params, d.actions, d.cwd, d.env)));
   if (problems.length > 0) throw new InvalidInputError(problems);
 
   const decision = authorize(

@@ -12,7 +12,10 @@ import { formatKeyPath, positionOf } from './key-path.js';
 import type { ActionStep, Procedure } from './types.js';
 import { withProblems } from './validate-procedure.js';
 
-function actionSteps(procedure: Procedure): { step: ActionStep; segments: (string | number)[] }[] {
+/** Every action step of a procedure with its key path segments (`steps`, 2, `parallel`, …). */
+export function actionSteps(
+  procedure: Procedure,
+): { step: ActionStep; segments: (string | number)[] }[] {
   const out: { step: ActionStep; segments: (string | number)[] }[] = [];
   procedure.steps.forEach((step, i) => {
     if (step.kind === 'action') out.push({ step, segments: ['steps', i] });

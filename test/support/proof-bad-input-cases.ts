@@ -47,15 +47,14 @@ const step = (id: string, more: string, c: CaseContext): string =>
 /** Migration folder contents for the migration cases (alembic-sql headers unless said). */
 const rev = (id: string, down: string, extra = ''): string =>
   `-- revision: ${id}\n-- down_revision: ${down}\n${extra}CREATE TABLE IF NOT EXISTS mig_${id} (v int);\n`;
-const migrating = (slug: string) => (c: CaseContext): string =>
-  `${head()}steps:
+const migrating =
+  (slug: string) =>
+  (c: CaseContext): string =>
+    `${head()}steps:
   - id: migrate
     do: migrations.upgrade
     with: { source: migrations-${slug}, target: head, database: "${c.db}" }
 `;
-const MIGRATION_DEFECT =
-  'migration folders are validated only when the migrate step runs (exit 1, run dir written)';
-
 /** The catalogue (issue 6): every case must exit 2 (3 for refusals) and leave nothing behind. */
 export const BAD_INPUT_CASES: BadInputCase[] = [
   // Procedure files: YAML and types.
@@ -103,8 +102,8 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'replica never runs a writing procedure', yaml: (c) => head() + creating(c), env: { DB_ROLE: 'replica' }, exit: 3, message: () => /replica/ },
   { name: 'URL host outside the declared authority', yaml: (c) => head() + creating(c), args: (_c, s) => ['run', s, '--database-url', 'postgresql://u:RbProofS3cret!@db.example.com:5432/postgres'], exit: 3, message: () => /db\.example\.com/ },
   // Migration folders.
-  { name: 'migration folder mixing layouts', yaml: (c) => migrating('mixed')(c), migrations: { 'a1.sql': rev('a1', ''), '002_b.up.sql': 'CREATE TABLE mig_b (v int);\n' }, exit: 2, message: () => /migrations-mixed/, knownDefect: MIGRATION_DEFECT },
-  { name: 'revision graph with a cycle', yaml: (c) => migrating('cycle')(c), migrations: { 'a.sql': rev('a', 'b'), 'b.sql': rev('b', 'a'), 'c.sql': rev('c', '') }, exit: 2, message: () => /migrations-cycle\/.*\.sql:\d+/, knownDefect: MIGRATION_DEFECT },
-  { name: 'revision with a missing parent', yaml: (c) => migrating('orphan')(c), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b', 'zz') }, exit: 2, message: () => /migrations-orphan\/b\.sql:2/, knownDefect: MIGRATION_DEFECT },
-  { name: 'duplicate revision ids', yaml: (c) => migrating('dupe')(c), migrations: { 'a.sql': rev('a', ''), 'again/a.sql': rev('a', '') }, exit: 2, message: () => /migrations-dupe\/.*a\.sql:1/, knownDefect: MIGRATION_DEFECT },
+  { name: 'migration folder mixing layouts', yaml: (c) => migrating('mixed')(c), migrations: { 'a1.sql': rev('a1', ''), '002_b.up.sql': 'CREATE TABLE mig_b (v int);\n' }, exit: 2, message: () => /migrations-mixed/ },
+  { name: 'revision graph with a cycle', yaml: (c) => migrating('cycle')(c), migrations: { 'a.sql': rev('a', 'b'), 'b.sql': rev('b', 'a'), 'c.sql': rev('c', '') }, exit: 2, message: () => /migrations-cycle\/.*\.sql:\d+/ },
+  { name: 'revision with a missing parent', yaml: (c) => migrating('orphan')(c), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b', 'zz') }, exit: 2, message: () => /migrations-orphan\/b\.sql:2/ },
+  { name: 'duplicate revision ids', yaml: (c) => migrating('dupe')(c), migrations: { 'a.sql': rev('a', ''), 'again/a.sql': rev('a', '') }, exit: 2, message: () => /migrations-dupe\/.*a\.sql:1/ },
 ]; // prettier-ignore

@@ -1,0 +1,50 @@
+import type { ActionDefinition } from '../actions/types.js';
+import type { InputProblem } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import { resolveExpressions } from '../procedure/expressions.js';
+import { formatKeyPath, positionOf } from '../procedure/key-path.js';
+import { conditionSkips } from '../procedure/step-condition.js';
+import type { Procedure } from '../procedure/types.js';
+import { actionSteps } from '../procedure/validate-step-arguments.js';
+
+/**
+ * Runs every action's `preflight` (file checks, no database) on the step arguments that can be
+ * resolved before the run — params and environment; values naming other steps' outputs wait for
+ * the step. Problems are positioned at the file they concern, else at the step's `with`, and
+ * reported once even when several steps share a source.
+ */
+export async function preflightSteps(
+  procedure: Procedure,
+  params: Record<string, JsonValue>,
+  actions: ReadonlyMap<string, ActionDefinition>,
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<InputProblem[]> {
+  const problems: InputProblem[] = [];
+  const seen = new Set<string>();
+  for (const { step, segments } of actionSteps(procedure)) {
+    const action = actions.get(step.do);
+    if (!action?.preflight) continue;
+    let args: JsonValue;
+    try {
+      if (conditionSkips(step, { params, env })) continue;
+      args = resolveExpressions(step.with, { params, env });
+    } catch {
+      continue; // references to step outputs: checked when the step runs
+    }
+    const parsed = action.params.safeParse(args);
+    if (!parsed.success) continue; // already reported by validateStepArguments
+    const path = formatKeyPath([...segments, 'with']);
+    for (const p of await action.preflight(parsed.data, { cwd })) {
+      const key = `${p.message}\u0000${p.position?.file ?? ''}:${p.position?.line ?? ''}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      problems.push({
+        ...p,
+        path,
+        position: p.position ?? positionOf(procedure.source.positions, path),
+      });
+    }
+  }
+  return problems;
+}
