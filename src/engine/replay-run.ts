@@ -114,17 +114,21 @@ export async function replayRun(runDir: string): Promise<ReplayReport> {
       actor.send(data as unknown as OperatorEvent);
       await tick();
     } else if (e.type === 'run.resumed') {
-      // The resumed process restored a persisted snapshot: restore the same one here.
+      // The resumed process restored a persisted snapshot (or, with none, started afresh):
+      // restore the same one here.
+      const fresh = (data.restored_value ?? null) === null;
       const want = JSON.stringify(data.restored_value ?? null);
-      const found = [...history].reverse().find((h) => h.value === want);
-      if (!found)
+      const found = fresh ? undefined : [...history].reverse().find((h) => h.value === want);
+      if (!fresh && !found)
         throw new TamperedLogError(
           line,
           `replay diverged: the run resumed from ${want}, a state the machine never reached`,
         );
       actor.stop();
       pending.clear();
-      actor = createActor(machine, { snapshot: found.persisted as Snapshot<unknown> });
+      actor = found
+        ? createActor(machine, { snapshot: found.persisted as Snapshot<unknown> })
+        : createActor(machine);
       watch(actor);
       actor.start();
       await tick();

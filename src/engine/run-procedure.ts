@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError } from '../errors.js';
+import path from 'node:path';
+import { InvalidInputError, RefusalError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
@@ -11,6 +12,10 @@ import type { RunRecord } from '../runs/run-store.js';
 import { finishRun, type RunResult } from './finish-run.js';
 import { EventLog } from './event-log.js';
 import { driveRun } from './drive-run.js';
+import type { Reporter } from './reporter.js';
+import { resumeCommand } from './resume-command.js';
+import type { StepFailureRecord } from './step-failure.js';
+import { toFailureRecord } from './to-failure-record.js';
 import { preflightSteps } from './preflight-steps.js';
 import {
   authorize,
@@ -25,6 +30,42 @@ import {
 } from './run-session.js';
 import { diagnoseWith } from './diagnose.js';
 import { XSTATE_VERSION } from './xstate-version.js';
+
+/**
+ * Records a run whose server could not be reached before its first step: failed at that step
+ * with CONNECTION_FAILED, no checkpoint (a resume starts the machine from the beginning).
+ */
+async function stopUnreachable(
+  store: FileRunStore,
+  record: RunRecord,
+  journal: EventLog,
+  failure: StepFailureRecord,
+  reporter: Reporter,
+): Promise<RunResult> {
+  record.status = 'failed';
+  record.failure = failure;
+  record.currentStep = failure.step;
+  record.updatedAt = new Date().toISOString();
+  await journal.append('run.stopped', failure.step, {
+    status: 'failed',
+    failures: [{ step: failure.step, code: failure.code, message: failure.message }],
+    before_first_step: true,
+  });
+  await store.writeRecord(record);
+  reporter.line(
+    `${reporter.color('fail', 'stopped')} before ${failure.step}: ${failure.code} ${failure.message}`,
+  );
+  reporter.line(`  resume once the server is reachable:  ${resumeCommand(record)}`);
+  return {
+    runId: record.id,
+    status: 'failed',
+    exitCode: 1,
+    failures: [failure],
+    outputs: {},
+    checklist: [],
+    runDir: path.dirname(store.eventLogPath(record.id)),
+  };
+}
 
 /** Options of {@link runProcedure}. */
 export interface RunProcedureOptions extends SessionOptions {
@@ -69,7 +110,16 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
   try {
     const target =
       typeof params.database === 'string' ? params.database : connections.target.database;
-    await lockTargetDatabase(connections, target);
+    // An unreachable server still gets a run (exit 1, resumable once the server is back); every
+    // other problem here (a lock held by another run) refuses with nothing written.
+    let unreachable: StepFailureRecord | undefined;
+    try {
+      await lockTargetDatabase(connections, target);
+    } catch (err) {
+      const failure = toFailureRecord(procedure.steps[0]?.id ?? 'start', err);
+      if (err instanceof RefusalError || failure.code !== 'CONNECTION_FAILED') throw err;
+      unreachable = failure;
+    }
     const now = new Date().toISOString();
     const record: RunRecord = {
       format: 1,
@@ -110,6 +160,8 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
       d.reporter.line(
         `runbook ▸ ${procedure.name}  run ${runId}  on ${connections.redactedUrl}${server.embedded ? ' (embedded)' : ''}`,
       );
+      if (unreachable)
+        return await stopUnreachable(store, record, journal, unreachable, d.reporter);
       const outcome = await driveRun({
         runId,
         record,
