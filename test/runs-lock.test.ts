@@ -138,4 +138,16 @@ describe('run lock', () => {
     await lock.release();
     expect(JSON.parse(readFileSync(lockFile(), 'utf8')).pid).toBe(holder.pid);
   });
+
+  it('taking the lock sweeps temp files a killed writer left behind, and nothing else', async () => {
+    const runDir = path.dirname(lockFile());
+    writeFileSync(path.join(runDir, '.snapshot.json.tmp-4242-deadbeef'), '{"half":');
+    writeFileSync(path.join(runDir, 'notes.tmp-1-aa'), 'kept: not one of ours');
+    const lock = await store.acquireLock(ID, { command: 'runbook resume demo' });
+    const names = readdirSync(runDir);
+    expect(names).not.toContain('.snapshot.json.tmp-4242-deadbeef');
+    expect(names).toContain('notes.tmp-1-aa');
+    expect(names).toContain('run.json');
+    await lock.release();
+  });
 });

@@ -219,7 +219,15 @@ export class FileRunStore implements RunStore {
 
   async acquireLock(id: string, options: { command: string }): Promise<RunLock> {
     const dir = await this.existingRunDir(id);
-    return acquireRunLock(path.join(dir, LOCK_FILE), id, options.command);
+    const lock = acquireRunLock(path.join(dir, LOCK_FILE), id, options.command);
+    // Holding the lock, nobody else writes here: temp files are leftovers of a killed writer.
+    for (const sub of [dir, path.join(dir, ARTIFACTS_DIR)]) {
+      const names = await readdir(sub).catch(() => [] as string[]);
+      for (const n of names.filter((x) => /^\..+\.tmp-\d+-[0-9a-f]+$/.test(x))) {
+        await rm(path.join(sub, n), { force: true });
+      }
+    }
+    return lock;
   }
 
   /** Names of run directories (hidden staging dirs and plain files are not runs). */
