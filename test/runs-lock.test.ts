@@ -151,3 +151,15 @@ describe('run lock', () => {
     await lock.release();
   });
 });
+
+describe('lock file content', () => {
+  it('never holds a password from the command line', async () => {
+    const lock = await store.acquireLock(ID, {
+      command: 'runbook run demo --database-url postgresql://u:LockS3cret@db.local/postgres',
+    });
+    const text = readFileSync(lockFile(), 'utf8');
+    expect(text).not.toContain('LockS3cret');
+    expect(JSON.parse(text).command).toContain('postgresql://u:***@db.local/postgres');
+    await lock.release();
+  });
+});

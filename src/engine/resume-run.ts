@@ -15,6 +15,7 @@ import { finishRun, type RunResult } from './finish-run.js';
 import {
   authorize,
   lockTargetDatabase,
+  recordedCommand,
   openServer,
   operatorIdentity,
   plannedUrl,
@@ -106,7 +107,9 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       `run ${runId} ran against ${rec.host}:${rec.port}/${rec.database}; refusing to resume it against ${target.host}:${target.port}/${target.database}`,
     );
   }
-  const lock = await store.acquireLock(runId, { command: options.command ?? 'resume' });
+  const lock = await store.acquireLock(runId, {
+    command: recordedCommand(options.command ?? 'resume', procedure, params),
+  });
   const connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
   try {
     const snapshotFile = await store.readSnapshot(runId);

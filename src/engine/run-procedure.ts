@@ -20,6 +20,7 @@ import { preflightSteps } from './preflight-steps.js';
 import {
   authorize,
   lockTargetDatabase,
+  recordedCommand,
   openServer,
   operatorIdentity,
   plannedUrl,
@@ -137,7 +138,9 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
       xstateVersion: XSTATE_VERSION,
     };
     await store.create(record);
-    const lock = await store.acquireLock(runId, { command: options.command ?? 'run' });
+    const lock = await store.acquireLock(runId, {
+      command: recordedCommand(options.command ?? 'run', procedure, params),
+    });
     const journal = await EventLog.open(store.eventLogPath(runId));
     try {
       // The exact procedure source travels with the run, so replay needs nothing else.

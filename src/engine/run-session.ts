@@ -7,9 +7,10 @@ import type { JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import { ensureEmbeddedServer, releaseEmbeddedServer } from '../postgres/embedded.js';
 import { quoteLiteral } from '../postgres/quote.js';
-import { describeTarget } from '../postgres/url.js';
+import { describeTarget, redactUrl } from '../postgres/url.js';
 import type { Procedure } from '../procedure/types.js';
 import { checkAuthority, type AuthorityGranted } from './authority.js';
+import { redactArguments, secretValues } from './redact-arguments.js';
 import { createReporter, type Reporter } from './reporter.js';
 
 /** Options shared by `runProcedure` and `resumeRun`. */
@@ -47,6 +48,17 @@ export function confirmedGates(
   flags: AuthorityFlags | undefined,
 ): Set<string> {
   return new Set([...granted, ...(flags?.confirm ?? [])]);
+}
+
+/**
+ * The command line as recorded (lock file, log): URL passwords and secret param values masked.
+ */
+export function recordedCommand(
+  command: string,
+  procedure: Procedure,
+  params: Record<string, JsonValue>,
+): string {
+  return redactArguments(redactUrl(command), secretValues(procedure, params)) as string;
 }
 
 /** The one identity string recorded for operator actions: `$USER@host`. */

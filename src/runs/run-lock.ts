@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RefusalError } from '../errors.js';
+import { redactUrl } from '../postgres/url.js';
 import type { LockInfo, RunLock } from './run-store.js';
+import { assertNoSecret } from './secret-guard.js';
 import { syncDirectory } from './write-file-atomic.js';
 
 /** True when a process with this pid exists on this host (EPERM means it exists, not ours). */
@@ -120,10 +122,12 @@ export function acquireRunLock(lockFile: string, runId: string, command: string)
   const info: LockInfo = {
     pid: process.pid,
     host: os.hostname(),
-    command,
+    // The command line may carry a URL: never a password in the lock file.
+    command: redactUrl(command),
     since: new Date().toISOString(),
   };
   const content = `${JSON.stringify(info)}\n`;
+  assertNoSecret(content, lockFile);
   let recoveredStale: RunLock['recoveredStale'];
   for (let attempt = 0; attempt < 5; attempt++) {
     if (createExclusive(lockFile, content)) {
