@@ -1,14 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import {
-  auditIdentity,
-  compareAudits,
-  formatAuditSummary,
-  type AuditComparison,
-  type AuditRecord,
-} from '../catalog/audit.js';
-import { catalogDb } from '../catalog/catalog-db.js';
+import type { AuditComparison, AuditRecord } from '../catalog/audit.js';
 import { readVersion } from '../catalog/read-version.js';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonObject, JsonValue } from '../json.js';
@@ -71,6 +64,10 @@ export const dbAudit = defineAction({
   params: Params,
   writes: false,
   async run(ctx, p) {
+    // Loaded on use: the catalog pulls in kysely, which `list`/`show` never need.
+    const [{ auditIdentity, compareAudits, formatAuditSummary }, { catalogDb }] = await Promise.all(
+      [import('../catalog/audit.js'), import('../catalog/catalog-db.js')],
+    );
     const own = p.url
       ? new Connections(p.url, { applicationName: 'runbook-audit', max: 2 })
       : undefined;

@@ -3,7 +3,6 @@ import path from 'node:path';
 import { z } from 'zod';
 import { diffCatalogs } from '../catalog/diff-catalogs.js';
 import { formatDiff } from '../catalog/format-diff.js';
-import { snapshotCatalog } from '../catalog/snapshot-catalog.js';
 import { CATALOG_FORMAT, type CatalogSnapshot } from '../catalog/snapshot-types.js';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonValue } from '../json.js';
@@ -28,6 +27,8 @@ async function side(
   s: z.infer<typeof Side>,
   schemas: string[] | undefined,
 ): Promise<{ snapshot: CatalogSnapshot; label: string }> {
+  // Loaded on use: the catalog pulls in kysely, which `list`/`show` never need.
+  const { snapshotCatalog } = await import('../catalog/snapshot-catalog.js');
   if ('database' in s) {
     const snapshot = await snapshotCatalog(ctx.db.pool(s.database), schemas ? { schemas } : {});
     return { snapshot, label: s.database };

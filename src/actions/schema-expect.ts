@@ -5,7 +5,6 @@ import {
   type VersionExpectation,
 } from '../catalog/expectations.js';
 import { readVersion } from '../catalog/read-version.js';
-import { snapshotCatalog } from '../catalog/snapshot-catalog.js';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { defineAction } from './types.js';
@@ -60,6 +59,8 @@ export const schemaExpect = defineAction({
   params: Params,
   writes: false,
   async run(ctx, p) {
+    // Loaded on use: the catalog pulls in kysely, which `list`/`show` never need.
+    const { snapshotCatalog } = await import('../catalog/snapshot-catalog.js');
     const database = p.database ?? ctx.db.maintenanceDatabase;
     if (p.version === 'head' && !p.source)
       throw new StepError(

@@ -7,7 +7,6 @@ import {
   type ProvenanceReport,
 } from '../catalog/out-of-band.js';
 import { readProvenance, staticProvenance, type ProvenanceRecord } from '../catalog/provenance.js';
-import { snapshotCatalog } from '../catalog/snapshot-catalog.js';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { loadMigrationSource, type MigrationLayout } from '../migrations/index.js';
@@ -38,6 +37,8 @@ export const schemaProvenance = defineAction({
   params: Params,
   writes: false,
   async run(ctx, p) {
+    // Loaded on use: the catalog pulls in kysely, which `list`/`show` never need.
+    const { snapshotCatalog } = await import('../catalog/snapshot-catalog.js');
     const database = p.database ?? ctx.db.maintenanceDatabase;
     let provenance: ProvenanceRecord | undefined = await readProvenance(ctx.runDir);
     if (provenance && provenance.database !== database) provenance = undefined;

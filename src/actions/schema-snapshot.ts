@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { snapshotCatalog } from '../catalog/snapshot-catalog.js';
 import { defineAction } from './types.js';
 
 const Params = z.object({
@@ -23,6 +22,8 @@ export const schemaSnapshot = defineAction({
   params: Params,
   writes: false,
   async run(ctx, p) {
+    // Loaded on use: the catalog pulls in kysely, which `list`/`show` never need.
+    const { snapshotCatalog } = await import('../catalog/snapshot-catalog.js');
     const database = p.database ?? ctx.db.maintenanceDatabase;
     const snapshot = await snapshotCatalog(ctx.db.pool(database), {
       ...(p.schemas ? { schemas: p.schemas } : {}),
