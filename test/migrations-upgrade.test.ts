@@ -285,3 +285,42 @@ describe('failure, fix and resume', () => {
     await t.dispose();
   });
 });
+
+describe('a migration that committed just before the process died', () => {
+  it('is logged as reconciled on the next attempt, never re-run and never missing from the log', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-mig-rec-'));
+    const header = (rev: string, down: string): string =>
+      `-- revision: ${rev}\n-- down_revision: ${down}\n`;
+    await writeFile(path.join(dir, '001.sql'), header('r1', '') + 'CREATE TABLE a (v int);\n');
+    await writeFile(path.join(dir, '002.sql'), header('r2', 'r1') + 'INSERT INTO a VALUES (2);\n');
+    await writeFile(path.join(dir, '003.sql'), header('r3', 'r2') + 'CREATE TABLE c (v int);\n');
+    try {
+      const d = await freshDb();
+      const first = await createActionContext({ url: db.adminUrl, db: conns });
+      await migrationsUpgrade.run(first.ctx, { source: dir, database: d, target: 'r2' });
+      // The kill window: r2 committed, but its checkpoint and log line never happened.
+      const cp = first.checkpoint() as { applied: string[] };
+      expect(cp.applied).toEqual(['r1', 'r2']);
+      const crashed = { ...cp, applied: ['r1'] };
+      const second = await createActionContext({
+        url: db.adminUrl,
+        db: conns,
+        checkpoint: crashed,
+      });
+      second.ctx.attempt.number = 2;
+      await migrationsUpgrade.run(second.ctx, { source: dir, database: d, target: 'head' });
+      const types = second.events.map(
+        (e) => `${e.type}:${(e.data as { revision?: string })?.revision ?? ''}`,
+      );
+      expect(types).toContain('migration.reconciled:r2');
+      expect(types).toContain('migration.applied:r3');
+      expect(types).not.toContain('migration.applied:r2');
+      expect((second.checkpoint() as { applied: string[] }).applied).toEqual(['r1', 'r2', 'r3']);
+      expect((await q(d, 'SELECT count(*)::int AS n FROM a WHERE v = 2')).rows[0].n).toBe(1);
+      await first.dispose();
+      await second.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -52,7 +52,7 @@ export async function inspectRun(store: RunStore, runId: string): Promise<RunIns
       });
     } else if (e.type === 'step.failed' || e.type === 'step.started') {
       if (e.type === 'step.started') done.delete(e.step);
-    } else if (e.type === 'migration.applied') {
+    } else if (e.type === 'migration.applied' || e.type === 'migration.reconciled') {
       const m = migrations.get(e.step) ?? { step: e.step, applied: 0, total: null, last: null };
       m.applied++;
       m.total = typeof data.total === 'number' ? data.total : m.total;

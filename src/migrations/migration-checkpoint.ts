@@ -1,6 +1,8 @@
 import type { ActionContext } from '../actions/types.js';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonValue } from '../json.js';
+import { appliedSet } from './plan.js';
+import type { RevisionGraph } from './revision-graph.js';
 import type { Migration } from './types.js';
 
 /** What the migrate step keeps in its checkpoint (mirrors the version table, never replaces it). */
@@ -9,6 +11,8 @@ export interface MigrationCheckpoint {
   checksums: Record<string, string>;
   /** Revisions this step applied, in order. */
   applied: string[];
+  /** The version table's rows when the step first ran: what was applied before it. */
+  baseline?: string[];
   /** A migration running outside a transaction: set before it starts, cleared once recorded. */
   inflight?: { revision: string; file: string; started_at: string };
 }
@@ -19,6 +23,7 @@ export function readCheckpoint(ctx: ActionContext): MigrationCheckpoint {
   return {
     checksums: { ...(raw?.checksums ?? {}) },
     applied: [...(raw?.applied ?? [])],
+    ...(raw?.baseline ? { baseline: [...raw.baseline] } : {}),
     ...(raw?.inflight ? { inflight: raw.inflight } : {}),
   };
 }
@@ -103,4 +108,35 @@ export function resolveInDoubt(
       hint: `check the database, then \`runbook resume ${ctx.runId} --retry\` to run it again or \`runbook resume ${ctx.runId} --skip ${revision}\` to record it applied without running it`,
     },
   );
+}
+
+/**
+ * Accounts for migrations that committed but were never recorded: a process killed between a
+ * migration's COMMIT and its checkpoint/log line leaves it in the version table (the truth) but
+ * not in this step's record. Each is logged as `migration.reconciled` and recorded, so the run's
+ * log names every migration the step applied.
+ */
+export async function reconcileUnrecorded(
+  ctx: ActionContext,
+  graph: RevisionGraph,
+  cp: MigrationCheckpoint,
+  rows: readonly string[],
+): Promise<void> {
+  const before = appliedSet(graph, cp.baseline ?? []);
+  const now = appliedSet(graph, rows);
+  const recorded = new Set(cp.applied);
+  const missing = graph.migrations.filter(
+    (m) => now.has(m.revision) && !before.has(m.revision) && !recorded.has(m.revision),
+  );
+  if (missing.length === 0) return;
+  for (const m of missing) {
+    cp.applied.push(m.revision);
+    await ctx.log('migration.reconciled', {
+      revision: m.revision,
+      file: m.file,
+      reason:
+        'committed (found in the version table) but not recorded: the process stopped between its COMMIT and its log line',
+    });
+  }
+  await writeCheckpoint(ctx, cp);
 }

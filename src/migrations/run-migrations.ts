@@ -8,6 +8,7 @@ import { executeScript } from './execute-migration.js';
 import { readWithChecksum } from './files.js';
 import {
   readCheckpoint,
+  reconcileUnrecorded,
   resolveInDoubt,
   verifyChecksums,
   writeCheckpoint,
@@ -99,10 +100,12 @@ export async function runMigrations(
     const unlock = await acquireMigrationLock(client, req.database, ctx.runId);
     const cp = readCheckpoint(ctx);
     let rows = (await vt.read(client)) ?? [];
+    cp.baseline ??= [...rows];
     await verifyChecksums(ctx, cp, graph.migrations, appliedSet(graph, rows));
     await writeCheckpoint(ctx, cp);
     await settleInDoubt(ctx, client, req.source, graph, cp, rows);
     rows = (await vt.read(client)) ?? [];
+    await reconcileUnrecorded(ctx, graph, cp, rows);
 
     let snapshot = await snapshotRelations(client, vt.table);
     const provenance = await ProvenanceRecorder.open(
