@@ -61,3 +61,11 @@ export function failureRecord(
   if (f.data !== undefined && Object.keys(obj(f.data)).length > 0) record.data = obj(f.data);
   return record;
 }
+
+/** The `step` fields of a list of failure-like objects (non-objects and missing steps skipped). */
+export function stepsOf(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .map((f) => (f && typeof f === 'object' && 'step' in f ? (f as { step: unknown }).step : null))
+    .filter((s): s is string => typeof s === 'string');
+}

@@ -3,13 +3,13 @@ import type { EventLogEntry } from '../engine/event-hash.js';
 import type { Procedure } from '../procedure/types.js';
 import { collapseMigrations } from './collapse-migrations.js';
 import { interventionOf } from './interventions.js';
-import { failureRecord, flag, num, obj, str, strings } from './json-fields.js';
-import { outlineActions, outlineProcedure, type OutlineAction } from './procedure-outline.js';
+import { failureRecord, flag, num, obj, stepsOf, str, strings } from './json-fields.js';
+import { outlineActions, outlineProcedure } from './procedure-outline.js';
+import { summarizeSteps } from './summarize-steps.js';
 import type {
   IntegrityVerdict,
   MigrationRow,
   StepMigrations,
-  StepSummary,
   Timeline,
   TimelineFailure,
   TimelineRow,
@@ -29,41 +29,6 @@ function elapsed(from: string | null, to: string | null): number | null {
   if (!from || !to) return null;
   const ms = Date.parse(to) - Date.parse(from);
   return Number.isFinite(ms) ? ms : null;
-}
-
-/** The steps' final state, in the procedure's order (steps the log names but it lacks last). */
-function summarize(
-  known: readonly OutlineAction[],
-  rows: readonly TimelineRow[],
-  skippedBy: ReadonlySet<string>,
-): StepSummary[] {
-  const ids = [...known.map((s) => s.id)];
-  for (const r of rows) if (r.kind === 'step' && !ids.includes(r.step)) ids.push(r.step);
-  return ids.map((id) => {
-    const meta = known.find((s) => s.id === id);
-    const attempts = rows.filter((r): r is StepRow => r.kind === 'step' && r.step === id);
-    const lastAt = [...rows].reverse().find((r) => 'step' in r && r.step === id);
-    const last = attempts[attempts.length - 1];
-    const durations = attempts.map((a) => a.durationMs).filter((d): d is number => d !== null);
-    let status: StepSummary['status'] = 'not-run';
-    if (lastAt?.kind === 'skipped' || (skippedBy.has(id) && !last)) status = 'skipped';
-    else if (last?.outcome === 'succeeded') status = 'succeeded';
-    else if (last?.outcome === 'failed') status = 'failed';
-    else if (last?.outcome === 'interrupted') status = 'running';
-    else if (last?.outcome === 'not-run') status = 'condition-skipped';
-    return {
-      id,
-      action: meta?.action ?? last?.action ?? '?',
-      phase: meta?.phase ?? last?.phase ?? 'main',
-      branch: meta?.branch ?? null,
-      status,
-      attempts: attempts.filter((a) => a.outcome !== 'not-run').length,
-      firstStartedAt: attempts[0]?.time ?? null,
-      durationMs: durations.length > 0 ? durations.reduce((a, b) => a + b, 0) : null,
-      summary:
-        last?.summary ?? (last?.failure ? `${last.failure.code} ${last.failure.message}` : null),
-    };
-  });
 }
 
 /**
@@ -320,17 +285,10 @@ export function buildTimeline(
   t.durationMs = elapsed(t.startedAt, t.finishedAt);
   return {
     ...t,
-    steps: summarize(outline, rows, skippedBy),
+    steps: summarizeSteps(outline, rows, skippedBy),
     rows,
     migrations: [...migrations.values()],
     failures,
     interventions: interventionOf(entries),
   };
-}
-
-function stepsOf(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value
-    .map((f) => (f && typeof f === 'object' && 'step' in f ? (f as { step: unknown }).step : null))
-    .filter((s): s is string => typeof s === 'string');
 }
