@@ -8,10 +8,9 @@ import type { OperatorEvent, ProcedureContext } from '../procedure/compile-proce
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams } from '../procedure/resolve-params.js';
 import { FileRunStore } from '../runs/file-run-store.js';
-import { diagnoseWith } from './diagnose.js';
-import { driveRun } from './drive-run.js';
 import { EventLog } from './event-log.js';
-import { finishRun, type RunResult } from './finish-run.js';
+import { driveToRest } from './drive-to-rest.js';
+import type { RunResult } from './finish-run.js';
 import {
   authorize,
   lockTargetDatabase,
@@ -217,38 +216,27 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       d.reporter.line(
         `runbook ▸ resuming ${runId} (attempt ${record.attempts}) on ${connections.redactedUrl}`,
       );
-      const outcome = await driveRun({
-        runId,
-        record,
-        procedure,
-        params: params as Record<string, JsonValue>,
-        store,
-        connections,
-        journal,
-        reporter: d.reporter,
-        actions: d.actions,
-        cwd: d.cwd,
-        env: d.env,
-        confirmations: confirmedGates(decision.confirmations, options.authority),
-        allowChanged: Boolean(options.allowChanged),
-        ...(stepDecision ? { decision: stepDecision } : {}),
-        attempts,
-        shared: new Map(),
-        diagnose: diagnoseWith(store, runId),
-        ...(snapshotFile ? { restored: snapshotFile } : {}),
-        operatorEvents: events,
-        ...(lastLoggedValue ? { lastLoggedValue } : {}),
-        recordedOutcomes,
-      });
-      return await finishRun({
-        store,
-        record,
-        procedure,
-        journal,
-        outcome,
-        reporter: d.reporter,
-        params,
-      });
+      return await driveToRest(
+        {
+          d,
+          store,
+          record,
+          procedure,
+          params: params as Record<string, JsonValue>,
+          connections,
+          journal,
+          confirmations: confirmedGates(decision.confirmations, options.authority),
+        },
+        {
+          allowChanged: Boolean(options.allowChanged),
+          attempts,
+          ...(stepDecision ? { decision: stepDecision } : {}),
+          ...(snapshotFile ? { restored: snapshotFile } : {}),
+          operatorEvents: events,
+          ...(lastLoggedValue ? { lastLoggedValue } : {}),
+          recordedOutcomes,
+        },
+      );
     } finally {
       journal.close();
     }

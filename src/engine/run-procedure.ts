@@ -9,9 +9,9 @@ import type { Procedure } from '../procedure/types.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import { createRunId } from '../runs/run-id.js';
 import type { RunRecord } from '../runs/run-store.js';
-import { finishRun, type RunResult } from './finish-run.js';
+import { driveToRest } from './drive-to-rest.js';
+import type { RunResult } from './finish-run.js';
 import { EventLog } from './event-log.js';
-import { driveRun } from './drive-run.js';
 import type { Reporter } from './reporter.js';
 import { resumeCommand } from './resume-command.js';
 import type { StepFailureRecord } from './step-failure.js';
@@ -29,7 +29,6 @@ import {
   type SessionOptions,
   confirmedGates,
 } from './run-session.js';
-import { diagnoseWith } from './diagnose.js';
 import { XSTATE_VERSION } from './xstate-version.js';
 
 /**
@@ -165,33 +164,19 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
       );
       if (unreachable)
         return await stopUnreachable(store, record, journal, unreachable, d.reporter);
-      const outcome = await driveRun({
-        runId,
-        record,
-        procedure,
-        params: params as Record<string, JsonValue>,
-        store,
-        connections,
-        journal,
-        reporter: d.reporter,
-        actions: d.actions,
-        cwd: d.cwd,
-        env: d.env,
-        confirmations: confirmedGates(decision.confirmations, options.authority),
-        allowChanged: false,
-        attempts: {},
-        shared: new Map(),
-        diagnose: diagnoseWith(store, runId),
-      });
-      return await finishRun({
-        store,
-        record,
-        procedure,
-        journal,
-        outcome,
-        reporter: d.reporter,
-        params,
-      });
+      return await driveToRest(
+        {
+          d,
+          store,
+          record,
+          procedure,
+          params: params as Record<string, JsonValue>,
+          connections,
+          journal,
+          confirmations: confirmedGates(decision.confirmations, options.authority),
+        },
+        { allowChanged: false, attempts: {} },
+      );
     } finally {
       journal.close();
       await lock.release();

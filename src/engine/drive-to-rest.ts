@@ -1,0 +1,53 @@
+import type { JsonValue } from '../json.js';
+import type { Connections } from '../postgres/connections.js';
+import type { Procedure } from '../procedure/types.js';
+import type { RunRecord, RunStore } from '../runs/run-store.js';
+import { diagnoseWith } from './diagnose.js';
+import { driveRun, type DriveInput } from './drive-run.js';
+import type { EventLog } from './event-log.js';
+import { finishRun, type RunResult } from './finish-run.js';
+import type { sessionDefaults } from './run-session.js';
+
+/** What a run or a resume has set up before the machine is driven. */
+export interface OpenRun {
+  d: ReturnType<typeof sessionDefaults>;
+  store: RunStore;
+  record: RunRecord;
+  procedure: Procedure;
+  params: Record<string, JsonValue>;
+  connections: Connections;
+  journal: EventLog;
+  confirmations: ReadonlySet<string>;
+}
+
+/** How this drive starts: fresh for a run; restored, with operator decisions, for a resume. */
+export type DriveStart = Pick<DriveInput, 'allowChanged' | 'attempts'> &
+  Partial<
+    Pick<
+      DriveInput,
+      'decision' | 'restored' | 'operatorEvents' | 'lastLoggedValue' | 'recordedOutcomes'
+    >
+  >;
+
+/** Drives an open run's machine until it rests, then records how it ended (run and resume alike). */
+export async function driveToRest(run: OpenRun, start: DriveStart): Promise<RunResult> {
+  const { d, store, record, procedure, params, connections, journal } = run;
+  const outcome = await driveRun({
+    runId: record.id,
+    record,
+    procedure,
+    params,
+    store,
+    connections,
+    journal,
+    reporter: d.reporter,
+    actions: d.actions,
+    cwd: d.cwd,
+    env: d.env,
+    confirmations: run.confirmations,
+    shared: new Map(),
+    diagnose: diagnoseWith(store, record.id),
+    ...start,
+  });
+  return finishRun({ store, record, procedure, journal, outcome, reporter: d.reporter, params });
+}
