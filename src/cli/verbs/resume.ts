@@ -1,4 +1,5 @@
 import { resumeRun } from '../../engine/resume-run.js';
+import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 
 /** `runbook resume <run-id> [--retry|--skip <step>] [--allow-changed]`. */
@@ -28,21 +29,6 @@ export async function resumeVerb(
     authority: authorityFlags(o),
     command: `runbook ${argv.join(' ')}`,
   });
-  if (o.json) {
-    process.stdout.write(
-      JSON.stringify(
-        {
-          ok: result.status === 'succeeded',
-          exitCode: result.exitCode,
-          runId: result.runId,
-          status: result.status,
-          failures: result.failures,
-          checklist: result.checklist,
-        },
-        null,
-        2,
-      ) + '\n',
-    );
-  }
+  if (o.json) printRunResult(result);
   return result.exitCode;
 }

@@ -1,4 +1,5 @@
 import { runProcedure } from '../../engine/run-procedure.js';
+import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { findProcedureFile } from '../../procedure/find-procedures.js';
 
@@ -36,23 +37,6 @@ export async function runVerb(name: string, o: RunFlags, argv: string[]): Promis
     authority,
     command: `runbook ${argv.join(' ')}`,
   });
-  if (o.json) {
-    process.stdout.write(
-      JSON.stringify(
-        {
-          ok: result.status === 'succeeded',
-          exitCode: result.exitCode,
-          runId: result.runId,
-          status: result.status,
-          runDir: result.runDir,
-          failures: result.failures,
-          outputs: result.outputs,
-          checklist: result.checklist,
-        },
-        null,
-        2,
-      ) + '\n',
-    );
-  }
+  if (o.json) printRunResult(result);
   return result.exitCode;
 }
