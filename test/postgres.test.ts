@@ -38,5 +38,16 @@ describe('postgres helpers', () => {
       'postgres://h/db?password=***&x=1',
     );
     expect(redactUrl('postgres://u@h/db')).toBe('postgres://u@h/db');
+    // A password holding '@' (URL parsers split userinfo at the last '@').
+    expect(redactUrl('postgresql://postgres:hun@ter2secret@localhost:1/postgres')).toBe(
+      'postgresql://postgres:***@localhost:1/postgres',
+    );
+    // libpq keyword strings and environment assignments, quoted or not.
+    expect(redactUrl('host=h password=hunter2secret dbname=x')).toBe(
+      'host=h password=*** dbname=x',
+    );
+    expect(redactUrl("password='a b c' port=5")).toBe('password=*** port=5');
+    expect(redactUrl('PGPASSWORD=zzz psql')).toBe('PGPASSWORD=*** psql');
+    expect(redactUrl('postgres://h:5432/db')).toBe('postgres://h:5432/db');
   });
 });

@@ -42,10 +42,22 @@ export function describeTarget(url: string): DatabaseTargetInfo {
 
 /** Replaces the password of every URL-looking substring with `***`. Safe on any text. */
 export function redactUrl(text: string): string {
-  return text
-    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]*)(@)/gi, '$1***$3')
-    .replace(/([?&]password=)[^&\s]*/gi, '$1***');
+  let out = text;
+  for (const p of PASSWORD_PATTERNS)
+    out = out.replace(p, (_m, before: string, _pw, after: string) => `${before}***${after}`);
+  return out;
 }
+
+/**
+ * Where a password stands in free text; group 2 captures it. A URL's userinfo (up to the LAST `@`
+ * of the authority, as URL parsers split it, so a password may itself hold `@`), and a libpq
+ * keyword (`password=…`, `PGPASSWORD=…`, quoted or not). Shared by {@link redactUrl} and the run
+ * store's secret guard, so what is redacted and what is refused never drift apart.
+ */
+export const PASSWORD_PATTERNS: readonly RegExp[] = [
+  /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^/?#\s]*)(@)/gi,
+  /(\b(?:pg)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&'",;]+)()/gi,
+];
 
 /**
  * Characters node-postgres reads back literally from the URL path: it decodes the path with

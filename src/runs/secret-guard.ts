@@ -1,13 +1,11 @@
+import { PASSWORD_PATTERNS } from '../postgres/url.js';
+
 /**
  * The last line of defence against writing a password to disk. Callers redact URLs before they
  * hand anything to the run store or the event log (see `redactUrl`); if one slips through anyway,
  * the write is refused rather than performed.
  */
 
-/** A URL with credentials: `scheme://user:password@`. The password is captured. */
-const URL_WITH_PASSWORD = /[a-z]+:\/\/[^:/@\s]+:([^@/\s]+)@/gi;
-/** A `password=` query parameter (libpq URL form). The value is captured. */
-const PASSWORD_PARAM = /[?&]password=([^&\s"]*)/gi;
 /** What `redactUrl` leaves in place of a password. */
 const REDACTED = '***';
 
@@ -24,15 +22,13 @@ export class SecretLeakError extends Error {
   }
 }
 
-function passwordsIn(text: string, pattern: RegExp): string[] {
-  return [...text.matchAll(pattern)].map((m) => m[1] ?? '');
-}
-
-/** True when `text` contains a URL password or `password=` parameter other than `***`. */
+/** True when `text` holds a password (URL userinfo or `password=` keyword) other than `***`. */
 export function containsSecret(text: string): boolean {
-  return (
-    passwordsIn(text, URL_WITH_PASSWORD).some((p) => p !== REDACTED) ||
-    passwordsIn(text, PASSWORD_PARAM).some((p) => p !== '' && p !== REDACTED)
+  return PASSWORD_PATTERNS.some((pattern) =>
+    [...text.matchAll(pattern)].some((m) => {
+      const pw = (m[2] ?? '').replace(/^'|'$/g, '');
+      return pw !== '' && pw !== REDACTED;
+    }),
   );
 }
 
