@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliWorkspace, type CliWorkspace } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
@@ -95,5 +96,42 @@ steps:
     expect(bare.code).toBe(3);
     expect(bare.stderr).toContain('not the embedded server');
     expect(ws.files(`${ws.runsDir}/../.runbook`)).toEqual([]); // no embedded server was started
+  });
+});
+
+describe('a secret param quoted by a failing step', () => {
+  it('is redacted in the failure: stderr, the log, snapshot.json and run.json', async () => {
+    const token = 'Tok3nNeverShown';
+    await ws.writeProcedure(
+      'leaky',
+      `procedure: leaky
+requires: { authority: local, role: staging }
+params:
+  token: { type: string, secret: true }
+steps:
+  - id: echo-and-fail
+    do: shell.exec
+    with: { command: 'echo "token=$T" >&2; exit 1', env: { T: "\${{ params.token }}" } }
+`,
+    );
+    const before = new Set(ws.runIds());
+    const run = await ws.cli([
+      'run',
+      'leaky',
+      '--param',
+      `token=${token}`,
+      '--database-url',
+      db.adminUrl,
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('SHELL_FAILED');
+    expect(run.stdout + run.stderr).not.toContain(token);
+    const runId = ws.runIds().find((id) => !before.has(id))!;
+    const files = ws.files(`${ws.runsDir}/${runId}`);
+    expect(files).toEqual(expect.arrayContaining(['run.json', 'snapshot.json', 'events.jsonl']));
+    for (const f of files) {
+      const text = await readFile(`${ws.runsDir}/${runId}/${f}`, 'utf8');
+      expect(text, f).not.toContain(token);
+    }
   });
 });

@@ -81,18 +81,13 @@ export async function executeStep(
   let resolved: JsonValue = step.with;
   try {
     if (!action) throw new StepError('UNKNOWN_ACTION', `no action named ${step.do}`);
-    resolved = resolveExpressions(step.with, {
-      params: envr.params,
-      steps: Object.fromEntries(Object.entries(envr.outputs()).map(([k, v]) => [k, { output: v }])),
-      run: { id: envr.runId, dir: path.dirname(envr.store.eventLogPath(envr.runId)) },
-      env: envr.env,
-    });
     const scope = {
       params: envr.params,
       steps: Object.fromEntries(Object.entries(envr.outputs()).map(([k, v]) => [k, { output: v }])),
       run: { id: envr.runId, dir: path.dirname(envr.store.eventLogPath(envr.runId)) },
       env: envr.env,
     };
+    resolved = resolveExpressions(step.with, scope);
     const skipReason = conditionSkips(step, scope);
     if (skipReason) {
       await envr.journal.append('step.started', step.id, {
@@ -159,21 +154,32 @@ export async function executeStep(
     };
     const result = await action.run(ctx, parsed.data);
     const ms = Date.now() - started;
-    const output = (result.output ?? {}) as JsonObject;
+    // Outputs land in the machine's context (snapshot.json): never a secret param's value.
+    const output = redactArguments(result.output ?? {}, secrets) as JsonObject;
+    const summary =
+      result.summary === undefined
+        ? undefined
+        : (redactArguments(result.summary, secrets) as string);
     await envr.journal.append('step.succeeded', step.id, {
       duration_ms: ms,
-      summary: result.summary ?? null,
-      output: redactArguments(output, secrets),
+      summary: summary ?? null,
+      output,
     });
     crashHook(`step.succeeded:${step.id}`);
     envr.reporter.line(
       `${' '.repeat(envr.label(step.id).length)} ${envr.reporter.color('ok', '✓')} ${step.id}` +
-        `${result.summary ? `  ${result.summary}` : ''}  ${envr.reporter.color('dim', formatDuration(ms))}`,
+        `${summary ? `  ${summary}` : ''}  ${envr.reporter.color('dim', formatDuration(ms))}`,
     );
     return output;
   } catch (error) {
     let failure = toFailureRecord(step.id, error);
     if (envr.diagnose) failure = await envr.diagnose(failure).catch(() => failure);
+    // A failure (message, statement, output tails) may quote a secret param: it is printed, logged
+    // and kept in the checkpoint, so it is redacted like the arguments.
+    failure = redactArguments(
+      failure as unknown as JsonObject,
+      secrets,
+    ) as unknown as StepFailureRecord;
     const ms = Date.now() - started;
     await envr.journal.append('step.failed', step.id, {
       duration_ms: ms,
