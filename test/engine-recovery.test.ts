@@ -135,3 +135,27 @@ steps:
     }
   });
 });
+
+describe('resume --skip on a finally (cleanup) step', () => {
+  it('is refused (exit 2): cleanup runs again on resume and cannot be marked done by hand', async () => {
+    await ws.writeProcedure(
+      'cleanup',
+      `procedure: cleanup
+requires: { authority: local, role: staging }
+steps:
+  - id: boom
+    do: sql.exec
+    with: { sql: "SELECT * FROM no_such_table_either" }
+finally:
+  - id: tidy
+    do: sql.exec
+    with: { sql: "SELECT 1" }
+`,
+    );
+    const run = await ws.cli(['run', 'cleanup', '--database-url', db.adminUrl]);
+    expect(run.code).toBe(1);
+    const skip = await ws.cli(['resume', 'last', '--skip', 'tidy', '--database-url', db.adminUrl]);
+    expect(skip.code).toBe(2);
+    expect(skip.stderr).toContain('finally (cleanup) step');
+  });
+});

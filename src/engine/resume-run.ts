@@ -141,20 +141,39 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     const by = operatorIdentity(d.env);
     const events: OperatorEvent[] = [];
     let stepDecision: { steps: ReadonlySet<string>; decision: StepDecision } | undefined;
+    // The steps an operator's decision is for: those that failed, and those a crash left in flight.
+    const pending = [...new Set([...failed, ...(context?.running ?? [])])];
+    const cleanup = new Set(procedure.finally.map((s) => s.id));
+    if (options.skip && cleanup.has(options.skip)) {
+      throw new InvalidInputError([
+        {
+          message: `${options.skip} is a finally (cleanup) step: it runs again on resume and cannot be marked done by hand`,
+          path: '--skip',
+        },
+      ]);
+    }
     if (options.skip && failed.includes(options.skip)) {
       events.push({ type: 'SKIP', step: options.skip });
     } else if (options.skip) {
-      if (failed.length === 0) {
+      if (pending.length === 0) {
         throw new InvalidInputError([
-          { message: `no failed step to skip in run ${runId}`, path: '--skip' },
+          {
+            message: `no failed or interrupted step in run ${runId} to skip ${options.skip} in`,
+            path: '--skip',
+          },
         ]);
       }
-      // Not a step: an in-doubt item inside the failed step (e.g. a non-transactional migration).
-      stepDecision = { steps: new Set(failed), decision: { kind: 'skip', target: options.skip } };
-      events.push({ type: 'RETRY' });
-    } else if (failed.length > 0) {
-      stepDecision = { steps: new Set(failed), decision: { kind: 'retry' } };
-      events.push({ type: 'RETRY' });
+      // Not a step: an in-doubt item inside a failed or interrupted step (a non-transactional
+      // migration recorded as applied without running it).
+      stepDecision = { steps: new Set(pending), decision: { kind: 'skip', target: options.skip } };
+      if (failed.length > 0) events.push({ type: 'RETRY' });
+    } else {
+      // Only an explicit --retry re-runs an in-doubt item; a plain resume retries failed steps,
+      // and a step that finds work in doubt stops again and asks.
+      if (options.retry && pending.length > 0) {
+        stepDecision = { steps: new Set(pending), decision: { kind: 'retry' } };
+      }
+      if (failed.length > 0) events.push({ type: 'RETRY' });
     }
 
     const journal = EventLog.open(store.eventLogPath(runId));
