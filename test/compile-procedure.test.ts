@@ -108,3 +108,27 @@ describe('finally after an operator decision', () => {
     expect(s.status).toBe('done');
   });
 });
+
+describe('on_error inside a parallel branch', () => {
+  it('is refused at load, positioned at the key', async () => {
+    const { parseProcedure } = await import('../src/procedure/load-procedure.js');
+    const { actions } = await import('../src/actions/index.js');
+    const text = `procedure: p
+steps:
+  - id: block
+    parallel:
+      - id: a
+        steps:
+          - { id: a1, do: sql.exec, with: { sql: SELECT 1 }, on_error: after }
+      - id: b
+        steps:
+          - { id: b1, do: sql.exec, with: { sql: SELECT 1 } }
+  - id: after
+    do: sql.exec
+    with: { sql: SELECT 1 }
+`;
+    expect(() => parseProcedure(text, 'p.yaml', actions)).toThrow(
+      /p\.yaml:7:\d+: .*on_error is not allowed inside a parallel branch/,
+    );
+  });
+});

@@ -88,6 +88,15 @@ function onErrorProblems(entries: readonly StepEntry[], positions: Positions): I
     if (entry.kind !== 'action' || typeof target !== 'string') continue;
     const where = at(positions, [...entry.segments, 'on_error']);
     const found = entries.find((e) => e.id === target);
+    if (entry.scope === 'branch') {
+      // Jumping out of a parallel block would stop the sibling branches' actions mid-flight.
+      problems.push({
+        ...where,
+        message: 'on_error is not allowed inside a parallel branch',
+        hint: 'let the step fail (it can be retried or skipped on resume), or move the handling after the parallel block',
+      });
+      continue;
+    }
     if (!found) {
       const near = nearestName(
         target,
