@@ -2,7 +2,8 @@ import type { ActionContext } from '../actions/types.js';
 import { StepError } from '../engine/step-failure.js';
 import { appliedSet, resolveTarget } from './plan.js';
 import { RevisionGraph } from './revision-graph.js';
-import type { MigrationSource } from './types.js';
+import { acquireMigrationLock } from './advisory-lock.js';
+import type { MigrationSource, Queryable } from './types.js';
 
 /** Result of a stamp. */
 export interface StampOutcome {
@@ -35,23 +36,38 @@ export async function stampRevision(
   }
   const vt = source.versionTable;
   return ctx.db.withClient(database, async (client) => {
-    await client.query('BEGIN');
+    // The same lock as an upgrade: a stamp never interleaves with another run migrating this DB.
+    const unlock = await acquireMigrationLock(client, database, ctx.runId);
     try {
-      const rows = await vt.read(client);
-      const want = appliedSet(graph, targets);
-      const have = appliedSet(graph, rows ?? []);
-      const same = rows !== null && want.size === have.size && [...want].every((r) => have.has(r));
-      if (same) {
-        await client.query('ROLLBACK');
-        return { changed: false, current: rows };
-      }
-      await vt.stamp(client, targets, graph);
-      const current = (await vt.read(client)) ?? [];
-      await client.query('COMMIT');
-      return { changed: true, current };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      return await stampLocked(client, vt, graph, targets);
+    } finally {
+      await unlock();
     }
   });
+}
+
+async function stampLocked(
+  client: Queryable,
+  vt: MigrationSource['versionTable'],
+  graph: RevisionGraph,
+  targets: string[],
+): Promise<StampOutcome> {
+  await client.query('BEGIN');
+  try {
+    const rows = await vt.read(client);
+    const want = appliedSet(graph, targets);
+    const have = appliedSet(graph, rows ?? []);
+    const same = rows !== null && want.size === have.size && [...want].every((r) => have.has(r));
+    if (same) {
+      await client.query('ROLLBACK');
+      return { changed: false, current: rows };
+    }
+    await vt.stamp(client, targets, graph);
+    const current = (await vt.read(client)) ?? [];
+    await client.query('COMMIT');
+    return { changed: true, current };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
 }
