@@ -49,5 +49,5 @@ export async function driveToRest(run: OpenRun, start: DriveStart): Promise<RunR
     diagnose: diagnoseWith(store, record.id),
     ...start,
   });
-  return finishRun({ store, record, procedure, journal, outcome, reporter: d.reporter, params });
+  return finishRun({ store, record, procedure, journal, outcome, reporter: d.reporter });
 }

@@ -39,7 +39,6 @@ export async function finishRun(input: {
   journal: EventLog;
   outcome: DriveOutcome;
   reporter: Reporter;
-  params: Record<string, unknown>;
 }): Promise<RunResult> {
   const { store, record, procedure, journal, outcome, reporter } = input;
   const now = new Date().toISOString();
