@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import {
-  appliedSet,
   loadMigrationSource,
-  planUpgrade,
+  planTargets,
   RevisionGraph,
   runMigrations,
 } from '../migrations/index.js';
@@ -19,6 +18,11 @@ const Params = z.object({
   dry_run: z.boolean().optional(),
 });
 
+/** The targets an upgrade applies, in order (`head` when none is given). */
+function targetsOf(p: { target?: string | string[] | undefined }): string[] {
+  return Array.isArray(p.target) ? p.target : [p.target ?? 'head'];
+}
+
 /**
  * `migrations.upgrade`: applies a migration history one migration per transaction, under an
  * advisory lock, resumable (DESIGN.md "Migrations"). A list of targets is applied in sequence.
@@ -32,7 +36,7 @@ export const migrationsUpgrade = defineAction({
   async run(ctx, params): Promise<ActionResult> {
     const source = await loadMigrationSource(path.resolve(ctx.cwd, params.source), params.layout);
     const database = params.database ?? ctx.db.maintenanceDatabase;
-    const targets = Array.isArray(params.target) ? params.target : [params.target ?? 'head'];
+    const targets = targetsOf(params);
     const out = await runMigrations(ctx, {
       source,
       targets,
@@ -69,17 +73,9 @@ export const migrationsUpgrade = defineAction({
       // A database that does not exist yet (an earlier step creates it) has nothing applied.
       if ((err as { code?: string }).code !== '3D000') throw err;
     }
-    const applied = appliedSet(graph, rows);
-    const targets = Array.isArray(params.target) ? params.target : [params.target ?? 'head'];
-    const lines: string[] = [];
-    for (const target of targets) {
-      for (const m of planUpgrade(graph, applied, target)) {
-        applied.add(m.revision);
-        lines.push(
-          `${String(lines.length + 1).padStart(4)}. ${m.revision}${m.message ? ` — ${m.message}` : ''}`,
-        );
-      }
-    }
+    const lines = planTargets(graph, rows, targetsOf(params)).map(
+      (m, i) => `${String(i + 1).padStart(4)}. ${m.revision}${m.message ? ` — ${m.message}` : ''}`,
+    );
     return lines.length > 0
       ? lines
       : [`nothing to run: ${database} is at ${rows.join(', ') || 'base'}`];
@@ -89,7 +85,7 @@ export const migrationsUpgrade = defineAction({
       {
         source: p.source,
         layout: p.layout,
-        targets: Array.isArray(p.target) ? p.target : [p.target ?? 'head'],
+        targets: targetsOf(p),
       },
       cwd,
     ),

@@ -13,7 +13,7 @@ export type {
 export { MIGRATION_LAYOUTS } from './types.js';
 export { loadMigrationSource, sourceFor } from './load-source.js';
 export { RevisionGraph } from './revision-graph.js';
-export { appliedSet, planUpgrade, resolveTarget, upgradeOrder } from './plan.js';
+export { appliedSet, planTargets, planUpgrade, resolveTarget, upgradeOrder } from './plan.js';
 export {
   runMigrations,
   displayName,

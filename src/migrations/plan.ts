@@ -149,3 +149,23 @@ export function planUpgrade(
   }
   return order.map((r) => graph.get(r));
 }
+
+/**
+ * The migrations to run for a sequence of targets, each planned after the previous ones (as an
+ * upgrade with a list of targets applies them). Pure; used by dry runs.
+ */
+export function planTargets(
+  graph: RevisionGraph,
+  rows: readonly string[],
+  targets: readonly string[],
+): Migration[] {
+  const applied = appliedSet(graph, rows);
+  const plan: Migration[] = [];
+  for (const t of targets) {
+    for (const m of planUpgrade(graph, applied, t)) {
+      plan.push(m);
+      applied.add(m.revision);
+    }
+  }
+  return plan;
+}

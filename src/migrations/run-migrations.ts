@@ -14,7 +14,7 @@ import {
   writeCheckpoint,
   type MigrationCheckpoint,
 } from './migration-checkpoint.js';
-import { appliedSet, planUpgrade } from './plan.js';
+import { appliedSet, planTargets, planUpgrade } from './plan.js';
 import { ProvenanceRecorder } from './provenance.js';
 import { snapshotRelations } from './relation-snapshot.js';
 import { RevisionGraph } from './revision-graph.js';
@@ -55,14 +55,7 @@ async function dryRunPlan(
   graph: RevisionGraph,
 ): Promise<UpgradeOutcome> {
   const rows = await ctx.db.withClient(req.database, (c) => req.source.versionTable.read(c));
-  const applied = appliedSet(graph, rows ?? []);
-  const plan: string[] = [];
-  for (const t of req.targets) {
-    for (const m of planUpgrade(graph, applied, t)) {
-      plan.push(m.revision);
-      applied.add(m.revision);
-    }
-  }
+  const plan = planTargets(graph, rows ?? [], req.targets).map((m) => m.revision);
   return { applied: 0, current: rows ?? [], plan_total: plan.length, plan };
 }
 
