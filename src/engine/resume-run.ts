@@ -14,6 +14,7 @@ import type { RunResult } from './finish-run.js';
 import {
   authorize,
   lockTargetDatabase,
+  targetDatabase,
   recordedCommand,
   openServer,
   operatorIdentity,
@@ -134,9 +135,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         runDir: path.dirname(store.eventLogPath(runId)),
       };
     }
-    const targetDb =
-      typeof params.database === 'string' ? params.database : connections.target.database;
-    await lockTargetDatabase(connections, targetDb);
+    await lockTargetDatabase(connections, targetDatabase(params));
 
     const by = operatorIdentity(d.env);
     const events: OperatorEvent[] = [];

@@ -20,6 +20,7 @@ import { preflightSteps } from './preflight-steps.js';
 import {
   authorize,
   lockTargetDatabase,
+  targetDatabase,
   recordedCommand,
   openServer,
   operatorIdentity,
@@ -108,13 +109,11 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
   const runId = createRunId(procedure.name);
   const connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
   try {
-    const target =
-      typeof params.database === 'string' ? params.database : connections.target.database;
     // An unreachable server still gets a run (exit 1, resumable once the server is back); every
     // other problem here (a lock held by another run) refuses with nothing written.
     let unreachable: StepFailureRecord | undefined;
     try {
-      await lockTargetDatabase(connections, target);
+      await lockTargetDatabase(connections, targetDatabase(params));
     } catch (err) {
       const failure = toFailureRecord(procedure.steps[0]?.id ?? 'start', err);
       if (err instanceof RefusalError || failure.code !== 'CONNECTION_FAILED') throw err;

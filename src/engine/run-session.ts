@@ -167,16 +167,30 @@ export async function openServer(
 const RUN_LOCK_CLASS = 0x52554e42; // 'RUNB'
 
 /**
+ * The database a procedure says it drives: its `database` param. Procedures without one (scratch
+ * databases, audits of the URL's database) take no whole-run lock; their migration and stamp
+ * steps still hold the per-database migration lock.
+ */
+export function targetDatabase(params: Record<string, unknown>): string | undefined {
+  return typeof params.database === 'string' ? params.database : undefined;
+}
+
+/**
  * Takes the session-level advisory lock that stops two runs from driving one database at once
- * (keyed on the database the procedure targets). Refuses (exit 3) naming the holder's run id, read
- * from the holder's `application_name` (`runbook:<run-id>`).
+ * (keyed on the database the procedure targets), or checks the server answers when there is
+ * none. Refuses (exit 3) naming the holder's run id, read from the holder's `application_name`
+ * (`runbook:<run-id>`).
  */
 export async function lockTargetDatabase(
   connections: Connections,
-  database: string,
+  database: string | undefined,
 ): Promise<void> {
   const pool = connections.pool();
   const client = await pool.connect();
+  if (database === undefined) {
+    client.release(); // the server answers: that is all a run without a target database needs
+    return;
+  }
   const key = `SELECT hashtext(${quoteLiteral(database)}) AS k`;
   const { rows } = await client.query<{ k: number }>(key);
   const k = rows[0]!.k;
