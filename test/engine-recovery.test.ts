@@ -159,3 +159,50 @@ finally:
     expect(skip.stderr).toContain('finally (cleanup) step');
   });
 });
+
+describe('replay of a run resumed with a changed procedure', () => {
+  it('re-drives the new procedure after the procedure.changed line (exit 0)', async () => {
+    const base = (extra: string) => `procedure: evolving
+requires: { authority: local, role: staging }
+params:
+  database: { type: string }
+steps:
+  - id: first
+    do: sql.exec
+    with: { database: "\${{ params.database }}", sql: "INSERT INTO evolving_t VALUES (1)" }
+${extra}`;
+    await ws.writeProcedure('evolving', base(''));
+    const before = new Set(ws.runIds());
+    const run = await ws.cli([
+      'run',
+      'evolving',
+      '--param',
+      `database=${db.name}`,
+      '--database-url',
+      db.adminUrl,
+    ]);
+    expect(run.code).toBe(1);
+    const runId = ws.runIds().find((id) => !before.has(id))!;
+    await db.query('CREATE TABLE evolving_t (v int)');
+    await ws.writeProcedure(
+      'evolving',
+      base(`  - id: added-later
+    do: sql.expect
+    with: { database: "\${{ params.database }}", query: "SELECT count(*)::int AS n FROM evolving_t", rows: [{ n: 1 }] }
+`),
+    );
+    const resumed = await ws.cli([
+      'resume',
+      runId,
+      '--allow-procedure-change',
+      '--database-url',
+      db.adminUrl,
+    ]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(
+      ws.events(runId).some((e) => e.type === 'step.succeeded' && e.step === 'added-later'),
+    ).toBe(true);
+    const replay = await ws.cli(['replay', runId]);
+    expect(replay.code, replay.stderr).toBe(0);
+  });
+});

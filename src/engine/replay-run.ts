@@ -33,6 +33,42 @@ type Pending = { resolve: (v: JsonObject) => void; reject: (e: unknown) => void 
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** Reads a procedure source saved with the run and checks it is the one the log names. */
+async function savedProcedure(
+  runDir: string,
+  name: string,
+  file: string,
+  hash: string,
+  line: number,
+): Promise<Procedure> {
+  const source = await readFile(path.join(runDir, 'artifacts', name), 'utf8').catch(() => {
+    throw new TamperedLogError(
+      line,
+      `the procedure source saved with the run (artifacts/${name}) is missing`,
+    );
+  });
+  const procedure = parseProcedure(source, file, registry);
+  if (procedure.source.hash !== hash) {
+    throw new TamperedLogError(
+      line,
+      `artifacts/${name} does not match the procedure hash in the log`,
+    );
+  }
+  return procedure;
+}
+
+/** The compiled machine with stub actors that settle when the replay feeds them an outcome. */
+function machineFor(procedure: Procedure, pending: Map<string, Pending>) {
+  const actors: Record<string, AnyActorLogic> = {};
+  for (const step of indexSteps(procedure).values()) {
+    actors[step.do] ??= fromPromise<JsonObject, { step: string }>(
+      ({ input }) =>
+        new Promise<JsonObject>((resolve, reject) => pending.set(input.step, { resolve, reject })),
+    );
+  }
+  return createProcedureMachine(compileProcedure(procedure), actors);
+}
+
 /**
  * Replays a persisted run offline (no database): verifies the log's SHA-256 chain, then re-drives
  * the compiled machine (from the procedure source saved with the run, whose hash must match the
@@ -49,36 +85,15 @@ export async function replayRun(runDir: string): Promise<ReplayReport> {
   const started = entries[startIndex];
   if (!started) throw new TamperedLogError(1, 'no run.started line');
   const startData = started.data as JsonObject;
-  const source = await readFile(path.join(runDir, 'artifacts', 'procedure.yaml'), 'utf8').catch(
-    () => {
-      throw new TamperedLogError(
-        startIndex + 1,
-        'the procedure source saved with the run (artifacts/procedure.yaml) is missing',
-      );
-    },
-  );
-  const procedure: Procedure = parseProcedure(
-    source,
+  const procedure = await savedProcedure(
+    runDir,
+    'procedure.yaml',
     String(startData.procedure_file ?? 'procedure.yaml'),
-    registry,
+    String(startData.procedure_hash),
+    startIndex + 1,
   );
-  if (procedure.source.hash !== startData.procedure_hash) {
-    throw new TamperedLogError(
-      startIndex + 1,
-      'artifacts/procedure.yaml does not match the procedure hash in the log',
-    );
-  }
-
-  const steps = indexSteps(procedure);
   const pending = new Map<string, Pending>();
-  const actors: Record<string, AnyActorLogic> = {};
-  for (const step of steps.values()) {
-    actors[step.do] ??= fromPromise<JsonObject, { step: string }>(
-      ({ input }) =>
-        new Promise<JsonObject>((resolve, reject) => pending.set(input.step, { resolve, reject })),
-    );
-  }
-  const machine = createProcedureMachine(compileProcedure(procedure), actors);
+  let machine = machineFor(procedure, pending);
   const history: { value: string; persisted: unknown }[] = [];
   let actor = createActor(machine);
   const watch = (a: typeof actor): void => {
@@ -113,6 +128,18 @@ export async function replayRun(runDir: string): Promise<ReplayReport> {
     } else if (e.type === 'operator.event') {
       actor.send(data as unknown as OperatorEvent);
       await tick();
+    } else if (e.type === 'procedure.changed') {
+      // `resume --allow-procedure-change`: the resumed process drove the new procedure, saved
+      // with the run under its hash; the next resume restores into its machine.
+      const hash = String(data.new_hash);
+      const changed = await savedProcedure(
+        runDir,
+        `procedure-${hash.slice(0, 12)}.yaml`,
+        procedure.source.file,
+        hash,
+        line,
+      );
+      machine = machineFor(changed, pending);
     } else if (e.type === 'run.resumed') {
       // The resumed process restored a persisted snapshot (or, with none, started afresh):
       // restore the same one here.
