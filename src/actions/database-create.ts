@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { StepError } from '../engine/step-failure.js';
-import { createDatabase, databaseExists, databaseName } from './database-ops.js';
+import { checkpointMark, createDatabase, databaseExists, databaseName } from './database-ops.js';
 import { defineAction } from './types.js';
 
 const params = z
@@ -28,9 +28,7 @@ export const databaseCreate = defineAction({
   params,
   writes: true,
   async run(ctx, p) {
-    const mark = ctx.checkpoint.read();
-    const ours =
-      typeof mark === 'object' && mark !== null && !Array.isArray(mark) && mark.creating === p.name;
+    const ours = checkpointMark(ctx).creating === p.name;
     if (await databaseExists(ctx.db, p.name)) {
       if (ours) {
         return {

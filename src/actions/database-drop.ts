@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { StepError } from '../engine/step-failure.js';
-import { databaseExists, databaseName, dropDatabase } from './database-ops.js';
+import { checkpointMark, databaseExists, databaseName, dropDatabase } from './database-ops.js';
 import { defineAction } from './types.js';
 
 const params = z
@@ -28,9 +28,7 @@ export const databaseDrop = defineAction({
   params,
   writes: true,
   async run(ctx, p) {
-    const mark = ctx.checkpoint.read();
-    const ours =
-      typeof mark === 'object' && mark !== null && !Array.isArray(mark) && mark.dropping === p.name;
+    const ours = checkpointMark(ctx).dropping === p.name;
     // Mark only a database that is there to drop, so a later attempt knows it was ours.
     if (!ours && (await databaseExists(ctx.db, p.name))) {
       await ctx.checkpoint.write({ dropping: p.name });

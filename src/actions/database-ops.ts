@@ -1,3 +1,5 @@
+import type { ActionContext } from './types.js';
+import type { JsonValue } from '../json.js';
 import { z } from 'zod';
 import { StepError } from '../engine/step-failure.js';
 import type { Connections } from '../postgres/connections.js';
@@ -111,4 +113,13 @@ export async function dropDatabase(db: Connections, o: DropOptions): Promise<Dro
     throw err;
   }
   return { dropped: true, terminated };
+}
+
+/**
+ * The mark a database action left in its step checkpoint on an earlier attempt (an object), or
+ * an empty object: how a re-invoked step recognises work it already did.
+ */
+export function checkpointMark(ctx: ActionContext): { [key: string]: JsonValue } {
+  const mark = ctx.checkpoint.read();
+  return typeof mark === 'object' && mark !== null && !Array.isArray(mark) ? mark : {};
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createDatabase, databaseName, dropDatabase } from './database-ops.js';
+import { checkpointMark, createDatabase, databaseName, dropDatabase } from './database-ops.js';
 import { defineAction } from './types.js';
 
 const params = z
@@ -26,9 +26,7 @@ export const databaseRecreate = defineAction({
   params,
   writes: true,
   async run(ctx, p) {
-    const mark = ctx.checkpoint.read();
-    const droppedBefore =
-      typeof mark === 'object' && mark !== null && !Array.isArray(mark) && mark.dropped === true;
+    const droppedBefore = checkpointMark(ctx).dropped === true;
     const outcome = await dropDatabase(ctx.db, {
       name: p.name,
       terminateConnections: p.terminate_connections,
