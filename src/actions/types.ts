@@ -18,8 +18,12 @@ export interface ActionContext {
   db: Connections;
   /** Writes `runs/<id>/artifacts/<name>`; returns the path. */
   writeArtifact(name: string, content: string): Promise<string>;
-  /** Appends a durable event to the run's log (on disk before this resolves). */
-  log(type: string, data?: JsonValue): Promise<void>;
+  /**
+   * Appends an event to the run's log, durably (on disk before this resolves) unless
+   * `options.durable` is false: then it is written at once and fsynced with the next durable
+   * event (for per-item progress whose truth is in the database, e.g. a migration's version row).
+   */
+  log(type: string, data?: JsonValue, options?: { durable?: boolean }): Promise<void>;
   /** One progress line to stderr (already prefixed by the engine with the step id). */
   progress(line: string): void;
   /**
@@ -28,7 +32,8 @@ export interface ActionContext {
    */
   checkpoint: {
     read(): JsonValue | undefined;
-    write(data: JsonValue): Promise<void>;
+    /** Durable unless `options.durable` is false (written and renamed into place, not fsynced). */
+    write(data: JsonValue, options?: { durable?: boolean }): Promise<void>;
   };
   /** Data shared across steps of one run attempt (e.g. provenance recorded during a migration). */
   shared: Map<string, unknown>;

@@ -103,7 +103,7 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
   // eslint-disable-next-line prefer-const
   let actorRef: { getSnapshot(): { context: ProcedureContext } } | undefined;
 
-  const writeSnapshot = (): Promise<void> =>
+  const writeSnapshot = (options?: { durable?: boolean }): Promise<void> =>
     queue.run(() => {
       const file: SnapshotFile = {
         format: 1,
@@ -113,7 +113,7 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
         snapshot: persisted ?? null,
         progress: { ...progress },
       };
-      return store.writeSnapshot(record.id, file);
+      return store.writeSnapshot(record.id, file, options);
     });
 
   const env: StepRunEnvironment = {
@@ -123,9 +123,9 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
       `[${String(order.indexOf(id) + 1).padStart(String(order.length).length)}/${order.length}]`,
     progress: {
       read: (step) => progress[step],
-      write: async (step, data) => {
+      write: async (step, data, options) => {
         progress[step] = data;
-        await writeSnapshot();
+        await writeSnapshot(options);
         await queue.idle();
       },
     },

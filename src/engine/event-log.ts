@@ -14,6 +14,12 @@ import {
 
 export type { EventLogEntry } from './event-hash.js';
 
+/** Options of {@link EventLog.append}. */
+export interface AppendOptions {
+  /** Default true: fsynced before append returns. False: written now, fsynced with the next durable line. */
+  durable?: boolean;
+}
+
 /** What {@link EventLog.open} did with a torn last line it found. */
 export interface TornLineRecovery {
   /** 1-based line number the torn line had in the log. */
@@ -96,6 +102,8 @@ export class EventLog {
   private pending: EventLogEntry | undefined;
   private recovery: TornLineRecovery | undefined;
   private closed = false;
+  /** Lines were appended with `durable: false` and not fsynced yet. */
+  private unsynced = false;
 
   private constructor(
     /** Path of the log file. */
@@ -180,8 +188,17 @@ export class EventLog {
    * Appends one event and fsyncs it; returns the written entry. Refuses (throws
    * `SecretLeakError`) a line that would contain a clear-text password, writing nothing.
    * `data` is stored as its JSON form (undefined members dropped), which is what is hashed.
+   *
+   * `options.durable: false` writes the line (a killed process loses nothing) without fsyncing
+   * it; the next durable append, or {@link close}, fsyncs it together with everything before.
+   * For high-rate progress whose truth lives elsewhere (a migration's row in the version table).
    */
-  appendSync(type: string, step: string | null | undefined, data: unknown = null): EventLogEntry {
+  appendSync(
+    type: string,
+    step: string | null | undefined,
+    data: unknown = null,
+    options: AppendOptions = {},
+  ): EventLogEntry {
     if (this.closed) throw new Error(`event log ${this.file} is closed`);
     const json = JSON.stringify(data);
     const normalized = (json === undefined ? null : JSON.parse(json)) as JsonValue;
@@ -206,24 +223,27 @@ export class EventLog {
       this.pending = undefined;
     }
     if (this.writeError) throw this.writeError;
-    fs.fsyncSync(this.dest.fd);
+    if (options.durable === false) this.unsynced = true;
+    else this.sync();
     this.seq = entry.seq;
     this.prevHash = entry.hash;
     return entry;
   }
 
-  /** Async form of {@link appendSync}: resolves once the line is on disk. */
+  /** Async form of {@link appendSync}: resolves once the line is on disk (or written, if not durable). */
   async append(
     type: string,
     step: string | null | undefined,
     data: unknown = null,
+    options: AppendOptions = {},
   ): Promise<EventLogEntry> {
-    return this.appendSync(type, step, data);
+    return this.appendSync(type, step, data, options);
   }
 
-  /** Closes the destination; resolves when its file descriptor is closed. */
+  /** Closes the destination (fsyncing lines appended non-durably); resolves once it is closed. */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
+    if (this.unsynced) this.sync();
     this.closed = true;
     return new Promise((resolve) => {
       this.dest.once('close', () => resolve());
@@ -250,7 +270,12 @@ export class EventLog {
 
   private writeRaw(text: string): void {
     this.dest.write(text);
+    this.sync();
+  }
+
+  private sync(): void {
     fs.fsyncSync(this.dest.fd);
+    this.unsynced = false;
   }
 }
 

@@ -14,7 +14,12 @@ import { toFailureRecord } from './to-failure-record.js';
 
 /** Appends durable events to a run's log (the engine's view of the event log). */
 export interface Journal {
-  append(type: string, step: string | null, data: JsonValue): Promise<unknown>;
+  append(
+    type: string,
+    step: string | null,
+    data: JsonValue,
+    options?: { durable?: boolean },
+  ): Promise<unknown>;
 }
 
 /** An operator decision handed to the retried step(s) on resume. */
@@ -43,7 +48,7 @@ export interface StepRunEnvironment {
   /** Reads and writes a step's checkpointed progress. */
   progress: {
     read(step: string): JsonValue | undefined;
-    write(step: string, data: JsonValue): Promise<void>;
+    write(step: string, data: JsonValue, options?: { durable?: boolean }): Promise<void>;
   };
   /** Makes a failure more useful (diagnosis of 42P01 etc.); may return it unchanged. */
   diagnose?: (failure: StepFailureRecord) => Promise<StepFailureRecord>;
@@ -134,13 +139,13 @@ export async function executeStep(
         await envr.store.writeArtifact(envr.runId, name, redactUrl(content));
         return envr.store.artifactPath(envr.runId, name);
       },
-      log: async (type, data) => {
-        await envr.journal.append(type, step.id, redactArguments(data ?? null, secrets));
+      log: async (type, data, options) => {
+        await envr.journal.append(type, step.id, redactArguments(data ?? null, secrets), options);
       },
       progress: (line) => envr.reporter.line(`    ${line}`),
       checkpoint: {
         read: () => envr.progress.read(step.id),
-        write: (data) => envr.progress.write(step.id, data),
+        write: (data, options) => envr.progress.write(step.id, data, options),
       },
       shared: envr.shared,
       attempt: {

@@ -1,4 +1,12 @@
-import type { GraphView, Migration, Queryable, VersionTableAdapter } from './types.js';
+import { quoteLiteral } from '../postgres/quote.js';
+import type {
+  GraphView,
+  Migration,
+  Queryable,
+  VersionStatement,
+  VersionTableAdapter,
+  VersionWrite,
+} from './types.js';
 
 /**
  * Alembic's `alembic_version`: one row per applied head, maintained exactly as Alembic's
@@ -30,13 +38,18 @@ export class AlembicVersionTable implements VersionTableAdapter {
    * parents is a current row, inserts a row; a merge with several parent rows deletes all but one
    * and updates that one; otherwise the one parent row is updated to `m`.
    */
-  async record(client: Queryable, m: Migration, graph: GraphView): Promise<void> {
-    const heads = new Set((await this.read(client)) ?? []);
+  recordSql(m: Migration, graph: GraphView, rows: readonly string[]): VersionWrite {
+    const heads = new Set(rows);
     const down = graph.normalizedParents(m.revision);
     const present = down.filter((d) => heads.has(d));
+    const rev = quoteLiteral(m.revision);
     if (present.length === 0) {
-      await client.query(`INSERT INTO alembic_version (version_num) VALUES ($1)`, [m.revision]);
-      return;
+      return {
+        statements: [
+          { sql: `INSERT INTO alembic_version (version_num) VALUES (${rev})`, rowCount: 1 },
+        ],
+        rows: [...heads, m.revision].sort(),
+      };
     }
     let from = present;
     if (present.length > 1) {
@@ -46,13 +59,19 @@ export class AlembicVersionTable implements VersionTableAdapter {
         from = present.filter((p) => !shadowed.has(p));
       }
     }
-    for (const d of from.slice(0, -1)) {
-      await client.query(`DELETE FROM alembic_version WHERE version_num = $1`, [d]);
-    }
-    await client.query(`UPDATE alembic_version SET version_num = $1 WHERE version_num = $2`, [
-      m.revision,
-      from[from.length - 1],
-    ]);
+    const statements: VersionStatement[] = from.slice(0, -1).map((d) => ({
+      sql: `DELETE FROM alembic_version WHERE version_num = ${quoteLiteral(d)}`,
+      rowCount: 1,
+    }));
+    const last = from[from.length - 1] as string;
+    statements.push({
+      sql: `UPDATE alembic_version SET version_num = ${rev} WHERE version_num = ${quoteLiteral(last)}`,
+      rowCount: 1,
+    });
+    return {
+      statements,
+      rows: [...[...heads].filter((h) => !from.includes(h)), m.revision].sort(),
+    };
   }
 
   async stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void> {

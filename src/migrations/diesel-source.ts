@@ -7,7 +7,9 @@ import type {
   MigrationSource,
   Queryable,
   VersionTableAdapter,
+  VersionWrite,
 } from './types.js';
+import { quoteLiteral } from '../postgres/quote.js';
 
 /** Diesel's version: the leading digits of the directory name with `-`/`_` separators removed. */
 export function dieselVersion(dirName: string): string | null {
@@ -35,10 +37,16 @@ class DieselTable implements VersionTableAdapter {
     return rows.map((r) => r.version);
   }
 
-  async record(client: Queryable, m: Migration): Promise<void> {
-    await client.query(`INSERT INTO __diesel_schema_migrations (version) VALUES ($1)`, [
-      m.revision,
-    ]);
+  recordSql(m: Migration, _graph: GraphView, rows: readonly string[]): VersionWrite {
+    return {
+      statements: [
+        {
+          sql: `INSERT INTO __diesel_schema_migrations (version) VALUES (${quoteLiteral(m.revision)})`,
+          rowCount: 1,
+        },
+      ],
+      rows: [...rows, m.revision].sort(),
+    };
   }
 
   async stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void> {

@@ -1,7 +1,17 @@
 import type pg from 'pg';
 import { StepError } from '../engine/step-failure.js';
-import { lineAt, statementBody, type ParsedScript } from './sql-script.js';
-import type { Migration } from './types.js';
+import type { RelationDelta } from './relation-snapshot.js';
+import { CATALOG_COUNTERS_SQL, type ProbeRow, type RelationTracker } from './relation-tracker.js';
+import {
+  lineAt,
+  splitScript,
+  statementAt,
+  statementBody,
+  type ParsedScript,
+  type ScriptStatement,
+} from './sql-script.js';
+import type { Migration, VersionWrite } from './types.js';
+import { checkVersionWrite } from './version-write.js';
 
 /** The fields pg's DatabaseError carries that a failure record needs. */
 interface PgErrorLike {
@@ -18,32 +28,36 @@ function isPgError(err: unknown): err is PgErrorLike {
   return err instanceof Error && typeof (err as PgErrorLike).code === 'string';
 }
 
+/** The error's cursor position (1-based, in characters of the query it was raised for). */
+function positionOf(err: unknown): number | undefined {
+  const p = isPgError(err) && err.position ? Number(err.position) : NaN;
+  return Number.isFinite(p) && p > 0 ? p : undefined;
+}
+
 /**
- * Turns a database error raised by statement `index` of `m` (or by the whole script when it could
- * not be split) into a StepError with SQLSTATE, detail, hint, statement text and the line in the
- * migration FILE (the error's position when the server gave one, else the statement's first line).
+ * Turns a database error raised by `statement` of `m` (undefined when unknown) into a StepError
+ * with SQLSTATE, detail, hint, statement text and the line in the migration FILE: the line of
+ * `fileOffset` (where the server's cursor pointed) when known, else the statement's first line.
  */
 export function migrationError(
   err: unknown,
   m: Migration,
   fileText: string,
-  script: ParsedScript,
-  index: number | null,
+  statement: ScriptStatement | undefined,
+  fileOffset?: number,
 ): StepError {
+  if (err instanceof StepError) return err;
   if (!isPgError(err)) {
     return new StepError('MIGRATION_FAILED', `${m.revision}: ${(err as Error).message}`, {
       migration: m.revision,
       file: m.file,
     });
   }
-  const stmt = index === null ? undefined : script.statements?.[index];
-  const base = stmt?.offset ?? 0;
-  const pos = err.position ? Number(err.position) : undefined;
-  const line = pos !== undefined ? lineAt(fileText, base + pos - 1) : (stmt?.line ?? undefined);
+  const line = fileOffset !== undefined ? lineAt(fileText, fileOffset) : statement?.line;
   return new StepError(err.code as string, err.message, {
     ...(err.detail ? { detail: err.detail } : {}),
     ...(err.hint ? { hint: err.hint } : {}),
-    ...(stmt ? { statement: statementBody(stmt.text) } : {}),
+    ...(statement ? { statement: statementBody(statement.text) } : {}),
     migration: m.revision,
     file: m.file,
     ...(line !== undefined ? { line } : {}),
@@ -66,16 +80,116 @@ export async function executeScript(
     try {
       await client.query(fileText);
     } catch (err) {
-      throw migrationError(err, m, fileText, script, null);
+      const pos = positionOf(err);
+      throw migrationError(err, m, fileText, undefined, pos === undefined ? undefined : pos - 1);
     }
     return 1;
   }
-  for (const [i, s] of script.statements.entries()) {
+  for (const s of script.statements) {
     try {
       await client.query(s.text);
     } catch (err) {
-      throw migrationError(err, m, fileText, script, i);
+      const pos = positionOf(err);
+      throw migrationError(err, m, fileText, s, pos === undefined ? undefined : s.offset + pos - 1);
     }
   }
   return script.statements.length;
+}
+
+const asResults = (r: unknown): pg.QueryResult[] =>
+  Array.isArray(r) ? (r as pg.QueryResult[]) : [r as pg.QueryResult];
+
+async function rollback(client: pg.ClientBase, markBroken: () => void): Promise<void> {
+  await client.query('ROLLBACK').catch(markBroken);
+}
+
+/**
+ * Names the statement a whole-file run failed on. With a cursor position (syntax errors, most
+ * name resolution errors) the statement is the one containing it; without one (an ALTER TABLE on
+ * a missing relation reports none) the file's statements are replayed one by one in a transaction
+ * that is rolled back, and the first failure is the answer. Call after the failed transaction was
+ * rolled back. `prefixLength` is how many characters preceded the file in the failed query.
+ */
+async function locateFailure(
+  client: pg.ClientBase,
+  m: Migration,
+  text: string,
+  err: unknown,
+  prefixLength: number,
+  markBroken: () => void,
+): Promise<StepError> {
+  if (!isPgError(err)) return migrationError(err, m, text, undefined);
+  const script = await splitScript(text);
+  const pos = positionOf(err);
+  if (pos !== undefined && pos - 1 >= prefixLength) {
+    const offset = pos - 1 - prefixLength;
+    return migrationError(err, m, text, statementAt(script, offset)?.statement, offset);
+  }
+  if (script.statements === null || pos !== undefined)
+    return migrationError(err, m, text, undefined);
+  await client.query('BEGIN');
+  try {
+    for (const s of script.statements) {
+      try {
+        await client.query(s.text);
+      } catch (again) {
+        const p = positionOf(again);
+        return migrationError(again, m, text, s, p === undefined ? undefined : s.offset + p - 1);
+      }
+    }
+    return migrationError(err, m, text, undefined);
+  } finally {
+    await rollback(client, markBroken);
+  }
+}
+
+/** What applying one migration in its transaction did. */
+export interface TransactionalOutcome {
+  statements: number;
+  relations: RelationDelta;
+}
+
+/**
+ * Applies a transactional SQL migration in two round trips. First, as one simple query: `BEGIN`,
+ * the catalog counters, the version-table write, the whole file, the counters again. Then the
+ * provenance probe (only for the catalogs the counters show written) and `COMMIT`. The version
+ * write's row counts are checked before COMMIT. On failure the transaction is rolled back and the
+ * error names the file's line and statement (see {@link locateFailure}). The statement count is
+ * the number of results the server returned for the file.
+ */
+export async function applyInTransaction(
+  client: pg.ClientBase,
+  m: Migration,
+  text: string,
+  vt: { table: string; write: VersionWrite },
+  tracker: RelationTracker,
+  markBroken: () => void,
+): Promise<TransactionalOutcome> {
+  const head = ['BEGIN', CATALOG_COUNTERS_SQL, ...vt.write.statements.map((s) => s.sql)];
+  const prefix = head.map((s) => `${s};\n`).join('');
+  // The newline ends a trailing `--` comment and the semicolon a last statement left open.
+  const suffix = `\n;\n${CATALOG_COUNTERS_SQL}`;
+  let results: pg.QueryResult[];
+  try {
+    results = asResults(await client.query(prefix + text + suffix));
+  } catch (err) {
+    await rollback(client, markBroken);
+    throw await locateFailure(client, m, text, err, prefix.length, markBroken);
+  }
+  let probe: pg.QueryResult[];
+  try {
+    checkVersionWrite(vt.table, m, vt.write, results.slice(2, head.length));
+    const counters = (r: pg.QueryResult | undefined) =>
+      tracker.readCounters(r?.rows[0] as Record<string, unknown> | undefined);
+    const sql = tracker.probeSql(counters(results[1]), counters(results[results.length - 1]));
+    probe = asResults(await client.query(sql === undefined ? 'COMMIT' : `${sql};\nCOMMIT`));
+  } catch (err) {
+    // A deferred constraint fails at COMMIT: the file's error, with no statement to name.
+    await rollback(client, markBroken);
+    throw migrationError(err, m, text, undefined);
+  }
+  return {
+    statements: results.length - head.length - 1,
+    relations: tracker.apply((probe.length > 1 ? (probe[0]?.rows ?? []) : []) as ProbeRow[]),
+  };
 }

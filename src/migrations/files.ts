@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 
 /** SHA-256 (hex) of bytes: the checksum recorded for every migration file. */
@@ -7,10 +8,41 @@ export function sha256Hex(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Reads a file and its checksum in one go. */
+interface CachedFile {
+  /** inode, size, mtime and ctime (ns): any write to the file changes ctime. */
+  stamp: string;
+  text: string;
+  checksum: string;
+}
+
+/** Migration files read in this process, so preflight, detection and steps read each once. */
+const cache = new Map<string, CachedFile>();
+let cachedChars = 0;
+/** Beyond this many cached characters the cache starts over (a long-lived library process). */
+const CACHE_LIMIT = 32 * 1024 * 1024;
+
+/**
+ * Reads a file and its checksum in one go. A file read before in this process whose inode, size,
+ * modification and change times are all unchanged is not read again (a run lists its history in
+ * preflight, in each step and before each migration); any write to it changes its ctime.
+ */
 export async function readWithChecksum(file: string): Promise<{ text: string; checksum: string }> {
-  const bytes = await readFile(file);
-  return { text: bytes.toString('utf8'), checksum: sha256Hex(bytes) };
+  const st = statSync(file, { bigint: true });
+  const stamp = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  const hit = cache.get(file);
+  if (hit?.stamp === stamp) return hit;
+  // Small files read synchronously: a history is hundreds of them and the thread pool round
+  // trip per file costs more than the read.
+  const bytes = readFileSync(file);
+  const entry: CachedFile = { stamp, text: bytes.toString('utf8'), checksum: sha256Hex(bytes) };
+  if (cachedChars + entry.text.length > CACHE_LIMIT) {
+    cache.clear();
+    cachedChars = 0;
+  }
+  if (hit) cachedChars -= hit.text.length;
+  cache.set(file, entry);
+  cachedChars += entry.text.length;
+  return entry;
 }
 
 /**

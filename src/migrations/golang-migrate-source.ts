@@ -7,7 +7,9 @@ import type {
   MigrationSource,
   Queryable,
   VersionTableAdapter,
+  VersionWrite,
 } from './types.js';
+import { quoteLiteral } from '../postgres/quote.js';
 
 const FILE = /^(\d+)_(.*)\.up\.sql$/;
 
@@ -46,8 +48,17 @@ class SchemaMigrationsTable implements VersionTableAdapter {
     await this.set(client, m.revision, true);
   }
 
-  async record(client: Queryable, m: Migration): Promise<void> {
-    await this.set(client, m.revision, false);
+  recordSql(m: Migration): VersionWrite {
+    return {
+      statements: [
+        { sql: `DELETE FROM schema_migrations` },
+        {
+          sql: `INSERT INTO schema_migrations (version, dirty) VALUES (${quoteLiteral(m.revision)}, false)`,
+          rowCount: 1,
+        },
+      ],
+      rows: [m.revision],
+    };
   }
 
   async stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void> {

@@ -1,17 +1,16 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { StepError } from '../engine/step-failure.js';
 import { alembicSource } from './alembic-source.js';
 import { alembicSqlSource } from './alembic-sql-source.js';
 import { dieselSource } from './diesel-source.js';
-import { walkFiles } from './files.js';
+import { readWithChecksum, walkFiles } from './files.js';
 import { golangMigrateSource } from './golang-migrate-source.js';
 import { prismaSource } from './prisma-source.js';
 import { MIGRATION_LAYOUTS, type MigrationLayout, type MigrationSource } from './types.js';
 
 async function hasRevisionHeader(file: string): Promise<boolean> {
-  const head = (await readFile(file, 'utf8')).slice(0, 4096);
+  const head = (await readWithChecksum(file)).text.slice(0, 4096);
   return /^\s*--\s*revision\s*:/im.test(head);
 }
 

@@ -28,9 +28,17 @@ export function readCheckpoint(ctx: ActionContext): MigrationCheckpoint {
   };
 }
 
-/** Persists the checkpoint (durable before it resolves). */
-export async function writeCheckpoint(ctx: ActionContext, cp: MigrationCheckpoint): Promise<void> {
-  await ctx.checkpoint.write(cp as unknown as JsonValue);
+/**
+ * Persists the checkpoint: durably before it resolves, or (`durable: false`, per applied
+ * migration) written at once and made durable by the next durable write; the version table and
+ * the log line already hold that fact.
+ */
+export async function writeCheckpoint(
+  ctx: ActionContext,
+  cp: MigrationCheckpoint,
+  options?: { durable?: boolean },
+): Promise<void> {
+  await ctx.checkpoint.write(cp as unknown as JsonValue, options);
 }
 
 /**
@@ -111,26 +119,31 @@ export function resolveInDoubt(
 }
 
 /**
- * Accounts for migrations that committed but were never recorded: a process killed between a
- * migration's COMMIT and its checkpoint/log line leaves it in the version table (the truth) but
- * not in this step's record. Each is logged as `migration.reconciled` and recorded, so the run's
- * log names every migration the step applied.
+ * Accounts for migrations that committed but are missing from this step's checkpoint. One whose
+ * `migration.applied` line is in the log (`logged`: the process died between that line and the
+ * checkpoint) is just added back. One with no line either (it died between COMMIT and the line)
+ * is in the version table (the truth) but nowhere in the run's record: it is logged as
+ * `migration.reconciled` and returned, so the run's log names every migration the step applied.
  */
 export async function reconcileUnrecorded(
   ctx: ActionContext,
   graph: RevisionGraph,
   cp: MigrationCheckpoint,
   rows: readonly string[],
-): Promise<void> {
+  logged: ReadonlySet<string> = new Set(),
+): Promise<Migration[]> {
   const before = appliedSet(graph, cp.baseline ?? []);
   const now = appliedSet(graph, rows);
   const recorded = new Set(cp.applied);
   const missing = graph.migrations.filter(
     (m) => now.has(m.revision) && !before.has(m.revision) && !recorded.has(m.revision),
   );
-  if (missing.length === 0) return;
+  if (missing.length === 0) return [];
+  const unlogged: Migration[] = [];
   for (const m of missing) {
     cp.applied.push(m.revision);
+    if (logged.has(m.revision)) continue;
+    unlogged.push(m);
     await ctx.log('migration.reconciled', {
       revision: m.revision,
       file: m.file,
@@ -139,4 +152,5 @@ export async function reconcileUnrecorded(
     });
   }
   await writeCheckpoint(ctx, cp);
+  return unlogged;
 }

@@ -8,7 +8,9 @@ import type {
   MigrationSource,
   Queryable,
   VersionTableAdapter,
+  VersionWrite,
 } from './types.js';
+import { quoteLiteral } from '../postgres/quote.js';
 
 /**
  * Prisma's `_prisma_migrations`, with Prisma's exact columns. A finished, not rolled-back row
@@ -39,8 +41,18 @@ class PrismaTable implements VersionTableAdapter {
     return rows.map((r) => r.migration_name);
   }
 
-  async record(client: Queryable, m: Migration): Promise<void> {
-    await this.insert(client, m, 1);
+  recordSql(m: Migration, _graph: GraphView, rows: readonly string[]): VersionWrite {
+    const [id, checksum, name] = [randomUUID(), m.checksum, m.revision].map(quoteLiteral);
+    return {
+      statements: [
+        {
+          sql: `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count)
+       VALUES (${id}, ${checksum}, now(), ${name}, 1)`,
+          rowCount: 1,
+        },
+      ],
+      rows: [...rows, m.revision].sort(),
+    };
   }
 
   async stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void> {

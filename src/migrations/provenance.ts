@@ -3,15 +3,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ActionContext } from '../actions/types.js';
 import type { JsonValue } from '../json.js';
-import { diffRelations, toRel, type Rel, type RelState } from './relation-snapshot.js';
+import { toRel, type Rel, type RelationDelta, type RelState } from './relation-snapshot.js';
+import type { AppliedLine } from './step-log.js';
 
 /** One migration's effect on the relation set. */
-export interface MigrationProvenance {
+export interface MigrationProvenance extends RelationDelta {
   revision: string;
   file: string;
-  created: Rel[];
-  dropped: Rel[];
-  altered: Rel[];
 }
 
 /** The `provenance.json` artifact (read by the catalog helper). */
@@ -28,8 +26,11 @@ export interface Provenance {
 export const PROVENANCE_ARTIFACT = 'provenance.json';
 
 /**
- * Maintains provenance.json across attempts: continues the run's existing file for the same
- * database and source, else starts one with `baseline`. Re-recording a revision replaces it.
+ * Maintains provenance.json across attempts. Each migration's effect travels in its
+ * `migration.applied` log line (written as it commits); the artifact is rewritten only at open and
+ * by {@link flush} (step end, success or failure), so a long history does not rewrite a growing
+ * file per migration. On open, lines of this step the artifact does not have yet (a process killed
+ * mid-step) are taken from those lines.
  */
 export class ProvenanceRecorder {
   private constructor(
@@ -37,48 +38,82 @@ export class ProvenanceRecorder {
     private readonly data: Provenance,
   ) {}
 
+  /**
+   * Continues the run's existing artifact for the same database and source (completed from
+   * `logged`, this step's `migration.applied` lines), else starts one whose baseline is `baseline`; writes it durably.
+   */
   static async open(
     ctx: ActionContext,
     identity: { database: string; source: string; layout: string },
-    baseline: Map<string, RelState>,
+    baseline: ReadonlyMap<string, RelState>,
+    logged: readonly AppliedLine[],
   ): Promise<ProvenanceRecorder> {
     const file = path.join(ctx.runDir, 'artifacts', PROVENANCE_ARTIFACT);
+    let data: Provenance | undefined;
     if (existsSync(file)) {
       try {
         const prior = JSON.parse(await readFile(file, 'utf8')) as Provenance;
-        if (prior.database === identity.database && prior.source === identity.source) {
-          return new ProvenanceRecorder(ctx, prior);
-        }
+        if (prior.database === identity.database && prior.source === identity.source) data = prior;
       } catch {
         // An unreadable artifact is rebuilt from here on: provenance is evidence, not state.
       }
     }
-    return new ProvenanceRecorder(ctx, {
-      ...identity,
-      baseline: [...baseline.values()].map(toRel),
-      migrations: [],
+    data ??= { ...identity, baseline: [...baseline.values()].map(toRel), migrations: [] };
+    const recorder = new ProvenanceRecorder(ctx, data);
+    recorder.completeFromLog(logged);
+    await recorder.flush();
+    return recorder;
+  }
+
+  /** Revisions with a recorded effect. */
+  get revisions(): Set<string> {
+    return new Set(this.data.migrations.map((m) => m.revision));
+  }
+
+  /** Records one migration's effect in memory (re-recording a revision replaces it). */
+  add(revision: string, file: string, delta: RelationDelta): void {
+    this.data.migrations = this.data.migrations.filter((m) => m.revision !== revision);
+    this.data.migrations.push({ revision, file, ...delta });
+  }
+
+  /**
+   * Attributes to `m` (a migration that committed but whose log line was lost, see
+   * `reconcileUnrecorded`) how the live relations differ from what the recorded migrations left:
+   * with one such migration per crash, that difference is its effect.
+   */
+  attributeUnrecorded(m: { revision: string; file: string }, live: ReadonlyMap<string, Rel>): void {
+    const key = (r: Rel): string => `${r.kind}:${r.schema}.${r.name}`;
+    const expected = new Map(this.data.baseline.map((r) => [key(r), r]));
+    for (const e of this.data.migrations) {
+      e.dropped.forEach((r) => expected.delete(key(r)));
+      e.created.forEach((r) => expected.set(key(r), r));
+    }
+    const now = new Map([...live.values()].map((r) => [key(r), toRel(r)]));
+    this.add(m.revision, m.file, {
+      created: [...now].filter(([k]) => !expected.has(k)).map(([, r]) => r),
+      dropped: [...expected].filter(([k]) => !now.has(k)).map(([, r]) => r),
+      altered: [],
     });
   }
 
-  /** Records one migration's effect and rewrites the artifact. */
-  async record(
-    revision: string,
-    file: string,
-    before: Map<string, RelState>,
-    after: Map<string, RelState>,
-  ): Promise<void> {
-    const entry: MigrationProvenance = { revision, file, ...diffRelations(before, after) };
-    this.data.migrations = this.data.migrations.filter((m) => m.revision !== revision);
-    this.data.migrations.push(entry);
-    await this.flush();
-  }
-
-  /** Writes the artifact (also done once at open so a run without migrations still has one). */
+  /** Writes the artifact durably and shares it with later steps of this attempt. */
   async flush(): Promise<void> {
     this.ctx.shared.set(`provenance:${this.data.database}`, this.data);
     await this.ctx.writeArtifact(
       PROVENANCE_ARTIFACT,
       JSON.stringify(this.data as unknown as JsonValue, null, 2) + '\n',
     );
+  }
+
+  private completeFromLog(lines: readonly AppliedLine[]): void {
+    const have = this.revisions;
+    for (const l of lines) {
+      if (!l.relations || have.has(l.revision)) continue;
+      this.add(l.revision, l.file, {
+        created: l.relations.created ?? [],
+        dropped: l.relations.dropped ?? [],
+        altered: l.relations.altered ?? [],
+      });
+    }
   }
 }

@@ -7,9 +7,19 @@ export interface Rel {
   kind: 'table' | 'view' | 'matview' | 'sequence' | 'index' | 'other';
 }
 
-/** A relation with the md5 of its ordered column list (so ALTERs show up). */
+/** A live relation: its OID and namespace OID, and (full listings only) its column hash. */
 export interface RelState extends Rel {
-  columns: string;
+  oid: string;
+  namespace: string;
+  /** md5 of the ordered column list (name, type, not null); only in `withColumns` listings. */
+  columns?: string;
+}
+
+/** One migration's effect on the relation set. */
+export interface RelationDelta {
+  created: Rel[];
+  dropped: Rel[];
+  altered: Rel[];
 }
 
 const KINDS: Record<string, Rel['kind']> = {
@@ -22,66 +32,92 @@ const KINDS: Record<string, Rel['kind']> = {
   I: 'index',
 };
 
+/** Maps pg_class.relkind to the provenance kind. */
+export function relKind(relkind: string): Rel['kind'] {
+  return KINDS[relkind] ?? 'other';
+}
+
 /**
- * Every user relation (system schemas excluded; the tool's own version table too, since it is
- * bookkeeping, not schema) in one query: cheap enough to run around each migration.
+ * The user relations provenance tracks, as a condition on `pg_class c`: system schemas (and the
+ * TOAST schema) excluded, temporary relations excluded, composite types and TOAST tables excluded.
+ */
+export const USER_RELATION = `c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
+        AND c.relpersistence <> 't' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I', 'f')`;
+
+/**
+ * Every user relation in one query (the tool's own version table and its indexes excluded: they
+ * are bookkeeping, not schema). `withColumns` adds an md5 of each relation's column list, so a
+ * before/after pair shows ALTERs; it is the costly part and only needed when the change probe
+ * cannot be used (migrations outside a transaction, the Alembic bridge).
  */
 export async function snapshotRelations(
   client: Queryable,
   versionTable: string,
+  options: { withColumns?: boolean } = {},
 ): Promise<Map<string, RelState>> {
+  const columns = options.withColumns
+    ? `(SELECT md5(coalesce(string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+                || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END, ',' ORDER BY a.attnum), ''))
+          FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)`
+    : 'NULL::text';
   const { rows } = await client.query<{
+    oid: string;
+    namespace: string;
     schema: string;
     name: string;
     kind: string;
-    columns: string;
+    columns: string | null;
   }>(
-    `SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS kind,
-            md5(coalesce(string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
-                || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END, ',' ORDER BY a.attnum), '')) AS columns
-       FROM pg_class c
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-      WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-        AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND n.nspname NOT LIKE 'pg\\_toast\\_temp\\_%'
-        AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I', 'f')
-        AND NOT (c.relname = $1 AND n.nspname = current_schema())
-      GROUP BY n.nspname, c.relname, c.relkind`,
+    `SELECT c.oid::text AS oid, c.relnamespace::text AS namespace, n.nspname AS schema,
+            c.relname AS name, c.relkind::text AS kind, ${columns} AS columns
+       FROM pg_catalog.pg_class c
+       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE ${USER_RELATION}
+        AND c.oid IS DISTINCT FROM to_regclass($1)
+        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_index i
+                         WHERE i.indexrelid = c.oid AND i.indrelid = to_regclass($1))`,
     [versionTable],
   );
   const out = new Map<string, RelState>();
   for (const r of rows) {
-    out.set(`${r.schema}.${r.name}`, {
+    out.set(r.oid, {
+      oid: r.oid,
+      namespace: r.namespace,
       schema: r.schema,
       name: r.name,
-      kind: KINDS[r.kind] ?? 'other',
-      columns: r.columns,
+      kind: relKind(r.kind),
+      ...(r.columns !== null ? { columns: r.columns } : {}),
     });
   }
   return out;
 }
 
-/** Plain {@link Rel} of a state (drops the column hash). */
-export function toRel(s: RelState): Rel {
+/** Plain {@link Rel} of a state. */
+export function toRel(s: Rel): Rel {
   return { schema: s.schema, name: s.name, kind: s.kind };
 }
 
-/** What changed between two snapshots. */
+const nameKey = (r: Rel): string => `${r.kind}:${r.schema}.${r.name}`;
+
+/**
+ * What changed between two listings, by schema-qualified name and kind (a rename is a drop and a
+ * create); a relation present in both is altered when its column hash differs.
+ */
 export function diffRelations(
   before: Map<string, RelState>,
   after: Map<string, RelState>,
-): { created: Rel[]; dropped: Rel[]; altered: Rel[] } {
+): RelationDelta {
+  const byName = (m: Map<string, RelState>) => new Map([...m.values()].map((r) => [nameKey(r), r]));
+  const b = byName(before);
+  const a = byName(after);
   const created: Rel[] = [];
   const dropped: Rel[] = [];
   const altered: Rel[] = [];
-  for (const [k, a] of after) {
-    const b = before.get(k);
-    if (!b || b.kind !== a.kind) created.push(toRel(a));
-    else if (b.columns !== a.columns) altered.push(toRel(a));
+  for (const [k, rel] of a) {
+    const old = b.get(k);
+    if (!old) created.push(toRel(rel));
+    else if (old.columns !== rel.columns) altered.push(toRel(rel));
   }
-  for (const [k, b] of before) {
-    const a = after.get(k);
-    if (!a || a.kind !== b.kind) dropped.push(toRel(b));
-  }
+  for (const [k, rel] of b) if (!a.has(k)) dropped.push(toRel(rel));
   return { created, dropped, altered };
 }

@@ -1,10 +1,15 @@
 import path from 'node:path';
 import type pg from 'pg';
 import type { ActionContext } from '../actions/types.js';
+import type { JsonObject } from '../json.js';
 import { StepError } from '../engine/step-failure.js';
 import { acquireMigrationLock } from './advisory-lock.js';
 import { AlembicBridge, type BridgeError } from './alembic-bridge.js';
-import { executeScript } from './execute-migration.js';
+import {
+  applyInTransaction,
+  executeScript,
+  type TransactionalOutcome,
+} from './execute-migration.js';
 import { readWithChecksum } from './files.js';
 import {
   readCheckpoint,
@@ -16,9 +21,12 @@ import {
 } from './migration-checkpoint.js';
 import { appliedSet, planTargets, planUpgrade } from './plan.js';
 import { ProvenanceRecorder } from './provenance.js';
-import { snapshotRelations } from './relation-snapshot.js';
+import { diffRelations, snapshotRelations } from './relation-snapshot.js';
+import { RelationTracker } from './relation-tracker.js';
 import { RevisionGraph } from './revision-graph.js';
-import { splitScript } from './sql-script.js';
+import { mayControlTransactions, splitScript } from './sql-script.js';
+import { loggedApplications, MIGRATION_APPLIED } from './step-log.js';
+import { recordApplied } from './version-write.js';
 import type { Migration, MigrationSource } from './types.js';
 
 /** What to upgrade. */
@@ -74,10 +82,37 @@ function bridgeFailure(m: Migration, e: BridgeError | undefined): StepError {
   );
 }
 
+/** Where the loop keeps what it knows while it applies migrations. */
+interface LoopState {
+  client: pg.PoolClient;
+  graph: RevisionGraph;
+  cp: MigrationCheckpoint;
+  tracker: RelationTracker;
+  /** The version table's rows as of the last migration (the plan's input). */
+  rows: string[];
+  markBroken: () => void;
+  /** When the checkpoint was last written (performance.now()). */
+  checkpointedAt: number;
+}
+
+/**
+ * How often, at most, the checkpoint is rewritten while migrations apply. Each migration's log
+ * line is its record as it commits; the checkpoint (a whole-file rewrite, which costs a file
+ * create and rename) catches up at this pace and at step end, and an attempt that finds it behind
+ * takes the missing revisions back from the log (`loggedApplications`).
+ */
+const CHECKPOINT_EVERY_MS = 250;
+
 /**
  * Upgrades `database` to each target in turn, one migration per transaction (with its version
  * table update), under a session advisory lock, recomputing the plan from the version table so
  * nothing that committed runs twice. See DESIGN.md "Migrations" and issue 3 for the contract.
+ *
+ * Per migration, what must survive is the COMMIT (the version table) and its log line; the line
+ * (carrying the migration's provenance) and the checkpoint are written as it commits but fsynced
+ * with the step's next durable event, and provenance.json is written at step end. A process that
+ * dies loses none of it; a machine that loses power may lose the last lines, which the next
+ * attempt reconciles from the version table.
  */
 export async function runMigrations(
   ctx: ActionContext,
@@ -89,6 +124,9 @@ export async function runMigrations(
   const client = await ctx.db.pool(req.database).connect();
   let broken = false;
   let bridge: AlembicBridge | undefined;
+  let provenance: ProvenanceRecorder | undefined;
+  let checkpoint: MigrationCheckpoint | undefined;
+  let failed = false;
   try {
     const unlock = await acquireMigrationLock(client, req.database, ctx.runId);
     const cp = readCheckpoint(ctx);
@@ -98,55 +136,81 @@ export async function runMigrations(
     await writeCheckpoint(ctx, cp);
     await settleInDoubt(ctx, client, req.source, graph, cp, rows);
     rows = (await vt.read(client)) ?? [];
-    await reconcileUnrecorded(ctx, graph, cp, rows);
-
-    let snapshot = await snapshotRelations(client, vt.table);
-    const provenance = await ProvenanceRecorder.open(
+    const logged = loggedApplications(ctx);
+    const unlogged = await reconcileUnrecorded(
+      ctx,
+      graph,
+      cp,
+      rows,
+      new Set(logged.map((l) => l.revision)),
+    );
+    if (!req.source.external) await vt.ensure(client);
+    const listing = await snapshotRelations(client, vt.table);
+    provenance = await ProvenanceRecorder.open(
       ctx,
       { database: req.database, source: req.source.dir, layout: req.source.layout },
-      snapshot,
+      listing,
+      logged,
     );
-    await provenance.flush();
-    if (!req.source.external) await vt.ensure(client);
+    for (const m of unlogged) provenance.attributeUnrecorded(m, listing);
+    const state: LoopState = {
+      client,
+      graph,
+      cp,
+      tracker: await RelationTracker.open(client, listing, vt.table),
+      rows,
+      markBroken: () => (broken = true),
+      checkpointedAt: performance.now(),
+    };
+    checkpoint = cp;
     let appliedCount = 0;
     let planTotal = 0;
     for (const target of req.targets) {
       // Recomputed from the database before each target: the version table is the truth.
-      rows = (await vt.read(client)) ?? [];
-      const plan = planUpgrade(graph, appliedSet(graph, rows), target);
+      state.rows = (await vt.read(client)) ?? [];
+      const plan = planUpgrade(graph, appliedSet(graph, state.rows), target);
       planTotal += plan.length;
       for (const [i, m] of plan.entries()) {
         if (ctx.signal.aborted) throw new StepError('ABORTED', 'the run is being stopped');
         const started = performance.now();
-        let statements: number;
+        let applied: TransactionalOutcome;
         if (req.source.external) {
           bridge ??= AlembicBridge.start(
             (req.source as { ini?: string }).ini ?? '',
             ctx.db.urlFor(req.database),
             ctx.env,
           );
-          const res = await bridge.request({ cmd: 'upgrade', revision: m.revision });
-          if (res.ok !== true) throw bridgeFailure(m, res.error as unknown as BridgeError);
-          statements = 0;
+          const running = bridge;
+          applied = await aroundListing(state, vt.table, async () => {
+            const res = await running.request({ cmd: 'upgrade', revision: m.revision });
+            if (res.ok !== true) throw bridgeFailure(m, res.error as unknown as BridgeError);
+            return 0;
+          });
         } else {
-          statements = await applySql(ctx, client, req.source, graph, cp, m, () => (broken = true));
+          applied = await applySql(ctx, req.source, state, m);
         }
         const ms = Math.round(performance.now() - started);
+        provenance.add(m.revision, m.file, applied.relations);
+        await ctx.log(
+          MIGRATION_APPLIED,
+          {
+            revision: m.revision,
+            file: m.file,
+            duration_ms: ms,
+            statements: applied.statements,
+            index: i + 1,
+            total: plan.length,
+            target,
+            relations: applied.relations as unknown as JsonObject,
+          },
+          { durable: false },
+        );
         cp.applied.push(m.revision);
-        await writeCheckpoint(ctx, cp);
-        const after = await snapshotRelations(client, vt.table);
-        await provenance.record(m.revision, m.file, snapshot, after);
-        snapshot = after;
+        if (performance.now() - state.checkpointedAt >= CHECKPOINT_EVERY_MS) {
+          await writeCheckpoint(ctx, cp, { durable: false });
+          state.checkpointedAt = performance.now();
+        }
         appliedCount++;
-        await ctx.log('migration.applied', {
-          revision: m.revision,
-          file: m.file,
-          duration_ms: ms,
-          statements,
-          index: i + 1,
-          total: plan.length,
-          target,
-        });
         const w = String(plan.length).length;
         ctx.progress(`[${String(i + 1).padStart(w)}/${plan.length}] ${displayName(m)}  ${ms} ms`);
       }
@@ -162,12 +226,38 @@ export async function runMigrations(
     };
   } catch (err) {
     broken = true;
+    failed = true;
     throw err;
   } finally {
     await bridge?.close();
     // A destroyed session releases its advisory lock and any half-open transaction with it.
     client.release(broken);
+    // Step end, success or failure: the checkpoint catches up (the engine's next transition makes
+    // it durable) and inspect's diagnosis reads the provenance artifact. Failing to write either
+    // must not hide the step's own failure.
+    const keep = (err: unknown): void => {
+      if (!failed) throw err;
+    };
+    if (checkpoint) await writeCheckpoint(ctx, checkpoint, { durable: false }).catch(keep);
+    await provenance?.flush().catch(keep);
   }
+}
+
+/**
+ * Runs `fn` (a migration the change probe cannot follow: outside a transaction, or applied by the
+ * Alembic bridge) between two full listings with column hashes, and resets the tracker to the
+ * second. Returns the statement count `fn` reports and the difference of the listings.
+ */
+async function aroundListing(
+  state: LoopState,
+  versionTable: string,
+  fn: () => Promise<number>,
+): Promise<TransactionalOutcome> {
+  const before = await snapshotRelations(state.client, versionTable, { withColumns: true });
+  const statements = await fn();
+  const after = await snapshotRelations(state.client, versionTable, { withColumns: true });
+  state.tracker.reset(after);
+  return { statements, relations: diffRelations(before, after) };
 }
 
 /**
@@ -195,7 +285,7 @@ async function settleInDoubt(
   if (decision === 'skip') {
     await client.query('BEGIN');
     await source.versionTable.ensure(client);
-    await source.versionTable.record(client, m, graph);
+    await recordApplied(source.versionTable, client, m, graph);
     await client.query('COMMIT');
     cp.applied.push(revision);
     await ctx.log('migration.skipped', { revision, file: m.file, reason: 'operator --skip' });
@@ -206,16 +296,18 @@ async function settleInDoubt(
   await writeCheckpoint(ctx, cp);
 }
 
-/** Runs one SQL migration: in a transaction with its record, or (non-transactional) in-flight. */
+/**
+ * Runs one SQL migration: in one transaction with its version-table write and provenance probe
+ * ({@link applyInTransaction}), or (non-transactional, or a file with its own BEGIN/COMMIT)
+ * statement by statement, marked in-flight first and recorded once it finished.
+ */
 async function applySql(
   ctx: ActionContext,
-  client: pg.PoolClient,
   source: MigrationSource,
-  graph: RevisionGraph,
-  cp: MigrationCheckpoint,
+  state: LoopState,
   m: Migration,
-  markBroken: () => void,
-): Promise<number> {
+): Promise<TransactionalOutcome> {
+  const { client, graph, cp } = state;
   const { text, checksum } = await readWithChecksum(m.file);
   if (checksum !== m.checksum) {
     throw new StepError('MIGRATION_CHANGED', `${m.file} changed while the step was running`, {
@@ -223,39 +315,41 @@ async function applySql(
       file: m.file,
     });
   }
-  const script = await splitScript(text);
   const vt = source.versionTable;
-  if (m.transactional && !script.ownTransaction) {
-    await client.query('BEGIN');
-    try {
-      await vt.begin?.(client, m);
-      const n = await executeScript(client, m, text, script);
-      await vt.record(client, m, graph);
-      await client.query('COMMIT');
-      return n;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(markBroken);
-      throw err;
-    }
+  const script = mayControlTransactions(text) ? await splitScript(text) : undefined;
+  if (m.transactional && !script?.ownTransaction) {
+    const write = vt.recordSql(m, graph, state.rows);
+    const out = await applyInTransaction(
+      client,
+      m,
+      text,
+      { table: vt.table, write },
+      state.tracker,
+      state.markBroken,
+    );
+    state.rows = write.rows;
+    return out;
   }
-  if (script.ownTransaction) {
+  if (script?.ownTransaction) {
     ctx.progress(`${displayName(m)}: has its own BEGIN/COMMIT, run without a wrapping transaction`);
     await ctx.log('migration.own_transaction', { revision: m.revision, file: m.file });
   }
-  cp.inflight = { revision: m.revision, file: m.file, started_at: new Date().toISOString() };
-  await writeCheckpoint(ctx, cp);
-  await vt.begin?.(client, m);
-  let n: number;
-  try {
-    n = await executeScript(client, m, text, script);
-  } catch (err) {
-    // Leave the in-flight marker: some statements may have taken effect.
-    await client.query('ROLLBACK').catch(markBroken);
-    throw err;
-  }
+  const parsed = script ?? (await splitScript(text));
+  const out = await aroundListing(state, vt.table, async () => {
+    cp.inflight = { revision: m.revision, file: m.file, started_at: new Date().toISOString() };
+    await writeCheckpoint(ctx, cp);
+    await vt.begin?.(client, m);
+    try {
+      return await executeScript(client, m, text, parsed);
+    } catch (err) {
+      // Leave the in-flight marker: some statements may have taken effect.
+      await client.query('ROLLBACK').catch(state.markBroken);
+      throw err;
+    }
+  });
   await client.query('BEGIN');
-  await vt.record(client, m, graph);
+  state.rows = await recordApplied(vt, client, m, graph);
   await client.query('COMMIT');
   delete cp.inflight;
-  return n;
+  return out;
 }

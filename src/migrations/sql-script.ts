@@ -81,6 +81,34 @@ export async function splitScript(text: string): Promise<ParsedScript> {
   return { statements, ownTransaction: statements.some((s) => s.transactionControl) };
 }
 
+/**
+ * Every transaction-control statement (BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT,
+ * SAVEPOINT, RELEASE, PREPARE TRANSACTION) opens with one of these words.
+ */
+const TRANSACTION_WORDS =
+  /\b(?:begin|start|commit|end|rollback|abort|savepoint|release|prepare)\b/i;
+
+/**
+ * False when `text` cannot hold a statement of its own transaction control, because none of the
+ * words such a statement opens with appears anywhere in it; true means "parse it to know"
+ * (`CASE … END` and PL/pgSQL bodies also contain them). Spares the parser on most files.
+ */
+export function mayControlTransactions(text: string): boolean {
+  return TRANSACTION_WORDS.test(text);
+}
+
+/** The statement of `script` that contains file offset `offset` (the last one starting before it). */
+export function statementAt(
+  script: ParsedScript,
+  offset: number,
+): { index: number; statement: ScriptStatement } | undefined {
+  let found: { index: number; statement: ScriptStatement } | undefined;
+  for (const [index, statement] of (script.statements ?? []).entries()) {
+    if (statement.offset <= offset) found = { index, statement };
+  }
+  return found;
+}
+
 /** The statement text without its leading comments and whitespace (for error records). */
 export function statementBody(text: string): string {
   return text.slice(firstToken(text)).trim();

@@ -48,6 +48,19 @@ export interface GraphView {
   readonly migrations: readonly Migration[];
 }
 
+/** One literal SQL statement of a version-table write, with the rows it must affect. */
+export interface VersionStatement {
+  sql: string;
+  /** Rows the statement must affect; a different count means someone else changed the table. */
+  rowCount?: number;
+}
+
+/** What recording one migration writes, and the version-table rows it leaves. */
+export interface VersionWrite {
+  statements: VersionStatement[];
+  rows: string[];
+}
+
 /**
  * A tool's version table: the database's record of what ran, and the truth a plan is computed
  * from. Modelled on Umzug's storage: read what is applied, record one applied migration, stamp.
@@ -62,8 +75,13 @@ export interface VersionTableAdapter {
    * revision (golang-migrate: the latest). `null` when the table does not exist.
    */
   read(client: Queryable): Promise<string[] | null>;
-  /** Records that `applied` ran (call inside the migration's transaction). */
-  record(client: Queryable, applied: Migration, graph: GraphView): Promise<void>;
+  /**
+   * The statements that record that `applied` ran, given the table's current `rows` (as
+   * {@link read} returns them), and the rows they leave. Pure: the executor sends them inside
+   * the migration's transaction, in the same round trip as the migration, and checks each
+   * statement's row count before COMMIT (see `recordApplied` for the standalone form).
+   */
+  recordSql(applied: Migration, graph: GraphView, rows: readonly string[]): VersionWrite;
   /** Replaces the record so that exactly `revisions` (and their ancestors) count as applied. */
   stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void>;
   /** Optional: the revision the tool recorded as started but not finished (golang-migrate). */

@@ -13,7 +13,7 @@ import {
 } from './run-record.js';
 import type { RunLock, RunStore, RunSummary } from './run-store.js';
 import { assertNoSecret } from './secret-guard.js';
-import { syncDirectory, writeFileAtomic } from './write-file-atomic.js';
+import { syncDirectory, writeFileAtomic, type WriteOptions } from './write-file-atomic.js';
 
 /** The default runs directory, relative to the working directory. */
 export const DEFAULT_RUNS_DIR = 'runs';
@@ -119,11 +119,11 @@ export class FileRunStore implements RunStore {
     return parsed.data as SnapshotFile;
   }
 
-  async writeSnapshot(id: string, data: SnapshotFile): Promise<void> {
+  async writeSnapshot(id: string, data: SnapshotFile, options?: WriteOptions): Promise<void> {
     const file = path.join(await this.existingRunDir(id), SNAPSHOT_FILE);
     const text = toJsonText(data);
     assertNoSecret(text, file);
-    await writeFileAtomic(file, text);
+    await writeFileAtomic(file, text, options);
   }
 
   async list(): Promise<RunSummary[]> {

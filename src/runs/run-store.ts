@@ -1,4 +1,5 @@
 import type { RunRecord, RunStatus, SnapshotFile } from './run-record.js';
+import type { WriteOptions } from './write-file-atomic.js';
 
 export type { RunRecord, RunStatus, RunTarget, SnapshotFile } from './run-record.js';
 
@@ -49,8 +50,11 @@ export interface RunStore {
   writeRecord(record: RunRecord): Promise<void>;
   /** Reads `snapshot.json`; undefined when none was written yet. */
   readSnapshot(id: string): Promise<SnapshotFile | undefined>;
-  /** Replaces `snapshot.json` atomically. */
-  writeSnapshot(id: string, data: SnapshotFile): Promise<void>;
+  /**
+   * Replaces `snapshot.json` atomically; durably unless `options.durable` is false (progress
+   * within a step, which the next durable write or the database can restore).
+   */
+  writeSnapshot(id: string, data: SnapshotFile, options?: WriteOptions): Promise<void>;
   /** All runs, newest first; unreadable run directories are listed with status `corrupt`. */
   list(): Promise<RunSummary[]>;
   /** An exact id, a unique prefix, or `last` (the newest run) -> the full run id. */

@@ -40,11 +40,22 @@ function fsyncDirSync(dir: string): void {
   }
 }
 
-function writeTempSync(temp: string, content: string | Uint8Array): void {
+/** How durable a write must be before it returns. */
+export interface WriteOptions {
+  /**
+   * `true` (the default): fsynced file and directory, on disk before the call returns. `false`:
+   * written and renamed into place (a killed process loses nothing, readers never see a partial
+   * file) but not fsynced, so a power loss may keep the previous content; the next durable write
+   * to the same directory makes it durable. For frequent progress that can be rebuilt.
+   */
+  durable?: boolean;
+}
+
+function writeTempSync(temp: string, content: string | Uint8Array, durable: boolean): void {
   const fd = fs.openSync(temp, 'wx', 0o644);
   try {
     fs.writeFileSync(fd, content);
-    fs.fsyncSync(fd);
+    if (durable) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -62,12 +73,18 @@ function removeQuietly(file: string): void {
  * Writes `content` to `file` atomically and durably: a temp file in the same directory is
  * written and fsynced, renamed over the target, and the directory is fsynced. A crash at any
  * point leaves either the old file or the new one, never a partial file (a stray
- * `.<name>.tmp-*` file may remain). The parent directory must exist.
+ * `.<name>.tmp-*` file may remain). The parent directory must exist. `options.durable: false`
+ * skips the fsyncs (see {@link WriteOptions}).
  */
-export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  content: string | Uint8Array,
+  options: WriteOptions = {},
+): Promise<void> {
+  const durable = options.durable ?? true;
   const temp = tempPathFor(file);
   try {
-    writeTempSync(temp, content);
+    writeTempSync(temp, content, durable);
     const delay = checkpointDelayMs();
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     fs.renameSync(temp, file);
@@ -75,7 +92,7 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     removeQuietly(temp);
     throw err;
   }
-  fsyncDirSync(path.dirname(file));
+  if (durable) fsyncDirSync(path.dirname(file));
 }
 
 /**
@@ -85,7 +102,7 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
 export function writeFileAtomicSync(file: string, content: string | Uint8Array): void {
   const temp = tempPathFor(file);
   try {
-    writeTempSync(temp, content);
+    writeTempSync(temp, content, true);
     const delay = checkpointDelayMs();
     if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
     fs.renameSync(temp, file);

@@ -1,0 +1,243 @@
+import {
+  relKind,
+  toRel,
+  USER_RELATION,
+  type Rel,
+  type RelationDelta,
+  type RelState,
+} from './relation-snapshot.js';
+import type { Queryable } from './types.js';
+
+/**
+ * Catalog writes of the current transaction so far, per catalog: read just before a migration's
+ * SQL (inside its transaction), so the probe after it knows which catalogs that SQL wrote.
+ */
+export interface CatalogCounters {
+  /** pg_class rows inserted + updated. */
+  classWritten: number;
+  /** pg_class rows deleted. */
+  classDeleted: number;
+  /** pg_attribute rows updated + deleted, minus pg_attrdef rows inserted (see the probe). */
+  columnsChanged: number;
+  /** pg_attrdef rows inserted. */
+  defaultsAdded: number;
+  /** pg_namespace rows inserted + updated + deleted. */
+  namespacesWritten: number;
+}
+
+const XACT = (fn: 'inserted' | 'updated' | 'deleted', catalog: string): string =>
+  `pg_catalog.pg_stat_get_xact_tuples_${fn}('pg_catalog.${catalog}'::regclass)`;
+
+/** The five counters as SQL expressions (pending per-transaction statistics, no table access). */
+const COUNTER_SQL: Record<keyof CatalogCounters, string> = {
+  classWritten: `${XACT('inserted', 'pg_class')} + ${XACT('updated', 'pg_class')}`,
+  classDeleted: XACT('deleted', 'pg_class'),
+  columnsChanged: `${XACT('updated', 'pg_attribute')} + ${XACT('deleted', 'pg_attribute')} - ${XACT('inserted', 'pg_attrdef')}`,
+  defaultsAdded: XACT('inserted', 'pg_attrdef'),
+  namespacesWritten: `${XACT('inserted', 'pg_namespace')} + ${XACT('updated', 'pg_namespace')} + ${XACT('deleted', 'pg_namespace')}`,
+};
+
+/** `SELECT` of the counters; its one row feeds {@link RelationTracker.readCounters}. The
+ * subtraction keeps pg_attribute updates that only set `atthasdef` for a new default (every
+ * `CREATE TABLE` with defaults) from forcing the pg_attribute scan: pg_attrdef shows those. */
+export const CATALOG_COUNTERS_SQL = `SELECT ${Object.entries(COUNTER_SQL)
+  .map(([k, e]) => `${e} AS "${k}"`)
+  .join(', ')}`;
+
+interface ProbeRow {
+  what: 'rel' | 'col' | 'ns' | 'all';
+  oid: string | null;
+  namespace: string | null;
+  name: string | null;
+  kind: string | null;
+}
+
+/**
+ * Provenance without listing the schema around every migration. A migration that runs inside one
+ * transaction leaves its mark on the catalog rows it writes: their `xmin` is its transaction (or
+ * one of its subtransactions), which `age(xmin) <= 0` tests without knowing the ids. The probe,
+ * run in that transaction just before COMMIT, therefore returns exactly the relations the
+ * migration created or rewrote (pg_class), whose columns or defaults it changed (pg_attribute,
+ * pg_attrdef), and the schemas it created or renamed. The transaction's own write counters
+ * ({@link CatalogCounters}), read before and after the migration's SQL, decide which parts run,
+ * so a catalog the migration did not write is not scanned; the full list of relation OIDs is
+ * read only when pg_class rows were deleted, to see which relations went. The tracker keeps the
+ * relation set by OID in memory.
+ *
+ * "Altered" here means: the relation's pg_class row was rewritten (columns added, a rewrite, a
+ * rename, a constraint or trigger added, RLS, ownership, privileges) or one of its columns or
+ * defaults changed.
+ */
+export class RelationTracker {
+  private readonly countsReliable: boolean;
+
+  private constructor(
+    private readonly relations: Map<string, RelState>,
+    private readonly namespaces: Map<string, string>,
+    /** OIDs never tracked: the version table and its indexes. */
+    private readonly ignored: Set<string>,
+    countsReliable: boolean,
+  ) {
+    this.countsReliable = countsReliable;
+  }
+
+  /**
+   * Starts tracking from a full listing (`relations`, see `snapshotRelations`); reads the schema
+   * names, the version table's OIDs (ignored) and whether `track_counts` keeps the counters.
+   */
+  static async open(
+    client: Queryable,
+    relations: Map<string, RelState>,
+    versionTable: string,
+  ): Promise<RelationTracker> {
+    const { rows } = await client.query<{ oid: string; name: string | null; what: string }>(
+      `SELECT 'ns' AS what, n.oid::text AS oid, n.nspname::text AS name FROM pg_catalog.pg_namespace n
+       UNION ALL SELECT 'ignore', to_regclass($1)::oid::text, NULL
+       UNION ALL SELECT 'ignore', i.indexrelid::text, NULL FROM pg_catalog.pg_index i
+                  WHERE i.indrelid = to_regclass($1)
+       UNION ALL SELECT 'track', current_setting('track_counts'), NULL`,
+      [versionTable],
+    );
+    // Without track_counts the counters stay 0: every part of the probe must then run.
+    const reliable = rows.some((r) => r.what === 'track' && r.oid === 'on');
+    return new RelationTracker(
+      new Map(relations),
+      new Map(rows.filter((r) => r.what === 'ns').map((r) => [r.oid, r.name as string])),
+      new Set(rows.filter((r) => r.what === 'ignore' && r.oid).map((r) => r.oid)),
+      reliable,
+    );
+  }
+
+  /** The tracked relations (OID → state). */
+  get current(): ReadonlyMap<string, RelState> {
+    return this.relations;
+  }
+
+  /** Replaces the tracked set after a migration the probe could not follow (outside a transaction). */
+  reset(relations: Map<string, RelState>): void {
+    this.relations.clear();
+    for (const [k, v] of relations) {
+      this.relations.set(k, v);
+      this.namespaces.set(v.namespace, v.schema);
+    }
+  }
+
+  /** Parses the row of {@link CATALOG_COUNTERS_SQL}. */
+  readCounters(row: Record<string, unknown> | undefined): CatalogCounters {
+    const n = (k: keyof CatalogCounters): number =>
+      this.countsReliable ? Number(row?.[k] ?? 0) : -1;
+    return {
+      classWritten: n('classWritten'),
+      classDeleted: n('classDeleted'),
+      columnsChanged: n('columnsChanged'),
+      defaultsAdded: n('defaultsAdded'),
+      namespacesWritten: n('namespacesWritten'),
+    };
+  }
+
+  /**
+   * The probe query for a migration whose SQL moved the counters from `before` to `after`: only
+   * the parts for catalogs it wrote. Undefined when it wrote none (a data-only migration).
+   */
+  probeSql(before: CatalogCounters, after: CatalogCounters): string | undefined {
+    const wrote = (k: keyof CatalogCounters): boolean => before[k] < 0 || after[k] > before[k];
+    const parts: string[] = [];
+    // Every part names its columns: the first part of a UNION names them for all.
+    const row = (what: string, oid: string, ns = 'NULL', name = 'NULL', kind = 'NULL'): string =>
+      `${what} AS what, ${oid} AS oid, ${ns}::text AS namespace, ${name}::text AS name, ${kind}::text AS kind`;
+    if (wrote('classWritten')) {
+      parts.push(`SELECT ${row("'rel'", 'c.oid::text', 'c.relnamespace::text', 'c.relname::text', 'c.relkind::text')}
+  FROM pg_catalog.pg_class c WHERE age(c.xmin) <= 0 AND ${USER_RELATION}`);
+    }
+    if (wrote('columnsChanged')) {
+      parts.push(`SELECT ${row("'col'", 'a.attrelid::text')} FROM pg_catalog.pg_attribute a
+ WHERE a.attnum > 0 AND age(a.xmin) <= 0 GROUP BY a.attrelid`);
+    }
+    if (wrote('defaultsAdded')) {
+      parts.push(`SELECT ${row("'col'", 'd.adrelid::text')} FROM pg_catalog.pg_attrdef d
+ WHERE age(d.xmin) <= 0 GROUP BY d.adrelid`);
+    }
+    if (wrote('namespacesWritten')) {
+      parts.push(`SELECT ${row("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')} FROM pg_catalog.pg_namespace n
+ WHERE age(n.xmin) <= 0`);
+    }
+    if (wrote('classDeleted')) {
+      parts.push(`SELECT ${row("'all'", "coalesce(string_agg(c.oid::text, ','), '')")}
+  FROM pg_catalog.pg_class c WHERE ${USER_RELATION}`);
+    }
+    return parts.length > 0 ? parts.join('\nUNION ALL\n') : undefined;
+  }
+
+  /** Applies the probe's rows: updates the tracked set and returns the migration's effect. */
+  apply(rows: readonly ProbeRow[]): RelationDelta {
+    const created = new Map<string, Rel>();
+    const dropped: Rel[] = [];
+    const altered = new Map<string, Rel>();
+    const drop = (oid: string): void => {
+      const old = this.relations.get(oid);
+      if (!old) return;
+      this.relations.delete(oid);
+      dropped.push(toRel(old));
+    };
+    const create = (rel: RelState): void => {
+      this.relations.set(rel.oid, rel);
+      created.set(rel.oid, toRel(rel));
+    };
+    for (const r of rows.filter((x) => x.what === 'ns')) {
+      const oid = r.oid as string;
+      const old = this.namespaces.get(oid);
+      this.namespaces.set(oid, r.name as string);
+      if (old === undefined || old === r.name) continue;
+      // A renamed schema renames every relation in it: each is a drop and a create by name.
+      for (const rel of [...this.relations.values()].filter((x) => x.namespace === oid)) {
+        drop(rel.oid);
+        create({ ...rel, schema: r.name as string });
+      }
+    }
+    const all = rows.find((x) => x.what === 'all');
+    if (all) {
+      const present = new Set((all.oid ?? '').split(',').filter(Boolean));
+      for (const oid of [...this.relations.keys()]) if (!present.has(oid)) drop(oid);
+    }
+    for (const r of rows.filter((x) => x.what === 'rel')) {
+      const oid = r.oid as string;
+      if (this.ignored.has(oid)) continue;
+      const schema = this.namespaces.get(r.namespace as string) ?? `(schema ${r.namespace})`;
+      const now: RelState = {
+        oid,
+        namespace: r.namespace as string,
+        schema,
+        name: r.name as string,
+        kind: relKind(r.kind as string),
+      };
+      const old = this.relations.get(oid);
+      if (!old) create(now);
+      else if (old.schema !== now.schema || old.name !== now.name || old.kind !== now.kind) {
+        drop(oid);
+        create(now);
+      } else if (!created.has(oid)) altered.set(oid, toRel(now));
+    }
+    for (const r of rows.filter((x) => x.what === 'col')) {
+      const oid = r.oid as string;
+      const rel = this.relations.get(oid);
+      if (rel && !created.has(oid)) altered.set(oid, toRel(rel));
+    }
+    // Same name and kind dropped and created again (an index rebuilt by a column type change):
+    // by name, as provenance reports relations, that relation was altered.
+    const key = (r: Rel): string => `${r.kind}:${r.schema}.${r.name}`;
+    const gone = new Map(dropped.map((r) => [key(r), r]));
+    const rebuilt = [...created].filter(([, r]) => gone.has(key(r)));
+    for (const [oid, r] of rebuilt) {
+      created.delete(oid);
+      gone.delete(key(r));
+      altered.set(oid, r);
+    }
+    return {
+      created: [...created.values()],
+      dropped: [...gone.values()],
+      altered: [...altered.values()],
+    };
+  }
+}
+
+export type { ProbeRow };

@@ -1,0 +1,44 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { ActionContext } from '../actions/types.js';
+import { readEventLog } from '../engine/verify-event-log.js';
+import type { RelationDelta } from './relation-snapshot.js';
+
+/** The type of the log line written as each migration commits. */
+export const MIGRATION_APPLIED = 'migration.applied';
+
+/** What a `migration.applied` line says (the fields earlier attempts need back). */
+export interface AppliedLine {
+  revision: string;
+  file: string;
+  /** The migration's effect on the relation set, when provenance was recorded. */
+  relations?: RelationDelta;
+}
+
+/**
+ * This step's `migration.applied` lines in the run's log, in order: what earlier attempts of the
+ * step applied, even when the process died before its checkpoint caught up. Empty when the run
+ * has no log yet or its log does not verify (`inspect` and `replay` report that).
+ */
+export function loggedApplications(ctx: Pick<ActionContext, 'runDir' | 'stepId'>): AppliedLine[] {
+  const file = path.join(ctx.runDir, 'events.jsonl');
+  if (!existsSync(file)) return [];
+  let entries;
+  try {
+    entries = readEventLog(file);
+  } catch {
+    return [];
+  }
+  const out: AppliedLine[] = [];
+  for (const e of entries) {
+    if (e.type !== MIGRATION_APPLIED || e.step !== ctx.stepId) continue;
+    const d = e.data as Partial<AppliedLine> | null;
+    if (typeof d?.revision !== 'string') continue;
+    out.push({
+      revision: d.revision,
+      file: typeof d.file === 'string' ? d.file : '',
+      ...(d.relations ? { relations: d.relations } : {}),
+    });
+  }
+  return out;
+}

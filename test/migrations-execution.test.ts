@@ -1,0 +1,233 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrationsUpgrade } from '../src/actions/migrations-upgrade.js';
+import { StepError } from '../src/engine/step-failure.js';
+import { Connections } from '../src/postgres/connections.js';
+import { quoteIdent } from '../src/postgres/quote.js';
+import { withDatabase } from '../src/postgres/url.js';
+import { createActionContext } from './support/action-context.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';
+
+// How a migration runs (one transaction, two round trips, the file as one query) and what the
+// provenance probe sees of it: every kind of DDL a history holds, against a real server.
+
+let db: TestDatabase;
+let conns: Connections;
+let n = 0;
+
+beforeAll(async () => {
+  db = await createTestDatabase('mig_exec');
+  conns = new Connections(db.adminUrl);
+});
+afterAll(async () => {
+  await conns.end();
+  await db.drop();
+});
+
+async function freshDb(): Promise<string> {
+  const name = `${db.name}_${n++}`;
+  await adminQuery(`CREATE DATABASE ${quoteIdent(name)}`);
+  return name;
+}
+
+async function q(database: string, sql: string): Promise<pg.QueryResult> {
+  const c = new pg.Client(withDatabase(db.adminUrl, database));
+  await c.connect();
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Writes a linear alembic-sql history (`[revision, sql, header extra]`) into a temp dir. */
+async function history(files: [string, string, string?][]): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-mig-exec-'));
+  let prev = '';
+  for (const [rev, sql, extra] of files) {
+    const header = `-- revision: ${rev}\n-- down_revision: ${prev}\n${extra ?? ''}`;
+    await writeFile(path.join(dir, `${rev}.sql`), header + sql);
+    prev = rev;
+  }
+  return dir;
+}
+
+async function fails(p: Promise<unknown>): Promise<StepError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof StepError) return err;
+    throw err;
+  }
+  throw new Error('expected a StepError');
+}
+
+type Rel = { schema: string; name: string; kind: string };
+const names = (rels: Rel[]): string[] => rels.map((r) => `${r.kind}:${r.schema}.${r.name}`).sort();
+
+describe('provenance from the change probe', () => {
+  it('names what each migration created, altered and dropped, for every kind of DDL', async () => {
+    const dir = await history([
+      [
+        '001',
+        `CREATE SCHEMA app;
+         CREATE TABLE app.a (id int PRIMARY KEY DEFAULT 1, note text);
+         CREATE TABLE b (id serial PRIMARY KEY, a_id int);`,
+      ],
+      ['002', 'ALTER TABLE b ALTER COLUMN a_id SET NOT NULL;'],
+      ['003', 'ALTER TABLE b ALTER COLUMN a_id SET DEFAULT 0;'],
+      [
+        '004',
+        `DO $$ BEGIN CREATE TABLE c (v int); EXCEPTION WHEN duplicate_table THEN NULL; END $$;`,
+      ],
+      ['005', 'ALTER TABLE app.a RENAME TO a2;'],
+      ['006', 'ALTER SCHEMA app RENAME TO core;'],
+      ['007', 'DROP TABLE c;'],
+      ['008', 'INSERT INTO b (a_id) VALUES (1);'],
+      ['009', 'ALTER TABLE b DROP COLUMN a_id;'],
+      ['010', 'ALTER TABLE b ALTER COLUMN id TYPE bigint;'],
+      ['011', 'CREATE INDEX CONCURRENTLY b_id_idx ON b (id);', '-- transaction: false\n'],
+      ['012', 'CREATE VIEW v AS SELECT id FROM b;\nCOMMENT ON VIEW v IS $$x$$;'],
+    ]);
+    const d = await freshDb();
+    await q(d, 'CREATE TABLE pre_existing (x int)');
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    try {
+      const res = await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
+      expect(res.output).toMatchObject({ applied: 12, current: ['012'] });
+      const prov = JSON.parse(
+        await readFile(path.join(t.runDir, 'artifacts/provenance.json'), 'utf8'),
+      ) as {
+        baseline: Rel[];
+        migrations: { revision: string; created: Rel[]; dropped: Rel[]; altered: Rel[] }[];
+      };
+      expect(names(prov.baseline)).toEqual(['table:public.pre_existing']);
+      const of = (rev: string) => {
+        const m = prov.migrations.find((x) => x.revision === rev);
+        if (!m) throw new Error(`no provenance for ${rev}`);
+        return { created: names(m.created), dropped: names(m.dropped), altered: names(m.altered) };
+      };
+      expect(of('001')).toEqual({
+        created: [
+          'index:app.a_pkey',
+          'index:public.b_pkey',
+          'sequence:public.b_id_seq',
+          'table:app.a',
+          'table:public.b',
+        ],
+        dropped: [],
+        altered: [],
+      });
+      expect(of('002')).toEqual({ created: [], dropped: [], altered: ['table:public.b'] });
+      expect(of('003')).toEqual({ created: [], dropped: [], altered: ['table:public.b'] });
+      // Created inside a PL/pgSQL exception block: a subtransaction of the migration's.
+      expect(of('004')).toEqual({ created: ['table:public.c'], dropped: [], altered: [] });
+      expect(of('005')).toEqual({
+        created: ['table:app.a2'],
+        dropped: ['table:app.a'],
+        altered: [],
+      });
+      expect(of('006')).toEqual({
+        created: ['index:core.a_pkey', 'table:core.a2'],
+        dropped: ['index:app.a_pkey', 'table:app.a2'],
+        altered: [],
+      });
+      expect(of('007')).toEqual({ created: [], dropped: ['table:public.c'], altered: [] });
+      expect(of('008')).toEqual({ created: [], dropped: [], altered: [] });
+      expect(of('009')).toEqual({ created: [], dropped: [], altered: ['table:public.b'] });
+      // A rewrite builds and drops a transient heap: no drop may be reported for it.
+      expect(of('010').dropped).toEqual([]);
+      expect(of('010').altered).toContain('table:public.b');
+      expect(of('011')).toEqual({ created: ['index:public.b_id_idx'], dropped: [], altered: [] });
+      expect(of('012').created).toEqual(['view:public.v']);
+      // The tool's own bookkeeping is never schema.
+      const all = prov.migrations.flatMap((m) => [...m.created, ...m.altered, ...m.dropped]);
+      expect(all.some((r) => r.name.startsWith('alembic_version'))).toBe(false);
+      // The same facts are in each migration.applied line, with the server's statement count.
+      const applied = t.events.filter((e) => e.type === 'migration.applied');
+      const line = applied.find((e) => (e.data as { revision: string }).revision === '001');
+      expect(line?.data).toMatchObject({ statements: 3, relations: { dropped: [] } });
+    } finally {
+      await t.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a migration run as one query', () => {
+  it('names the line and statement of an error the server positions', async () => {
+    const dir = await history([
+      ['001', 'CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\n\nSELECT nope\n  FROM t;\n'],
+    ]);
+    const d = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    try {
+      const err = await fails(
+        migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+      );
+      expect(err.code).toBe('42703');
+      // Header: 2 lines; the failing reference is on file line 6.
+      expect(err.fields.line).toBe(6);
+      expect(err.fields.statement).toBe('SELECT nope\n  FROM t');
+      // Nothing of the migration committed.
+      expect((await q(d, `SELECT to_regclass('t') AS t`)).rows[0].t).toBeNull();
+    } finally {
+      await t.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds the statement of an error without a position by replaying the file, rolled back', async () => {
+    const dir = await history([
+      [
+        '001',
+        'CREATE TABLE t (id int);\nINSERT INTO t VALUES (1);\nALTER TABLE missing ADD COLUMN x int;\n',
+      ],
+    ]);
+    const d = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    try {
+      const err = await fails(
+        migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+      );
+      expect(err.code).toBe('42P01');
+      expect(err.fields.line).toBe(5);
+      expect(err.fields.statement).toBe('ALTER TABLE missing ADD COLUMN x int');
+      expect((await q(d, `SELECT to_regclass('t') AS t`)).rows[0].t).toBeNull();
+      expect((await q(d, `SELECT count(*)::int AS n FROM alembic_version`)).rows[0].n).toBe(0);
+    } finally {
+      await t.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a deferred constraint that fails at COMMIT, and records nothing', async () => {
+    const dir = await history([
+      ['001', 'CREATE TABLE p (id int PRIMARY KEY);'],
+      [
+        '002',
+        `CREATE TABLE c (p_id int REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED);
+         INSERT INTO c VALUES (42);`,
+      ],
+    ]);
+    const d = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    try {
+      const err = await fails(
+        migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+      );
+      expect(err.code).toBe('23503');
+      expect(err.fields.migration).toBe('002');
+      expect((await q(d, 'SELECT version_num FROM alembic_version')).rows).toEqual([
+        { version_num: '001' },
+      ]);
+      expect((await q(d, `SELECT to_regclass('c') AS t`)).rows[0].t).toBeNull();
+    } finally {
+      await t.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
