@@ -89,8 +89,11 @@ class SerialQueue {
  * Drives a compiled procedure until it rests: done, or stopped with failures and nothing running.
  * After every transition the persisted snapshot is written atomically (with the procedure's hash,
  * the xstate version and step progress), the new state value is appended to the event log, and
- * run.json is updated — all serialised, and awaited before any action starts, so a crash at any
- * instant leaves a consistent checkpoint to resume from.
+ * run.json is updated — all serialised, and awaited before any action starts, so a killed process
+ * leaves a consistent checkpoint to resume from at any instant. They are fsynced at the run's
+ * durability barriers: before each action starts and when the run rests (a machine that loses
+ * power resumes from the last barrier; actions are idempotent and the version table is the truth
+ * for migrations).
  */
 export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
   const { store, record, procedure, journal } = input;
@@ -140,6 +143,10 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
         // let the subscriber queue the checkpoint, then wait for the queue to drain.
         await Promise.resolve();
         await queue.idle();
+        // The durability barrier of the run: transitions are written as they happen but made
+        // durable here, before a step's side effects begin (its step.started line is fsynced
+        // too), and once more when the run rests.
+        await writeSnapshot({ durable: true });
         const def = steps.get(id);
         if (!def) throw new Error(`unknown step ${id}`);
         const recorded = input.recordedOutcomes?.get(id);
@@ -176,20 +183,22 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
       const value = JSON.stringify(snap.value);
       const current = snap.context.running.length > 0 ? snap.context.running.join(',') : undefined;
       const failures = Object.keys(snap.context.failures);
-      void writeSnapshot();
+      void writeSnapshot({ durable: false });
       if (value !== lastValue) {
         lastValue = value;
         void queue.run(() =>
-          journal.append('transition', null, {
-            value: snap.value as JsonValue,
-            status: snap.status,
-          }),
+          journal.append(
+            'transition',
+            null,
+            { value: snap.value as JsonValue, status: snap.status },
+            { durable: false },
+          ),
         );
       }
       void queue.run(() => {
         record.currentStep = current ?? failures[0] ?? record.currentStep;
         record.updatedAt = new Date().toISOString();
-        return store.writeRecord(record);
+        return store.writeRecord(record, { durable: false });
       });
       if (armed && atRest(snap)) settle(snap);
     },
@@ -212,6 +221,7 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
   const final = await settled;
   actor.stop();
   await queue.idle();
+  await writeSnapshot({ durable: true });
 
   const context = final.context;
   const failureList = Object.values(context.failures).sort(

@@ -7,7 +7,7 @@ import type { DriveOutcome } from './drive-run.js';
 import type { EventLog } from './event-log.js';
 import type { Reporter } from './reporter.js';
 import type { StepFailureRecord } from './step-failure.js';
-import { readEventLog } from './verify-event-log.js';
+import { readOwnEventLog } from './verify-event-log.js';
 
 /** Failure codes that mean "refused" (exit 3) rather than "failed" (exit 1). */
 export const REFUSAL_FAILURE_CODES: ReadonlySet<string> = new Set([
@@ -65,14 +65,16 @@ export async function finishRun(input: {
       })) as JsonValue,
     },
   );
-  const checklist = evaluateChecklist(procedure, readEventLog(store.eventLogPath(record.id)));
+  const checklist = evaluateChecklist(procedure, readOwnEventLog(store.eventLogPath(record.id)));
   if (checklist.length > 0) {
     const text = formatChecklist(checklist);
-    await store.writeArtifact(record.id, 'checklist.txt', text + '\n');
+    // Derived from the log (replay recomputes it from there): not worth two fsyncs each.
+    await store.writeArtifact(record.id, 'checklist.txt', text + '\n', { durable: false });
     await store.writeArtifact(
       record.id,
       'checklist.json',
       JSON.stringify(checklist, null, 2) + '\n',
+      { durable: false },
     );
     reporter.line('');
     reporter.line(reporter.color('bold', 'Execution checklist'));

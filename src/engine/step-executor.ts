@@ -165,11 +165,14 @@ export async function executeStep(
       result.summary === undefined
         ? undefined
         : (redactArguments(result.summary, secrets) as string);
-    await envr.journal.append('step.succeeded', step.id, {
-      duration_ms: ms,
-      summary: summary ?? null,
-      output,
-    });
+    // Fsynced by the next barrier (the next step's start, or the run's end): a step whose outcome
+    // a power loss erased runs again, which every action must allow.
+    await envr.journal.append(
+      'step.succeeded',
+      step.id,
+      { duration_ms: ms, summary: summary ?? null, output },
+      { durable: false },
+    );
     crashHook(`step.succeeded:${step.id}`);
     envr.reporter.line(
       `${' '.repeat(envr.label(step.id).length)} ${envr.reporter.color('ok', '✓')} ${step.id}` +

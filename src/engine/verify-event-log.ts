@@ -102,3 +102,23 @@ export function readEventLog(file: string): EventLogEntry[] {
   if (!result.ok) throw new TamperedLogError(result.line, result.reason);
   return result.entries;
 }
+
+/**
+ * Reads the entries of a log this process is writing (the checklist at run end, a step looking
+ * back at its earlier attempts), without recomputing the hash chain: the run lock makes the
+ * caller its only writer, and `inspect` / `replay` verify the chain. Lines that are not entries
+ * (a torn last line) are skipped.
+ */
+export function readOwnEventLog(file: string): EventLogEntry[] {
+  const out: EventLogEntry[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (line === '') continue;
+    try {
+      const value: unknown = JSON.parse(line);
+      if (!entryShapeProblem(value)) out.push(value as EventLogEntry);
+    } catch {
+      // A torn last line: the next open of the log moves it aside.
+    }
+  }
+  return out;
+}

@@ -25,6 +25,16 @@ export interface CatalogCounters {
   namespacesWritten: number;
 }
 
+/**
+ * Xids at most this far after the migration's own (its subtransactions; concurrent ones) count as
+ * its writes. `age(xmin) <= 0` alone would also take catalog rows frozen more than 2^31
+ * transactions ago, whose raw xmin wraps around to look "newer".
+ */
+const OWN_XID_WINDOW = 10_000_000;
+
+/** True for a catalog row the current transaction (or one of its subtransactions) wrote. */
+const written = (xmin: string): string => `age(${xmin}) BETWEEN ${-OWN_XID_WINDOW} AND 0`;
+
 const XACT = (fn: 'inserted' | 'updated' | 'deleted', catalog: string): string =>
   `pg_catalog.pg_stat_get_xact_tuples_${fn}('pg_catalog.${catalog}'::regclass)`;
 
@@ -55,7 +65,10 @@ interface ProbeRow {
 /**
  * Provenance without listing the schema around every migration. A migration that runs inside one
  * transaction leaves its mark on the catalog rows it writes: their `xmin` is its transaction (or
- * one of its subtransactions), which `age(xmin) <= 0` tests without knowing the ids. The probe,
+ * one of its subtransactions), which `age(xmin)` (0 for its own xid, negative for the later ones
+ * of its subtransactions) tests without knowing the ids. Rows written by a transaction that began
+ * after it and committed meanwhile would count too; rows of one that began before it do not, and
+ * so end up out-of-band, which they are. The probe,
  * run in that transaction just before COMMIT, therefore returns exactly the relations the
  * migration created or rewrote (pg_class), whose columns or defaults it changed (pg_attribute,
  * pg_attrdef), and the schemas it created or renamed. The transaction's own write counters
@@ -147,19 +160,19 @@ export class RelationTracker {
       `${what} AS what, ${oid} AS oid, ${ns}::text AS namespace, ${name}::text AS name, ${kind}::text AS kind`;
     if (wrote('classWritten')) {
       parts.push(`SELECT ${row("'rel'", 'c.oid::text', 'c.relnamespace::text', 'c.relname::text', 'c.relkind::text')}
-  FROM pg_catalog.pg_class c WHERE age(c.xmin) <= 0 AND ${USER_RELATION}`);
+  FROM pg_catalog.pg_class c WHERE ${written('c.xmin')} AND ${USER_RELATION}`);
     }
     if (wrote('columnsChanged')) {
       parts.push(`SELECT ${row("'col'", 'a.attrelid::text')} FROM pg_catalog.pg_attribute a
- WHERE a.attnum > 0 AND age(a.xmin) <= 0 GROUP BY a.attrelid`);
+ WHERE a.attnum > 0 AND ${written('a.xmin')} GROUP BY a.attrelid`);
     }
     if (wrote('defaultsAdded')) {
       parts.push(`SELECT ${row("'col'", 'd.adrelid::text')} FROM pg_catalog.pg_attrdef d
- WHERE age(d.xmin) <= 0 GROUP BY d.adrelid`);
+ WHERE ${written('d.xmin')} GROUP BY d.adrelid`);
     }
     if (wrote('namespacesWritten')) {
       parts.push(`SELECT ${row("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')} FROM pg_catalog.pg_namespace n
- WHERE age(n.xmin) <= 0`);
+ WHERE ${written('n.xmin')}`);
     }
     if (wrote('classDeleted')) {
       parts.push(`SELECT ${row("'all'", "coalesce(string_agg(c.oid::text, ','), '')")}

@@ -133,7 +133,8 @@ export async function runMigrations(
     let rows = (await vt.read(client)) ?? [];
     cp.baseline ??= [...rows];
     await verifyChecksums(ctx, cp, graph.migrations, appliedSet(graph, rows));
-    await writeCheckpoint(ctx, cp);
+    // Durable with the step's next barrier: the checksums are needed by a later attempt only.
+    await writeCheckpoint(ctx, cp, { durable: false });
     await settleInDoubt(ctx, client, req.source, graph, cp, rows);
     rows = (await vt.read(client)) ?? [];
     const logged = loggedApplications(ctx);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ActionContext } from '../actions/types.js';
-import { readEventLog } from '../engine/verify-event-log.js';
+import { readOwnEventLog } from '../engine/verify-event-log.js';
 import type { RelationDelta } from './relation-snapshot.js';
 
 /** The type of the log line written as each migration commits. */
@@ -18,17 +18,12 @@ export interface AppliedLine {
 /**
  * This step's `migration.applied` lines in the run's log, in order: what earlier attempts of the
  * step applied, even when the process died before its checkpoint caught up. Empty when the run
- * has no log yet or its log does not verify (`inspect` and `replay` report that).
+ * has no log yet (the chain is not re-verified here: `inspect` and `replay` do that).
  */
 export function loggedApplications(ctx: Pick<ActionContext, 'runDir' | 'stepId'>): AppliedLine[] {
   const file = path.join(ctx.runDir, 'events.jsonl');
   if (!existsSync(file)) return [];
-  let entries;
-  try {
-    entries = readEventLog(file);
-  } catch {
-    return [];
-  }
+  const entries = readOwnEventLog(file);
   const out: AppliedLine[] = [];
   for (const e of entries) {
     if (e.type !== MIGRATION_APPLIED || e.step !== ctx.stepId) continue;

@@ -87,12 +87,12 @@ export class FileRunStore implements RunStore {
     return parseRecord(text, file, id);
   }
 
-  async writeRecord(record: RunRecord): Promise<void> {
+  async writeRecord(record: RunRecord, options?: WriteOptions): Promise<void> {
     const dir = await this.existingRunDir(record.id);
     const file = path.join(dir, RECORD_FILE);
     const text = toJsonText(record);
     assertNoSecret(text, file);
-    await writeFileAtomic(file, text);
+    await writeFileAtomic(file, text, options);
   }
 
   async readSnapshot(id: string): Promise<SnapshotFile | undefined> {
@@ -195,12 +195,17 @@ export class FileRunStore implements RunStore {
     return path.join(this.runDir(id), ARTIFACTS_DIR, ...segments);
   }
 
-  async writeArtifact(id: string, name: string, content: string | Uint8Array): Promise<void> {
+  async writeArtifact(
+    id: string,
+    name: string,
+    content: string | Uint8Array,
+    options?: WriteOptions,
+  ): Promise<void> {
     await this.existingRunDir(id);
     const file = this.artifactPath(id, name);
     assertNoSecret(content, file);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    await writeFileAtomic(file, content);
+    await writeFileAtomic(file, content, options);
   }
 
   async readArtifact(id: string, name: string): Promise<string> {

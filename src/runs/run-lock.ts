@@ -6,7 +6,6 @@ import { RefusalError } from '../errors.js';
 import { redactUrl } from '../postgres/url.js';
 import type { LockInfo, RunLock } from './run-store.js';
 import { assertNoSecret } from './secret-guard.js';
-import { syncDirectory } from './write-file-atomic.js';
 
 /** True when a process with this pid exists on this host (EPERM means it exists, not ours). */
 function pidAlive(pid: number): boolean {
@@ -53,13 +52,9 @@ function readText(file: string): string | undefined {
  */
 function createExclusive(lockFile: string, content: string): boolean {
   const temp = `${lockFile}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
+  // Not fsynced: a lock only has to hold while its process lives. After a power loss its holder
+  // is dead, and a lock file that came back empty or unreadable counts as stale too.
   fs.writeFileSync(temp, content, { flag: 'wx' });
-  const fd = fs.openSync(temp, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
   try {
     fs.linkSync(temp, lockFile);
     return true;
@@ -76,7 +71,6 @@ function createExclusive(lockFile: string, content: string): boolean {
     }
   } finally {
     fs.rmSync(temp, { force: true });
-    syncDirectory(path.dirname(lockFile));
   }
 }
 
@@ -155,10 +149,7 @@ function makeLock(
     info,
     ...(recoveredStale ? { recoveredStale } : {}),
     async release() {
-      if (readText(lockFile) === content) {
-        fs.rmSync(lockFile, { force: true });
-        syncDirectory(path.dirname(lockFile));
-      }
+      if (readText(lockFile) === content) fs.rmSync(lockFile, { force: true });
     },
   };
 }

@@ -35,8 +35,10 @@ export interface RunLock {
 /**
  * Where runs live: the adapter boundary between the engine and storage (like Umzug's storage
  * contract). {@link FileRunStore} keeps them under `runs/<run-id>/`; another backend implements
- * the same contract. Every write is atomic (old or new content survives a crash, never a mix)
- * and refuses content holding a clear-text password (`SecretLeakError`).
+ * the same contract. Every write is atomic (old or new content survives a crash, never a mix),
+ * durable before it returns unless the caller passes `{ durable: false }` (then a later durable
+ * write makes it so; see {@link WriteOptions}), and refuses content holding a clear-text password
+ * (`SecretLeakError`).
  *
  * Unknown or ambiguous run ids raise `InvalidInputError` (exit 2); a lock held by a live process
  * raises `RefusalError('RUN_LOCKED')` (exit 3).
@@ -46,8 +48,8 @@ export interface RunStore {
   create(record: RunRecord): Promise<void>;
   /** Reads `run.json`; InvalidInputError when the run is unknown or the file is unreadable. */
   readRecord(id: string): Promise<RunRecord>;
-  /** Replaces `run.json` atomically (the run must exist). */
-  writeRecord(record: RunRecord): Promise<void>;
+  /** Replaces `run.json` atomically (the run must exist); durably unless `options.durable` is false. */
+  writeRecord(record: RunRecord, options?: WriteOptions): Promise<void>;
   /** Reads `snapshot.json`; undefined when none was written yet. */
   readSnapshot(id: string): Promise<SnapshotFile | undefined>;
   /**
@@ -64,7 +66,12 @@ export interface RunStore {
   /** The path an artifact is (or would be) stored at. */
   artifactPath(id: string, name: string): string;
   /** Writes an artifact atomically (creating `artifacts/` and sub-folders as needed). */
-  writeArtifact(id: string, name: string, content: string | Uint8Array): Promise<void>;
+  writeArtifact(
+    id: string,
+    name: string,
+    content: string | Uint8Array,
+    options?: WriteOptions,
+  ): Promise<void>;
   /** Reads an artifact as UTF-8 text; InvalidInputError when it does not exist. */
   readArtifact(id: string, name: string): Promise<string>;
   /**
