@@ -98,8 +98,8 @@ export class EventLog {
   private seq: number;
   private prevHash: string;
   private writeError: Error | undefined;
-  /** The entry being written, so the stream hook can check pino wrote exactly it. */
-  private pending: EventLogEntry | undefined;
+  /** The entry being written (and its JSON line), so the stream hook can check pino wrote exactly it. */
+  private pending: { entry: EventLogEntry; line: string } | undefined;
   private recovery: TornLineRecovery | undefined;
   private closed = false;
   /** Lines were appended with `durable: false` and not fsynced yet. */
@@ -214,9 +214,10 @@ export class EventLog {
       prev_hash: this.prevHash,
       hash: entryHash(this.prevHash, content),
     };
-    assertNoSecret(JSON.stringify(entry), this.file);
+    const line = JSON.stringify(entry);
+    assertNoSecret(line, this.file);
     this.writeError = undefined;
-    this.pending = entry;
+    this.pending = { entry, line: `${line}\n` };
     try {
       this.logger.info(entry);
     } finally {
@@ -254,12 +255,14 @@ export class EventLog {
   /** Refuses (throws before anything is written) a serialized line that is not our entry. */
   private checkLine(line: string): string {
     const expected = this.pending;
-    if (expected) {
+    // pino serializes a plain entry exactly as JSON.stringify does: compare the strings, and
+    // only when they differ fall back to comparing what the line means.
+    if (expected && line !== expected.line) {
       const written = parseEntry(line);
       if (
         !written ||
         canonicalJson(written as unknown as JsonValue) !==
-          canonicalJson(expected as unknown as JsonValue) ||
+          canonicalJson(expected.entry as unknown as JsonValue) ||
         !line.endsWith('}\n')
       ) {
         throw new Error(`event log ${this.file}: serialized line does not match the entry`);

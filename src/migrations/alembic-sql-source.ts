@@ -4,6 +4,9 @@ import { readWithChecksum, walkFiles } from './files.js';
 import { parseSqlHeader } from './sql-header.js';
 import type { Migration, MigrationSource } from './types.js';
 
+/** Migrations parsed in this process, by file and checksum (a listing is made several times per run). */
+const parsed = new Map<string, Migration>();
+
 /**
  * The `alembic-sql` layout: `*.sql` files anywhere under `dir`, each opening with the header
  * comments of DESIGN.md. Declared order = files sorted by relative path.
@@ -20,8 +23,11 @@ export function alembicSqlSource(dir: string): MigrationSource {
       return Promise.all(
         files.map(async (file) => {
           const { text, checksum } = await readWithChecksum(file);
+          const key = `${file}\0${checksum}`;
+          const known = parsed.get(key);
+          if (known) return known;
           const h = parseSqlHeader(file, text);
-          return {
+          const m: Migration = {
             revision: h.revision,
             parents: h.parents,
             branchLabels: h.branchLabels,
@@ -32,6 +38,8 @@ export function alembicSqlSource(dir: string): MigrationSource {
             checksum,
             lines: h.lines,
           };
+          parsed.set(key, m);
+          return m;
         }),
       );
     },

@@ -101,7 +101,7 @@ interface LoopState {
  * create and rename) catches up at this pace and at step end, and an attempt that finds it behind
  * takes the missing revisions back from the log (`loggedApplications`).
  */
-const CHECKPOINT_EVERY_MS = 250;
+const CHECKPOINT_EVERY_MS = 1000;
 
 /**
  * Upgrades `database` to each target in turn, one migration per transaction (with its version

@@ -1,4 +1,12 @@
-import { parse } from 'libpg-query';
+type Parse = (sql: string) => Promise<{ stmts?: RawStmt[] }>;
+
+let parser: Promise<Parse> | undefined;
+
+/** libpg-query (a WebAssembly build of PostgreSQL's parser), loaded on first use. */
+function loadParser(): Promise<Parse> {
+  parser ??= import('libpg-query').then((m) => m.parse as unknown as Parse);
+  return parser;
+}
 
 /** One statement of a migration file. */
 export interface ScriptStatement {
@@ -57,9 +65,10 @@ interface RawStmt {
  * Statement locations from the parser are UTF-8 byte offsets; they are converted to characters.
  */
 export async function splitScript(text: string): Promise<ParsedScript> {
+  const parse = await loadParser();
   let tree: { stmts?: RawStmt[] };
   try {
-    tree = (await parse(text)) as { stmts?: RawStmt[] };
+    tree = await parse(text);
   } catch (err) {
     return { statements: null, ownTransaction: false, parseError: (err as Error).message };
   }
