@@ -2,11 +2,18 @@
 
 Usage: python3 alembic_bridge.py <alembic.ini>   (database URL in RUNBOOK_DATABASE_URL, optional)
 
-Loads Alembic's Config once, then reads commands as JSON lines on stdin and answers each with one
-JSON line on stdout (Alembic's own logging goes to stderr):
+Imports Alembic and psycopg2, answers with one hello line, then reads commands as JSON lines on
+stdin and answers each with one JSON line on stdout (Alembic's own logging goes to stderr):
 
+  (hello)                          -> {"ok": true, "ready": true, "python": v, "alembic": v}
+                                    | {"ok": false, "ready": false, "error": {...}}  then exit 3
+                                      (alembic or psycopg2 cannot be imported)
   {"cmd": "list"}                  -> {"ok": true, "revisions": [{revision, down_revisions,
-                                        branch_labels, depends_on, message, path}, ...]}
+                                        branch_labels, depends_on, message, path}, ...],
+                                       "dirs": [...], "stamps": [[path, stamp], ...],
+                                       "cacheable": bool, "clean": bool}
+  {"cmd": "bind", "env": {...}}    -> {"ok": true}   (only before the first upgrade; the database
+                                      URL, if any, in env's RUNBOOK_DATABASE_URL)
   {"cmd": "upgrade", "revision": R} -> {"ok": true, "revision": R, "duration_ms": n}
                                      | {"ok": false, "error": {pgcode, message, detail, hint,
                                         statement, position, type}}
@@ -14,13 +21,45 @@ JSON line on stdout (Alembic's own logging goes to stderr):
 
 Upgrades go one revision at a time through Alembic's command API (command.upgrade), so Alembic
 itself runs env.py, the migration and its alembic_version bookkeeping.
+
+One process can serve a listing and then a run's upgrades: `list` reports whether the listing
+left the process as a fresh one would be (`clean`: loading the revision files imported nothing
+but the standard library, Alembic, SQLAlchemy and their own dependencies), and `bind` then gives
+the process the environment and database URL a process started for the upgrade would have had.
+A process that has run env.py (an upgrade) is never bound again.
+
+`list` also reports what the listing read, stamped before it was read (`stamps`: the ini, each
+version directory's entries and each file in it, as inode:size:mtime_ns:ctime_ns), so the caller
+can keep the listing until any of them changes.
 """
 
+import atexit
 import json
 import os
 import sys
 import time
 import traceback
+
+# Modules whose import does not depend on the environment or the project: a listing that imports
+# only these (and the standard library) leaves the process as a fresh one would be.
+_LIBRARY_MODULES = (
+    "alembic",
+    "sqlalchemy",
+    "psycopg2",
+    "mako",
+    "markupsafe",
+    "greenlet",
+    "typing_extensions",
+    "importlib_metadata",
+    "importlib_resources",
+    "zipp",
+    "pygments",
+    "_distutils_hack",
+    "sitecustomize",
+    "usercustomize",
+    "__main__",
+)
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
 def _tuple(value):
@@ -55,23 +94,110 @@ def _error(exc):
     return out
 
 
-def main():
-    from alembic import command
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
+def _stamp(path):
+    st = os.stat(path)
+    return "%d:%d:%d:%d" % (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
-    ini = os.path.abspath(sys.argv[1])
+
+def _version_dirs(script):
+    """The directories Alembic reads revision files from (missing ones too), or None if unknown."""
+    locations = getattr(script, "_version_locations", None)
+    if not isinstance(locations, (list, tuple)):
+        return None
+    dirs = []
+    for loc in locations:
+        loc = os.path.abspath(loc)
+        if os.path.isdir(loc) and getattr(script, "recursive_version_locations", False):
+            for root, subdirs, _files in os.walk(loc):
+                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+                dirs.append(os.path.abspath(root))
+        else:
+            dirs.append(loc)
+    return dirs
+
+
+def _stamps(ini, dirs):
+    """[[path, stamp]]: the ini, each directory's entry names and each regular file in it.
+
+    A file's stamp is inode:size:mtime_ns:ctime_ns; a directory's is "dir:" and its entry names
+    (sorted, without __pycache__, which Python writes into as it loads revision files); a version
+    location that is not a directory is "missing".
+    """
+    out = [[ini, _stamp(ini)]]
+    for d in dirs:
+        if not os.path.isdir(d):
+            out.append([d, "missing"])
+            continue
+        names = sorted(n for n in os.listdir(d) if n != "__pycache__")
+        out.append([d, "dir:" + "/".join(names)])
+        for n in names:
+            p = os.path.join(d, n)
+            if os.path.isfile(p):
+                out.append([p, _stamp(p)])
+    return out
+
+
+def _foreign_modules(baseline):
+    """Modules imported since `baseline` that are neither standard library nor known libraries."""
+    foreign = []
+    for name in set(sys.modules) - baseline:
+        top = name.split(".")[0]
+        if top in _STDLIB or top in _LIBRARY_MODULES:
+            continue
+        foreign.append(name)
+    return sorted(foreign)
+
+
+def main():
     protocol = sys.stdout
     # Anything Alembic or env.py prints must not corrupt the protocol stream.
     sys.stdout = sys.stderr
-    cfg = Config(ini)
-    url = os.environ.get("RUNBOOK_DATABASE_URL")
-    if url:
-        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
 
     def reply(obj):
         protocol.write(json.dumps(obj) + "\n")
         protocol.flush()
+
+    # Mako (imported by Alembic for revision templates) highlights its HTML error pages with
+    # Pygments when it can; the bridge never renders one, and importing Pygments' lexers is a
+    # sixth of `import alembic`. Without it Mako installs its plain fallback.
+    blocked = "mako.ext.pygmentplugin" not in sys.modules
+    if blocked:
+        sys.modules["mako.ext.pygmentplugin"] = None
+    try:
+        import alembic
+        import psycopg2  # noqa: F401  (the dialect env.py will connect with)
+        from alembic import command
+        from alembic.config import Config
+        from alembic.script import ScriptDirectory
+    except ImportError as exc:
+        reply({"ok": False, "ready": False, "error": {"type": type(exc).__name__, "message": str(exc)}})
+        protocol.flush()
+        os._exit(3)
+    finally:
+        if blocked and sys.modules.get("mako.ext.pygmentplugin", 0) is None:
+            del sys.modules["mako.ext.pygmentplugin"]
+    baseline = set(sys.modules)
+    baseline_path = list(sys.path)
+    reply(
+        {
+            "ok": True,
+            "ready": True,
+            "python": sys.version.split()[0],
+            "alembic": getattr(alembic, "__version__", None),
+        }
+    )
+
+    ini = os.path.abspath(sys.argv[1])
+
+    def config(url):
+        cfg = Config(ini)
+        if url:
+            cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        return cfg
+
+    cfg = config(os.environ.get("RUNBOOK_DATABASE_URL"))
+    # Set once an upgrade has run env.py: the process then belongs to that run's environment.
+    upgraded = False
 
     for line in sys.stdin:
         line = line.strip()
@@ -88,6 +214,11 @@ def main():
         try:
             if cmd == "list":
                 script = ScriptDirectory.from_config(cfg)
+                dirs = _version_dirs(script)
+                try:
+                    stamps = _stamps(ini, dirs) if dirs is not None else None
+                except OSError:  # a file went away while stamped: list, but keep nothing
+                    stamps = None
                 revs = []
                 for sc in script.walk_revisions("base", "heads"):
                     revs.append(
@@ -100,8 +231,31 @@ def main():
                             "path": os.path.abspath(sc.path),
                         }
                     )
-                reply({"ok": True, "revisions": revs})
+                reply(
+                    {
+                        "ok": True,
+                        "revisions": revs,
+                        "dirs": dirs or [],
+                        "stamps": stamps or [],
+                        "cacheable": stamps is not None and not script.sourceless,
+                        "clean": not upgraded
+                        and sys.path == baseline_path
+                        and not _foreign_modules(baseline),
+                    }
+                )
+            elif cmd == "bind":
+                if upgraded:
+                    raise RuntimeError("this bridge has already run an upgrade")
+                # The environment a process started for this run would have had (URL included).
+                env = req.get("env")
+                if not isinstance(env, dict):
+                    raise ValueError("bind needs an env object")
+                os.environ.clear()
+                os.environ.update({str(k): str(v) for k, v in env.items()})
+                cfg = config(os.environ.get("RUNBOOK_DATABASE_URL"))
+                reply({"ok": True})
             elif cmd == "upgrade":
+                upgraded = True
                 started = time.monotonic()
                 command.upgrade(cfg, req["revision"])
                 reply(
@@ -115,6 +269,16 @@ def main():
                 reply({"ok": False, "error": {"type": "BadRequest", "message": "unknown cmd %r" % cmd}})
         except Exception as exc:  # every failure is reported, never raised
             reply({"ok": False, "error": _error(exc)})
+
+    # Every answer is written and every connection env.py opened is closed (each command.upgrade
+    # runs env.py to the end). Exit handlers (logging's flush among them) run as at any exit; the
+    # interpreter's teardown of every module, 0.1-0.2 s with SQLAlchemy loaded, is skipped.
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is not None:
+        run_exit_handlers()
+    sys.stderr.flush()
+    protocol.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,8 @@ export interface BridgeError {
   traceback?: string;
 }
 
+type Env = Readonly<Record<string, string | undefined>>;
+
 /** Path of the shipped bridge script (`python/alembic_bridge.py` at the package root). */
 export function bridgeScript(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -43,8 +46,18 @@ function canImport(python: string): boolean {
   return r.status === 0;
 }
 
-// Probing a Python costs a process start plus `import alembic` (~0.3 s); a run starts the bridge
-// several times (list, upgrade, current), so the answer is kept per candidate list and PATH.
+/** The Pythons to try, in order: `RUNBOOK_PYTHON`, `/usr/bin/python3`, `python3` on PATH. */
+function candidatesOf(env: Env): string[] {
+  return [env.RUNBOOK_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => Boolean(c));
+}
+
+function pythonKey(env: Env): string {
+  return JSON.stringify([candidatesOf(env), env.PATH ?? '']);
+}
+
+// Which Python can run the bridge, per candidate list and PATH, for the life of the process: the
+// bridge itself answers it (its hello line says whether alembic and psycopg2 import), so a run
+// does not pay a separate probe; findPython() probes when asked before any bridge started.
 const found = new Map<string, string | null>();
 
 /**
@@ -52,67 +65,110 @@ const found = new Map<string, string | null>();
  * import alembic and psycopg2 (Debian's packages), else `python3` on PATH. Null when none can.
  * The answer is remembered for the life of the process (per `RUNBOOK_PYTHON` and `PATH`).
  */
-export function findPython(
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): string | null {
-  const candidates = [env.RUNBOOK_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string =>
-    Boolean(c),
-  );
-  const key = JSON.stringify([candidates, env.PATH ?? '']);
+export function findPython(env: Env = process.env): string | null {
+  const key = pythonKey(env);
   const known = found.get(key);
   if (known !== undefined) return known;
-  const python = candidates.find(canImport) ?? null;
+  const python = candidatesOf(env).find(canImport) ?? null;
   found.set(key, python);
   return python;
 }
 
-/**
- * One running bridge process: Alembic's Config loaded once, commands sent as JSON lines, one
- * answer line each. `close()` ends it.
- */
-export class AlembicBridge {
-  private readonly lines: AsyncIterator<string>;
-  private stderrTail = '';
+function unavailable(detail?: string): StepError {
+  return new StepError('ALEMBIC_UNAVAILABLE', 'no python3 that can import alembic and psycopg2', {
+    hint: 'install python3-alembic and python3-psycopg2, or set RUNBOOK_PYTHON',
+    ...(detail ? { detail } : {}),
+  });
+}
 
-  private constructor(private readonly child: ChildProcessWithoutNullStreams) {
+/**
+ * The variables a Python process reads as it starts or as Alembic, SQLAlchemy and psycopg2 are
+ * imported (interpreter, paths, locale, time zone, dynamic linker, SQLAlchemy's switches). Two
+ * environments that agree on these start the same bridge; the rest is handed over by `bind`.
+ */
+const STARTUP_VARIABLE =
+  /^(PYTHON.*|RUNBOOK_PYTHON|PATH|HOME|LANG|LANGUAGE|LC_.*|TZ|VIRTUAL_ENV|CONDA_PREFIX|LD_.*|SQLALCHEMY.*|DISABLE_SQLALCHEMY.*)$/;
+
+function startupKey(ini: string, env: Env): string {
+  const vars = Object.keys(env)
+    .filter((k) => STARTUP_VARIABLE.test(k) && env[k] !== undefined)
+    .sort()
+    .map((k) => [k, env[k]]);
+  return JSON.stringify([ini, vars]);
+}
+
+/** How long a bridge that only listed revisions waits, idle, for a run's upgrade to take it. */
+const PARK_MS = 30_000;
+
+/** One running bridge process (see python/alembic_bridge.py for the protocol). */
+class BridgeProcess {
+  private readonly lines: AsyncIterator<string>;
+  stderrTail = '';
+  /** Set by a `list` answer that left the process as a fresh one would be. */
+  clean = false;
+  /** Set once an upgrade was sent: the process belongs to that run from then on. */
+  upgraded = false;
+  private parkTimer: NodeJS.Timeout | undefined;
+  private readonly exited: Promise<void>;
+  private spawnError: Error | undefined;
+
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    readonly key: string,
+  ) {
     this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     child.stderr.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
     });
+    // A process that died (or never started) must not turn a write into an unhandled error.
+    child.stdin.on('error', () => undefined);
+    this.exited = new Promise<void>((resolve) => {
+      child.once('error', (err) => {
+        this.spawnError = err;
+        resolve();
+      });
+      child.once('exit', () => resolve());
+    });
   }
 
-  /** Starts the bridge for `ini`; `databaseUrl` (with password) goes through the environment only. */
-  static start(
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null && !this.spawnError;
+  }
+
+  /**
+   * Starts the bridge with `python` and waits for its hello: the process, or why this Python
+   * cannot run it (it cannot be started, or cannot import alembic and psycopg2: its stderr).
+   */
+  static async spawn(
+    python: string,
     ini: string,
-    databaseUrl?: string,
-    env: Readonly<Record<string, string | undefined>> = process.env,
-  ): AlembicBridge {
-    const python = findPython(env);
-    if (!python) {
-      throw new StepError(
-        'ALEMBIC_UNAVAILABLE',
-        'no python3 that can import alembic and psycopg2',
-        {
-          hint: 'install python3-alembic and python3-psycopg2, or set RUNBOOK_PYTHON',
-        },
-      );
-    }
-    const childEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
-    if (databaseUrl) {
-      childEnv.RUNBOOK_DATABASE_URL = databaseUrl;
-      childEnv.DATABASE_URL = databaseUrl;
-    }
+    childEnv: Record<string, string>,
+    key: string,
+  ): Promise<{ process: BridgeProcess } | { failed: string }> {
     const child = spawn(python, [bridgeScript(), ini], {
       cwd: path.dirname(ini),
       env: childEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    return new AlembicBridge(child);
+    const p = new BridgeProcess(child, key);
+    const hello = await p.lines.next();
+    if (!hello.done) {
+      try {
+        const h = JSON.parse(hello.value) as JsonObject;
+        if (h.ready === true) return { process: p };
+      } catch {
+        // not a hello: treated as a Python that cannot run the bridge
+      }
+    }
+    p.kill();
+    await p.exited;
+    const why = p.spawnError ? `${python}: ${p.spawnError.message}` : p.stderrTail.trim();
+    return { failed: why || `${python} cannot import alembic and psycopg2` };
   }
 
   /** Sends one command and waits for its answer. */
   async request(command: JsonObject): Promise<JsonObject> {
+    if (command.cmd === 'upgrade') this.upgraded = true;
     this.child.stdin.write(JSON.stringify(command) + '\n');
     const next = await this.lines.next();
     if (next.done) {
@@ -123,15 +179,152 @@ export class AlembicBridge {
     return JSON.parse(next.value) as JsonObject;
   }
 
-  /** Alembic's stderr output so far (last 4000 characters). */
-  get log(): string {
-    return this.stderrTail;
+  /** Idle: it keeps neither the event loop nor the process alive, and quits after PARK_MS. */
+  park(onExpire: () => void): void {
+    this.child.unref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
+      (s as unknown as Socket).unref();
+    }
+    this.parkTimer = setTimeout(onExpire, PARK_MS);
+    this.parkTimer.unref();
   }
 
+  unpark(): void {
+    clearTimeout(this.parkTimer);
+    this.parkTimer = undefined;
+    this.child.ref();
+    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
+      (s as unknown as Socket).ref();
+    }
+  }
+
+  /** Asks it to quit and waits until it has (it exits without the interpreter's teardown). */
+  async quit(): Promise<void> {
+    clearTimeout(this.parkTimer);
+    if (this.alive) this.child.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n');
+    await this.exited;
+  }
+
+  kill(): void {
+    if (this.alive) this.child.kill();
+  }
+}
+
+/** Bridges that listed revisions and wait for a run's upgrade, one per ini and start-up environment. */
+const parked = new Map<string, BridgeProcess>();
+
+function takeParked(key: string): BridgeProcess | undefined {
+  const p = parked.get(key);
+  if (!p) return undefined;
+  parked.delete(key);
+  p.unpark();
+  return p.alive ? p : undefined;
+}
+
+function park(p: BridgeProcess): boolean {
+  if (!p.alive || !p.clean || p.upgraded || parked.has(p.key)) return false;
+  parked.set(p.key, p);
+  p.park(() => {
+    if (parked.get(p.key) === p) parked.delete(p.key);
+    void p.quit();
+  });
+  return true;
+}
+
+async function startProcess(
+  ini: string,
+  env: Env,
+  childEnv: Record<string, string>,
+  key: string,
+): Promise<BridgeProcess> {
+  const pkey = pythonKey(env);
+  const known = found.get(pkey);
+  if (known === null) throw unavailable();
+  const failures: string[] = [];
+  for (const python of known ? [known] : candidatesOf(env)) {
+    const started = await BridgeProcess.spawn(python, ini, childEnv, key);
+    if ('process' in started) {
+      found.set(pkey, python);
+      return started.process;
+    }
+    failures.push(started.failed);
+  }
+  // A remembered Python that stopped working is forgotten: the next start tries them all again.
+  if (known) found.delete(pkey);
+  else found.set(pkey, null);
+  throw unavailable(failures.join('\n').slice(-4000));
+}
+
+/**
+ * A bridge for one use: listing revisions (alembic-source) or one run's upgrades
+ * (run-migrations). Commands are JSON lines, one answer line each; `close()` ends the use.
+ *
+ * At most one Python process serves a run where it can: a bridge that only listed revisions, and
+ * whose listing imported nothing but libraries (see the bridge's `clean`), is parked when closed
+ * and taken by the next start for the same ini and start-up environment, which hands it the
+ * run's full environment and database URL (`bind`) before its first command — what a process
+ * started for that run would have had. A bridge that ran an upgrade is never reused.
+ */
+export class AlembicBridge {
+  private readonly proc: Promise<BridgeProcess>;
+  private current: BridgeProcess | undefined;
+  private closed = false;
+
+  private constructor(proc: Promise<BridgeProcess>) {
+    this.proc = proc.then((p) => (this.current = p));
+    // Failures surface from request(); never as an unhandled rejection.
+    this.proc.catch(() => undefined);
+  }
+
+  /** Starts the bridge for `ini`; `databaseUrl` (with password) goes through the environment only. */
+  static start(ini: string, databaseUrl?: string, env: Env = process.env): AlembicBridge {
+    if (found.get(pythonKey(env)) === null) throw unavailable();
+    const childEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
+    if (databaseUrl) {
+      childEnv.RUNBOOK_DATABASE_URL = databaseUrl;
+      childEnv.DATABASE_URL = databaseUrl;
+    }
+    const key = startupKey(ini, env);
+    const reused = takeParked(key);
+    if (reused) {
+      return new AlembicBridge(
+        reused.request({ cmd: 'bind', env: childEnv }).then(
+          (res) => {
+            if (res.ok === true) return reused;
+            void reused.quit();
+            return startProcess(ini, env, childEnv, key);
+          },
+          () => startProcess(ini, env, childEnv, key),
+        ),
+      );
+    }
+    return new AlembicBridge(startProcess(ini, env, childEnv, key));
+  }
+
+  /** Sends one command and waits for its answer. */
+  async request(command: JsonObject): Promise<JsonObject> {
+    if (this.closed) throw new Error('AlembicBridge.request after close()');
+    const p = await this.proc;
+    const res = await p.request(command);
+    if (command.cmd === 'list') p.clean = res.ok === true && res.clean === true;
+    return res;
+  }
+
+  /** Alembic's stderr output so far (last 4000 characters). */
+  get log(): string {
+    return this.current?.stderrTail ?? '';
+  }
+
+  /**
+   * Ends this use: a bridge that only listed revisions (cleanly) is parked for the next start,
+   * any other quits.
+   */
   async close(): Promise<void> {
-    if (this.child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n');
-    await exited;
+    if (this.closed) return;
+    this.closed = true;
+    const p = await this.proc.catch(() => undefined);
+    if (!p || park(p)) return;
+    await p.quit();
   }
 }
