@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { RefusalError } from '../errors.js';
 import { redactUrl } from '../postgres/url.js';
 import type { LockInfo, RunLock } from './run-store.js';
