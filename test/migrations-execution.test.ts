@@ -1,22 +1,22 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsUpgrade } from '../src/actions/migrations-upgrade.js';
-import { StepError } from '../src/engine/step-failure.js';
 import { Connections } from '../src/postgres/connections.js';
-import { quoteIdent } from '../src/postgres/quote.js';
-import { withDatabase } from '../src/postgres/url.js';
 import { createActionContext } from './support/action-context.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';
+import { scratchDatabases, stepErrorOf } from './support/scratch-databases.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 // How a migration runs (one transaction, two round trips, the file as one query) and what the
 // provenance probe sees of it: every kind of DDL a history holds, against a real server.
 
 let db: TestDatabase;
 let conns: Connections;
-let n = 0;
+const scratch = scratchDatabases(() => db);
+const freshDb = scratch.fresh;
+const q = scratch.query;
+const fails = stepErrorOf;
 
 beforeAll(async () => {
   db = await createTestDatabase('mig_exec');
@@ -26,22 +26,6 @@ afterAll(async () => {
   await conns.end();
   await db.drop();
 });
-
-async function freshDb(): Promise<string> {
-  const name = `${db.name}_${n++}`;
-  await adminQuery(`CREATE DATABASE ${quoteIdent(name)}`);
-  return name;
-}
-
-async function q(database: string, sql: string): Promise<pg.QueryResult> {
-  const c = new pg.Client(withDatabase(db.adminUrl, database));
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Writes a linear alembic-sql history (`[revision, sql, header extra]`) into a temp dir. */
 async function history(files: [string, string, string?][]): Promise<string> {
@@ -53,16 +37,6 @@ async function history(files: [string, string, string?][]): Promise<string> {
     prev = rev;
   }
   return dir;
-}
-
-async function fails(p: Promise<unknown>): Promise<StepError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StepError) return err;
-    throw err;
-  }
-  throw new Error('expected a StepError');
 }
 
 type Rel = { schema: string; name: string; kind: string };

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsStamp } from '../src/actions/migrations-stamp.js';
 import { migrationsUpgrade } from '../src/actions/migrations-upgrade.js';
@@ -10,32 +9,17 @@ import { StepError } from '../src/engine/step-failure.js';
 import { findPython, loadMigrationSource } from '../src/migrations/index.js';
 import { sha256Hex } from '../src/migrations/files.js';
 import { Connections } from '../src/postgres/connections.js';
-import { quoteIdent } from '../src/postgres/quote.js';
-import { withDatabase } from '../src/postgres/url.js';
 import { createActionContext } from './support/action-context.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';
+import { scratchDatabases } from './support/scratch-databases.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 const fixtures = path.resolve('test/fixtures/migrations');
 const alembicProject = path.resolve('test/fixtures/alembic-project');
 let db: TestDatabase;
 let conns: Connections;
-let n = 0;
-
-async function freshDb(): Promise<string> {
-  const name = `${db.name}_${n++}`;
-  await adminQuery(`CREATE DATABASE ${quoteIdent(name)}`);
-  return name;
-}
-
-async function q(database: string, sql: string): Promise<pg.QueryResult> {
-  const c = new pg.Client(withDatabase(db.adminUrl, database));
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const scratch = scratchDatabases(() => db);
+const freshDb = scratch.fresh;
+const q = scratch.query;
 
 beforeAll(async () => {
   db = await createTestDatabase('mig_layouts');

@@ -6,48 +6,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsCurrent } from '../src/actions/migrations-current.js';
 import { migrationsStamp } from '../src/actions/migrations-stamp.js';
 import { migrationsUpgrade } from '../src/actions/migrations-upgrade.js';
-import { StepError } from '../src/engine/step-failure.js';
 import { acquireMigrationLock } from '../src/migrations/advisory-lock.js';
 import { Connections } from '../src/postgres/connections.js';
-import { quoteIdent } from '../src/postgres/quote.js';
 import { withDatabase } from '../src/postgres/url.js';
 import { createActionContext } from './support/action-context.js';
-import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';
+import { scratchDatabases, stepErrorOf } from './support/scratch-databases.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 const skeldir = path.resolve('test/fixtures/migrations/skeldir');
 let db: TestDatabase;
 let conns: Connections;
-let n = 0;
-
-async function freshDb(): Promise<string> {
-  const name = `${db.name}_${n++}`;
-  await adminQuery(`CREATE DATABASE ${quoteIdent(name)}`);
-  return name;
-}
-
-async function q(database: string, sql: string): Promise<pg.QueryResult> {
-  const c = new pg.Client(withDatabase(db.adminUrl, database));
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const scratch = scratchDatabases(() => db);
+const freshDb = scratch.fresh;
+const q = scratch.query;
+const fails = stepErrorOf;
 
 async function versions(database: string): Promise<string[]> {
   const r = await q(database, 'SELECT version_num FROM alembic_version ORDER BY 1');
   return r.rows.map((x: { version_num: string }) => x.version_num);
-}
-
-async function fails(p: Promise<unknown>): Promise<StepError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof StepError) return err;
-    throw err;
-  }
-  throw new Error('expected a StepError');
 }
 
 beforeAll(async () => {
