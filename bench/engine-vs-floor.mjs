@@ -9,7 +9,7 @@ import pg from 'pg';
 import { loadMigrationSource, planUpgrade, RevisionGraph } from '../dist/migrations/index.js';
 import { assertSucceeded, cliUpgrade, libraryUpgrade } from './lib/engine.mjs';
 import { ROOT } from './lib/server.mjs';
-import { fmtMs, fmtRatio, fmtSamples, interleave, median } from './lib/stats.mjs';
+import { fmtMs, fmtRatio, fmtSamples, interleave, median, pairedRatio } from './lib/stats.mjs';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'nova', 'after');
 const PSQL = '/usr/bin/psql';
@@ -140,6 +140,7 @@ export async function run({ server, work: root, reps, note }) {
       },
     },
     reps,
+    { warmup: 1 },
   );
 
   // Where the engine's time goes, from the last library run: Σ migration.applied duration_ms is
@@ -156,18 +157,29 @@ export async function run({ server, work: root, reps, note }) {
       `step transitions (fsynced) and the other two steps. Both sides start from an empty ` +
       `database created outside the timing.`,
   );
-  const row = (what, values) => {
-    const ratio = median(values) / floor;
+  const row = (what, values, targeted) => {
+    // The verdict is on the median of per-round ratios (each pair ran back to back, under the
+    // same load); the ratio of the medians is shown beside it.
+    const ratio = pairedRatio(values, samples.floor);
     return {
       what,
-      value: `${fmtSamples(values)} vs floor ${fmtMs(floor)}`,
+      value: `${fmtSamples(values)} vs floor ${fmtMs(floor)} (ratio of medians ${fmtRatio(median(values) / floor)})`,
       ratio: fmtRatio(ratio),
-      target: `≤ ${TARGET}×`,
-      pass: ratio <= TARGET,
+      ...(targeted ? { target: `≤ ${TARGET}×`, pass: ratio <= TARGET } : { status: 'info' }),
     };
   };
+  // The target is the engine's (issue 3: "the engine applying a 124-migration history"); the
+  // CLI row adds a Node process start and module loading (row 7) and is shown for information.
   return [
-    row('1a engine vs psql floor, nova/after, library (runProcedure upgrade)', samples.library),
-    row('1b engine vs psql floor, nova/after, CLI (runbook run upgrade)', samples.cli),
+    row(
+      '1a engine vs psql floor, nova/after, library (runProcedure upgrade)',
+      samples.library,
+      true,
+    ),
+    row(
+      '1b the same through the CLI (runbook run upgrade, a new Node process)',
+      samples.cli,
+      false,
+    ),
   ];
 }

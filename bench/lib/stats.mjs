@@ -25,18 +25,27 @@ export function median(values) {
 /**
  * Runs each variant `reps` times, interleaved (A B C, A B C, ...) so a noisy neighbour slows all
  * variants alike rather than one of them. `variants` maps a name to an async function receiving
- * the repetition index and returning a duration in ms (or `{ ms, ... }`). Returns the samples per
- * variant.
+ * the repetition index and returning a duration in ms (or `{ ms, ... }`). `warmup` extra rounds
+ * run first and are not counted (JIT, caches). Returns the samples per variant.
  */
-export async function interleave(variants, reps) {
+export async function interleave(variants, reps, { warmup = 0 } = {}) {
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  for (let i = 0; i < reps; i++) {
+  for (let i = -warmup; i < reps; i++) {
     for (const [name, fn] of Object.entries(variants)) {
       const out = await fn(i);
-      samples[name].push(typeof out === 'number' ? out : out.ms);
+      if (i >= 0) samples[name].push(typeof out === 'number' ? out : out.ms);
     }
   }
   return samples;
+}
+
+/**
+ * The median of the per-round ratios `a[i] / b[i]` of two interleaved sample lists: each round's
+ * pair saw the same machine load, so this is steadier than a ratio of medians on a shared machine.
+ */
+export function pairedRatio(a, b) {
+  if (a.length !== b.length) throw new Error('paired samples must have the same length');
+  return median(a.map((x, i) => x / b[i]));
 }
 
 /** "1234 ms" / "1.23 s" / "0.42 ms" for a duration. */

@@ -26,7 +26,7 @@ const CACHE_LIMIT = 32 * 1024 * 1024;
  * modification and change times are all unchanged is not read again (a run lists its history in
  * preflight, in each step and before each migration); any write to it changes its ctime.
  */
-export async function readWithChecksum(file: string): Promise<{ text: string; checksum: string }> {
+export function readWithChecksumSync(file: string): { text: string; checksum: string } {
   const st = statSync(file, { bigint: true });
   const stamp = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   const hit = cache.get(file);
@@ -43,6 +43,11 @@ export async function readWithChecksum(file: string): Promise<{ text: string; ch
   cache.set(file, entry);
   cachedChars += entry.text.length;
   return entry;
+}
+
+/** {@link readWithChecksumSync} as a promise (rejects instead of throwing). */
+export async function readWithChecksum(file: string): Promise<{ text: string; checksum: string }> {
+  return readWithChecksumSync(file);
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   executeScript,
   type TransactionalOutcome,
 } from './execute-migration.js';
-import { readWithChecksum } from './files.js';
+import { readWithChecksumSync } from './files.js';
 import {
   readCheckpoint,
   reconcileUnrecorded,
@@ -171,50 +171,61 @@ export async function runMigrations(
       state.rows = (await vt.read(client)) ?? [];
       const plan = planUpgrade(graph, appliedSet(graph, state.rows), target);
       planTotal += plan.length;
+      // Pipelined by one: each migration's first round trip is sent before the previous one's
+      // log line, checkpoint and progress are written, so that bookkeeping overlaps the server's
+      // work instead of adding to it. A migration's line is written only after its COMMIT.
+      let recordPrevious: (() => Promise<void>) | undefined;
       for (const [i, m] of plan.entries()) {
         if (ctx.signal.aborted) throw new StepError('ABORTED', 'the run is being stopped');
         const started = performance.now();
-        let applied: TransactionalOutcome;
-        if (req.source.external) {
-          bridge ??= AlembicBridge.start(
-            (req.source as { ini?: string }).ini ?? '',
-            ctx.db.urlFor(req.database),
-            ctx.env,
-          );
-          const running = bridge;
-          applied = await aroundListing(state, vt.table, async () => {
-            const res = await running.request({ cmd: 'upgrade', revision: m.revision });
-            if (res.ok !== true) throw bridgeFailure(m, res.error as unknown as BridgeError);
-            return 0;
-          });
-        } else {
-          applied = await applySql(ctx, req.source, state, m);
-        }
+        const running = req.source.external
+          ? applyByBridge(
+              state,
+              vt.table,
+              () => {
+                bridge ??= AlembicBridge.start(
+                  (req.source as { ini?: string }).ini ?? '',
+                  ctx.db.urlFor(req.database),
+                  ctx.env,
+                );
+                return bridge;
+              },
+              m,
+            )
+          : applySql(ctx, req.source, state, m);
+        // Handled below, once the previous migration is recorded.
+        running.catch(() => undefined);
+        await recordPrevious?.();
+        recordPrevious = undefined;
+        const applied = await running;
         const ms = Math.round(performance.now() - started);
-        provenance.add(m.revision, m.file, applied.relations);
-        await ctx.log(
-          MIGRATION_APPLIED,
-          {
-            revision: m.revision,
-            file: m.file,
-            duration_ms: ms,
-            statements: applied.statements,
-            index: i + 1,
-            total: plan.length,
-            target,
-            relations: applied.relations as unknown as JsonObject,
-          },
-          { durable: false },
-        );
-        cp.applied.push(m.revision);
-        if (performance.now() - state.checkpointedAt >= CHECKPOINT_EVERY_MS) {
-          await writeCheckpoint(ctx, cp, { durable: false });
-          state.checkpointedAt = performance.now();
-        }
         appliedCount++;
-        const w = String(plan.length).length;
-        ctx.progress(`[${String(i + 1).padStart(w)}/${plan.length}] ${displayName(m)}  ${ms} ms`);
+        recordPrevious = async () => {
+          provenance?.add(m.revision, m.file, applied.relations);
+          await ctx.log(
+            MIGRATION_APPLIED,
+            {
+              revision: m.revision,
+              file: m.file,
+              duration_ms: ms,
+              statements: applied.statements,
+              index: i + 1,
+              total: plan.length,
+              target,
+              relations: applied.relations as unknown as JsonObject,
+            },
+            { durable: false },
+          );
+          cp.applied.push(m.revision);
+          if (performance.now() - state.checkpointedAt >= CHECKPOINT_EVERY_MS) {
+            await writeCheckpoint(ctx, cp, { durable: false });
+            state.checkpointedAt = performance.now();
+          }
+          const w = String(plan.length).length;
+          ctx.progress(`[${String(i + 1).padStart(w)}/${plan.length}] ${displayName(m)}  ${ms} ms`);
+        };
       }
+      await recordPrevious?.();
     }
     const current = (await vt.read(client)) ?? [];
     await unlock();
@@ -242,6 +253,20 @@ export async function runMigrations(
     if (checkpoint) await writeCheckpoint(ctx, checkpoint, { durable: false }).catch(keep);
     await provenance?.flush().catch(keep);
   }
+}
+
+/** Applies `m` through the Alembic bridge (started on first use), between two listings. */
+async function applyByBridge(
+  state: LoopState,
+  versionTable: string,
+  bridge: () => AlembicBridge,
+  m: Migration,
+): Promise<TransactionalOutcome> {
+  return aroundListing(state, versionTable, async () => {
+    const res = await bridge().request({ cmd: 'upgrade', revision: m.revision });
+    if (res.ok !== true) throw bridgeFailure(m, res.error as unknown as BridgeError);
+    return 0;
+  });
 }
 
 /**
@@ -309,7 +334,8 @@ async function applySql(
   m: Migration,
 ): Promise<TransactionalOutcome> {
   const { client, graph, cp } = state;
-  const { text, checksum } = await readWithChecksum(m.file);
+  // Synchronous up to the first round trip, so the caller's pipelining sends it at once.
+  const { text, checksum } = readWithChecksumSync(m.file);
   if (checksum !== m.checksum) {
     throw new StepError('MIGRATION_CHANGED', `${m.file} changed while the step was running`, {
       migration: m.revision,
