@@ -1,8 +1,9 @@
 /**
  * Typed Kysely table interfaces for the few `pg_catalog` relations the catalog reads. Only the
  * columns we query are declared. OIDs arrive as numbers (pg parses `oid`), `"char"` columns as
- * one-letter strings, `int2[]`/`oid[]` as number arrays; `name[]`, `int2vector` and `aclitem[]` are
- * never selected raw (they are converted in SQL where read).
+ * one-letter strings, `int2[]`/`oid[]` as number arrays, `int2vector`/`oidvector` as their text
+ * form (`1 3`, pg has no parser for them); `name[]` and `aclitem[]` are never selected raw (they
+ * are converted in SQL where read).
  */
 
 /** `pg_namespace`: schemas. */
@@ -24,6 +25,8 @@ export interface PgClass {
   relforcerowsecurity: boolean;
   relispartition: boolean;
   relacl: unknown;
+  relam: number;
+  reloptions: string[] | null;
 }
 
 /** `pg_attribute`: columns. */
@@ -33,6 +36,7 @@ export interface PgAttribute {
   atttypid: number;
   atttypmod: number;
   attnum: number;
+  attcollation: number;
   attnotnull: boolean;
   attisdropped: boolean;
   attidentity: string;
@@ -51,9 +55,44 @@ export interface PgAttrdef {
 export interface PgIndex {
   indexrelid: number;
   indrelid: number;
+  indnatts: number;
+  indnkeyatts: number;
   indisunique: boolean;
+  /** PostgreSQL 15 and later. */
+  indnullsnotdistinct: boolean;
   indisprimary: boolean;
+  /** `int2vector`: attribute numbers (0 for an expression), key columns first. */
+  indkey: string;
+  /** `oidvector`: collation of each key column (0 when not collatable). */
+  indcollation: string;
+  /** `oidvector`: operator class of each key column. */
+  indclass: string;
+  /** `int2vector`: per-key-column flags (1 = DESC, 2 = NULLS FIRST). */
+  indoption: string;
+  indexprs: unknown;
   indpred: unknown;
+}
+
+/** `pg_am`: access methods (`btree`, `gist`, …). */
+export interface PgAm {
+  oid: number;
+  amname: string;
+}
+
+/** `pg_opclass`: operator classes. */
+export interface PgOpclass {
+  oid: number;
+  opcmethod: number;
+  opcname: string;
+  opcfamily: number;
+  opcintype: number;
+  opcdefault: boolean;
+}
+
+/** `pg_amproc`: support functions of operator families. */
+export interface PgAmproc {
+  amprocfamily: number;
+  amprocnum: number;
 }
 
 /** `pg_constraint`: PK, unique, check, FK, exclusion (and, since PG 18, not-null) constraints. */
@@ -177,6 +216,9 @@ export interface PgCatalog {
   'pg_catalog.pg_attribute': PgAttribute;
   'pg_catalog.pg_attrdef': PgAttrdef;
   'pg_catalog.pg_index': PgIndex;
+  'pg_catalog.pg_am': PgAm;
+  'pg_catalog.pg_opclass': PgOpclass;
+  'pg_catalog.pg_amproc': PgAmproc;
   'pg_catalog.pg_constraint': PgConstraint;
   'pg_catalog.pg_sequence': PgSequence;
   'pg_catalog.pg_depend': PgDepend;

@@ -1,25 +1,40 @@
 import { sql } from 'kysely';
 import type { CatalogDb } from './catalog-db.js';
+import { int, packed } from './packed.js';
+import { PG_CLASS, PG_PROC, extensionMembers } from './query-relations.js';
 
 /**
  * One query per kind for objects not attached to a relation: sequences, functions, roles,
  * database settings, extensions, and the server/database identity.
  */
 
-/** Current database name and server version. */
+/**
+ * Current database name and server version, plus what rebuilding definitions needs: the version
+ * as a number, the keywords `quote_ident` quotes (all but the unreserved) and whether
+ * `quote_all_identifiers` is on.
+ */
 export async function queryIdentity(db: CatalogDb) {
   return db
     .selectNoFrom([
       sql<string>`pg_catalog.current_database()`.as('database'),
       sql<string>`pg_catalog.current_setting('server_version')`.as('server_version'),
+      sql<number>`pg_catalog.current_setting('server_version_num')::int`.as('version_num'),
+      sql<
+        string[]
+      >`array(select k.word from pg_catalog.pg_get_keywords() k where k.catcode <> 'U')`.as(
+        'keywords',
+      ),
+      sql<boolean>`pg_catalog.current_setting('quote_all_identifiers')::bool`.as('quote_all'),
     ])
     .executeTakeFirstOrThrow();
 }
 
 /**
- * Sequences with their parameters and owning column (serial / identity) as relation OID and
- * attnum: the assembler names it from the columns it already has (a join to pg_attribute here
- * would dominate the snapshot's time on large catalogs).
+ * Sequences with their parameters (`params`: start, increment, min, max and cache as int8 text,
+ * space-separated) and, packed in `facts` (`packed.ts`), cycle and the owning column (serial /
+ * identity) as relation OID and attnum (0 0 when none): the assembler names it from the columns
+ * it already has (a join to pg_attribute here would dominate the snapshot's time on large
+ * catalogs).
  */
 export async function querySequences(db: CatalogDb, schemas: string[]) {
   if (schemas.length === 0) return [];
@@ -31,30 +46,24 @@ export async function querySequences(db: CatalogDb, schemas: string[]) {
       j
         .onRef('d.objid', '=', 's.seqrelid')
         .on('d.deptype', 'in', ['a', 'i'])
-        .on('d.classid', '=', sql<number>`'pg_catalog.pg_class'::regclass`)
-        .on('d.refclassid', '=', sql<number>`'pg_catalog.pg_class'::regclass`),
-    )
-    .leftJoin('pg_catalog.pg_depend as ext', (j) =>
-      j
-        .onRef('ext.objid', '=', 's.seqrelid')
-        .on('ext.deptype', '=', 'e')
-        .on('ext.classid', '=', sql<number>`'pg_catalog.pg_class'::regclass`),
+        .on('d.classid', '=', PG_CLASS)
+        .on('d.refclassid', '=', PG_CLASS),
     )
     .select([
       'n.nspname as schema',
       'c.relname as name',
-      's.seqstart as start',
-      's.seqincrement as increment',
-      's.seqmin as min',
-      's.seqmax as max',
-      's.seqcache as cache',
-      's.seqcycle as cycle',
-      'd.refobjid as owner_relid',
-      'd.refobjsubid as owner_attnum',
       sql<string>`pg_catalog.format_type(s.seqtypid, NULL)`.as('type'),
+      sql<string>`concat_ws(' ', s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache)`.as(
+        'params',
+      ),
+      packed(
+        int(sql.ref('s.seqcycle')),
+        sql`coalesce(d.refobjid, 0)`,
+        sql`coalesce(d.refobjsubid, 0)`,
+      ).as('facts'),
     ])
     .where('n.nspname', 'in', schemas)
-    .where('ext.objid', 'is', null)
+    .where('s.seqrelid', 'not in', extensionMembers(db, PG_CLASS))
     .execute();
 }
 
@@ -65,12 +74,6 @@ export async function queryFunctions(db: CatalogDb, schemas: string[]) {
     .selectFrom('pg_catalog.pg_proc as p')
     .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'p.pronamespace')
     .innerJoin('pg_catalog.pg_language as l', 'l.oid', 'p.prolang')
-    .leftJoin('pg_catalog.pg_depend as ext', (j) =>
-      j
-        .onRef('ext.objid', '=', 'p.oid')
-        .on('ext.deptype', '=', 'e')
-        .on('ext.classid', '=', sql<number>`'pg_catalog.pg_proc'::regclass`),
-    )
     .select([
       'n.nspname as schema',
       'p.proname as name',
@@ -81,7 +84,7 @@ export async function queryFunctions(db: CatalogDb, schemas: string[]) {
       sql<string>`pg_catalog.md5(p.prosrc)`.as('body_md5'),
     ])
     .where('n.nspname', 'in', schemas)
-    .where('ext.objid', 'is', null)
+    .where('p.oid', 'not in', extensionMembers(db, PG_PROC))
     .execute();
 }
 

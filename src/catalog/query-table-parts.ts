@@ -1,58 +1,170 @@
 import { sql } from 'kysely';
 import type { CatalogDb } from './catalog-db.js';
+import { int, packed } from './packed.js';
+import { namespaceOids } from './query-relations.js';
 
 /**
  * One query per kind for the parts attached to a relation: indexes, constraints, triggers and
  * RLS policies. Rows carry the parent relation's OID (`relid`) for the assembler.
  */
 
-/** Indexes of tables and materialized views in the schemas. */
-export async function queryIndexes(db: CatalogDb, schemas: string[]) {
+/**
+ * Positions in {@link queryIndexes}' `facts`; then come `indkey` (`natts` attnums, 0 for an
+ * expression), `indclass`, `indcollation` and `indoption` (`nkeyatts` each).
+ */
+export const INDEX_FACTS = {
+  oid: 0,
+  relid: 1,
+  unique: 2,
+  primary: 3,
+  nullsNotDistinct: 4,
+  natts: 5,
+  nkeyatts: 6,
+  vectors: 7,
+} as const;
+
+/**
+ * Indexes of tables and materialized views in the schemas, with the `pg_index` columns their
+ * definition is rebuilt from (`index-definitions.ts`), packed in `facts` (`packed.ts`).
+ * `pg_get_indexdef` costs tens of microseconds an index (catalog lookups, a scan of `pg_opclass`
+ * per key column), so it is asked for here only for what is never rebuilt: expression,
+ * non-btree, partitioned and `WITH (…)` indexes. `indnullsnotdistinct` exists from PostgreSQL 15
+ * (`versionNum` 150000).
+ */
+export async function queryIndexes(db: CatalogDb, schemas: string[], versionNum: number) {
   if (schemas.length === 0) return [];
+  const plain = sql<boolean>`i.indexprs is null and ic.reloptions is null and ic.relkind = 'i' and am.amname = 'btree'`;
   return db
     .selectFrom('pg_catalog.pg_index as i')
     .innerJoin('pg_catalog.pg_class as ic', 'ic.oid', 'i.indexrelid')
     .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'ic.relnamespace')
+    .innerJoin('pg_catalog.pg_am as am', 'am.oid', 'ic.relam')
     .select([
-      'i.indrelid as relid',
+      packed(
+        sql.ref('i.indexrelid'),
+        sql.ref('i.indrelid'),
+        int(sql.ref('i.indisunique')),
+        int(sql.ref('i.indisprimary')),
+        versionNum >= 150000 ? int(sql.ref('i.indnullsnotdistinct')) : sql<number>`0`,
+        sql.ref('i.indnatts'),
+        sql.ref('i.indnkeyatts'),
+        sql.ref('i.indkey'),
+        sql.ref('i.indclass'),
+        sql.ref('i.indcollation'),
+        sql.ref('i.indoption'),
+      ).as('facts'),
       'ic.relname as name',
-      'i.indisunique as unique',
-      'i.indisprimary as primary',
-      sql<string>`pg_catalog.pg_get_indexdef(i.indexrelid)`.as('definition'),
-      sql<string>`pg_catalog.quote_ident(ic.relname)`.as('quoted_name'),
+      sql<
+        string | null
+      >`case when ${plain} then null else pg_catalog.pg_get_indexdef(i.indexrelid) end`.as(
+        'definition',
+      ),
       sql<string | null>`pg_catalog.pg_get_expr(i.indpred, i.indrelid)`.as('predicate'),
     ])
     .where('n.nspname', 'in', schemas)
     .execute();
 }
 
-/** Table constraints (not-null constraints excluded: nullability lives on the column). */
+/**
+ * The default btree operator classes without an options support function (5): with one of
+ * these on a column of exactly its input type, `pg_get_indexdef` prints no operator class.
+ */
+export async function queryDefaultOpclasses(db: CatalogDb) {
+  return db
+    .selectFrom('pg_catalog.pg_opclass as o')
+    .innerJoin('pg_catalog.pg_am as am', 'am.oid', 'o.opcmethod')
+    .select(['o.oid', 'o.opcintype as intype'])
+    .where('o.opcdefault', '=', true)
+    .where('am.amname', '=', 'btree')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('pg_catalog.pg_amproc as p')
+            .select('p.amprocnum')
+            .whereRef('p.amprocfamily', '=', 'o.opcfamily')
+            .where('p.amprocnum', '=', 5),
+        ),
+      ),
+    )
+    .execute();
+}
+
+/** `pg_get_indexdef` of the given indexes (those a rebuild could not vouch for). */
+export async function queryIndexDefinitions(db: CatalogDb, oids: number[]) {
+  if (oids.length === 0) return [];
+  return db
+    .selectFrom('pg_catalog.pg_index as i')
+    .select([
+      'i.indexrelid as oid',
+      sql<string>`pg_catalog.pg_get_indexdef(i.indexrelid)`.as('definition'),
+    ])
+    .where('i.indexrelid', '=', sql<number>`any(${oids}::oid[])`)
+    .execute();
+}
+
+/**
+ * Positions in {@link queryConstraints}' `facts`; then come the key's length and attnums, and
+ * the referenced key's length and attnums (lengths 0 where there is none).
+ */
+export const CONSTRAINT_FACTS = {
+  oid: 0,
+  relid: 1,
+  refRelid: 2,
+  indexOid: 3,
+  deferrable: 4,
+  deferred: 5,
+  validated: 6,
+  key: 7,
+} as const;
+
+/**
+ * Table constraints (not-null constraints excluded: nullability lives on the column), integers
+ * packed in `facts` (`packed.ts`), `codes` = `contype`, then for a foreign key its
+ * `confdeltype` and `confupdtype`. Primary keys and unique constraints are rebuilt from their
+ * index (`pg_get_constraintdef` costs a catalog scan each); every other kind is deparsed here.
+ * Selected by the constraint's own schema (always its table's), without joining `pg_class`
+ * (a scan of every relation): the assembler names referenced tables from the relations it has.
+ */
 export async function queryConstraints(db: CatalogDb, schemas: string[]) {
   if (schemas.length === 0) return [];
   return db
     .selectFrom('pg_catalog.pg_constraint as k')
-    .innerJoin('pg_catalog.pg_class as c', 'c.oid', 'k.conrelid')
-    .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'c.relnamespace')
-    .leftJoin('pg_catalog.pg_class as rc', 'rc.oid', 'k.confrelid')
-    .leftJoin('pg_catalog.pg_namespace as rn', 'rn.oid', 'rc.relnamespace')
     .select([
-      'k.conrelid as relid',
+      packed(
+        sql.ref('k.oid'),
+        sql.ref('k.conrelid'),
+        sql.ref('k.confrelid'),
+        sql.ref('k.conindid'),
+        int(sql.ref('k.condeferrable')),
+        int(sql.ref('k.condeferred')),
+        int(sql.ref('k.convalidated')),
+        sql`coalesce(cardinality(k.conkey), 0)`,
+        sql.ref('k.conkey'),
+        sql`coalesce(cardinality(k.confkey), 0)`,
+        sql.ref('k.confkey'),
+      ).as('facts'),
+      sql<string>`k.contype::text || k.confdeltype::text || k.confupdtype::text`.as('codes'),
       'k.conname as name',
-      'k.contype as type',
-      'k.conkey as key',
-      'k.confrelid as ref_relid',
-      'k.confkey as ref_key',
-      'rn.nspname as ref_schema',
-      'rc.relname as ref_table',
-      'k.confdeltype as on_delete',
-      'k.confupdtype as on_update',
-      'k.condeferrable as deferrable',
-      'k.condeferred as deferred',
-      'k.convalidated as validated',
-      sql<string>`pg_catalog.pg_get_constraintdef(k.oid, true)`.as('definition'),
+      sql<
+        string | null
+      >`case when k.contype in ('p', 'u') then null else pg_catalog.pg_get_constraintdef(k.oid, true) end`.as(
+        'definition',
+      ),
     ])
     .where('k.contype', '<>', 'n')
-    .where('n.nspname', 'in', schemas)
+    .where('k.conrelid', '<>', 0)
+    .where('k.connamespace', 'in', namespaceOids(db, schemas))
+    .execute();
+}
+
+/** `pg_get_constraintdef` of the given constraints (keys whose index could not be read). */
+export async function queryConstraintDefinitions(db: CatalogDb, oids: number[]) {
+  if (oids.length === 0) return [];
+  return db
+    .selectFrom('pg_catalog.pg_constraint as k')
+    .select(['k.oid', sql<string>`pg_catalog.pg_get_constraintdef(k.oid, true)`.as('definition')])
+    .where('k.oid', '=', sql<number>`any(${oids}::oid[])`)
     .execute();
 }
 

@@ -11,18 +11,22 @@ import {
 import {
   queryColumnNames,
   queryColumns,
-  queryRelationGrants,
+  queryRelations,
   querySchemaGrants,
   querySchemas,
-  queryTables,
-  queryViews,
+  queryTypeNames,
 } from './query-relations.js';
 import {
+  queryConstraintDefinitions,
   queryConstraints,
+  queryDefaultOpclasses,
+  queryIndexDefinitions,
   queryIndexes,
   queryPolicies,
   queryTriggers,
 } from './query-table-parts.js';
+import { decodeConstraint, decodeIndex } from './index-definitions.js';
+import { identifierQuoter } from './quote-identifier.js';
 import {
   addAttribute,
   byGrant,
@@ -33,15 +37,18 @@ import {
   groupConstraints,
   groupIndexes,
   pushTo,
+  rebuildDefinitions,
+  typeNames,
 } from './snapshot-parts.js';
+import { relationInfos, relationOid } from './snapshot-relations.js';
+import { sequenceInfo, sequenceOwner } from './snapshot-sequences.js';
 import {
   CATALOG_FORMAT,
   type CatalogSnapshot,
   type GrantInfo,
+  type PolicyInfo,
   type SnapshotOptions,
-  type TableInfo,
   type TriggerInfo,
-  type ViewInfo,
 } from './snapshot-types.js';
 
 /** Resolves the schema selection against the schemas that exist. */
@@ -73,14 +80,12 @@ export async function snapshotCatalog(
   // The heaviest queries first: the pool (often 4 connections) starts them before the small ones.
   const heavy = Promise.all([
     queryColumns(db, names),
-    queryIndexes(db, names),
-    queryConstraints(db, names),
+    queryIndexes(db, names, identity.version_num),
+    queryRelations(db, names),
     querySequences(db, names),
-    queryTables(db, names),
-    queryViews(db, names),
+    queryConstraints(db, names),
   ]);
   const light = Promise.all([
-    queryRelationGrants(db, names),
     querySchemaGrants(db, names),
     queryTriggers(db, names),
     queryPolicies(db, names),
@@ -88,40 +93,60 @@ export async function snapshotCatalog(
     queryRoles(db),
     querySettings(db),
     queryExtensions(db),
+    queryDefaultOpclasses(db),
   ]);
   const [
-    [columns, indexes, constraints, sequences, tables, views],
-    [relGrants, schemaGrants, triggers, policies, functions, roles, settings, extensions],
+    [columns, indexes, relationRows, sequences, constraints],
+    [schemaGrants, triggers, policies, functions, roles, settings, extensions, opclasses],
   ] = await Promise.all([heavy, light]);
 
-  const { attName, colsByRel } = groupColumns(columns);
-  const foreign = [
-    ...new Set(
-      [...constraints.map((k) => k.ref_relid), ...sequences.map((q) => q.owner_relid ?? 0)].filter(
-        (r) => r && !attName.has(r),
-      ),
-    ),
-  ];
-  const relName = new Map<number, string>();
-  for (const r of [...tables, ...views]) relName.set(r.oid, `${r.schema}.${r.name}`);
-  for (const c of await queryColumnNames(db, foreign)) {
-    relName.set(c.relid, `${c.schema}.${c.table}`);
-    addAttribute(attName, c.relid, c.num, c.name);
+  const { attributes, types } = groupColumns(columns);
+  // Named while the rest is assembled: one `format_type` per distinct (type, modifier).
+  const typeRowsQuery = queryTypeNames(db, types.typids, types.typmods);
+  typeRowsQuery.catch(() => undefined); // awaited below; not unhandled if assembly throws first
+  const relations = new Map<number, { schema: string; name: string }>();
+  relationRows.forEach((r) => relations.set(relationOid(r), r));
+  // Index and key definitions are rebuilt from the catalog rows where that is exact; the few
+  // left are asked for in one query each, with the names of FK targets and sequence owners
+  // outside the snapshot.
+  const quote = identifierQuoter(identity.keywords, identity.quote_all);
+  const indexRows = indexes.map(decodeIndex);
+  const constraintRows = constraints.map(decodeConstraint);
+  const unknown = rebuildDefinitions(indexRows, constraintRows, {
+    quote,
+    defaultOpclasses: new Map(opclasses.map((o) => [o.oid, o.intype])),
+    attributes,
+    relations,
+  });
+  const foreign = new Set<number>();
+  const named = (r: number): boolean => attributes.has(r) && relations.has(r);
+  constraintRows.forEach((k) => {
+    if (k.refRelid && !named(k.refRelid)) foreign.add(k.refRelid);
+  });
+  sequences.forEach((q) => {
+    const owner = sequenceOwner(q);
+    if (owner && !named(owner)) foreign.add(owner);
+  });
+  const [typeRows, foreignColumns, indexDefs, constraintDefs] = await Promise.all([
+    typeRowsQuery,
+    queryColumnNames(db, [...foreign]),
+    queryIndexDefinitions(db, unknown.indexes),
+    queryConstraintDefinitions(db, unknown.constraints),
+  ]);
+  for (const c of foreignColumns) {
+    relations.set(c.relid, { schema: c.schema, name: c.table });
+    addAttribute(attributes, c.relid, c.num, c.name);
   }
+  const indexDef = new Map(indexDefs.map((d) => [d.oid, d.definition]));
+  if (indexDef.size > 0) indexRows.forEach((i) => (i.definition ??= indexDef.get(i.oid) ?? null));
+  const constraintDef = new Map(constraintDefs.map((d) => [d.oid, d.definition]));
+  if (constraintDef.size > 0)
+    constraintRows.forEach((k) => (k.definition ??= constraintDef.get(k.oid) ?? null));
 
-  const grantsByRel = new Map<number, GrantInfo[]>();
-  for (const g of relGrants)
-    pushTo(grantsByRel, g.relid, {
-      grantee: g.grantee ?? 'PUBLIC',
-      privilege: g.privilege,
-      grantable: g.grantable,
-    });
-  const indexesByRel = groupIndexes(indexes);
-  const constraintsByRel = groupConstraints(constraints, attName);
   const triggersByRel = new Map<number, TriggerInfo[]>();
   for (const t of triggers)
     pushTo(triggersByRel, t.relid, { name: t.name, definition: t.definition, enabled: t.enabled });
-  const policiesByTable = new Map<string, TableInfo['policies']>();
+  const policiesByTable = new Map<string, PolicyInfo[]>();
   for (const p of policies)
     pushTo(policiesByTable, `${p.schema}.${p.table}`, {
       name: p.name,
@@ -131,39 +156,14 @@ export async function snapshotCatalog(
       using: p.using,
       with_check: p.with_check,
     });
-
-  const sorted = <T extends { name: string }>(list: T[] | undefined): T[] =>
-    (list ?? []).sort(byName);
-  const tableInfos: TableInfo[] = tables
-    .map((t) => ({
-      schema: t.schema,
-      name: t.name,
-      partitioned: t.kind === 'p',
-      partition: t.partition,
-      owner: t.owner,
-      rls_enabled: t.rls_enabled,
-      rls_forced: t.rls_forced,
-      columns: colsByRel.get(t.oid) ?? [],
-      indexes: sorted(indexesByRel.get(t.oid)),
-      constraints: sorted(constraintsByRel.get(t.oid)),
-      triggers: sorted(triggersByRel.get(t.oid)),
-      policies: sorted(policiesByTable.get(`${t.schema}.${t.name}`)),
-      grants: (grantsByRel.get(t.oid) ?? []).sort(byGrant),
-    }))
-    .sort(byQualified);
-  const viewInfos: ViewInfo[] = views
-    .map((v) => ({
-      schema: v.schema,
-      name: v.name,
-      materialized: v.kind === 'm',
-      owner: v.owner,
-      definition: v.definition,
-      columns: colsByRel.get(v.oid) ?? [],
-      indexes: sorted(indexesByRel.get(v.oid)),
-      triggers: sorted(triggersByRel.get(v.oid)),
-      grants: (grantsByRel.get(v.oid) ?? []).sort(byGrant),
-    }))
-    .sort(byQualified);
+  const { tables, views } = relationInfos(relationRows, {
+    attributes,
+    types: typeNames(typeRows),
+    indexes: groupIndexes(indexRows, quote),
+    constraints: groupConstraints(constraintRows, attributes, relations),
+    triggers: triggersByRel,
+    policies: policiesByTable,
+  });
 
   const schemaGrantsBy = new Map<string, GrantInfo[]>();
   for (const g of schemaGrants)
@@ -185,25 +185,9 @@ export async function snapshotCatalog(
         grants: (schemaGrantsBy.get(s.name) ?? []).sort(byGrant),
       }))
       .sort(byName),
-    tables: tableInfos,
-    views: viewInfos,
-    sequences: sequences
-      .map((s) => ({
-        schema: s.schema,
-        name: s.name,
-        type: s.type,
-        start: String(s.start),
-        increment: String(s.increment),
-        min: String(s.min),
-        max: String(s.max),
-        cache: String(s.cache),
-        cycle: s.cycle,
-        owned_by:
-          s.owner_relid && s.owner_attnum
-            ? `${relName.get(s.owner_relid)}.${attName.get(s.owner_relid)?.get(s.owner_attnum)}`
-            : null,
-      }))
-      .sort(byQualified),
+    tables,
+    views,
+    sequences: sequences.map((q) => sequenceInfo(q, relations, attributes)).sort(byQualified),
     functions: functions
       .map((f) => ({
         schema: f.schema,

@@ -1,4 +1,14 @@
 import type {
+  AttributeFacts,
+  AttributeTable,
+  ConstraintRow,
+  DefinitionContext,
+  IndexRow,
+} from './index-definitions.js';
+import { rebuildIndexDefinition, rebuildKeyDefinition } from './index-definitions.js';
+import { readIntegers } from './packed.js';
+import { COLUMN_FACTS, type queryColumns } from './query-relations.js';
+import type {
   ColumnInfo,
   ConstraintInfo,
   FkAction,
@@ -6,12 +16,11 @@ import type {
   GrantInfo,
   IndexInfo,
 } from './snapshot-types.js';
-import type { queryColumns } from './query-relations.js';
-import type { queryConstraints, queryIndexes } from './query-table-parts.js';
 
 /**
  * Pure helpers of the snapshot assembler: decode catalog codes, group rows by parent relation
- * and sort deterministically.
+ * and sort deterministically. Each walks its rows once, without per-row maps or temporaries:
+ * on 10,000 tables the assembly is as large a cost as the queries.
  */
 
 type Rows<F extends (...args: never[]) => Promise<unknown[]>> = Awaited<ReturnType<F>>;
@@ -38,19 +47,29 @@ export const FUNCTION_KINDS: Record<string, FunctionInfo['kind']> = {
   w: 'window',
 };
 
+const compare = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
 /** Code-point order: deterministic whatever the locale. */
 export function byName<T extends { name: string }>(a: T, b: T): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  return compare(a.name, b.name);
 }
+/** Schema, then name (code-point order; identifiers never contain NUL). */
 export function byQualified<T extends { schema: string; name: string }>(a: T, b: T): number {
-  const x = `${a.schema}\u0000${a.name}`;
-  const y = `${b.schema}\u0000${b.name}`;
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compare(a.schema, b.schema) || compare(a.name, b.name);
 }
+/** Grantee, then privilege. */
 export function byGrant(a: GrantInfo, b: GrantInfo): number {
-  const x = `${a.grantee}\u0000${a.privilege}`;
-  const y = `${b.grantee}\u0000${b.privilege}`;
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compare(a.grantee, b.grantee) || compare(a.privilege, b.privilege);
+}
+/**
+ * `list` sorted in place by `order`. Most tables have one or two indexes and no trigger, policy
+ * or grant: a pair is swapped by hand, spares `Array.prototype.sort` its scratch state (10,000
+ * tables' worth of garbage).
+ */
+export function sortList<T>(list: T[], order: (a: T, b: T) => number): T[] {
+  if (list.length > 2) return list.sort(order);
+  if (list.length === 2 && order(list[0] as T, list[1] as T) > 0) list.reverse();
+  return list;
 }
 export function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
@@ -58,55 +77,151 @@ export function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
-/** Column names by relation OID and attnum (to name constraint keys without per-table queries). */
-export type AttributeNames = Map<number, Map<number, string>>;
-
-/** Adds one column name to {@link AttributeNames}. */
+/** Adds a column known by name only to an {@link AttributeTable}. */
 export function addAttribute(
-  names: AttributeNames,
+  table: AttributeTable,
   relid: number,
   num: number,
   name: string,
 ): void {
-  let m = names.get(relid);
-  if (!m) names.set(relid, (m = new Map()));
-  m.set(num, name);
+  let list = table.get(relid);
+  if (!list) table.set(relid, (list = []));
+  list[num] = { name, facts: '' };
 }
 
-/** Columns grouped by relation OID (positions counted among live columns), plus their names. */
+/** `format_type` by type OID, then type modifier. */
+export type TypeNames = Map<number, Map<number, string>>;
+
+/**
+ * The column rows grouped by relation OID, each list indexed by attnum (names, types and
+ * collations for keys and index definitions), and the distinct (type, modifier) pairs to name.
+ * Rows may come in any order; those of one relation usually come together, so the relation's
+ * list is looked up only when the relation changes.
+ */
 export function groupColumns(columns: Rows<typeof queryColumns>): {
-  attName: AttributeNames;
-  colsByRel: Map<number, ColumnInfo[]>;
+  attributes: AttributeTable;
+  types: { typids: number[]; typmods: number[] };
 } {
-  const attName: AttributeNames = new Map();
-  const colsByRel = new Map<number, ColumnInfo[]>();
-  for (const c of columns) {
-    addAttribute(attName, c.relid, c.num, c.name);
-    const list = colsByRel.get(c.relid) ?? [];
-    const generated = c.generated === '' ? null : c.expr;
-    list.push({
+  const rows = new Map<number, ColumnRow[]>();
+  const seen: TypeNames = new Map();
+  const types = { typids: [] as number[], typmods: [] as number[] };
+  let relid: number | undefined;
+  let byNum: ColumnRow[] = [];
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i] as ColumnRow;
+    readIntegers(c.facts, scratch);
+    const rel = scratch[COLUMN_FACTS.relid] ?? 0;
+    if (rel !== relid) {
+      relid = rel;
+      const list = rows.get(rel);
+      if (list) byNum = list;
+      else rows.set(rel, (byNum = []));
+    }
+    byNum[scratch[COLUMN_FACTS.num] ?? 0] = c;
+    const typid = scratch[COLUMN_FACTS.typid] ?? 0;
+    const typmod = scratch[COLUMN_FACTS.typmod] ?? -1;
+    let mods = seen.get(typid);
+    if (!mods) seen.set(typid, (mods = new Map()));
+    if (!mods.has(typmod)) {
+      mods.set(typmod, '');
+      types.typids.push(typid);
+      types.typmods.push(typmod);
+    }
+  }
+  return { attributes: rows, types };
+}
+
+/** {@link TypeNames} from `queryTypeNames` rows. */
+export function typeNames(rows: { typid: number; typmod: number; name: string }[]): TypeNames {
+  const names: TypeNames = new Map();
+  for (const r of rows) {
+    let mods = names.get(r.typid);
+    if (!mods) names.set(r.typid, (mods = new Map()));
+    mods.set(r.typmod, r.name);
+  }
+  return names;
+}
+
+type ColumnRow = Rows<typeof queryColumns>[number];
+const scratch: number[] = [];
+
+/** A relation's columns for the snapshot, in attnum order, positions counted among live ones. */
+export function columnInfos(list: AttributeFacts[] | undefined, types: TypeNames): ColumnInfo[] {
+  const infos: ColumnInfo[] = [];
+  if (list === undefined) return infos;
+  for (let n = 1; n < list.length; n++) {
+    const c = list[n] as ColumnRow | undefined;
+    if (c === undefined) continue; // a dropped column's attnum
+    readIntegers(c.facts, scratch);
+    // `kind`: `a`/`d` identity, otherwise (`s`/`v`) generated, or empty.
+    const identity = c.kind === 'a' ? 'always' : c.kind === 'd' ? 'by default' : null;
+    const generated = c.kind === '' || identity !== null ? null : c.expr;
+    infos.push({
       name: c.name,
-      position: list.length + 1,
-      type: c.type,
-      nullable: !c.notnull,
+      position: infos.length + 1,
+      type:
+        types.get(scratch[COLUMN_FACTS.typid] ?? 0)?.get(scratch[COLUMN_FACTS.typmod] ?? -1) ?? '',
+      nullable: scratch[COLUMN_FACTS.notnull] !== 1,
       default: generated === null ? c.expr : null,
-      identity: c.identity === 'a' ? 'always' : c.identity === 'd' ? 'by default' : null,
+      identity,
       generated,
     });
-    colsByRel.set(c.relid, list);
   }
-  return { attName, colsByRel };
+  return infos;
+}
+
+/**
+ * Fills in each index's definition (rebuilt, or as the query read it) and each key constraint's
+ * (rebuilt from its index). Returns the OIDs neither could vouch for, to ask the server.
+ */
+export function rebuildDefinitions(
+  indexes: IndexRow[],
+  constraints: ConstraintRow[],
+  ctx: DefinitionContext,
+): { indexes: number[]; constraints: number[] } {
+  const unknown = { indexes: [] as number[], constraints: [] as number[] };
+  // Keys first: a key is rebuilt from its index while that index's definition is still null
+  // (a plain btree index, not yet rebuilt).
+  const keys = new Map<number, ConstraintRow>();
+  for (let n = 0; n < constraints.length; n++) {
+    const k = constraints[n] as ConstraintRow;
+    if (k.definition === null) keys.set(k.indexOid, k);
+  }
+  for (let n = 0; n < indexes.length; n++) {
+    const i = indexes[n] as IndexRow;
+    const key = keys.get(i.oid);
+    if (key) {
+      keys.delete(i.oid);
+      const rebuilt = rebuildKeyDefinition(key, i, ctx);
+      if (rebuilt === undefined) unknown.constraints.push(key.oid);
+      else key.definition = rebuilt;
+    }
+    if (!ctx.relations.has(i.relid)) continue; // an extension's table: not in the snapshot
+    const rebuilt = i.definition ?? rebuildIndexDefinition(i, ctx);
+    if (rebuilt === undefined) unknown.indexes.push(i.oid);
+    else i.definition = rebuilt;
+  }
+  keys.forEach((k) => unknown.constraints.push(k.oid)); // their index was not read
+  return unknown;
 }
 
 /** Indexes grouped by their table's OID, with the name-free `shape`. */
-export function groupIndexes(indexes: Rows<typeof queryIndexes>): Map<number, IndexInfo[]> {
+export function groupIndexes(
+  indexes: IndexRow[],
+  quote: (name: string) => string,
+): Map<number, IndexInfo[]> {
   const indexesByRel = new Map<number, IndexInfo[]>();
-  for (const i of indexes) {
-    const prefix = `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${i.quoted_name}`;
+  const shapeOf = (i: IndexRow, definition: string): string => {
+    const prefix = `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${quote(i.name)}`;
+    return definition.startsWith(prefix) ? definition.slice(prefix.length) : definition;
+  };
+  for (let n = 0; n < indexes.length; n++) {
+    const i = indexes[n] as IndexRow;
+    const definition = i.definition ?? '';
     pushTo(indexesByRel, i.relid, {
       name: i.name,
-      definition: i.definition,
-      shape: i.definition.startsWith(prefix) ? i.definition.slice(prefix.length) : i.definition,
+      definition,
+      shape: i.shape ?? shapeOf(i, definition),
       unique: i.unique,
       primary: i.primary,
       predicate: i.predicate,
@@ -115,31 +230,34 @@ export function groupIndexes(indexes: Rows<typeof queryIndexes>): Map<number, In
   return indexesByRel;
 }
 
-/** Constraints grouped by their table's OID, key columns named through `attName`. */
+/**
+ * Constraints grouped by their table's OID, key columns named through `attributes`, referenced
+ * tables through `relations`.
+ */
 export function groupConstraints(
-  constraints: Rows<typeof queryConstraints>,
-  attName: AttributeNames,
+  constraints: ConstraintRow[],
+  attributes: AttributeTable,
+  relations: Map<number, { schema: string; name: string }>,
 ): Map<number, ConstraintInfo[]> {
-  const keyNames = (relid: number, keys: number[] | null): string[] =>
-    (keys ?? []).map((k) => attName.get(relid)?.get(k) ?? `#${k}`);
+  const keyNames = (relid: number, keys: number[]): string[] => {
+    const columns = attributes.get(relid);
+    return keys.map((k) => columns?.[k]?.name ?? `#${k}`);
+  };
   const constraintsByRel = new Map<number, ConstraintInfo[]>();
-  for (const k of constraints) {
+  for (let n = 0; n < constraints.length; n++) {
+    const k = constraints[n] as ConstraintRow;
     const fk = k.type === 'f';
+    const ref = fk ? relations.get(k.refRelid) : undefined;
     pushTo(constraintsByRel, k.relid, {
       name: k.name,
       type: CONSTRAINT_TYPES[k.type] ?? 'check',
       columns: keyNames(k.relid, k.key),
-      definition: k.definition,
-      references:
-        fk && k.ref_schema !== null && k.ref_table !== null
-          ? {
-              schema: k.ref_schema,
-              table: k.ref_table,
-              columns: keyNames(k.ref_relid, k.ref_key),
-            }
-          : null,
-      on_delete: fk ? (FK_ACTIONS[k.on_delete] ?? null) : null,
-      on_update: fk ? (FK_ACTIONS[k.on_update] ?? null) : null,
+      definition: k.definition ?? '',
+      references: ref
+        ? { schema: ref.schema, table: ref.name, columns: keyNames(k.refRelid, k.refKey) }
+        : null,
+      on_delete: fk ? (FK_ACTIONS[k.onDelete] ?? null) : null,
+      on_update: fk ? (FK_ACTIONS[k.onUpdate] ?? null) : null,
       deferrable: k.deferrable,
       deferred: k.deferred,
       validated: k.validated,
