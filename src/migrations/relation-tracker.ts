@@ -33,7 +33,9 @@ export interface CatalogCounters {
 const OWN_XID_WINDOW = 10_000_000;
 
 /** True for a catalog row the current transaction (or one of its subtransactions) wrote. */
-const written = (xmin: string): string => `age(${xmin}) BETWEEN ${-OWN_XID_WINDOW} AND 0`;
+const written = (xmin: string): string =>
+  // -W <= age <= 0 with one call per row; int8 because age() is INT_MAX for frozen xids.
+  `abs(age(${xmin})::int8 + ${OWN_XID_WINDOW / 2}) <= ${OWN_XID_WINDOW / 2}`;
 
 const XACT = (fn: 'inserted' | 'updated' | 'deleted', catalog: string): string =>
   `pg_catalog.pg_stat_get_xact_tuples_${fn}('pg_catalog.${catalog}'::regclass)`;
@@ -53,6 +55,10 @@ const COUNTER_SQL: Record<keyof CatalogCounters, string> = {
 export const CATALOG_COUNTERS_SQL = `SELECT ${Object.entries(COUNTER_SQL)
   .map(([k, e]) => `${e} AS "${k}"`)
   .join(', ')}`;
+
+/** The relkinds {@link USER_RELATION} tracks, and the schemas it leaves out. */
+const TRACKED_KINDS = new Set(['r', 'p', 'v', 'm', 'S', 'i', 'I', 'f']);
+const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'pg_toast']);
 
 interface ProbeRow {
   what: 'rel' | 'col' | 'ns' | 'all';
@@ -89,6 +95,8 @@ export class RelationTracker {
     private readonly namespaces: Map<string, string>,
     /** OIDs never tracked: the version table and its indexes. */
     private readonly ignored: Set<string>,
+    /** pg_catalog, information_schema, pg_toast. */
+    private readonly systemNamespaces: Set<string>,
     countsReliable: boolean,
   ) {
     this.countsReliable = countsReliable;
@@ -113,10 +121,12 @@ export class RelationTracker {
     );
     // Without track_counts the counters stay 0: every part of the probe must then run.
     const reliable = rows.some((r) => r.what === 'track' && r.oid === 'on');
+    const namespaces = rows.filter((r) => r.what === 'ns');
     return new RelationTracker(
       new Map(relations),
-      new Map(rows.filter((r) => r.what === 'ns').map((r) => [r.oid, r.name as string])),
+      new Map(namespaces.map((r) => [r.oid, r.name as string])),
       new Set(rows.filter((r) => r.what === 'ignore' && r.oid).map((r) => r.oid)),
+      new Set(namespaces.filter((r) => SYSTEM_SCHEMAS.has(r.name as string)).map((r) => r.oid)),
       reliable,
     );
   }
@@ -158,9 +168,11 @@ export class RelationTracker {
     // Every part names its columns: the first part of a UNION names them for all.
     const row = (what: string, oid: string, ns = 'NULL', name = 'NULL', kind = 'NULL'): string =>
       `${what} AS what, ${oid} AS oid, ${ns}::text AS namespace, ${name}::text AS name, ${kind}::text AS kind`;
+    // The scans filter on xmin only and {@link apply} keeps the user relations: a plain scan
+    // plans and runs in a fraction of one filtered by schema, kind and persistence.
     if (wrote('classWritten')) {
-      parts.push(`SELECT ${row("'rel'", 'c.oid::text', 'c.relnamespace::text', 'c.relname::text', 'c.relkind::text')}
-  FROM pg_catalog.pg_class c WHERE ${written('c.xmin')} AND ${USER_RELATION}`);
+      parts.push(`SELECT ${row("'rel'", 'c.oid::text', 'c.relnamespace::text', 'c.relname::text', 'c.relkind::text || c.relpersistence::text')}
+  FROM pg_catalog.pg_class c WHERE ${written('c.xmin')}`);
     }
     if (wrote('columnsChanged')) {
       parts.push(`SELECT ${row("'col'", 'a.attrelid::text')} FROM pg_catalog.pg_attribute a
@@ -214,14 +226,19 @@ export class RelationTracker {
     }
     for (const r of rows.filter((x) => x.what === 'rel')) {
       const oid = r.oid as string;
-      if (this.ignored.has(oid)) continue;
+      const [relkind = '', persistence] = [...(r.kind ?? '')];
+      const tracked =
+        TRACKED_KINDS.has(relkind) &&
+        persistence !== 't' &&
+        !this.systemNamespaces.has(r.namespace as string);
+      if (!tracked || this.ignored.has(oid)) continue;
       const schema = this.namespaces.get(r.namespace as string) ?? `(schema ${r.namespace})`;
       const now: RelState = {
         oid,
         namespace: r.namespace as string,
         schema,
         name: r.name as string,
-        kind: relKind(r.kind as string),
+        kind: relKind(relkind),
       };
       const old = this.relations.get(oid);
       if (!old) create(now);
