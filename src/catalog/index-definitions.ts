@@ -42,6 +42,8 @@ export interface IndexRow {
   definition: string | null;
   /** The definition after `CREATE [UNIQUE] INDEX <name>`, when rebuilt. */
   shape?: string;
+  /** The primary key or unique constraint the index backs. */
+  key?: ConstraintRow;
   predicate: string | null;
 }
 
@@ -58,7 +60,8 @@ export interface ConstraintRow {
   /** `confdeltype` / `confupdtype` (foreign keys only). */
   onDelete: string;
   onUpdate: string;
-  indexOid: number;
+  /** A primary key's or unique constraint's index. */
+  index?: IndexRow;
   deferrable: boolean;
   deferred: boolean;
   validated: boolean;
@@ -76,16 +79,20 @@ export interface DefinitionContext {
   relations: Map<number, { schema: string; name: string }>;
 }
 
-/** Decodes a `queryIndexes` row. */
+/**
+ * Decodes a `queryIndexes` row, with the primary key or unique constraint it backs (its key is
+ * the index's key columns; its definition is rebuilt with the index's).
+ */
 export function decodeIndex(row: {
   facts: string;
   name: string;
+  key_name: string | null;
   definition: string | null;
   predicate: string | null;
 }): IndexRow {
   const f = integers(row.facts);
   const at = (i: number): number => f[i] ?? 0;
-  return {
+  const index: IndexRow = {
     oid: at(INDEX_FACTS.oid),
     relid: at(INDEX_FACTS.relid),
     name: row.name,
@@ -98,6 +105,25 @@ export function decodeIndex(row: {
     definition: row.definition,
     predicate: row.predicate,
   };
+  const keyOid = at(INDEX_FACTS.keyOid);
+  if (keyOid !== 0)
+    index.key = {
+      oid: keyOid,
+      relid: index.relid,
+      name: row.key_name ?? row.name,
+      type: String.fromCharCode(at(INDEX_FACTS.keyType)),
+      key: f.slice(INDEX_FACTS.vectors, INDEX_FACTS.vectors + index.nkeyatts),
+      refRelid: 0,
+      refKey: [],
+      onDelete: '',
+      onUpdate: '',
+      index,
+      deferrable: at(INDEX_FACTS.keyDeferrable) === 1,
+      deferred: at(INDEX_FACTS.keyDeferred) === 1,
+      validated: at(INDEX_FACTS.keyValidated) === 1,
+      definition: null,
+    };
+  return index;
 }
 
 /** Decodes a `queryConstraints` row. */
@@ -105,7 +131,7 @@ export function decodeConstraint(row: {
   facts: string;
   codes: string;
   name: string;
-  definition: string | null;
+  definition: string;
 }): ConstraintRow {
   const f = integers(row.facts);
   const at = (i: number): number => f[i] ?? 0;
@@ -120,7 +146,6 @@ export function decodeConstraint(row: {
     refKey: f.slice(keyEnd + 1, keyEnd + 1 + at(keyEnd)),
     onDelete: row.codes.charAt(1),
     onUpdate: row.codes.charAt(2),
-    indexOid: at(CONSTRAINT_FACTS.indexOid),
     deferrable: at(CONSTRAINT_FACTS.deferrable) === 1,
     deferred: at(CONSTRAINT_FACTS.deferred) === 1,
     validated: at(CONSTRAINT_FACTS.validated) === 1,
@@ -194,9 +219,9 @@ const scratch: number[] = [];
  */
 export function rebuildKeyDefinition(
   constraint: ConstraintRow,
-  index: IndexRow | undefined,
   ctx: DefinitionContext,
 ): string | undefined {
+  const index = constraint.index;
   if (!index || index.definition !== null || constraint.key.length === 0) return undefined;
   const keys = columnNames(ctx, constraint.relid, constraint.key);
   const included = columnNames(

@@ -160,14 +160,15 @@ export const COLUMN_FACTS = {
   typmod: 3,
   collation: 4,
   notnull: 5,
+  kind: 6,
 } as const;
 
 /**
  * Live columns of every table, view and materialized view in the schemas. `facts` packs (see
  * `packed.ts`) relation OID, attnum, type OID and modifier (named by {@link queryTypeNames}, once
- * per distinct pair rather than 50,000 times), collation OID (to rebuild index definitions) and
- * not-null; `kind` is `attidentity || attgenerated` (`a`/`d` identity, `s`/`v` generated, or
- * empty: a column is never both).
+ * per distinct pair rather than 50,000 times), collation OID (to rebuild index definitions),
+ * not-null and `kind`: the character code of `attidentity || attgenerated` (`a`/`d` identity,
+ * `s`/`v` generated, 0 for neither: a column is never both).
  *
  * Unordered: a sort would hold every row back until the last is read, where unsorted rows stream
  * to the client while the scan runs; the assembler orders them by attnum. A default is deparsed
@@ -193,8 +194,8 @@ export async function queryColumns(db: CatalogDb, schemas: string[]) {
         sql.ref('a.atttypmod'),
         sql.ref('a.attcollation'),
         int(sql.ref('a.attnotnull')),
+        sql`ascii(a.attidentity::text || a.attgenerated::text)`,
       ).as('facts'),
-      sql<string>`a.attidentity::text || a.attgenerated::text`.as('kind'),
       'a.attname as name',
       sql<
         string | null

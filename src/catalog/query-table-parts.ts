@@ -9,8 +9,10 @@ import { namespaceOids } from './query-relations.js';
  */
 
 /**
- * Positions in {@link queryIndexes}' `facts`; then come `indkey` (`natts` attnums, 0 for an
- * expression), `indclass`, `indcollation` and `indoption` (`nkeyatts` each).
+ * Positions in {@link queryIndexes}' `facts`: the index's, then those of the primary key or
+ * unique constraint it backs (0 when none; `keyType` is the character code of `contype`); then
+ * come `indkey` (`natts` attnums, 0 for an expression), `indclass`, `indcollation` and
+ * `indoption` (`nkeyatts` each).
  */
 export const INDEX_FACTS = {
   oid: 0,
@@ -20,7 +22,12 @@ export const INDEX_FACTS = {
   nullsNotDistinct: 4,
   natts: 5,
   nkeyatts: 6,
-  vectors: 7,
+  keyOid: 7,
+  keyType: 8,
+  keyDeferrable: 9,
+  keyDeferred: 10,
+  keyValidated: 11,
+  vectors: 12,
 } as const;
 
 /**
@@ -30,6 +37,10 @@ export const INDEX_FACTS = {
  * per key column), so it is asked for here only for what is never rebuilt: expression,
  * non-btree, partitioned and `WITH (…)` indexes. `indnullsnotdistinct` exists from PostgreSQL 15
  * (`versionNum` 150000).
+ *
+ * A primary key or unique constraint is read here, with its index (its key is the index's key
+ * columns): `queryConstraints` leaves them out, 10,000 rows fewer on 10,000 tables.
+ * `key_name` is the constraint's name where it differs from the index's.
  */
 export async function queryIndexes(db: CatalogDb, schemas: string[], versionNum: number) {
   if (schemas.length === 0) return [];
@@ -39,6 +50,12 @@ export async function queryIndexes(db: CatalogDb, schemas: string[], versionNum:
     .innerJoin('pg_catalog.pg_class as ic', 'ic.oid', 'i.indexrelid')
     .innerJoin('pg_catalog.pg_namespace as n', 'n.oid', 'ic.relnamespace')
     .innerJoin('pg_catalog.pg_am as am', 'am.oid', 'ic.relam')
+    .leftJoin('pg_catalog.pg_constraint as k', (j) =>
+      j
+        .onRef('k.conindid', '=', 'i.indexrelid')
+        .onRef('k.conrelid', '=', 'i.indrelid')
+        .on('k.contype', 'in', ['p', 'u']),
+    )
     .select([
       packed(
         sql.ref('i.indexrelid'),
@@ -48,12 +65,18 @@ export async function queryIndexes(db: CatalogDb, schemas: string[], versionNum:
         versionNum >= 150000 ? int(sql.ref('i.indnullsnotdistinct')) : sql<number>`0`,
         sql.ref('i.indnatts'),
         sql.ref('i.indnkeyatts'),
+        sql`coalesce(k.oid, 0)`,
+        sql`coalesce(ascii(k.contype::text), 0)`,
+        sql`coalesce(k.condeferrable::int, 0)`,
+        sql`coalesce(k.condeferred::int, 0)`,
+        sql`coalesce(k.convalidated::int, 0)`,
         sql.ref('i.indkey'),
         sql.ref('i.indclass'),
         sql.ref('i.indcollation'),
         sql.ref('i.indoption'),
       ).as('facts'),
       'ic.relname as name',
+      sql<string | null>`nullif(k.conname, ic.relname)`.as('key_name'),
       sql<
         string | null
       >`case when ${plain} then null else pg_catalog.pg_get_indexdef(i.indexrelid) end`.as(
@@ -111,18 +134,18 @@ export const CONSTRAINT_FACTS = {
   oid: 0,
   relid: 1,
   refRelid: 2,
-  indexOid: 3,
-  deferrable: 4,
-  deferred: 5,
-  validated: 6,
-  key: 7,
+  deferrable: 3,
+  deferred: 4,
+  validated: 5,
+  key: 6,
 } as const;
 
 /**
- * Table constraints (not-null constraints excluded: nullability lives on the column), integers
- * packed in `facts` (`packed.ts`), `codes` = `contype`, then for a foreign key its
- * `confdeltype` and `confupdtype`. Primary keys and unique constraints are rebuilt from their
- * index (`pg_get_constraintdef` costs a catalog scan each); every other kind is deparsed here.
+ * Table constraints other than primary keys and unique constraints (read with their index by
+ * {@link queryIndexes}, and rebuilt from it: `pg_get_constraintdef` costs a catalog scan each)
+ * and not-null constraints (nullability lives on the column). Integers packed in `facts`
+ * (`packed.ts`), `codes` = `contype`, then for a foreign key its `confdeltype` and
+ * `confupdtype`.
  * Selected by the constraint's own schema (always its table's), without joining `pg_class`
  * (a scan of every relation): the assembler names referenced tables from the relations it has.
  */
@@ -135,7 +158,6 @@ export async function queryConstraints(db: CatalogDb, schemas: string[]) {
         sql.ref('k.oid'),
         sql.ref('k.conrelid'),
         sql.ref('k.confrelid'),
-        sql.ref('k.conindid'),
         int(sql.ref('k.condeferrable')),
         int(sql.ref('k.condeferred')),
         int(sql.ref('k.convalidated')),
@@ -146,13 +168,9 @@ export async function queryConstraints(db: CatalogDb, schemas: string[]) {
       ).as('facts'),
       sql<string>`k.contype::text || k.confdeltype::text || k.confupdtype::text`.as('codes'),
       'k.conname as name',
-      sql<
-        string | null
-      >`case when k.contype in ('p', 'u') then null else pg_catalog.pg_get_constraintdef(k.oid, true) end`.as(
-        'definition',
-      ),
+      sql<string>`pg_catalog.pg_get_constraintdef(k.oid, true)`.as('definition'),
     ])
-    .where('k.contype', '<>', 'n')
+    .where('k.contype', 'not in', ['n', 'p', 'u'])
     .where('k.conrelid', '<>', 0)
     .where('k.connamespace', 'in', namespaceOids(db, schemas))
     .execute();

@@ -112,7 +112,8 @@ export async function snapshotCatalog(
   const quote = identifierQuoter(identity.keywords, identity.quote_all);
   const indexRows = indexes.map(decodeIndex);
   const constraintRows = constraints.map(decodeConstraint);
-  const unknown = rebuildDefinitions(indexRows, constraintRows, {
+  indexRows.forEach((i) => i.key && constraintRows.push(i.key));
+  const unknown = rebuildDefinitions(indexRows, {
     quote,
     defaultOpclasses: new Map(opclasses.map((o) => [o.oid, o.intype])),
     attributes,
