@@ -1,4 +1,4 @@
-import type { JsonValue } from '../json.js';
+import { compareFields, compareParts, NOTHING, type PartSpec } from './diff-parts.js';
 import type {
   CatalogDiff,
   DiffChange,
@@ -16,11 +16,6 @@ import type {
 
 type Rec = Record<string, unknown>;
 
-/** Fields compared on each kind of part; `fallback` is reported only when nothing else differs. */
-interface PartSpec {
-  fields: string[];
-  fallback?: string;
-}
 const COLUMN: PartSpec = {
   fields: ['type', 'nullable', 'default', 'identity', 'generated', 'position'],
 };
@@ -50,63 +45,7 @@ export function looksGenerated(name: string, table: string): boolean {
   return GENERATED_SUFFIX.test(name) && name.startsWith(table.slice(0, Math.min(table.length, 20)));
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-function json(v: unknown): JsonValue {
-  return v === undefined ? null : (JSON.parse(JSON.stringify(v)) as JsonValue);
-}
-
-/** Field-by-field comparison of two records. */
-function compareFields(left: Rec, right: Rec, spec: PartSpec, skip: Set<string>): DiffChange[] {
-  const out: DiffChange[] = [];
-  for (const f of spec.fields) {
-    if (skip.has(f) || same(left[f], right[f])) continue;
-    out.push({
-      part: 'property',
-      status: 'changed',
-      field: f,
-      left: json(left[f]),
-      right: json(right[f]),
-    });
-  }
-  const fb = spec.fallback;
-  if (out.length === 0 && fb && !same(left[fb], right[fb]))
-    out.push({
-      part: 'property',
-      status: 'changed',
-      field: fb,
-      left: json(left[fb]),
-      right: json(right[fb]),
-    });
-  return out;
-}
-
-/** Diffs two keyed lists of parts (columns, indexes, …) into changes of `part`. */
-function compareParts<T extends object>(
-  part: DiffChange['part'],
-  left: T[],
-  right: T[],
-  key: (x: T) => string,
-  label: (x: T) => string,
-  spec: PartSpec,
-  skip: Set<string> = new Set(),
-): DiffChange[] {
-  const r = new Map(right.map((x) => [key(x), x]));
-  const l = new Map(left.map((x) => [key(x), x]));
-  const out: DiffChange[] = [];
-  for (const [k, x] of l) {
-    const y = r.get(k);
-    if (!y) {
-      out.push({ part, name: label(x), status: 'only-left' });
-      continue;
-    }
-    for (const c of compareFields(x as Rec, y as Rec, spec, skip))
-      out.push({ ...c, part, name: label(x) });
-  }
-  for (const [k, y] of r) if (!l.has(k)) out.push({ part, name: label(y), status: 'only-right' });
-  return out;
-}
+const POSITION: ReadonlySet<string> = new Set(['position']);
 
 function grantKey(g: { grantee: string; privilege: string }): string {
   return `${g.grantee} ${g.privilege}`;
@@ -128,7 +67,7 @@ function tableParts(
       (c) => c.name,
       (c) => c.name,
       COLUMN,
-      new Set(o.ignoreColumnOrder ? ['position'] : []),
+      o.ignoreColumnOrder ? POSITION : NOTHING,
     ),
     ...compareParts('index', a.indexes, b.indexes, ixKey, (i) => i.name, INDEX),
     ...compareParts(
@@ -187,7 +126,8 @@ function compareObjects<T>(
 }
 
 function props<T extends object>(fields: (keyof T & string)[]): (a: T, b: T) => DiffChange[] {
-  return (a, b) => compareFields(a as Rec, b as Rec, { fields }, new Set());
+  const spec = { fields };
+  return (a, b) => compareFields(a as Rec, b as Rec, spec, NOTHING);
 }
 
 /**

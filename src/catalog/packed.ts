@@ -49,9 +49,8 @@ export function readIntegers(text: string, out: number[]): number {
   return count;
 }
 
-/** The integers in `text` (see {@link readIntegers}) as a new array. */
+/** The integers in `text` (see {@link readIntegers}) as a new array, allocated once. */
 export function integers(text: string): number[] {
-  const out: number[] = [];
-  readIntegers(text, out);
-  return out;
+  return scratch.slice(0, readIntegers(text, scratch));
 }
+const scratch: number[] = [];

@@ -78,12 +78,23 @@ export async function snapshotCatalog(
     options,
   );
   // The heaviest queries first: the pool (often 4 connections) starts them before the small ones.
+  // Each result is decoded as it arrives, while the server still runs the others.
   const heavy = Promise.all([
-    queryColumns(db, names),
-    queryIndexes(db, names, identity.version_num),
-    queryRelations(db, names),
+    queryColumns(db, names).then((rows) => {
+      const { attributes, types } = groupColumns(rows);
+      // One `format_type` per distinct (type, modifier), asked for as soon as they are known.
+      const typeRows = queryTypeNames(db, types.typids, types.typmods);
+      typeRows.catch(() => undefined); // awaited below; not unhandled if assembly throws first
+      return { attributes, typeRows };
+    }),
+    queryIndexes(db, names, identity.version_num).then((rows) => rows.map(decodeIndex)),
+    queryRelations(db, names).then((rows) => {
+      const relations = new Map<number, { schema: string; name: string }>();
+      rows.forEach((r) => relations.set(relationOid(r), r));
+      return { relationRows: rows, relations };
+    }),
     querySequences(db, names),
-    queryConstraints(db, names),
+    queryConstraints(db, names).then((rows) => rows.map(decodeConstraint)),
   ]);
   const light = Promise.all([
     querySchemaGrants(db, names),
@@ -96,22 +107,20 @@ export async function snapshotCatalog(
     queryDefaultOpclasses(db),
   ]);
   const [
-    [columns, indexes, relationRows, sequences, constraints],
+    [
+      { attributes, typeRows: typeRowsQuery },
+      indexRows,
+      { relationRows, relations },
+      sequences,
+      constraintRows,
+    ],
     [schemaGrants, triggers, policies, functions, roles, settings, extensions, opclasses],
   ] = await Promise.all([heavy, light]);
 
-  const { attributes, types } = groupColumns(columns);
-  // Named while the rest is assembled: one `format_type` per distinct (type, modifier).
-  const typeRowsQuery = queryTypeNames(db, types.typids, types.typmods);
-  typeRowsQuery.catch(() => undefined); // awaited below; not unhandled if assembly throws first
-  const relations = new Map<number, { schema: string; name: string }>();
-  relationRows.forEach((r) => relations.set(relationOid(r), r));
   // Index and key definitions are rebuilt from the catalog rows where that is exact; the few
   // left are asked for in one query each, with the names of FK targets and sequence owners
   // outside the snapshot.
   const quote = identifierQuoter(identity.keywords, identity.quote_all);
-  const indexRows = indexes.map(decodeIndex);
-  const constraintRows = constraints.map(decodeConstraint);
   indexRows.forEach((i) => i.key && constraintRows.push(i.key));
   const unknown = rebuildDefinitions(indexRows, {
     quote,
