@@ -47,7 +47,10 @@ export interface IndexRow {
   predicate: string | null;
 }
 
-/** A constraint, decoded from a `queryConstraints` row. */
+/**
+ * A constraint, decoded from a `queryConstraints` row, or (a primary key or unique constraint)
+ * from the `queryIndexes` row of its index.
+ */
 export interface ConstraintRow {
   oid: number;
   relid: number;

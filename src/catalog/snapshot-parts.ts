@@ -71,6 +71,7 @@ export function sortList<T>(list: T[], order: (a: T, b: T) => number): T[] {
   if (list.length === 2 && order(list[0] as T, list[1] as T) > 0) list.reverse();
   return list;
 }
+/** Appends `value` to the list of `key` in `map`, creating it. */
 export function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list) list.push(value);
