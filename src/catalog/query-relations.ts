@@ -173,9 +173,9 @@ export const COLUMN_FACTS = {
  * Unordered: a sort would hold every row back until the last is read, where unsorted rows stream
  * to the client while the scan runs; the assembler orders them by attnum. A default is deparsed
  * without its relation: defaults cannot reference columns, and `pg_get_expr` with a relation OID
- * opens and locks the relation (PostgreSQL 16+), which on 10,000 tables costs more than the rest
- * of the query. Only generation expressions, which do reference columns, are deparsed against
- * their relation.
+ * opens and locks the relation (recent PostgreSQL versions), which on 10,000 tables costs more
+ * than the rest of the query. Only generation expressions, which do reference columns, are
+ * deparsed against their relation.
  */
 export async function queryColumns(db: CatalogDb, schemas: string[]) {
   if (schemas.length === 0) return [];
