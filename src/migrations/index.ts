@@ -14,12 +14,8 @@ export { MIGRATION_LAYOUTS } from './types.js';
 export { loadMigrationSource, sourceFor } from './load-source.js';
 export { RevisionGraph } from './revision-graph.js';
 export { appliedSet, planTargets, planUpgrade, resolveTarget, upgradeOrder } from './plan.js';
-export {
-  runMigrations,
-  displayName,
-  type UpgradeOutcome,
-  type UpgradeRequest,
-} from './run-migrations.js';
+export { runMigrations, type UpgradeOutcome, type UpgradeRequest } from './run-migrations.js';
+export { displayName } from './apply-migration.js';
 export { stampRevision, type StampOutcome } from './stamp.js';
 export { splitScript, lineAt, type ParsedScript, type ScriptStatement } from './sql-script.js';
 export { PROVENANCE_ARTIFACT, type MigrationProvenance, type Provenance } from './provenance.js';

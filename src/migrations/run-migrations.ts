@@ -1,16 +1,10 @@
-import path from 'node:path';
 import type pg from 'pg';
 import type { ActionContext } from '../actions/types.js';
 import type { JsonObject } from '../json.js';
 import { StepError } from '../engine/step-failure.js';
 import { acquireMigrationLock } from './advisory-lock.js';
-import { AlembicBridge, type BridgeError } from './alembic-bridge.js';
-import {
-  applyInTransaction,
-  executeScript,
-  type TransactionalOutcome,
-} from './execute-migration.js';
-import { readWithChecksumSync } from './files.js';
+import { AlembicBridge } from './alembic-bridge.js';
+import { applyByBridge, applySql, displayName, type LoopState } from './apply-migration.js';
 import {
   readCheckpoint,
   reconcileUnrecorded,
@@ -21,13 +15,12 @@ import {
 } from './migration-checkpoint.js';
 import { appliedSet, planTargets, planUpgrade } from './plan.js';
 import { ProvenanceRecorder } from './provenance.js';
-import { diffRelations, snapshotRelations } from './relation-snapshot.js';
+import { snapshotRelations } from './relation-snapshot.js';
 import { RelationTracker } from './relation-tracker.js';
 import { RevisionGraph } from './revision-graph.js';
-import { mayControlTransactions, splitScript } from './sql-script.js';
 import { loggedApplications, MIGRATION_APPLIED } from './step-log.js';
 import { recordApplied } from './version-write.js';
-import type { Migration, MigrationSource } from './types.js';
+import type { MigrationSource } from './types.js';
 
 /** What to upgrade. */
 export interface UpgradeRequest {
@@ -49,13 +42,6 @@ export interface UpgradeOutcome {
   plan?: string[];
 }
 
-/** Short display name of a migration: its file name without extension (dir name for dir layouts). */
-export function displayName(m: Migration): string {
-  const base = path.basename(m.file);
-  if (base === 'up.sql' || base === 'migration.sql') return path.basename(path.dirname(m.file));
-  return base.replace(/(\.up)?\.(sql|py)$/, '');
-}
-
 /** The dry-run plan: each target's migrations after the previous targets' (no lock, no writes). */
 async function dryRunPlan(
   ctx: ActionContext,
@@ -65,34 +51,6 @@ async function dryRunPlan(
   const rows = await ctx.db.withClient(req.database, (c) => req.source.versionTable.read(c));
   const plan = planTargets(graph, rows ?? [], req.targets).map((m) => m.revision);
   return { applied: 0, current: rows ?? [], plan_total: plan.length, plan };
-}
-
-function bridgeFailure(m: Migration, e: BridgeError | undefined): StepError {
-  return new StepError(
-    e?.pgcode ?? 'MIGRATION_FAILED',
-    e?.message ?? `alembic failed on ${m.revision}`,
-    {
-      ...(e?.detail ? { detail: e.detail } : {}),
-      ...(e?.hint ? { hint: e.hint } : {}),
-      ...(e?.statement ? { statement: e.statement } : {}),
-      migration: m.revision,
-      file: m.file,
-      ...(e?.traceback ? { data: { traceback: e.traceback } } : {}),
-    },
-  );
-}
-
-/** Where the loop keeps what it knows while it applies migrations. */
-interface LoopState {
-  client: pg.PoolClient;
-  graph: RevisionGraph;
-  cp: MigrationCheckpoint;
-  tracker: RelationTracker;
-  /** The version table's rows as of the last migration (the plan's input). */
-  rows: string[];
-  markBroken: () => void;
-  /** When the checkpoint was last written (performance.now()). */
-  checkpointedAt: number;
 }
 
 /**
@@ -255,37 +213,6 @@ export async function runMigrations(
   }
 }
 
-/** Applies `m` through the Alembic bridge (started on first use), between two listings. */
-async function applyByBridge(
-  state: LoopState,
-  versionTable: string,
-  bridge: () => AlembicBridge,
-  m: Migration,
-): Promise<TransactionalOutcome> {
-  return aroundListing(state, versionTable, async () => {
-    const res = await bridge().request({ cmd: 'upgrade', revision: m.revision });
-    if (res.ok !== true) throw bridgeFailure(m, res.error as unknown as BridgeError);
-    return 0;
-  });
-}
-
-/**
- * Runs `fn` (a migration the change probe cannot follow: outside a transaction, or applied by the
- * Alembic bridge) between two full listings with column hashes, and resets the tracker to the
- * second. Returns the statement count `fn` reports and the difference of the listings.
- */
-async function aroundListing(
-  state: LoopState,
-  versionTable: string,
-  fn: () => Promise<number>,
-): Promise<TransactionalOutcome> {
-  const before = await snapshotRelations(state.client, versionTable, { withColumns: true });
-  const statements = await fn();
-  const after = await snapshotRelations(state.client, versionTable, { withColumns: true });
-  state.tracker.reset(after);
-  return { statements, relations: diffRelations(before, after) };
-}
-
 /**
  * Before planning: a migration marked in-flight (or left dirty by golang-migrate) that the version
  * table does not record is in doubt; settle it by the operator's decision or stop.
@@ -320,63 +247,4 @@ async function settleInDoubt(
   }
   delete cp.inflight;
   await writeCheckpoint(ctx, cp);
-}
-
-/**
- * Runs one SQL migration: in one transaction with its version-table write and provenance probe
- * ({@link applyInTransaction}), or (non-transactional, or a file with its own BEGIN/COMMIT)
- * statement by statement, marked in-flight first and recorded once it finished.
- */
-async function applySql(
-  ctx: ActionContext,
-  source: MigrationSource,
-  state: LoopState,
-  m: Migration,
-): Promise<TransactionalOutcome> {
-  const { client, graph, cp } = state;
-  // Synchronous up to the first round trip, so the caller's pipelining sends it at once.
-  const { text, checksum } = readWithChecksumSync(m.file);
-  if (checksum !== m.checksum) {
-    throw new StepError('MIGRATION_CHANGED', `${m.file} changed while the step was running`, {
-      migration: m.revision,
-      file: m.file,
-    });
-  }
-  const vt = source.versionTable;
-  const script = mayControlTransactions(text) ? await splitScript(text) : undefined;
-  if (m.transactional && !script?.ownTransaction) {
-    const write = vt.recordSql(m, graph, state.rows);
-    const out = await applyInTransaction(
-      client,
-      m,
-      text,
-      { table: vt.table, write },
-      state.tracker,
-      state.markBroken,
-    );
-    state.rows = write.rows;
-    return out;
-  }
-  if (script?.ownTransaction) {
-    ctx.progress(`${displayName(m)}: has its own BEGIN/COMMIT, run without a wrapping transaction`);
-    await ctx.log('migration.own_transaction', { revision: m.revision, file: m.file });
-  }
-  const parsed = script ?? (await splitScript(text));
-  const out = await aroundListing(state, vt.table, async () => {
-    cp.inflight = { revision: m.revision, file: m.file, started_at: new Date().toISOString() };
-    await writeCheckpoint(ctx, cp);
-    await vt.begin?.(client, m);
-    try {
-      return await executeScript(client, m, text, parsed);
-    } catch (err) {
-      // Leave the in-flight marker: some statements may have taken effect.
-      await client.query('ROLLBACK').catch(state.markBroken);
-      throw err;
-    }
-  });
-  await client.query('BEGIN');
-  state.rows = await recordApplied(vt, client, m, graph);
-  await client.query('COMMIT');
-  delete cp.inflight;
-  return out;
 }

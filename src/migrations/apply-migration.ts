@@ -1,0 +1,143 @@
+import path from 'node:path';
+import type pg from 'pg';
+import type { ActionContext } from '../actions/types.js';
+import { StepError } from '../engine/step-failure.js';
+import type { AlembicBridge, BridgeError } from './alembic-bridge.js';
+import {
+  applyInTransaction,
+  executeScript,
+  type TransactionalOutcome,
+} from './execute-migration.js';
+import { readWithChecksumSync } from './files.js';
+import { writeCheckpoint, type MigrationCheckpoint } from './migration-checkpoint.js';
+import { diffRelations, snapshotRelations } from './relation-snapshot.js';
+import type { RelationTracker } from './relation-tracker.js';
+import type { RevisionGraph } from './revision-graph.js';
+import { mayControlTransactions, splitScript } from './sql-script.js';
+import type { Migration, MigrationSource } from './types.js';
+import { recordApplied } from './version-write.js';
+
+/** Short display name of a migration: its file name without extension (dir name for dir layouts). */
+export function displayName(m: Migration): string {
+  const base = path.basename(m.file);
+  if (base === 'up.sql' || base === 'migration.sql') return path.basename(path.dirname(m.file));
+  return base.replace(/(\.up)?\.(sql|py)$/, '');
+}
+
+/** Where the loop keeps what it knows while it applies migrations. */
+export interface LoopState {
+  client: pg.PoolClient;
+  graph: RevisionGraph;
+  cp: MigrationCheckpoint;
+  tracker: RelationTracker;
+  /** The version table's rows as of the last migration (the plan's input). */
+  rows: string[];
+  markBroken: () => void;
+  /** When the checkpoint was last written (performance.now()). */
+  checkpointedAt: number;
+}
+
+function bridgeFailure(m: Migration, e: BridgeError | undefined): StepError {
+  return new StepError(
+    e?.pgcode ?? 'MIGRATION_FAILED',
+    e?.message ?? `alembic failed on ${m.revision}`,
+    {
+      ...(e?.detail ? { detail: e.detail } : {}),
+      ...(e?.hint ? { hint: e.hint } : {}),
+      ...(e?.statement ? { statement: e.statement } : {}),
+      migration: m.revision,
+      file: m.file,
+      ...(e?.traceback ? { data: { traceback: e.traceback } } : {}),
+    },
+  );
+}
+
+/** Applies `m` through the Alembic bridge (started on first use), between two listings. */
+export async function applyByBridge(
+  state: LoopState,
+  versionTable: string,
+  bridge: () => AlembicBridge,
+  m: Migration,
+): Promise<TransactionalOutcome> {
+  return aroundListing(state, versionTable, async () => {
+    const res = await bridge().request({ cmd: 'upgrade', revision: m.revision });
+    if (res.ok !== true) throw bridgeFailure(m, res.error as unknown as BridgeError);
+    return 0;
+  });
+}
+
+/**
+ * Runs `fn` (a migration the change probe cannot follow: outside a transaction, or applied by the
+ * Alembic bridge) between two full listings with column hashes, and resets the tracker to the
+ * second. Returns the statement count `fn` reports and the difference of the listings.
+ */
+async function aroundListing(
+  state: LoopState,
+  versionTable: string,
+  fn: () => Promise<number>,
+): Promise<TransactionalOutcome> {
+  const before = await snapshotRelations(state.client, versionTable, { withColumns: true });
+  const statements = await fn();
+  const after = await snapshotRelations(state.client, versionTable, { withColumns: true });
+  state.tracker.reset(after);
+  return { statements, relations: diffRelations(before, after) };
+}
+
+/**
+ * Runs one SQL migration: in one transaction with its version-table write and provenance probe
+ * ({@link applyInTransaction}), or (non-transactional, or a file with its own BEGIN/COMMIT)
+ * statement by statement, marked in-flight first and recorded once it finished.
+ */
+export async function applySql(
+  ctx: ActionContext,
+  source: MigrationSource,
+  state: LoopState,
+  m: Migration,
+): Promise<TransactionalOutcome> {
+  const { client, graph, cp } = state;
+  // Synchronous up to the first round trip, so the caller's pipelining sends it at once.
+  const { text, checksum } = readWithChecksumSync(m.file);
+  if (checksum !== m.checksum) {
+    throw new StepError('MIGRATION_CHANGED', `${m.file} changed while the step was running`, {
+      migration: m.revision,
+      file: m.file,
+    });
+  }
+  const vt = source.versionTable;
+  const script = mayControlTransactions(text) ? await splitScript(text) : undefined;
+  if (m.transactional && !script?.ownTransaction) {
+    const write = vt.recordSql(m, graph, state.rows);
+    const out = await applyInTransaction(
+      client,
+      m,
+      text,
+      { table: vt.table, write },
+      state.tracker,
+      state.markBroken,
+    );
+    state.rows = write.rows;
+    return out;
+  }
+  if (script?.ownTransaction) {
+    ctx.progress(`${displayName(m)}: has its own BEGIN/COMMIT, run without a wrapping transaction`);
+    await ctx.log('migration.own_transaction', { revision: m.revision, file: m.file });
+  }
+  const parsed = script ?? (await splitScript(text));
+  const out = await aroundListing(state, vt.table, async () => {
+    cp.inflight = { revision: m.revision, file: m.file, started_at: new Date().toISOString() };
+    await writeCheckpoint(ctx, cp);
+    await vt.begin?.(client, m);
+    try {
+      return await executeScript(client, m, text, parsed);
+    } catch (err) {
+      // Leave the in-flight marker: some statements may have taken effect.
+      await client.query('ROLLBACK').catch(state.markBroken);
+      throw err;
+    }
+  });
+  await client.query('BEGIN');
+  state.rows = await recordApplied(vt, client, m, graph);
+  await client.query('COMMIT');
+  delete cp.inflight;
+  return out;
+}
