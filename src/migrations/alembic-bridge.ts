@@ -1,11 +1,17 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonObject } from '../json.js';
+import {
+  alembicUnavailable,
+  bridgeScript,
+  knownPython,
+  pythonCandidates,
+  rememberPython,
+  type Env,
+} from './bridge-python.js';
 
 /** A revision as the bridge lists it. */
 export interface BridgeRevision {
@@ -27,58 +33,6 @@ export interface BridgeError {
   position: number | null;
   statement: string | null;
   traceback?: string;
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** Path of the shipped bridge script (`python/alembic_bridge.py` at the package root). */
-export function bridgeScript(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const up of ['../..', '../../..']) {
-    const p = path.resolve(here, up, 'python', 'alembic_bridge.py');
-    if (existsSync(p)) return p;
-  }
-  throw new Error('python/alembic_bridge.py not found next to the package');
-}
-
-function canImport(python: string): boolean {
-  const r = spawnSync(python, ['-c', 'import alembic, psycopg2'], { stdio: 'ignore' });
-  return r.status === 0;
-}
-
-/** The Pythons to try, in order: `RUNBOOK_PYTHON`, `/usr/bin/python3`, `python3` on PATH. */
-function candidatesOf(env: Env): string[] {
-  return [env.RUNBOOK_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => Boolean(c));
-}
-
-function pythonKey(env: Env): string {
-  return JSON.stringify([candidatesOf(env), env.PATH ?? '']);
-}
-
-// Which Python can run the bridge, per candidate list and PATH, for the life of the process: the
-// bridge itself answers it (its hello line says whether alembic and psycopg2 import), so a run
-// does not pay a separate probe; findPython() probes when asked before any bridge started.
-const found = new Map<string, string | null>();
-
-/**
- * The Python that runs the bridge: `RUNBOOK_PYTHON` when set, else `/usr/bin/python3` when it can
- * import alembic and psycopg2 (Debian's packages), else `python3` on PATH. Null when none can.
- * The answer is remembered for the life of the process (per `RUNBOOK_PYTHON` and `PATH`).
- */
-export function findPython(env: Env = process.env): string | null {
-  const key = pythonKey(env);
-  const known = found.get(key);
-  if (known !== undefined) return known;
-  const python = candidatesOf(env).find(canImport) ?? null;
-  found.set(key, python);
-  return python;
-}
-
-function unavailable(detail?: string): StepError {
-  return new StepError('ALEMBIC_UNAVAILABLE', 'no python3 that can import alembic and psycopg2', {
-    hint: 'install python3-alembic and python3-psycopg2, or set RUNBOOK_PYTHON',
-    ...(detail ? { detail } : {}),
-  });
 }
 
 /**
@@ -237,22 +191,20 @@ async function startProcess(
   childEnv: Record<string, string>,
   key: string,
 ): Promise<BridgeProcess> {
-  const pkey = pythonKey(env);
-  const known = found.get(pkey);
-  if (known === null) throw unavailable();
+  const known = knownPython(env);
+  if (known === null) throw alembicUnavailable();
   const failures: string[] = [];
-  for (const python of known ? [known] : candidatesOf(env)) {
+  for (const python of known ? [known] : pythonCandidates(env)) {
     const started = await BridgeProcess.spawn(python, ini, childEnv, key);
     if ('process' in started) {
-      found.set(pkey, python);
+      rememberPython(env, python);
       return started.process;
     }
     failures.push(started.failed);
   }
   // A remembered Python that stopped working is forgotten: the next start tries them all again.
-  if (known) found.delete(pkey);
-  else found.set(pkey, null);
-  throw unavailable(failures.join('\n').slice(-4000));
+  rememberPython(env, known ? undefined : null);
+  throw alembicUnavailable(failures.join('\n').slice(-4000));
 }
 
 /**
@@ -278,7 +230,7 @@ export class AlembicBridge {
 
   /** Starts the bridge for `ini`; `databaseUrl` (with password) goes through the environment only. */
   static start(ini: string, databaseUrl?: string, env: Env = process.env): AlembicBridge {
-    if (found.get(pythonKey(env)) === null) throw unavailable();
+    if (knownPython(env) === null) throw alembicUnavailable();
     const childEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
     if (databaseUrl) {

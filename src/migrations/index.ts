@@ -20,7 +20,7 @@ export { stampRevision, type StampOutcome } from './stamp.js';
 export { splitScript, lineAt, type ParsedScript, type ScriptStatement } from './sql-script.js';
 export { PROVENANCE_ARTIFACT, type MigrationProvenance, type Provenance } from './provenance.js';
 export type { Rel } from './relation-snapshot.js';
-export { findPython } from './alembic-bridge.js';
+export { findPython } from './bridge-python.js';
 
 import { loadMigrationSource } from './load-source.js';
 import { RevisionGraph } from './revision-graph.js';

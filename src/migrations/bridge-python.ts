@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StepError } from '../engine/step-failure.js';
+
+/** An environment as the bridge reads it. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Path of the shipped bridge script (`python/alembic_bridge.py` at the package root). */
+export function bridgeScript(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../..', '../../..']) {
+    const p = path.resolve(here, up, 'python', 'alembic_bridge.py');
+    if (existsSync(p)) return p;
+  }
+  throw new Error('python/alembic_bridge.py not found next to the package');
+}
+
+function canImport(python: string): boolean {
+  const r = spawnSync(python, ['-c', 'import alembic, psycopg2'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+/** The Pythons to try, in order: `RUNBOOK_PYTHON`, `/usr/bin/python3`, `python3` on PATH. */
+export function pythonCandidates(env: Env): string[] {
+  return [env.RUNBOOK_PYTHON, '/usr/bin/python3', 'python3'].filter((c): c is string => Boolean(c));
+}
+
+function pythonKey(env: Env): string {
+  return JSON.stringify([pythonCandidates(env), env.PATH ?? '']);
+}
+
+// Which Python can run the bridge, per candidate list and PATH, for the life of the process: the
+// bridge itself answers it (its hello line says whether alembic and psycopg2 import), so a run
+// does not pay a separate probe; findPython() probes when asked before any bridge started.
+const found = new Map<string, string | null>();
+
+/**
+ * What this process knows of the Python for `env`: its path, null when none of the candidates
+ * can import alembic and psycopg2, undefined when not yet known.
+ */
+export function knownPython(env: Env): string | null | undefined {
+  return found.get(pythonKey(env));
+}
+
+/** Records what a bridge start learnt (undefined forgets it, e.g. after a known Python failed). */
+export function rememberPython(env: Env, python: string | null | undefined): void {
+  if (python === undefined) found.delete(pythonKey(env));
+  else found.set(pythonKey(env), python);
+}
+
+/**
+ * The Python that runs the bridge: `RUNBOOK_PYTHON` when set, else `/usr/bin/python3` when it can
+ * import alembic and psycopg2 (Debian's packages), else `python3` on PATH. Null when none can.
+ * The answer is remembered for the life of the process (per `RUNBOOK_PYTHON` and `PATH`).
+ */
+export function findPython(env: Env = process.env): string | null {
+  const known = knownPython(env);
+  if (known !== undefined) return known;
+  const python = pythonCandidates(env).find(canImport) ?? null;
+  rememberPython(env, python);
+  return python;
+}
+
+/** The failure of a run that needs the bridge where no Python can run it. */
+export function alembicUnavailable(detail?: string): StepError {
+  return new StepError('ALEMBIC_UNAVAILABLE', 'no python3 that can import alembic and psycopg2', {
+    hint: 'install python3-alembic and python3-psycopg2, or set RUNBOOK_PYTHON',
+    ...(detail ? { detail } : {}),
+  });
+}
