@@ -37,12 +37,18 @@ export function relKind(relkind: string): Rel['kind'] {
   return KINDS[relkind] ?? 'other';
 }
 
+/** The pg_class.relkind values provenance tracks (tables, views, matviews, sequences, indexes, foreign tables). */
+export const TRACKED_RELKINDS: readonly string[] = ['r', 'p', 'v', 'm', 'S', 'i', 'I', 'f'];
+
+/** Schemas whose relations are never tracked. */
+export const SYSTEM_SCHEMAS: readonly string[] = ['pg_catalog', 'information_schema', 'pg_toast'];
+
 /**
  * The user relations provenance tracks, as a condition on `pg_class c`: system schemas (and the
  * TOAST schema) excluded, temporary relations excluded, composite types and TOAST tables excluded.
  */
-export const USER_RELATION = `c.relnamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace, 'pg_toast'::regnamespace)
-        AND c.relpersistence <> 't' AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'i', 'I', 'f')`;
+export const USER_RELATION = `c.relnamespace NOT IN (${SYSTEM_SCHEMAS.map((n) => `'${n}'::regnamespace`).join(', ')})
+        AND c.relpersistence <> 't' AND c.relkind IN (${TRACKED_RELKINDS.map((k) => `'${k}'`).join(', ')})`;
 
 /**
  * Every user relation in one query (the tool's own version table and its indexes excluded: they

@@ -1,5 +1,7 @@
 import {
   relKind,
+  SYSTEM_SCHEMAS,
+  TRACKED_RELKINDS,
   toRel,
   USER_RELATION,
   type Rel,
@@ -56,9 +58,8 @@ export const CATALOG_COUNTERS_SQL = `SELECT ${Object.entries(COUNTER_SQL)
   .map(([k, e]) => `${e} AS "${k}"`)
   .join(', ')}`;
 
-/** The relkinds {@link USER_RELATION} tracks, and the schemas it leaves out. */
-const TRACKED_KINDS = new Set(['r', 'p', 'v', 'm', 'S', 'i', 'I', 'f']);
-const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'pg_toast']);
+const TRACKED_KINDS = new Set(TRACKED_RELKINDS);
+const SYSTEM_SCHEMA_NAMES = new Set(SYSTEM_SCHEMAS);
 
 interface ProbeRow {
   what: 'rel' | 'col' | 'ns' | 'all';
@@ -126,7 +127,9 @@ export class RelationTracker {
       new Map(relations),
       new Map(namespaces.map((r) => [r.oid, r.name as string])),
       new Set(rows.filter((r) => r.what === 'ignore' && r.oid).map((r) => r.oid)),
-      new Set(namespaces.filter((r) => SYSTEM_SCHEMAS.has(r.name as string)).map((r) => r.oid)),
+      new Set(
+        namespaces.filter((r) => SYSTEM_SCHEMA_NAMES.has(r.name as string)).map((r) => r.oid),
+      ),
       reliable,
     );
   }
