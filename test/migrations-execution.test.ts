@@ -6,9 +6,15 @@ import { migrationsUpgrade } from '../src/actions/migrations-upgrade.js';
 import { Connections } from '../src/postgres/connections.js';
 import { createActionContext } from './support/action-context.js';
 import { scratchDatabases, stepErrorOf } from './support/scratch-databases.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { quoteIdent } from '../src/postgres/quote.js';
+import {
+  adminQuery,
+  createTestDatabase,
+  uniqueName,
+  type TestDatabase,
+} from './support/database.js';
 
-// How a migration runs (one transaction, two round trips, the file as one query) and what the
+// How a migration runs (one transaction, one round trip, the file inside one query) and what the
 // provenance probe sees of it: every kind of DDL a history holds, against a real server.
 
 let db: TestDatabase;
@@ -17,6 +23,9 @@ const scratch = scratchDatabases(() => db);
 const freshDb = scratch.fresh;
 const q = scratch.query;
 const fails = stepErrorOf;
+/** A role that may not use PL/pgSQL in the scratch databases it is given (created on first use). */
+const role = uniqueName('mig_exec_nopl');
+let roleConns: Connections | undefined;
 
 beforeAll(async () => {
   db = await createTestDatabase('mig_exec');
@@ -24,7 +33,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await conns.end();
+  await roleConns?.end();
   await db.drop();
+  // After the databases it holds grants on.
+  await adminQuery(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
 });
 
 /** Writes a linear alembic-sql history (`[revision, sql, header extra]`) into a temp dir. */
@@ -177,8 +189,113 @@ describe('a migration run as one query', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
 
-  it('reports a deferred constraint that fails at COMMIT, and records nothing', async () => {
+describe('the prepared provenance probe', () => {
+  it('survives a migration that deallocates every prepared statement', async () => {
+    const dir = await history([
+      ['001', 'CREATE TABLE t (id int);'],
+      ['002', 'DEALLOCATE ALL;\nCREATE TABLE u (id int);'],
+      ['003', 'CREATE TABLE v (id int);'],
+    ]);
+    const d = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    try {
+      const res = await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
+      expect(res.output).toMatchObject({ applied: 3, current: ['003'] });
+      const created = t.events
+        .filter((e) => e.type === 'migration.applied')
+        .map((e) => (e.data as { relations: { created: Rel[] } }).relations.created);
+      expect(created.map(names)).toEqual([
+        ['table:public.t'],
+        ['table:public.u'],
+        ['table:public.v'],
+      ]);
+      // 002 ran once: its table exists once, and nothing was left half-applied.
+      expect((await q(d, 'SELECT version_num FROM alembic_version')).rows).toEqual([
+        { version_num: '003' },
+      ]);
+    } finally {
+      await t.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the version write, checked before COMMIT', () => {
+  // With PL/pgSQL (every database has it unless someone removed it) the version write checks its
+  // own row counts and COMMIT travels in the migration's one query; a session that may not run
+  // PL/pgSQL gets the counts checked by the client and COMMIT as a second round trip. Both must
+  // refuse to commit a migration whose version write found the table changed, and report a
+  // deferred constraint that fails at COMMIT.
+  /** A fresh database and the Connections to use on it: the admin's, or a role without PL/pgSQL. */
+  async function setup(mode: string): Promise<{ d: string; c: Connections }> {
+    const d = await freshDb();
+    if (mode === 'one query') return { d, c: conns };
+    if (!roleConns) {
+      await adminQuery(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD 'nopl'`);
+      const url = new URL(db.adminUrl);
+      url.username = role;
+      url.password = 'nopl';
+      roleConns = new Connections(url.toString());
+    }
+    await adminQuery(`GRANT CONNECT, CREATE ON DATABASE ${quoteIdent(d)} TO ${quoteIdent(role)}`);
+    await q(
+      d,
+      `GRANT USAGE, CREATE ON SCHEMA public TO ${quoteIdent(role)};
+       REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC`,
+    );
+    return { d, c: roleConns };
+  }
+
+  const modes = ['one query', 'two round trips (no PL/pgSQL)'];
+
+  it.each(modes)('%s: applies and records a history', async (mode) => {
+    const dir = await history([
+      ['001', 'CREATE TABLE t (id int);'],
+      ['002', 'INSERT INTO t VALUES (1);'],
+    ]);
+    const { d, c } = await setup(mode);
+    const t = await createActionContext({ url: db.adminUrl, db: c });
+    try {
+      const res = await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
+      expect(res.output).toMatchObject({ applied: 2, current: ['002'] });
+      expect((await q(d, 'SELECT count(*)::int AS n FROM t')).rows[0].n).toBe(1);
+      const applied = t.events.filter((e) => e.type === 'migration.applied');
+      expect(applied.map((e) => (e.data as { statements: number }).statements)).toEqual([1, 1]);
+      expect(applied[0]?.data).toMatchObject({ relations: { created: [{ name: 't' }] } });
+    } finally {
+      await t.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each(modes)('%s: a migration that writes the version table is not committed', async (mode) => {
+    const dir = await history([
+      ['001', 'CREATE TABLE t (id int);'],
+      ['002', 'CREATE TABLE u (id int);\nDELETE FROM alembic_version;\n'],
+    ]);
+    const { d, c } = await setup(mode);
+    const t = await createActionContext({ url: db.adminUrl, db: c });
+    try {
+      const err = await fails(
+        migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+      );
+      expect(err.code).toBe('VERSION_TABLE_CHANGED');
+      expect(err.fields.migration).toBe('002');
+      expect(err.message).toContain('affected 0 row(s), expected 1');
+      expect(err.fields.statement).toMatch(/^UPDATE alembic_version SET version_num = '002'/);
+      expect((await q(d, 'SELECT version_num FROM alembic_version')).rows).toEqual([
+        { version_num: '001' },
+      ]);
+      expect((await q(d, `SELECT to_regclass('u') AS t`)).rows[0].t).toBeNull();
+    } finally {
+      await t.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each(modes)('%s: a deferred constraint that fails at COMMIT', async (mode) => {
     const dir = await history([
       ['001', 'CREATE TABLE p (id int PRIMARY KEY);'],
       [
@@ -187,14 +304,15 @@ describe('a migration run as one query', () => {
          INSERT INTO c VALUES (42);`,
       ],
     ]);
-    const d = await freshDb();
-    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    const { d, c } = await setup(mode);
+    const t = await createActionContext({ url: db.adminUrl, db: c });
     try {
       const err = await fails(
         migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
       );
       expect(err.code).toBe('23503');
       expect(err.fields.migration).toBe('002');
+      expect(err.fields.statement).toBeUndefined();
       expect((await q(d, 'SELECT version_num FROM alembic_version')).rows).toEqual([
         { version_num: '001' },
       ]);

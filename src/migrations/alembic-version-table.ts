@@ -45,9 +45,7 @@ export class AlembicVersionTable implements VersionTableAdapter {
     const rev = quoteLiteral(m.revision);
     if (present.length === 0) {
       return {
-        statements: [
-          { sql: `INSERT INTO alembic_version (version_num) VALUES (${rev})`, rowCount: 1 },
-        ],
+        statements: [{ sql: `INSERT INTO alembic_version (version_num) VALUES (${rev})` }],
         rows: [...heads, m.revision].sort(),
       };
     }

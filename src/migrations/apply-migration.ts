@@ -33,6 +33,8 @@ export interface LoopState {
   /** The version table's rows as of the last migration (the plan's input). */
   rows: string[];
   markBroken: () => void;
+  /** PL/pgSQL is available: a migration's version write checks itself (one round trip). */
+  versionGuard: boolean;
   /** When the checkpoint was last written (performance.now()). */
   checkpointedAt: number;
 }
@@ -107,14 +109,12 @@ export async function applySql(
   const script = mayControlTransactions(text) ? await splitScript(text) : undefined;
   if (m.transactional && !script?.ownTransaction) {
     const write = vt.recordSql(m, graph, state.rows);
-    const out = await applyInTransaction(
-      client,
-      m,
-      text,
-      { table: vt.table, write },
-      state.tracker,
-      state.markBroken,
-    );
+    const out = await applyInTransaction(client, m, text, {
+      version: { table: vt.table, write },
+      tracker: state.tracker,
+      guarded: state.versionGuard,
+      markBroken: state.markBroken,
+    });
     state.rows = write.rows;
     return out;
   }

@@ -42,7 +42,6 @@ class DieselTable implements VersionTableAdapter {
       statements: [
         {
           sql: `INSERT INTO __diesel_schema_migrations (version) VALUES (${quoteLiteral(m.revision)})`,
-          rowCount: 1,
         },
       ],
       rows: [...rows, m.revision].sort(),

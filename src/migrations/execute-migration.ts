@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { StepError } from '../engine/step-failure.js';
 import type { RelationDelta } from './relation-snapshot.js';
-import { CATALOG_COUNTERS_SQL, type ProbeRow, type RelationTracker } from './relation-tracker.js';
+import { captureCountersSql, type ProbeRow, type RelationTracker } from './relation-tracker.js';
 import {
   lineAt,
   splitScript,
@@ -11,7 +11,7 @@ import {
   type ScriptStatement,
 } from './sql-script.js';
 import type { Migration, VersionWrite } from './types.js';
-import { checkVersionWrite } from './version-write.js';
+import { checkVersionWrite, guardedVersionSql, versionGuardFailure } from './version-write.js';
 
 /** The fields pg's DatabaseError carries that a failure record needs. */
 interface PgErrorLike {
@@ -107,7 +107,8 @@ async function rollback(client: pg.ClientBase, markBroken: () => void): Promise<
  * Names the statement a whole-file run failed on. With a cursor position (syntax errors, most
  * name resolution errors) the statement is the one containing it; without one (an ALTER TABLE on
  * a missing relation reports none) the file's statements are replayed one by one in a transaction
- * that is rolled back, and the first failure is the answer. Call after the failed transaction was
+ * that is rolled back, and the first failure is the answer (none, for a deferred constraint that
+ * failed at COMMIT: the error then names no statement). Call after the failed transaction was
  * rolled back. `prefixLength` is how many characters preceded the file in the failed query.
  */
 async function locateFailure(
@@ -121,12 +122,13 @@ async function locateFailure(
   if (!isPgError(err)) return migrationError(err, m, text, undefined);
   const script = await splitScript(text);
   const pos = positionOf(err);
-  if (pos !== undefined && pos - 1 >= prefixLength) {
+  if (pos !== undefined) {
+    // Outside the file: one of the statements the engine wrapped it in.
     const offset = pos - 1 - prefixLength;
+    if (offset < 0 || offset > text.length) return migrationError(err, m, text, undefined);
     return migrationError(err, m, text, statementAt(script, offset)?.statement, offset);
   }
-  if (script.statements === null || pos !== undefined)
-    return migrationError(err, m, text, undefined);
+  if (script.statements === null) return migrationError(err, m, text, undefined);
   await client.query('BEGIN');
   try {
     for (const s of script.statements) {
@@ -149,47 +151,73 @@ export interface TransactionalOutcome {
   relations: RelationDelta;
 }
 
+/** How a migration's transaction is sent. */
+export interface TransactionShape {
+  /** The version table's name and what recording the migration writes. */
+  version: { table: string; write: VersionWrite };
+  tracker: RelationTracker;
+  /**
+   * PL/pgSQL is available (see `versionGuardAvailable`): the version write checks its own row
+   * counts, so COMMIT travels in the same query and a migration costs one round trip.
+   */
+  guarded: boolean;
+  markBroken: () => void;
+}
+
 /**
- * Applies a transactional SQL migration in two round trips. First, as one simple query: `BEGIN`,
- * the catalog counters, the version-table write, the whole file, the counters again. Then the
- * provenance probe (only for the catalogs the counters show written) and `COMMIT`. The version
- * write's row counts are checked before COMMIT. On failure the transaction is rolled back and the
- * error names the file's line and statement (see {@link locateFailure}). The statement count is
- * the number of results the server returned for the file.
+ * Applies a transactional SQL migration as one simple query: `BEGIN`, the catalog counters, the
+ * whole file, the version-table write, the counters again, the provenance probe (each part gated
+ * on the server by the counters) and `COMMIT`. The version write comes after the file so that a
+ * file that writes the version table itself is caught by the row counts. Without PL/pgSQL the
+ * row counts are checked here and COMMIT is a second round trip. On failure the transaction is
+ * rolled back and the error names the file's line and statement (see {@link locateFailure}). The
+ * statement count is the number of results the server returned for the file.
  */
 export async function applyInTransaction(
   client: pg.ClientBase,
   m: Migration,
   text: string,
-  vt: { table: string; write: VersionWrite },
-  tracker: RelationTracker,
-  markBroken: () => void,
+  shape: TransactionShape,
 ): Promise<TransactionalOutcome> {
-  const head = ['BEGIN', CATALOG_COUNTERS_SQL, ...vt.write.statements.map((s) => s.sql)];
-  const prefix = head.map((s) => `${s};\n`).join('');
+  const { version, tracker, guarded, markBroken } = shape;
+  const write = guarded
+    ? guardedVersionSql(version.write)
+    : {
+        sql: version.write.statements.map((s) => s.sql).join(';\n'),
+        results: version.write.statements.length,
+      };
+  const prefix = `BEGIN;\n${captureCountersSql('before')};\n`;
   // The newline ends a trailing `--` comment and the semicolon a last statement left open.
-  const suffix = `\n;\n${CATALOG_COUNTERS_SQL}`;
+  const suffix = [`\n`, write.sql, captureCountersSql('after'), tracker.probeStatement()]
+    .concat(guarded ? ['COMMIT'] : [])
+    .join(';\n');
   let results: pg.QueryResult[];
   try {
     results = asResults(await client.query(prefix + text + suffix));
   } catch (err) {
     await rollback(client, markBroken);
-    throw await locateFailure(client, m, text, err, prefix.length, markBroken);
+    // Rolled back whole: run it again with the probe as SQL.
+    if (tracker.lostProbe(err)) return applyInTransaction(client, m, text, shape);
+    throw (
+      versionGuardFailure(err, version.table, m, version.write) ??
+      (await locateFailure(client, m, text, err, prefix.length, markBroken))
+    );
   }
-  let probe: pg.QueryResult[];
-  try {
-    checkVersionWrite(vt.table, m, vt.write, results.slice(2, head.length));
-    const counters = (r: pg.QueryResult | undefined) =>
-      tracker.readCounters(r?.rows[0] as Record<string, unknown> | undefined);
-    const sql = tracker.probeSql(counters(results[1]), counters(results[results.length - 1]));
-    probe = asResults(await client.query(sql === undefined ? 'COMMIT' : `${sql};\nCOMMIT`));
-  } catch (err) {
-    // A deferred constraint fails at COMMIT: the file's error, with no statement to name.
-    await rollback(client, markBroken);
-    throw migrationError(err, m, text, undefined);
+  // BEGIN and the counters; then the file; then the version write, the counters, the probe.
+  const fileResults = results.length - 2 - write.results - 2 - (guarded ? 1 : 0);
+  const probe = results[2 + fileResults + write.results + 1];
+  if (!guarded) {
+    try {
+      checkVersionWrite(version.table, m, version.write, results.slice(2 + fileResults));
+      await client.query('COMMIT');
+    } catch (err) {
+      // A deferred constraint fails at COMMIT: the file's error, with no statement to name.
+      await rollback(client, markBroken);
+      throw migrationError(err, m, text, undefined);
+    }
   }
   return {
-    statements: results.length - head.length - 1,
-    relations: tracker.apply((probe.length > 1 ? (probe[0]?.rows ?? []) : []) as ProbeRow[]),
+    statements: fileResults,
+    relations: tracker.apply((probe?.rows ?? []) as ProbeRow[]),
   };
 }

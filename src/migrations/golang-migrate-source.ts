@@ -54,7 +54,6 @@ class SchemaMigrationsTable implements VersionTableAdapter {
         { sql: `DELETE FROM schema_migrations` },
         {
           sql: `INSERT INTO schema_migrations (version, dirty) VALUES (${quoteLiteral(m.revision)}, false)`,
-          rowCount: 1,
         },
       ],
       rows: [m.revision],

@@ -48,7 +48,6 @@ class PrismaTable implements VersionTableAdapter {
         {
           sql: `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count)
        VALUES (${id}, ${checksum}, now(), ${name}, 1)`,
-          rowCount: 1,
         },
       ],
       rows: [...rows, m.revision].sort(),

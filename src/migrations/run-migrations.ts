@@ -19,7 +19,7 @@ import { snapshotRelations } from './relation-snapshot.js';
 import { RelationTracker } from './relation-tracker.js';
 import { RevisionGraph } from './revision-graph.js';
 import { loggedApplications, MIGRATION_APPLIED } from './step-log.js';
-import { recordApplied } from './version-write.js';
+import { recordApplied, versionGuardAvailable } from './version-write.js';
 import type { MigrationSource } from './types.js';
 
 /** What to upgrade. */
@@ -119,6 +119,7 @@ export async function runMigrations(
       tracker: await RelationTracker.open(client, listing, vt.table),
       rows,
       markBroken: () => (broken = true),
+      versionGuard: await versionGuardAvailable(client),
       checkpointedAt: performance.now(),
     };
     checkpoint = cp;
@@ -186,6 +187,7 @@ export async function runMigrations(
       await recordPrevious?.();
     }
     const current = (await vt.read(client)) ?? [];
+    await state.tracker.close(client);
     await unlock();
     await client.query(`SELECT set_config('application_name', 'runbook', false)`);
     return {

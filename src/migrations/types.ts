@@ -51,7 +51,10 @@ export interface GraphView {
 /** One literal SQL statement of a version-table write, with the rows it must affect. */
 export interface VersionStatement {
   sql: string;
-  /** Rows the statement must affect; a different count means someone else changed the table. */
+  /**
+   * Rows the statement must affect; a different count means someone else changed the table.
+   * Omitted where no other count is possible (a one-row `INSERT … VALUES`).
+   */
   rowCount?: number;
 }
 
