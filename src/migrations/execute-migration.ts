@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { StepError } from '../engine/step-failure.js';
 import type { RelationDelta } from './relation-snapshot.js';
-import { captureCountersSql, type ProbeRow, type RelationTracker } from './relation-tracker.js';
+import type { ProbeRow } from './change-probe.js';
+import type { RelationTracker } from './relation-tracker.js';
 import {
   lineAt,
   splitScript,
@@ -165,8 +166,8 @@ export interface TransactionShape {
 }
 
 /**
- * Applies a transactional SQL migration as one simple query: `BEGIN`, the catalog counters, the
- * whole file, the version-table write, the counters again, the provenance probe (each part gated
+ * Applies a transactional SQL migration as one simple query: `BEGIN`, the capture of the catalog
+ * write counters, the whole file, the version-table write, the provenance probe (each part gated
  * on the server by the counters) and `COMMIT`. The version write comes after the file so that a
  * file that writes the version table itself is caught by the row counts. Without PL/pgSQL the
  * row counts are checked here and COMMIT is a second round trip. On failure the transaction is
@@ -186,9 +187,9 @@ export async function applyInTransaction(
         sql: version.write.statements.map((s) => s.sql).join(';\n'),
         results: version.write.statements.length,
       };
-  const prefix = `BEGIN;\n${captureCountersSql('before')};\n`;
+  const prefix = `BEGIN;\n${tracker.probe.capture};\n`;
   // The newline ends a trailing `--` comment and the semicolon a last statement left open.
-  const suffix = [`\n`, write.sql, captureCountersSql('after'), tracker.probeStatement()]
+  const suffix = [`\n`, write.sql, tracker.probe.probe]
     .concat(guarded ? ['COMMIT'] : [])
     .join(';\n');
   let results: pg.QueryResult[];
@@ -197,15 +198,15 @@ export async function applyInTransaction(
   } catch (err) {
     await rollback(client, markBroken);
     // Rolled back whole: run it again with the probe as SQL.
-    if (tracker.lostProbe(err)) return applyInTransaction(client, m, text, shape);
+    if (tracker.probe.lost(err)) return applyInTransaction(client, m, text, shape);
     throw (
       versionGuardFailure(err, version.table, m, version.write) ??
       (await locateFailure(client, m, text, err, prefix.length, markBroken))
     );
   }
-  // BEGIN and the counters; then the file; then the version write, the counters, the probe.
-  const fileResults = results.length - 2 - write.results - 2 - (guarded ? 1 : 0);
-  const probe = results[2 + fileResults + write.results + 1];
+  // BEGIN and the counters; then the file; then the version write and the probe.
+  const fileResults = results.length - 2 - write.results - 1 - (guarded ? 1 : 0);
+  const probe = results[2 + fileResults + write.results];
   if (!guarded) {
     try {
       checkVersionWrite(version.table, m, version.write, results.slice(2 + fileResults));

@@ -187,7 +187,7 @@ export async function runMigrations(
       await recordPrevious?.();
     }
     const current = (await vt.read(client)) ?? [];
-    await state.tracker.close(client);
+    await state.tracker.probe.close(client);
     await unlock();
     await client.query(`SELECT set_config('application_name', 'runbook', false)`);
     return {
