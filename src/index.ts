@@ -82,6 +82,8 @@ export {
   type ActionContext,
   type ActionDefinition,
   type ActionResult,
+  type PlanContext,
+  type PreflightContext,
 } from './actions/types.js';
 
 // Failures as data, and the error classes (each maps to one CLI exit code).

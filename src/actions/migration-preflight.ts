@@ -3,6 +3,7 @@ import type { InputProblem } from '../errors.js';
 import { StepError } from '../engine/step-failure.js';
 import { loadMigrationSource, resolveTarget, RevisionGraph } from '../migrations/index.js';
 import type { MigrationLayout } from '../migrations/types.js';
+import type { PreflightContext } from './types.js';
 
 /**
  * The preflight of every migration action: the folder must hold one layout, every header must
@@ -11,11 +12,18 @@ import type { MigrationLayout } from '../migrations/types.js';
  */
 export async function migrationSourceProblems(
   params: { source: string; layout?: MigrationLayout | undefined; targets?: string[] },
-  cwd: string,
+  ctx: PreflightContext,
 ): Promise<InputProblem[]> {
   try {
-    const source = await loadMigrationSource(path.resolve(cwd, params.source), params.layout);
-    const graph = new RevisionGraph(await source.list());
+    const dir = path.resolve(ctx.cwd, params.source);
+    // Several steps of a run usually name the same history: list it once.
+    const key = `migrations\0${dir}\0${params.layout ?? 'auto'}`;
+    let graph = ctx.memo.get(key) as RevisionGraph | undefined;
+    if (!graph) {
+      const source = await loadMigrationSource(dir, params.layout);
+      graph = new RevisionGraph(await source.list());
+      ctx.memo.set(key, graph);
+    }
     for (const t of params.targets ?? []) {
       if (/^\+\d+$/.test(t.trim()) || t === 'base') continue;
       resolveTarget(graph, t);

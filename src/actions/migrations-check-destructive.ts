@@ -131,13 +131,13 @@ export const migrationsCheckDestructive = defineAction({
       summary: `${plan.length} pending migration(s) checked: no destructive statement${allowed.length ? ` (${allowed.length} explicitly allowed)` : ''}`,
     };
   },
-  preflight: (p, { cwd }) =>
+  preflight: (p, ctx) =>
     migrationSourceProblems(
       {
         source: p.source,
         layout: p.layout,
         targets: [p.target, ...(p.baseline ? [p.baseline] : [])],
       },
-      cwd,
+      ctx,
     ),
 });

@@ -42,6 +42,6 @@ export const migrationsCurrent = defineAction({
       summary: `${database}: ${rows === null ? 'no version table' : rows.join(', ') || 'base'}${isHead ? ' (head)' : ''}`,
     };
   },
-  preflight: async (p, { cwd }) =>
-    p.source ? migrationSourceProblems({ source: p.source, layout: p.layout }, cwd) : [],
+  preflight: async (p, ctx) =>
+    p.source ? migrationSourceProblems({ source: p.source, layout: p.layout }, ctx) : [],
 });

@@ -46,6 +46,6 @@ export const migrationsStamp = defineAction({
         : `${database} already stamped at ${out.current.join(', ')}; nothing changed`,
     };
   },
-  preflight: (p, { cwd }) =>
-    migrationSourceProblems({ source: p.source, layout: p.layout, targets: [p.revision] }, cwd),
+  preflight: (p, ctx) =>
+    migrationSourceProblems({ source: p.source, layout: p.layout, targets: [p.revision] }, ctx),
 });

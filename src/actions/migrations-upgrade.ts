@@ -80,13 +80,13 @@ export const migrationsUpgrade = defineAction({
       ? lines
       : [`nothing to run: ${database} is at ${rows.join(', ') || 'base'}`];
   },
-  preflight: (p, { cwd }) =>
+  preflight: (p, ctx) =>
     migrationSourceProblems(
       {
         source: p.source,
         layout: p.layout,
         targets: targetsOf(p),
       },
-      cwd,
+      ctx,
     ),
 });

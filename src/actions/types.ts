@@ -87,7 +87,17 @@ export interface ActionDefinition<P = unknown> {
    * graph), run before anything executes: any problem refuses the run with exit 2 and nothing is
    * written. Problems may carry the position of the offending file.
    */
-  preflight?(params: P, ctx: { cwd: string }): Promise<InputProblem[]>;
+  preflight?(params: P, ctx: PreflightContext): Promise<InputProblem[]>;
+}
+
+/** What a `preflight` gets. */
+export interface PreflightContext {
+  cwd: string;
+  /**
+   * Shared by the preflights of one run's steps: what one step's check read (a migration folder
+   * listed and its graph built) another step naming the same thing can take from here.
+   */
+  memo: Map<string, unknown>;
 }
 
 /** What a dry-run `plan` gets: read-only access to the server and the working directory. */

@@ -22,6 +22,7 @@ export async function preflightSteps(
 ): Promise<InputProblem[]> {
   const problems: InputProblem[] = [];
   const seen = new Set<string>();
+  const memo = new Map<string, unknown>();
   for (const { step, segments } of actionSteps(procedure)) {
     const action = actions.get(step.do);
     if (!action?.preflight) continue;
@@ -35,7 +36,7 @@ export async function preflightSteps(
     const parsed = action.params.safeParse(args);
     if (!parsed.success) continue; // already reported by validateStepArguments
     const path = formatKeyPath([...segments, 'with']);
-    for (const p of await action.preflight(parsed.data, { cwd })) {
+    for (const p of await action.preflight(parsed.data, { cwd, memo })) {
       const key = `${p.message}\u0000${p.position?.file ?? ''}:${p.position?.line ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -1,11 +1,8 @@
 import path from 'node:path';
 import { AlembicVersionTable } from './alembic-version-table.js';
-import { readWithChecksum, walkFiles } from './files.js';
+import { readDerivedSync, readWithChecksum, walkFiles } from './files.js';
 import { parseSqlHeader } from './sql-header.js';
 import type { Migration, MigrationSource } from './types.js';
-
-/** Migrations parsed in this process, by file and checksum (a listing is made several times per run). */
-const parsed = new Map<string, Migration>();
 
 /**
  * The `alembic-sql` layout: `*.sql` files anywhere under `dir`, each opening with the header
@@ -20,14 +17,11 @@ export function alembicSqlSource(dir: string): MigrationSource {
     versionTable: new AlembicVersionTable(),
     async list(): Promise<Migration[]> {
       const files = await walkFiles(root, (n) => n.endsWith('.sql'));
-      return Promise.all(
-        files.map(async (file) => {
-          const { text, checksum } = await readWithChecksum(file);
-          const key = `${file}\0${checksum}`;
-          const known = parsed.get(key);
-          if (known) return known;
+      // Parsed once per file content in this process (a run lists its history several times).
+      return files.map((file) =>
+        readDerivedSync(file, 'alembic-sql migration', ({ text, checksum }): Migration => {
           const h = parseSqlHeader(file, text);
-          const m: Migration = {
+          return {
             revision: h.revision,
             parents: h.parents,
             branchLabels: h.branchLabels,
@@ -38,8 +32,6 @@ export function alembicSqlSource(dir: string): MigrationSource {
             checksum,
             lines: h.lines,
           };
-          parsed.set(key, m);
-          return m;
         }),
       );
     },

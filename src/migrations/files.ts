@@ -13,6 +13,8 @@ interface CachedFile {
   stamp: string;
   text: string;
   checksum: string;
+  /** Values computed from this content (see {@link readDerivedSync}), by name. */
+  derived?: Map<string, unknown>;
 }
 
 /** Migration files read in this process, so preflight, detection and steps read each once. */
@@ -45,6 +47,24 @@ export function readWithChecksumSync(file: string): { text: string; checksum: st
   return entry;
 }
 
+/**
+ * A value computed from a file's content by `compute` (its header parsed, say), computed once per
+ * content: the file is read as by {@link readWithChecksumSync} and `name` keys the value, which
+ * is dropped when the file changes.
+ */
+export function readDerivedSync<T>(
+  file: string,
+  name: string,
+  compute: (content: { text: string; checksum: string }) => T,
+): T {
+  const entry = readWithChecksumSync(file) as CachedFile;
+  entry.derived ??= new Map();
+  if (entry.derived.has(name)) return entry.derived.get(name) as T;
+  const value = compute(entry);
+  entry.derived.set(name, value);
+  return value;
+}
+
 /** {@link readWithChecksumSync} as a promise (rejects instead of throwing). */
 export async function readWithChecksum(file: string): Promise<{ text: string; checksum: string }> {
   return readWithChecksumSync(file);
@@ -55,17 +75,17 @@ export async function readWithChecksum(file: string): Promise<{ text: string; ch
  * passes `keep`, as absolute paths sorted by their path relative to `dir` — the declared order.
  */
 export async function walkFiles(dir: string, keep: (name: string) => boolean): Promise<string[]> {
-  const out: string[] = [];
-  const visit = async (d: string): Promise<void> => {
+  const out: { full: string; rel: string }[] = [];
+  const visit = async (d: string, relDir: string): Promise<void> => {
     const entries = await readdir(d, { withFileTypes: true });
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === '__pycache__' || e.name === 'node_modules') continue;
       const full = path.join(d, e.name);
-      if (e.isDirectory()) await visit(full);
-      else if (e.isFile() && keep(e.name)) out.push(full);
+      const rel = relDir ? `${relDir}/${e.name}` : e.name;
+      if (e.isDirectory()) await visit(full, rel);
+      else if (e.isFile() && keep(e.name)) out.push({ full, rel });
     }
   };
-  await visit(dir);
-  const rel = (f: string): string => path.relative(dir, f).split(path.sep).join('/');
-  return out.sort((a, b) => (rel(a) < rel(b) ? -1 : rel(a) > rel(b) ? 1 : 0));
+  await visit(dir, '');
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((f) => f.full);
 }

@@ -4,14 +4,15 @@ import { StepError } from '../engine/step-failure.js';
 import { alembicSource } from './alembic-source.js';
 import { alembicSqlSource } from './alembic-sql-source.js';
 import { dieselSource } from './diesel-source.js';
-import { readWithChecksum, walkFiles } from './files.js';
+import { readDerivedSync, walkFiles } from './files.js';
 import { golangMigrateSource } from './golang-migrate-source.js';
 import { prismaSource } from './prisma-source.js';
 import { MIGRATION_LAYOUTS, type MigrationLayout, type MigrationSource } from './types.js';
 
-async function hasRevisionHeader(file: string): Promise<boolean> {
-  const head = (await readWithChecksum(file)).text.slice(0, 4096);
-  return /^\s*--\s*revision\s*:/im.test(head);
+function hasRevisionHeader(file: string): boolean {
+  return readDerivedSync(file, 'has revision header', ({ text }) =>
+    /^\s*--\s*revision\s*:/im.test(text.slice(0, 4096)),
+  );
 }
 
 /** Evidence per layout: the files that make `dir` look like it (first few). */
@@ -25,7 +26,7 @@ async function detect(dir: string): Promise<Map<MigrationLayout, string[]>> {
   for (const f of files) {
     const name = path.basename(f);
     const parent = path.dirname(f);
-    if (await hasRevisionHeader(f)) add('alembic-sql', f);
+    if (hasRevisionHeader(f)) add('alembic-sql', f);
     else if (parent === dir && /^\d+_.*\.up\.sql$/.test(name)) add('golang-migrate', f);
     else if (path.dirname(parent) === dir && name === 'up.sql') add('diesel', f);
     else if (path.dirname(parent) === dir && name === 'migration.sql') add('prisma', f);
