@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -15,11 +14,14 @@ function checkpointDelayMs(): number {
   return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
+/** Temp names are unique per process by pid and counter; a stale one (a dead process's) is skipped. */
+let tempCounter = 0;
+
 function tempPathFor(file: string): string {
-  const dir = path.dirname(file);
+  tempCounter += 1;
   return path.join(
-    dir,
-    `.${path.basename(file)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+    path.dirname(file),
+    `.${path.basename(file)}.tmp-${process.pid}-${tempCounter.toString(16)}`,
   );
 }
 
@@ -51,14 +53,33 @@ export interface WriteOptions {
   durable?: boolean;
 }
 
-function writeTempSync(temp: string, content: string | Uint8Array, durable: boolean): void {
-  const fd = fs.openSync(temp, 'wx', 0o644);
+/**
+ * Creates (exclusively) a temp file next to `file`, writes `content` (fsynced when `durable`) and
+ * returns its path; on failure nothing is left behind.
+ */
+function writeTempSync(file: string, content: string | Uint8Array, durable: boolean): string {
+  let temp = tempPathFor(file);
+  let fd: number;
+  for (;;) {
+    try {
+      fd = fs.openSync(temp, 'wx', 0o644);
+      break;
+    } catch (err) {
+      // Left by a process that had this pid before and died between write and rename.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      temp = tempPathFor(file);
+    }
+  }
   try {
     fs.writeFileSync(fd, content);
     if (durable) fs.fsyncSync(fd);
-  } finally {
+  } catch (err) {
     fs.closeSync(fd);
+    removeQuietly(temp);
+    throw err;
   }
+  fs.closeSync(fd);
+  return temp;
 }
 
 function removeQuietly(file: string): void {
@@ -82,9 +103,8 @@ export async function writeFileAtomic(
   options: WriteOptions = {},
 ): Promise<void> {
   const durable = options.durable ?? true;
-  const temp = tempPathFor(file);
+  const temp = writeTempSync(file, content, durable);
   try {
-    writeTempSync(temp, content, durable);
     const delay = checkpointDelayMs();
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     fs.renameSync(temp, file);
@@ -100,9 +120,8 @@ export async function writeFileAtomic(
  * callback (e.g. an XState subscription). Same guarantees; the test delay blocks the thread.
  */
 export function writeFileAtomicSync(file: string, content: string | Uint8Array): void {
-  const temp = tempPathFor(file);
+  const temp = writeTempSync(file, content, true);
   try {
-    writeTempSync(temp, content, true);
     const delay = checkpointDelayMs();
     if (delay > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, delay);
     fs.renameSync(temp, file);
