@@ -77,13 +77,17 @@ describe('provenance from the change probe', () => {
       ['010', 'ALTER TABLE b ALTER COLUMN id TYPE bigint;'],
       ['011', 'CREATE INDEX CONCURRENTLY b_id_idx ON b (id);', '-- transaction: false\n'],
       ['012', 'CREATE VIEW v AS SELECT id FROM b;\nCOMMENT ON VIEW v IS $$x$$;'],
+      // Writes the tables' rows without locking them: the probe must not rely on locks here.
+      ['013', 'GRANT SELECT ON ALL TABLES IN SCHEMA public TO PUBLIC;'],
+      ['014', 'CREATE SCHEMA scratch;\nCREATE TABLE scratch.x (id int PRIMARY KEY);'],
+      ['015', 'DROP SCHEMA scratch CASCADE;'],
     ]);
     const d = await freshDb();
     await q(d, 'CREATE TABLE pre_existing (x int)');
     const t = await createActionContext({ url: db.adminUrl, db: conns });
     try {
       const res = await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
-      expect(res.output).toMatchObject({ applied: 12, current: ['012'] });
+      expect(res.output).toMatchObject({ applied: 15, current: ['015'] });
       const prov = JSON.parse(
         await readFile(path.join(t.runDir, 'artifacts/provenance.json'), 'utf8'),
       ) as {
@@ -129,6 +133,16 @@ describe('provenance from the change probe', () => {
       expect(of('010').altered).toContain('table:public.b');
       expect(of('011')).toEqual({ created: ['index:public.b_id_idx'], dropped: [], altered: [] });
       expect(of('012').created).toEqual(['view:public.v']);
+      expect(of('013')).toEqual({
+        created: [],
+        dropped: [],
+        altered: ['table:public.b', 'table:public.pre_existing', 'view:public.v'],
+      });
+      expect(of('015')).toEqual({
+        created: [],
+        dropped: ['index:scratch.x_pkey', 'table:scratch.x'],
+        altered: [],
+      });
       // The tool's own bookkeeping is never schema.
       const all = prov.migrations.flatMap((m) => [...m.created, ...m.altered, ...m.dropped]);
       expect(all.some((r) => r.name.startsWith('alembic_version'))).toBe(false);

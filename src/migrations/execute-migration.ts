@@ -166,9 +166,8 @@ export interface TransactionShape {
 }
 
 /**
- * Applies a transactional SQL migration as one simple query: `BEGIN`, the capture of the catalog
- * write counters, the whole file, the version-table write, the provenance probe (each part gated
- * on the server by the counters) and `COMMIT`. The version write comes after the file so that a
+ * Applies a transactional SQL migration as one simple query: `BEGIN`, the whole file, the
+ * version-table write, the provenance probe and `COMMIT`. The version write comes after the file so that a
  * file that writes the version table itself is caught by the row counts. Without PL/pgSQL the
  * row counts are checked here and COMMIT is a second round trip. On failure the transaction is
  * rolled back and the error names the file's line and statement (see {@link locateFailure}). The
@@ -187,9 +186,9 @@ export async function applyInTransaction(
         sql: version.write.statements.map((s) => s.sql).join(';\n'),
         results: version.write.statements.length,
       };
-  const prefix = `BEGIN;\n${tracker.probe.capture};\n`;
+  const prefix = `BEGIN;\n`;
   // The newline ends a trailing `--` comment and the semicolon a last statement left open.
-  const suffix = [`\n`, write.sql, tracker.probe.probe]
+  const suffix = [`\n`, write.sql, tracker.probe.statementFor(text)]
     .concat(guarded ? ['COMMIT'] : [])
     .join(';\n');
   let results: pg.QueryResult[];
@@ -204,12 +203,12 @@ export async function applyInTransaction(
       (await locateFailure(client, m, text, err, prefix.length, markBroken))
     );
   }
-  // BEGIN and the counters; then the file; then the version write and the probe.
-  const fileResults = results.length - 2 - write.results - 1 - (guarded ? 1 : 0);
-  const probe = results[2 + fileResults + write.results];
+  // BEGIN; then the file; then the version write and the probe.
+  const fileResults = results.length - 1 - write.results - 1 - (guarded ? 1 : 0);
+  const probe = results[1 + fileResults + write.results];
   if (!guarded) {
     try {
-      checkVersionWrite(version.table, m, version.write, results.slice(2 + fileResults));
+      checkVersionWrite(version.table, m, version.write, results.slice(1 + fileResults));
       await client.query('COMMIT');
     } catch (err) {
       // A deferred constraint fails at COMMIT: the file's error, with no statement to name.

@@ -17,17 +17,16 @@ const SYSTEM_SCHEMA_NAMES = new Set(SYSTEM_SCHEMAS);
  * Provenance without listing the schema around every migration. A migration that runs inside one
  * transaction leaves its mark on the catalog rows it writes: their `xmin` is its transaction (or
  * one of its subtransactions), which `age(xmin)` (0 for its own xid, negative for the later ones
- * of its subtransactions) tests without knowing the ids. Rows written by a transaction that began
- * after it and committed meanwhile would count too; rows of one that began before it do not, and
- * so end up out-of-band, which they are. The probe,
- * run in that transaction just before COMMIT, therefore returns exactly the relations the
- * migration created or rewrote (pg_class), whose columns or defaults it changed (pg_attribute,
- * pg_attrdef), and the schemas it created or renamed. The transaction's own write counters,
- * captured before the migration's SQL and compared after it, gate each part on the server, so a
- * catalog the migration did not write is not scanned and the probe can travel in the same query
- * as the migration; the full list of relation OIDs is read only when pg_class rows were deleted,
- * to see which relations went ({@link ChangeProbe} holds the SQL). The tracker keeps the relation
- * set by OID in memory.
+ * of its subtransactions) tests without knowing the ids. Which relations to test comes from the
+ * locks the transaction holds: creating, altering or dropping a relation locks it until COMMIT.
+ * The probe ({@link ChangeProbe}), run in that transaction just before COMMIT, therefore returns
+ * exactly the relations the migration created or rewrote (pg_class), whose columns or defaults it
+ * changed (pg_attribute, pg_attrdef), the ones it dropped (locked, now gone) and the schemas it
+ * created or renamed, at a cost that follows the migration's size rather than the catalog's. SQL
+ * that can write a relation's row without locking it (`GRANT … ON ALL TABLES IN SCHEMA`, DML on
+ * the catalogs) gets the whole of pg_class scanned instead; there, rows written by a transaction
+ * that began after the migration's and committed meanwhile count too. The tracker keeps the
+ * relation set by OID in memory.
  *
  * "Altered" here means: the relation's pg_class row was rewritten (columns added, a rewrite, a
  * rename, a constraint or trigger added, RLS, ownership, privileges) or one of its columns or
@@ -47,8 +46,8 @@ export class RelationTracker {
 
   /**
    * Starts tracking from a full listing (`relations`, see `snapshotRelations`); reads the schema
-   * names, the version table's OIDs (ignored) and whether `track_counts` keeps the counters, and
-   * prepares the probe in the session (see {@link ChangeProbe}; close it before the session is released).
+   * names and the version table's OIDs (ignored), and prepares the probe in the session (see
+   * {@link ChangeProbe}; close it before the session is released).
    */
   static async open(
     client: Queryable,
@@ -60,12 +59,9 @@ export class RelationTracker {
        UNION ALL SELECT 'ignore', to_regclass($1)::oid::text, NULL
        UNION ALL SELECT 'ignore', i.indexrelid::text, NULL FROM pg_catalog.pg_index i
                   WHERE i.indrelid = to_regclass($1)
-       UNION ALL SELECT 'track', current_setting('track_counts'), NULL
        UNION ALL SELECT 'prepared', p.name, NULL FROM (${PREPARED_STATEMENTS_SQL}) p`,
       [versionTable],
     );
-    // Without track_counts the counters stay 0: every part of the probe must then run.
-    const reliable = rows.some((r) => r.what === 'track' && r.oid === 'on');
     const namespaces = rows.filter((r) => r.what === 'ns');
     const prepared = rows.filter((r) => r.what === 'prepared').map((r) => r.oid);
     return new RelationTracker(
@@ -75,7 +71,7 @@ export class RelationTracker {
       new Set(
         namespaces.filter((r) => SYSTEM_SCHEMA_NAMES.has(r.name as string)).map((r) => r.oid),
       ),
-      await ChangeProbe.open(client, reliable, prepared),
+      await ChangeProbe.open(client, prepared),
     );
   }
 
@@ -119,11 +115,7 @@ export class RelationTracker {
         create({ ...rel, schema: r.name as string });
       }
     }
-    const all = rows.find((x) => x.what === 'all');
-    if (all) {
-      const present = new Set((all.oid ?? '').split(',').filter(Boolean));
-      for (const oid of [...this.relations.keys()]) if (!present.has(oid)) drop(oid);
-    }
+    for (const r of rows.filter((x) => x.what === 'gone')) drop(r.oid as string);
     for (const r of rows.filter((x) => x.what === 'rel')) {
       const oid = r.oid as string;
       const [relkind = '', persistence] = [...(r.kind ?? '')];
