@@ -16,8 +16,12 @@ export interface ActionContext {
   runDir: string;
   /** The server: maintenance database plus other databases by name. */
   db: Connections;
-  /** Writes `runs/<id>/artifacts/<name>`; returns the path. */
-  writeArtifact(name: string, content: string): Promise<string>;
+  /**
+   * Writes `runs/<id>/artifacts/<name>` atomically; returns the path. Durable unless
+   * `options.durable` is false (written and renamed into place, not fsynced: for a draft the step
+   * rewrites durably before it ends).
+   */
+  writeArtifact(name: string, content: string, options?: { durable?: boolean }): Promise<string>;
   /**
    * Appends an event to the run's log, durably (on disk before this resolves) unless
    * `options.durable` is false: then it is written at once and fsynced with the next durable

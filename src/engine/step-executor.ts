@@ -135,8 +135,8 @@ export async function executeStep(
       cwd: envr.cwd,
       runDir,
       db: envr.connections,
-      writeArtifact: async (name, content) => {
-        await envr.store.writeArtifact(envr.runId, name, redactUrl(content));
+      writeArtifact: async (name, content, options) => {
+        await envr.store.writeArtifact(envr.runId, name, redactUrl(content), options);
         return envr.store.artifactPath(envr.runId, name);
       },
       log: async (type, data, options) => {

@@ -61,7 +61,9 @@ export class ProvenanceRecorder {
     data ??= { ...identity, baseline: [...baseline.values()].map(toRel), migrations: [] };
     const recorder = new ProvenanceRecorder(ctx, data);
     recorder.completeFromLog(logged);
-    await recorder.flush();
+    // A draft (the baseline, what the log had): the step's end writes it durably, and an attempt
+    // after a power loss that lost it rebuilds it from the log.
+    await recorder.flush({ durable: false });
     return recorder;
   }
 
@@ -96,12 +98,13 @@ export class ProvenanceRecorder {
     });
   }
 
-  /** Writes the artifact durably and shares it with later steps of this attempt. */
-  async flush(): Promise<void> {
+  /** Writes the artifact (durably unless told otherwise) and shares it with later steps of this attempt. */
+  async flush(options?: { durable?: boolean }): Promise<void> {
     this.ctx.shared.set(`provenance:${this.data.database}`, this.data);
     await this.ctx.writeArtifact(
       PROVENANCE_ARTIFACT,
       JSON.stringify(this.data as unknown as JsonValue, null, 2) + '\n',
+      options,
     );
   }
 

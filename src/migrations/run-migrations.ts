@@ -76,10 +76,21 @@ export async function runMigrations(
   ctx: ActionContext,
   req: UpgradeRequest,
 ): Promise<UpgradeOutcome> {
-  const graph = new RevisionGraph(await req.source.list());
-  if (req.dryRun) return dryRunPlan(ctx, req, graph);
+  // The session starts (a backend forks, authenticates) while the history is listed.
+  const connecting = req.dryRun ? undefined : ctx.db.pool(req.database).connect();
+  let graph: RevisionGraph;
+  try {
+    graph = new RevisionGraph(await req.source.list());
+  } catch (err) {
+    await connecting?.then(
+      (c) => c.release(),
+      () => undefined,
+    );
+    throw err;
+  }
+  if (!connecting) return dryRunPlan(ctx, req, graph);
   const vt = req.source.versionTable;
-  const client = await ctx.db.pool(req.database).connect();
+  const client = await connecting;
   let broken = false;
   let bridge: AlembicBridge | undefined;
   let provenance: ProvenanceRecorder | undefined;
