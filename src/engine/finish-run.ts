@@ -65,7 +65,10 @@ export async function finishRun(input: {
       })) as JsonValue,
     },
   );
-  const checklist = evaluateChecklist(procedure, readOwnEventLog(store.eventLogPath(record.id)));
+  const checklist = evaluateChecklist(
+    procedure,
+    readOwnEventLog(store.eventLogPath(record.id), { types: (t) => t.startsWith('step.') }),
+  );
   if (checklist.length > 0) {
     const text = formatChecklist(checklist);
     // Derived from the log (replay recomputes it from there): not worth two fsyncs each.

@@ -103,16 +103,25 @@ export function readEventLog(file: string): EventLogEntry[] {
   return result.entries;
 }
 
+/** The `type` member of a log line as written (after `seq` and `time`). */
+const TYPE_FIELD = /"type":"([^"\\]*)"/;
+
 /**
  * Reads the entries of a log this process is writing (the checklist at run end, a step looking
  * back at its earlier attempts), without recomputing the hash chain: the run lock makes the
  * caller its only writer, and `inspect` / `replay` verify the chain. Lines that are not entries
- * (a torn last line) are skipped.
+ * (a torn last line) are skipped; with `types`, so are lines of other types (not parsed at all).
  */
-export function readOwnEventLog(file: string): EventLogEntry[] {
+export function readOwnEventLog(
+  file: string,
+  options: { types?: (type: string) => boolean } = {},
+): EventLogEntry[] {
   const out: EventLogEntry[] = [];
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     if (line === '') continue;
+    // `types` keeps some lines: the type is read off the line before parsing the rest of it.
+    const type = options.types && TYPE_FIELD.exec(line.slice(0, 200))?.[1];
+    if (options.types && type && !options.types(type)) continue;
     try {
       const value: unknown = JSON.parse(line);
       if (!entryShapeProblem(value)) out.push(value as EventLogEntry);

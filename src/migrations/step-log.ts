@@ -23,7 +23,7 @@ export interface AppliedLine {
 export function loggedApplications(ctx: Pick<ActionContext, 'runDir' | 'stepId'>): AppliedLine[] {
   const file = path.join(ctx.runDir, 'events.jsonl');
   if (!existsSync(file)) return [];
-  const entries = readOwnEventLog(file);
+  const entries = readOwnEventLog(file, { types: (t) => t === MIGRATION_APPLIED });
   const out: AppliedLine[] = [];
   for (const e of entries) {
     if (e.type !== MIGRATION_APPLIED || e.step !== ctx.stepId) continue;
