@@ -5,7 +5,9 @@ import { StepError } from '../engine/step-failure.js';
 import type { AlembicBridge, BridgeError } from './alembic-bridge.js';
 import {
   applyInTransaction,
+  buildMigrationQuery,
   executeScript,
+  type MigrationQuery,
   type TransactionalOutcome,
 } from './execute-migration.js';
 import { readWithChecksumSync } from './files.js';
@@ -14,8 +16,11 @@ import { diffRelations, snapshotRelations } from './relation-snapshot.js';
 import type { RelationTracker } from './relation-tracker.js';
 import type { RevisionGraph } from './revision-graph.js';
 import { mayControlTransactions, splitScript } from './sql-script.js';
-import type { Migration, MigrationSource } from './types.js';
+import type { Migration, MigrationSource, VersionWrite } from './types.js';
 import { recordApplied } from './version-write.js';
+
+const sameRows = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((r, i) => r === b[i]);
 
 /** Short display name of a migration: its file name without extension (dir name for dir layouts). */
 export function displayName(m: Migration): string {
@@ -85,19 +90,16 @@ async function aroundListing(
   return { statements, relations: diffRelations(before, after) };
 }
 
-/**
- * Runs one SQL migration: in one transaction with its version-table write and provenance probe
- * ({@link applyInTransaction}), or (non-transactional, or a file with its own BEGIN/COMMIT)
- * statement by statement, marked in-flight first and recorded once it finished.
- */
-export async function applySql(
-  ctx: ActionContext,
-  source: MigrationSource,
-  state: LoopState,
-  m: Migration,
-): Promise<TransactionalOutcome> {
-  const { client, graph, cp } = state;
-  // Synchronous up to the first round trip, so the caller's pipelining sends it at once.
+/** A migration's one query built ahead, with the version rows it was built against. */
+export interface PreparedSql {
+  query: MigrationQuery;
+  write: VersionWrite;
+  /** The version table's rows the write was computed from. */
+  rowsBefore: readonly string[];
+}
+
+/** The file's text, refused when it is not the content the step listed. */
+function currentText(m: Migration): string {
   const { text, checksum } = readWithChecksumSync(m.file);
   if (checksum !== m.checksum) {
     throw new StepError('MIGRATION_CHANGED', `${m.file} changed while the step was running`, {
@@ -105,15 +107,79 @@ export async function applySql(
       file: m.file,
     });
   }
+  return text;
+}
+
+/**
+ * Builds `m`'s one query ahead, as if the version table held `rowsBefore` (the rows the migration
+ * before it leaves), while the server still runs that one. Undefined when `m` takes another path
+ * (outside a transaction, a file that may control transactions) or its file does not check out:
+ * {@link applySql} then does the work, and reports the problem, in its turn.
+ */
+export function prepareSql(
+  source: MigrationSource,
+  state: LoopState,
+  m: Migration,
+  rowsBefore: readonly string[],
+): PreparedSql | undefined {
+  if (!m.transactional || source.external) return undefined;
+  let text: string;
+  try {
+    text = currentText(m);
+  } catch {
+    return undefined;
+  }
+  if (mayControlTransactions(text)) return undefined;
   const vt = source.versionTable;
+  const write = vt.recordSql(m, state.graph, rowsBefore);
+  const query = buildMigrationQuery(m, text, {
+    version: { table: vt.table, write },
+    tracker: state.tracker,
+    guarded: state.versionGuard,
+  });
+  return { query, write, rowsBefore };
+}
+
+/**
+ * Runs one SQL migration: in one transaction with its version-table write and provenance probe
+ * ({@link applyInTransaction}; sending the query `prepared` ahead when it was built against the
+ * current version rows), or (non-transactional, or a file with its own BEGIN/COMMIT) statement
+ * by statement, marked in-flight first and recorded once it finished.
+ */
+export async function applySql(
+  ctx: ActionContext,
+  source: MigrationSource,
+  state: LoopState,
+  m: Migration,
+  prepared?: PreparedSql,
+): Promise<TransactionalOutcome> {
+  const { client, graph, cp } = state;
+  const vt = source.versionTable;
+  const shape = {
+    tracker: state.tracker,
+    guarded: state.versionGuard,
+    markBroken: state.markBroken,
+  };
+  if (prepared?.query.m === m && sameRows(prepared.rowsBefore, state.rows)) {
+    const { query, write } = prepared;
+    const out = await applyInTransaction(
+      client,
+      m,
+      query.text,
+      { ...shape, version: { table: vt.table, write } },
+      query,
+    );
+    state.rows = write.rows;
+    return out;
+  }
+  // Synchronous up to the first round trip, so the caller's pipelining sends it at once.
+  const text = currentText(m);
   const script = mayControlTransactions(text) ? await splitScript(text) : undefined;
   if (m.transactional && !script?.ownTransaction) {
     const write = vt.recordSql(m, graph, state.rows);
     const out = await applyInTransaction(client, m, text, {
+      ...shape,
       version: { table: vt.table, write },
-      tracker: state.tracker,
-      guarded: state.versionGuard,
-      markBroken: state.markBroken,
     });
     state.rows = write.rows;
     return out;

@@ -122,9 +122,9 @@ export class ChangeProbe {
     const e = err as { code?: unknown; message?: unknown };
     const lostOne =
       e?.code === '26000' && Object.values(PREPARED).some((n) => String(e.message).includes(n));
-    if (!this.prepared || !lostOne) return false;
-    this.prepared = false;
-    return true;
+    // Also when already known: a query built before the loss was noticed still named them.
+    if (lostOne) this.prepared = false;
+    return lostOne;
   }
 
   /** Deallocates the statements (call before the session goes back to its pool). */

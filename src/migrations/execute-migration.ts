@@ -165,47 +165,75 @@ export interface TransactionShape {
   markBroken: () => void;
 }
 
+/** A transactional migration's one query, built before it is sent (see {@link applyInTransaction}). */
+export interface MigrationQuery {
+  m: Migration;
+  /** The migration file's text. */
+  text: string;
+  /** `BEGIN`, the file, the version write, the probe (and `COMMIT` when guarded). */
+  sql: string;
+  /** How many results the server returns for the version write. */
+  versionResults: number;
+}
+
+/** The characters before the file in {@link MigrationQuery.sql}. */
+const QUERY_PREFIX = `BEGIN;\n`;
+
 /**
- * Applies a transactional SQL migration as one simple query: `BEGIN`, the whole file, the
- * version-table write, the provenance probe and `COMMIT`. The version write comes after the file so that a
- * file that writes the version table itself is caught by the row counts. Without PL/pgSQL the
- * row counts are checked here and COMMIT is a second round trip. On failure the transaction is
- * rolled back and the error names the file's line and statement (see {@link locateFailure}). The
- * statement count is the number of results the server returned for the file.
+ * Builds the query of a transactional migration: `BEGIN`, the whole file, the version-table
+ * write, the provenance probe and (when guarded) `COMMIT`. The version write comes after the
+ * file so that a file that writes the version table itself is caught by the row counts. Pure:
+ * the loop builds the next migration's query while the server runs the current one.
  */
-export async function applyInTransaction(
-  client: pg.ClientBase,
+export function buildMigrationQuery(
   m: Migration,
   text: string,
-  shape: TransactionShape,
-): Promise<TransactionalOutcome> {
-  const { version, tracker, guarded, markBroken } = shape;
+  shape: Pick<TransactionShape, 'version' | 'tracker' | 'guarded'>,
+): MigrationQuery {
+  const { version, tracker, guarded } = shape;
   const write = guarded
     ? guardedVersionSql(version.write)
     : {
         sql: version.write.statements.map((s) => s.sql).join(';\n'),
         results: version.write.statements.length,
       };
-  const prefix = `BEGIN;\n`;
   // The newline ends a trailing `--` comment and the semicolon a last statement left open.
   const suffix = [`\n`, write.sql, tracker.probe.statementFor(text)]
     .concat(guarded ? ['COMMIT'] : [])
     .join(';\n');
+  return { m, text, sql: QUERY_PREFIX + text + suffix, versionResults: write.results };
+}
+
+/**
+ * Applies a transactional SQL migration as the one query {@link buildMigrationQuery} built
+ * (`query`, or built here from `m` and `text`). Without PL/pgSQL the row counts are checked here
+ * and COMMIT is a second round trip. On failure the transaction is rolled back and the error
+ * names the file's line and statement (see {@link locateFailure}). The statement count is the
+ * number of results the server returned for the file.
+ */
+export async function applyInTransaction(
+  client: pg.ClientBase,
+  m: Migration,
+  text: string,
+  shape: TransactionShape,
+  query: MigrationQuery = buildMigrationQuery(m, text, shape),
+): Promise<TransactionalOutcome> {
+  const { version, tracker, guarded, markBroken } = shape;
   let results: pg.QueryResult[];
   try {
-    results = asResults(await client.query(prefix + text + suffix));
+    results = asResults(await client.query(query.sql));
   } catch (err) {
     await rollback(client, markBroken);
     // Rolled back whole: run it again with the probe as SQL.
     if (tracker.probe.lost(err)) return applyInTransaction(client, m, text, shape);
     throw (
       versionGuardFailure(err, version.table, m, version.write) ??
-      (await locateFailure(client, m, text, err, prefix.length, markBroken))
+      (await locateFailure(client, m, text, err, QUERY_PREFIX.length, markBroken))
     );
   }
   // BEGIN; then the file; then the version write and the probe.
-  const fileResults = results.length - 1 - write.results - 1 - (guarded ? 1 : 0);
-  const probe = results[1 + fileResults + write.results];
+  const fileResults = results.length - 1 - query.versionResults - 1 - (guarded ? 1 : 0);
+  const probe = results[1 + fileResults + query.versionResults];
   if (!guarded) {
     try {
       checkVersionWrite(version.table, m, version.write, results.slice(1 + fileResults));

@@ -4,7 +4,13 @@ import type { JsonObject } from '../json.js';
 import { StepError } from '../engine/step-failure.js';
 import { acquireMigrationLock } from './advisory-lock.js';
 import { AlembicBridge } from './alembic-bridge.js';
-import { applyByBridge, applySql, displayName, type LoopState } from './apply-migration.js';
+import {
+  applyByBridge,
+  applySql,
+  displayName,
+  prepareSql,
+  type LoopState,
+} from './apply-migration.js';
 import {
   readCheckpoint,
   reconcileUnrecorded,
@@ -145,9 +151,12 @@ export async function runMigrations(
       // log line, checkpoint and progress are written, so that bookkeeping overlaps the server's
       // work instead of adding to it. A migration's line is written only after its COMMIT.
       let recordPrevious: (() => Promise<void>) | undefined;
+      // And the next migration's query is built while the server runs the current one.
+      let prepared = plan[0] && prepareSql(req.source, state, plan[0], state.rows);
       for (const [i, m] of plan.entries()) {
         if (ctx.signal.aborted) throw new StepError('ABORTED', 'the run is being stopped');
         const started = performance.now();
+        const current = prepared;
         const running = req.source.external
           ? applyByBridge(
               state,
@@ -162,12 +171,17 @@ export async function runMigrations(
               },
               m,
             )
-          : applySql(ctx, req.source, state, m);
+          : applySql(ctx, req.source, state, m, current);
         // Handled below, once the previous migration is recorded.
         running.catch(() => undefined);
         await recordPrevious?.();
         recordPrevious = undefined;
+        const following = plan[i + 1];
+        // Against the rows this migration leaves when it commits (checked before sending).
+        prepared =
+          following && current && prepareSql(req.source, state, following, current.write.rows);
         const applied = await running;
+        if (following && !prepared) prepared = prepareSql(req.source, state, following, state.rows);
         const ms = Math.round(performance.now() - started);
         appliedCount++;
         recordPrevious = async () => {
