@@ -6,7 +6,6 @@ import { InvalidInputError, RefusalError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import { ensureEmbeddedServer, releaseEmbeddedServer } from '../postgres/embedded.js';
-import { quoteLiteral } from '../postgres/quote.js';
 import { describeTarget, redactUrl } from '../postgres/url.js';
 import type { Procedure } from '../procedure/types.js';
 import { checkAuthority, type AuthorityGranted } from './authority.js';
@@ -191,13 +190,11 @@ export async function lockTargetDatabase(
     client.release(); // the server answers: that is all a run without a target database needs
     return;
   }
-  const key = `SELECT hashtext(${quoteLiteral(database)}) AS k`;
-  const { rows } = await client.query<{ k: number }>(key);
-  const k = rows[0]!.k;
-  const got = await client.query<{ ok: boolean }>(
-    'SELECT pg_try_advisory_lock($1::int4, $2::int4) AS ok',
-    [RUN_LOCK_CLASS | 0, k],
+  const got = await client.query<{ ok: boolean; k: number }>(
+    'SELECT pg_try_advisory_lock($1::int4, k) AS ok, k FROM (SELECT hashtext($2) AS k) h',
+    [RUN_LOCK_CLASS | 0, database],
   );
+  const k = got.rows[0]!.k;
   if (got.rows[0]?.ok) {
     // Held for the life of the run: the client stays checked out until the pool ends.
     connections.onEnd(async () => client.release(true));
