@@ -169,5 +169,22 @@ export async function loadProcedure(
     );
   }
   const actions = options.actions ?? (await import('../actions/index.js')).actions;
-  return parseProcedure(bytes, file, actions);
+  // A long-lived process (the library running procedure after procedure) parses each file
+  // content once per action registry; every caller gets its own copy to keep.
+  const key = `${file}\0${createHash('sha256').update(bytes).digest('hex')}`;
+  let known = parsedProcedures.get(actions);
+  if (!known) parsedProcedures.set(actions, (known = new Map()));
+  let procedure = known.get(key);
+  if (!procedure) {
+    procedure = parseProcedure(bytes, file, actions);
+    if (known.size >= 64) known.clear();
+    known.set(key, procedure);
+  }
+  return structuredClone(procedure);
 }
+
+/** Procedures parsed in this process, by action registry, then by file and content hash. */
+const parsedProcedures = new WeakMap<
+  ReadonlyMap<string, ActionDefinition>,
+  Map<string, Procedure>
+>();
