@@ -110,8 +110,9 @@ export async function runMigrations(
     await verifyChecksums(ctx, cp, graph.migrations, appliedSet(graph, rows));
     // Durable with the step's next barrier: the checksums are needed by a later attempt only.
     await writeCheckpoint(ctx, cp, { durable: false });
-    await settleInDoubt(ctx, client, req.source, graph, cp, rows);
-    rows = (await vt.read(client)) ?? [];
+    if (await settleInDoubt(ctx, client, req.source, graph, cp, rows)) {
+      rows = (await vt.read(client)) ?? [];
+    }
     const logged = loggedApplications(ctx);
     const unlogged = await reconcileUnrecorded(
       ctx,
@@ -142,9 +143,10 @@ export async function runMigrations(
     checkpoint = cp;
     let appliedCount = 0;
     let planTotal = 0;
-    for (const target of req.targets) {
-      // Recomputed from the database before each target: the version table is the truth.
-      state.rows = (await vt.read(client)) ?? [];
+    for (const [t, target] of req.targets.entries()) {
+      // Recomputed from the database before each target: the version table is the truth (the
+      // first target's rows were just read, under the lock).
+      if (t > 0) state.rows = (await vt.read(client)) ?? [];
       const plan = planUpgrade(graph, appliedSet(graph, state.rows), target);
       planTotal += plan.length;
       // Pipelined by one: each migration's first round trip is sent before the previous one's
@@ -242,7 +244,8 @@ export async function runMigrations(
 
 /**
  * Before planning: a migration marked in-flight (or left dirty by golang-migrate) that the version
- * table does not record is in doubt; settle it by the operator's decision or stop.
+ * table does not record is in doubt; settle it by the operator's decision or stop. True when the
+ * version table was written (`--skip`).
  */
 async function settleInDoubt(
   ctx: ActionContext,
@@ -251,14 +254,14 @@ async function settleInDoubt(
   graph: RevisionGraph,
   cp: MigrationCheckpoint,
   rows: string[],
-): Promise<void> {
+): Promise<boolean> {
   const dirty = source.versionTable.dirty ? await source.versionTable.dirty(client) : null;
   const revision = cp.inflight?.revision ?? dirty;
-  if (!revision) return;
+  if (!revision) return false;
   if (appliedSet(graph, rows).has(revision) && revision !== dirty) {
     delete cp.inflight;
     await writeCheckpoint(ctx, cp);
-    return;
+    return false;
   }
   const m = graph.get(revision);
   const decision = resolveInDoubt(ctx, revision, m.file);
@@ -274,4 +277,5 @@ async function settleInDoubt(
   }
   delete cp.inflight;
   await writeCheckpoint(ctx, cp);
+  return decision === 'skip';
 }
