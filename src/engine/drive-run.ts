@@ -91,9 +91,9 @@ class SerialQueue {
  * the xstate version and step progress), the new state value is appended to the event log, and
  * run.json is updated — all serialised, and awaited before any action starts, so a killed process
  * leaves a consistent checkpoint to resume from at any instant. They are fsynced at the run's
- * durability barriers: before each action starts and when the run rests (a machine that loses
- * power resumes from the last barrier; actions are idempotent and the version table is the truth
- * for migrations).
+ * durability barriers: before each action starts and when the run rests stopped (a machine that
+ * loses power resumes from the last barrier; actions are idempotent and the version table is the
+ * truth for migrations; a finished run is closed by finishRun's durable run.json and log line).
  */
 export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
   const { store, record, procedure, journal } = input;
@@ -221,7 +221,9 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
   const final = await settled;
   actor.stop();
   await queue.idle();
-  await writeSnapshot({ durable: true });
+  // At rest. A run that stopped is resumed from this snapshot: durable. A finished one is closed
+  // by its durable run.json and log line and never resumed: written, not fsynced.
+  await writeSnapshot({ durable: final.status !== 'done' });
 
   const context = final.context;
   const failureList = Object.values(context.failures).sort(
