@@ -12,7 +12,8 @@ import {
 } from './execute-migration.js';
 import { readWithChecksumSync } from './files.js';
 import { writeCheckpoint, type MigrationCheckpoint } from './migration-checkpoint.js';
-import { diffRelations, snapshotRelations } from './relation-snapshot.js';
+import { NEXT_XID_SQL, windowProbeSql, type ProbeRow } from './change-probe.js';
+import { USER_RELATION } from './relation-snapshot.js';
 import type { RelationTracker } from './relation-tracker.js';
 import type { RevisionGraph } from './revision-graph.js';
 import { mayControlTransactions, splitScript } from './sql-script.js';
@@ -59,14 +60,13 @@ function bridgeFailure(m: Migration, e: BridgeError | undefined): StepError {
   );
 }
 
-/** Applies `m` through the Alembic bridge (started on first use), between two listings. */
+/** Applies `m` through the Alembic bridge (started on first use), its effect read by the window probe. */
 export async function applyByBridge(
   state: LoopState,
-  versionTable: string,
   bridge: () => AlembicBridge,
   m: Migration,
 ): Promise<TransactionalOutcome> {
-  return aroundListing(state, versionTable, async () => {
+  return aroundWindow(state, async () => {
     const res = await bridge().request({ cmd: 'upgrade', revision: m.revision });
     if (res.ok !== true) throw bridgeFailure(m, res.error as unknown as BridgeError);
     return 0;
@@ -74,20 +74,22 @@ export async function applyByBridge(
 }
 
 /**
- * Runs `fn` (a migration the change probe cannot follow: outside a transaction, or applied by the
- * Alembic bridge) between two full listings with column hashes, and resets the tracker to the
- * second. Returns the statement count `fn` reports and the difference of the listings.
+ * Runs `fn` (a migration the change probe cannot follow inside one transaction: outside a
+ * transaction, or applied by the Alembic bridge in its own session) and reads its effect with the
+ * window probe: the catalog rows written since it started. Returns the statement count `fn`
+ * reports and that effect.
  */
-async function aroundListing(
+async function aroundWindow(
   state: LoopState,
-  versionTable: string,
   fn: () => Promise<number>,
 ): Promise<TransactionalOutcome> {
-  const before = await snapshotRelations(state.client, versionTable, { withColumns: true });
+  const start = await state.client.query<{ xid: string }>(NEXT_XID_SQL);
   const statements = await fn();
-  const after = await snapshotRelations(state.client, versionTable, { withColumns: true });
-  state.tracker.reset(after);
-  return { statements, relations: diffRelations(before, after) };
+  const probe = await state.client.query<ProbeRow>(windowProbeSql(USER_RELATION), [
+    start.rows[0]?.xid,
+  ]);
+  await state.tracker.learnVersionTable(state.client);
+  return { statements, relations: state.tracker.apply(probe.rows) };
 }
 
 /** A migration's one query built ahead, with the version rows it was built against. */
@@ -189,7 +191,7 @@ export async function applySql(
     await ctx.log('migration.own_transaction', { revision: m.revision, file: m.file });
   }
   const parsed = script ?? (await splitScript(text));
-  const out = await aroundListing(state, vt.table, async () => {
+  const out = await aroundWindow(state, async () => {
     cp.inflight = { revision: m.revision, file: m.file, started_at: new Date().toISOString() };
     await writeCheckpoint(ctx, cp);
     await vt.begin?.(client, m);

@@ -58,14 +58,44 @@ function probeSql(thorough: boolean): string {
   ].join('\n');
 }
 
+/** The next transaction id to be assigned (column `xid`, text): where a window of writes starts. */
+export const NEXT_XID_SQL = `SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text AS xid`;
+
+/**
+ * The probe for work done outside one transaction (a migration run statement by statement, the
+ * Alembic bridge in its own session), run after it: the catalog rows written by transactions
+ * that began at or after xid `$1` ({@link NEXT_XID_SQL} read before the work), and every user
+ * relation's OID (`all`) to see which went. Transactions of other sessions in that window count
+ * too. Not prepared: such migrations are rare.
+ */
+export function windowProbeSql(userRelation: string): string {
+  const since = (xmin: string): string =>
+    `age(${xmin}) BETWEEN 0 AND age(pg_catalog.xid($1::text::xid8))`;
+  const row = (what: string, oid: string, ns = 'NULL', name = 'NULL', kind = 'NULL'): string =>
+    `${what} AS what, ${oid} AS oid, ${ns}::text AS namespace, ${name}::text AS name, ${kind}::text AS kind`;
+  return [
+    `SELECT ${row("'rel'", 'c.oid::text', 'c.relnamespace::text', 'c.relname::text', 'c.relkind::text || c.relpersistence::text')}
+  FROM pg_catalog.pg_class c WHERE ${since('c.xmin')}`,
+    `UNION ALL SELECT ${row("'col'", 'a.attrelid::text')} FROM pg_catalog.pg_attribute a
+ WHERE a.attnum > 0 AND ${since('a.xmin')} GROUP BY a.attrelid`,
+    `UNION ALL SELECT ${row("'col'", 'd.adrelid::text')} FROM pg_catalog.pg_attrdef d
+ WHERE ${since('d.xmin')} GROUP BY d.adrelid`,
+    `UNION ALL SELECT ${row("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')} FROM pg_catalog.pg_namespace n
+ WHERE ${since('n.xmin')}`,
+    `UNION ALL SELECT ${row("'all'", "coalesce(string_agg(c.oid::text, ','), '')")}
+  FROM pg_catalog.pg_class c WHERE ${userRelation}`,
+  ].join('\n');
+}
+
 /** Words of SQL that may write a relation's catalog rows without locking the relation. */
 const UNLOCKED_WRITES = /\b(?:grant|revoke|pg_class|pg_attribute|pg_attrdef)\b/i;
 
 /** One row of the probe. */
 export interface ProbeRow {
   /** `rel`: a pg_class row written; `col`: columns or defaults of `oid` changed; `ns`: a schema
-   * written; `gone`: a relation the transaction locked and dropped. */
-  what: 'rel' | 'col' | 'ns' | 'gone';
+   * written; `gone`: a relation the transaction locked and dropped; `all`: every user relation's
+   * OID, comma-separated (the window probe). */
+  what: 'rel' | 'col' | 'ns' | 'gone' | 'all';
   oid: string | null;
   namespace: string | null;
   name: string | null;

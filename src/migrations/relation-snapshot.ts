@@ -7,12 +7,10 @@ export interface Rel {
   kind: 'table' | 'view' | 'matview' | 'sequence' | 'index' | 'other';
 }
 
-/** A live relation: its OID and namespace OID, and (full listings only) its column hash. */
+/** A live relation: its OID and namespace OID. */
 export interface RelState extends Rel {
   oid: string;
   namespace: string;
-  /** md5 of the ordered column list (name, type, not null); only in `withColumns` listings. */
-  columns?: string;
 }
 
 /** One migration's effect on the relation set. */
@@ -52,30 +50,21 @@ export const USER_RELATION = `c.relnamespace NOT IN (${SYSTEM_SCHEMAS.map((n) =>
 
 /**
  * Every user relation in one query (the tool's own version table and its indexes excluded: they
- * are bookkeeping, not schema). `withColumns` adds an md5 of each relation's column list, so a
- * before/after pair shows ALTERs; it is the costly part and only needed when the change probe
- * cannot be used (migrations outside a transaction, the Alembic bridge).
+ * are bookkeeping, not schema): the relation set a step starts from.
  */
 export async function snapshotRelations(
   client: Queryable,
   versionTable: string,
-  options: { withColumns?: boolean } = {},
 ): Promise<Map<string, RelState>> {
-  const columns = options.withColumns
-    ? `(SELECT md5(coalesce(string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
-                || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END, ',' ORDER BY a.attnum), ''))
-          FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)`
-    : 'NULL::text';
   const { rows } = await client.query<{
     oid: string;
     namespace: string;
     schema: string;
     name: string;
     kind: string;
-    columns: string | null;
   }>(
     `SELECT c.oid::text AS oid, c.relnamespace::text AS namespace, n.nspname AS schema,
-            c.relname AS name, c.relkind::text AS kind, ${columns} AS columns
+            c.relname AS name, c.relkind::text AS kind
        FROM pg_catalog.pg_class c
        JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE ${USER_RELATION}
@@ -92,7 +81,6 @@ export async function snapshotRelations(
       schema: r.schema,
       name: r.name,
       kind: relKind(r.kind),
-      ...(r.columns !== null ? { columns: r.columns } : {}),
     });
   }
   return out;
@@ -101,29 +89,4 @@ export async function snapshotRelations(
 /** Plain {@link Rel} of a state. */
 export function toRel(s: Rel): Rel {
   return { schema: s.schema, name: s.name, kind: s.kind };
-}
-
-const nameKey = (r: Rel): string => `${r.kind}:${r.schema}.${r.name}`;
-
-/**
- * What changed between two listings, by schema-qualified name and kind (a rename is a drop and a
- * create); a relation present in both is altered when its column hash differs.
- */
-export function diffRelations(
-  before: Map<string, RelState>,
-  after: Map<string, RelState>,
-): RelationDelta {
-  const byName = (m: Map<string, RelState>) => new Map([...m.values()].map((r) => [nameKey(r), r]));
-  const b = byName(before);
-  const a = byName(after);
-  const created: Rel[] = [];
-  const dropped: Rel[] = [];
-  const altered: Rel[] = [];
-  for (const [k, rel] of a) {
-    const old = b.get(k);
-    if (!old) created.push(toRel(rel));
-    else if (old.columns !== rel.columns) altered.push(toRel(rel));
-  }
-  for (const [k, rel] of b) if (!a.has(k)) dropped.push(toRel(rel));
-  return { created, dropped, altered };
 }

@@ -42,6 +42,7 @@ export class RelationTracker {
     private readonly systemNamespaces: Set<string>,
     /** The probe's statements, prepared in the session the tracker was opened on. */
     readonly probe: ChangeProbe,
+    private readonly versionTable: string,
   ) {}
 
   /**
@@ -72,6 +73,7 @@ export class RelationTracker {
         namespaces.filter((r) => SYSTEM_SCHEMA_NAMES.has(r.name as string)).map((r) => r.oid),
       ),
       await ChangeProbe.open(client, prepared),
+      versionTable,
     );
   }
 
@@ -80,13 +82,18 @@ export class RelationTracker {
     return this.relations;
   }
 
-  /** Replaces the tracked set after a migration the probe could not follow (outside a transaction). */
-  reset(relations: Map<string, RelState>): void {
-    this.relations.clear();
-    for (const [k, v] of relations) {
-      this.relations.set(k, v);
-      this.namespaces.set(v.namespace, v.schema);
-    }
+  /**
+   * Learns the version table's OIDs when it did not exist at {@link open} (the Alembic bridge
+   * creates it with the first revision), so it never counts as a migration's relation.
+   */
+  async learnVersionTable(client: Queryable): Promise<void> {
+    if (this.ignored.size > 0) return;
+    const { rows } = await client.query<{ oid: string }>(
+      `SELECT to_regclass($1)::oid::text AS oid WHERE to_regclass($1) IS NOT NULL
+       UNION ALL SELECT i.indexrelid::text FROM pg_catalog.pg_index i WHERE i.indrelid = to_regclass($1)`,
+      [this.versionTable],
+    );
+    for (const r of rows) this.ignored.add(r.oid);
   }
 
   /** Applies the probe's rows: updates the tracked set and returns the migration's effect. */
@@ -116,6 +123,11 @@ export class RelationTracker {
       }
     }
     for (const r of rows.filter((x) => x.what === 'gone')) drop(r.oid as string);
+    const all = rows.find((x) => x.what === 'all');
+    if (all) {
+      const present = new Set((all.oid ?? '').split(',').filter(Boolean));
+      for (const oid of [...this.relations.keys()]) if (!present.has(oid)) drop(oid);
+    }
     for (const r of rows.filter((x) => x.what === 'rel')) {
       const oid = r.oid as string;
       const [relkind = '', persistence] = [...(r.kind ?? '')];

@@ -162,7 +162,6 @@ export async function runMigrations(
         const running = req.source.external
           ? applyByBridge(
               state,
-              vt.table,
               () => {
                 bridge ??= AlembicBridge.start(
                   (req.source as { ini?: string }).ini ?? '',
