@@ -91,7 +91,7 @@ export async function run({ work, note }) {
     `6: ${WRITES} checkpoint writes of ${(Buffer.byteLength(text) / 1024).toFixed(1)} KB; plain ` +
       `write+fsync of the same bytes p50 ${fmtMs(b.p50)}, p99 ${fmtMs(b.p99)} (the ratio ` +
       `column: atomic p50 / plain p50 — the rename and directory fsync). These are the ` +
-      `run's durability barriers (before each step's action, and at the end); a migration itself ` +
+      `run's durability barriers (before each step's action, and when a stopped run rests); a migration itself ` +
       `costs the engine no fsync: its log line is written at once and fsynced with the next ` +
       `durable event, and PostgreSQL's COMMIT is what makes it durable.`,
   );

@@ -24,27 +24,30 @@ const FIRST_USER_OID = 16384;
 const LOCKED = `SELECT DISTINCT l.relation AS oid FROM pg_catalog.pg_locks l
  WHERE l.locktype = 'relation' AND l.pid = pg_catalog.pg_backend_pid() AND l.relation >= ${FIRST_USER_OID}`;
 
+/** One probe row's select list; every part names its columns (the first part of a UNION names them for all). */
+const row = (what: string, oid: string, ns = 'NULL', name = 'NULL', kind = 'NULL'): string =>
+  `${what} AS what, ${oid} AS oid, ${ns}::text AS namespace, ${name}::text AS name, ${kind}::text AS kind`;
+
+/** A pg_class row as a `rel` probe row. */
+const REL_ROW = row(
+  "'rel'",
+  'c.oid::text',
+  'c.relnamespace::text',
+  'c.relname::text',
+  'c.relkind::text || c.relpersistence::text',
+);
+
 /**
  * The probe's SQL. `thorough`: pg_class is scanned whole for rows the transaction wrote, for SQL
  * that may write relations' rows without locking them (`GRANT … ON ALL TABLES IN SCHEMA` does;
  * so does DML on the catalogs); else only the locked relations are looked at.
  */
 function probeSql(thorough: boolean): string {
-  // Every part names its columns: the first part of a UNION names them for all.
-  const row = (what: string, oid: string, ns = 'NULL', name = 'NULL', kind = 'NULL'): string =>
-    `${what} AS what, ${oid} AS oid, ${ns}::text AS namespace, ${name}::text AS name, ${kind}::text AS kind`;
-  const rel = row(
-    "'rel'",
-    'c.oid::text',
-    'c.relnamespace::text',
-    'c.relname::text',
-    'c.relkind::text || c.relpersistence::text',
-  );
   return [
     `WITH locked AS MATERIALIZED (${LOCKED})`,
     thorough
-      ? `SELECT ${rel} FROM pg_catalog.pg_class c WHERE ${written('c.xmin')}`
-      : `SELECT ${rel} FROM locked k JOIN pg_catalog.pg_class c ON c.oid = k.oid WHERE ${written('c.xmin')}`,
+      ? `SELECT ${REL_ROW} FROM pg_catalog.pg_class c WHERE ${written('c.xmin')}`
+      : `SELECT ${REL_ROW} FROM locked k JOIN pg_catalog.pg_class c ON c.oid = k.oid WHERE ${written('c.xmin')}`,
     `UNION ALL SELECT ${row("'col'", 'a.attrelid::text')} FROM locked k
   JOIN pg_catalog.pg_attribute a ON a.attrelid = k.oid
  WHERE a.attnum > 0 AND ${written('a.xmin')} GROUP BY a.attrelid`,
@@ -71,11 +74,8 @@ export const NEXT_XID_SQL = `SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_cu
 export function windowProbeSql(userRelation: string): string {
   const since = (xmin: string): string =>
     `age(${xmin}) BETWEEN 0 AND age(pg_catalog.xid($1::text::xid8))`;
-  const row = (what: string, oid: string, ns = 'NULL', name = 'NULL', kind = 'NULL'): string =>
-    `${what} AS what, ${oid} AS oid, ${ns}::text AS namespace, ${name}::text AS name, ${kind}::text AS kind`;
   return [
-    `SELECT ${row("'rel'", 'c.oid::text', 'c.relnamespace::text', 'c.relname::text', 'c.relkind::text || c.relpersistence::text')}
-  FROM pg_catalog.pg_class c WHERE ${since('c.xmin')}`,
+    `SELECT ${REL_ROW} FROM pg_catalog.pg_class c WHERE ${since('c.xmin')}`,
     `UNION ALL SELECT ${row("'col'", 'a.attrelid::text')} FROM pg_catalog.pg_attribute a
  WHERE a.attnum > 0 AND ${since('a.xmin')} GROUP BY a.attrelid`,
     `UNION ALL SELECT ${row("'col'", 'd.adrelid::text')} FROM pg_catalog.pg_attrdef d
