@@ -192,6 +192,10 @@ describe('runbook db', () => {
     const url2 = await ws.cli(['db', 'url', '--dir', dir]);
     expect(url2.code).toBe(0);
     expect(url2.stdout.trim()).toBe(url);
+    // Without --dir: the directory `run` and `resume` use, RUNBOOK_EMBEDDED_DIR.
+    const fromEnv = await ws.cli(['db', 'url'], { env: { RUNBOOK_EMBEDDED_DIR: dir } });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(fromEnv.stdout.trim()).toBe(url);
     const client = new pg.Client(url);
     await client.connect();
     const { rows } = await client.query<{ one: number }>('SELECT 1 AS one');

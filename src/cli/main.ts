@@ -149,10 +149,15 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('db <action>')
     .description('the embedded PostgreSQL: start | stop | url')
-    .option('--dir <dir>', 'data directory', '.runbook/postgres')
-    .action(async (action: string, o: { dir: string }) => {
+    .option(
+      '--dir <dir>',
+      'data directory (default: $RUNBOOK_EMBEDDED_DIR, else .runbook/postgres)',
+    )
+    .action(async (action: string, o: { dir?: string }) => {
       const { dbVerb } = await import('./verbs/db.js');
-      exitCode = await dbVerb(action, o);
+      // The same directory `run` and `resume` use when they start the embedded server.
+      const dir = o.dir ?? process.env.RUNBOOK_EMBEDDED_DIR ?? '.runbook/postgres';
+      exitCode = await dbVerb(action, { dir });
     });
 
   try {
