@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  actions,
   buildTimeline,
   checkAuthority,
   compileProcedure,
@@ -142,5 +143,46 @@ describe('library API (import from src/index.ts)', () => {
       run: async (_ctx, p) => ({ summary: `n=${p.n}` }),
     });
     expect(custom.name).toBe('custom.noop');
+  });
+
+  it('replays a run that used an action the host defined', async () => {
+    const { z } = await import('zod');
+    const stamp = defineAction({
+      name: 'acme.stamp',
+      summary: 'records a mark (a host-defined action)',
+      params: z.object({ mark: z.string() }),
+      writes: false,
+      run: async (_ctx, p) => ({ output: { mark: p.mark }, summary: `marked ${p.mark}` }),
+    });
+    const custom = path.join(dir, 'custom-action.yaml');
+    await writeFile(
+      custom,
+      `procedure: custom-action
+requires: { authority: local, role: staging }
+steps:
+  - id: stamp
+    do: acme.stamp
+    with: { mark: ready }
+`,
+    );
+    const result = await runProcedure({
+      procedure: custom,
+      cwd: dir,
+      databaseUrl: db.adminUrl,
+      env: {},
+      authority,
+      reporter: quiet,
+      runsDir: path.join(dir, 'runs'),
+      actions: new Map<string, ActionDefinition>([
+        ...actions,
+        [stamp.name, stamp as ActionDefinition],
+      ]),
+    });
+    expect(result.status).toBe('succeeded');
+    expect(result.outputs.stamp).toEqual({ mark: 'ready' });
+    // Replay knows only the built-in actions: it re-drives the machine from the recorded outcome.
+    const report = await replayRun(result.runDir);
+    expect(report).toMatchObject({ procedure: 'custom-action', status: 'succeeded' });
+    expect(report.transitions).toBeGreaterThan(0);
   });
 });

@@ -14,7 +14,7 @@ import type { EventLogEntry } from './event-hash.js';
 import { createProcedureMachine } from './procedure-machine.js';
 import { verifyEventLog } from './verify-event-log.js';
 import { readFile } from 'node:fs/promises';
-import { actions as registry } from '../actions/index.js';
+import { replayActions } from './replay-actions.js';
 
 /** What a successful replay established. */
 export interface ReplayReport {
@@ -47,7 +47,7 @@ async function savedProcedure(
       `the procedure source saved with the run (artifacts/${name}) is missing`,
     );
   });
-  const procedure = parseProcedure(source, file, registry);
+  const procedure = parseProcedure(source, file, replayActions());
   if (procedure.source.hash !== hash) {
     throw new TamperedLogError(
       line,
