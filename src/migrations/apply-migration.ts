@@ -12,8 +12,7 @@ import {
 } from './execute-migration.js';
 import { readWithChecksumSync } from './files.js';
 import { writeCheckpoint, type MigrationCheckpoint } from './migration-checkpoint.js';
-import { NEXT_XID_SQL, windowProbeSql, type ProbeRow } from './change-probe.js';
-import { USER_RELATION } from './relation-snapshot.js';
+import { NEXT_XID_SQL, WINDOW_PROBE_SQL, type ProbeRow } from './change-probe.js';
 import type { RelationTracker } from './relation-tracker.js';
 import type { RevisionGraph } from './revision-graph.js';
 import { mayControlTransactions, splitScript } from './sql-script.js';
@@ -85,9 +84,7 @@ async function aroundWindow(
 ): Promise<TransactionalOutcome> {
   const start = await state.client.query<{ xid: string }>(NEXT_XID_SQL);
   const statements = await fn();
-  const probe = await state.client.query<ProbeRow>(windowProbeSql(USER_RELATION), [
-    start.rows[0]?.xid,
-  ]);
+  const probe = await state.client.query<ProbeRow>(WINDOW_PROBE_SQL, [start.rows[0]?.xid]);
   await state.tracker.learnVersionTable(state.client);
   return { statements, relations: state.tracker.apply(probe.rows) };
 }

@@ -1,3 +1,4 @@
+import { USER_RELATION } from './relation-snapshot.js';
 import type { Queryable } from './types.js';
 
 /**
@@ -71,7 +72,9 @@ export const NEXT_XID_SQL = `SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_cu
  * relation's OID (`all`) to see which went. Transactions of other sessions in that window count
  * too. Not prepared: such migrations are rare.
  */
-export function windowProbeSql(userRelation: string): string {
+export const WINDOW_PROBE_SQL = windowProbeSql();
+
+function windowProbeSql(): string {
   const since = (xmin: string): string =>
     `age(${xmin}) BETWEEN 0 AND age(pg_catalog.xid($1::text::xid8))`;
   return [
@@ -83,7 +86,7 @@ export function windowProbeSql(userRelation: string): string {
     `UNION ALL SELECT ${row("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')} FROM pg_catalog.pg_namespace n
  WHERE ${since('n.xmin')}`,
     `UNION ALL SELECT ${row("'all'", "coalesce(string_agg(c.oid::text, ','), '')")}
-  FROM pg_catalog.pg_class c WHERE ${userRelation}`,
+  FROM pg_catalog.pg_class c WHERE ${USER_RELATION}`,
   ].join('\n');
 }
 

@@ -10,6 +10,10 @@ import {
 import { ChangeProbe, PREPARED_STATEMENTS_SQL, type ProbeRow } from './change-probe.js';
 import type { Queryable } from './types.js';
 
+/** The OIDs (column `oid`) of the version table `$1` and its indexes: bookkeeping, never tracked. */
+const VERSION_TABLE_OIDS = `SELECT to_regclass($1)::oid::text AS oid WHERE to_regclass($1) IS NOT NULL
+  UNION ALL SELECT i.indexrelid::text FROM pg_catalog.pg_index i WHERE i.indrelid = to_regclass($1)`;
+
 const TRACKED_KINDS = new Set(TRACKED_RELKINDS);
 const SYSTEM_SCHEMA_NAMES = new Set(SYSTEM_SCHEMAS);
 
@@ -57,9 +61,7 @@ export class RelationTracker {
   ): Promise<RelationTracker> {
     const { rows } = await client.query<{ oid: string; name: string | null; what: string }>(
       `SELECT 'ns' AS what, n.oid::text AS oid, n.nspname::text AS name FROM pg_catalog.pg_namespace n
-       UNION ALL SELECT 'ignore', to_regclass($1)::oid::text, NULL
-       UNION ALL SELECT 'ignore', i.indexrelid::text, NULL FROM pg_catalog.pg_index i
-                  WHERE i.indrelid = to_regclass($1)
+       UNION ALL SELECT 'ignore', v.oid, NULL FROM (${VERSION_TABLE_OIDS}) v
        UNION ALL SELECT 'prepared', p.name, NULL FROM (${PREPARED_STATEMENTS_SQL}) p`,
       [versionTable],
     );
@@ -88,11 +90,7 @@ export class RelationTracker {
    */
   async learnVersionTable(client: Queryable): Promise<void> {
     if (this.ignored.size > 0) return;
-    const { rows } = await client.query<{ oid: string }>(
-      `SELECT to_regclass($1)::oid::text AS oid WHERE to_regclass($1) IS NOT NULL
-       UNION ALL SELECT i.indexrelid::text FROM pg_catalog.pg_index i WHERE i.indrelid = to_regclass($1)`,
-      [this.versionTable],
-    );
+    const { rows } = await client.query<{ oid: string }>(VERSION_TABLE_OIDS, [this.versionTable]);
     for (const r of rows) this.ignored.add(r.oid);
   }
 
