@@ -169,6 +169,42 @@ describe('checkAuthority', () => {
     }
   });
 
+  it('checks the host node-postgres will use: ?host=, ?port= and PGHOST override the URL', () => {
+    const local = refusal({ url: 'postgres://u:p4ss@localhost:54331/postgres?host=192.0.2.2' });
+    expect(local.code).toBe('URL_AUTHORITY_MISMATCH');
+    expect(local.message).toContain('host 192.0.2.2 is not local');
+    expect(local.message).toContain('?host= parameter');
+    expect(local.message).not.toContain('p4ss');
+    const neon = {
+      requires: { authority: 'neon', role: 'staging' },
+      env: { DB_AUTHORITY: 'neon', DB_ROLE: 'staging' },
+    };
+    expect(refusal({ ...neon, url: 'postgres://u@x.neon.tech/db?host=anything' }).code).toBe(
+      'URL_AUTHORITY_MISMATCH',
+    );
+    const saved = process.env.PGHOST;
+    process.env.PGHOST = '10.0.0.9';
+    try {
+      expect(refusal({ url: 'postgresql:///db' }).message).toContain('taken from PGHOST');
+      // A URL that names its host is not overridden by PGHOST (nor by node-postgres).
+      expect(checkAuthority(input({ url: LOCAL_URL })).ok).toBe(true);
+    } finally {
+      if (saved === undefined) delete process.env.PGHOST;
+      else process.env.PGHOST = saved;
+    }
+  });
+
+  it('refuses what only libpq tools would follow: hostaddr/service/dbname keys, PGHOSTADDR, PGSERVICE', () => {
+    for (const q of ['hostaddr=192.0.2.2', 'service=prod', 'dbname=other', 'port=abc']) {
+      expect(refusal({ url: `${LOCAL_URL}?${q}` }).code, q).toBe('URL_INVALID');
+    }
+    for (const k of ['PGHOSTADDR', 'PGSERVICE']) {
+      const r = refusal({ env: { DB_AUTHORITY: 'local', DB_ROLE: 'staging', [k]: 'x' } });
+      expect(r.code).toBe('URL_TARGET_UNVERIFIABLE');
+      expect(r.message).toContain(k);
+    }
+  });
+
   it('checks other authorities against the configured host patterns', () => {
     const neon = { requires: { authority: 'neon', role: 'staging' }, url: NEON_URL };
     const env = { DB_AUTHORITY: 'neon', DB_ROLE: 'staging' };

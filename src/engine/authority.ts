@@ -1,4 +1,4 @@
-import { describeTarget, redactUrl } from '../postgres/url.js';
+import { describeTarget, hostSource, redactUrl } from '../postgres/url.js';
 import {
   DEFAULT_AUTHORITY_HOSTS,
   hostMatches,
@@ -86,6 +86,11 @@ function hostMap(input: AuthorityInput): { hosts: AuthorityHostMap } | Authority
  * (`local`: loopback, a unix socket or a docker service name; others: host patterns from
  * RUNBOOK_AUTHORITY_HOSTS / --authority-hosts, `neon=*.neon.tech` built in). The authority is never
  * inferred from the URL: an authority with no known host pattern is refused as unverifiable.
+ *
+ * The host checked is the one node-postgres will connect to (see `describeTarget`): a `?host=` or
+ * `?port=` in the query, or PGHOST/PGPORT when the URL leaves them out, count, not the URL's
+ * visible host. PGHOSTADDR and PGSERVICE are refused: libpq tools would follow them whatever the
+ * URL says. Reads only its input, plus the PG* variables node-postgres itself reads.
  */
 export function checkAuthority(input: AuthorityInput): AuthorityDecision {
   const { requires, writes, env, flags } = input;
@@ -159,7 +164,16 @@ export function checkAuthority(input: AuthorityInput): AuthorityDecision {
   } catch (err) {
     return refuse('URL_INVALID', redactUrl((err as Error).message));
   }
-  const where = redactUrl(input.url);
+  const libpqOverride = ['PGHOSTADDR', 'PGSERVICE'].filter((k) => env[k]?.trim());
+  if (libpqOverride.length > 0) {
+    return refuse(
+      'URL_TARGET_UNVERIFIABLE',
+      `${libpqOverride.join(' and ')} ${libpqOverride.length > 1 ? 'are' : 'is'} set: libpq tools ` +
+        '(pg_dump, psql in a shell step) would connect where it says whatever the URL names, so the ' +
+        'target cannot be verified; unset it and give the server in --database-url/DATABASE_URL',
+    );
+  }
+  const where = `${redactUrl(input.url)} (host taken from ${hostSource(input.url)})`;
   const warnings: string[] = [];
   const map = hostMap(input);
   if (!('hosts' in map)) return map;

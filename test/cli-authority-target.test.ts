@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCliWorkspace, type CliWorkspace } from './support/cli.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';
+
+// The authority check verifies the server node-postgres will really connect to: a `?host=` or
+// `?port=` in the URL's query overrides its visible host and port, so that is what is checked.
+let db: TestDatabase;
+let ws: CliWorkspace;
+
+beforeAll(async () => {
+  db = await createTestDatabase('cli_authority_target');
+  ws = await createCliWorkspace();
+});
+afterAll(async () => {
+  await ws?.dispose();
+  await db?.drop();
+});
+
+function creating(name: string, authority: string): string {
+  return `procedure: ${name}
+requires: { authority: ${authority}, role: staging }
+params:
+  database: { type: string, default: ${db.name}_${name} }
+steps:
+  - id: create
+    do: database.create
+    with: { name: "\${{ params.database }}" }
+  - id: write
+    do: sql.exec
+    with: { database: "\${{ params.database }}", sql: "CREATE TABLE t (v int)" }
+`;
+}
+
+async function databaseExists(name: string): Promise<boolean> {
+  const { rows } = await adminQuery('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  return rows.length === 1;
+}
+
+/** The test server's URL with its host part replaced, the real host moved into `?host=`. */
+function disguised(visibleHost: string, realHost: string): string {
+  const u = new URL(db.adminUrl);
+  u.hostname = visibleHost;
+  u.searchParams.set('host', realHost);
+  return u.toString();
+}
+
+describe('the authority check reads the host node-postgres will use', () => {
+  it('a neon-looking URL whose ?host= points elsewhere is refused (exit 3), nothing created', async () => {
+    await ws.writeProcedure('neonish', creating('neonish', 'neon'));
+    const url = disguised('ep-x.us-east-2.aws.neon.tech', new URL(db.adminUrl).hostname);
+    const r = await ws.cli(['run', 'neonish', '--database-url', url], {
+      env: { DB_AUTHORITY: 'neon' },
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('URL_AUTHORITY_MISMATCH');
+    expect(r.stderr).toContain('?host= parameter');
+    expect(ws.runIds()).toEqual([]);
+    expect(await databaseExists(`${db.name}_neonish`)).toBe(false);
+  });
+
+  it('a local-looking URL whose ?host= is remote is refused before connecting', async () => {
+    await ws.writeProcedure('localish', creating('localish', 'local'));
+    // 192.0.2.2 is TEST-NET-1: refused before any connection, so nothing is ever sent there.
+    const url = disguised('localhost', '192.0.2.2');
+    const r = await ws.cli(['run', 'localish', '--database-url', url, '--json']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('host 192.0.2.2 is not local');
+    expect(JSON.parse(r.stdout).error.code).toBe('URL_AUTHORITY_MISMATCH');
+    expect(ws.runIds()).toEqual([]);
+  });
+
+  it('libpq-only target keys in the query are invalid input (exit 2)', async () => {
+    for (const key of ['hostaddr=127.0.0.1', 'service=x', 'dbname=other']) {
+      const r = await ws.cli(['run', 'localish', '--database-url', `${db.adminUrl}?${key}`]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`sets ${key.split('=')[0]}=`);
+    }
+    const r = await ws.cli(['run', 'localish', '--database-url', db.adminUrl], {
+      env: { PGHOSTADDR: '127.0.0.1' },
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('PGHOSTADDR');
+    expect(ws.runIds()).toEqual([]);
+    expect(await databaseExists(`${db.name}_localish`)).toBe(false);
+  });
+
+  it('resume refuses a URL whose ?port= moves it to another server (exit 3)', async () => {
+    await ws.writeProcedure(
+      'stops',
+      creating('stops', 'local') +
+        `  - id: gate
+    do: sql.exec
+    with: { database: "\${{ params.database }}", sql: "SELECT count(*) FROM gate" }
+`,
+    );
+    const failed = await ws.cli(['run', 'stops', '--database-url', db.adminUrl]);
+    expect(failed.code, failed.stderr).toBe(1);
+    const moved = new URL(db.adminUrl);
+    moved.searchParams.set('port', '1');
+    const r = await ws.cli(['resume', 'last', '--database-url', moved.toString()]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/refusing to resume it against .*:1\//);
+  });
+});
