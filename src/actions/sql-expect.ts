@@ -6,7 +6,10 @@ import { defineAction } from './types.js';
 
 const params = z
   .strictObject({
-    query: z.string().min(1).describe('A read-only query (runs in a READ ONLY transaction)'),
+    query: z
+      .string()
+      .min(1)
+      .describe('A read-only query: one statement, run in a READ ONLY transaction'),
     database: z
       .string()
       .min(1)
@@ -95,7 +98,10 @@ export const sqlExpect = defineAction({
     const result = await ctx.db.withClient(p.database, async (client) => {
       await client.query('BEGIN READ ONLY');
       try {
-        return await client.query({ text: p.query, types });
+        // The extended protocol takes exactly one statement: a `…; COMMIT; DELETE …` cannot
+        // leave the READ ONLY transaction, which is what makes this action count as not writing.
+        const config = { text: p.query, types, queryMode: 'extended' };
+        return await client.query(config as pg.QueryConfig);
       } finally {
         await client.query('ROLLBACK');
       }

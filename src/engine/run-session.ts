@@ -120,19 +120,24 @@ export function authorize(
   return decision;
 }
 
-/** Whether any step of a procedure may write (the authority contract's `writes`). */
+/**
+ * Whether any step of a procedure may write (the authority contract's `writes`), derived from its
+ * steps: an action counts as writing unless its definition says `writes: false` (an unknown one
+ * counts as writing). A declared `requires.writes: true` makes a read-only procedure count as
+ * writing; a declared `false` is never believed over the steps (loading refuses a contradicting
+ * one; a `Procedure` built by hand gets the derived value).
+ */
 export function procedureWrites(
   procedure: Procedure,
   actions: ReadonlyMap<string, ActionDefinition>,
 ): boolean {
-  if (procedure.requires.writes !== undefined) return procedure.requires.writes;
   const walk = (steps: Procedure['steps']): boolean =>
     steps.some((s) =>
       s.kind === 'action'
         ? (actions.get(s.do)?.writes ?? true)
         : s.branches.some((b) => walk(b.steps)),
     );
-  return walk(procedure.steps) || walk(procedure.finally);
+  return procedure.requires.writes === true || walk(procedure.steps) || walk(procedure.finally);
 }
 
 /** A connection to the server for one run: the URL's server or the embedded one, started on demand. */

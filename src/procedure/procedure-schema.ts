@@ -85,7 +85,12 @@ function buildSchemas(actionNames: readonly string[]) {
       .union([z.string(), z.array(z.string()).min(1)])
       .optional()
       .describe('Accepted DB_ROLE: staging, prod or replica (or a list)'),
-    writes: z.boolean().optional().describe('Whether the procedure writes to a database'),
+    writes: z
+      .boolean()
+      .optional()
+      .describe(
+        'Derived from the steps; true makes a read-only procedure count as writing, false is refused when a step writes',
+      ),
   });
   const checklist = z.strictObject({
     item: z.string(),

@@ -20,7 +20,10 @@ export interface Requirements {
   authority?: string;
   /** `staging` | `prod` | `replica` (or a list of accepted roles). */
   role?: string | string[];
-  /** Whether the procedure writes; defaults to true when any of its actions writes. */
+  /**
+   * Declared writing. Whether a procedure writes is derived from its steps; `true` makes a
+   * read-only one count as writing, `false` is refused when a step writes.
+   */
   writes?: boolean;
 }
 

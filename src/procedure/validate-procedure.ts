@@ -8,6 +8,7 @@ import { nearestName } from './nearest-name.js';
 import { checkParamValue } from './param-value.js';
 import { PARAM_TYPES, RESERVED_STEP_IDS } from './procedure-schema.js';
 import type { ParamType } from './types.js';
+import { writesProblems } from './writes-problems.js';
 import { zodProblems } from './zod-problems.js';
 
 type Positions = Readonly<Record<string, SourcePosition>>;
@@ -144,7 +145,8 @@ function onErrorProblems(entries: readonly StepEntry[], positions: Positions): I
  * The checks zod cannot make, run on the raw value (defensively, so they add to schema problems
  * rather than hide behind them): duplicate and reserved ids, unknown actions (nearest name as
  * hint), `on_error` targets and cycles, checklist steps, param defaults, `${{ }}` references and
- * each `with` against its action's schema (values holding expressions are checked at run time).
+ * each `with` against its action's schema (values holding expressions are checked at run time),
+ * and a `requires.writes: false` the steps contradict.
  */
 export function validateProcedure(
   root: unknown,
@@ -206,5 +208,6 @@ export function validateProcedure(
     }
   }
   problems.push(...checkReferences(root, entries, positions));
+  problems.push(...writesProblems(root, entries, positions, actions));
   return problems;
 }

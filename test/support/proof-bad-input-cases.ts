@@ -101,6 +101,9 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'no declared authority in the environment', yaml: (c) => head() + creating(c), env: { DB_AUTHORITY: undefined }, exit: 3, message: () => /AUTHORITY/ },
   { name: 'replica never runs a writing procedure', yaml: (c) => head() + creating(c), env: { DB_ROLE: 'replica' }, exit: 3, message: () => /replica/ },
   { name: 'URL host outside the declared authority', yaml: (c) => head() + creating(c), args: (_c, s) => ['run', s, '--database-url', 'postgresql://u:RbProofS3cret!@db.example.com:5432/postgres'], exit: 3, message: () => /db\.example\.com/ },
+  { name: 'requires.writes: false contradicted by a writing step', yaml: (c) => head().replace('role: staging }', 'role: replica, writes: false }') + creating(c), env: { DB_ROLE: 'replica' }, exit: 2, message: (s) => new RegExp(`${at(s).source}: requires\\.writes`) },
+  { name: 'URL whose ?host= moves a local-looking URL elsewhere', yaml: (c) => head() + creating(c), args: (_c, s) => ['run', s, '--database-url', 'postgresql://u:RbProofS3cret!@localhost:5432/postgres?host=192.0.2.2'], exit: 3, message: () => /192\.0\.2\.2 is not local/ },
+  { name: 'URL with a libpq-only hostaddr', yaml: (c) => head() + creating(c), args: (_c, s) => ['run', s, '--database-url', 'postgresql://u:RbProofS3cret!@localhost:5432/postgres?hostaddr=192.0.2.2'], exit: 2, message: flag('--database-url') },
   // Migration folders.
   { name: 'migration folder mixing layouts', yaml: (c) => migrating('mixed')(c), migrations: { 'a1.sql': rev('a1', ''), '002_b.up.sql': 'CREATE TABLE mig_b (v int);\n' }, exit: 2, message: () => /migrations-mixed/ },
   { name: 'revision graph with a cycle', yaml: (c) => migrating('cycle')(c), migrations: { 'a.sql': rev('a', 'b'), 'b.sql': rev('b', 'a'), 'c.sql': rev('c', '') }, exit: 2, message: () => /migrations-cycle\/.*\.sql:\d+/ },
