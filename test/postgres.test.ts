@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connections } from '../src/postgres/connections.js';
 import { quoteIdent, quoteLiteral } from '../src/postgres/quote.js';
-import { redactUrl } from '../src/postgres/url.js';
+import { redactDatabaseUrl, redactUrl } from '../src/postgres/url.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 let db: TestDatabase;
@@ -49,5 +49,27 @@ describe('postgres helpers', () => {
     expect(redactUrl("password='a b c' port=5")).toBe('password=*** port=5');
     expect(redactUrl('PGPASSWORD=zzz psql')).toBe('PGPASSWORD=*** psql');
     expect(redactUrl('postgres://h:5432/db')).toBe('postgres://h:5432/db');
+    // Unencoded / # ? in the password: everything up to the last '@' before the URL ends.
+    for (const pw of ['a/b:s3cret', 'a#b:s3cret', 'a?b/s3cret', '12#s3cret'])
+      expect(redactUrl(`x postgres://u:${pw}@h/db y`)).toBe('x postgres://u:***@h/db y');
+    // A quote ends a URL, so JSON keeps its structure.
+    const json = JSON.stringify({ u: 'postgres://u:p/w@h/db', b: 'x@y' });
+    expect(JSON.parse(redactUrl(json))).toEqual({ u: 'postgres://u:***@h/db', b: 'x@y' });
+    // SQL password literals, quoted or dollar-quoted.
+    expect(redactUrl("ALTER ROLE r PASSWORD 'it''s s3cret' LOGIN")).toBe(
+      "ALTER ROLE r PASSWORD '***' LOGIN",
+    );
+    expect(redactUrl('CREATE ROLE r ENCRYPTED PASSWORD $p$s3cret$p$;')).toBe(
+      "CREATE ROLE r ENCRYPTED PASSWORD '***';",
+    );
+  });
+
+  it('redacts one known URL by its structure, whatever its password holds', () => {
+    for (const pw of ['a/b:s3cret', 'a b"c', "q'uote", '12#s3cret', 'x?y@z'])
+      expect(redactDatabaseUrl(`postgres://u:${pw}@h:5/db`)).toBe('postgres://u:***@h:5/db');
+    expect(redactDatabaseUrl('postgres://u@h/db')).toBe('postgres://u@h/db');
+    expect(redactDatabaseUrl('postgres://h/db?password=s3cret')).toBe(
+      'postgres://h/db?password=***',
+    );
   });
 });

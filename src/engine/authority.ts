@@ -1,4 +1,4 @@
-import { describeTarget, hostSource, redactUrl } from '../postgres/url.js';
+import { describeTarget, hostSource, redactDatabaseUrl, redactUrl } from '../postgres/url.js';
 import {
   DEFAULT_AUTHORITY_HOSTS,
   hostMatches,
@@ -173,7 +173,7 @@ export function checkAuthority(input: AuthorityInput): AuthorityDecision {
         'target cannot be verified; unset it and give the server in --database-url/DATABASE_URL',
     );
   }
-  const where = `${redactUrl(input.url)} (host taken from ${hostSource(input.url)})`;
+  const where = `${redactDatabaseUrl(input.url)} (host taken from ${hostSource(input.url)})`;
   const warnings: string[] = [];
   const map = hostMap(input);
   if (!('hosts' in map)) return map;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { describeTarget, redactUrl, withDatabase, type DatabaseTargetInfo } from './url.js';
+import { describeTarget, redactDatabaseUrl, withDatabase, type DatabaseTargetInfo } from './url.js';
 
 /**
  * The only place that creates pools. One server (the URL's host/port/user) and a pool per database
@@ -20,7 +20,7 @@ export class Connections {
     private readonly options: { applicationName?: string; max?: number } = {},
   ) {
     this.target = describeTarget(url);
-    this.redactedUrl = redactUrl(url);
+    this.redactedUrl = redactDatabaseUrl(url);
   }
 
   /** The maintenance database's name (the URL's own). */

@@ -1,8 +1,11 @@
 import pg from 'pg';
+import { redactDatabaseUrl } from './redact.js';
+
+export { PASSWORD_PATTERNS, redactDatabaseUrl, redactUrl } from './redact.js';
 
 /**
- * Connection URL helpers. A password never leaves this module in clear: everything printed or
- * written uses {@link redactUrl}.
+ * Connection URL helpers. A password never leaves this module in clear: a URL in a message goes
+ * through `redactDatabaseUrl`, free text through `redactUrl` (both in ./redact.ts).
  */
 
 /** The parts of a PostgreSQL URL that identify a target (never the password). */
@@ -19,10 +22,12 @@ export function parseDatabaseUrl(url: string): URL {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`not a valid URL: ${redactUrl(url)}`);
+    throw new Error(
+      `not a valid URL: ${redactDatabaseUrl(url)} (percent-encode / # ? @ : in the password, e.g. %2F)`,
+    );
   }
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new Error(`not a PostgreSQL URL (scheme ${parsed.protocol}): ${redactUrl(url)}`);
+    throw new Error(`not a PostgreSQL URL (scheme ${parsed.protocol}): ${redactDatabaseUrl(url)}`);
   }
   return parsed;
 }
@@ -48,14 +53,14 @@ export function describeTarget(url: string): DatabaseTargetInfo {
     throw new Error(
       `the URL's query sets ${libpqOnly.map((k) => `${k}=`).join(', ')}, which node-postgres ignores but ` +
         `libpq tools honour, so the server or database it names cannot be verified: put the host, port ` +
-        `and database in the URL itself: ${redactUrl(url)}`,
+        `and database in the URL itself: ${redactDatabaseUrl(url)}`,
     );
   }
   // Constructing a client only resolves its parameters; nothing connects.
   const client = new pg.Client({ connectionString: url });
   const port = Number(client.port);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-    throw new Error(`the URL's port is not a port number: ${redactUrl(url)}`);
+    throw new Error(`the URL's port is not a port number: ${redactDatabaseUrl(url)}`);
   }
   return {
     host: client.host || 'localhost',
@@ -75,25 +80,6 @@ export function hostSource(url: string): string {
   if (u.hostname === '' && process.env.PGHOST) return 'PGHOST';
   return 'the URL';
 }
-
-/** Replaces the password of every URL-looking substring with `***`. Safe on any text. */
-export function redactUrl(text: string): string {
-  let out = text;
-  for (const p of PASSWORD_PATTERNS)
-    out = out.replace(p, (_m, before: string, _pw, after: string) => `${before}***${after}`);
-  return out;
-}
-
-/**
- * Where a password stands in free text; group 2 captures it. A URL's userinfo (up to the LAST `@`
- * of the authority, as URL parsers split it, so a password may itself hold `@`), and a libpq
- * keyword (`password=…`, `PGPASSWORD=…`, quoted or not). Shared by {@link redactUrl} and the run
- * store's secret guard, so what is redacted and what is refused never drift apart.
- */
-export const PASSWORD_PATTERNS: readonly RegExp[] = [
-  /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^/?#\s]*)(@)/gi,
-  /(\b(?:pg)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&'",;]+)()/gi,
-];
 
 /**
  * Characters node-postgres reads back literally from the URL path: it decodes the path with

@@ -9,6 +9,7 @@ import { readYaml } from './read-yaml.js';
 import type { ActionStep, Procedure, Step } from './types.js';
 import { validateProcedure } from './validate-procedure.js';
 import { zodProblems } from './zod-problems.js';
+import { isSecretParam } from './secret-names.js';
 
 const schema = createProcedureSchema();
 
@@ -72,7 +73,11 @@ function toProcedure(file: ProcedureFile, source: Procedure['source']): Procedur
     params: Object.fromEntries(
       Object.entries(file.params ?? {}).map(([name, spec]) => [
         name,
-        { ...spec, default: spec.default as JsonValue | undefined },
+        {
+          ...spec,
+          default: spec.default as JsonValue | undefined,
+          ...(isSecretParam(name, spec.secret) ? { secret: true } : {}),
+        },
       ]),
     ),
     steps,

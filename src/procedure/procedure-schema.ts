@@ -77,7 +77,12 @@ function buildSchemas(actionNames: readonly string[]) {
     type: z.enum(paramTypes).describe('Type the value is checked against'),
     default: z.unknown().optional().describe('Value used when --param does not give one'),
     description: z.string().optional(),
-    secret: z.boolean().optional().describe('Redacted in run.json and the event log'),
+    secret: z
+      .boolean()
+      .optional()
+      .describe(
+        'Redacted wherever printed or written; default true for names like password, token, secret, api_key',
+      ),
   });
   const requires = z.strictObject({
     authority: z.string().optional().describe('Required DB_AUTHORITY, e.g. local or neon'),

@@ -10,7 +10,11 @@ export interface ParamSpec {
   type: ParamType;
   default?: JsonValue;
   description?: string;
-  /** A secret param (e.g. a URL with a password) is redacted in run.json and the log. */
+  /**
+   * A secret param (e.g. a URL with a password) is redacted everywhere it is printed or written.
+   * After loading, true also for a param named like a secret (`password`, `token`, …) unless the
+   * file declares `secret: false`.
+   */
   secret?: boolean;
 }
 

@@ -1,6 +1,7 @@
 import { resumeRun } from '../../engine/resume-run.js';
 import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
+import { commandLine } from '../command-line.js';
 
 /** `runbook resume <run-id> [--retry|--skip <step>] [--allow-changed]`. */
 export async function resumeVerb(
@@ -27,7 +28,7 @@ export async function resumeVerb(
     allowProcedureChange: Boolean(o.allowProcedureChange),
     params: o.param,
     authority: authorityFlags(o),
-    command: `runbook ${argv.join(' ')}`,
+    command: commandLine(argv),
   });
   if (o.json) printRunResult(result);
   return result.exitCode;

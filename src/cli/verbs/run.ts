@@ -2,6 +2,7 @@ import { runProcedure } from '../../engine/run-procedure.js';
 import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { findProcedureFile } from '../../procedure/find-procedures.js';
+import { commandLine } from '../command-line.js';
 
 /** Flags of `runbook run`. */
 export interface RunFlags extends AuthorityFlagValues {
@@ -35,7 +36,7 @@ export async function runVerb(name: string, o: RunFlags, argv: string[]): Promis
     ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
     runsDir: o.runsDir,
     authority,
-    command: `runbook ${argv.join(' ')}`,
+    command: commandLine(argv),
   });
   if (o.json) printRunResult(result);
   return result.exitCode;

@@ -2,6 +2,7 @@ import { actions } from '../../actions/index.js';
 import { findProcedureFile } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import type { Step } from '../../procedure/types.js';
+import { redactUrl } from '../../postgres/url.js';
 
 function describeSteps(steps: Step[], indent: string, out: string[]): void {
   for (const s of steps) {
@@ -24,22 +25,34 @@ export async function showProcedure(
   name: string,
   o: { procedures: string; json?: boolean },
 ): Promise<number> {
-  const p = await loadProcedure(await findProcedureFile(name, o.procedures));
+  const loaded = await loadProcedure(await findProcedureFile(name, o.procedures));
+  // A secret param's default is masked like its value would be; URL and SQL passwords too.
+  const p = {
+    ...loaded,
+    params: Object.fromEntries(
+      Object.entries(loaded.params).map(([k, spec]) => [
+        k,
+        spec.secret && spec.default !== undefined ? { ...spec, default: '***' } : spec,
+      ]),
+    ),
+  };
   if (o.json) {
     process.stdout.write(
-      JSON.stringify(
-        {
-          name: p.name,
-          description: p.description,
-          file: p.source.file,
-          requires: p.requires,
-          params: p.params,
-          steps: p.steps,
-          finally: p.finally,
-          checklist: p.checklist,
-        },
-        null,
-        2,
+      redactUrl(
+        JSON.stringify(
+          {
+            name: p.name,
+            description: p.description,
+            file: p.source.file,
+            requires: p.requires,
+            params: p.params,
+            steps: p.steps,
+            finally: p.finally,
+            checklist: p.checklist,
+          },
+          null,
+          2,
+        ),
       ) + '\n',
     );
     return 0;
@@ -72,6 +85,6 @@ export async function showProcedure(
     for (const c of p.checklist) out.push(`  - ${c.item}  (step ${c.step})`);
   }
   void actions;
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(redactUrl(out.join('\n')) + '\n');
   return 0;
 }

@@ -1,0 +1,65 @@
+/**
+ * Redaction of passwords in text. Two readings: {@link redactDatabaseUrl} for one connection URL
+ * known to be a URL (parsed structurally, so a password holding an unencoded `/`, `#`, `?`, `@`,
+ * a quote or a space is still found), and {@link redactUrl} for free text that may mention URLs,
+ * libpq keywords or SQL password literals anywhere.
+ */
+
+/** What a password is replaced with. */
+const MASK = '***';
+
+/** Characters that end a URL inside free text (whitespace, quotes, angle brackets). */
+const URL_END = `\\s"'<>\``;
+
+/**
+ * Where a password stands in free text; group 2 captures it. A URL's userinfo: after `user:`, up
+ * to the LAST `@` before the URL ends (whitespace or a quote), so a password holding unencoded
+ * `/`, `#`, `?`, `:` or `@` is covered whole (an `@` later in the path or query over-masks, never
+ * under-masks); and a libpq keyword (`password=…`, `PGPASSWORD=…`, quoted or not). Shared by
+ * {@link redactUrl} and the run store's secret guard, so what is redacted and what is refused never
+ * drift apart.
+ */
+export const PASSWORD_PATTERNS: readonly RegExp[] = [
+  new RegExp(`(\\b[a-z][a-z0-9+.-]*://[^:/?#@${URL_END}]*:)([^${URL_END}]*)(@)`, 'gi'),
+  /(\b(?:pg)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&'",;]+)()/gi,
+];
+
+/**
+ * A password literal in SQL (`CREATE ROLE … PASSWORD '…'`, `ALTER ROLE … ENCRYPTED PASSWORD $$…$$`),
+ * as a failing statement or a step's arguments may carry it; group 2 is the literal.
+ */
+const SQL_PASSWORD_PATTERNS: readonly RegExp[] = [
+  /(\bPASSWORD\s+)(E?'(?:[^']|'')*')()/gi,
+  /(\bPASSWORD\s+)(\$([a-z_][a-z0-9_]*)?\$[\s\S]*?\$\3\$)()/gi,
+];
+
+/**
+ * Replaces every password in `text` with `***`: URL userinfo passwords, libpq `password=` keywords
+ * and SQL `PASSWORD '…'` literals (which become `PASSWORD '***'`). Safe on any text, including
+ * JSON (a quote ends a URL, so the structure is never cut).
+ */
+export function redactUrl(text: string): string {
+  let out = text;
+  for (const p of PASSWORD_PATTERNS)
+    out = out.replace(p, (_m, before: string, _pw, after: string) => `${before}${MASK}${after}`);
+  for (const p of SQL_PASSWORD_PATTERNS)
+    out = out.replace(p, (_m, before: string) => `${before}'${MASK}'`);
+  return out;
+}
+
+/**
+ * One connection URL with its password masked, found by its structure rather than a URL parser
+ * (which gives up on, or misreads, a password holding an unencoded `/`, `#` or `?`): everything
+ * between `scheme://user:` and the last `@` of the string is the password. Then {@link redactUrl}
+ * for `?password=` and the like. For messages about the URL itself (it is not valid, its host is
+ * refused, the run's target).
+ */
+export function redactDatabaseUrl(url: string): string {
+  const scheme = /^\s*[a-z][a-z0-9+.-]*:\/\//i.exec(url);
+  if (!scheme) return redactUrl(url);
+  const rest = url.slice(scheme[0].length);
+  const at = rest.lastIndexOf('@');
+  const colon = at < 0 ? -1 : rest.slice(0, at).indexOf(':');
+  const masked = colon < 0 ? rest : `${rest.slice(0, colon + 1)}${MASK}${rest.slice(at)}`;
+  return redactUrl(scheme[0] + masked);
+}

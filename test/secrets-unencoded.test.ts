@@ -1,0 +1,109 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCliWorkspace, type CliResult, type CliWorkspace } from './support/cli.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+
+// Passwords holding unencoded `/`, `#`, `?` (which URL parsers cut short or reject), params named
+// like secrets without `secret: true`, and SQL password literals in failing statements: none may
+// reach stdout, stderr, --json, or any file under the run directory.
+const CORES = ['Zq9UrlPw', 'Zq9EnvPw', 'Zq9ResPw', 'Zq9DevPw', 'Zq9Plain', 'Zq9Literal'];
+let db: TestDatabase;
+let ws: CliWorkspace;
+const printed: string[] = [];
+
+const PROCEDURE = (dbName: string) => `procedure: leaky
+requires: { authority: local, role: staging }
+params:
+  password: { type: string }
+  api_token: { type: string, default: tok-Zq9Plain-default }
+  dev: { type: url, secret: true, default: "postgres://dev@localhost/dev" }
+steps:
+  - id: plain
+    do: sql.exec
+    with: { database: ${dbName}, sql: "SELECT '\${{ params.password }}' AS p, '\${{ params.api_token }}' AS t" }
+  - id: role
+    do: sql.exec
+    with: { database: ${dbName}, sql: "ALTER ROLE no_such_role_zq9 PASSWORD 'Zq9Literal''s'" }
+`;
+
+beforeAll(async () => {
+  db = await createTestDatabase('secrets_unencoded');
+  ws = await createCliWorkspace('runbook-secrets-unencoded-');
+  await ws.writeProcedure('leaky', PROCEDURE(db.name));
+});
+afterAll(async () => {
+  await ws?.dispose();
+  await db?.drop();
+});
+
+async function cli(args: string[], env?: Record<string, string>): Promise<CliResult> {
+  const r = await ws.cli(args, env ? { env } : {});
+  printed.push(r.stdout, r.stderr);
+  return r;
+}
+
+function leaks(text: string): string[] {
+  return CORES.filter((c) => text.includes(c));
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((f) => f.isFile())
+    .map((f) => path.join(f.parentPath, f.name));
+}
+
+describe('secrets with unencoded / # ?, secret-looking names and SQL password literals', () => {
+  it('a URL whose password holds / # ? is refused without printing it (flag, env, --json)', async () => {
+    const cases: [string[], Record<string, string> | undefined][] = [
+      [['run', 'leaky', '--param', 'password=x', '--database-url', 'postgres://u:a/b:Zq9UrlPw@localhost/db', '--json'], undefined],
+      [['run', 'leaky', '--param', 'password=x', '--json'], { DATABASE_URL: 'postgres://u:a#b:Zq9EnvPw@localhost/db' }],
+      [['run', 'leaky', '--param', 'password=x', '--param', 'dev=postgres://d:c?d/Zq9DevPw@h/db', '--database-url', db.adminUrl, '--json'], undefined],
+    ]; // prettier-ignore
+    for (const [args, env] of cases) {
+      const r = await cli(args, env);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/not a valid URL: postgres:\/\/[ud]:\*\*\*@/);
+      expect(JSON.parse(r.stdout).error.message).toContain(':***@');
+      expect(leaks(r.stdout + r.stderr)).toEqual([]);
+    }
+    expect(ws.runIds()).toEqual([]);
+  });
+
+  it('a param named password, a SQL PASSWORD literal, and resume with such a URL leave no trace', async () => {
+    const failed = await cli([
+      'run', 'leaky', '--param', 'password=pw-Zq9Plain', '--database-url', db.adminUrl, '--json',
+    ]); // prettier-ignore
+    expect(failed.code, failed.stderr).toBe(1);
+    const runId = ws.runIds()[0]!;
+    // The statement really ran with the param (so redaction, not luck, kept it out).
+    const plain = ws.events(runId).find((e) => e.type === 'step.succeeded' && e.step === 'plain');
+    expect(plain).toBeDefined();
+    const failure = JSON.parse(failed.stdout).failures[0];
+    expect(failure.code).toBe('42704');
+    expect(JSON.stringify(failure)).toContain("PASSWORD '***'");
+    const resumed = await cli(
+      ['resume', runId, '--param', 'password=pw-Zq9Plain', '--database-url', 'postgres://u:a?b:Zq9ResPw@localhost/db', '--json'],
+    ); // prettier-ignore
+    expect(resumed.code, resumed.stderr).toBe(2);
+    for (const args of [['inspect', runId], ['inspect', runId, '--json'], ['runs', '--json'], ['show', 'leaky'], ['report', runId, '--html', path.join(ws.runsDir, runId, 'report.html')]]) {
+      const r = await cli(args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+    } // prettier-ignore
+    const record = JSON.parse(readFileSync(path.join(ws.runsDir, runId, 'run.json'), 'utf8'));
+    expect(record.params.password).toBe('***');
+    expect(record.params.api_token).toBe('***');
+  });
+
+  it('nothing printed and no file under runs/ holds any of the secrets', () => {
+    const files = filesUnder(ws.runsDir).filter(
+      (f) => !f.endsWith(`artifacts${path.sep}procedure.yaml`),
+    );
+    expect(files.length).toBeGreaterThan(3);
+    const found = [
+      ...printed.flatMap((t, i) => leaks(t).map((c) => `output #${i}: ${c}`)),
+      ...files.flatMap((f) => leaks(readFileSync(f, 'latin1')).map((c) => `${f}: ${c}`)),
+    ];
+    expect(found).toEqual([]);
+  });
+});
