@@ -18,6 +18,7 @@ params:
   password: { type: string }
   api_token: { type: string, default: tok-Zq9Plain-default }
   dev: { type: url, secret: true, default: "postgres://dev@localhost/dev" }
+  token_ttl: { type: integer, default: 30 }
 steps:
   - id: plain
     do: sql.exec
@@ -93,6 +94,8 @@ describe('secrets with unencoded / # ?, secret-looking names and SQL password li
     const record = JSON.parse(readFileSync(path.join(ws.runsDir, runId, 'run.json'), 'utf8'));
     expect(record.params.password).toBe('***');
     expect(record.params.api_token).toBe('***');
+    // Named like a secret but a number: not secret unless declared so.
+    expect(record.params.token_ttl).toBe(30);
   });
 
   it('nothing printed and no file under runs/ holds any of the secrets', () => {

@@ -76,7 +76,7 @@ function toProcedure(file: ProcedureFile, source: Procedure['source']): Procedur
         {
           ...spec,
           default: spec.default as JsonValue | undefined,
-          ...(isSecretParam(name, spec.secret) ? { secret: true } : {}),
+          ...(isSecretParam(name, spec.secret, spec.type) ? { secret: true } : {}),
         },
       ]),
     ),
