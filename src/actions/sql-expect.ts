@@ -93,6 +93,8 @@ export const sqlExpect = defineAction({
   writes: false,
   async run(ctx, p) {
     const result = await ctx.db.withClient(p.database, async (client) => {
+      // Even a read-only query can set_config(…, false) for its session.
+      ctx.db.markUserSql(client);
       await client.query('BEGIN READ ONLY');
       try {
         return await client.query({ text: p.query, types });
