@@ -132,3 +132,73 @@ steps:
     );
   });
 });
+
+describe('finally after a failure inside a parallel block', () => {
+  const parallel = {
+    kind: 'parallel' as const,
+    id: 'paths',
+    branches: [
+      { id: 'x', steps: [step('x1')] },
+      { id: 'y', steps: [step('y1'), step('y2'), step('y3')] },
+    ],
+  };
+
+  it('waits until every other branch has run its last step', () => {
+    const machine = createProcedureMachine(
+      compileProcedure(proc({ steps: [parallel, step('after')], finally: [step('report')] })),
+      { noop: fromPromise(async () => ({})) },
+    );
+    let [s] = initialTransition(machine);
+    expect(s.value).toEqual({
+      main: { paths: { x: { x1: 'running' }, y: { y1: 'running' } } },
+      finally: 'idle',
+    });
+    [s] = transition(machine, s, {
+      type: 'xstate.error.actor.x1',
+      error: { code: '42P01', message: 'relation "runs" does not exist', at: 't' },
+    } as never);
+    // Branch y is still going: between its steps nothing is in flight for an instant, and the
+    // cleanup must not start in that instant.
+    expect(s.context.running).toEqual(['y1']);
+    expect(s.value).toMatchObject({ finally: 'idle' });
+    [s] = transition(machine, s, { type: 'xstate.done.actor.y1', output: {} } as never);
+    expect(s.value).toEqual({
+      main: { paths: { x: { x1: 'failed' }, y: { y2: 'running' } } },
+      finally: 'idle',
+    });
+    expect(s.context.running).toEqual(['y2']);
+    [s] = transition(machine, s, { type: 'xstate.done.actor.y2', output: {} } as never);
+    expect(s.value).toMatchObject({ finally: 'idle' });
+    [s] = transition(machine, s, { type: 'xstate.done.actor.y3', output: {} } as never);
+    // Now branch y is complete and x rests failed: main has settled, the cleanup starts.
+    expect(s.value).toEqual({
+      main: { paths: { x: { x1: 'failed' }, y: 'completed' } },
+      finally: { report: 'running' },
+    });
+    expect(s.context.outputs).toHaveProperty('y3');
+    expect(s.context.running).toEqual(['report']);
+  });
+
+  it('a RETRY of the failed branch step runs the cleanup again after the block completes', () => {
+    const machine = createProcedureMachine(
+      compileProcedure(proc({ steps: [parallel, step('after')], finally: [step('report')] })),
+      { noop: fromPromise(async () => ({})) },
+    );
+    let [s] = initialTransition(machine);
+    for (const id of ['y1', 'y2', 'y3'])
+      [s] = transition(machine, s, { type: `xstate.done.actor.${id}`, output: {} } as never);
+    [s] = transition(machine, s, {
+      type: 'xstate.error.actor.x1',
+      error: { code: 'X', message: 'boom', at: 't' },
+    } as never);
+    expect(s.value).toMatchObject({ finally: { report: 'running' } });
+    [s] = transition(machine, s, { type: 'xstate.done.actor.report', output: {} } as never);
+    expect(s.value).toMatchObject({ finally: 'settled' });
+    s = getNextSnapshot(machine, s, { type: 'RETRY' });
+    expect(s.context.running).toEqual(['x1']);
+    [s] = transition(machine, s, { type: 'xstate.done.actor.x1', output: {} } as never);
+    expect(s.value).toEqual({ main: { after: 'running' }, finally: 'idle' });
+    [s] = transition(machine, s, { type: 'xstate.done.actor.after', output: {} } as never);
+    expect(s.value).toEqual({ main: 'completed', finally: { report: 'running' } });
+  });
+});

@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createProcedureCli,
@@ -132,6 +134,55 @@ describe('two-path-ci', () => {
       expect(runs, db).toEqual([{ ok: true }]);
     }
     await dropDatabases(scratch);
+    expect(await scratchOf(runId)).toEqual([]);
+  });
+});
+
+describe('two-path-ci: the verdict waits for both paths', () => {
+  it('Path A fails at once while Path B is slow: report starts after b-verify-stamp and agrees with the checklist', async () => {
+    // Path A fails on its first migration (the ORM-owned table is missing); Path B's bootstrap
+    // takes a while, so Path A has stopped long before Path B's steps are done.
+    const dir = path.join(cli.ws.dir, 'slow-b');
+    const history = path.join(dir, 'migrations');
+    mkdirSync(history, { recursive: true });
+    writeFileSync(
+      path.join(history, '001_alter_items.sql'),
+      '-- revision: 001_alter_items\n-- down_revision:\nALTER TABLE items ADD COLUMN note text;\n',
+    );
+    writeFileSync(
+      path.join(history, '002_tags.sql'),
+      '-- revision: 002_tags\n-- down_revision: 001_alter_items\nCREATE TABLE tags (id int);\n',
+    );
+    const bootstrap = path.join(dir, 'bootstrap.sql');
+    writeFileSync(
+      bootstrap,
+      'SELECT pg_sleep(1.5);\nCREATE TABLE items (id int PRIMARY KEY, note text);\nCREATE TABLE tags (id int);\n',
+    );
+    const run = await cli.runbook([
+      'run', 'two-path-ci', '--param', `migrations=${history}`, '--param', `bootstrap=${bootstrap}`,
+    ]); // prettier-ignore
+    expect(run.code, run.stderr).toBe(1);
+    const runId = cli.lastRunId();
+    const events = cli.events(runId);
+    const seqOf = (type: string, step: string) =>
+      events.find((e) => e.type === type && e.step === step)?.seq ?? Number.NaN;
+    expect(seqOf('step.failed', 'a-upgrade')).toBeLessThan(seqOf('step.succeeded', 'b-stamp'));
+    // No cleanup step starts while a Path B step is still to run.
+    const verified = seqOf('step.succeeded', 'b-verify-stamp');
+    for (const step of ['report', 'drop-a', 'drop-b'])
+      expect(seqOf('step.started', step), step).toBeGreaterThan(verified);
+    const report = cli.artifact(runId, 'two-path-report.txt');
+    expect(report).toMatch(/^Two-path migration check: FAIL/);
+    expect(report).toMatch(/Path A \(clean DB, upgrade from empty\):\s+failed/);
+    expect(report).toMatch(/Path B \(ORM bootstrap, then stamp head\):\s+succeeded/);
+    const status = Object.fromEntries(cli.checklist(runId).map((c) => [c.step, c.status]));
+    expect(status).toMatchObject({
+      'a-upgrade': 'FAIL',
+      'b-verify-stamp': 'PASS',
+      compare: 'NOT RUN',
+      report: 'FAIL',
+      'drop-b': 'PASS',
+    });
     expect(await scratchOf(runId)).toEqual([]);
   });
 });

@@ -120,6 +120,7 @@ function migrationFolder(name: string): string {
   if (name.includes('mixing')) return 'mixed';
   if (name.includes('cycle')) return 'cycle';
   if (name.includes('missing parent')) return 'orphan';
+  if (name.includes('meta-command')) return 'psql';
   return 'dupe';
 }
 

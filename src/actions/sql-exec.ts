@@ -4,6 +4,15 @@ import type pg from 'pg';
 import { z } from 'zod';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonObject } from '../json.js';
+import type { InputProblem } from '../errors.js';
+import { copyFromStdin } from './copy-from-stdin.js';
+import {
+  isCopyFromStdin,
+  metaCommandMessage,
+  scanPsqlScript,
+  sqlWithoutCopyData,
+  type PsqlScan,
+} from './psql-script.js';
 import { analyseScript, lineAt, statementAt, type ScriptStatement } from './sql-script.js';
 import { defineAction } from './types.js';
 
@@ -104,6 +113,15 @@ function toStepError(
   );
 }
 
+/** Every meta-command of a script as a problem positioned at its line of `file`. */
+function metaCommandProblems(scan: PsqlScan, file?: string): InputProblem[] {
+  return scan.metaCommands.map((m) => ({
+    message: `sql.exec: ${metaCommandMessage(m)}`,
+    ...(file !== undefined ? { position: { file, line: m.line, column: 1 } } : {}),
+    hint: 'sql.exec runs SQL, not psql scripts: remove the line, or run the file with psql in a shell.exec step',
+  }));
+}
+
 function affected(results: pg.QueryResult | pg.QueryResult[]): number | undefined {
   const list = Array.isArray(results) ? results : [results];
   let sum: number | undefined;
@@ -127,6 +145,17 @@ export const sqlExec = defineAction({
   summary: 'Run a SQL script (inline or file) as one script',
   params,
   writes: true,
+  async preflight(p, ctx) {
+    if (p.file === undefined) return metaCommandProblems(scanPsqlScript(p.sql ?? ''));
+    const file = path.resolve(ctx.cwd, p.file);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return []; // maybe written by an earlier step: the step itself says if it is missing
+    }
+    return metaCommandProblems(scanPsqlScript(text), p.file);
+  },
   async run(ctx, p) {
     const file = p.file !== undefined ? path.resolve(ctx.cwd, p.file) : undefined;
     let script: string;
@@ -146,10 +175,22 @@ export const sqlExec = defineAction({
       script = p.sql ?? '';
     }
     const where = p.file;
+    const scan = scanPsqlScript(script);
+    const meta = scan.metaCommands[0];
+    if (meta) {
+      throw new StepError(
+        'PSQL_META_COMMAND',
+        `${where ?? 'inline SQL'}:${meta.line}: ${metaCommandMessage(meta)}`,
+        { ...(where !== undefined ? { file: where } : {}), line: meta.line, statement: meta.text },
+      );
+    }
+    script = sqlWithoutCopyData(scan);
     const { statements, ownTransactionControl } = await analyseScript(script);
     const wrap = p.single_transaction && !ownTransactionControl;
     let rows: number | undefined;
     await ctx.db.withClient(p.database, async (client) => {
+      // The script may SET anything for its session (a pg_dump sets an empty search_path).
+      ctx.db.markUserSql(client);
       if (statements === undefined) {
         // The parser rejected it: send it whole and let the server report where.
         try {
@@ -166,9 +207,13 @@ export const sqlExec = defineAction({
       // effect as sending the script whole, but a failure without a position (ALTER TABLE on a
       // missing relation) still names its statement and line.
       if (wrap) await client.query('BEGIN');
+      const copies = [...scan.copies];
       for (const s of statements) {
         try {
-          const r = affected(await client.query(s.text));
+          const copy = isCopyFromStdin(s.text) ? copies.shift() : undefined;
+          const r = affected(
+            copy ? await copyFromStdin(client, s.text, copy.data) : await client.query(s.text),
+          );
           if (r !== undefined) rows = (rows ?? 0) + r;
         } catch (err) {
           throw toStepError(err, script, statements, s.start, s, where);

@@ -96,6 +96,8 @@ export const sqlExpect = defineAction({
   writes: false,
   async run(ctx, p) {
     const result = await ctx.db.withClient(p.database, async (client) => {
+      // Even a read-only query can set_config(…, false) for its session.
+      ctx.db.markUserSql(client);
       await client.query('BEGIN READ ONLY');
       try {
         // The extended protocol takes exactly one statement: a `…; COMMIT; DELETE …` cannot

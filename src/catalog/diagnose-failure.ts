@@ -101,6 +101,14 @@ function destroys(a: MigrationSqlAnalysis, t: Target): boolean {
   );
 }
 
+/** The version tables of the supported layouts: bookkeeping, never ORM-bootstrapped. */
+const VERSION_TABLES = new Set([
+  'alembic_version',
+  'schema_migrations',
+  '__diesel_schema_migrations',
+  '_prisma_migrations',
+]);
+
 function failingPart(f: FailureToDiagnose): string {
   return f.migration ? `migration ${f.migration}` : 'the failing statement';
 }
@@ -165,6 +173,8 @@ async function diagnoseMissing(
     );
   if (t.column && !ormTable)
     return `no migration in the history adds ${what}; ${user} assumes it exists. Add it in a migration before ${user}.`;
+  if (!t.column && VERSION_TABLES.has(t.name))
+    return `${what} is a migration tool's version table, not an application table: no migration is meant to create it, and the session's search_path did not find it. Check whether ${user} or one before it changes search_path (SET search_path, set_config('search_path', …)) and then uses the table unqualified.`;
   const table = `"${t.schema ? `${t.schema}.` : ''}${t.name}"`;
   return `no migration in the history creates ${t.column ? `table ${table}` : what}: it is ORM-bootstrapped (created outside migrations, e.g. by metadata.create_all), and ${user} assumes it exists. Remedy: add a bootstrap migration that creates it (CREATE TABLE IF NOT EXISTS) before ${user}, and keep the two-path check (upgrade from empty vs bootstrap + stamp) in CI.`;
 }

@@ -9,7 +9,7 @@ import { actionSteps } from '../procedure/validate-step-arguments.js';
 
 /**
  * Runs every action's `preflight` (file checks, no database) on the step arguments that can be
- * resolved before the run — params and environment; values naming other steps' outputs wait for
+ * resolved before the run — params, environment and the run's id and folder; values naming other steps' outputs wait for
  * the step. Problems are positioned at the file they concern, else at the step's `with`, and
  * reported once even when several steps share a source.
  */
@@ -19,6 +19,8 @@ export async function preflightSteps(
   actions: ReadonlyMap<string, ActionDefinition>,
   cwd: string,
   env: Readonly<Record<string, string | undefined>>,
+  /** The run about to start, when known: arguments naming `run.id` / `run.dir` then resolve. */
+  run?: { id: string; dir: string },
 ): Promise<InputProblem[]> {
   const problems: InputProblem[] = [];
   const seen = new Set<string>();
@@ -29,7 +31,7 @@ export async function preflightSteps(
     let args: JsonValue;
     try {
       if (conditionSkips(step, { params, env })) continue;
-      args = resolveExpressions(step.with, { params, env });
+      args = resolveExpressions(step.with, { params, env, ...(run ? { run } : {}) });
     } catch {
       continue; // references to step outputs: checked when the step runs
     }

@@ -94,7 +94,11 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
       : options.procedure;
   const params = resolveParams(procedure, options.params ?? {}, d.cwd);
   const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
-  problems.push(...(await preflightSteps(procedure, params, d.actions, d.cwd, d.env)));
+  const store = new FileRunStore(d.runsDir);
+  // Known before the checks, so that arguments naming the run (`rb_path_a_${{ run.id }}`) resolve.
+  const runId = createRunId(procedure.name);
+  const run = { id: runId, dir: path.dirname(store.eventLogPath(runId)) };
+  problems.push(...(await preflightSteps(procedure, params, d.actions, d.cwd, d.env, run)));
   if (problems.length > 0) throw new InvalidInputError(problems);
 
   const decision = authorize(
@@ -105,8 +109,6 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
   );
 
   const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
-  const store = new FileRunStore(d.runsDir);
-  const runId = createRunId(procedure.name);
   const connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
   try {
     // An unreachable server still gets a run (exit 1, resumable once the server is back); every

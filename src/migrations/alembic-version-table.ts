@@ -1,4 +1,5 @@
 import { quoteLiteral } from '../postgres/quote.js';
+import { VersionTableLocation } from './version-table-location.js';
 import type {
   GraphView,
   Migration,
@@ -14,21 +15,20 @@ import type {
  */
 export class AlembicVersionTable implements VersionTableAdapter {
   readonly table = 'alembic_version';
+  /** In the schema the session finds it in, else its current schema (as Alembic without `version_table_schema`). */
+  private readonly at = new VersionTableLocation(this.table);
 
   async ensure(client: Queryable): Promise<void> {
     await client.query(
-      `CREATE TABLE IF NOT EXISTS alembic_version (version_num varchar(128) NOT NULL, ` +
+      `CREATE TABLE IF NOT EXISTS ${await this.at.locate(client)} (version_num varchar(128) NOT NULL, ` +
         `CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))`,
     );
   }
 
   async read(client: Queryable): Promise<string[] | null> {
-    const { rows } = await client.query<{ t: string | null }>(
-      `SELECT to_regclass('alembic_version')::text AS t`,
-    );
-    if (!rows[0]?.t) return null;
+    if (!(await this.at.exists(client))) return null;
     const res = await client.query<{ version_num: string }>(
-      `SELECT version_num FROM alembic_version ORDER BY version_num`,
+      `SELECT version_num FROM ${this.at.sql} ORDER BY version_num`,
     );
     return res.rows.map((r) => r.version_num);
   }
@@ -45,7 +45,7 @@ export class AlembicVersionTable implements VersionTableAdapter {
     const rev = quoteLiteral(m.revision);
     if (present.length === 0) {
       return {
-        statements: [{ sql: `INSERT INTO alembic_version (version_num) VALUES (${rev})` }],
+        statements: [{ sql: `INSERT INTO ${this.at.sql} (version_num) VALUES (${rev})` }],
         rows: [...heads, m.revision].sort(),
       };
     }
@@ -58,12 +58,12 @@ export class AlembicVersionTable implements VersionTableAdapter {
       }
     }
     const statements: VersionStatement[] = from.slice(0, -1).map((d) => ({
-      sql: `DELETE FROM alembic_version WHERE version_num = ${quoteLiteral(d)}`,
+      sql: `DELETE FROM ${this.at.sql} WHERE version_num = ${quoteLiteral(d)}`,
       rowCount: 1,
     }));
     const last = from[from.length - 1] as string;
     statements.push({
-      sql: `UPDATE alembic_version SET version_num = ${rev} WHERE version_num = ${quoteLiteral(last)}`,
+      sql: `UPDATE ${this.at.sql} SET version_num = ${rev} WHERE version_num = ${quoteLiteral(last)}`,
       rowCount: 1,
     });
     return {
@@ -77,9 +77,9 @@ export class AlembicVersionTable implements VersionTableAdapter {
     const implied = graph.ancestors(revisions);
     const rows = [...new Set(revisions)].filter((r) => !implied.has(r));
     await this.ensure(client);
-    await client.query(`DELETE FROM alembic_version`);
+    await client.query(`DELETE FROM ${this.at.sql}`);
     for (const r of rows) {
-      await client.query(`INSERT INTO alembic_version (version_num) VALUES ($1)`, [r]);
+      await client.query(`INSERT INTO ${this.at.sql} (version_num) VALUES ($1)`, [r]);
     }
   }
 }

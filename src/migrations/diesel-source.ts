@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readWithChecksum, walkFiles } from './files.js';
-import { chainLinear, tableExists } from './linear-history.js';
+import { chainLinear } from './linear-history.js';
+import { VersionTableLocation } from './version-table-location.js';
 import type {
   GraphView,
   Migration,
@@ -21,18 +22,20 @@ export function dieselVersion(dirName: string): string | null {
 /** Diesel's `__diesel_schema_migrations`: one row per applied migration. */
 class DieselTable implements VersionTableAdapter {
   readonly table = '__diesel_schema_migrations';
+  /** Where the session finds it, else its current schema (as Diesel names it unqualified). */
+  private readonly at = new VersionTableLocation(this.table);
 
   async ensure(client: Queryable): Promise<void> {
     await client.query(
-      `CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (version VARCHAR(50) PRIMARY KEY NOT NULL, ` +
+      `CREATE TABLE IF NOT EXISTS ${await this.at.locate(client)} (version VARCHAR(50) PRIMARY KEY NOT NULL, ` +
         `run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)`,
     );
   }
 
   async read(client: Queryable): Promise<string[] | null> {
-    if (!(await tableExists(client, '__diesel_schema_migrations'))) return null;
+    if (!(await this.at.exists(client))) return null;
     const { rows } = await client.query<{ version: string }>(
-      `SELECT version FROM __diesel_schema_migrations ORDER BY version`,
+      `SELECT version FROM ${this.at.sql} ORDER BY version`,
     );
     return rows.map((r) => r.version);
   }
@@ -41,7 +44,7 @@ class DieselTable implements VersionTableAdapter {
     return {
       statements: [
         {
-          sql: `INSERT INTO __diesel_schema_migrations (version) VALUES (${quoteLiteral(m.revision)})`,
+          sql: `INSERT INTO ${this.at.sql} (version) VALUES (${quoteLiteral(m.revision)})`,
         },
       ],
       rows: [...rows, m.revision].sort(),
@@ -51,12 +54,10 @@ class DieselTable implements VersionTableAdapter {
   async stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void> {
     const all = new Set([...revisions, ...graph.ancestors(revisions)]);
     await this.ensure(client);
-    await client.query(`DELETE FROM __diesel_schema_migrations WHERE NOT (version = ANY($1))`, [
-      [...all],
-    ]);
+    await client.query(`DELETE FROM ${this.at.sql} WHERE NOT (version = ANY($1))`, [[...all]]);
     for (const v of all) {
       await client.query(
-        `INSERT INTO __diesel_schema_migrations (version) VALUES ($1) ON CONFLICT DO NOTHING`,
+        `INSERT INTO ${this.at.sql} (version) VALUES ($1) ON CONFLICT DO NOTHING`,
         [v],
       );
     }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readWithChecksum, walkFiles } from './files.js';
-import { chainLinear, tableExists } from './linear-history.js';
+import { chainLinear } from './linear-history.js';
+import { VersionTableLocation } from './version-table-location.js';
 import type {
   GraphView,
   Migration,
@@ -19,17 +20,19 @@ const FILE = /^(\d+)_(.*)\.up\.sql$/;
  */
 class SchemaMigrationsTable implements VersionTableAdapter {
   readonly table = 'schema_migrations';
+  /** In the session's current schema, as golang-migrate qualifies it. */
+  private readonly at = new VersionTableLocation(this.table);
 
   async ensure(client: Queryable): Promise<void> {
     await client.query(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null)`,
+      `CREATE TABLE IF NOT EXISTS ${await this.at.locate(client)} (version bigint not null primary key, dirty boolean not null)`,
     );
   }
 
   async read(client: Queryable): Promise<string[] | null> {
-    if (!(await tableExists(client, 'schema_migrations'))) return null;
+    if (!(await this.at.exists(client))) return null;
     const { rows } = await client.query<{ version: string; dirty: boolean }>(
-      `SELECT version::text AS version, dirty FROM schema_migrations LIMIT 1`,
+      `SELECT version::text AS version, dirty FROM ${this.at.sql} LIMIT 1`,
     );
     const row = rows[0];
     return row && !row.dirty ? [row.version] : [];
@@ -37,9 +40,9 @@ class SchemaMigrationsTable implements VersionTableAdapter {
 
   /** The version golang-migrate left dirty (started, not known to have finished), if any. */
   async dirty(client: Queryable): Promise<string | null> {
-    if (!(await tableExists(client, 'schema_migrations'))) return null;
+    if (!(await this.at.exists(client))) return null;
     const { rows } = await client.query<{ version: string }>(
-      `SELECT version::text AS version FROM schema_migrations WHERE dirty LIMIT 1`,
+      `SELECT version::text AS version FROM ${this.at.sql} WHERE dirty LIMIT 1`,
     );
     return rows[0]?.version ?? null;
   }
@@ -51,9 +54,9 @@ class SchemaMigrationsTable implements VersionTableAdapter {
   recordSql(m: Migration): VersionWrite {
     return {
       statements: [
-        { sql: `DELETE FROM schema_migrations` },
+        { sql: `DELETE FROM ${this.at.sql}` },
         {
-          sql: `INSERT INTO schema_migrations (version, dirty) VALUES (${quoteLiteral(m.revision)}, false)`,
+          sql: `INSERT INTO ${this.at.sql} (version, dirty) VALUES (${quoteLiteral(m.revision)}, false)`,
         },
       ],
       rows: [m.revision],
@@ -64,13 +67,13 @@ class SchemaMigrationsTable implements VersionTableAdapter {
     const implied = graph.ancestors(revisions);
     const latest = revisions.filter((r) => !implied.has(r));
     await this.ensure(client);
-    if (latest.length === 0) await client.query(`DELETE FROM schema_migrations`);
+    if (latest.length === 0) await client.query(`DELETE FROM ${this.at.sql}`);
     else await this.set(client, latest[latest.length - 1] as string, false);
   }
 
   private async set(client: Queryable, version: string, dirty: boolean): Promise<void> {
-    await client.query(`DELETE FROM schema_migrations`);
-    await client.query(`INSERT INTO schema_migrations (version, dirty) VALUES ($1, $2)`, [
+    await client.query(`DELETE FROM ${this.at.sql}`);
+    await client.query(`INSERT INTO ${this.at.sql} (version, dirty) VALUES ($1, $2)`, [
       version,
       dirty,
     ]);

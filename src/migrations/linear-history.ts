@@ -37,12 +37,3 @@ export async function chainLinear(entries: LinearEntry[]): Promise<Migration[]> 
   }
   return out;
 }
-
-/** Reads whether a table exists (search_path resolution, as the tools themselves do). */
-export async function tableExists(
-  client: { query: (sql: string, values?: unknown[]) => Promise<{ rows: { t: string | null }[] }> },
-  table: string,
-): Promise<boolean> {
-  const { rows } = await client.query(`SELECT to_regclass($1)::text AS t`, [table]);
-  return Boolean(rows[0]?.t);
-}

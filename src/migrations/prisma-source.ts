@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { readWithChecksum, walkFiles } from './files.js';
-import { chainLinear, tableExists } from './linear-history.js';
+import { chainLinear } from './linear-history.js';
+import { VersionTableLocation } from './version-table-location.js';
 import type {
   GraphView,
   Migration,
@@ -18,9 +19,11 @@ import { quoteLiteral } from '../postgres/quote.js';
  */
 class PrismaTable implements VersionTableAdapter {
   readonly table = '_prisma_migrations';
+  /** Where the session finds it, else its current schema (Prisma's `schema` parameter, `public` by default). */
+  private readonly at = new VersionTableLocation(this.table);
 
   async ensure(client: Queryable): Promise<void> {
-    await client.query(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    await client.query(`CREATE TABLE IF NOT EXISTS ${await this.at.locate(client)} (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
     "checksum"              VARCHAR(64) NOT NULL,
     "finished_at"           TIMESTAMPTZ,
@@ -33,9 +36,9 @@ class PrismaTable implements VersionTableAdapter {
   }
 
   async read(client: Queryable): Promise<string[] | null> {
-    if (!(await tableExists(client, '_prisma_migrations'))) return null;
+    if (!(await this.at.exists(client))) return null;
     const { rows } = await client.query<{ migration_name: string }>(
-      `SELECT migration_name FROM "_prisma_migrations"
+      `SELECT migration_name FROM ${this.at.sql}
         WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`,
     );
     return rows.map((r) => r.migration_name);
@@ -46,7 +49,7 @@ class PrismaTable implements VersionTableAdapter {
     return {
       statements: [
         {
-          sql: `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count)
+          sql: `INSERT INTO ${this.at.sql} (id, checksum, finished_at, migration_name, applied_steps_count)
        VALUES (${id}, ${checksum}, now(), ${name}, 1)`,
         },
       ],
@@ -58,7 +61,7 @@ class PrismaTable implements VersionTableAdapter {
     const all = new Set([...revisions, ...graph.ancestors(revisions)]);
     await this.ensure(client);
     await client.query(
-      `UPDATE "_prisma_migrations" SET rolled_back_at = now()
+      `UPDATE ${this.at.sql} SET rolled_back_at = now()
         WHERE rolled_back_at IS NULL AND NOT (migration_name = ANY($1))`,
       [[...all]],
     );
@@ -69,7 +72,7 @@ class PrismaTable implements VersionTableAdapter {
 
   private async insert(client: Queryable, m: Migration, steps: number): Promise<void> {
     await client.query(
-      `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, applied_steps_count)
+      `INSERT INTO ${this.at.sql} (id, checksum, finished_at, migration_name, applied_steps_count)
        VALUES ($1, $2, now(), $3, $4)`,
       [randomUUID(), m.checksum, m.revision, steps],
     );

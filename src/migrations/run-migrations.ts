@@ -97,6 +97,8 @@ export async function runMigrations(
   if (!connecting) return dryRunPlan(ctx, req, graph);
   const vt = req.source.versionTable;
   const client = await connecting;
+  // Migrations may SET anything for their session; the next step gets a reset session.
+  ctx.db.markUserSql(client);
   let broken = false;
   let bridge: AlembicBridge | undefined;
   let provenance: ProvenanceRecorder | undefined;

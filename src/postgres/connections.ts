@@ -1,6 +1,50 @@
 import pg from 'pg';
 import { describeTarget, redactDatabaseUrl, withDatabase, type DatabaseTargetInfo } from './url.js';
 
+/** Sessions that ran user SQL since they were last handed out (see {@link Connections.markUserSql}). */
+const userSessions = new WeakSet<pg.PoolClient>();
+
+type ConnectCallback = (
+  err: Error | undefined,
+  client: pg.PoolClient | undefined,
+  done: (release?: unknown) => void,
+) => void;
+
+/**
+ * A pool that never hands out a session carrying another step's state: a client marked as having
+ * run user SQL gets `DISCARD ALL` (settings such as a dump's empty search_path, SET ROLE, temp
+ * tables, prepared statements) before its next use. `pool.query` checks out through `connect`
+ * too, so every path is covered; clients that only ran runbook's own SQL cost nothing extra.
+ */
+class ResettingPool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    const ready = this.checkout();
+    if (!callback) return ready;
+    ready.then(
+      (client) => callback(undefined, client, (release) => client.release(release as Error)),
+      (err: Error) => callback(err, undefined, () => undefined),
+    );
+  }
+
+  private async checkout(): Promise<pg.PoolClient> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await super.connect();
+      if (!userSessions.has(client)) return client;
+      userSessions.delete(client);
+      try {
+        await client.query('DISCARD ALL');
+        return client;
+      } catch (err) {
+        // A session that cannot be reset (left inside a transaction block, or dead) is not reused.
+        client.release(true);
+        if (attempt >= 3) throw err;
+      }
+    }
+  }
+}
+
 /**
  * The only place that creates pools. One server (the URL's host/port/user) and a pool per database
  * name, created on first use; `end()` closes them all. Steps reach other databases on the same
@@ -38,7 +82,7 @@ export class Connections {
     const name = database ?? this.target.database;
     let pool = this.pools.get(name);
     if (!pool) {
-      pool = new pg.Pool({
+      pool = new ResettingPool({
         connectionString: this.urlFor(name),
         max: this.options.max ?? 4,
         application_name: this.options.applicationName ?? 'runbook',
@@ -66,6 +110,15 @@ export class Connections {
     } finally {
       client.release(failed);
     }
+  }
+
+  /**
+   * Marks `client` as having run user SQL (a script, a migration, an operator's query), whose
+   * session-level effects (`SET search_path`, `set_config(…, false)`, `SET ROLE`, temp tables)
+   * must not reach the next step: the pool discards its session state before handing it out again.
+   */
+  markUserSql(client: pg.PoolClient): void {
+    userSessions.add(client);
   }
 
   /** Closes the pool of one database (before dropping it). */

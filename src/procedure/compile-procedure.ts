@@ -40,6 +40,7 @@ type OnError = { kind: 'rest' } | { kind: 'route'; target: string } | { kind: 'r
 
 function actionStepState(step: ActionStep, next: string, onError: OnError): JsonObject {
   const failed: JsonObject = {
+    entry: [act('markSettled', step.id)],
     on: {
       RETRY: {
         guard: { type: 'targetsStep', params: { step: step.id } },
@@ -55,12 +56,16 @@ function actionStepState(step: ActionStep, next: string, onError: OnError): Json
   };
   const errorTarget =
     onError.kind === 'rest' ? 'failed' : onError.kind === 'route' ? onError.target : 'done';
+  // A step counts as in flight until its state is left (or it rests in `failed`), not merely until
+  // its actor settles: leaving `running` for `done` and entering the next step are two microsteps,
+  // and `finally`'s eventless "main settled" check runs between them. Settling on exit of the
+  // whole step makes the hand-over from one step to the next atomic.
   return {
     initial: 'running',
+    exit: [act('markSettled', step.id)],
     states: {
       running: {
         entry: [act('markRunning', step.id)],
-        exit: [act('markSettled', step.id)],
         invoke: {
           id: step.id,
           src: step.do,

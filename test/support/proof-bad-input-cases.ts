@@ -109,4 +109,6 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'revision graph with a cycle', yaml: (c) => migrating('cycle')(c), migrations: { 'a.sql': rev('a', 'b'), 'b.sql': rev('b', 'a'), 'c.sql': rev('c', '') }, exit: 2, message: () => /migrations-cycle\/.*\.sql:\d+/ },
   { name: 'revision with a missing parent', yaml: (c) => migrating('orphan')(c), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b', 'zz') }, exit: 2, message: () => /migrations-orphan\/b\.sql:2/ },
   { name: 'duplicate revision ids', yaml: (c) => migrating('dupe')(c), migrations: { 'a.sql': rev('a', ''), 'again/a.sql': rev('a', '') }, exit: 2, message: () => /migrations-dupe\/.*a\.sql:1/ },
+  // SQL files: a psql meta-command other than pg_dump's \restrict / \unrestrict.
+  { name: 'psql meta-command in a SQL file', yaml: (c) => `${head()}steps:\n  - id: load\n    do: sql.exec\n    with: { database: "${c.db}", file: migrations-psql/dump.sql }\n`, migrations: { 'dump.sql': '\\restrict k\nCREATE TABLE bad_input_psql_t (v int);\n\\connect other\n\\unrestrict k\n' }, exit: 2, message: () => /migrations-psql\/dump\.sql:3:1: .*\\connect/ },
 ]; // prettier-ignore
