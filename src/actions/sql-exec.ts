@@ -6,14 +6,13 @@ import { StepError } from '../engine/step-failure.js';
 import type { JsonObject } from '../json.js';
 import { analyseScript, lineAt, statementAt, type ScriptStatement } from './sql-script.js';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const params = z
   .strictObject({
     sql: z.string().min(1).optional().describe('Inline SQL script (one or more statements)'),
     file: z.string().min(1).optional().describe('SQL file, relative to the working directory'),
-    database: z
-      .string()
-      .min(1)
+    database: connectableDatabaseName
       .optional()
       .describe('Database to run in (default: the maintenance database of the URL)'),
     single_transaction: z

@@ -3,13 +3,12 @@ import { z } from 'zod';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonValue } from '../json.js';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const params = z
   .strictObject({
     query: z.string().min(1).describe('A read-only query (runs in a READ ONLY transaction)'),
-    database: z
-      .string()
-      .min(1)
+    database: connectableDatabaseName
       .optional()
       .describe('Database to query (default: the maintenance database of the URL)'),
     rows: z

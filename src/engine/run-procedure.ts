@@ -104,8 +104,9 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
     plannedUrl(options.databaseUrl, d.env),
   );
 
+  // Before the server starts: a runs dir that cannot take the run is bad input (exit 2).
+  const store = new FileRunStore(d.runsDir).check('write');
   const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
-  const store = new FileRunStore(d.runsDir);
   const runId = createRunId(procedure.name);
   const connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
   try {

@@ -6,7 +6,7 @@ export async function inspectVerb(
   id: string,
   o: { runsDir: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir);
+  const store = new FileRunStore(o.runsDir).check('read');
   const inspection = await inspectRun(store, await store.resolve(id));
   process.stdout.write(
     o.json ? JSON.stringify(inspection, null, 2) + '\n' : formatInspection(inspection) + '\n',

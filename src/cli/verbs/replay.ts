@@ -14,7 +14,7 @@ export async function replayVerb(
   id: string,
   o: { runsDir: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir);
+  const store = new FileRunStore(o.runsDir).check('read');
   const runId = await store.resolve(id);
   const runDir = path.dirname(store.eventLogPath(runId));
   const { entries, ...report } = await replayRun(runDir);

@@ -39,7 +39,7 @@ function stoppedAt(r: { status: string; record: RunRecord }): string {
  * failure's code, started as UTC time and age, duration); `--json` gives the same as data.
  */
 export async function runsVerb(o: { runsDir: string; json?: boolean }): Promise<number> {
-  const list = await new FileRunStore(o.runsDir).list();
+  const list = await new FileRunStore(o.runsDir).check('read').list();
   if (o.json) {
     process.stdout.write(
       JSON.stringify(
