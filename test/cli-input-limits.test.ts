@@ -1,4 +1,4 @@
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliWorkspace, type CliWorkspace } from './support/cli.js';
@@ -147,5 +147,116 @@ steps:
       [`${db.name}_é`],
     );
     expect(rows).toEqual([]);
+  });
+});
+
+describe('SQL and migration files', () => {
+  const BOM = '\uFEFF';
+  const rev = (id: string, down: string, body = `CREATE TABLE ${id} (v int);\n`): string =>
+    `-- revision: ${id}\n-- down_revision: ${down}\n${body}`;
+  const migrate = (name: string, source: string, target: string, database: string): string =>
+    `${head(name)}steps:
+  - id: migrate
+    do: migrations.upgrade
+    with: { source: "${source}", target: ${JSON.stringify(target)}, database: "${database}" }
+`;
+  async function folder(name: string, files: Record<string, string>): Promise<string> {
+    const dir = path.join(ws.dir, name);
+    mkdirSync(dir, { recursive: true });
+    for (const [f, text] of Object.entries(files)) writeFileSync(path.join(dir, f), text);
+    return name;
+  }
+  async function tables(database: TestDatabase, prefix: string): Promise<string[]> {
+    const { rows } = await database.query<{ t: string }>(
+      `SELECT relname AS t FROM pg_class WHERE relkind = 'r' AND starts_with(relname, $1) ORDER BY 1`,
+      [prefix],
+    );
+    return rows.map((r) => r.t);
+  }
+
+  it('a UTF-8 byte order mark at the start of a SQL file or migration is skipped (as psql does)', async () => {
+    const target = await createTestDatabase('cli_limits_bom');
+    try {
+      await folder('mig-bom', {
+        'a.sql': BOM + rev('bom_a', ''),
+        'b.sql': BOM + rev('bom_b', 'bom_a'),
+      });
+      writeFileSync(path.join(ws.dir, 'bom.sql'), `${BOM}CREATE TABLE bom_script (v int);\n`);
+      await ws.writeProcedure(
+        'bom',
+        migrate('bom', 'mig-bom', 'head', target.name) +
+          `  - id: script\n    do: sql.exec\n    with: { database: "${target.name}", file: bom.sql }\n`,
+      );
+      const r = await ws.cli(['run', 'bom', '--database-url', db.adminUrl]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(await tables(target, 'bom_')).toEqual(['bom_a', 'bom_b', 'bom_script']);
+      const v = await target.query<{ v: string }>('SELECT version_num AS v FROM alembic_version');
+      expect(v.rows).toEqual([{ v: 'bom_b' }]);
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it('a NUL byte in a SQL file or a migration is refused at file:line before anything runs', async () => {
+    await folder('mig-nul', { 'a.sql': rev('nul_a', ''), 'b.sql': rev('nul_b', 'nul_a', "SELECT '\0';\n") }); // prettier-ignore
+    writeFileSync(
+      path.join(ws.dir, 'nul.sql'),
+      'CREATE TABLE nul_script (v int);\n\nSELECT 1\0;\n',
+    );
+    const first = `  - id: first\n    do: sql.exec\n    with: { database: "${db.name}", sql: "CREATE TABLE nul_first (v int)" }\n`;
+    await ws.writeProcedure('nul-mig', `${head('nul-mig')}steps:\n${first}${migrate('x', 'mig-nul', 'head', db.name).split('steps:\n')[1]}`); // prettier-ignore
+    await ws.writeProcedure('nul-file', `${head('nul-file')}steps:\n${first}  - id: script\n    do: sql.exec\n    with: { database: "${db.name}", file: nul.sql }\n`); // prettier-ignore
+    for (const [name, where] of [
+      ['nul-mig', /mig-nul\/b\.sql:3:1: .*NUL byte/],
+      ['nul-file', /nul\.sql:3:1: .*NUL byte/],
+    ] as const) {
+      const before = ws.runIds();
+      const r = await ws.cli(['run', name, '--database-url', db.adminUrl]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(where);
+      expect(ws.runIds()).toEqual(before);
+    }
+    expect(await tables(db, 'nul_')).toEqual([]);
+  });
+
+  it('a revision id longer than the version table column is refused at preflight, naming the file', async () => {
+    const long = 'x'.repeat(129);
+    await folder('mig-long', { 'a.sql': rev('long_a', ''), 'b.sql': rev(long, 'long_a', 'CREATE TABLE long_b (v int);\n') }); // prettier-ignore
+    await ws.writeProcedure('long-rev', migrate('long-rev', 'mig-long', 'head', db.name));
+    const r = await ws.cli(['run', 'long-rev', '--database-url', db.adminUrl]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/mig-long\/b\.sql:1:1: .*129 characters.*varchar\(128\)/);
+    expect(await tables(db, 'long_')).toEqual([]);
+  });
+
+  it('target +N: beyond the history is refused (exit 2); beyond what is pending fails with nothing applied', async () => {
+    const target = await createTestDatabase('cli_limits_rel');
+    try {
+      await folder('mig-rel', { 'a.sql': rev('rel_a', ''), 'b.sql': rev('rel_b', 'rel_a'), 'c.sql': rev('rel_c', 'rel_b') }); // prettier-ignore
+      await ws.writeProcedure('rel-far', migrate('rel-far', 'mig-rel', '+999999', target.name));
+      const far = await ws.cli(['run', 'rel-far', '--database-url', db.adminUrl]);
+      expect(far.code, far.stderr).toBe(2);
+      expect(far.stderr).toMatch(/procedures\/rel-far\.yaml:\d+:\d+: .*"\+999999" asks for 999999 migrations but the history has only 3/); // prettier-ignore
+      // Two of three applied by the first target leave one pending: +2 cannot be met.
+      const twoTargets = migrate('rel-two', 'mig-rel', 'x', target.name).replace('target: "x"', 'target: [rel_b, "+2"]'); // prettier-ignore
+      await ws.writeProcedure('rel-two', twoTargets);
+      const two = await ws.cli(['run', 'rel-two', '--database-url', db.adminUrl]);
+      expect(two.code, two.stderr).toBe(1);
+      expect(two.stderr + two.stdout).toMatch(
+        /RELATIVE_TARGET.*"\+2" asks for 2 migrations but only 1/,
+      );
+      expect(await tables(target, 'rel_')).toEqual([]);
+    } finally {
+      await target.drop();
+    }
+  });
+
+  it('source / is refused at once instead of walking the filesystem', async () => {
+    await ws.writeProcedure('root-src', migrate('root-src', '/', 'head', db.name));
+    const started = Date.now();
+    const r = await ws.cli(['run', 'root-src', '--database-url', db.adminUrl]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/procedures\/root-src\.yaml:\d+:\d+: .*\/ is the filesystem root/);
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 });

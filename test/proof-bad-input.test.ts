@@ -120,6 +120,10 @@ function migrationFolder(name: string): string {
   if (name.includes('mixing')) return 'mixed';
   if (name.includes('cycle')) return 'cycle';
   if (name.includes('missing parent')) return 'orphan';
+  if (name.includes('over 128')) return 'long';
+  if (name.includes('SQL file with a NUL')) return 'sqlnul';
+  if (name.includes('NUL')) return 'nul';
+  if (name.includes('relative target')) return 'rel';
   return 'dupe';
 }
 

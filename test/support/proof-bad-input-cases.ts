@@ -114,6 +114,8 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'empty --runs-dir', yaml: (c) => head() + creating(c), args: (c, s) => ['run', s, '--runs-dir', '', '--database-url', c.url], exit: 2, message: flag('--runs-dir') },
   { name: '--runs-dir that cannot hold a directory (/proc/self)', yaml: (c) => head() + creating(c), args: (c, s) => ['run', s, '--runs-dir', '/proc/self', '--database-url', c.url], exit: 2, message: () => /--runs-dir.*\/proc\/self/ },
   { name: '--runs-dir naming a file', yaml: (c) => head() + creating(c), args: (c, s) => ['run', s, '--runs-dir', `procedures/${s}.yaml`, '--database-url', c.url], exit: 2, message: () => /--runs-dir.*not a directory/ },
+  { name: 'SQL file with a NUL byte', yaml: (c) => `${head()}steps:\n  - id: a\n    do: sql.exec\n    with: { database: "${c.db}", sql: "CREATE TABLE ${c.pfx}_t (v int)" }\n  - id: b\n    do: sql.exec\n    with: { database: "${c.db}", file: migrations-sqlnul/script.sql }\n`, migrations: { 'script.sql': 'SELECT 1;\nSELECT 2\0;\n' }, exit: 2, message: () => /migrations-sqlnul\/script\.sql:2:1.*NUL/ },
+  { name: 'inline SQL with a NUL byte', yaml: (c) => `${head()}steps:\n  - id: a\n    do: sql.exec\n    with: { database: "${c.db}", sql: "CREATE TABLE ${c.pfx}_t (v int);\\nSELECT '\\0'" }\n`, exit: 2, message: (s) => new RegExp(`${at(s).source}.*NUL byte \\(line 2`, 's') },
   // Refusals (exit 3): the authority contract.
   { name: 'no declared authority in the environment', yaml: (c) => head() + creating(c), env: { DB_AUTHORITY: undefined }, exit: 3, message: () => /AUTHORITY/ },
   { name: 'replica never runs a writing procedure', yaml: (c) => head() + creating(c), env: { DB_ROLE: 'replica' }, exit: 3, message: () => /replica/ },
@@ -123,4 +125,8 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'revision graph with a cycle', yaml: (c) => migrating('cycle')(c), migrations: { 'a.sql': rev('a', 'b'), 'b.sql': rev('b', 'a'), 'c.sql': rev('c', '') }, exit: 2, message: () => /migrations-cycle\/.*\.sql:\d+/ },
   { name: 'revision with a missing parent', yaml: (c) => migrating('orphan')(c), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b', 'zz') }, exit: 2, message: () => /migrations-orphan\/b\.sql:2/ },
   { name: 'duplicate revision ids', yaml: (c) => migrating('dupe')(c), migrations: { 'a.sql': rev('a', ''), 'again/a.sql': rev('a', '') }, exit: 2, message: () => /migrations-dupe\/.*a\.sql:1/ },
+  { name: 'revision id over 128 characters', yaml: (c) => migrating('long')(c), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b'.repeat(129), 'a') }, exit: 2, message: () => /migrations-long\/b\.sql:1:1.*129 characters.*varchar\(128\)/s },
+  { name: 'migration file with a NUL byte', yaml: (c) => migrating('nul')(c), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b', 'a', "SELECT '\0';\n") }, exit: 2, message: () => /migrations-nul\/b\.sql:3:1.*NUL/s },
+  { name: 'relative target beyond the history (+999999)', yaml: (c) => migrating('rel')(c).replace('target: head', 'target: "+999999"'), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b', 'a') }, exit: 2, message: (s) => new RegExp(`${at(s).source}.*\\+999999.*only 2`, 's') },
+  { name: 'migration source / (the filesystem root)', yaml: (c) => migrating('root')(c).replace('source: migrations-root', 'source: /'), exit: 2, message: (s) => new RegExp(`${at(s).source}.*filesystem root`, 's') },
 ]; // prettier-ignore
