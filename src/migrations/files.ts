@@ -11,7 +11,7 @@ export function sha256Hex(bytes: Buffer | string): string {
 
 /**
  * A SQL file's bytes as text, without a leading UTF-8 byte order mark: psql and the migration
- * tools skip it, and sent to the server it would be part of the first token (`﻿SELECT`: a
+ * tools skip it, and sent to the server it would be part of the first token (`<BOM>SELECT`: a
  * syntax error). Checksums stay over the file's exact bytes.
  */
 export function sqlText(bytes: Buffer): string {
