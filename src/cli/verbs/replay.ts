@@ -4,6 +4,7 @@ import { formatTimeline } from '../../report/format-timeline.js';
 import { readSavedProcedure } from '../../report/read-saved-procedure.js';
 import { buildTimeline } from '../../report/timeline.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
+import { terminalSafe } from '../../report/terminal-text.js';
 
 /**
  * `runbook replay <run-id>`: verifies the log's hash chain and re-drives the compiled machine
@@ -27,7 +28,7 @@ export async function replayVerb(
   if (o.json) {
     process.stdout.write(JSON.stringify({ ok: true, ...report, timeline }, null, 2) + '\n');
   } else {
-    process.stdout.write(formatTimeline(timeline));
+    process.stdout.write(terminalSafe(formatTimeline(timeline)));
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 import type { RunRecord } from '../../runs/run-store.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
+import { terminalSafe } from '../../report/terminal-text.js';
 
 function age(iso: string): string {
   const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
@@ -78,6 +79,8 @@ export async function runsVerb(o: { runsDir: string; json?: boolean }): Promise<
         ]
       : [r.id, '?', 'corrupt', r.problem, '', ''],
   );
+  // Recorded values (a failure code, a corrupt file's problem) are data, not terminal commands.
+  for (const cells of rows) cells.forEach((c, i) => (cells[i] = terminalSafe(c)));
   const header = ['ID', 'PROCEDURE', 'STATUS', 'STOPPED AT', 'STARTED', 'DURATION'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const r of [header, ...rows])
