@@ -121,6 +121,10 @@ function migrationFolder(name: string): string {
   if (name.includes('cycle')) return 'cycle';
   if (name.includes('missing parent')) return 'orphan';
   if (name.includes('meta-command')) return 'psql';
+  if (name.includes('over 128')) return 'long';
+  if (name.includes('SQL file with a NUL')) return 'sqlnul';
+  if (name.includes('NUL')) return 'nul';
+  if (name.includes('relative target')) return 'rel';
   return 'dupe';
 }
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { StepError } from '../engine/step-failure.js';
-import { checkpointMark, createDatabase, databaseExists, databaseName } from './database-ops.js';
+import { checkpointMark, createDatabase, databaseExists, newDatabaseName } from './database-ops.js';
 import { defineAction } from './types.js';
 
 const params = z
   .strictObject({
-    name: databaseName,
+    name: newDatabaseName,
     owner: z.string().min(1).optional().describe('Role that will own the database'),
     template: z.string().min(1).optional().describe('Template database (e.g. template0)'),
     if_not_exists: z

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { StepError } from '../engine/step-failure.js';
 import type { Connections } from '../postgres/connections.js';
 import { quoteIdent, quoteLiteral } from '../postgres/quote.js';
+import { connectableDatabaseName } from './database-name.js';
 
 /**
  * Server-level database DDL shared by `database.create`, `database.drop` and `database.recreate`.
@@ -20,6 +21,14 @@ export const databaseName = z
   })
   .refine((s) => !s.includes('\0'), { message: 'a database name cannot contain NUL' })
   .describe('Database name (quoted, any characters)');
+
+/**
+ * The name of a database runbook creates (and then connects to): {@link connectableDatabaseName}.
+ * Dropping keeps {@link databaseName}, so a database made elsewhere with `?` or `#` can go.
+ */
+export const newDatabaseName = connectableDatabaseName.describe(
+  'Database name (quoted; any characters but ? and #)',
+);
 
 /** True when a database of exactly this name exists on the server. */
 export async function databaseExists(db: Connections, name: string): Promise<boolean> {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { checkpointMark, createDatabase, databaseName, dropDatabase } from './database-ops.js';
+import { checkpointMark, createDatabase, newDatabaseName, dropDatabase } from './database-ops.js';
 import { defineAction } from './types.js';
 
 const params = z
   .strictObject({
-    name: databaseName,
+    name: newDatabaseName,
     terminate_connections: z
       .boolean()
       .default(false)

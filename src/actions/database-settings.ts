@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { quoteIdent, quoteLiteral } from '../postgres/quote.js';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const settingName = z
   .string()
@@ -11,10 +12,9 @@ const settingName = z
 
 const params = z
   .strictObject({
-    database: z
-      .string()
-      .min(1)
-      .describe('Database whose settings are set (ALTER DATABASE ... SET)'),
+    database: connectableDatabaseName.describe(
+      'Database whose settings are set (ALTER DATABASE ... SET)',
+    ),
     settings: z
       .record(settingName, z.union([z.string(), z.number(), z.boolean()]))
       .describe('name → value'),

@@ -8,11 +8,12 @@ import type { JsonObject, JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import type { ActionContext } from './types.js';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const Label = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only');
 const Params = z.object({
   label: Label.describe('Audit name, e.g. dev or prod: writes <label>-summary.txt'),
-  database: z.string().min(1).optional(),
+  database: connectableDatabaseName.optional(),
   url: z
     .string()
     .min(1)

@@ -4,11 +4,24 @@ import { StepError } from '../engine/step-failure.js';
 import { loadMigrationSource, resolveTarget, RevisionGraph } from '../migrations/index.js';
 import type { MigrationLayout } from '../migrations/types.js';
 import type { PreflightContext } from './types.js';
+import {
+  nulByteProblems,
+  relativeTargetProblems,
+  revisionIdProblems,
+} from './migration-file-checks.js';
+
+/** A history listed by one step's preflight, for the others naming it. */
+interface Listed {
+  graph: RevisionGraph;
+  /** Problems of its files (revision ids, NUL bytes), already reported. */
+  fileProblems: InputProblem[];
+}
 
 /**
  * The preflight of every migration action: the folder must hold one layout, every header must
- * parse, revision ids must be unique, parents must exist and the graph must have no cycle; named
- * targets (not `head`/`heads`/`+N`/`base`) must resolve. Problems name the file and line.
+ * parse, revision ids must be unique and fit the version table, parents must exist and the graph
+ * must have no cycle, SQL files must hold no NUL byte; named targets (not `head`/`heads`/`base`)
+ * must resolve and `+N` must not exceed the history. Problems name the file and line.
  */
 export async function migrationSourceProblems(
   params: { source: string; layout?: MigrationLayout | undefined; targets?: string[] },
@@ -18,13 +31,25 @@ export async function migrationSourceProblems(
     const dir = path.resolve(ctx.cwd, params.source);
     // Several steps of a run usually name the same history: list it once.
     const key = `migrations\0${dir}\0${params.layout ?? 'auto'}`;
-    let graph = ctx.memo.get(key) as RevisionGraph | undefined;
-    if (!graph) {
+    let listed = ctx.memo.get(key) as Listed | undefined;
+    if (!listed) {
       const source = await loadMigrationSource(dir, params.layout);
-      graph = new RevisionGraph(await source.list());
-      ctx.memo.set(key, graph);
+      const graph = new RevisionGraph(await source.list());
+      // Reported once per history, however many steps name it.
+      const fileProblems = [
+        ...revisionIdProblems(source.layout, graph),
+        ...(source.external ? [] : nulByteProblems(graph)),
+      ];
+      listed = { graph, fileProblems };
+      ctx.memo.set(key, listed);
+      if (fileProblems.length > 0) return fileProblems;
     }
-    for (const t of params.targets ?? []) {
+    const graph = listed.graph;
+    const targets = params.targets ?? [];
+    const relative = relativeTargetProblems(targets, graph);
+    if (relative.length > 0)
+      return relative.map((message) => ({ message: `migrations: ${message}` }));
+    for (const t of targets) {
       if (/^\+\d+$/.test(t.trim()) || t === 'base') continue;
       resolveTarget(graph, t);
     }

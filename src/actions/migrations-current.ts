@@ -6,11 +6,12 @@ import { AlembicVersionTable } from '../migrations/alembic-version-table.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
 import { migrationSourceProblems } from './migration-preflight.js';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const Params = z.object({
   source: z.string().min(1).optional(),
   layout: migrationLayoutParam,
-  database: z.string().min(1).optional(),
+  database: connectableDatabaseName.optional(),
 });
 
 /**

@@ -4,12 +4,13 @@ import { loadMigrationSource, stampRevision } from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
 import { migrationSourceProblems } from './migration-preflight.js';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const Params = z.object({
   source: z.string().min(1),
   layout: migrationLayoutParam,
   revision: z.string().min(1),
-  database: z.string().min(1).optional(),
+  database: connectableDatabaseName.optional(),
   only_if_unstamped: z
     .boolean()
     .optional()

@@ -9,12 +9,13 @@ import {
 import { migrationLayoutParam } from './migration-layout-param.js';
 import { migrationSourceProblems } from './migration-preflight.js';
 import { defineAction, type ActionResult } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const Params = z.object({
   source: z.string().min(1),
   layout: migrationLayoutParam,
   target: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-  database: z.string().min(1).optional(),
+  database: connectableDatabaseName.optional(),
   dry_run: z.boolean().optional(),
 });
 

@@ -8,9 +8,10 @@ import { StepError } from '../engine/step-failure.js';
 import type { JsonValue } from '../json.js';
 import type { ActionContext } from './types.js';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const Side = z.union([
-  z.object({ database: z.string().min(1) }).strict(),
+  z.object({ database: connectableDatabaseName }).strict(),
   z.object({ snapshot: z.string().min(1).describe('Path of a saved catalog-*.json') }).strict(),
 ]);
 const Params = z.object({

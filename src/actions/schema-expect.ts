@@ -8,10 +8,11 @@ import { readVersion } from '../catalog/read-version.js';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const Count = z.number().int().nonnegative();
 const Params = z.object({
-  database: z.string().min(1).optional(),
+  database: connectableDatabaseName.optional(),
   schemas: z.array(z.string()).optional().describe('Schemas to look at (default: all non-system)'),
   tables: z.record(z.string(), Count).nullish().describe('Base tables per schema'),
   total_tables: Count.nullish(),

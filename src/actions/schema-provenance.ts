@@ -11,9 +11,10 @@ import { StepError } from '../engine/step-failure.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { loadMigrationSource, type MigrationLayout } from '../migrations/index.js';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const Params = z.object({
-  database: z.string().min(1).optional(),
+  database: connectableDatabaseName.optional(),
   allow: z
     .record(z.string(), z.string())
     .nullish()

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const Params = z.object({
-  database: z.string().min(1).optional(),
+  database: connectableDatabaseName.optional(),
   schemas: z.array(z.string()).optional().describe('Schemas to include (default: all non-system)'),
   exclude_schemas: z.array(z.string()).optional(),
   name: z

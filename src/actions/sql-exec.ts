@@ -3,6 +3,9 @@ import path from 'node:path';
 import type pg from 'pg';
 import { z } from 'zod';
 import { StepError } from '../engine/step-failure.js';
+import { sqlText } from '../migrations/files.js';
+import type { InputProblem } from '../errors.js';
+import { nulLine } from './migration-file-checks.js';
 import type { JsonObject } from '../json.js';
 import type { InputProblem } from '../errors.js';
 import { copyFromStdin } from './copy-from-stdin.js';
@@ -15,14 +18,13 @@ import {
 } from './psql-script.js';
 import { analyseScript, lineAt, statementAt, type ScriptStatement } from './sql-script.js';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const params = z
   .strictObject({
     sql: z.string().min(1).optional().describe('Inline SQL script (one or more statements)'),
     file: z.string().min(1).optional().describe('SQL file, relative to the working directory'),
-    database: z
-      .string()
-      .min(1)
+    database: connectableDatabaseName
       .optional()
       .describe('Database to run in (default: the maintenance database of the URL)'),
     single_transaction: z
@@ -132,6 +134,44 @@ function affected(results: pg.QueryResult | pg.QueryResult[]): number | undefine
 }
 
 /**
+ * A NUL byte in the script (PostgreSQL accepts none in a query), at its file and line; a file
+ * missing now is left to the step (an earlier step may write it).
+ */
+async function nulProblems(
+  p: { sql?: string | undefined; file?: string | undefined },
+  cwd: string,
+): Promise<InputProblem[]> {
+  if (p.sql !== undefined) {
+    const line = nulLine(p.sql);
+    return line === undefined
+      ? []
+      : [
+          {
+            message: `sql.exec: the inline SQL holds a NUL byte (line ${line} of the script), which PostgreSQL never accepts`,
+          },
+        ];
+  }
+  if (p.file === undefined) return [];
+  const file = path.resolve(cwd, p.file);
+  let text: string;
+  try {
+    text = (await readFile(file)).toString('utf8');
+  } catch {
+    return [];
+  }
+  const line = nulLine(text);
+  return line === undefined
+    ? []
+    : [
+        {
+          message: 'sql.exec: the SQL file holds a NUL byte, which PostgreSQL never accepts',
+          position: { file: p.file, line, column: 1 },
+          hint: 'the file is binary or mis-encoded: save it as UTF-8 text',
+        },
+      ];
+}
+
+/**
  * `sql.exec`: runs a SQL script (inline or from a file) over the simple query protocol, split
  * into statements by PostgreSQL's own parser (so dollar-quoted bodies work) and sent in order on
  * one connection; a script the parser rejects is sent whole. With `single_transaction` (the
@@ -161,7 +201,7 @@ export const sqlExec = defineAction({
     let script: string;
     if (file !== undefined) {
       try {
-        script = await readFile(file, 'utf8');
+        script = sqlText(await readFile(file));
       } catch (err) {
         throw new StepError(
           'FILE_NOT_READABLE',
@@ -233,4 +273,5 @@ export const sqlExec = defineAction({
         (wrap ? ' in one transaction' : ''),
     };
   },
+  preflight: (p, ctx) => nulProblems(p, ctx.cwd),
 });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonValue } from '../json.js';
 import { defineAction } from './types.js';
+import { connectableDatabaseName } from './database-name.js';
 
 const params = z
   .strictObject({
@@ -10,9 +11,7 @@ const params = z
       .string()
       .min(1)
       .describe('A read-only query: one statement, run in a READ ONLY transaction'),
-    database: z
-      .string()
-      .min(1)
+    database: connectableDatabaseName
       .optional()
       .describe('Database to query (default: the maintenance database of the URL)'),
     rows: z

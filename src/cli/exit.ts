@@ -1,4 +1,5 @@
 import { redactUrl } from '../postgres/url.js';
+import { terminalSafe } from '../report/terminal-text.js';
 
 /** Maps an error to the CLI's exit code (DESIGN.md) after printing it to stderr. */
 export function reportError(err: unknown, json: boolean): number {
@@ -22,7 +23,9 @@ export function reportError(err: unknown, json: boolean): number {
           : 'error';
   const message = redactUrl(String(e?.message ?? err));
   process.stderr.write(
-    `runbook: ${label}${e?.code ? ` (${e.code})` : ''}:\n${message.replace(/^/gm, '  ')}\n`,
+    terminalSafe(
+      `runbook: ${label}${e?.code ? ` (${e.code})` : ''}:\n${message.replace(/^/gm, '  ')}\n`,
+    ),
   );
   if (json) {
     process.stdout.write(

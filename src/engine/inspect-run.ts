@@ -5,6 +5,7 @@ import type { RunRecord, RunStore } from '../runs/run-store.js';
 import type { StepFailureRecord } from './step-failure.js';
 import { resumeCommand } from './resume-command.js';
 import { readEventLog } from './verify-event-log.js';
+import { statementForTerminal, truncateForTerminal } from '../report/terminal-text.js';
 
 /** Where a run stopped and why, as `runbook inspect` shows it. */
 export interface RunInspection {
@@ -98,12 +99,15 @@ export function formatInspection(i: RunInspection): string {
   for (const f of i.failures) {
     out.push('');
     out.push(`failed step ${f.step}`);
-    out.push(`  error      ${f.code}  ${f.message}`);
+    const elsewhere = `runbook inspect ${r.id} --json`;
+    out.push(`  error      ${f.code}  ${truncateForTerminal(f.message, elsewhere)}`);
     if (f.migration) out.push(`  migration  ${f.migration}`);
     if (f.file) out.push(`  file       ${f.file}${f.line ? `:${f.line}` : ''}`);
-    if (f.statement)
-      out.push(`  statement  ${f.statement.trim().split('\n').join('\n             ')}`);
-    if (f.detail) out.push(`  detail     ${f.detail}`);
+    if (f.statement) {
+      const text = statementForTerminal(f.statement, f.statementFull, elsewhere, i.runDir);
+      out.push(`  statement  ${text.split('\n').join('\n             ')}`);
+    }
+    if (f.detail) out.push(`  detail     ${truncateForTerminal(f.detail, elsewhere)}`);
     if (f.hint) out.push(`  hint       ${f.hint}`);
     if (f.diagnosis) out.push(`  diagnosis  ${f.diagnosis}`);
   }

@@ -1,8 +1,10 @@
 import { redactUrl } from '../postgres/url.js';
+import { terminalSafeExcept } from '../report/terminal-text.js';
 
 /**
  * Where human progress goes: stderr, one line per step (and per migration), colours only when
- * stderr is a TTY and `NO_COLOR` is unset. Every line passes through `redactUrl`.
+ * stderr is a TTY and `NO_COLOR` is unset. Every line passes through `redactUrl`, and every
+ * control character in it but the reporter's own colour codes is rendered visibly (`\x1b`).
  */
 export interface Reporter {
   line(text: string): void;
@@ -11,6 +13,9 @@ export interface Reporter {
 }
 
 const CODES = { ok: 32, fail: 31, dim: 2, warn: 33, bold: 1 } as const;
+/** The only escape sequences a line keeps: the colours {@link Reporter.color} writes. */
+// eslint-disable-next-line no-control-regex
+const OWN_COLORS = /\u001b\[(?:32|31|2|33|1|0)m/;
 
 /** A reporter writing to a stream (stderr by default). `silent` drops everything (library use). */
 export function createReporter(
@@ -25,7 +30,8 @@ export function createReporter(
   const colors = Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
   return {
     line(text) {
-      if (!options.silent) stream.write(redactUrl(text) + '\n');
+      // Server text (errors, statements) is data: its control characters are shown, not obeyed.
+      if (!options.silent) stream.write(terminalSafeExcept(redactUrl(text), OWN_COLORS) + '\n');
     },
     color(kind, text) {
       return colors ? `\u001b[${CODES[kind]}m${text}\u001b[0m` : text;

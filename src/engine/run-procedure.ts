@@ -94,7 +94,8 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
       : options.procedure;
   const params = resolveParams(procedure, options.params ?? {}, d.cwd);
   const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
-  const store = new FileRunStore(d.runsDir);
+  // Before anything starts: a runs dir that cannot take the run is bad input (exit 2).
+  const store = new FileRunStore(d.runsDir).check('write');
   // Known before the checks, so that arguments naming the run (`rb_path_a_${{ run.id }}`) resolve.
   const runId = createRunId(procedure.name);
   const run = { id: runId, dir: path.dirname(store.eventLogPath(runId)) };

@@ -75,8 +75,13 @@ export function operatorIdentity(
   return `${user}@${os.hostname()}`;
 }
 
-/** Resolved common options. */
+/** Resolved common options; an empty `runsDir` is refused (it would mean the working directory). */
 export function sessionDefaults(options: SessionOptions) {
+  if (options.runsDir?.trim() === '') {
+    throw new InvalidInputError([
+      { path: '--runs-dir', message: 'the runs directory is empty', hint: 'e.g. --runs-dir runs' },
+    ]);
+  }
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const env = options.env ?? process.env;
   return {

@@ -7,6 +7,7 @@ import { resolveExpressions } from '../procedure/expressions.js';
 import { conditionSkips } from '../procedure/step-condition.js';
 import type { ActionStep, Procedure } from '../procedure/types.js';
 import type { RunStore } from '../runs/run-store.js';
+import { boundFailureStatement } from './bound-statement.js';
 import { redactArguments, secretValues } from './redact-arguments.js';
 import { formatDuration, type Reporter } from './reporter.js';
 import { StepError, type StepFailureRecord } from './step-failure.js';
@@ -188,6 +189,10 @@ export async function executeStep(
       failure as unknown as JsonObject,
       secrets,
     ) as unknown as StepFailureRecord;
+    // A long statement is kept once, as an artifact; the log, checkpoint and run.json get an excerpt.
+    failure = await boundFailureStatement(failure, (name, text) =>
+      envr.store.writeArtifact(envr.runId, name, text),
+    );
     const ms = Date.now() - started;
     await envr.journal.append('step.failed', step.id, {
       duration_ms: ms,

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../json.js';
+import type { StatementArtifact } from './bound-statement.js';
 
 /**
  * A failed step, as data. This is what the machine's context holds while a step rests in its
@@ -12,8 +13,10 @@ export interface StepFailureRecord {
   message: string;
   detail?: string;
   hint?: string;
-  /** The SQL statement that failed, when known. */
+  /** The SQL statement that failed, when known (an excerpt when `statementFull` is set). */
   statement?: string;
+  /** When `statement` is an excerpt of a long statement: where the full text was kept, once. */
+  statementFull?: StatementArtifact;
   /** The migration (revision id) it came from, when it came from one. */
   migration?: string;
   /** File and line the failing statement came from, when known. */

@@ -55,14 +55,25 @@ export function migrationError(
     });
   }
   const line = fileOffset !== undefined ? lineAt(fileText, fileOffset) : statement?.line;
+  const body = statement ? statementBody(statement.text) : undefined;
+  // Where the error points inside the statement (1-based): a long one is stored as an excerpt
+  // around it. The body starts at its first token, so a short prefix finds it.
+  const at =
+    statement && body && fileOffset !== undefined
+      ? fileOffset - statement.offset - statement.text.indexOf(body.slice(0, 64)) + 1
+      : undefined;
+  const data = {
+    ...(err.where ? { where: err.where } : {}),
+    ...(at !== undefined && at >= 1 && at <= (body?.length ?? 0) ? { statement_position: at } : {}),
+  };
   return new StepError(err.code as string, err.message, {
     ...(err.detail ? { detail: err.detail } : {}),
     ...(err.hint ? { hint: err.hint } : {}),
-    ...(statement ? { statement: statementBody(statement.text) } : {}),
+    ...(body !== undefined ? { statement: body } : {}),
     migration: m.revision,
     file: m.file,
     ...(line !== undefined ? { line } : {}),
-    ...(err.where ? { data: { where: err.where } } : {}),
+    ...(Object.keys(data).length > 0 ? { data } : {}),
   });
 }
 

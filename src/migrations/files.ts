@@ -2,10 +2,21 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { StepError } from '../engine/step-failure.js';
 
 /** SHA-256 (hex) of bytes: the checksum recorded for every migration file. */
 export function sha256Hex(bytes: Buffer | string): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * A SQL file's bytes as text, without a leading UTF-8 byte order mark: psql and the migration
+ * tools skip it, and sent to the server it would be part of the first token (`<BOM>SELECT`: a
+ * syntax error). Checksums stay over the file's exact bytes.
+ */
+export function sqlText(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
 interface CachedFile {
@@ -36,7 +47,7 @@ export function readWithChecksumSync(file: string): { text: string; checksum: st
   // Small files read synchronously: a history is hundreds of them and the thread pool round
   // trip per file costs more than the read.
   const bytes = readFileSync(file);
-  const entry: CachedFile = { stamp, text: bytes.toString('utf8'), checksum: sha256Hex(bytes) };
+  const entry: CachedFile = { stamp, text: sqlText(bytes), checksum: sha256Hex(bytes) };
   if (cachedChars + entry.text.length > CACHE_LIMIT) {
     cache.clear();
     cachedChars = 0;
@@ -71,13 +82,43 @@ export async function readWithChecksum(file: string): Promise<{ text: string; ch
 }
 
 /**
+ * The most directory entries a migration folder may hold (all levels): far above any real history
+ * (hundreds of files), low enough that a mistaken `source: /` is refused in well under a second
+ * instead of walking the whole filesystem.
+ */
+export const MAX_FOLDER_ENTRIES = 50_000;
+
+/**
  * Every file under `dir` (recursively, skipping dot-directories and `__pycache__`) whose name
  * passes `keep`, as absolute paths sorted by their path relative to `dir` — the declared order.
+ * A folder holding more than {@link MAX_FOLDER_ENTRIES} entries, or one that cannot be listed,
+ * fails with `MIGRATION_SOURCE` naming it.
  */
 export async function walkFiles(dir: string, keep: (name: string) => boolean): Promise<string[]> {
   const out: { full: string; rel: string }[] = [];
+  let seen = 0;
   const visit = async (d: string, relDir: string): Promise<void> => {
-    const entries = await readdir(d, { withFileTypes: true });
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new StepError(
+        'MIGRATION_SOURCE',
+        `cannot list ${d === dir ? d : `${d} (in ${dir})`}: ${code}`,
+        {
+          hint: 'point the migration source at the folder holding the migrations',
+        },
+      );
+    }
+    seen += entries.length;
+    if (seen > MAX_FOLDER_ENTRIES) {
+      throw new StepError(
+        'MIGRATION_SOURCE',
+        `${dir} holds more than ${MAX_FOLDER_ENTRIES} entries: not a migration folder`,
+        { hint: 'point the migration source at the folder holding the migrations' },
+      );
+    }
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === '__pycache__' || e.name === 'node_modules') continue;
       const full = path.join(d, e.name);

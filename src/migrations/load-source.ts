@@ -65,6 +65,15 @@ export async function loadMigrationSource(
   if (!existsSync(root)) {
     throw new StepError('MIGRATION_SOURCE', `migration source ${root} does not exist`);
   }
+  if (path.parse(root).root === root) {
+    throw new StepError(
+      'MIGRATION_SOURCE',
+      `${root} is the filesystem root, not a migration folder`,
+      {
+        hint: 'point the migration source at the folder holding the migrations',
+      },
+    );
+  }
   if (statSync(root).isFile()) {
     if (path.basename(root).endsWith('.ini') && (layout ?? 'alembic') === 'alembic') {
       return alembicSource(root);

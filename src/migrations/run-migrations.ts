@@ -143,6 +143,9 @@ export async function runMigrations(
       checkpointedAt: performance.now(),
     };
     checkpoint = cp;
+    // Every target is planned before anything applies: one that cannot be met (`+N` beyond the
+    // pending migrations) fails the step with nothing applied.
+    planTargets(graph, state.rows, req.targets);
     let appliedCount = 0;
     let planTotal = 0;
     for (const [t, target] of req.targets.entries()) {

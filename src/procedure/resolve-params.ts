@@ -25,8 +25,10 @@ export function resolveParams(
   const declared = Object.keys(procedure.params);
   const declaredAt = (name: string) => positionOf(procedure.source.positions, `params.${name}`);
 
+  // Own keys only: a param may be named like an Object.prototype member (`toString`).
+  const has = (o: object, k: string): boolean => Object.hasOwn(o, k);
   for (const name of Object.keys(raw)) {
-    if (name in procedure.params) continue;
+    if (has(procedure.params, name)) continue;
     const near = nearestName(name, declared);
     problems.push({
       path: `--param ${name}`,
@@ -41,7 +43,7 @@ export function resolveParams(
 
   const values: Record<string, JsonValue> = {};
   for (const [name, spec] of Object.entries(procedure.params)) {
-    const text = raw[name];
+    const text = has(raw, name) ? raw[name] : undefined;
     let value: unknown;
     let from: string;
     if (text !== undefined) {
@@ -79,7 +81,13 @@ export function resolveParams(
         hint: checked.problem.hint,
       });
     } else {
-      values[name] = checked.value;
+      // A data property even for `__proto__` (an assignment would set the prototype instead).
+      Object.defineProperty(values, name, {
+        value: checked.value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   if (problems.length > 0) throw new InvalidInputError(problems);

@@ -195,7 +195,20 @@ export function validateProcedure(
   }
   if (isObject(root) && isObject(root.params)) {
     for (const [name, spec] of Object.entries(root.params)) {
-      if (!isObject(spec) || !('default' in spec) || !PARAM_TYPES.includes(String(spec.type)))
+      if (name === '__proto__') {
+        // The schema (zod) drops this key from every map, so the param would silently vanish.
+        problems.push({
+          ...at(positions, ['params', name]),
+          message: 'a param cannot be named `__proto__`',
+          hint: 'choose another name (other names of JavaScript built-ins, e.g. `constructor`, work)',
+        });
+        continue;
+      }
+      if (
+        !isObject(spec) ||
+        !Object.hasOwn(spec, 'default') ||
+        !PARAM_TYPES.includes(String(spec.type))
+      )
         continue;
       const checked = checkParamValue(spec.type as ParamType, spec.default);
       if ('problem' in checked) {

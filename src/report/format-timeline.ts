@@ -8,6 +8,7 @@ import {
   duration,
   failureOrigin,
 } from './describe.js';
+import { statementForTerminal, truncateForTerminal } from './terminal-text.js';
 import type { Timeline, TimelineRow } from './timeline-types.js';
 
 /** A multi-line message on one line (`a:\n  b\n  c` → `a: b; c`). */
@@ -90,12 +91,17 @@ export function formatTimeline(t: Timeline): string {
       out.push(
         `  ${f.step} (attempt ${f.attempt}, ${dateTime(f.time)})${f.then ? `  — then ${f.then}` : ''}`,
       );
-      out.push(`    ${f.code}  ${f.message.split('\n').join('\n    ')}`);
+      const elsewhere = `events.jsonl, step.failed of ${f.step}`;
+      out.push(
+        `    ${f.code}  ${truncateForTerminal(f.message, elsewhere).split('\n').join('\n    ')}`,
+      );
       const origin = failureOrigin(f);
       if (origin) out.push(`    ${origin}`);
-      if (f.statement)
-        out.push(`    statement: ${f.statement.trim().split('\n').join('\n      ')}`);
-      if (f.detail) out.push(`    detail: ${f.detail}`);
+      if (f.statement) {
+        const text = statementForTerminal(f.statement, f.statementFull, elsewhere);
+        out.push(`    statement: ${text.split('\n').join('\n      ')}`);
+      }
+      if (f.detail) out.push(`    detail: ${truncateForTerminal(f.detail, elsewhere)}`);
       if (f.hint) out.push(`    hint: ${f.hint}`);
       if (f.diagnosis) out.push(`    diagnosis: ${f.diagnosis}`);
     }

@@ -58,6 +58,13 @@ export function failureRecord(
   }
   const line = num(f, 'line');
   if (line !== null) record.line = line;
+  const full = obj(f.statementFull);
+  const artifact = str(full, 'artifact');
+  const sha256 = str(full, 'sha256');
+  const bytes = num(full, 'bytes');
+  if (artifact !== null && sha256 !== null && bytes !== null) {
+    record.statementFull = { artifact, sha256, bytes };
+  }
   if (f.data !== undefined && Object.keys(obj(f.data)).length > 0) record.data = obj(f.data);
   return record;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import { acquireRunLock } from './run-lock.js';
 import { isSafeRunId, runIdTime } from './run-id.js';
+import { checkRunsDir, type RunsDirUse } from './runs-dir.js';
 import {
   describeSchemaIssue,
   runRecordSchema,
@@ -41,8 +42,23 @@ export class FileRunStore implements RunStore {
   /** Absolute path of the runs directory. */
   readonly dir: string;
 
+  /** Throws InvalidInputError for an empty `dir` (it would silently mean the working directory). */
   constructor(dir: string = DEFAULT_RUNS_DIR) {
+    if (dir.trim() === '') {
+      throw new InvalidInputError([
+        { path: '--runs-dir', message: 'the runs directory is empty', hint: 'e.g. --runs-dir runs' },
+      ]);
+    }
     this.dir = path.resolve(dir);
+  }
+
+  /**
+   * Refuses (InvalidInputError, exit 2) a runs directory that is not a directory, or, for `write`,
+   * one where no run directory can be created; see {@link checkRunsDir}.
+   */
+  check(use: RunsDirUse): this {
+    checkRunsDir(this.dir, use);
+    return this;
   }
 
   /** The directory of one run. Throws InvalidInputError for an id that is not a safe name. */

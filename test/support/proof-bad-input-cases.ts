@@ -44,6 +44,16 @@ const flag = (name: string) => (): RegExp => new RegExp(name.replace(/[-]/g, '\\
 const step = (id: string, more: string, c: CaseContext): string =>
   `  - id: ${id}\n    do: sql.exec\n    with: { database: "${c.db}", sql: "CREATE TABLE ${c.pfx}_${id.replace(/\W/g, '_')} (v int)" }\n${more}`;
 
+/** Steps creating the database `params.database` names, then using it. */
+const usingDb = `steps:
+  - id: make-db
+    do: database.create
+    with: { name: "\${{ params.database }}" }
+  - id: use-db
+    do: sql.exec
+    with: { database: "\${{ params.database }}", sql: "CREATE TABLE t (v int)" }
+`;
+
 /** Migration folder contents for the migration cases (alembic-sql headers unless said). */
 const rev = (id: string, down: string, extra = ''): string =>
   `-- revision: ${id}\n-- down_revision: ${down}\n${extra}CREATE TABLE IF NOT EXISTS mig_${id} (v int);\n`;
@@ -97,6 +107,15 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'unknown run id (resume)', args: (c) => ['resume', 'nope-20260101T000000Z-abcd', '--database-url', c.url], exit: 2, message: flag('nope-20260101T000000Z-abcd') },
   { name: 'ambiguous run-id prefix', args: (c) => ['resume', 'twice-', '--database-url', c.url], exit: 2, message: () => /ambiguous|twice-\d{8}T\d{6}Z-[0-9a-f]{4}.*twice-/s },
   { name: '--retry and --skip together', args: (c) => ['resume', 'last', '--retry', '--skip', 'x', '--database-url', c.url], exit: 2, message: flag('--skip') },
+  // Identifiers, limits and the runs directory: refused before anything executes.
+  { name: "database name with '?' (from the default)", yaml: (c) => `${head()}params:\n  database: { type: string, default: "${c.pfx}_db?x" }\n${usingDb}`, exit: 2, message: (s) => new RegExp(`${at(s).source}.*_db\\?x.*'\\?' or '#'`, 's') },
+  { name: "database name with '#' (from --param)", yaml: (c) => `${head()}params:\n  database: { type: string, default: "${c.pfx}_db" }\n${usingDb}`, args: (c, s) => ['run', s, '--param', `database=${c.pfx}_db#x`, '--database-url', c.url], exit: 2, message: (s) => new RegExp(`${at(s).source}.*_db#x`, 's') },
+  { name: 'param named __proto__', yaml: (c) => `${head()}params:\n  __proto__: { type: string, default: x }\n${creating(c)}`, exit: 2, message: (s) => new RegExp(`${at(s).source}.*__proto__`, 's') },
+  { name: 'empty --runs-dir', yaml: (c) => head() + creating(c), args: (c, s) => ['run', s, '--runs-dir', '', '--database-url', c.url], exit: 2, message: flag('--runs-dir') },
+  { name: '--runs-dir that cannot hold a directory (/proc/self)', yaml: (c) => head() + creating(c), args: (c, s) => ['run', s, '--runs-dir', '/proc/self', '--database-url', c.url], exit: 2, message: () => /--runs-dir.*\/proc\/self/ },
+  { name: '--runs-dir naming a file', yaml: (c) => head() + creating(c), args: (c, s) => ['run', s, '--runs-dir', `procedures/${s}.yaml`, '--database-url', c.url], exit: 2, message: () => /--runs-dir.*not a directory/ },
+  { name: 'SQL file with a NUL byte', yaml: (c) => `${head()}steps:\n  - id: a\n    do: sql.exec\n    with: { database: "${c.db}", sql: "CREATE TABLE ${c.pfx}_t (v int)" }\n  - id: b\n    do: sql.exec\n    with: { database: "${c.db}", file: migrations-sqlnul/script.sql }\n`, migrations: { 'script.sql': 'SELECT 1;\nSELECT 2\0;\n' }, exit: 2, message: () => /migrations-sqlnul\/script\.sql:2:1.*NUL/ },
+  { name: 'inline SQL with a NUL byte', yaml: (c) => `${head()}steps:\n  - id: a\n    do: sql.exec\n    with: { database: "${c.db}", sql: "CREATE TABLE ${c.pfx}_t (v int);\\nSELECT '\\0'" }\n`, exit: 2, message: (s) => new RegExp(`${at(s).source}.*NUL byte \\(line 2`, 's') },
   // Refusals (exit 3): the authority contract.
   { name: 'no declared authority in the environment', yaml: (c) => head() + creating(c), env: { DB_AUTHORITY: undefined }, exit: 3, message: () => /AUTHORITY/ },
   { name: 'replica never runs a writing procedure', yaml: (c) => head() + creating(c), env: { DB_ROLE: 'replica' }, exit: 3, message: () => /replica/ },
@@ -111,4 +130,8 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'duplicate revision ids', yaml: (c) => migrating('dupe')(c), migrations: { 'a.sql': rev('a', ''), 'again/a.sql': rev('a', '') }, exit: 2, message: () => /migrations-dupe\/.*a\.sql:1/ },
   // SQL files: a psql meta-command other than pg_dump's \restrict / \unrestrict.
   { name: 'psql meta-command in a SQL file', yaml: (c) => `${head()}steps:\n  - id: load\n    do: sql.exec\n    with: { database: "${c.db}", file: migrations-psql/dump.sql }\n`, migrations: { 'dump.sql': '\\restrict k\nCREATE TABLE bad_input_psql_t (v int);\n\\connect other\n\\unrestrict k\n' }, exit: 2, message: () => /migrations-psql\/dump\.sql:3:1: .*\\connect/ },
+  { name: 'revision id over 128 characters', yaml: (c) => migrating('long')(c), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b'.repeat(129), 'a') }, exit: 2, message: () => /migrations-long\/b\.sql:1:1.*129 characters.*varchar\(128\)/s },
+  { name: 'migration file with a NUL byte', yaml: (c) => migrating('nul')(c), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b', 'a', "SELECT '\0';\n") }, exit: 2, message: () => /migrations-nul\/b\.sql:3:1.*NUL/s },
+  { name: 'relative target beyond the history (+999999)', yaml: (c) => migrating('rel')(c).replace('target: head', 'target: "+999999"'), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b', 'a') }, exit: 2, message: (s) => new RegExp(`${at(s).source}.*\\+999999.*only 2`, 's') },
+  { name: 'migration source / (the filesystem root)', yaml: (c) => migrating('root')(c).replace('source: migrations-root', 'source: /'), exit: 2, message: (s) => new RegExp(`${at(s).source}.*filesystem root`, 's') },
 ]; // prettier-ignore

@@ -1,15 +1,18 @@
 import { formatInspection, inspectRun } from '../../engine/inspect-run.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
+import { terminalSafe } from '../../report/terminal-text.js';
 
 /** `runbook inspect <run-id>`: where it stopped and why, and the command to resume. */
 export async function inspectVerb(
   id: string,
   o: { runsDir: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir);
+  const store = new FileRunStore(o.runsDir).check('read');
   const inspection = await inspectRun(store, await store.resolve(id));
   process.stdout.write(
-    o.json ? JSON.stringify(inspection, null, 2) + '\n' : formatInspection(inspection) + '\n',
+    o.json
+      ? JSON.stringify(inspection, null, 2) + '\n'
+      : terminalSafe(formatInspection(inspection)) + '\n',
   );
   return 0;
 }

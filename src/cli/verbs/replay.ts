@@ -4,6 +4,7 @@ import { formatTimeline } from '../../report/format-timeline.js';
 import { readSavedProcedure } from '../../report/read-saved-procedure.js';
 import { buildTimeline } from '../../report/timeline.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
+import { terminalSafe } from '../../report/terminal-text.js';
 
 /**
  * `runbook replay <run-id>`: verifies the log's hash chain and re-drives the compiled machine
@@ -14,7 +15,7 @@ export async function replayVerb(
   id: string,
   o: { runsDir: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir);
+  const store = new FileRunStore(o.runsDir).check('read');
   const runId = await store.resolve(id);
   const runDir = path.dirname(store.eventLogPath(runId));
   const { entries, ...report } = await replayRun(runDir);
@@ -27,7 +28,7 @@ export async function replayVerb(
   if (o.json) {
     process.stdout.write(JSON.stringify({ ok: true, ...report, timeline }, null, 2) + '\n');
   } else {
-    process.stdout.write(formatTimeline(timeline));
+    process.stdout.write(terminalSafe(formatTimeline(timeline)));
   }
   return 0;
 }

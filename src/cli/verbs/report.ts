@@ -14,7 +14,7 @@ export async function reportVerb(
   id: string,
   o: { runsDir: string; html: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir);
+  const store = new FileRunStore(o.runsDir).check('read');
   const runId = await store.resolve(id);
   const report = await loadRunReport(path.dirname(store.eventLogPath(runId)));
   const file = path.resolve(o.html);

@@ -1,5 +1,6 @@
 import type { RunRecord } from '../../runs/run-store.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
+import { terminalSafe } from '../../report/terminal-text.js';
 
 function age(iso: string): string {
   const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
@@ -39,7 +40,7 @@ function stoppedAt(r: { status: string; record: RunRecord }): string {
  * failure's code, started as UTC time and age, duration); `--json` gives the same as data.
  */
 export async function runsVerb(o: { runsDir: string; json?: boolean }): Promise<number> {
-  const list = await new FileRunStore(o.runsDir).list();
+  const list = await new FileRunStore(o.runsDir).check('read').list();
   if (o.json) {
     process.stdout.write(
       JSON.stringify(
@@ -78,6 +79,8 @@ export async function runsVerb(o: { runsDir: string; json?: boolean }): Promise<
         ]
       : [r.id, '?', 'corrupt', r.problem, '', ''],
   );
+  // Recorded values (a failure code, a corrupt file's problem) are data, not terminal commands.
+  for (const cells of rows) cells.forEach((c, i) => (cells[i] = terminalSafe(c)));
   const header = ['ID', 'PROCEDURE', 'STATUS', 'STOPPED AT', 'STARTED', 'DURATION'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   for (const r of [header, ...rows])

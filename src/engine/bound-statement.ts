@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import type { StepFailureRecord } from './step-failure.js';
+
+/**
+ * Longest statement a failure record carries in full. A failing statement is copied into the
+ * event log, run.json and the checkpoint (and printed by inspect and replay); a generated
+ * multi-megabyte INSERT must not be stored three times, so past this size the record keeps an
+ * excerpt and the full text is written once, as an artifact named by its hash.
+ */
+export const STATEMENT_EXCERPT_CHARS = 2000;
+
+/** Where a failure's full statement was kept when its record holds only an excerpt. */
+export interface StatementArtifact {
+  /** Path relative to the run directory (`artifacts/statement-<sha256 prefix>.sql`). */
+  artifact: string;
+  /** SHA-256 (hex) of the full statement's UTF-8 bytes. */
+  sha256: string;
+  /** Size of the full statement in UTF-8 bytes. */
+  bytes: number;
+}
+
+/**
+ * An excerpt of at most about {@link STATEMENT_EXCERPT_CHARS} characters: around `focus` (the
+ * 0-based character where the error points) when known, else the start and the end, with the
+ * cuts marked `…`.
+ */
+export function statementExcerpt(text: string, focus?: number): string {
+  const max = STATEMENT_EXCERPT_CHARS;
+  if (text.length <= max) return text;
+  const cut = (from: number, to: number): string => text.slice(from, to);
+  if (focus !== undefined && focus >= 0 && focus < text.length) {
+    const from = Math.max(0, Math.min(focus - max / 2, text.length - max));
+    const to = from + max;
+    return `${from > 0 ? '… ' : ''}${cut(from, to)}${to < text.length ? ' …' : ''}`;
+  }
+  const head = Math.floor((max * 3) / 4);
+  return `${cut(0, head)} … ${cut(text.length - (max - head), text.length)}`;
+}
+
+/**
+ * A failure whose statement is longer than {@link STATEMENT_EXCERPT_CHARS}: the full text is
+ * handed to `keep` (which writes it once under the returned name) and the record gets an excerpt
+ * plus `statementFull` saying where the rest is. Other failures are returned as they are.
+ */
+export async function boundFailureStatement(
+  failure: StepFailureRecord,
+  keep: (name: string, text: string) => Promise<void>,
+): Promise<StepFailureRecord> {
+  const full = failure.statement;
+  if (full === undefined || full.length <= STATEMENT_EXCERPT_CHARS) return failure;
+  const sha256 = createHash('sha256').update(full, 'utf8').digest('hex');
+  const name = `statement-${sha256.slice(0, 16)}.sql`;
+  await keep(name, full);
+  const position = failure.data?.statement_position;
+  return {
+    ...failure,
+    statement: statementExcerpt(full, typeof position === 'number' ? position - 1 : undefined),
+    statementFull: { artifact: `artifacts/${name}`, sha256, bytes: Buffer.byteLength(full) },
+  };
+}
