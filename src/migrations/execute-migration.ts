@@ -114,6 +114,12 @@ export async function executeScript(
 /** SQLSTATE lock_not_available: raised when `lock_timeout` expires. */
 export const LOCK_TIMEOUT = '55P03';
 
+/**
+ * Thrown by a transactional migration whose lock wait exceeded lock_timeout (SQLSTATE 55P03):
+ * its transaction was rolled back whole, so it may simply run again.
+ */
+export class LockTimeoutError extends StepError {}
+
 const asResults = (r: unknown): pg.QueryResult[] =>
   Array.isArray(r) ? (r as pg.QueryResult[]) : [r as pg.QueryResult];
 
@@ -247,7 +253,10 @@ export async function applyInTransaction(
     }
     await rollback(client, markBroken);
     // Waiting again statement by statement would only time out again: the caller retries it.
-    if (isPgError(err) && err.code === LOCK_TIMEOUT) throw migrationError(err, m, text, undefined);
+    if (isPgError(err) && err.code === LOCK_TIMEOUT) {
+      const e = migrationError(err, m, text, undefined);
+      throw new LockTimeoutError(e.code, e.message, e.fields, { cause: err });
+    }
     // Rolled back whole: run it again with the probe as SQL.
     if (tracker.probe.lost(err)) return applyInTransaction(client, m, text, shape);
     throw (
