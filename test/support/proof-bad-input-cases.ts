@@ -106,4 +106,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'revision graph with a cycle', yaml: (c) => migrating('cycle')(c), migrations: { 'a.sql': rev('a', 'b'), 'b.sql': rev('b', 'a'), 'c.sql': rev('c', '') }, exit: 2, message: () => /migrations-cycle\/.*\.sql:\d+/ },
   { name: 'revision with a missing parent', yaml: (c) => migrating('orphan')(c), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b', 'zz') }, exit: 2, message: () => /migrations-orphan\/b\.sql:2/ },
   { name: 'duplicate revision ids', yaml: (c) => migrating('dupe')(c), migrations: { 'a.sql': rev('a', ''), 'again/a.sql': rev('a', '') }, exit: 2, message: () => /migrations-dupe\/.*a\.sql:1/ },
+  // Lock waits of a migration step.
+  { name: 'lock_timeout that is not a duration', yaml: (c) => migrating('locktime')(c).replace('target: head', 'target: head, lock_timeout: soon'), migrations: { 'a.sql': rev('a', '') }, exit: 2, message: (s) => new RegExp(`${at(s).source}.*lock_timeout.*duration`, 's') },
+  { name: 'RUNBOOK_LOCK_TIMEOUT that is not a duration', yaml: (c) => migrating('lockenv')(c), migrations: { 'a.sql': rev('a', '') }, env: { RUNBOOK_LOCK_TIMEOUT: 'soon' }, exit: 2, message: () => /RUNBOOK_LOCK_TIMEOUT="soon" is not a duration/ },
 ]; // prettier-ignore
