@@ -46,7 +46,8 @@ export function createReporter(
     },
     status(text) {
       if (!live) return;
-      const width = (stream as { columns?: number }).columns ?? 120;
+      // A pseudo-terminal may report 0 columns: then assume a wide one.
+      const width = (stream as { columns?: number }).columns || 120;
       stream.write('\r\u001b[K' + redactUrl(text).slice(0, Math.max(20, width - 1)));
       status = true;
     },

@@ -155,6 +155,12 @@ export async function runMigrations(
       checkpointedAt: performance.now(),
     };
     checkpoint = cp;
+    const startBridge = (): AlembicBridge =>
+      (bridge ??= AlembicBridge.start(
+        (req.source as { ini?: string }).ini ?? '',
+        ctx.db.urlFor(req.database),
+        ctx.env,
+      ));
     let appliedCount = 0;
     let planTotal = 0;
     for (const [t, target] of req.targets.entries()) {
@@ -183,18 +189,7 @@ export async function runMigrations(
         watch.begin(label);
         const running = withLockRetries(ctx, m, label, policy, watch, () =>
           req.source.external
-            ? applyByBridge(
-                state,
-                () => {
-                  bridge ??= AlembicBridge.start(
-                    (req.source as { ini?: string }).ini ?? '',
-                    ctx.db.urlFor(req.database),
-                    ctx.env,
-                  );
-                  return bridge;
-                },
-                m,
-              )
+            ? applyByBridge(state, startBridge, m)
             : applySql(ctx, req.source, state, m, current),
         );
         // Handled below, once the previous migration is recorded.
