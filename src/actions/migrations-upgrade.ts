@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { lockTimeoutEnvProblem, parseDuration } from '../migrations/lock-wait.js';
 import {
   loadMigrationSource,
   planTargets,
@@ -17,6 +18,17 @@ const Params = z.object({
   target: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   database: connectableDatabaseName.optional(),
   dry_run: z.boolean().optional(),
+  /** The migration session's lock_timeout: ms, or `500ms`, `5s`, `2min`; 0 waits without limit. */
+  lock_timeout: z
+    .union([
+      z.number().int().min(0),
+      z.string().refine((v) => parseDuration(v) !== undefined, {
+        message: 'expected a duration such as 500ms, 5s or 2min (0: no limit)',
+      }),
+    ])
+    .optional(),
+  /** Retries of a migration whose lock wait timed out, before the step fails. */
+  lock_retries: z.number().int().min(0).max(20).optional(),
 });
 
 /** The targets an upgrade applies, in order (`head` when none is given). */
@@ -27,6 +39,9 @@ function targetsOf(p: { target?: string | string[] | undefined }): string[] {
 /**
  * `migrations.upgrade`: applies a migration history one migration per transaction, under an
  * advisory lock, resumable (DESIGN.md "Migrations"). A list of targets is applied in sequence.
+ * A migration waiting for a lock longer than `lock_timeout` (default RUNBOOK_LOCK_TIMEOUT, else
+ * 5 s) is rolled back and retried `lock_retries` times (default 3), naming the session holding
+ * the lock, then fails with 55P03.
  * Output `{ applied, current, plan_total }`; with `dry_run`, `{ plan }` and nothing executed.
  */
 export const migrationsUpgrade = defineAction({
@@ -43,6 +58,8 @@ export const migrationsUpgrade = defineAction({
       targets,
       database,
       dryRun: params.dry_run ?? false,
+      lockTimeout: params.lock_timeout,
+      lockRetries: params.lock_retries,
     });
     if (out.plan) {
       return {
@@ -81,13 +98,12 @@ export const migrationsUpgrade = defineAction({
       ? lines
       : [`nothing to run: ${database} is at ${rows.join(', ') || 'base'}`];
   },
-  preflight: (p, ctx) =>
-    migrationSourceProblems(
-      {
-        source: p.source,
-        layout: p.layout,
-        targets: targetsOf(p),
-      },
+  async preflight(p, ctx) {
+    const problems = await migrationSourceProblems(
+      { source: p.source, layout: p.layout, targets: targetsOf(p) },
       ctx,
-    ),
+    );
+    const env = p.lock_timeout === undefined ? lockTimeoutEnvProblem(ctx.env) : undefined;
+    return env ? [...problems, { message: env }] : problems;
+  },
 });

@@ -28,8 +28,14 @@ export interface ActionContext {
    * event (for per-item progress whose truth is in the database, e.g. a migration's version row).
    */
   log(type: string, data?: JsonValue, options?: { durable?: boolean }): Promise<void>;
-  /** One progress line to stderr (already prefixed by the engine with the step id). */
-  progress(line: string): void;
+  /**
+   * One progress line to stderr (already prefixed by the engine with the step id). A `transient`
+   * line is a status shown in place on a terminal and replaced by the next line; it is dropped
+   * when progress is not live (see `liveProgress`).
+   */
+  progress(line: string, options?: { transient?: boolean }): void;
+  /** Progress goes to a terminal: transient status lines are shown (rewritten in place). */
+  liveProgress?: boolean;
   /**
    * Step-scoped progress persisted with the checkpoint (e.g. applied migrations, in-flight
    * marker, checksums). It survives crashes and is visible to a resumed attempt of the step.
@@ -102,6 +108,8 @@ export interface PreflightContext {
    * listed and its graph built) another step naming the same thing can take from here.
    */
   memo: Map<string, unknown>;
+  /** The environment the run will see (for checks of variables that configure an action). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What a dry-run `plan` gets: read-only access to the server and the working directory. */

@@ -79,6 +79,10 @@ class SerialQueue {
     });
     return next.then(() => undefined);
   }
+  /** Queues `fn` without a promise to observe: its failure surfaces from {@link idle}. */
+  post(fn: () => Promise<unknown>): void {
+    this.run(fn).catch(() => undefined);
+  }
   async idle(): Promise<void> {
     await this.tail;
     if (this.failure) throw this.failure;
@@ -183,10 +187,12 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
       const value = JSON.stringify(snap.value);
       const current = snap.context.running.length > 0 ? snap.context.running.join(',') : undefined;
       const failures = Object.keys(snap.context.failures);
-      void writeSnapshot({ durable: false });
+      // Queued, not awaited: a failed write (a full disk) is kept by the queue and thrown by its
+      // next idle(), once, instead of rejecting here unobserved.
+      writeSnapshot({ durable: false }).catch(() => undefined);
       if (value !== lastValue) {
         lastValue = value;
-        void queue.run(() =>
+        queue.post(() =>
           journal.append(
             'transition',
             null,
@@ -195,7 +201,7 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
           ),
         );
       }
-      void queue.run(() => {
+      queue.post(() => {
         record.currentStep = current ?? failures[0] ?? record.currentStep;
         record.updatedAt = new Date().toISOString();
         return store.writeRecord(record, { durable: false });

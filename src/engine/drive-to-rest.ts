@@ -1,11 +1,14 @@
+import path from 'node:path';
 import type { JsonValue } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
 import type { Procedure } from '../procedure/types.js';
 import type { RunRecord, RunStore } from '../runs/run-store.js';
+import { runStorageError } from '../runs/run-storage-error.js';
 import { diagnoseWith } from './diagnose.js';
 import { driveRun, type DriveInput } from './drive-run.js';
 import type { EventLog } from './event-log.js';
 import { finishRun, type RunResult } from './finish-run.js';
+import { resumeCommand } from './resume-command.js';
 import type { sessionDefaults } from './run-session.js';
 
 /** What a run or a resume has set up before the machine is driven. */
@@ -29,8 +32,21 @@ export type DriveStart = Pick<DriveInput, 'allowChanged' | 'attempts'> &
     >
   >;
 
-/** Drives an open run's machine until it rests, then records how it ended (run and resume alike). */
+/**
+ * Drives an open run's machine until it rests, then records how it ended (run and resume alike).
+ * A run whose own files cannot be written (a full disk) rejects with a `RunStorageError` naming
+ * the run directory and the resume command.
+ */
 export async function driveToRest(run: OpenRun, start: DriveStart): Promise<RunResult> {
+  try {
+    return await drive(run, start);
+  } catch (err) {
+    const dir = path.dirname(run.store.eventLogPath(run.record.id));
+    throw runStorageError(err, dir, resumeCommand(run.record)) ?? err;
+  }
+}
+
+async function drive(run: OpenRun, start: DriveStart): Promise<RunResult> {
   const { d, store, record, procedure, params, connections, journal } = run;
   const outcome = await driveRun({
     runId: record.id,

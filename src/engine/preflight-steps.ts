@@ -38,7 +38,7 @@ export async function preflightSteps(
     const parsed = action.params.safeParse(args);
     if (!parsed.success) continue; // already reported by validateStepArguments
     const path = formatKeyPath([...segments, 'with']);
-    for (const p of await action.preflight(parsed.data, { cwd, memo })) {
+    for (const p of await action.preflight(parsed.data, { cwd, memo, env })) {
       const key = `${p.message}\u0000${p.position?.file ?? ''}:${p.position?.line ?? ''}`;
       if (seen.has(key)) continue;
       seen.add(key);

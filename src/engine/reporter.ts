@@ -10,6 +10,13 @@ export interface Reporter {
   line(text: string): void;
   /** Wraps text in a colour when colours are on. */
   color(kind: 'ok' | 'fail' | 'dim' | 'warn' | 'bold', text: string): string;
+  /** True when lines go to a terminal, where {@link Reporter.status} lines are shown. */
+  readonly live?: boolean;
+  /**
+   * A transient status line (a heartbeat): on a terminal it is written in place of the previous
+   * one and erased by the next line; elsewhere it is dropped.
+   */
+  status?(text: string): void;
 }
 
 const CODES = { ok: 32, fail: 31, dim: 2, warn: 33, bold: 1 } as const;
@@ -27,11 +34,30 @@ export function createReporter(
 ): Reporter {
   const stream = options.stream ?? process.stderr;
   const env = options.env ?? process.env;
-  const colors = Boolean(stream.isTTY) && env.NO_COLOR === undefined && env.TERM !== 'dumb';
+  const tty = Boolean(stream.isTTY) && env.TERM !== 'dumb';
+  const colors = tty && env.NO_COLOR === undefined;
+  const live = tty && !options.silent;
+  // A status line is on screen: the next write erases it first.
+  let status = false;
+  const clear = (): string => {
+    if (!status) return '';
+    status = false;
+    return '\r\u001b[K';
+  };
   return {
+    live,
     line(text) {
       // Server text (errors, statements) is data: its control characters are shown, not obeyed.
-      if (!options.silent) stream.write(terminalSafeExcept(redactUrl(text), OWN_COLORS) + '\n');
+      if (!options.silent)
+        stream.write(clear() + terminalSafeExcept(redactUrl(text), OWN_COLORS) + '\n');
+    },
+    status(text) {
+      if (!live) return;
+      // A pseudo-terminal may report 0 columns: then assume a wide one.
+      const width = (stream as { columns?: number }).columns || 120;
+      const safe = terminalSafeExcept(redactUrl(text), OWN_COLORS);
+      stream.write('\r\u001b[K' + safe.slice(0, Math.max(20, width - 1)));
+      status = true;
     },
     color(kind, text) {
       return colors ? `\u001b[${CODES[kind]}m${text}\u001b[0m` : text;

@@ -29,6 +29,7 @@ import type { EventLogEntry } from './event-hash.js';
 import { readEventLog } from './verify-event-log.js';
 import { XSTATE_VERSION } from './xstate-version.js';
 import { resumeCommand } from './resume-command.js';
+import { endLeftoverSessions, leftoverSessionsEvent } from './leftover-sessions.js';
 
 /** Options of {@link resumeRun}. */
 export interface ResumeRunOptions extends SessionOptions {
@@ -135,6 +136,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         runDir: path.dirname(store.eventLogPath(runId)),
       };
     }
+    const leftovers = await endLeftoverSessions(connections, runId, d.reporter);
     await lockTargetDatabase(connections, targetDatabase(params));
 
     const by = operatorIdentity(d.env);
@@ -198,6 +200,9 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       if (lock.recoveredStale) {
         await journal.append('lock.recovered', null, lock.recoveredStale as unknown as JsonObject);
         d.reporter.line(`recovered a stale lock left by pid ${lock.recoveredStale.pid ?? '?'}`);
+      }
+      if (leftovers.length > 0) {
+        await journal.append('sessions.terminated', null, leftoverSessionsEvent(leftovers));
       }
       if (changed) {
         await journal.append('procedure.changed', null, {

@@ -143,7 +143,11 @@ export async function executeStep(
       log: async (type, data, options) => {
         await envr.journal.append(type, step.id, redactArguments(data ?? null, secrets), options);
       },
-      progress: (line) => envr.reporter.line(`    ${line}`),
+      progress: (line, options) =>
+        options?.transient
+          ? envr.reporter.status?.(`    ${line}`)
+          : envr.reporter.line(`    ${line}`),
+      liveProgress: Boolean(envr.reporter.live && envr.reporter.status),
       checkpoint: {
         read: () => envr.progress.read(step.id),
         write: (data, options) => envr.progress.write(step.id, data, options),

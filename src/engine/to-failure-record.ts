@@ -1,4 +1,10 @@
 import type { JsonObject } from '../json.js';
+import {
+  CONNECTION_LOSS_HINT,
+  connectionLossCode,
+  connectionLossMessage,
+  isConnectionLoss,
+} from '../postgres/connection-loss.js';
 import { redactUrl } from '../postgres/url.js';
 import { StepError, type StepFailureRecord } from './step-failure.js';
 
@@ -25,7 +31,9 @@ interface PgLikeError {
 /**
  * Turns anything an action threw into the failure record held in context: a {@link StepError}
  * keeps its code and fields; a PostgreSQL error keeps its SQLSTATE, detail and hint; a socket
- * error becomes `CONNECTION_FAILED` with a readable message. Every string is redacted.
+ * error becomes `CONNECTION_FAILED` with a readable message; a session lost mid-step (server
+ * stopped, backend terminated) keeps its SQLSTATE (57P01…) or becomes `CONNECTION_LOST`. Every
+ * string is redacted.
  */
 export function toFailureRecord(step: string, error: unknown, at = new Date()): StepFailureRecord {
   const base = { step, at: at.toISOString() };
@@ -41,6 +49,13 @@ export function toFailureRecord(step: string, error: unknown, at = new Date()): 
         code: 'CONNECTION_FAILED',
         message: `could not connect to the database server${where} (${e.code}): ${e.message}`,
         hint: 'check that the server is running and the URL is right, then `runbook resume`',
+      };
+    } else if (isConnectionLoss(e)) {
+      record = {
+        ...base,
+        code: connectionLossCode(e),
+        message: connectionLossMessage(e),
+        hint: CONNECTION_LOSS_HINT,
       };
     } else if (e.code && /^[0-9A-Z]{5}$/.test(e.code)) {
       record = {

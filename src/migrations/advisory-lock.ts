@@ -13,16 +13,22 @@ export function migrationLockKey(database: string): [number, number] {
 
 /**
  * Takes the session-level migration lock of `database` on `client` (try-lock, never waits) and
- * tags the session `runbook:<runId>` so a refused run can name the holder. Throws
- * `DATABASE_LOCKED` (CLI exit 3) when another session holds it.
+ * tags the session `runbook:<runId>` so a refused run can name the holder (and a resumed run can
+ * find a session its dead predecessor left). With `lockTimeoutMs`, the session's lock_timeout is
+ * set in the same round trip (0: no limit). Throws `DATABASE_LOCKED` (CLI exit 3) when another
+ * session holds it.
  */
 export async function acquireMigrationLock(
   client: pg.ClientBase,
   database: string,
   runId: string,
+  options: { lockTimeoutMs?: number } = {},
 ): Promise<() => Promise<void>> {
   const [cls, obj] = migrationLockKey(database);
-  await client.query(`SELECT set_config('application_name', $1, false)`, [`runbook:${runId}`]);
+  await client.query(
+    `SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false)`,
+    [`runbook:${runId}`, options.lockTimeoutMs === undefined ? null : `${options.lockTimeoutMs}ms`],
+  );
   const { rows } = await client.query<{ ok: boolean }>(
     `SELECT pg_try_advisory_lock($1::int4, $2::int4) AS ok`,
     [cls, obj],

@@ -1,5 +1,11 @@
 import type pg from 'pg';
 import { StepError } from '../engine/step-failure.js';
+import {
+  CONNECTION_LOSS_HINT,
+  connectionLossCode,
+  connectionLossMessage,
+  isConnectionLoss,
+} from '../postgres/connection-loss.js';
 import type { RelationDelta } from './relation-snapshot.js';
 import type { ProbeRow } from './change-probe.js';
 import type { RelationTracker } from './relation-tracker.js';
@@ -48,6 +54,14 @@ export function migrationError(
   fileOffset?: number,
 ): StepError {
   if (err instanceof StepError) return err;
+  if (isConnectionLoss(err)) {
+    return new StepError(
+      connectionLossCode(err),
+      connectionLossMessage(err),
+      { hint: CONNECTION_LOSS_HINT, migration: m.revision, file: m.file },
+      { cause: err },
+    );
+  }
   if (!isPgError(err)) {
     return new StepError('MIGRATION_FAILED', `${m.revision}: ${(err as Error).message}`, {
       migration: m.revision,
@@ -107,6 +121,15 @@ export async function executeScript(
   }
   return script.statements.length;
 }
+
+/** SQLSTATE lock_not_available: raised when `lock_timeout` expires. */
+export const LOCK_TIMEOUT = '55P03';
+
+/**
+ * Thrown by a transactional migration whose lock wait exceeded lock_timeout (SQLSTATE 55P03):
+ * its transaction was rolled back whole, so it may simply run again.
+ */
+export class LockTimeoutError extends StepError {}
 
 const asResults = (r: unknown): pg.QueryResult[] =>
   Array.isArray(r) ? (r as pg.QueryResult[]) : [r as pg.QueryResult];
@@ -234,7 +257,17 @@ export async function applyInTransaction(
   try {
     results = asResults(await client.query(query.sql));
   } catch (err) {
+    if (isConnectionLoss(err)) {
+      // The session is gone (the server rolled the transaction back): nothing more to send.
+      markBroken();
+      throw migrationError(err, m, text, undefined);
+    }
     await rollback(client, markBroken);
+    // Waiting again statement by statement would only time out again: the caller retries it.
+    if (isPgError(err) && err.code === LOCK_TIMEOUT) {
+      const e = migrationError(err, m, text, undefined);
+      throw new LockTimeoutError(e.code, e.message, e.fields, { cause: err });
+    }
     // Rolled back whole: run it again with the probe as SQL.
     if (tracker.probe.lost(err)) return applyInTransaction(client, m, text, shape);
     throw (

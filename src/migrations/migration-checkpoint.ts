@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { ActionContext } from '../actions/types.js';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonValue } from '../json.js';
@@ -67,6 +68,9 @@ export async function verifyChecksums(
         applied: isApplied,
         accepted: !isApplied || ctx.attempt.allowChanged,
       });
+      const change = `${path.basename(m.file)} changed since ${isApplied ? 'it was applied' : 'the last attempt'} (sha256 ${old.slice(0, 12)} → ${m.checksum.slice(0, 12)})`;
+      if (!isApplied) ctx.progress(`${change}: not applied yet, the new content will run`);
+      else if (ctx.attempt.allowChanged) ctx.progress(`${change}: accepted (--allow-changed)`);
     }
   }
   if (refused.length > 0) {

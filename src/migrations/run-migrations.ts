@@ -3,6 +3,8 @@ import type { ActionContext } from '../actions/types.js';
 import type { JsonObject } from '../json.js';
 import { StepError } from '../engine/step-failure.js';
 import { acquireMigrationLock } from './advisory-lock.js';
+import { lockPolicy, withLockRetries } from './lock-wait.js';
+import { alreadyAppliedLine, MigrationWatch } from './migration-watch.js';
 import { AlembicBridge } from './alembic-bridge.js';
 import {
   applyByBridge,
@@ -35,6 +37,10 @@ export interface UpgradeRequest {
   targets: string[];
   database: string;
   dryRun: boolean;
+  /** The session's lock_timeout (ms, or `5s`…); default RUNBOOK_LOCK_TIMEOUT, else 5 s. */
+  lockTimeout?: number | string | undefined;
+  /** Retries of a migration whose lock wait timed out (default 3). */
+  lockRetries?: number | undefined;
 }
 
 /** The step's output. */
@@ -104,8 +110,16 @@ export async function runMigrations(
   let provenance: ProvenanceRecorder | undefined;
   let checkpoint: MigrationCheckpoint | undefined;
   let failed = false;
+  const policy = lockPolicy(ctx, { lockTimeout: req.lockTimeout, lockRetries: req.lockRetries });
+  const pid = (client as { processID?: number | null }).processID ?? undefined;
+  const watch = new MigrationWatch(ctx, req.database, pid, {
+    heartbeatMs: policy.heartbeatMs,
+    lockTimeoutMs: policy.timeoutMs,
+  });
   try {
-    const unlock = await acquireMigrationLock(client, req.database, ctx.runId);
+    const unlock = await acquireMigrationLock(client, req.database, ctx.runId, {
+      lockTimeoutMs: policy.timeoutMs,
+    });
     const cp = readCheckpoint(ctx);
     let rows = (await vt.read(client)) ?? [];
     cp.baseline ??= [...rows];
@@ -146,14 +160,26 @@ export async function runMigrations(
     // Every target is planned before anything applies: one that cannot be met (`+N` beyond the
     // pending migrations) fails the step with nothing applied.
     planTargets(graph, state.rows, req.targets);
+    const startBridge = (): AlembicBridge =>
+      (bridge ??= AlembicBridge.start(
+        (req.source as { ini?: string }).ini ?? '',
+        ctx.db.urlFor(req.database),
+        ctx.env,
+      ));
     let appliedCount = 0;
     let planTotal = 0;
     for (const [t, target] of req.targets.entries()) {
       // Recomputed from the database before each target: the version table is the truth (the
       // first target's rows were just read, under the lock).
       if (t > 0) state.rows = (await vt.read(client)) ?? [];
-      const plan = planUpgrade(graph, appliedSet(graph, state.rows), target);
+      const done = appliedSet(graph, state.rows);
+      const plan = planUpgrade(graph, done, target);
       planTotal += plan.length;
+      // Numbered in the history: `[65/124]` after "001–064 already applied".
+      const total = done.size + plan.length;
+      if (t === 0 && done.size > 0 && plan.length > 0)
+        ctx.progress(alreadyAppliedLine(graph, done));
+      const w = String(total).length;
       // Pipelined by one: each migration's first round trip is sent before the previous one's
       // log line, checkpoint and progress are written, so that bookkeeping overlaps the server's
       // work instead of adding to it. A migration's line is written only after its COMMIT.
@@ -164,20 +190,13 @@ export async function runMigrations(
         if (ctx.signal.aborted) throw new StepError('ABORTED', 'the run is being stopped');
         const started = performance.now();
         const current = prepared;
-        const running = req.source.external
-          ? applyByBridge(
-              state,
-              () => {
-                bridge ??= AlembicBridge.start(
-                  (req.source as { ini?: string }).ini ?? '',
-                  ctx.db.urlFor(req.database),
-                  ctx.env,
-                );
-                return bridge;
-              },
-              m,
-            )
-          : applySql(ctx, req.source, state, m, current);
+        const label = `[${String(done.size + i + 1).padStart(w)}/${total}] ${displayName(m)}`;
+        watch.begin(label);
+        const running = withLockRetries(ctx, m, label, policy, watch, () =>
+          req.source.external
+            ? applyByBridge(state, startBridge, m)
+            : applySql(ctx, req.source, state, m, current),
+        );
         // Handled below, once the previous migration is recorded.
         running.catch(() => undefined);
         await recordPrevious?.();
@@ -187,6 +206,7 @@ export async function runMigrations(
         prepared =
           following && current && prepareSql(req.source, state, following, current.write.rows);
         const applied = await running;
+        watch.end();
         if (following && !prepared) prepared = prepareSql(req.source, state, following, state.rows);
         const ms = Math.round(performance.now() - started);
         appliedCount++;
@@ -211,8 +231,7 @@ export async function runMigrations(
             await writeCheckpoint(ctx, cp, { durable: false });
             state.checkpointedAt = performance.now();
           }
-          const w = String(plan.length).length;
-          ctx.progress(`[${String(i + 1).padStart(w)}/${plan.length}] ${displayName(m)}  ${ms} ms`);
+          ctx.progress(`${label}  ${ms} ms`);
         };
       }
       await recordPrevious?.();
@@ -220,7 +239,8 @@ export async function runMigrations(
     const current = (await vt.read(client)) ?? [];
     await state.tracker.probe.close(client);
     await unlock();
-    await client.query(`SELECT set_config('application_name', 'runbook', false)`);
+    // Back to the session's own settings (the pool's application_name, no lock_timeout).
+    await client.query('RESET application_name; RESET lock_timeout');
     return {
       applied: appliedCount,
       applied_in_run: cp.applied.length,
@@ -232,6 +252,7 @@ export async function runMigrations(
     failed = true;
     throw err;
   } finally {
+    await watch.close();
     await bridge?.close();
     // A destroyed session releases its advisory lock and any half-open transaction with it.
     client.release(broken);

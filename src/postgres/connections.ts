@@ -53,6 +53,8 @@ class ResettingPool extends pg.Pool {
 export class Connections {
   private readonly pools = new Map<string, pg.Pool>();
   private readonly endHooks: (() => Promise<void>)[] = [];
+  /** Backend pids of the sessions this instance opened (so it never mistakes one for a stranger). */
+  private readonly backends = new Set<number>();
   /** The target as recorded in run.json: never the password. */
   readonly target: DatabaseTargetInfo;
   /** The URL with its password replaced by `***`. */
@@ -90,9 +92,24 @@ export class Connections {
       });
       // An idle client's error (server restart, terminate_backend) must not crash the process.
       pool.on('error', () => undefined);
+      // Nor a checked-out one's: pg emits 'error' on the client when its socket closes, even while
+      // a query is pending (the query rejects too, and that rejection is what fails the step).
+      pool.on('connect', (client: pg.PoolClient & { processID?: number | null }) => {
+        client.on('error', () => undefined);
+        const pid = client.processID;
+        if (typeof pid === 'number') {
+          this.backends.add(pid);
+          client.once('end', () => this.backends.delete(pid));
+        }
+      });
       this.pools.set(name, pool);
     }
     return pool;
+  }
+
+  /** True when backend `pid` is one of the sessions this instance opened (and still has). */
+  ownsBackend(pid: number): boolean {
+    return this.backends.has(pid);
   }
 
   /** Runs `fn` with a dedicated client of `database`, released afterwards (destroyed on error). */

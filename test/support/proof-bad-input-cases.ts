@@ -134,4 +134,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'migration file with a NUL byte', yaml: (c) => migrating('nul')(c), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b', 'a', "SELECT '\0';\n") }, exit: 2, message: () => /migrations-nul\/b\.sql:3:1.*NUL/s },
   { name: 'relative target beyond the history (+999999)', yaml: (c) => migrating('rel')(c).replace('target: head', 'target: "+999999"'), migrations: { 'a.sql': rev('a', ''), 'b.sql': rev('b', 'a') }, exit: 2, message: (s) => new RegExp(`${at(s).source}.*\\+999999.*only 2`, 's') },
   { name: 'migration source / (the filesystem root)', yaml: (c) => migrating('root')(c).replace('source: migrations-root', 'source: /'), exit: 2, message: (s) => new RegExp(`${at(s).source}.*filesystem root`, 's') },
+  // Lock waits of a migration step.
+  { name: 'lock_timeout that is not a duration', yaml: (c) => migrating('locktime')(c).replace('target: head', 'target: head, lock_timeout: soon'), migrations: { 'a.sql': rev('a', '') }, exit: 2, message: (s) => new RegExp(`${at(s).source}.*lock_timeout.*duration`, 's') },
+  { name: 'RUNBOOK_LOCK_TIMEOUT that is not a duration', yaml: (c) => migrating('lockenv')(c), migrations: { 'a.sql': rev('a', '') }, env: { RUNBOOK_LOCK_TIMEOUT: 'soon' }, exit: 2, message: () => /RUNBOOK_LOCK_TIMEOUT="soon" is not a duration/ },
 ]; // prettier-ignore
