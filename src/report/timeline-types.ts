@@ -136,7 +136,14 @@ export type TimelineRow =
 export interface Intervention {
   time: string;
   by: string;
-  kind: 'resume' | 'retry' | 'skip' | 'allow-changed' | 'procedure-changed' | 'lock-recovered';
+  kind:
+    | 'resume'
+    | 'retry'
+    | 'skip'
+    | 'allow-changed'
+    | 'procedure-changed'
+    | 'lock-recovered'
+    | 'lock-broken';
   step: string | null;
   /** Human sentence of what happened. */
   detail: string;
