@@ -208,7 +208,13 @@ describe('skipping must not look like success', () => {
     const after = await ws.cli(['inspect', runId]);
     expect(after.stdout).toContain('checklist not passed');
     expect((await resume(runId)).code).toBe(1);
-    expect((await ws.cli(['replay', runId])).code).toBe(0);
+    const replay = await ws.cli(['replay', runId]);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stdout).toContain(
+      'INCOMPLETE: checklist not passed: Migrations applied (SKIPPED)',
+    );
+    const runs = await ws.cli(['runs']);
+    expect(runs.stdout).toMatch(new RegExp(`${runId}\\s+mig\\s+incomplete`));
   });
 });
 

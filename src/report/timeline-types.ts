@@ -181,6 +181,11 @@ export interface Timeline {
   status: 'succeeded' | 'stopped' | 'running';
   /** Steps the run stopped at (failed, or in flight when it was interrupted). */
   stoppedAt: string[];
+  /**
+   * Checklist items a finished run did not pass (its final line says `incomplete`): the run
+   * reached its end but does not count as a success.
+   */
+  notPassed: string[];
   attempts: number;
   steps: StepSummary[];
   rows: TimelineRow[];

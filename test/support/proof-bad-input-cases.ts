@@ -97,6 +97,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'unknown run id (resume)', args: (c) => ['resume', 'nope-20260101T000000Z-abcd', '--database-url', c.url], exit: 2, message: flag('nope-20260101T000000Z-abcd') },
   { name: 'ambiguous run-id prefix', args: (c) => ['resume', 'twice-', '--database-url', c.url], exit: 2, message: () => /ambiguous|twice-\d{8}T\d{6}Z-[0-9a-f]{4}.*twice-/s },
   { name: '--retry and --skip together', args: (c) => ['resume', 'last', '--retry', '--skip', 'x', '--database-url', c.url], exit: 2, message: flag('--skip') },
+  { name: 'empty resume --note', args: (c) => ['resume', 'last', '--note', ' ', '--database-url', c.url], exit: 2, message: flag('--note') },
   // Refusals (exit 3): the authority contract.
   { name: 'no declared authority in the environment', yaml: (c) => head() + creating(c), env: { DB_AUTHORITY: undefined }, exit: 3, message: () => /AUTHORITY/ },
   { name: 'replica never runs a writing procedure', yaml: (c) => head() + creating(c), env: { DB_ROLE: 'replica' }, exit: 3, message: () => /replica/ },
