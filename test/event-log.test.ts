@@ -202,6 +202,31 @@ describe('verifyEventLog detects tampering, naming the first bad line', () => {
     expectBad(3, /empty line/, 2);
   });
 
+  it('a member added to a line, outside the hashed content', async () => {
+    await writeFive();
+    const ls = lines();
+    ls[2] = (ls[2] as string).replace(/}$/, ',"approved_by":"mallory"}');
+    writeLines(ls);
+    expectBad(3, /outside the hash \('approved_by'\)/, 2);
+  });
+
+  it('bytes changed without changing what the line means (reordered keys, whitespace)', async () => {
+    await writeFive();
+    const ls = lines();
+    const entry = JSON.parse(ls[3] as string) as EventLogEntry;
+    const { data, ...rest } = entry;
+    writeLines([...ls.slice(0, 3), JSON.stringify({ data, ...rest }), ...ls.slice(4)]);
+    expectBad(4, /not in the form its hash covers/, 3);
+    writeLines([
+      ...ls.slice(0, 3),
+      JSON.stringify(entry, null, 1).replace(/\n/g, ''),
+      ...ls.slice(4),
+    ]);
+    expectBad(4, /not in the form its hash covers/, 3);
+    writeLines([...ls.slice(0, 3), JSON.stringify({ ...entry, data: { z: (data as { z: unknown }).z, message: (data as { message: unknown }).message, code: '42P01' } }), ...ls.slice(4)]); // prettier-ignore
+    expectBad(4, /not in the form its hash covers/, 3);
+  });
+
   it('a missing log', () => {
     expect(verifyEventLog(path.join(dir, 'none.jsonl'))).toMatchObject({ ok: false, line: 1 });
   });

@@ -78,7 +78,8 @@ describe('run lock', () => {
     });
     const err = await refusal(store.acquireLock(ID, { command: 'runbook resume demo' }));
     expect(err.message).toBe(
-      `run ${ID} is being driven by pid ${process.pid} (runbook run demo) since ${lock.info.since}`,
+      `run ${ID} is being driven by pid ${process.pid} (runbook run demo) since ${lock.info.since}; ` +
+        `if that process is gone (its pid reused, or its host down), take the lock with \`runbook resume ${ID} --break-lock\` (recorded in the log with who and when)`,
     );
     expect(err.detail).toMatchObject({ pid: process.pid });
     // The refused attempt left the holder's lock alone.

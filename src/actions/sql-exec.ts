@@ -7,7 +7,6 @@ import { sqlText } from '../migrations/files.js';
 import type { InputProblem } from '../errors.js';
 import { nulLine } from './migration-file-checks.js';
 import type { JsonObject } from '../json.js';
-import type { InputProblem } from '../errors.js';
 import { copyFromStdin } from './copy-from-stdin.js';
 import {
   isCopyFromStdin,
@@ -186,6 +185,8 @@ export const sqlExec = defineAction({
   params,
   writes: true,
   async preflight(p, ctx) {
+    const nul = await nulProblems(p, ctx.cwd);
+    if (nul.length > 0) return nul;
     if (p.file === undefined) return metaCommandProblems(scanPsqlScript(p.sql ?? ''));
     const file = path.resolve(ctx.cwd, p.file);
     let text: string;
@@ -273,5 +274,4 @@ export const sqlExec = defineAction({
         (wrap ? ' in one transaction' : ''),
     };
   },
-  preflight: (p, ctx) => nulProblems(p, ctx.cwd),
 });

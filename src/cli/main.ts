@@ -114,6 +114,14 @@ export async function main(argv: string[]): Promise<number> {
       .option('--allow-changed', 'accept applied migrations whose files changed')
       .option('--allow-procedure-change', 'accept a procedure file changed since the run started')
       .option(
+        '--note <text>',
+        'what you did between attempts (e.g. "ran pre-create-runs.sql"); recorded in the log',
+      )
+      .option(
+        '--break-lock',
+        'take the run lock from a holder that is gone (a reused pid, another host); recorded in the log',
+      )
+      .option(
         '--param <key=value>',
         'secret params again (they are never stored)',
         collectParam,

@@ -9,6 +9,16 @@ export interface ChecklistResult {
   status: 'PASS' | 'FAIL' | 'SKIPPED' | 'NOT RUN';
   /** What the status rests on: the step's summary, its failure, or who skipped it. */
   evidence: string;
+  /** SKIPPED because the step's `when` / `unless` condition said so (a declared outcome). */
+  byCondition?: boolean;
+}
+
+/**
+ * The checklist items a finished run did not pass: anything but PASS, except a step its own
+ * `when` / `unless` condition skipped. A run with any of these does not exit 0.
+ */
+export function checklistNotPassed(results: readonly ChecklistResult[]): ChecklistResult[] {
+  return results.filter((r) => r.status !== 'PASS' && !r.byCondition);
 }
 
 /**
@@ -34,7 +44,7 @@ export function evaluateChecklist(
     const data = (e?.data ?? {}) as JsonObject;
     if (!e) return { item, step, status: 'NOT RUN', evidence: `step ${step} did not run` };
     if (e.type === 'step.succeeded' && data.condition_skipped === true) {
-      return { item, step, status: 'SKIPPED', evidence: String(data.summary) };
+      return { item, step, status: 'SKIPPED', evidence: String(data.summary), byCondition: true };
     }
     if (e.type === 'step.succeeded') {
       const summary = typeof data.summary === 'string' ? data.summary : `step ${step} succeeded`;

@@ -8,7 +8,7 @@ import {
 import type { ActionStep, Procedure, Step } from '../procedure/types.js';
 import type { RunRecord, SnapshotFile } from '../runs/run-store.js';
 import { createProcedureMachine } from './procedure-machine.js';
-import type { EventLogEntry } from './event-hash.js';
+import { canonicalJson, type EventLogEntry } from './event-hash.js';
 import type { StepFailureRecord } from './step-failure.js';
 import { executeStep, type StepRunEnvironment } from './step-executor.js';
 import { XSTATE_VERSION } from './xstate-version.js';
@@ -53,6 +53,11 @@ async function deliverRecordedOutcome(
   );
   if (recorded.type === 'step.failed') throw data.failure;
   return (data.output ?? {}) as JsonObject;
+}
+
+/** A state value as compared with the log: its canonical JSON (the log stores it so). */
+export function stateKey(value: unknown): string {
+  return canonicalJson((value ?? null) as JsonValue);
 }
 
 /** Every action step of a procedure (main, branches and finally) by id, in document order. */
@@ -184,7 +189,7 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
   actor.subscribe({
     next: (snap) => {
       persisted = actor.getPersistedSnapshot() as unknown as JsonValue;
-      const value = JSON.stringify(snap.value);
+      const value = stateKey(snap.value);
       const current = snap.context.running.length > 0 ? snap.context.running.join(',') : undefined;
       const failures = Object.keys(snap.context.failures);
       // Queued, not awaited: a failed write (a full disk) is kept by the queue and thrown by its

@@ -53,6 +53,23 @@ export function entryHash(
     .digest('hex');
 }
 
+/** The members of a log line, in the order they are written. */
+export const ENTRY_FIELDS = ['seq', 'time', 'type', 'step', 'data', 'prev_hash', 'hash'] as const;
+
+/**
+ * The one text a log line may have for an entry: its members in {@link ENTRY_FIELDS} order, `data`
+ * in {@link canonicalJson} form (the form that is hashed), no whitespace, no other member. A line
+ * is a function of the hashed content and its two hashes, so no byte of it escapes the hash.
+ */
+export function entryLine(entry: EventLogEntry): string {
+  return (
+    `{"seq":${JSON.stringify(entry.seq)},"time":${JSON.stringify(entry.time)},` +
+    `"type":${JSON.stringify(entry.type)},"step":${JSON.stringify(entry.step)},` +
+    `"data":${canonicalJson(entry.data)},"prev_hash":${JSON.stringify(entry.prev_hash)},` +
+    `"hash":${JSON.stringify(entry.hash)}}`
+  );
+}
+
 /**
  * Checks that a parsed JSON value has the shape of an {@link EventLogEntry}; returns the name of
  * the first missing or mistyped field, or undefined when the shape is right.

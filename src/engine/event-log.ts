@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import type { JsonValue } from '../json.js';
+import { openForAppend, refuseSymlink } from '../runs/no-symlink.js';
 import { assertNoSecret } from '../runs/secret-guard.js';
 import { writeFileAtomicSync } from '../runs/write-file-atomic.js';
 import {
   canonicalJson,
   entryHash,
+  entryLine,
   entryShapeProblem,
   GENESIS_HASH,
   type EventLogEntry,
@@ -140,6 +142,8 @@ export class EventLog {
    */
   static open(file: string, options: { now?: () => Date } = {}): EventLog {
     fs.mkdirSync(path.dirname(file), { recursive: true });
+    refuseSymlink(path.dirname(file));
+    refuseSymlink(file);
     const buf = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
     const found = scan(buf);
     let recovery: TornLineRecovery | undefined;
@@ -149,12 +153,7 @@ export class EventLog {
       truncateDurably(file, found.torn.start);
       recovery = { line: found.torn.line, movedTo, bytes: found.torn.bytes.length };
     }
-    const dest = pino.destination({
-      dest: file,
-      sync: true,
-      append: true,
-      mkdir: true,
-    }) as SonicBoom;
+    const dest = pino.destination({ dest: openForAppend(file), sync: true }) as SonicBoom;
     const log = new EventLog(file, dest, found.last, options.now ?? (() => new Date()));
     if (found.missingNewline) log.writeRaw('\n');
     if (recovery) {
@@ -200,24 +199,10 @@ export class EventLog {
     options: AppendOptions = {},
   ): EventLogEntry {
     if (this.closed) throw new Error(`event log ${this.file} is closed`);
-    const json = JSON.stringify(data);
-    const normalized = (json === undefined ? null : JSON.parse(json)) as JsonValue;
-    const content = {
-      seq: this.seq + 1,
-      time: this.now().toISOString(),
-      type,
-      step: step ?? null,
-      data: normalized,
-    };
-    const entry: EventLogEntry = {
-      ...content,
-      prev_hash: this.prevHash,
-      hash: entryHash(this.prevHash, content),
-    };
-    const line = JSON.stringify(entry);
+    const { entry, line } = makeEntry(this.seq, this.prevHash, this.now(), type, step, data);
     assertNoSecret(line, this.file);
     this.writeError = undefined;
-    this.pending = { entry, line: `${line}\n` };
+    this.pending = { entry, line };
     try {
       this.logger.info(entry);
     } finally {
@@ -255,8 +240,8 @@ export class EventLog {
   /** Refuses (throws before anything is written) a serialized line that is not our entry. */
   private checkLine(line: string): string {
     const expected = this.pending;
-    // pino serializes a plain entry exactly as JSON.stringify does: compare the strings, and
-    // only when they differ fall back to comparing what the line means.
+    // pino serializes the entry object; what is written is the entry's one hashed form
+    // (entryLine), once pino's line is checked to mean exactly that entry.
     if (expected && line !== expected.line) {
       const written = parseEntry(line);
       if (
@@ -268,7 +253,7 @@ export class EventLog {
         throw new Error(`event log ${this.file}: serialized line does not match the entry`);
       }
     }
-    return line;
+    return expected ? expected.line : line;
   }
 
   private writeRaw(text: string): void {
@@ -280,6 +265,45 @@ export class EventLog {
     fs.fsyncSync(this.dest.fd);
     this.unsynced = false;
   }
+}
+
+/**
+ * Builds the entry following `seq` / `prevHash` and its line (see {@link entryLine}); `data` is
+ * stored as its JSON form (undefined members dropped), which is what is hashed.
+ */
+export function makeEntry(
+  seq: number,
+  prevHash: string,
+  time: Date,
+  type: string,
+  step: string | null | undefined,
+  data: unknown,
+): { entry: EventLogEntry; line: string } {
+  const json = JSON.stringify(data);
+  const normalized = (json === undefined ? null : JSON.parse(json)) as JsonValue;
+  const content = {
+    seq: seq + 1,
+    time: time.toISOString(),
+    type,
+    step: step ?? null,
+    data: normalized,
+  };
+  const entry: EventLogEntry = {
+    ...content,
+    prev_hash: prevHash,
+    hash: entryHash(prevHash, content),
+  };
+  return { entry, line: `${entryLine(entry)}\n` };
+}
+
+/**
+ * The first line of a new log (seq 1, chained to the genesis hash), for a run directory that is
+ * created with its log already holding it. Refuses a clear-text password like {@link EventLog.append}.
+ */
+export function firstLogLine(type: string, data: unknown, time: Date = new Date()): string {
+  const { line } = makeEntry(0, GENESIS_HASH, time, type, null, data);
+  assertNoSecret(line, 'events.jsonl');
+  return line;
 }
 
 /** Cuts a file back to `length` bytes and fsyncs it (drops a torn tail). */

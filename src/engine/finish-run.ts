@@ -2,7 +2,12 @@ import type { JsonObject, JsonValue } from '../json.js';
 import type { Procedure } from '../procedure/types.js';
 import type { RunRecord, RunStore } from '../runs/run-store.js';
 import { resumeCommand } from './resume-command.js';
-import { evaluateChecklist, formatChecklist, type ChecklistResult } from './checklist.js';
+import {
+  checklistNotPassed,
+  evaluateChecklist,
+  formatChecklist,
+  type ChecklistResult,
+} from './checklist.js';
 import type { DriveOutcome } from './drive-run.js';
 import type { EventLog } from './event-log.js';
 import type { Reporter } from './reporter.js';
@@ -19,8 +24,12 @@ export const REFUSAL_FAILURE_CODES: ReadonlySet<string> = new Set([
 /** What a run (or resume) ended with. */
 export interface RunResult {
   runId: string;
-  status: 'succeeded' | 'failed';
-  /** CLI exit code: 0 succeeded, 1 failed (resumable), 3 stopped at a refusal gate. */
+  /**
+   * `incomplete`: the procedure reached its end but a checklist item is not PASS (a step marked
+   * done by hand, a failure routed by `on_error`): exit 1, never 0.
+   */
+  status: 'succeeded' | 'failed' | 'incomplete';
+  /** CLI exit code: 0 succeeded, 1 failed (resumable) or incomplete, 3 stopped at a refusal gate. */
   exitCode: 0 | 1 | 3;
   failures: StepFailureRecord[];
   outputs: Record<string, JsonObject>;
@@ -41,8 +50,14 @@ export async function finishRun(input: {
   reporter: Reporter;
 }): Promise<RunResult> {
   const { store, record, procedure, journal, outcome, reporter } = input;
+  const checklist = evaluateChecklist(
+    procedure,
+    readOwnEventLog(store.eventLogPath(record.id), { types: (t) => t.startsWith('step.') }),
+  );
+  const notPassed = outcome.status === 'succeeded' ? checklistNotPassed(checklist) : [];
+  const status: RunResult['status'] = notPassed.length > 0 ? 'incomplete' : outcome.status;
   const now = new Date().toISOString();
-  record.status = outcome.status;
+  record.status = status;
   record.updatedAt = now;
   const first = outcome.failures[0];
   if (first) {
@@ -57,17 +72,23 @@ export async function finishRun(input: {
     outcome.status === 'succeeded' ? 'run.succeeded' : 'run.stopped',
     first?.step ?? null,
     {
-      status: outcome.status,
+      status,
       failures: outcome.failures.map((f) => ({
         step: f.step,
         code: f.code,
         message: f.message,
       })) as JsonValue,
+      ...(notPassed.length > 0
+        ? {
+            checklist_not_passed: notPassed.map((r) => ({
+              item: r.item,
+              step: r.step,
+              status: r.status,
+              evidence: r.evidence,
+            })),
+          }
+        : {}),
     },
-  );
-  const checklist = evaluateChecklist(
-    procedure,
-    readOwnEventLog(store.eventLogPath(record.id), { types: (t) => t.startsWith('step.') }),
   );
   if (checklist.length > 0) {
     const text = formatChecklist(checklist);
@@ -90,7 +111,12 @@ export async function finishRun(input: {
   await store.writeRecord(record);
   const refused = outcome.failures.some((f) => REFUSAL_FAILURE_CODES.has(f.code));
   reporter.line('');
-  if (outcome.status === 'succeeded') {
+  if (status === 'incomplete') {
+    reporter.line(
+      `${reporter.color('fail', 'incomplete')}  run ${record.id}: the procedure reached its end, but ${notPassed.length} checklist item(s) did not PASS`,
+    );
+    for (const r of notPassed) reporter.line(`  ${r.status}  ${r.item}: ${r.evidence}`);
+  } else if (outcome.status === 'succeeded') {
     reporter.line(`${reporter.color('ok', 'succeeded')}  run ${record.id}`);
   } else {
     reporter.line(
@@ -102,8 +128,8 @@ export async function finishRun(input: {
   }
   return {
     runId: record.id,
-    status: outcome.status,
-    exitCode: outcome.status === 'succeeded' ? 0 : refused ? 3 : 1,
+    status,
+    exitCode: status === 'succeeded' ? 0 : refused ? 3 : 1,
     failures: outcome.failures,
     outputs: outcome.context.outputs,
     checklist,

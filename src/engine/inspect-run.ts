@@ -6,6 +6,10 @@ import type { StepFailureRecord } from './step-failure.js';
 import { resumeCommand } from './resume-command.js';
 import { readEventLog } from './verify-event-log.js';
 import { statementForTerminal, truncateForTerminal } from '../report/terminal-text.js';
+import { parseProcedure } from '../procedure/load-procedure.js';
+import type { Procedure } from '../procedure/types.js';
+import { replayActions } from './replay-actions.js';
+import { skipBlockers } from './skip-safety.js';
 
 /** Where a run stopped and why, as `runbook inspect` shows it. */
 export interface RunInspection {
@@ -25,6 +29,12 @@ export interface RunInspection {
   migrations: { step: string; applied: number; total: number | null; last: string | null }[];
   /** The exact commands that continue the run. */
   next: string[];
+  /** Failed steps not offered for `--skip`, and why (later steps or the checklist rest on them). */
+  notSkippable: { step: string; reasons: string[] }[];
+  /** What operators said they did between attempts (`resume --note`), with who and when. */
+  notes: { attempt: number; by: string; time: string; note: string }[];
+  /** Checklist items a finished run did not pass (status `incomplete`). */
+  checklistNotPassed: { item: string; step: string; status: string; evidence: string }[];
 }
 
 /** Reads a run's record, checkpoint and log into a {@link RunInspection}. */
@@ -35,8 +45,22 @@ export async function inspectRun(store: RunStore, runId: string): Promise<RunIns
   const entries = readEventLog(store.eventLogPath(runId));
   const done = new Map<string, RunInspection['completed'][number]>();
   const migrations = new Map<string, RunInspection['migrations'][number]>();
+  const revisions = new Map<string, Set<string>>();
+  const notes: RunInspection['notes'] = [];
+  let notPassed: RunInspection['checklistNotPassed'] = [];
   for (const e of entries) {
     const data = (e.data ?? {}) as JsonObject;
+    if (e.type === 'run.resumed' && typeof data.note === 'string') {
+      notes.push({
+        attempt: Number(data.attempt),
+        by: String(data.by),
+        time: e.time,
+        note: data.note,
+      });
+    }
+    if (e.type === 'run.succeeded' && Array.isArray(data.checklist_not_passed)) {
+      notPassed = data.checklist_not_passed as unknown as RunInspection['checklistNotPassed'];
+    }
     if (!e.step) continue;
     if (e.type === 'step.succeeded') {
       done.set(e.step, {
@@ -53,10 +77,25 @@ export async function inspectRun(store: RunStore, runId: string): Promise<RunIns
       });
     } else if (e.type === 'step.failed' || e.type === 'step.started') {
       if (e.type === 'step.started') done.delete(e.step);
-    } else if (e.type === 'migration.applied' || e.type === 'migration.reconciled') {
+    } else if (
+      e.type === 'migration.applied' ||
+      e.type === 'migration.reconciled' ||
+      e.type === 'migration.skipped'
+    ) {
       const m = migrations.get(e.step) ?? { step: e.step, applied: 0, total: null, last: null };
-      m.applied++;
-      m.total = typeof data.total === 'number' ? data.total : m.total;
+      const seen = revisions.get(e.step) ?? new Set<string>();
+      revisions.set(e.step, seen);
+      const revision = typeof data.revision === 'string' ? data.revision : `#${e.seq}`;
+      if (seen.has(revision)) continue;
+      seen.add(revision);
+      m.applied = seen.size;
+      // `index` / `total` count within one attempt's plan: the plan began when `applied - index`
+      // migrations were in, and covers `total` more. Lines without them only add to the count.
+      if (typeof data.index === 'number' && typeof data.total === 'number') {
+        m.total = m.applied - data.index + data.total;
+      } else if (m.total !== null && m.total < m.applied) {
+        m.total = m.applied;
+      }
       m.last = typeof data.revision === 'string' ? data.revision : m.last;
       migrations.set(e.step, m);
     }
@@ -64,9 +103,16 @@ export async function inspectRun(store: RunStore, runId: string): Promise<RunIns
   const failures = Object.values(context?.failures ?? {}) as unknown as StepFailureRecord[];
   const running = context?.running ?? [];
   const next: string[] = [];
-  if (record.status !== 'succeeded') {
+  const notSkippable: RunInspection['notSkippable'] = [];
+  if (record.status !== 'succeeded' && record.status !== 'incomplete') {
     next.push(resumeCommand(record));
-    for (const f of failures) next.push(resumeCommand(record, ` --skip ${f.step}`));
+    // Offered only for a step nothing later rests on, read from the procedure saved with the run.
+    const procedure = await savedProcedureOf(store, record);
+    for (const f of failures) {
+      const reasons = procedure ? skipBlockers(procedure, f.step) : ['its procedure is unreadable'];
+      if (reasons.length === 0) next.push(resumeCommand(record, ` --skip ${f.step}`));
+      else notSkippable.push({ step: f.step, reasons });
+    }
   }
   return {
     record,
@@ -76,7 +122,26 @@ export async function inspectRun(store: RunStore, runId: string): Promise<RunIns
     completed: [...done.values()],
     migrations: [...migrations.values()],
     next,
+    notSkippable,
+    notes,
+    checklistNotPassed: notPassed,
   };
+}
+
+/** The procedure source saved with a run whose hash is the one run.json records, if readable. */
+async function savedProcedureOf(
+  store: RunStore,
+  record: RunRecord,
+): Promise<Procedure | undefined> {
+  for (const name of [`procedure-${record.procedureHash.slice(0, 12)}.yaml`, 'procedure.yaml']) {
+    try {
+      const p = parseProcedure(await store.readArtifact(record.id, name), name, replayActions());
+      if (p.source.hash === record.procedureHash) return p;
+    } catch {
+      // not saved under this name (or unreadable): try the next
+    }
+  }
+  return undefined;
 }
 
 /** Human text of an inspection. */
@@ -96,6 +161,16 @@ export function formatInspection(i: RunInspection): string {
       `${r.currentStep && r.status !== 'succeeded' ? `  — stopped at ${r.currentStep}` : ''}  (attempt ${r.attempts})`,
   );
   out.push(`started    ${r.startedAt}   updated ${r.updatedAt}`);
+  if (i.checklistNotPassed.length > 0) {
+    out.push('');
+    out.push('checklist not passed (the run does not count as a success)');
+    for (const c of i.checklistNotPassed) out.push(`  ${c.status}  ${c.item}: ${c.evidence}`);
+  }
+  if (i.notes.length > 0) {
+    out.push('');
+    out.push('notes');
+    for (const n of i.notes) out.push(`  attempt ${n.attempt}, ${n.by} at ${n.time}: ${n.note}`);
+  }
   for (const f of i.failures) {
     out.push('');
     out.push(`failed step ${f.step}`);
@@ -130,6 +205,9 @@ export function formatInspection(i: RunInspection): string {
     out.push(`  ${i.next[0]}        # after fixing the cause: retries the failed step`);
     for (const n of i.next.slice(1))
       out.push(`  ${n}   # mark it done by hand (recorded with who and when)`);
+  }
+  for (const n of i.notSkippable) {
+    out.push(`  (--skip ${n.step} is not offered: ${n.reasons.join('; ')})`);
   }
   return out.join('\n');
 }

@@ -9,12 +9,13 @@ import {
 } from '../procedure/compile-procedure.js';
 import { parseProcedure } from '../procedure/load-procedure.js';
 import type { Procedure } from '../procedure/types.js';
-import { indexSteps } from './drive-run.js';
+import { indexSteps, stateKey } from './drive-run.js';
 import type { EventLogEntry } from './event-hash.js';
 import { createProcedureMachine } from './procedure-machine.js';
 import { verifyEventLog } from './verify-event-log.js';
 import { readFile } from 'node:fs/promises';
 import { replayActions } from './replay-actions.js';
+import { checkRunFilesAgree } from './run-agreement.js';
 
 /** What a successful replay established. */
 export interface ReplayReport {
@@ -69,18 +70,36 @@ function machineFor(procedure: Procedure, pending: Map<string, Pending>) {
   return createProcedureMachine(compileProcedure(procedure), actors);
 }
 
+/** One state the re-driven machine went through, with the snapshot it would persist there. */
+export interface ReplayedState {
+  value: string;
+  persisted: unknown;
+}
+
+/** What re-driving the machine with a verified log's events established. */
+export interface ReplayedRun {
+  procedure: Procedure;
+  transitions: number;
+  status: ReplayReport['status'];
+  /** Every state the machine went through, in order. */
+  history: ReplayedState[];
+  /**
+   * Index into `history` of the state the log's last `transition` line recorded (0 when it has
+   * none): a checkpoint written since then is one of `history.slice(lastLogged)`.
+   */
+  lastLogged: number;
+}
+
 /**
- * Replays a persisted run offline (no database): verifies the log's SHA-256 chain, then re-drives
- * the compiled machine (from the procedure source saved with the run, whose hash must match the
- * log) with stub actors fed the recorded outcomes and the recorded operator events, checking that
- * every logged state value is the one the machine reaches. Throws {@link TamperedLogError} (exit 4)
- * naming the first bad or diverging line.
+ * Re-drives the compiled machine (from the procedure source saved with the run, whose hash must
+ * match the log) with stub actors fed the recorded outcomes and operator events, checking that
+ * every logged state value is the one the machine reaches. `entries` must be a verified chain.
+ * Throws {@link TamperedLogError} naming the first diverging line.
  */
-export async function replayRun(runDir: string): Promise<ReplayReport> {
-  const file = path.join(runDir, 'events.jsonl');
-  const verified = verifyEventLog(file);
-  if (!verified.ok) throw new TamperedLogError(verified.line, verified.reason);
-  const entries = verified.entries;
+export async function replayEntries(
+  runDir: string,
+  entries: readonly EventLogEntry[],
+): Promise<ReplayedRun> {
   const startIndex = entries.findIndex((e) => e.type === 'run.started');
   const started = entries[startIndex];
   if (!started) throw new TamperedLogError(1, 'no run.started line');
@@ -94,22 +113,24 @@ export async function replayRun(runDir: string): Promise<ReplayReport> {
   );
   const pending = new Map<string, Pending>();
   let machine = machineFor(procedure, pending);
-  const history: { value: string; persisted: unknown }[] = [];
+  const history: ReplayedState[] = [];
+  let lastLogged = 0;
   let actor = createActor(machine);
   const watch = (a: typeof actor): void => {
     a.subscribe((s) =>
-      history.push({ value: JSON.stringify(s.value), persisted: a.getPersistedSnapshot() }),
+      history.push({ value: stateKey(s.value), persisted: a.getPersistedSnapshot() }),
     );
   };
   watch(actor);
   actor.start();
   history.push({
-    value: JSON.stringify(actor.getSnapshot().value),
+    value: stateKey(actor.getSnapshot().value),
     persisted: actor.getPersistedSnapshot(),
   });
 
   let transitions = 0;
   let status: ReplayReport['status'] = 'running';
+  let lastRunEvent: EventLogEntry = started;
   for (let i = startIndex + 1; i < entries.length; i++) {
     const e = entries[i]!;
     const line = i + 1;
@@ -141,10 +162,17 @@ export async function replayRun(runDir: string): Promise<ReplayReport> {
       );
       machine = machineFor(changed, pending);
     } else if (e.type === 'run.resumed') {
+      // A resume that says the run had stopped on a failure came after the line saying so.
+      if (data.previous_status === 'failed' && lastRunEvent.type !== 'run.stopped') {
+        throw new TamperedLogError(
+          line,
+          `missing: the run resumed after stopping on a failure, but no run.stopped line precedes it (a line was removed)`,
+        );
+      }
       // The resumed process restored a persisted snapshot (or, with none, started afresh):
       // restore the same one here.
       const fresh = (data.restored_value ?? null) === null;
-      const want = JSON.stringify(data.restored_value ?? null);
+      const want = stateKey(data.restored_value ?? null);
       const found = fresh ? undefined : [...history].reverse().find((h) => h.value === want);
       if (!fresh && !found)
         throw new TamperedLogError(
@@ -158,16 +186,23 @@ export async function replayRun(runDir: string): Promise<ReplayReport> {
         : createActor(machine);
       watch(actor);
       actor.start();
+      // The state the resume restored is its first checkpoint.
+      history.push({
+        value: stateKey(actor.getSnapshot().value),
+        persisted: actor.getPersistedSnapshot(),
+      });
+      lastLogged = history.length - 1;
       await tick();
     } else if (e.type === 'transition') {
       transitions++;
-      const want = JSON.stringify((data as { value?: JsonValue }).value);
-      const got = JSON.stringify(actor.getSnapshot().value);
+      const want = stateKey((data as { value?: JsonValue }).value);
+      const got = stateKey(actor.getSnapshot().value);
       if (want !== got)
         throw new TamperedLogError(
           line,
           `replay diverged: the log says ${want}, the machine is in ${got}`,
         );
+      lastLogged = history.length - 1;
     } else if (e.type === 'run.succeeded' || e.type === 'run.stopped') {
       const snap = actor.getSnapshot() as unknown as { status: string; context: ProcedureContext };
       const machineDone = snap.status === 'done';
@@ -179,59 +214,31 @@ export async function replayRun(runDir: string): Promise<ReplayReport> {
       }
       status = e.type === 'run.succeeded' ? 'succeeded' : 'stopped';
     }
+    if (e.type.startsWith('run.')) lastRunEvent = e;
   }
   actor.stop();
-  await checkLogEnd(runDir, entries);
-  return {
-    runId: path.basename(runDir),
-    procedure: procedure.name,
-    lines: entries.length,
-    transitions,
-    status,
-    entries,
-  };
+  return { procedure, transitions, status, history, lastLogged };
 }
 
 /**
- * A log cut at a line boundary keeps an intact chain, so the end is checked against run.json,
- * which is written only after the log line it reflects: a settled run's log must end with its
- * terminal line, and the log must hold at least the attempts the record counts.
+ * Replays a persisted run offline (no database): verifies the log's SHA-256 chain, re-drives the
+ * compiled machine with the recorded events ({@link replayEntries}), and checks that run.json and
+ * snapshot.json agree with the log. Throws {@link TamperedLogError} (exit 4) naming the first bad
+ * or diverging line.
  */
-async function checkLogEnd(runDir: string, entries: EventLogEntry[]): Promise<void> {
-  let record: { status?: string; attempts?: number };
-  try {
-    record = JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')) as typeof record;
-  } catch {
-    return; // a log replayed without its run record: nothing to check the end against
-  }
-  const missing = entries.length + 1;
-  const resumes = entries.filter((e) => e.type === 'run.resumed').length;
-  if (typeof record.attempts === 'number' && resumes + 1 < record.attempts) {
-    throw new TamperedLogError(
-      missing,
-      `missing: run.json counts ${record.attempts} attempts but the log records ${resumes + 1} (lines were removed from its end)`,
-    );
-  }
-  const lastRunEvent = [...entries].reverse().find((e) => e.type.startsWith('run.'))?.type;
-  const want =
-    record.status === 'succeeded'
-      ? 'run.succeeded'
-      : record.status === 'failed'
-        ? 'run.stopped'
-        : undefined;
-  if (
-    want &&
-    lastRunEvent !== want &&
-    // A resume that died between logging run.resumed and rewriting run.json leaves exactly that.
-    !(
-      want === 'run.stopped' &&
-      lastRunEvent === 'run.resumed' &&
-      resumes + 1 > (record.attempts ?? 0)
-    )
-  ) {
-    throw new TamperedLogError(
-      missing,
-      `missing: run.json says the run ${record.status} but the log ends at line ${entries.length} without ${want} (lines were removed from its end)`,
-    );
-  }
+export async function replayRun(runDir: string): Promise<ReplayReport> {
+  const file = path.join(runDir, 'events.jsonl');
+  const verified = verifyEventLog(file);
+  if (!verified.ok) throw new TamperedLogError(verified.line, verified.reason);
+  const entries = verified.entries;
+  const replayed = await replayEntries(runDir, entries);
+  await checkRunFilesAgree(runDir, entries, replayed);
+  return {
+    runId: path.basename(runDir),
+    procedure: replayed.procedure.name,
+    lines: entries.length,
+    transitions: replayed.transitions,
+    status: replayed.status,
+    entries,
+  };
 }

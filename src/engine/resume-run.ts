@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InvalidInputError, RefusalError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
-import { describeTarget } from '../postgres/url.js';
+import { describeTarget, redactUrl } from '../postgres/url.js';
 import type { OperatorEvent, ProcedureContext } from '../procedure/compile-procedure.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams } from '../procedure/resolve-params.js';
@@ -15,9 +15,9 @@ import {
   authorize,
   lockTargetDatabase,
   targetDatabase,
-  recordedCommand,
   openServer,
   operatorIdentity,
+  type ServerSession,
   plannedUrl,
   sessionDefaults,
   type AuthorityFlags,
@@ -26,7 +26,9 @@ import {
 } from './run-session.js';
 import type { StepDecision } from './step-executor.js';
 import type { EventLogEntry } from './event-hash.js';
-import { readEventLog } from './verify-event-log.js';
+import { checkSkipTarget, resumeParams, verifyRunForResume } from './resume-checks.js';
+import { redactArguments } from './redact-arguments.js';
+import { stateKey } from './drive-run.js';
 import { XSTATE_VERSION } from './xstate-version.js';
 import { resumeCommand } from './resume-command.js';
 import { endLeftoverSessions, leftoverSessionsEvent } from './leftover-sessions.js';
@@ -47,6 +49,13 @@ export interface ResumeRunOptions extends SessionOptions {
   params?: Record<string, string>;
   authority?: AuthorityFlags;
   command?: string;
+  /** What the operator did between attempts (recorded in the log; shown by inspect, replay, report). */
+  note?: string;
+  /**
+   * Take the run's lock even though its holder looks alive (a reused pid) or is on another host:
+   * the operator vouches that it is gone. Recorded in the log with who and when.
+   */
+  breakLock?: boolean;
 }
 
 /**
@@ -66,54 +75,36 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       { message: 'give either --retry or --skip <step>, not both', path: '--skip' },
     ]);
   }
-  const procedureFile = path.resolve(d.cwd, record.procedureFile);
-  const procedure = await loadProcedure(procedureFile, { actions: d.actions });
-  const changed = procedure.source.hash !== record.procedureHash;
-  if (changed && !options.allowProcedureChange) {
-    throw new InvalidInputError([
-      {
-        message: `procedure file changed since run ${runId} started (hash ${record.procedureHash.slice(0, 12)} → ${procedure.source.hash.slice(0, 12)})`,
-        path: record.procedureFile,
-        hint: 'restore the file, or pass --allow-procedure-change to resume with the new one',
-      },
-    ]);
+  if (options.note !== undefined && options.note.trim() === '') {
+    throw new InvalidInputError([{ message: 'the note is empty', path: '--note' }]);
   }
-  const raw: Record<string, string> = {};
-  for (const [k, v] of Object.entries(record.params)) {
-    if (!(procedure.params[k]?.secret && v === '***')) raw[k] = JSON.stringify(v);
-  }
-  const params = resolveParams(procedure, { ...raw, ...(options.params ?? {}) }, d.cwd);
-
-  if (record.server === 'url' && !options.databaseUrl && !d.env.DATABASE_URL) {
-    const t = record.target;
-    throw new RefusalError(
-      'TARGET_MISMATCH',
-      `run ${runId} ran against ${t.host}:${t.port}/${t.database}, not the embedded server; ` +
-        `give its URL again (passwords are never stored): ${resumeCommand(record)}`,
-    );
-  }
-  const decision = authorize(
-    procedure,
-    d,
-    options.authority,
-    plannedUrl(options.databaseUrl, d.env),
-  );
-  const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
-  const target = describeTarget(server.url);
-  const rec = record.target;
-  if (target.host !== rec.host || target.port !== rec.port || target.database !== rec.database) {
-    await server.release();
-    throw new RefusalError(
-      'TARGET_MISMATCH',
-      `run ${runId} ran against ${rec.host}:${rec.port}/${rec.database}; refusing to resume it against ${target.host}:${target.port}/${target.database}`,
-    );
-  }
+  // The run lock first: nobody else writes the run while it is verified and resumed. The values
+  // given with --param are secret ones (checked below): masked in the recorded command.
   const lock = await store.acquireLock(runId, {
-    command: recordedCommand(options.command ?? 'resume', procedure, params),
+    command: redactArguments(
+      redactUrl(options.command ?? 'resume'),
+      Object.values(options.params ?? {}),
+    ) as string,
+    breakLock: Boolean(options.breakLock),
   });
-  const connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
+  let server: ServerSession | undefined;
+  let connections: Connections | undefined;
   try {
-    const snapshotFile = await store.readSnapshot(runId);
+    // The log is the truth: run.json and the checkpoint must agree with it (else exit 4).
+    const verified = await verifyRunForResume(store, record);
+    const { facts, snapshot: snapshotFile } = verified;
+    const procedureFile = path.resolve(d.cwd, facts.procedureFile);
+    const procedure = await loadProcedure(procedureFile, { actions: d.actions });
+    const changed = procedure.source.hash !== facts.procedureHash;
+    if (changed && !options.allowProcedureChange) {
+      throw new InvalidInputError([
+        {
+          message: `procedure file changed since run ${runId} started (hash ${facts.procedureHash.slice(0, 12)} → ${procedure.source.hash.slice(0, 12)})`,
+          path: facts.procedureFile,
+          hint: 'restore the file, or pass --allow-procedure-change to resume with the new one',
+        },
+      ]);
+    }
     if (snapshotFile && snapshotFile.xstateVersion.split('.')[0] !== XSTATE_VERSION.split('.')[0]) {
       throw new InvalidInputError([
         {
@@ -121,53 +112,31 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         },
       ]);
     }
+    const params = resolveParams(
+      procedure,
+      resumeParams(procedure, facts.params, options.params ?? {}),
+      d.cwd,
+    );
+
     const context = (snapshotFile?.snapshot as { context?: ProcedureContext } | null)?.context;
     const failed = Object.keys(context?.failures ?? {});
-    if (record.status === 'succeeded') {
-      d.reporter.line(`run ${runId} already succeeded; nothing to resume`);
-      await lock.release();
-      return {
-        runId,
-        status: 'succeeded',
-        exitCode: 0,
-        failures: [],
-        outputs: context?.outputs ?? {},
-        checklist: [],
-        runDir: path.dirname(store.eventLogPath(runId)),
-      };
-    }
-    const leftovers = await endLeftoverSessions(connections, runId, d.reporter);
-    await lockTargetDatabase(connections, targetDatabase(params));
-
     const by = operatorIdentity(d.env);
     const events: OperatorEvent[] = [];
     let stepDecision: { steps: ReadonlySet<string>; decision: StepDecision } | undefined;
     // The steps an operator's decision is for: those that failed, and those a crash left in flight.
     const pending = [...new Set([...failed, ...(context?.running ?? [])])];
-    const cleanup = new Set(procedure.finally.map((s) => s.id));
-    if (options.skip && cleanup.has(options.skip)) {
-      throw new InvalidInputError([
-        {
-          message: `${options.skip} is a finally (cleanup) step: it runs again on resume and cannot be marked done by hand`,
-          path: '--skip',
-        },
-      ]);
-    }
-    if (options.skip && failed.includes(options.skip)) {
-      events.push({ type: 'SKIP', step: options.skip });
-    } else if (options.skip) {
-      if (pending.length === 0) {
-        throw new InvalidInputError([
-          {
-            message: `no failed or interrupted step in run ${runId} to skip ${options.skip} in`,
-            path: '--skip',
-          },
-        ]);
+    if (options.skip && facts.status !== 'succeeded') {
+      if (checkSkipTarget(options.skip, runId, procedure, context, snapshotFile) === 'step') {
+        events.push({ type: 'SKIP', step: options.skip });
+      } else {
+        // A migration in doubt inside a failed or interrupted step (a non-transactional
+        // migration whose effect is unknown): recorded as applied without running it.
+        stepDecision = {
+          steps: new Set(pending),
+          decision: { kind: 'skip', target: options.skip },
+        };
+        if (failed.length > 0) events.push({ type: 'RETRY' });
       }
-      // Not a step: an in-doubt item inside a failed or interrupted step (a non-transactional
-      // migration recorded as applied without running it).
-      stepDecision = { steps: new Set(pending), decision: { kind: 'skip', target: options.skip } };
-      if (failed.length > 0) events.push({ type: 'RETRY' });
     } else {
       // Only an explicit --retry re-runs an in-doubt item; a plain resume retries failed steps,
       // and a step that finds work in doubt stops again and asks.
@@ -177,8 +146,52 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       if (failed.length > 0) events.push({ type: 'RETRY' });
     }
 
+    if (record.server === 'url' && !options.databaseUrl && !d.env.DATABASE_URL) {
+      const t = record.target;
+      throw new RefusalError(
+        'TARGET_MISMATCH',
+        `run ${runId} ran against ${t.host}:${t.port}/${t.database}, not the embedded server; ` +
+          `give its URL again (passwords are never stored): ${resumeCommand(record)}`,
+      );
+    }
+    const decision = authorize(
+      procedure,
+      d,
+      options.authority,
+      plannedUrl(options.databaseUrl, d.env),
+    );
+    server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
+    const target = describeTarget(server.url);
+    const rec = record.target;
+    if (target.host !== rec.host || target.port !== rec.port || target.database !== rec.database) {
+      throw new RefusalError(
+        'TARGET_MISMATCH',
+        `run ${runId} ran against ${rec.host}:${rec.port}/${rec.database}; refusing to resume it against ${target.host}:${target.port}/${target.database}`,
+      );
+    }
+    connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
+    if (facts.status === 'succeeded') {
+      const incomplete = record.status === 'incomplete';
+      d.reporter.line(
+        incomplete
+          ? `run ${runId} finished with checklist items not PASS; nothing to resume (start a new run)`
+          : `run ${runId} already succeeded; nothing to resume`,
+      );
+      return {
+        runId,
+        status: incomplete ? 'incomplete' : 'succeeded',
+        exitCode: incomplete ? 1 : 0,
+        failures: [],
+        outputs: context?.outputs ?? {},
+        checklist: [],
+        runDir: path.dirname(store.eventLogPath(runId)),
+      };
+    }
+    const leftovers = await endLeftoverSessions(connections, runId, d.reporter);
+    await lockTargetDatabase(connections, targetDatabase(params));
+
+    const entries = verified.entries;
     const journal = EventLog.open(store.eventLogPath(runId));
-    const entries = readEventLog(store.eventLogPath(runId));
     const attempts: Record<string, number> = {};
     let lastLoggedValue: string | undefined;
     const settledInLog = new Map<string, EventLogEntry>();
@@ -189,7 +202,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       }
       if ((e.type === 'step.succeeded' || e.type === 'step.failed') && e.step)
         settledInLog.set(e.step, e);
-      if (e.type === 'transition') lastLoggedValue = JSON.stringify((e.data as JsonObject).value);
+      if (e.type === 'transition') lastLoggedValue = stateKey((e.data as JsonObject).value);
     }
     // A step the checkpoint shows in flight whose outcome already reached the log finished before
     // the process died: it takes that outcome instead of running a second time.
@@ -203,6 +216,17 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       }
       if (leftovers.length > 0) {
         await journal.append('sessions.terminated', null, leftoverSessionsEvent(leftovers));
+      }
+      if (lock.broken) {
+        const held = lock.broken;
+        await journal.append('lock.broken', null, {
+          by,
+          holder: held as unknown as JsonObject,
+          reason: 'resume --break-lock',
+        });
+        d.reporter.line(
+          `broke the lock held by pid ${held.pid} on ${held.host} since ${held.since} (${held.command})`,
+        );
       }
       if (changed) {
         await journal.append('procedure.changed', null, {
@@ -227,7 +251,11 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         allow_procedure_change: Boolean(options.allowProcedureChange),
         restored_value: restoredValue,
         failed_steps: failed,
+        previous_status: facts.status,
+        note: options.note ?? null,
+        break_lock: Boolean(options.breakLock),
       });
+      if (options.note) d.reporter.line(`note: ${options.note}`);
       for (const e of events) {
         if (e.type === 'SKIP')
           await journal.append('step.skipped', e.step, { by, reason: 'resume --skip' });
@@ -265,7 +293,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     }
   } finally {
     await lock.release();
-    await connections.end();
-    await server.release();
+    await connections?.end();
+    await server?.release();
   }
 }

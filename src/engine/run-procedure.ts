@@ -11,7 +11,7 @@ import { createRunId } from '../runs/run-id.js';
 import type { RunRecord } from '../runs/run-store.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
-import { EventLog } from './event-log.js';
+import { EventLog, firstLogLine } from './event-log.js';
 import type { Reporter } from './reporter.js';
 import { resumeCommand } from './resume-command.js';
 import type { StepFailureRecord } from './step-failure.js';
@@ -138,29 +138,29 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
       attempts: 1,
       xstateVersion: XSTATE_VERSION,
     };
-    await store.create(record);
+    // The run directory appears with its run.started line and the exact procedure source already
+    // in it (replay needs nothing else), so a process killed at any instant leaves a run that a
+    // resume continues and a replay verifies.
+    const started = firstLogLine('run.started', {
+      procedure: procedure.name,
+      procedure_file: procedure.source.file,
+      procedure_hash: procedure.source.hash,
+      params: record.params,
+      target: connections.redactedUrl,
+      authority: decision.authority,
+      role: decision.role,
+      by: operatorIdentity(d.env),
+      xstate: XSTATE_VERSION,
+    });
+    await store.create(record, {
+      eventLog: started,
+      artifacts: { 'procedure.yaml': await readFile(procedure.source.file, 'utf8') },
+    });
     const lock = await store.acquireLock(runId, {
       command: recordedCommand(options.command ?? 'run', procedure, params),
     });
-    const journal = await EventLog.open(store.eventLogPath(runId));
+    const journal = EventLog.open(store.eventLogPath(runId));
     try {
-      // The exact procedure source travels with the run, so replay needs nothing else.
-      await store.writeArtifact(
-        runId,
-        'procedure.yaml',
-        await readFile(procedure.source.file, 'utf8'),
-      );
-      await journal.append('run.started', null, {
-        procedure: procedure.name,
-        procedure_file: procedure.source.file,
-        procedure_hash: procedure.source.hash,
-        params: record.params,
-        target: connections.redactedUrl,
-        authority: decision.authority,
-        role: decision.role,
-        by: operatorIdentity(d.env),
-        xstate: XSTATE_VERSION,
-      });
       d.reporter.line(
         `runbook ▸ ${procedure.name}  run ${runId}  on ${connections.redactedUrl}${server.embedded ? ' (embedded)' : ''}`,
       );

@@ -1,6 +1,13 @@
 import fs from 'node:fs';
 import { TamperedLogError } from '../errors.js';
-import { entryHash, entryShapeProblem, GENESIS_HASH, type EventLogEntry } from './event-hash.js';
+import {
+  ENTRY_FIELDS,
+  entryHash,
+  entryLine,
+  entryShapeProblem,
+  GENESIS_HASH,
+  type EventLogEntry,
+} from './event-hash.js';
 
 /** Result of {@link verifyEventLog}. */
 export type EventLogVerification =
@@ -40,8 +47,20 @@ function checkLine(
   const shape = entryShapeProblem(value);
   if (shape) return { reason: `not an event log entry (bad or missing '${shape}')` };
   const entry = value as EventLogEntry;
+  const extra = Object.keys(entry).find((k) => !(ENTRY_FIELDS as readonly string[]).includes(k));
+  if (extra !== undefined) {
+    return {
+      reason: `a member outside the hash ('${extra}'): the line was modified after it was written`,
+    };
+  }
   if (entryHash(entry.prev_hash, entry) !== entry.hash) {
     return { reason: 'hash mismatch: the line was modified after it was written' };
+  }
+  if (text !== entryLine(entry)) {
+    return {
+      reason:
+        'not in the form its hash covers (bytes outside the hashed content were changed): the line was modified after it was written',
+    };
   }
   if (entry.seq !== expectedSeq) {
     return {

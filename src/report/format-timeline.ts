@@ -57,11 +57,13 @@ export function formatTimeline(t: Timeline): string {
   if (t.description) out.push(`           ${t.description}`);
   if (t.target) out.push(`target     ${t.target}`);
   const status =
-    t.status === 'succeeded'
-      ? 'SUCCEEDED'
-      : t.status === 'stopped'
-        ? `STOPPED at ${t.stoppedAt.join(', ')}`
-        : `INTERRUPTED${t.stoppedAt.length ? ` while running ${t.stoppedAt.join(', ')}` : ''} (no final line)`;
+    t.status === 'succeeded' && t.notPassed.length > 0
+      ? `INCOMPLETE: checklist not passed: ${t.notPassed.join(', ')}`
+      : t.status === 'succeeded'
+        ? 'SUCCEEDED'
+        : t.status === 'stopped'
+          ? `STOPPED at ${t.stoppedAt.join(', ')}`
+          : `INTERRUPTED${t.stoppedAt.length ? ` while running ${t.stoppedAt.join(', ')}` : ''} (no final line)`;
   out.push(`status     ${status}  (${t.attempts} attempt${t.attempts === 1 ? '' : 's'})`);
   out.push(
     `started    ${dateTime(t.startedAt)}` +

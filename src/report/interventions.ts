@@ -6,7 +6,8 @@ import type { Intervention } from './timeline-types.js';
  * Every operator intervention in a run's log, in order, with when and by whom (`$USER@host` as
  * recorded): each resume (and whether it retried or skipped), each step marked done by hand,
  * each changed migration file accepted (with the old and new checksum), each changed procedure
- * file accepted (old and new hash), and each stale lock taken over. Pure.
+ * file accepted (old and new hash), each stale lock taken over, each lock broken with
+ * `--break-lock`; a resume carries the operator's `--note`. Pure.
  */
 export function interventionOf(entries: readonly EventLogEntry[]): Intervention[] {
   const out: Intervention[] = [];
@@ -19,6 +20,7 @@ export function interventionOf(entries: readonly EventLogEntry[]): Intervention[
       const attempt = num(d, 'attempt');
       const failed = strings(d, 'failed_steps');
       const skip = str(d, 'skip');
+      const note = str(d, 'note');
       const flags = [
         flag(d, 'allow_changed') ? '--allow-changed' : null,
         flag(d, 'allow_procedure_change') ? '--allow-procedure-change' : null,
@@ -31,7 +33,8 @@ export function interventionOf(entries: readonly EventLogEntry[]): Intervention[
         detail:
           `resumed the run (attempt ${attempt ?? '?'})` +
           (failed.length > 0 ? ` after it stopped at ${failed.join(', ')}` : '') +
-          (flags.length > 0 ? ` with ${flags.join(' ')}` : ''),
+          (flags.length > 0 ? ` with ${flags.join(' ')}` : '') +
+          (note ? `; note: ${note}` : ''),
         checksums: [],
       });
       if (!skip && flag(d, 'retry') && failed.length > 0) {
@@ -94,6 +97,16 @@ export function interventionOf(entries: readonly EventLogEntry[]): Intervention[
         kind: 'lock-recovered',
         step: null,
         detail: `took over the run lock left by dead process ${num(d, 'pid') ?? '?'}${str(d, 'since') ? ` (held since ${str(d, 'since')})` : ''}`,
+        checksums: [],
+      });
+    } else if (e.type === 'lock.broken') {
+      const holder = obj(d.holder ?? null);
+      out.push({
+        time: e.time,
+        by: str(d, 'by') ?? by,
+        kind: 'lock-broken',
+        step: null,
+        detail: `broke the run lock held by pid ${num(holder, 'pid') ?? '?'} on ${str(holder, 'host') ?? '?'}${str(holder, 'since') ? ` (held since ${str(holder, 'since')})` : ''} (--break-lock)`,
         checksums: [],
       });
     }

@@ -34,11 +34,13 @@ export function renderReportHtml(report: RunReport, generatedAt: Date = new Date
   const t = report.timeline;
   const v = t.integrity;
   const status =
-    t.status === 'succeeded'
-      ? 'SUCCEEDED'
-      : t.status === 'stopped'
-        ? `STOPPED at ${t.stoppedAt.join(', ')}`
-        : `INTERRUPTED${t.stoppedAt.length > 0 ? ` in ${t.stoppedAt.join(', ')}` : ''}`;
+    t.status === 'succeeded' && t.notPassed.length > 0
+      ? `INCOMPLETE: checklist not passed: ${t.notPassed.join(', ')}`
+      : t.status === 'succeeded'
+        ? 'SUCCEEDED'
+        : t.status === 'stopped'
+          ? `STOPPED at ${t.stoppedAt.join(', ')}`
+          : `INTERRUPTED${t.stoppedAt.length > 0 ? ` in ${t.stoppedAt.join(', ')}` : ''}`;
   const artifacts = renderArtifacts(report.artifacts);
   const page = markup`<!DOCTYPE html>
     <html lang="en">
@@ -64,7 +66,7 @@ export function renderReportHtml(report: RunReport, generatedAt: Date = new Date
           <header id="run">
             <h1>
               ${t.procedure}
-              <span class="${`status-badge ${t.status}`}" id="run-status">${status}</span>
+              <span class="${`status-badge ${t.notPassed.length > 0 ? 'stopped' : t.status}`}" id="run-status">${status}</span>
             </h1>
             ${t.description ? markup`<p>${t.description}</p>` : ''}
             <dl class="meta">

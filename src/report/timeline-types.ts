@@ -136,7 +136,14 @@ export type TimelineRow =
 export interface Intervention {
   time: string;
   by: string;
-  kind: 'resume' | 'retry' | 'skip' | 'allow-changed' | 'procedure-changed' | 'lock-recovered';
+  kind:
+    | 'resume'
+    | 'retry'
+    | 'skip'
+    | 'allow-changed'
+    | 'procedure-changed'
+    | 'lock-recovered'
+    | 'lock-broken';
   step: string | null;
   /** Human sentence of what happened. */
   detail: string;
@@ -174,6 +181,11 @@ export interface Timeline {
   status: 'succeeded' | 'stopped' | 'running';
   /** Steps the run stopped at (failed, or in flight when it was interrupted). */
   stoppedAt: string[];
+  /**
+   * Checklist items a finished run did not pass (its final line says `incomplete`): the run
+   * reached its end but does not count as a success.
+   */
+  notPassed: string[];
   attempts: number;
   steps: StepSummary[];
   rows: TimelineRow[];

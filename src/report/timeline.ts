@@ -66,6 +66,7 @@ export function buildTimeline(
     durationMs: null,
     status: 'running',
     stoppedAt: [],
+    notPassed: [],
     attempts: 0,
     checklist: procedure ? evaluateChecklist(procedure, entries) : [],
     integrity: options.integrity ?? { status: 'unchecked' },
@@ -260,6 +261,12 @@ export function buildTimeline(
             ? [...new Set(d.failures === undefined ? [] : stepsOf(d.failures))]
             : [];
         if (e.type === 'run.stopped' && t.stoppedAt.length === 0 && step) t.stoppedAt = [step];
+        t.notPassed = Array.isArray(d.checklist_not_passed)
+          ? d.checklist_not_passed.map((c) => {
+              const item = obj(c);
+              return `${str(item, 'item') ?? '?'} (${str(item, 'status') ?? '?'})`;
+            })
+          : [];
         rows.push({ kind: 'finished', time: e.time, status: t.status, stoppedAt: t.stoppedAt });
         break;
       default:

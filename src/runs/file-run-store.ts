@@ -13,6 +13,7 @@ import {
   type SnapshotFile,
 } from './run-record.js';
 import type { RunLock, RunStore, RunSummary } from './run-store.js';
+import { refuseSymlink } from './no-symlink.js';
 import { assertNoSecret } from './secret-guard.js';
 import { syncDirectory, writeFileAtomic, type WriteOptions } from './write-file-atomic.js';
 
@@ -69,10 +70,14 @@ export class FileRunStore implements RunStore {
     return path.join(this.dir, id);
   }
 
-  async create(record: RunRecord): Promise<void> {
+  async create(record: RunRecord, initial: InitialRunFiles = {}): Promise<void> {
     const final = this.runDir(record.id);
     const text = toJsonText(record);
     assertNoSecret(text, path.join(final, RECORD_FILE));
+    if (initial.eventLog !== undefined) assertNoSecret(initial.eventLog, path.join(final, EVENTS_FILE));
+    for (const [name, content] of Object.entries(initial.artifacts ?? {})) {
+      assertNoSecret(content, this.artifactPath(record.id, name));
+    }
     fs.mkdirSync(this.dir, { recursive: true });
     if (fs.existsSync(final)) throw new Error(`run ${record.id} already exists in ${this.dir}`);
     // Built under a hidden name and renamed into place, so a run dir never lacks its run.json.
@@ -80,6 +85,12 @@ export class FileRunStore implements RunStore {
     await rm(staging, { recursive: true, force: true });
     fs.mkdirSync(path.join(staging, ARTIFACTS_DIR), { recursive: true });
     await writeFileAtomic(path.join(staging, RECORD_FILE), text);
+    for (const [name, content] of Object.entries(initial.artifacts ?? {})) {
+      await writeFileAtomic(path.join(staging, ARTIFACTS_DIR, name), content);
+    }
+    if (initial.eventLog !== undefined) {
+      await writeFileAtomic(path.join(staging, EVENTS_FILE), initial.eventLog);
+    }
     try {
       await rename(staging, final);
     } catch (err) {
@@ -91,6 +102,8 @@ export class FileRunStore implements RunStore {
 
   async readRecord(id: string): Promise<RunRecord> {
     const file = path.join(this.runDir(id), RECORD_FILE);
+    refuseSymlink(path.dirname(file));
+    refuseSymlink(file);
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -106,6 +119,7 @@ export class FileRunStore implements RunStore {
   async writeRecord(record: RunRecord, options?: WriteOptions): Promise<void> {
     const dir = await this.existingRunDir(record.id);
     const file = path.join(dir, RECORD_FILE);
+    refuseSymlink(file);
     const text = toJsonText(record);
     assertNoSecret(text, file);
     await writeFileAtomic(file, text, options);
@@ -113,6 +127,7 @@ export class FileRunStore implements RunStore {
 
   async readSnapshot(id: string): Promise<SnapshotFile | undefined> {
     const file = path.join(await this.existingRunDir(id), SNAPSHOT_FILE);
+    refuseSymlink(file);
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -137,6 +152,7 @@ export class FileRunStore implements RunStore {
 
   async writeSnapshot(id: string, data: SnapshotFile, options?: WriteOptions): Promise<void> {
     const file = path.join(await this.existingRunDir(id), SNAPSHOT_FILE);
+    refuseSymlink(file);
     const text = toJsonText(data);
     assertNoSecret(text, file);
     await writeFileAtomic(file, text, options);
@@ -220,12 +236,14 @@ export class FileRunStore implements RunStore {
     await this.existingRunDir(id);
     const file = this.artifactPath(id, name);
     assertNoSecret(content, file);
+    this.refuseLinksUnder(id, name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, content, options);
   }
 
   async readArtifact(id: string, name: string): Promise<string> {
     const file = this.artifactPath(id, name);
+    this.refuseLinksUnder(id, name);
     try {
       return await readFile(file, 'utf8');
     } catch (err) {
@@ -238,9 +256,14 @@ export class FileRunStore implements RunStore {
     }
   }
 
-  async acquireLock(id: string, options: { command: string }): Promise<RunLock> {
+  async acquireLock(
+    id: string,
+    options: { command: string; breakLock?: boolean },
+  ): Promise<RunLock> {
     const dir = await this.existingRunDir(id);
-    const lock = acquireRunLock(path.join(dir, LOCK_FILE), id, options.command);
+    const lock = acquireRunLock(path.join(dir, LOCK_FILE), id, options.command, {
+      breakLock: Boolean(options.breakLock),
+    });
     // Holding the lock, nobody else writes here: temp files are leftovers of a killed writer.
     for (const sub of [dir, path.join(dir, ARTIFACTS_DIR)]) {
       const names = await readdir(sub).catch(() => [] as string[]);
@@ -265,9 +288,28 @@ export class FileRunStore implements RunStore {
 
   private async existingRunDir(id: string): Promise<string> {
     const dir = this.runDir(id);
+    refuseSymlink(dir);
     if (!fs.existsSync(dir)) throw new InvalidInputError([{ message: `no run matches '${id}'` }]);
     return dir;
   }
+
+  /** Refuses a symbolic link anywhere on an artifact's path inside the run directory. */
+  private refuseLinksUnder(id: string, name: string): void {
+    let at = this.runDir(id);
+    refuseSymlink(at);
+    for (const segment of [ARTIFACTS_DIR, ...name.split(/[\\/]/)]) {
+      at = path.join(at, segment);
+      refuseSymlink(at);
+    }
+  }
+}
+
+/** Files a new run directory is created with, besides run.json (see {@link FileRunStore.create}). */
+export interface InitialRunFiles {
+  /** The first line(s) of `events.jsonl`, so the run never exists without its `run.started`. */
+  eventLog?: string;
+  /** Artifacts by name (a plain file name under `artifacts/`). */
+  artifacts?: Record<string, string>;
 }
 
 function parseRecord(text: string, file: string, expectedId: string): RunRecord {

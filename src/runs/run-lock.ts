@@ -100,7 +100,8 @@ function refusal(runId: string, holder: LockInfo): RefusalError {
   const where = holder.host === os.hostname() ? '' : ` on host ${holder.host}`;
   return new RefusalError(
     'RUN_LOCKED',
-    `run ${runId} is being driven by pid ${holder.pid}${where} (${holder.command}) since ${holder.since}`,
+    `run ${runId} is being driven by pid ${holder.pid}${where} (${holder.command}) since ${holder.since}; ` +
+      `if that process is gone (its pid reused, or its host down), take the lock with \`runbook resume ${runId} --break-lock\` (recorded in the log with who and when)`,
     { runId, pid: holder.pid, host: holder.host, command: holder.command, since: holder.since },
   );
 }
@@ -109,9 +110,16 @@ function refusal(runId: string, holder: LockInfo): RefusalError {
  * Takes the lock file of a run. Refuses with `RefusalError('RUN_LOCKED')` (exit 3) while a live
  * process on this host holds it, or while any process on another host does (its liveness cannot
  * be checked from here). A lock whose pid is dead, or whose file is unreadable, is stale: it is
- * removed, the lock is taken, and `recoveredStale` says whose it was.
+ * removed, the lock is taken, and `recoveredStale` says whose it was. With `breakLock` the
+ * operator has vouched that the holder is gone (a reused pid, a host that is down): its lock is
+ * removed whoever holds it, and `broken` says whose it was.
  */
-export function acquireRunLock(lockFile: string, runId: string, command: string): RunLock {
+export function acquireRunLock(
+  lockFile: string,
+  runId: string,
+  command: string,
+  options: { breakLock?: boolean } = {},
+): RunLock {
   const info: LockInfo = {
     pid: process.pid,
     host: os.hostname(),
@@ -122,18 +130,21 @@ export function acquireRunLock(lockFile: string, runId: string, command: string)
   const content = `${JSON.stringify(info)}\n`;
   assertNoSecret(content, lockFile);
   let recoveredStale: RunLock['recoveredStale'];
+  let broken: LockInfo | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     if (createExclusive(lockFile, content)) {
-      return makeLock(lockFile, content, info, recoveredStale);
+      return makeLock(lockFile, content, info, recoveredStale, broken);
     }
     const text = readText(lockFile);
     if (text === undefined) continue; // released between our attempt and the read
     const holder = parseLock(text);
     if (holder && (holder.host !== info.host || pidAlive(holder.pid))) {
-      throw refusal(runId, holder);
+      if (!options.breakLock) throw refusal(runId, holder);
+      broken = holder;
+    } else {
+      recoveredStale = { pid: holder?.pid ?? null, since: holder?.since ?? null };
     }
     removeStale(lockFile, text);
-    recoveredStale = { pid: holder?.pid ?? null, since: holder?.since ?? null };
   }
   throw new Error(`could not take the lock of run ${runId}: it keeps changing hands`);
 }
@@ -143,10 +154,12 @@ function makeLock(
   content: string,
   info: LockInfo,
   recoveredStale: RunLock['recoveredStale'],
+  broken: LockInfo | undefined,
 ): RunLock {
   return {
     info,
     ...(recoveredStale ? { recoveredStale } : {}),
+    ...(broken ? { broken } : {}),
     async release() {
       if (readText(lockFile) === content) fs.rmSync(lockFile, { force: true });
     },

@@ -2,13 +2,17 @@ import { z } from 'zod';
 import type { StepFailureRecord } from '../engine/step-failure.js';
 import type { JsonObject, JsonValue } from '../json.js';
 
-/** Lifecycle of a run as recorded in `run.json`. */
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'stopped' | 'refused';
+/**
+ * Lifecycle of a run as recorded in `run.json`. `incomplete`: the procedure reached its end but a
+ * checklist item is not PASS (e.g. a step marked done by hand).
+ */
+export type RunStatus = 'running' | 'succeeded' | 'incomplete' | 'failed' | 'stopped' | 'refused';
 
 /** All {@link RunStatus} values. */
 export const RUN_STATUSES: readonly RunStatus[] = [
   'running',
   'succeeded',
+  'incomplete',
   'failed',
   'stopped',
   'refused',
@@ -89,7 +93,7 @@ export const runRecordSchema = z.looseObject({
     database: z.string(),
     user: z.string(),
   }),
-  status: z.enum(['running', 'succeeded', 'failed', 'stopped', 'refused']),
+  status: z.enum(['running', 'succeeded', 'incomplete', 'failed', 'stopped', 'refused']),
   currentStep: z.string().optional(),
   failure: stepFailureSchema.optional(),
   startedAt: z.string(),

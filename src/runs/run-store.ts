@@ -28,6 +28,8 @@ export interface RunLock {
   readonly info: LockInfo;
   /** Set when a stale lock (dead holder, or unreadable lock file) was removed to take this one. */
   readonly recoveredStale?: { pid: number | null; since: string | null };
+  /** Set when `breakLock` removed a lock whose holder looked alive (or was on another host). */
+  readonly broken?: LockInfo;
   /** Removes the lock file if it is still ours; a no-op otherwise. Safe to call twice. */
   release(): Promise<void>;
 }
@@ -44,8 +46,15 @@ export interface RunLock {
  * raises `RefusalError('RUN_LOCKED')` (exit 3).
  */
 export interface RunStore {
-  /** Creates a new run from its first record; throws if a run with that id exists. */
-  create(record: RunRecord): Promise<void>;
+  /**
+   * Creates a new run from its first record, atomically together with the first line of its
+   * event log and its first artifacts when given (a run is never seen without them); throws if a
+   * run with that id exists.
+   */
+  create(
+    record: RunRecord,
+    initial?: { eventLog?: string; artifacts?: Record<string, string> },
+  ): Promise<void>;
   /** Reads `run.json`; InvalidInputError when the run is unknown or the file is unreadable. */
   readRecord(id: string): Promise<RunRecord>;
   /** Replaces `run.json` atomically (the run must exist); durably unless `options.durable` is false. */
@@ -76,7 +85,8 @@ export interface RunStore {
   readArtifact(id: string, name: string): Promise<string>;
   /**
    * Takes the run's lock (exclusive create). A lock held by a live process refuses
-   * (`RUN_LOCKED`); a stale one is removed and reported in `recoveredStale`.
+   * (`RUN_LOCKED`) unless `breakLock` (the operator vouches its holder is gone; reported in
+   * `broken`); a stale one is removed and reported in `recoveredStale`.
    */
-  acquireLock(id: string, options: { command: string }): Promise<RunLock>;
+  acquireLock(id: string, options: { command: string; breakLock?: boolean }): Promise<RunLock>;
 }

@@ -3,7 +3,10 @@ import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { commandLine } from '../command-line.js';
 
-/** `runbook resume <run-id> [--retry|--skip <step>] [--allow-changed]`. */
+/**
+ * `runbook resume <run-id> [--retry|--skip <step>] [--allow-changed] [--note <text>]
+ * [--break-lock]`.
+ */
 export async function resumeVerb(
   id: string,
   o: {
@@ -14,6 +17,8 @@ export async function resumeVerb(
     skip?: string;
     allowChanged?: boolean;
     allowProcedureChange?: boolean;
+    note?: string;
+    breakLock?: boolean;
     param: Record<string, string>;
   } & AuthorityFlagValues,
   argv: string[],
@@ -26,6 +31,8 @@ export async function resumeVerb(
     ...(o.skip ? { skip: o.skip } : {}),
     allowChanged: Boolean(o.allowChanged),
     allowProcedureChange: Boolean(o.allowProcedureChange),
+    ...(o.note !== undefined ? { note: o.note } : {}),
+    breakLock: Boolean(o.breakLock),
     params: o.param,
     authority: authorityFlags(o),
     command: commandLine(argv),
