@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { invalidHistory } from './revision-graph.js';
 
 /** SHA-256 (hex) of bytes: the checksum recorded for every migration file. */
 export function sha256Hex(bytes: Buffer | string): string {
@@ -70,22 +71,56 @@ export async function readWithChecksum(file: string): Promise<{ text: string; ch
   return readWithChecksumSync(file);
 }
 
+/** What a directory entry is, following a symlink as the tools' ordinary reads do. */
+async function entryKind(
+  full: string,
+  e: { isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean },
+): Promise<'dir' | 'file' | 'other'> {
+  if (!e.isSymbolicLink()) return e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other';
+  try {
+    const st = await stat(full);
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw invalidHistory('symlink loop: this link resolves to itself', full);
+    const target = await readlink(full).catch(() => '?');
+    // Never skipped: a link that leads nowhere may have been meant to bring migrations in.
+    throw invalidHistory(`broken symlink to ${target} (${code ?? 'unreadable'})`, full);
+  }
+}
+
 /**
  * Every file under `dir` (recursively, skipping dot-directories and `__pycache__`) whose name
  * passes `keep`, as absolute paths sorted by their path relative to `dir` — the declared order.
+ * Symlinked files and folders are followed, as Alembic, golang-migrate, Diesel and Prisma follow
+ * them (by their link's name and path); a link that leads back into a folder it is in, or nowhere,
+ * fails with `INVALID_MIGRATIONS` naming it instead of being skipped.
  */
 export async function walkFiles(dir: string, keep: (name: string) => boolean): Promise<string[]> {
   const out: { full: string; rel: string }[] = [];
-  const visit = async (d: string, relDir: string): Promise<void> => {
+  /** `d` as listed (links kept), `real` its resolved path, `ancestors` the resolved folders above. */
+  const visit = async (
+    d: string,
+    real: string,
+    relDir: string,
+    ancestors: Set<string>,
+  ): Promise<void> => {
     const entries = await readdir(d, { withFileTypes: true });
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name === '__pycache__' || e.name === 'node_modules') continue;
       const full = path.join(d, e.name);
       const rel = relDir ? `${relDir}/${e.name}` : e.name;
-      if (e.isDirectory()) await visit(full, rel);
-      else if (e.isFile() && keep(e.name)) out.push({ full, rel });
+      const kind = await entryKind(full, e);
+      if (kind === 'dir') {
+        const target = e.isSymbolicLink() ? await realpath(full) : path.join(real, e.name);
+        if (ancestors.has(target)) {
+          throw invalidHistory(`symlink loop: this folder link leads back to ${target}`, full);
+        }
+        await visit(full, target, rel, new Set([...ancestors, target]));
+      } else if (kind === 'file' && keep(e.name)) out.push({ full, rel });
     }
   };
-  await visit(dir, '');
+  const root = await realpath(dir);
+  await visit(dir, root, '', new Set([root]));
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((f) => f.full);
 }
