@@ -119,6 +119,22 @@ describe('diagnoseFailure', () => {
     expect(d).toContain('two-path');
   });
 
+  it('never calls a migration tool’s version table ORM-bootstrapped', async () => {
+    for (const table of ['alembic_version', 'schema_migrations', '_prisma_migrations']) {
+      const d = await diagnoseFailure(
+        {
+          code: '42P01',
+          message: `relation "${table}" does not exist`,
+          migration: '065_add_run_authorization',
+        },
+        { migrations: HISTORY, applied: ['064_worker_registry'] },
+      );
+      expect(d).toContain(`relation "${table}" is a migration tool's version table`);
+      expect(d).toContain('search_path');
+      expect(d).not.toContain('ORM-bootstrapped');
+    }
+  });
+
   it('names the pending migration of another branch that creates the table', async () => {
     const history = [
       {

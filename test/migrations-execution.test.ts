@@ -298,7 +298,9 @@ describe('the version write, checked before COMMIT', () => {
       expect(err.code).toBe('VERSION_TABLE_CHANGED');
       expect(err.fields.migration).toBe('002');
       expect(err.message).toContain('affected 0 row(s), expected 1');
-      expect(err.fields.statement).toMatch(/^UPDATE alembic_version SET version_num = '002'/);
+      expect(err.fields.statement).toMatch(
+        /^UPDATE "public"\."alembic_version" SET version_num = '002'/,
+      );
       expect((await q(d, 'SELECT version_num FROM alembic_version')).rows).toEqual([
         { version_num: '001' },
       ]);

@@ -156,7 +156,7 @@ describe('two-path-ci: the verdict waits for both paths', () => {
     const bootstrap = path.join(dir, 'bootstrap.sql');
     writeFileSync(
       bootstrap,
-      'SELECT pg_sleep(1.5);\nCREATE TABLE items (id int PRIMARY KEY, note text);\nCREATE TABLE tags (id int);\n',
+      'SELECT pg_sleep(3);\nCREATE TABLE items (id int PRIMARY KEY, note text);\nCREATE TABLE tags (id int);\n',
     );
     const run = await cli.runbook([
       'run', 'two-path-ci', '--param', `migrations=${history}`, '--param', `bootstrap=${bootstrap}`,

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StepError } from '../engine/step-failure.js';
+import { invalidHistory } from './revision-graph.js';
 
 /** SHA-256 (hex) of bytes: the checksum recorded for every migration file. */
 export function sha256Hex(bytes: Buffer | string): string {
@@ -81,6 +82,24 @@ export async function readWithChecksum(file: string): Promise<{ text: string; ch
   return readWithChecksumSync(file);
 }
 
+/** What a directory entry is, following a symlink as the tools' ordinary reads do. */
+async function entryKind(
+  full: string,
+  e: { isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean },
+): Promise<'dir' | 'file' | 'other'> {
+  if (!e.isSymbolicLink()) return e.isDirectory() ? 'dir' : e.isFile() ? 'file' : 'other';
+  try {
+    const st = await stat(full);
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw invalidHistory('symlink loop: this link resolves to itself', full);
+    const target = await readlink(full).catch(() => '?');
+    // Never skipped: a link that leads nowhere may have been meant to bring migrations in.
+    throw invalidHistory(`broken symlink to ${target} (${code ?? 'unreadable'})`, full);
+  }
+}
+
 /**
  * The most directory entries a migration folder may hold (all levels): far above any real history
  * (hundreds of files), low enough that a mistaken `source: /` is refused in well under a second
@@ -91,13 +110,22 @@ export const MAX_FOLDER_ENTRIES = 50_000;
 /**
  * Every file under `dir` (recursively, skipping dot-directories and `__pycache__`) whose name
  * passes `keep`, as absolute paths sorted by their path relative to `dir` — the declared order.
- * A folder holding more than {@link MAX_FOLDER_ENTRIES} entries, or one that cannot be listed,
- * fails with `MIGRATION_SOURCE` naming it.
+ * Symlinked files and folders are followed, as Alembic, golang-migrate, Diesel and Prisma follow
+ * them (by their link's name and path); a link that leads back into a folder it is in, or nowhere,
+ * fails with `INVALID_MIGRATIONS` naming it instead of being skipped. A folder holding more than
+ * {@link MAX_FOLDER_ENTRIES} entries, or one that cannot be listed, fails with `MIGRATION_SOURCE`
+ * naming it.
  */
 export async function walkFiles(dir: string, keep: (name: string) => boolean): Promise<string[]> {
   const out: { full: string; rel: string }[] = [];
   let seen = 0;
-  const visit = async (d: string, relDir: string): Promise<void> => {
+  /** `d` as listed (links kept), `real` its resolved path, `ancestors` the resolved folders above. */
+  const visit = async (
+    d: string,
+    real: string,
+    relDir: string,
+    ancestors: Set<string>,
+  ): Promise<void> => {
     let entries;
     try {
       entries = await readdir(d, { withFileTypes: true });
@@ -123,10 +151,21 @@ export async function walkFiles(dir: string, keep: (name: string) => boolean): P
       if (e.name.startsWith('.') || e.name === '__pycache__' || e.name === 'node_modules') continue;
       const full = path.join(d, e.name);
       const rel = relDir ? `${relDir}/${e.name}` : e.name;
-      if (e.isDirectory()) await visit(full, rel);
-      else if (e.isFile() && keep(e.name)) out.push({ full, rel });
+      const kind = await entryKind(full, e);
+      if (kind === 'dir') {
+        const target = e.isSymbolicLink() ? await realpath(full) : path.join(real, e.name);
+        if (ancestors.has(target)) {
+          throw invalidHistory(`symlink loop: this folder link leads back to ${target}`, full);
+        }
+        await visit(full, target, rel, new Set([...ancestors, target]));
+      } else if (kind === 'file' && keep(e.name)) out.push({ full, rel });
     }
   };
-  await visit(dir, '');
+  const root = await realpath(dir).catch((err: NodeJS.ErrnoException) => {
+    throw new StepError('MIGRATION_SOURCE', `cannot list ${dir}: ${err.code ?? String(err)}`, {
+      hint: 'point the migration source at the folder holding the migrations',
+    });
+  });
+  await visit(dir, root, '', new Set([root]));
   return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0)).map((f) => f.full);
 }
