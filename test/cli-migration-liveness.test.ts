@@ -148,6 +148,25 @@ async function waitForRow(sql: string, values: unknown[], timeoutMs = 15_000): P
   }
 }
 
+describe('a migration that ends its own session', () => {
+  it('fails the step with 57P01 in one line, and nothing of it is applied', async () => {
+    const d = await freshDatabase('selfkill');
+    await history('selfkill', [
+      ['001', 'CREATE TABLE a (id int);'],
+      ['002', 'CREATE TABLE b (id int);\nSELECT pg_terminate_backend(pg_backend_pid());'],
+    ]);
+    await upgradeProcedure('selfkill');
+    const run = await ws.cli(['run', 'selfkill', '--param', `database=${d}`, '--database-url', db.adminUrl]); // prettier-ignore
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).not.toMatch(/Unhandled|node:events|^\s+at /m);
+    expect(run.stderr).toMatch(/✗ upgrade {2}57P01 lost the connection to the database server/);
+    const runId = runIdOf('selfkill')!;
+    expect(await runRecord(runId)).toMatchObject({ status: 'failed' });
+    expect(await versions(d)).toEqual(['001']);
+    expect((await sqlOn(d, `SELECT to_regclass('b') AS t`)).rows[0]).toEqual({ t: null });
+  });
+});
+
 /** A session of the test holding an ACCESS EXCLUSIVE lock on `table` of `database`. */
 async function holdLock(
   database: string,
