@@ -176,6 +176,8 @@ async function holdLock(
   await c.connect();
   await c.query(`BEGIN; LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
   const { rows } = await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  // Its last query, as pg_stat_activity shows it, quotes a password: it must be masked.
+  await c.query(`SELECT 1 AS x /* as ALTER ROLE … PASSWORD 'RbHidden1' would */`);
   return {
     pid: rows[0]!.pid,
     async release() {
@@ -220,6 +222,8 @@ describe('a migration waiting for a lock', () => {
       expect(failed.failure.data.blockers.map((b) => b.pid)).toEqual([blocker.pid]);
       expect(await versions(d)).toEqual(['001']);
       expect(await runRecord(runId)).toMatchObject({ status: 'failed' });
+      expect(run.stderr).toContain(`PASSWORD '***'`);
+      expect(run.stderr + JSON.stringify(events)).not.toContain('RbHidden1');
     } finally {
       await blocker.release();
     }
