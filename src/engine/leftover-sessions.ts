@@ -1,5 +1,6 @@
 import type { JsonObject } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
+import { maskSqlPasswords } from '../migrations/migration-watch.js';
 import type { Reporter } from './reporter.js';
 
 /** A database session an earlier, dead process of the same run left behind. */
@@ -40,9 +41,10 @@ export async function endLeftoverSessions(
   reporter: Reporter,
 ): Promise<LeftoverSession[]> {
   const pool = connections.pool();
-  const found = (await pool.query<LeftoverSession>(FIND_SQL, [`runbook:${runId}`])).rows.filter(
-    (s) => !connections.ownsBackend(s.pid),
-  );
+  const { rows } = await pool.query<LeftoverSession>(FIND_SQL, [`runbook:${runId}`]);
+  const found = rows
+    .filter((s) => !connections.ownsBackend(s.pid))
+    .map((s) => ({ ...s, query: maskSqlPasswords(s.query) }));
   if (found.length === 0) return [];
   for (const s of found) {
     const waiting = s.wait_event_type ? `, waiting on ${s.wait_event_type}` : '';

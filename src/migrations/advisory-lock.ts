@@ -48,7 +48,11 @@ export async function acquireMigrationLock(
       'DATABASE_LOCKED',
       `database "${database}" is being migrated by ${holderRun ? `run ${holderRun}` : `another session${h ? ` (pid ${h.pid}, ${h.application_name || 'no application_name'})` : ''}`}`,
       {
-        hint: 'wait for it to finish, or stop it; two runs must not migrate one database',
+        hint:
+          'wait for it to finish, or stop it; two runs must not migrate one database' +
+          (holderRun
+            ? `; if run ${holderRun} is no longer running, \`runbook resume ${holderRun}\` ends the session it left`
+            : ''),
         data: {
           database,
           ...(holderRun ? { holder_run: holderRun } : {}),

@@ -25,6 +25,17 @@ const BLOCKERS_SQL = `SELECT a.pid, coalesce(a.application_name, '') AS applicat
   left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 160) AS query
   FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1::int)) ORDER BY a.pid`;
 
+/**
+ * Another session's query text with the literal of any `PASSWORD '…'` (`ALTER ROLE … PASSWORD`)
+ * replaced by `'***'`: it is printed and logged, and a password never is.
+ */
+export function maskSqlPasswords(query: string): string {
+  return query.replace(
+    /(\bpassword\s+)(E?'(?:[^']|'')*'?|\$([^$\s]*)\$[\s\S]*?(?:\$\3\$|$))/gi,
+    "$1'***'",
+  );
+}
+
 /** `pid 123 (psql, idle in transaction): LOCK TABLE t` for progress lines and messages. */
 export function describeBlockers(blockers: readonly Blocker[]): string {
   return blockers
@@ -158,6 +169,7 @@ export class MigrationWatch {
       const session = await this.session;
       if (!session) return;
       const { rows } = await session.query<Blocker>(BLOCKERS_SQL, [pid]);
+      for (const r of rows) r.query = maskSqlPasswords(r.query);
       if (rows.length > 0 || this.current) this.lastBlockers = rows;
     } catch {
       // Progress only: a failed look-up (the server going away) is the migration's to report.
