@@ -74,11 +74,19 @@ export function indexSteps(procedure: Procedure): Map<string, ActionStep> {
   return index;
 }
 
+/**
+ * Runs the run's file writes one after another. The first write that fails (a full disk) stops
+ * the queue: nothing queued after it is written, so the log never records a transition whose
+ * cause (a step that could not start because its checkpoint failed) it lacks.
+ */
 class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
   private failure: unknown;
   run(fn: () => Promise<unknown>): Promise<void> {
-    const next = this.tail.then(fn);
+    const next = this.tail.then(() => {
+      if (this.failure) throw this.failure;
+      return fn();
+    });
     this.tail = next.catch((err: unknown) => {
       this.failure ??= err;
     });

@@ -100,6 +100,8 @@ export class EventLog {
   private seq: number;
   private prevHash: string;
   private writeError: Error | undefined;
+  /** Set by the first failed write (a full disk): every later append refuses with it. */
+  private failed: Error | undefined;
   /** The entry being written (and its JSON line), so the stream hook can check pino wrote exactly it. */
   private pending: { entry: EventLogEntry; line: string } | undefined;
   private recovery: TornLineRecovery | undefined;
@@ -199,6 +201,9 @@ export class EventLog {
     options: AppendOptions = {},
   ): EventLogEntry {
     if (this.closed) throw new Error(`event log ${this.file} is closed`);
+    // A line that could not be written leaves a gap no later line may hide: the chain would
+    // verify while the lines it needs to replay (a step's start or end) are missing.
+    if (this.failed) throw this.failed;
     const { entry, line } = makeEntry(this.seq, this.prevHash, this.now(), type, step, data);
     assertNoSecret(line, this.file);
     this.writeError = undefined;
@@ -208,9 +213,15 @@ export class EventLog {
     } finally {
       this.pending = undefined;
     }
-    if (this.writeError) throw this.writeError;
+    if (this.writeError) throw (this.failed = this.writeError);
     if (options.durable === false) this.unsynced = true;
-    else this.sync();
+    else {
+      try {
+        this.sync();
+      } catch (err) {
+        throw (this.failed = err as Error);
+      }
+    }
     this.seq = entry.seq;
     this.prevHash = entry.hash;
     return entry;
