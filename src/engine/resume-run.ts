@@ -92,6 +92,9 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     // The log is the truth: run.json and the checkpoint must agree with it (else exit 4).
     const verified = await verifyRunForResume(store, record);
     const { facts, snapshot: snapshotFile } = verified;
+    // What the log says wins over run.json where a crash may have left them one step apart.
+    record.procedureHash = facts.procedureHash;
+    record.attempts = facts.attempts;
     const procedureFile = path.resolve(d.cwd, facts.procedureFile);
     const procedure = await loadProcedure(procedureFile, { actions: d.actions });
     const changed = procedure.source.hash !== facts.procedureHash;
@@ -119,12 +122,35 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
 
     const context = (snapshotFile?.snapshot as { context?: ProcedureContext } | null)?.context;
     const failed = Object.keys(context?.failures ?? {});
+    if (facts.status === 'succeeded') {
+      const incomplete = (facts.lastRunEvent.data as JsonObject).status === 'incomplete';
+      const status = incomplete ? 'incomplete' : 'succeeded';
+      if (record.status !== status) {
+        // The process died between its final log line and run.json: the log says how it ended.
+        record.status = status;
+        await store.writeRecord(record);
+      }
+      d.reporter.line(
+        incomplete
+          ? `run ${runId} finished with checklist items not PASS; nothing to resume (start a new run)`
+          : `run ${runId} already succeeded; nothing to resume`,
+      );
+      return {
+        runId,
+        status,
+        exitCode: incomplete ? 1 : 0,
+        failures: [],
+        outputs: context?.outputs ?? {},
+        checklist: [],
+        runDir: path.dirname(store.eventLogPath(runId)),
+      };
+    }
     const by = operatorIdentity(d.env);
     const events: OperatorEvent[] = [];
     let stepDecision: { steps: ReadonlySet<string>; decision: StepDecision } | undefined;
     // The steps an operator's decision is for: those that failed, and those a crash left in flight.
     const pending = [...new Set([...failed, ...(context?.running ?? [])])];
-    if (options.skip && facts.status !== 'succeeded') {
+    if (options.skip) {
       if (checkSkipTarget(options.skip, runId, procedure, context, snapshotFile) === 'step') {
         events.push({ type: 'SKIP', step: options.skip });
       } else {
@@ -169,23 +195,6 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       );
     }
     connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
-    if (facts.status === 'succeeded') {
-      const incomplete = record.status === 'incomplete';
-      d.reporter.line(
-        incomplete
-          ? `run ${runId} finished with checklist items not PASS; nothing to resume (start a new run)`
-          : `run ${runId} already succeeded; nothing to resume`,
-      );
-      return {
-        runId,
-        status: incomplete ? 'incomplete' : 'succeeded',
-        exitCode: incomplete ? 1 : 0,
-        failures: [],
-        outputs: context?.outputs ?? {},
-        checklist: [],
-        runDir: path.dirname(store.eventLogPath(runId)),
-      };
-    }
     await lockTargetDatabase(connections, targetDatabase(params));
 
     const entries = verified.entries;
