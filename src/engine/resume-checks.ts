@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, TamperedLogError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
@@ -12,7 +13,7 @@ import {
   logFacts,
   type LogFacts,
 } from './run-agreement.js';
-import { verifyEventLog } from './verify-event-log.js';
+import { verifyEventLog, verifyEventLogText } from './verify-event-log.js';
 import { refuseSymlink } from '../runs/no-symlink.js';
 
 /** A run as its verified log establishes it, before a resume touches anything. */
@@ -33,13 +34,16 @@ export interface VerifiedRun {
 export async function verifyRunForResume(store: RunStore, record: RunRecord): Promise<VerifiedRun> {
   const file = store.eventLogPath(record.id);
   refuseSymlink(file);
-  const verified = verifyEventLog(file);
-  let entries = verified.entries;
-  if (!verified.ok) {
-    const torn = /^truncated/.test(verified.reason) && verified.line === entries.length + 1;
-    if (!torn) throw new TamperedLogError(verified.line, verified.reason);
+  let verified = verifyEventLog(file);
+  if (!verified.ok && /no trailing newline/.test(verified.reason)) {
+    // A complete last line that only lost its newline: opening the log completes it.
+    const completed = verifyEventLogText(`${readFileSync(file, 'utf8')}\n`);
+    if (completed.ok) verified = completed;
   }
-  entries = [...entries];
+  const entries = [...verified.entries];
+  // A torn last line (a crash mid-write) is the one flaw tolerated: opening the log moves it aside.
+  if (!verified.ok && !(/^truncated/.test(verified.reason) && verified.line === entries.length + 1))
+    throw new TamperedLogError(verified.line, verified.reason);
   const facts = logFacts(entries);
   checkRecordAgainstLog(record, facts, entries);
   const snapshot = await store.readSnapshot(record.id);

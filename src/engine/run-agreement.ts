@@ -100,7 +100,7 @@ export function checkRecordAgainstLog(
 ): void {
   const disagree = (what: string, inRecord: unknown, inLog: unknown): never => {
     throw new TamperedLogError(
-      facts.startedLine,
+      entries.length + 1,
       `run.json disagrees with the log: ${what} is ${JSON.stringify(inRecord)} in run.json but ${JSON.stringify(inLog)} in the log`,
     );
   };
