@@ -200,6 +200,9 @@ describe('skipping must not look like success', () => {
       ok: false,
     });
     expect(skip.stderr).toContain('incomplete');
+    expect(skip.stderr).toContain(
+      'warning: migrate is marked done by hand although the checklist item "Migrations applied" rests on it',
+    );
     expect(skip.stderr).toMatch(/SKIPPED\s+Migrations applied/);
     const record = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as {
       status: string;

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, TamperedLogError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
-import type { ProcedureContext } from '../procedure/compile-procedure.js';
+import type { OperatorEvent, ProcedureContext } from '../procedure/compile-procedure.js';
+import { skipBlockers } from './skip-safety.js';
+import type { StepDecision } from './step-executor.js';
 import type { Procedure } from '../procedure/types.js';
 import type { RunRecord, RunStore, SnapshotFile } from '../runs/run-store.js';
 import type { EventLogEntry } from './event-hash.js';
@@ -128,4 +130,52 @@ export function checkSkipTarget(
       hint: 'a migration that failed is fixed and retried (`runbook resume` without --skip), never recorded as applied without running',
     },
   ]);
+}
+
+/**
+ * The operator's decision for a resume: the events sent to the restored machine (RETRY of the
+ * failed steps, or SKIP of one) and the decision handed to the re-run steps (retry, or skip an
+ * in-doubt migration). Refuses a `--skip` target that is neither (see {@link checkSkipTarget});
+ * warns when a step the checklist or later steps rest on is marked done by hand.
+ */
+export function operatorDecision(
+  options: { skip?: string; retry?: boolean },
+  runId: string,
+  procedure: Procedure,
+  snapshot: SnapshotFile | undefined,
+  warn: (line: string) => void,
+): {
+  events: OperatorEvent[];
+  stepDecision?: { steps: ReadonlySet<string>; decision: StepDecision };
+} {
+  const context = (snapshot?.snapshot as { context?: ProcedureContext } | null)?.context;
+  const failed = Object.keys(context?.failures ?? {});
+  // The steps a decision is for: those that failed, and those a crash left in flight.
+  const pending = new Set([...failed, ...(context?.running ?? [])]);
+  const retryFailed: OperatorEvent[] = failed.length > 0 ? [{ type: 'RETRY' }] : [];
+  if (options.skip) {
+    if (checkSkipTarget(options.skip, runId, procedure, context, snapshot) === 'step') {
+      const blockers = skipBlockers(procedure, options.skip);
+      if (blockers.length > 0) {
+        warn(
+          `warning: ${options.skip} is marked done by hand although ${blockers.join('; ')}: the run cannot end as succeeded`,
+        );
+      }
+      return { events: [{ type: 'SKIP', step: options.skip }] };
+    }
+    // A migration in doubt inside a failed or interrupted step (a non-transactional migration
+    // whose effect is unknown): recorded as applied without running it.
+    return {
+      events: retryFailed,
+      stepDecision: { steps: pending, decision: { kind: 'skip', target: options.skip } },
+    };
+  }
+  // Only an explicit --retry re-runs an in-doubt item; a plain resume retries failed steps, and a
+  // step that finds work in doubt stops again and asks.
+  return {
+    events: retryFailed,
+    ...(options.retry && pending.size > 0
+      ? { stepDecision: { steps: pending, decision: { kind: 'retry' } } }
+      : {}),
+  };
 }

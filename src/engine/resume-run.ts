@@ -4,7 +4,7 @@ import { InvalidInputError, RefusalError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import { describeTarget, redactUrl } from '../postgres/url.js';
-import type { OperatorEvent, ProcedureContext } from '../procedure/compile-procedure.js';
+import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams } from '../procedure/resolve-params.js';
 import { FileRunStore } from '../runs/file-run-store.js';
@@ -24,9 +24,8 @@ import {
   type SessionOptions,
   confirmedGates,
 } from './run-session.js';
-import type { StepDecision } from './step-executor.js';
 import type { EventLogEntry } from './event-hash.js';
-import { checkSkipTarget, resumeParams, verifyRunForResume } from './resume-checks.js';
+import { operatorDecision, resumeParams, verifyRunForResume } from './resume-checks.js';
 import { redactArguments } from './redact-arguments.js';
 import { stateKey } from './drive-run.js';
 import { XSTATE_VERSION } from './xstate-version.js';
@@ -146,30 +145,13 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       };
     }
     const by = operatorIdentity(d.env);
-    const events: OperatorEvent[] = [];
-    let stepDecision: { steps: ReadonlySet<string>; decision: StepDecision } | undefined;
-    // The steps an operator's decision is for: those that failed, and those a crash left in flight.
-    const pending = [...new Set([...failed, ...(context?.running ?? [])])];
-    if (options.skip) {
-      if (checkSkipTarget(options.skip, runId, procedure, context, snapshotFile) === 'step') {
-        events.push({ type: 'SKIP', step: options.skip });
-      } else {
-        // A migration in doubt inside a failed or interrupted step (a non-transactional
-        // migration whose effect is unknown): recorded as applied without running it.
-        stepDecision = {
-          steps: new Set(pending),
-          decision: { kind: 'skip', target: options.skip },
-        };
-        if (failed.length > 0) events.push({ type: 'RETRY' });
-      }
-    } else {
-      // Only an explicit --retry re-runs an in-doubt item; a plain resume retries failed steps,
-      // and a step that finds work in doubt stops again and asks.
-      if (options.retry && pending.length > 0) {
-        stepDecision = { steps: new Set(pending), decision: { kind: 'retry' } };
-      }
-      if (failed.length > 0) events.push({ type: 'RETRY' });
-    }
+    const { events, stepDecision } = operatorDecision(
+      options,
+      runId,
+      procedure,
+      snapshotFile,
+      (l) => d.reporter.line(l),
+    );
 
     if (record.server === 'url' && !options.databaseUrl && !d.env.DATABASE_URL) {
       const t = record.target;
