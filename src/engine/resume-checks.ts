@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, TamperedLogError } from '../errors.js';
-import type { JsonObject, JsonValue } from '../json.js';
+import type { JsonObject } from '../json.js';
 import type { OperatorEvent, ProcedureContext } from '../procedure/compile-procedure.js';
 import { skipBlockers } from './skip-safety.js';
 import type { StepDecision } from './step-executor.js';
@@ -85,16 +85,16 @@ export function resumeParams(
 
 /**
  * Checks `--skip <target>` against what the run is stopped on: a failed step (not a cleanup
- * step), or a migration in doubt (a failed step's MIGRATION_IN_DOUBT, or the in-flight migration
- * of an interrupted step's checkpoint). Anything else is refused (exit 2) rather than ignored.
- * Returns whether the target is a step.
+ * step), or a migration in doubt as a failed step's MIGRATION_IN_DOUBT names it (the failure is in
+ * the checkpoint's context, which agrees with the verified log; the checkpoint's own migration
+ * progress is not trusted for this). Anything else is refused (exit 2) rather than ignored.
+ * Returns whether the target is a step or a migration.
  */
 export function checkSkipTarget(
   target: string,
   runId: string,
   procedure: Procedure,
   context: ProcedureContext | undefined,
-  snapshot: SnapshotFile | undefined,
 ): 'step' | 'migration' {
   if (procedure.finally.some((s) => s.id === target)) {
     throw new InvalidInputError([
@@ -111,23 +111,20 @@ export function checkSkipTarget(
     if (f.code === 'MIGRATION_IN_DOUBT' && typeof f.migration === 'string')
       inDoubt.add(f.migration);
   }
-  for (const step of context?.running ?? []) {
-    const progress = (snapshot?.progress[step] ?? null) as {
-      inflight?: { revision?: JsonValue };
-    } | null;
-    const revision = progress?.inflight?.revision;
-    if (typeof revision === 'string') inDoubt.add(revision);
-  }
   if (inDoubt.has(target)) return 'migration';
   const failed = Object.keys(failures);
+  const interrupted = context?.running ?? [];
   throw new InvalidInputError([
     {
       message:
-        failed.length + (context?.running.length ?? 0) === 0
+        failed.length + interrupted.length === 0
           ? `no failed or interrupted step in run ${runId} to skip ${target} in`
           : `${target} is neither a failed step of run ${runId} (${failed.join(', ') || 'none'}) nor a migration in doubt (${[...inDoubt].join(', ') || 'none'})`,
       path: '--skip',
-      hint: 'a migration that failed is fixed and retried (`runbook resume` without --skip), never recorded as applied without running',
+      hint:
+        interrupted.length > 0 && failed.length === 0
+          ? `the run was interrupted in ${interrupted.join(', ')}: \`runbook resume ${runId}\` checks the database first and names a migration in doubt, which --skip may then record`
+          : 'a migration that failed is fixed and retried (`runbook resume` without --skip), never recorded as applied without running',
     },
   ]);
 }
@@ -154,7 +151,7 @@ export function operatorDecision(
   const pending = new Set([...failed, ...(context?.running ?? [])]);
   const retryFailed: OperatorEvent[] = failed.length > 0 ? [{ type: 'RETRY' }] : [];
   if (options.skip) {
-    if (checkSkipTarget(options.skip, runId, procedure, context, snapshot) === 'step') {
+    if (checkSkipTarget(options.skip, runId, procedure, context) === 'step') {
       const blockers = skipBlockers(procedure, options.skip);
       if (blockers.length > 0) {
         warn(
