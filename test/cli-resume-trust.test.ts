@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../src/postgres/url.js';
-import { createCliWorkspace, parseJson, waitFor, type CliWorkspace } from './support/cli.js';
+import { createCliWorkspace, parseJson, REPO, waitFor, type CliWorkspace } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 // Resume and replay take a run's truth from its verified log: run.json, snapshot.json and the run
@@ -200,6 +200,9 @@ describe('skipping must not look like success', () => {
       ok: false,
     });
     expect(skip.stderr).toContain('incomplete');
+    expect(skip.stderr).toContain(
+      'warning: migrate is marked done by hand although the checklist item "Migrations applied" rests on it',
+    );
     expect(skip.stderr).toMatch(/SKIPPED\s+Migrations applied/);
     const record = JSON.parse(readFileSync(path.join(dir, 'run.json'), 'utf8')) as {
       status: string;
@@ -215,6 +218,30 @@ describe('skipping must not look like success', () => {
     );
     const runs = await ws.cli(['runs']);
     expect(runs.stdout).toMatch(new RegExp(`${runId}\\s+mig\\s+incomplete`));
+  });
+});
+
+describe('--skip <revision> is for a migration in doubt only', () => {
+  it('records the dirty golang-migrate version applied by hand; any other revision is refused', async () => {
+    const database = `${db.name}_${++counter}`;
+    const source = path.join(REPO, 'test/fixtures/migrations/golang');
+    const args = ['run', 'mig', '--param', `database=${database}`, '--param', `migrations=${source}`, '--database-url', db.adminUrl, '--json']; // prettier-ignore
+    expect((await ws.cli(args)).code).toBe(0);
+    await query(database, 'UPDATE schema_migrations SET dirty = true');
+    const again = await ws.cli(args);
+    expect(again.code, again.stderr).toBe(1);
+    const runId = parseJson<{ runId: string }>(again.stdout).runId;
+    seen.add(runId);
+    expect(again.stderr).toContain('MIGRATION_IN_DOUBT');
+    const wrong = await resume(runId, '--skip', '2');
+    expect(wrong.code, wrong.stderr).toBe(2);
+    expect(wrong.stderr).toContain('nor a migration in doubt (10)');
+    const skip = await resume(runId, '--skip', '10');
+    expect(skip.code, skip.stderr).toBe(0);
+    expect(ws.events(runId).filter((e) => e.type === 'migration.skipped')).toMatchObject([
+      { data: { revision: '10', reason: 'operator --skip' } },
+    ]);
+    expect(await query(database, 'SELECT version::text AS v, dirty FROM schema_migrations')).toEqual([{ v: '10', dirty: false }]); // prettier-ignore
   });
 });
 

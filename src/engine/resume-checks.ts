@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, TamperedLogError } from '../errors.js';
-import type { JsonObject, JsonValue } from '../json.js';
-import type { ProcedureContext } from '../procedure/compile-procedure.js';
+import type { JsonObject } from '../json.js';
+import type { OperatorEvent, ProcedureContext } from '../procedure/compile-procedure.js';
+import { skipBlockers } from './skip-safety.js';
+import type { StepDecision } from './step-executor.js';
 import type { Procedure } from '../procedure/types.js';
 import type { RunRecord, RunStore, SnapshotFile } from '../runs/run-store.js';
 import type { EventLogEntry } from './event-hash.js';
@@ -12,7 +15,7 @@ import {
   logFacts,
   type LogFacts,
 } from './run-agreement.js';
-import { verifyEventLog } from './verify-event-log.js';
+import { verifyEventLog, verifyEventLogText } from './verify-event-log.js';
 import { refuseSymlink } from '../runs/no-symlink.js';
 
 /** A run as its verified log establishes it, before a resume touches anything. */
@@ -33,13 +36,16 @@ export interface VerifiedRun {
 export async function verifyRunForResume(store: RunStore, record: RunRecord): Promise<VerifiedRun> {
   const file = store.eventLogPath(record.id);
   refuseSymlink(file);
-  const verified = verifyEventLog(file);
-  let entries = verified.entries;
-  if (!verified.ok) {
-    const torn = /^truncated/.test(verified.reason) && verified.line === entries.length + 1;
-    if (!torn) throw new TamperedLogError(verified.line, verified.reason);
+  let verified = verifyEventLog(file);
+  if (!verified.ok && /no trailing newline/.test(verified.reason)) {
+    // A complete last line that only lost its newline: opening the log completes it.
+    const completed = verifyEventLogText(`${readFileSync(file, 'utf8')}\n`);
+    if (completed.ok) verified = completed;
   }
-  entries = [...entries];
+  const entries = [...verified.entries];
+  // A torn last line (a crash mid-write) is the one flaw tolerated: opening the log moves it aside.
+  if (!verified.ok && !(/^truncated/.test(verified.reason) && verified.line === entries.length + 1))
+    throw new TamperedLogError(verified.line, verified.reason);
   const facts = logFacts(entries);
   checkRecordAgainstLog(record, facts, entries);
   const snapshot = await store.readSnapshot(record.id);
@@ -79,16 +85,16 @@ export function resumeParams(
 
 /**
  * Checks `--skip <target>` against what the run is stopped on: a failed step (not a cleanup
- * step), or a migration in doubt (a failed step's MIGRATION_IN_DOUBT, or the in-flight migration
- * of an interrupted step's checkpoint). Anything else is refused (exit 2) rather than ignored.
- * Returns whether the target is a step.
+ * step), or a migration in doubt as a failed step's MIGRATION_IN_DOUBT names it (the failure is in
+ * the checkpoint's context, which agrees with the verified log; the checkpoint's own migration
+ * progress is not trusted for this). Anything else is refused (exit 2) rather than ignored.
+ * Returns whether the target is a step or a migration.
  */
 export function checkSkipTarget(
   target: string,
   runId: string,
   procedure: Procedure,
   context: ProcedureContext | undefined,
-  snapshot: SnapshotFile | undefined,
 ): 'step' | 'migration' {
   if (procedure.finally.some((s) => s.id === target)) {
     throw new InvalidInputError([
@@ -105,23 +111,68 @@ export function checkSkipTarget(
     if (f.code === 'MIGRATION_IN_DOUBT' && typeof f.migration === 'string')
       inDoubt.add(f.migration);
   }
-  for (const step of context?.running ?? []) {
-    const progress = (snapshot?.progress[step] ?? null) as {
-      inflight?: { revision?: JsonValue };
-    } | null;
-    const revision = progress?.inflight?.revision;
-    if (typeof revision === 'string') inDoubt.add(revision);
-  }
   if (inDoubt.has(target)) return 'migration';
   const failed = Object.keys(failures);
+  const interrupted = context?.running ?? [];
   throw new InvalidInputError([
     {
       message:
-        failed.length + (context?.running.length ?? 0) === 0
+        failed.length + interrupted.length === 0
           ? `no failed or interrupted step in run ${runId} to skip ${target} in`
           : `${target} is neither a failed step of run ${runId} (${failed.join(', ') || 'none'}) nor a migration in doubt (${[...inDoubt].join(', ') || 'none'})`,
       path: '--skip',
-      hint: 'a migration that failed is fixed and retried (`runbook resume` without --skip), never recorded as applied without running',
+      hint:
+        interrupted.length > 0 && failed.length === 0
+          ? `the run was interrupted in ${interrupted.join(', ')}: \`runbook resume ${runId}\` checks the database first and names a migration in doubt, which --skip may then record`
+          : 'a migration that failed is fixed and retried (`runbook resume` without --skip), never recorded as applied without running',
     },
   ]);
+}
+
+/**
+ * The operator's decision for a resume: the events sent to the restored machine (RETRY of the
+ * failed steps, or SKIP of one) and the decision handed to the re-run steps (retry, or skip an
+ * in-doubt migration). Refuses a `--skip` target that is neither (see {@link checkSkipTarget});
+ * warns when a step the checklist or later steps rest on is marked done by hand.
+ */
+export function operatorDecision(
+  options: { skip?: string; retry?: boolean },
+  runId: string,
+  procedure: Procedure,
+  snapshot: SnapshotFile | undefined,
+  warn: (line: string) => void,
+): {
+  events: OperatorEvent[];
+  stepDecision?: { steps: ReadonlySet<string>; decision: StepDecision };
+} {
+  const context = (snapshot?.snapshot as { context?: ProcedureContext } | null)?.context;
+  const failed = Object.keys(context?.failures ?? {});
+  // The steps a decision is for: those that failed, and those a crash left in flight.
+  const pending = new Set([...failed, ...(context?.running ?? [])]);
+  const retryFailed: OperatorEvent[] = failed.length > 0 ? [{ type: 'RETRY' }] : [];
+  if (options.skip) {
+    if (checkSkipTarget(options.skip, runId, procedure, context) === 'step') {
+      const blockers = skipBlockers(procedure, options.skip);
+      if (blockers.length > 0) {
+        warn(
+          `warning: ${options.skip} is marked done by hand although ${blockers.join('; ')}: the run cannot end as succeeded`,
+        );
+      }
+      return { events: [{ type: 'SKIP', step: options.skip }] };
+    }
+    // A migration in doubt inside a failed or interrupted step (a non-transactional migration
+    // whose effect is unknown): recorded as applied without running it.
+    return {
+      events: retryFailed,
+      stepDecision: { steps: pending, decision: { kind: 'skip', target: options.skip } },
+    };
+  }
+  // Only an explicit --retry re-runs an in-doubt item; a plain resume retries failed steps, and a
+  // step that finds work in doubt stops again and asks.
+  return {
+    events: retryFailed,
+    ...(options.retry && pending.size > 0
+      ? { stepDecision: { steps: pending, decision: { kind: 'retry' } } }
+      : {}),
+  };
 }

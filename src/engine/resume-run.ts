@@ -4,7 +4,7 @@ import { InvalidInputError, RefusalError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import { describeTarget, redactUrl } from '../postgres/url.js';
-import type { OperatorEvent, ProcedureContext } from '../procedure/compile-procedure.js';
+import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams } from '../procedure/resolve-params.js';
 import { FileRunStore } from '../runs/file-run-store.js';
@@ -24,9 +24,8 @@ import {
   type SessionOptions,
   confirmedGates,
 } from './run-session.js';
-import type { StepDecision } from './step-executor.js';
 import type { EventLogEntry } from './event-hash.js';
-import { checkSkipTarget, resumeParams, verifyRunForResume } from './resume-checks.js';
+import { operatorDecision, resumeParams, verifyRunForResume } from './resume-checks.js';
 import { redactArguments } from './redact-arguments.js';
 import { stateKey } from './drive-run.js';
 import { XSTATE_VERSION } from './xstate-version.js';
@@ -93,6 +92,9 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     // The log is the truth: run.json and the checkpoint must agree with it (else exit 4).
     const verified = await verifyRunForResume(store, record);
     const { facts, snapshot: snapshotFile } = verified;
+    // What the log says wins over run.json where a crash may have left them one step apart.
+    record.procedureHash = facts.procedureHash;
+    record.attempts = facts.attempts;
     const procedureFile = path.resolve(d.cwd, facts.procedureFile);
     const procedure = await loadProcedure(procedureFile, { actions: d.actions });
     const changed = procedure.source.hash !== facts.procedureHash;
@@ -120,31 +122,37 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
 
     const context = (snapshotFile?.snapshot as { context?: ProcedureContext } | null)?.context;
     const failed = Object.keys(context?.failures ?? {});
-    const by = operatorIdentity(d.env);
-    const events: OperatorEvent[] = [];
-    let stepDecision: { steps: ReadonlySet<string>; decision: StepDecision } | undefined;
-    // The steps an operator's decision is for: those that failed, and those a crash left in flight.
-    const pending = [...new Set([...failed, ...(context?.running ?? [])])];
-    if (options.skip && facts.status !== 'succeeded') {
-      if (checkSkipTarget(options.skip, runId, procedure, context, snapshotFile) === 'step') {
-        events.push({ type: 'SKIP', step: options.skip });
-      } else {
-        // A migration in doubt inside a failed or interrupted step (a non-transactional
-        // migration whose effect is unknown): recorded as applied without running it.
-        stepDecision = {
-          steps: new Set(pending),
-          decision: { kind: 'skip', target: options.skip },
-        };
-        if (failed.length > 0) events.push({ type: 'RETRY' });
+    if (facts.status === 'succeeded') {
+      const incomplete = (facts.lastRunEvent.data as JsonObject).status === 'incomplete';
+      const status = incomplete ? 'incomplete' : 'succeeded';
+      if (record.status !== status) {
+        // The process died between its final log line and run.json: the log says how it ended.
+        record.status = status;
+        await store.writeRecord(record);
       }
-    } else {
-      // Only an explicit --retry re-runs an in-doubt item; a plain resume retries failed steps,
-      // and a step that finds work in doubt stops again and asks.
-      if (options.retry && pending.length > 0) {
-        stepDecision = { steps: new Set(pending), decision: { kind: 'retry' } };
-      }
-      if (failed.length > 0) events.push({ type: 'RETRY' });
+      d.reporter.line(
+        incomplete
+          ? `run ${runId} finished with checklist items not PASS; nothing to resume (start a new run)`
+          : `run ${runId} already succeeded; nothing to resume`,
+      );
+      return {
+        runId,
+        status,
+        exitCode: incomplete ? 1 : 0,
+        failures: [],
+        outputs: context?.outputs ?? {},
+        checklist: [],
+        runDir: path.dirname(store.eventLogPath(runId)),
+      };
     }
+    const by = operatorIdentity(d.env);
+    const { events, stepDecision } = operatorDecision(
+      options,
+      runId,
+      procedure,
+      snapshotFile,
+      (l) => d.reporter.line(l),
+    );
 
     if (record.server === 'url' && !options.databaseUrl && !d.env.DATABASE_URL) {
       const t = record.target;
@@ -170,23 +178,6 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       );
     }
     connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
-    if (facts.status === 'succeeded') {
-      const incomplete = record.status === 'incomplete';
-      d.reporter.line(
-        incomplete
-          ? `run ${runId} finished with checklist items not PASS; nothing to resume (start a new run)`
-          : `run ${runId} already succeeded; nothing to resume`,
-      );
-      return {
-        runId,
-        status: incomplete ? 'incomplete' : 'succeeded',
-        exitCode: incomplete ? 1 : 0,
-        failures: [],
-        outputs: context?.outputs ?? {},
-        checklist: [],
-        runDir: path.dirname(store.eventLogPath(runId)),
-      };
-    }
     const leftovers = await endLeftoverSessions(connections, runId, d.reporter);
     await lockTargetDatabase(connections, targetDatabase(params));
 

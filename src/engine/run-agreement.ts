@@ -14,6 +14,11 @@ export interface LogFacts {
   procedureFile: string;
   /** The procedure's hash now: run.started's, or the last `procedure.changed` one. */
   procedureHash: string;
+  /**
+   * The hash before the last `procedure.changed` line while no end line (run.stopped or
+   * run.succeeded) follows it: a resume that died before rewriting run.json leaves that one there.
+   */
+  previousHash: string | null;
   /** The run's params as recorded (secret ones redacted). */
   params: JsonObject;
   /** The redacted target URL. */
@@ -40,10 +45,15 @@ export function logFacts(entries: readonly EventLogEntry[]): LogFacts {
   }
   const data = started.data as JsonObject;
   let procedureHash = String(data.procedure_hash);
+  let previousHash: string | null = null;
   let lastRunEvent = started;
   let resumes = 0;
   for (const e of entries) {
-    if (e.type === 'procedure.changed') procedureHash = String((e.data as JsonObject).new_hash);
+    if (e.type === 'procedure.changed') {
+      previousHash = procedureHash;
+      procedureHash = String((e.data as JsonObject).new_hash);
+    }
+    if (e.type === 'run.stopped' || e.type === 'run.succeeded') previousHash = null;
     if (e.type === 'run.resumed') resumes++;
     if (e.type.startsWith('run.')) lastRunEvent = e;
   }
@@ -52,6 +62,7 @@ export function logFacts(entries: readonly EventLogEntry[]): LogFacts {
     procedure: String(data.procedure),
     procedureFile: String(data.procedure_file),
     procedureHash,
+    previousHash,
     params: (data.params ?? {}) as JsonObject,
     target: String(data.target),
     attempts: resumes + 1,
@@ -89,7 +100,7 @@ export function checkRecordAgainstLog(
 ): void {
   const disagree = (what: string, inRecord: unknown, inLog: unknown): never => {
     throw new TamperedLogError(
-      facts.startedLine,
+      entries.length + 1,
       `run.json disagrees with the log: ${what} is ${JSON.stringify(inRecord)} in run.json but ${JSON.stringify(inLog)} in the log`,
     );
   };
@@ -97,7 +108,7 @@ export function checkRecordAgainstLog(
     disagree('procedure', record.procedure, facts.procedure);
   if (record.procedureFile !== facts.procedureFile)
     disagree('procedureFile', record.procedureFile, facts.procedureFile);
-  if (record.procedureHash !== facts.procedureHash)
+  if (record.procedureHash !== facts.procedureHash && record.procedureHash !== facts.previousHash)
     disagree('procedureHash', record.procedureHash, facts.procedureHash);
   const params = (record.params ?? {}) as JsonObject;
   for (const key of new Set([...Object.keys(params), ...Object.keys(facts.params)])) {
@@ -183,7 +194,10 @@ export function checkSnapshotAgainstLog(
     }
     return;
   }
-  if (snapshot.procedureHash !== facts.procedureHash) {
+  if (
+    snapshot.procedureHash !== facts.procedureHash &&
+    snapshot.procedureHash !== facts.previousHash
+  ) {
     throw new TamperedLogError(
       end,
       `snapshot.json was written for procedure ${snapshot.procedureHash.slice(0, 12)}, the log's is ${facts.procedureHash.slice(0, 12)}`,

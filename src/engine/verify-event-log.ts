@@ -91,6 +91,11 @@ export function verifyEventLog(file: string): EventLogVerification {
     }
     throw err;
   }
+  return verifyEventLogText(text);
+}
+
+/** {@link verifyEventLog} over the log's text. */
+export function verifyEventLogText(text: string): EventLogVerification {
   const entries: EventLogEntry[] = [];
   if (text === '') return { ok: true, entries };
   const lines = text.split('\n');
