@@ -77,10 +77,16 @@ export function resumeParams(
   return raw;
 }
 
+/** Failure codes naming a migration the operator settles with `--retry` or `--skip <revision>`. */
+const IN_DOUBT_CODES: ReadonlySet<string> = new Set([
+  'MIGRATION_IN_DOUBT',
+  'PRISMA_FAILED_MIGRATION',
+]);
+
 /**
  * Checks `--skip <target>` against what the run is stopped on: a failed step (not a cleanup
- * step), or a migration in doubt (a failed step's MIGRATION_IN_DOUBT, or the in-flight migration
- * of an interrupted step's checkpoint). Anything else is refused (exit 2) rather than ignored.
+ * step), or a migration in doubt (a failed step's MIGRATION_IN_DOUBT or PRISMA_FAILED_MIGRATION,
+ * or the in-flight migration of an interrupted step's checkpoint). Anything else is refused (exit 2) rather than ignored.
  * Returns whether the target is a step.
  */
 export function checkSkipTarget(
@@ -102,7 +108,7 @@ export function checkSkipTarget(
   if (target in failures) return 'step';
   const inDoubt = new Set<string>();
   for (const f of Object.values(failures)) {
-    if (f.code === 'MIGRATION_IN_DOUBT' && typeof f.migration === 'string')
+    if (IN_DOUBT_CODES.has(String(f.code)) && typeof f.migration === 'string')
       inDoubt.add(f.migration);
   }
   for (const step of context?.running ?? []) {
