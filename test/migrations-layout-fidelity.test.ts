@@ -272,3 +272,97 @@ describe('Prisma failed rows', () => {
     ]);
   });
 });
+
+describe('a non-transactional migration that fails is in doubt, as its tool leaves it', () => {
+  const duplicates = "INSERT INTO users VALUES (1, 'a'), (2, 'a');\n";
+
+  it('diesel (run_in_transaction = false): in doubt until --retry, then applied once', async () => {
+    const dir = path.join(cli.ws.dir, 'diesel-unique');
+    for (const d of ['20240101000000_users', '20240102000000_unique', '20240103000000_name'])
+      mkdirSync(path.join(dir, d), { recursive: true });
+    writeFileSync(
+      path.join(dir, '20240101000000_users/up.sql'),
+      `CREATE TABLE users (id int, email text);\n${duplicates}`,
+    );
+    writeFileSync(
+      path.join(dir, '20240102000000_unique/up.sql'),
+      'CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\n',
+    );
+    writeFileSync(
+      path.join(dir, '20240102000000_unique/metadata.toml'),
+      'run_in_transaction = false\n',
+    );
+    writeFileSync(
+      path.join(dir, '20240103000000_name/up.sql'),
+      'ALTER TABLE users ADD COLUMN name text;\n',
+    );
+    const database = uniqueName('rb_fid_diesel_doubt');
+    const run = await upgrade(database, dir);
+    expect(run.code, run.stderr + run.stdout).toBe(1);
+    const runId = cli.lastRunId();
+    await execSql(
+      database,
+      "DROP INDEX users_email_key; UPDATE users SET email = 'b' WHERE id = 2",
+    );
+    const plain = await cli.runbook(['resume', runId]);
+    expect(plain.code).toBe(1);
+    expect(plain.stderr + plain.stdout).toMatch(/MIGRATION_IN_DOUBT/);
+    const resumed = await cli.runbook(['resume', runId, '--retry']);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    const rows = await queryRows<{ version: string }>(
+      database,
+      'SELECT version FROM __diesel_schema_migrations ORDER BY version',
+    );
+    expect(rows.map((r) => r.version)).toEqual([
+      '20240101000000',
+      '20240102000000',
+      '20240103000000',
+    ]);
+    expect(await indexValid(database, 'users_email_key')).toBe(true);
+  });
+
+  it('Prisma: the failed row it leaves is the one Prisma leaves (P3009 on resume), --retry settles it', async () => {
+    const dir = path.join(cli.ws.dir, 'prisma-unique');
+    const files: Record<string, string> = {
+      '20240101000000_users': `CREATE TABLE users (id int, email text);\n${duplicates}`,
+      '20240102000000_unique':
+        'CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);\n',
+    };
+    for (const [d, sql] of Object.entries(files)) {
+      mkdirSync(path.join(dir, d), { recursive: true });
+      writeFileSync(path.join(dir, d, 'migration.sql'), sql);
+    }
+    const database = uniqueName('rb_fid_prisma_doubt');
+    const run = await upgrade(database, dir);
+    expect(run.code, run.stderr + run.stdout).toBe(1);
+    expect(run.stderr + run.stdout).toMatch(/23505/);
+    const runId = cli.lastRunId();
+    expect(
+      await queryRows(
+        database,
+        `SELECT migration_name, finished_at IS NULL AS unfinished, rolled_back_at IS NULL AS live
+           FROM _prisma_migrations ORDER BY started_at`,
+      ),
+    ).toEqual([
+      { migration_name: '20240101000000_users', unfinished: false, live: true },
+      { migration_name: '20240102000000_unique', unfinished: true, live: true },
+    ]);
+    const plain = await cli.runbook(['resume', runId]);
+    expect(plain.code, plain.stderr + plain.stdout).toBe(3);
+    expect(plain.stderr + plain.stdout).toMatch(/PRISMA_FAILED_MIGRATION/);
+    await execSql(
+      database,
+      "DROP INDEX users_email_key; UPDATE users SET email = 'b' WHERE id = 2",
+    );
+    const resumed = await cli.runbook(['resume', runId, '--retry']);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(
+      await queryRows(
+        database,
+        `SELECT count(*)::int AS n FROM _prisma_migrations
+          WHERE migration_name = '20240102000000_unique' AND finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+      ),
+    ).toEqual([{ n: 1 }]);
+    expect(await indexValid(database, 'users_email_key')).toBe(true);
+  });
+});
