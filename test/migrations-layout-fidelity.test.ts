@@ -114,6 +114,8 @@ describe('golang-migrate and Prisma send a file without BEGIN', () => {
     expect(await indexValid(database, 'users_email_idx')).toBe(true);
     const unwrapped = cli.events(cli.lastRunId()).filter((e) => e.type === 'migration.unwrapped');
     expect(unwrapped.map((e) => e.data.revision)).toEqual(['2']);
+    const replay = await cli.runbook(['replay', cli.lastRunId()]);
+    expect(replay.code, replay.stderr + replay.stdout).toBe(0);
   });
 
   it('golang-migrate: several statements with CONCURRENTLY fail with 25001, as in golang-migrate', async () => {
@@ -340,12 +342,17 @@ describe('a non-transactional migration that fails is in doubt, as its tool leav
     expect(
       await queryRows(
         database,
-        `SELECT migration_name, finished_at IS NULL AS unfinished, rolled_back_at IS NULL AS live
+        `SELECT migration_name, finished_at IS NULL AS unfinished, rolled_back_at IS NULL AS live, logs
            FROM _prisma_migrations ORDER BY started_at`,
       ),
     ).toEqual([
-      { migration_name: '20240101000000_users', unfinished: false, live: true },
-      { migration_name: '20240102000000_unique', unfinished: true, live: true },
+      { migration_name: '20240101000000_users', unfinished: false, live: true, logs: null },
+      {
+        migration_name: '20240102000000_unique',
+        unfinished: true,
+        live: true,
+        logs: 'could not create unique index "users_email_key"',
+      },
     ]);
     const plain = await cli.runbook(['resume', runId]);
     expect(plain.code, plain.stderr + plain.stdout).toBe(3);

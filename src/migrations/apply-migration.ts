@@ -247,6 +247,7 @@ async function applyOutside(
     } catch (err) {
       // Leave the in-flight marker: some statements may have taken effect.
       await client.query('ROLLBACK').catch(state.markBroken);
+      await vt.fail?.(client, m, (err as Error).message).catch(() => undefined);
       throw err;
     }
   });

@@ -72,6 +72,14 @@ class PrismaTable implements VersionTableAdapter {
     this.started.set(m.revision, id);
   }
 
+  /** As `record_failed_step`: the error goes to the started row's `logs`; the row stays failed. */
+  async fail(client: Queryable, m: Migration, logs: string): Promise<void> {
+    const id = this.started.get(m.revision);
+    if (id !== undefined) {
+      await client.query(`UPDATE ${this.at.sql} SET logs = $2 WHERE id = $1`, [id, logs]);
+    }
+  }
+
   /**
    * Prisma stamps `started_at` before the script and `finished_at` after it (schema-core
    * `apply_migrations`: `record_migration_started`, the script, `record_successful_step`,

@@ -107,6 +107,8 @@ export interface VersionTableAdapter {
   dirty?(client: Queryable): Promise<string | null>;
   /** Optional: marks a migration as started (golang-migrate's dirty flag, Prisma's unfinished row). */
   begin?(client: Queryable, migration: Migration): Promise<void>;
+  /** Optional: records why a migration {@link begin} started failed (Prisma's `logs`). */
+  fail?(client: Queryable, migration: Migration, logs: string): Promise<void>;
   /**
    * Optional: settles the migration {@link dirty} names as the tool's own command does, on the
    * operator's decision: `retry` before it runs again, `skip` to record it applied without
