@@ -62,6 +62,8 @@ describe('diesel', () => {
       '20240103000000',
       '20240104000000',
       '20240105000000',
+      // A name without `_` is all version.
+      '20240106000000',
       'v2',
     ]);
     // The CONCURRENTLY index was built outside a transaction (25001 inside one), and is valid.
@@ -75,13 +77,14 @@ describe('diesel', () => {
     expect(tables.map((r) => r.t)).toEqual([
       '__diesel_schema_migrations',
       'letters',
+      'no_underscore',
       'setup_marker',
       'users',
     ]);
-    // Seven rows: the summary lines name the count and the ends, not every version.
+    // Eight rows: the summary lines name the count and the ends, not every version.
     const status = Object.fromEntries(cli.checklist(cli.lastRunId()).map((c) => [c.step, c]));
-    expect(status.migrate?.evidence).toContain('at 7 applied, first 00000000000000, last v2');
-    expect(status.version?.evidence).toContain('7 applied, first 00000000000000, last v2');
+    expect(status.migrate?.evidence).toContain('at 8 applied, first 00000000000000, last v2');
+    expect(status.version?.evidence).toContain('8 applied, first 00000000000000, last v2');
     expect(run.stdout).not.toContain('20240103000000, 20240104000000');
   });
 
