@@ -86,8 +86,8 @@ const IN_DOUBT_CODES: ReadonlySet<string> = new Set([
 /**
  * Checks `--skip <target>` against what the run is stopped on: a failed step (not a cleanup
  * step), or a migration in doubt (a failed step's MIGRATION_IN_DOUBT or PRISMA_FAILED_MIGRATION,
- * or the in-flight migration of an interrupted step's checkpoint). Anything else is refused (exit 2) rather than ignored.
- * Returns whether the target is a step.
+ * or the in-flight migration of an interrupted step's checkpoint). Anything else is refused
+ * (exit 2) rather than ignored. Returns whether the target is a step.
  */
 export function checkSkipTarget(
   target: string,
