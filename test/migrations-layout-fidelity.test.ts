@@ -376,3 +376,21 @@ describe('a non-transactional migration that fails is in doubt, as its tool leav
     expect(await indexValid(database, 'users_email_key')).toBe(true);
   });
 });
+
+describe('summary lines at real sizes', () => {
+  it('Alembic heads beyond three are counted as heads, not named one by one', async () => {
+    const dir = path.join(cli.ws.dir, 'four-heads');
+    mkdirSync(dir, { recursive: true });
+    for (const id of ['a', 'b', 'c', 'd'])
+      writeFileSync(
+        path.join(dir, `${id}.sql`),
+        `-- revision: ${id}\n-- down_revision:\n-- branch_labels: ${id}_branch\nCREATE TABLE t_${id} (v int);\n`,
+      );
+    const database = uniqueName('rb_fid_heads');
+    const run = await upgrade(database, dir, '--param', 'target=heads');
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const status = Object.fromEntries(cli.checklist(cli.lastRunId()).map((c) => [c.step, c]));
+    expect(status.migrate?.evidence).toContain('at 4 heads, first a, last d');
+    expect(status.version?.evidence).toContain('4 heads, first a, last d');
+  });
+});
