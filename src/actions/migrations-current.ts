@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { loadMigrationSource, RevisionGraph } from '../migrations/index.js';
+import { loadMigrationSource, RevisionGraph, summarizeVersions } from '../migrations/index.js';
 import type { MigrationSource } from '../migrations/index.js';
 import { AlembicVersionTable } from '../migrations/alembic-version-table.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
@@ -40,7 +40,7 @@ export const migrationsCurrent = defineAction({
     }
     return {
       output: { current: rows ?? [], is_head: isHead, has_version_table: rows !== null },
-      summary: `${database}: ${rows === null ? 'no version table' : rows.join(', ') || 'base'}${isHead ? ' (head)' : ''}`,
+      summary: `${database}: ${rows === null ? 'no version table' : summarizeVersions(rows, source?.layout ?? 'alembic')}${isHead ? ' (head)' : ''}`,
     };
   },
   preflight: async (p, ctx) =>

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { loadMigrationSource, stampRevision } from '../migrations/index.js';
+import { loadMigrationSource, stampRevision, summarizeVersions } from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
 import { migrationSourceProblems } from './migration-preflight.js';
 import { defineAction } from './types.js';
@@ -35,7 +35,7 @@ export const migrationsStamp = defineAction({
       if (existing && existing.length > 0) {
         return {
           output: { changed: false, current: existing },
-          summary: `${database} already has a version row (${existing.join(', ')}); baseline stamp not needed, nothing changed`,
+          summary: `${database} already has a version row (${summarizeVersions(existing, source.layout)}); baseline stamp not needed, nothing changed`,
         };
       }
     }
@@ -43,8 +43,8 @@ export const migrationsStamp = defineAction({
     return {
       output: { changed: out.changed, current: out.current },
       summary: out.changed
-        ? `stamped ${database} at ${out.current.join(', ')}`
-        : `${database} already stamped at ${out.current.join(', ')}; nothing changed`,
+        ? `stamped ${database} at ${summarizeVersions(out.current, source.layout)}`
+        : `${database} already stamped at ${summarizeVersions(out.current, source.layout)}; nothing changed`,
     };
   },
   preflight: (p, ctx) =>

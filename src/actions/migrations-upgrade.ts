@@ -6,6 +6,7 @@ import {
   planTargets,
   RevisionGraph,
   runMigrations,
+  summarizeVersions,
 } from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
 import { migrationSourceProblems } from './migration-preflight.js';
@@ -77,7 +78,7 @@ export const migrationsUpgrade = defineAction({
       summary:
         `${out.applied} migration(s) applied to ${database}` +
         `${out.applied_in_run !== undefined && out.applied_in_run !== out.applied ? ` (${out.applied_in_run} by this step across its attempts)` : ''}` +
-        `, one transaction each, no stamp; at ${out.current.join(', ') || 'base'}`,
+        `, one transaction each, no stamp; at ${summarizeVersions(out.current, source.layout)}`,
     };
   },
   async plan(ctx, params): Promise<string[]> {
@@ -96,7 +97,7 @@ export const migrationsUpgrade = defineAction({
     );
     return lines.length > 0
       ? lines
-      : [`nothing to run: ${database} is at ${rows.join(', ') || 'base'}`];
+      : [`nothing to run: ${database} is at ${summarizeVersions(rows, source.layout)}`];
   },
   async preflight(p, ctx) {
     const problems = await migrationSourceProblems(

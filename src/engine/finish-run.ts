@@ -19,6 +19,8 @@ export const REFUSAL_FAILURE_CODES: ReadonlySet<string> = new Set([
   'CONFIRMATION_REQUIRED',
   'DATABASE_LOCKED',
   'DESTRUCTIVE_STATEMENT',
+  // `_prisma_migrations` records a failed migration: refused as `prisma migrate deploy` does (P3009).
+  'PRISMA_FAILED_MIGRATION',
 ]);
 
 /** What a run (or resume) ended with. */

@@ -83,12 +83,18 @@ export function resumeParams(
   return raw;
 }
 
+/** Failure codes naming a migration the operator settles with `--retry` or `--skip <revision>`. */
+const IN_DOUBT_CODES: ReadonlySet<string> = new Set([
+  'MIGRATION_IN_DOUBT',
+  'PRISMA_FAILED_MIGRATION',
+]);
+
 /**
  * Checks `--skip <target>` against what the run is stopped on: a failed step (not a cleanup
- * step), or a migration in doubt as a failed step's MIGRATION_IN_DOUBT names it (the failure is in
- * the checkpoint's context, which agrees with the verified log; the checkpoint's own migration
- * progress is not trusted for this). Anything else is refused (exit 2) rather than ignored.
- * Returns whether the target is a step or a migration.
+ * step), or a migration in doubt as a failed step's MIGRATION_IN_DOUBT or PRISMA_FAILED_MIGRATION
+ * names it (the failure is in the checkpoint's context, which agrees with the verified log; the
+ * checkpoint's own migration progress is not trusted for this). Anything else is refused (exit 2)
+ * rather than ignored. Returns whether the target is a step or a migration.
  */
 export function checkSkipTarget(
   target: string,
@@ -108,7 +114,7 @@ export function checkSkipTarget(
   if (target in failures) return 'step';
   const inDoubt = new Set<string>();
   for (const f of Object.values(failures)) {
-    if (f.code === 'MIGRATION_IN_DOUBT' && typeof f.migration === 'string')
+    if (IN_DOUBT_CODES.has(String(f.code)) && typeof f.migration === 'string')
       inDoubt.add(f.migration);
   }
   if (inDoubt.has(target)) return 'migration';

@@ -15,7 +15,7 @@ import { writeCheckpoint, type MigrationCheckpoint } from './migration-checkpoin
 import { NEXT_XID_SQL, WINDOW_PROBE_SQL, type ProbeRow } from './change-probe.js';
 import type { RelationTracker } from './relation-tracker.js';
 import type { RevisionGraph } from './revision-graph.js';
-import { mayControlTransactions, splitScript } from './sql-script.js';
+import { mayControlTransactions, splitScript, type ParsedScript } from './sql-script.js';
 import type { Migration, MigrationSource, VersionWrite } from './types.js';
 import { recordApplied } from './version-write.js';
 
@@ -139,11 +139,17 @@ export function prepareSql(
   return { query, write, rowsBefore };
 }
 
+/** SQLSTATE active_sql_transaction: the statement cannot run inside a transaction block. */
+const IN_TRANSACTION_BLOCK = '25001';
+
 /**
  * Runs one SQL migration: in one transaction with its version-table write and provenance probe
  * ({@link applyInTransaction}; sending the query `prepared` ahead when it was built against the
- * current version rows), or (non-transactional, or a file with its own BEGIN/COMMIT) statement
- * by statement, marked in-flight first and recorded once it finished.
+ * current version rows), or (non-transactional, or a file with its own BEGIN/COMMIT) outside a
+ * transaction ({@link applyOutside}). A migration its tool sends without BEGIN (`unwrapped`)
+ * that the server refuses inside a transaction block (25001; the transaction rolled back whole)
+ * is sent again as its tool sends it, when it is a single statement: several statements fail
+ * the same way in the tool's one query, so their refusal stands.
  */
 export async function applySql(
   ctx: ActionContext,
@@ -152,7 +158,33 @@ export async function applySql(
   m: Migration,
   prepared?: PreparedSql,
 ): Promise<TransactionalOutcome> {
-  const { client, graph, cp } = state;
+  try {
+    return await applyWrapped(ctx, source, state, m, prepared);
+  } catch (err) {
+    if (!m.unwrapped || (err as { code?: unknown }).code !== IN_TRANSACTION_BLOCK) throw err;
+    const text = currentText(m);
+    const script = await splitScript(text);
+    if (script.statements?.length !== 1) throw err;
+    ctx.progress(
+      `${displayName(m)}: cannot run inside a transaction block; sent without BEGIN, as ${source.layout} sends it`,
+    );
+    await ctx.log('migration.unwrapped', {
+      revision: m.revision,
+      file: m.file,
+      reason: `${IN_TRANSACTION_BLOCK}: ${(err as Error).message}`,
+    });
+    return applyOutside(ctx, source, state, m, text, script);
+  }
+}
+
+async function applyWrapped(
+  ctx: ActionContext,
+  source: MigrationSource,
+  state: LoopState,
+  m: Migration,
+  prepared?: PreparedSql,
+): Promise<TransactionalOutcome> {
+  const { client, graph } = state;
   const vt = source.versionTable;
   const shape = {
     tracker: state.tracker,
@@ -187,16 +219,35 @@ export async function applySql(
     ctx.progress(`${displayName(m)}: has its own BEGIN/COMMIT, run without a wrapping transaction`);
     await ctx.log('migration.own_transaction', { revision: m.revision, file: m.file });
   }
-  const parsed = script ?? (await splitScript(text));
+  return applyOutside(ctx, source, state, m, text, script ?? (await splitScript(text)));
+}
+
+/**
+ * Runs `m` outside a transaction, marked in-flight first (and started in the version table, for
+ * a tool that records that), then records it: statement by statement, or as one query when its
+ * tool sends it so (`oneQuery`).
+ */
+async function applyOutside(
+  ctx: ActionContext,
+  source: MigrationSource,
+  state: LoopState,
+  m: Migration,
+  text: string,
+  parsed: ParsedScript,
+): Promise<TransactionalOutcome> {
+  const { client, graph, cp } = state;
+  const vt = source.versionTable;
+  const sent: ParsedScript = m.oneQuery ? { statements: null, ownTransaction: false } : parsed;
   const out = await aroundWindow(state, async () => {
     cp.inflight = { revision: m.revision, file: m.file, started_at: new Date().toISOString() };
     await writeCheckpoint(ctx, cp);
     await vt.begin?.(client, m);
     try {
-      return await executeScript(client, m, text, parsed);
+      return await executeScript(client, m, text, sent);
     } catch (err) {
       // Leave the in-flight marker: some statements may have taken effect.
       await client.query('ROLLBACK').catch(state.markBroken);
+      await vt.fail?.(client, m, (err as Error).message).catch(() => undefined);
       throw err;
     }
   });

@@ -1,6 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { readWithChecksum, walkFiles } from './files.js';
 import { chainLinear } from './linear-history.js';
+import { invalidHistory } from './revision-graph.js';
 import { VersionTableLocation } from './version-table-location.js';
 import type {
   GraphView,
@@ -12,11 +14,50 @@ import type {
 } from './types.js';
 import { quoteLiteral } from '../postgres/quote.js';
 
-/** Diesel's version: the leading digits of the directory name with `-`/`_` separators removed. */
-export function dieselVersion(dirName: string): string | null {
-  const m = /^(\d[\d_-]*\d|\d)(?:_|$)/.exec(dirName);
-  if (!m) return null;
-  return (m[1] as string).replace(/[-_]/g, '');
+/**
+ * Diesel's version of a migration directory: the name up to its first `_` (all of it when there
+ * is none), with every `-` removed, as diesel_migrations' `migrations_internals/src/lib.rs`
+ * `version_from_string` computes it (`path.split('_').next().map(|s| s.replace('-', ""))`).
+ * `2024-01-02-000000_2_add` → `20240102000000`; `20240101000000_001_init` → `20240101000000`.
+ */
+export function dieselVersion(dirName: string): string {
+  return (dirName.split('_')[0] as string).replace(/-/g, '');
+}
+
+/**
+ * Whether diesel runs the migration in `dir` inside a transaction: its `metadata.toml`'s
+ * `run_in_transaction`. As `migrations_internals` `TomlMetadata` reads it: no file → true (the
+ * struct's `Default`); a file without the key → false (the field's `#[serde(default)]`, a bool's
+ * default); other keys are ignored; a value that is not a boolean is an error. Only top-level
+ * `key = value` lines are read; keys under a `[table]` header are not top-level.
+ */
+export function dieselRunsInTransaction(dir: string): boolean {
+  const file = path.join(dir, 'metadata.toml');
+  if (!existsSync(file)) return true;
+  let inTable = false;
+  let value = false;
+  for (const [i, raw] of readFileSync(file, 'utf8').split('\n').entries()) {
+    const line = raw.replace(/^\uFEFF/, '').trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('[')) {
+      inTable = true;
+      continue;
+    }
+    const m =
+      /^("run_in_transaction"|'run_in_transaction'|run_in_transaction)\s*=\s*(.*?)\s*(#.*)?$/.exec(
+        line,
+      );
+    if (!m || inTable) continue;
+    if (m[2] !== 'true' && m[2] !== 'false') {
+      throw invalidHistory(
+        `run_in_transaction must be true or false, not ${JSON.stringify(m[2])}`,
+        file,
+        i + 1,
+      );
+    }
+    value = m[2] === 'true';
+  }
+  return value;
 }
 
 /** Diesel's `__diesel_schema_migrations`: one row per applied migration. */
@@ -64,7 +105,13 @@ class DieselTable implements VersionTableAdapter {
   }
 }
 
-/** The `diesel` layout: `<dir>/<version>_<name>/up.sql`. */
+/**
+ * The `diesel` layout: every directory directly under `dir` (not starting with `.`) holding an
+ * `up.sql`, as diesel's `migrations_directories` / `valid_sql_migration_directory` find them;
+ * revision = {@link dieselVersion}, applied in version (string) order as diesel's
+ * `pending_migrations` sorts them. A `metadata.toml` with `run_in_transaction = false` runs the
+ * file outside a transaction, as one simple-protocol query (diesel's `batch_execute`).
+ */
 export function dieselSource(dir: string): MigrationSource {
   const root = path.resolve(dir);
   return {
@@ -74,17 +121,19 @@ export function dieselSource(dir: string): MigrationSource {
     versionTable: new DieselTable(),
     async list() {
       const files = await walkFiles(root, (n) => n === 'up.sql');
-      return chainLinear(
-        files
-          .filter((f) => path.dirname(path.dirname(f)) === root)
-          .flatMap((file) => {
-            const name = path.basename(path.dirname(file));
-            const version = dieselVersion(name);
-            return version === null
-              ? []
-              : [{ revision: version, file, key: version, message: name }];
-          }),
-      );
+      const entries = files
+        .filter((f) => path.dirname(path.dirname(f)) === root)
+        .map((file) => {
+          const name = path.basename(path.dirname(file));
+          const version = dieselVersion(name);
+          return { revision: version, file, key: version, message: name };
+        });
+      const chained = await chainLinear(entries);
+      return chained.map((m) => ({
+        ...m,
+        transactional: dieselRunsInTransaction(path.dirname(m.file)),
+        oneQuery: true,
+      }));
     },
     async upgradeSql(m) {
       return (await readWithChecksum(m.file)).text;

@@ -63,6 +63,23 @@ class SchemaMigrationsTable implements VersionTableAdapter {
     };
   }
 
+  /**
+   * `--retry` is `migrate force <previous version>` then `up`: the dirty version's parent is
+   * recorded clean (none: the table emptied, as `force` to NilVersion leaves it), so the plan
+   * runs the dirty migration again and nothing before it. `--skip` is `migrate force <version>`.
+   */
+  async settle(
+    client: Queryable,
+    m: Migration,
+    decision: 'retry' | 'skip',
+    graph: GraphView,
+  ): Promise<void> {
+    if (decision === 'skip') return this.set(client, m.revision, false);
+    const parent = graph.get(m.revision).parents[0];
+    if (parent === undefined) await client.query(`DELETE FROM ${this.at.sql}`);
+    else await this.set(client, parent, false);
+  }
+
   async stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void> {
     const implied = graph.ancestors(revisions);
     const latest = revisions.filter((r) => !implied.has(r));
@@ -80,7 +97,13 @@ class SchemaMigrationsTable implements VersionTableAdapter {
   }
 }
 
-/** The `golang-migrate` layout: `<version>_<name>.up.sql` files directly in `dir`. */
+/**
+ * The `golang-migrate` layout: `<version>_<name>.up.sql` files directly in `dir`. golang-migrate
+ * sends each file as one simple-protocol query without BEGIN (`database/postgres/postgres.go`
+ * `Run` → `runStatement` → `ExecContext` with no arguments), between `SetVersion(v, dirty=true)`
+ * and `SetVersion(v, false)`: runbook runs it in a transaction with its version write, except a
+ * file the server refuses inside one (25001), which it sends the same way (see `unwrapped`).
+ */
 export function golangMigrateSource(dir: string): MigrationSource {
   const root = path.resolve(dir);
   return {
@@ -98,7 +121,7 @@ export function golangMigrateSource(dir: string): MigrationSource {
             const version = BigInt(m[1] as string);
             return { revision: version.toString(), file, key: version, message: m[2] as string };
           }),
-      );
+      ).then((ms) => ms.map((m) => ({ ...m, oneQuery: true, unwrapped: true })));
     },
     async upgradeSql(m) {
       return (await readWithChecksum(m.file)).text;

@@ -21,6 +21,7 @@ export { splitScript, lineAt, type ParsedScript, type ScriptStatement } from './
 export { PROVENANCE_ARTIFACT, type MigrationProvenance, type Provenance } from './provenance.js';
 export type { Rel } from './relation-snapshot.js';
 export { findPython } from './bridge-python.js';
+export { summarizeVersions } from './version-summary.js';
 
 import { loadMigrationSource } from './load-source.js';
 import { RevisionGraph } from './revision-graph.js';

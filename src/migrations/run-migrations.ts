@@ -268,9 +268,10 @@ export async function runMigrations(
 }
 
 /**
- * Before planning: a migration marked in-flight (or left dirty by golang-migrate) that the version
- * table does not record is in doubt; settle it by the operator's decision or stop. True when the
- * version table was written (`--skip`).
+ * Before planning: a migration marked in-flight (or left dirty by golang-migrate, failed in
+ * `_prisma_migrations`) that the version table does not record is in doubt; settle it by the
+ * operator's decision or stop (a tool's failed record: with the tool's own refusal). True when
+ * the version table was written (`--skip`, or a dirty record settled for `--retry`).
  */
 async function settleInDoubt(
   ctx: ActionContext,
@@ -289,18 +290,33 @@ async function settleInDoubt(
     return false;
   }
   const m = graph.get(revision);
-  const decision = resolveInDoubt(ctx, revision, m.file);
+  const vt = source.versionTable;
+  let decision: ReturnType<typeof resolveInDoubt>;
+  try {
+    decision = resolveInDoubt(ctx, revision, m.file);
+  } catch (err) {
+    // The tool's own refusal when its table records the migration as failed (Prisma's P3009).
+    throw (revision === dirty && vt.dirtyRefusal?.(m, ctx.runId)) || err;
+  }
+  // As the tool's own way out (`migrate force`, `prisma migrate resolve`) sets its table.
+  const settle = revision === dirty && vt.settle;
   if (decision === 'skip') {
     await client.query('BEGIN');
-    await source.versionTable.ensure(client);
-    await recordApplied(source.versionTable, client, m, graph);
+    await vt.ensure(client);
+    if (settle) await vt.settle?.(client, m, 'skip', graph);
+    else await recordApplied(vt, client, m, graph);
     await client.query('COMMIT');
     cp.applied.push(revision);
     await ctx.log('migration.skipped', { revision, file: m.file, reason: 'operator --skip' });
   } else {
+    if (settle) {
+      await client.query('BEGIN');
+      await vt.settle?.(client, m, 'retry', graph);
+      await client.query('COMMIT');
+    }
     await ctx.log('migration.retry', { revision, file: m.file, reason: 'operator --retry' });
   }
   delete cp.inflight;
   await writeCheckpoint(ctx, cp);
-  return decision === 'skip';
+  return decision === 'skip' || Boolean(settle);
 }

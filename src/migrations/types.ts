@@ -23,8 +23,24 @@ export interface Migration {
   /** Revisions this one depends on without descending from them (`depends_on`). */
   dependsOn: string[];
   message?: string;
-  /** False for `-- transaction: false` (run outside a transaction, marked in-flight first). */
+  /**
+   * False for `-- transaction: false` and diesel's `run_in_transaction = false` (run outside a
+   * transaction, marked in-flight first).
+   */
   transactional: boolean;
+  /**
+   * Outside a transaction the file is sent as ONE simple-protocol query, as its tool sends it
+   * (golang-migrate's postgres `Run`, Prisma's `apply_migration_script`, diesel's
+   * `batch_execute`): the server runs several statements as one implicit transaction and refuses
+   * in it what cannot run in a transaction block. Unset: statement by statement (alembic-sql).
+   */
+  oneQuery?: boolean;
+  /**
+   * The tool never wraps the file in BEGIN (golang-migrate, Prisma): runbook's transaction is its
+   * own addition, dropped for a file the server refuses inside a transaction block (SQLSTATE
+   * 25001, e.g. a lone CREATE INDEX CONCURRENTLY), which is then sent as the tool sends it.
+   */
+  unwrapped?: boolean;
   /** Absolute path of the migration file. */
   file: string;
   /** SHA-256 (hex) of the file's bytes. */
@@ -89,8 +105,26 @@ export interface VersionTableAdapter {
   stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void>;
   /** Optional: the revision the tool recorded as started but not finished (golang-migrate). */
   dirty?(client: Queryable): Promise<string | null>;
-  /** Optional: marks a migration as started (golang-migrate's dirty flag). */
+  /** Optional: marks a migration as started (golang-migrate's dirty flag, Prisma's unfinished row). */
   begin?(client: Queryable, migration: Migration): Promise<void>;
+  /** Optional: records why a migration {@link begin} started failed (Prisma's `logs`). */
+  fail?(client: Queryable, migration: Migration, logs: string): Promise<void>;
+  /**
+   * Optional: settles the migration {@link dirty} names as the tool's own command does, on the
+   * operator's decision: `retry` before it runs again, `skip` to record it applied without
+   * running it (default for `skip`: {@link recordSql}). Called inside a transaction.
+   */
+  settle?(
+    client: Queryable,
+    migration: Migration,
+    decision: 'retry' | 'skip',
+    graph: GraphView,
+  ): Promise<void>;
+  /**
+   * Optional: the refusal for a database whose table records `migration` as failed (what the
+   * tool itself refuses to run over), naming the ways out for run `runId`.
+   */
+  dirtyRefusal?(migration: Migration, runId: string): Error;
 }
 
 /**
