@@ -7,6 +7,7 @@ import { resolveExpressions } from '../procedure/expressions.js';
 import { conditionSkips } from '../procedure/step-condition.js';
 import type { ActionStep, Procedure } from '../procedure/types.js';
 import type { RunStore } from '../runs/run-store.js';
+import { terminalSafe, truncateForTerminal } from '../report/terminal-text.js';
 import { boundFailureStatement } from './bound-statement.js';
 import { redactArguments, secretValues } from './redact-arguments.js';
 import { formatDuration, type Reporter } from './reporter.js';
@@ -143,7 +144,7 @@ export async function executeStep(
       log: async (type, data, options) => {
         await envr.journal.append(type, step.id, redactArguments(data ?? null, secrets), options);
       },
-      progress: (line) => envr.reporter.line(`    ${line}`),
+      progress: (line) => envr.reporter.line(`    ${terminalSafe(line)}`),
       checkpoint: {
         read: () => envr.progress.read(step.id),
         write: (data, options) => envr.progress.write(step.id, data, options),
@@ -200,9 +201,13 @@ export async function executeStep(
     });
     envr.reporter.line(
       `${' '.repeat(envr.label(step.id).length)} ${envr.reporter.color('fail', '✗')} ${step.id}  ` +
-        `${failure.code} ${failure.message}${failure.migration ? ` (migration ${failure.migration})` : ''}`,
+        terminalSafe(
+          `${failure.code} ${truncateForTerminal(failure.message, `runbook inspect ${envr.runId}`)}` +
+            `${failure.migration ? ` (migration ${failure.migration})` : ''}`,
+        ),
     );
-    if (failure.diagnosis) envr.reporter.line(`      diagnosis: ${failure.diagnosis}`);
+    if (failure.diagnosis)
+      envr.reporter.line(`      diagnosis: ${terminalSafe(failure.diagnosis)}`);
     throw failure;
   }
 }

@@ -2,6 +2,7 @@ import { actions } from '../../actions/index.js';
 import { findProcedureFile } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import type { Step } from '../../procedure/types.js';
+import { terminalSafe } from '../../report/terminal-text.js';
 
 function describeSteps(steps: Step[], indent: string, out: string[]): void {
   for (const s of steps) {
@@ -72,6 +73,6 @@ export async function showProcedure(
     for (const c of p.checklist) out.push(`  - ${c.item}  (step ${c.step})`);
   }
   void actions;
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(terminalSafe(out.join('\n')) + '\n');
   return 0;
 }
