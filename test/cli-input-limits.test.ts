@@ -252,11 +252,18 @@ describe('SQL and migration files', () => {
   });
 
   it('source / is refused at once instead of walking the filesystem', async () => {
-    await ws.writeProcedure('root-src', migrate('root-src', '/', 'head', db.name));
+    // As in local-equivalence, a files.absent scan of the same path comes first.
+    const scan = `  - id: scan\n    do: files.absent\n    with: { path: /, patterns: [create_all] }\n`;
+    await ws.writeProcedure('root-src', migrate('root-src', '/', 'head', db.name).replace('steps:\n', `steps:\n${scan}`)); // prettier-ignore
     const started = Date.now();
     const r = await ws.cli(['run', 'root-src', '--database-url', db.adminUrl]);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/procedures\/root-src\.yaml:\d+:\d+: .*\/ is the filesystem root/);
+    expect(r.stderr).toMatch(
+      /procedures\/root-src\.yaml:\d+:\d+: .*migrations: \/ is the filesystem root/,
+    );
+    expect(r.stderr).toMatch(
+      /procedures\/root-src\.yaml:\d+:\d+: .*files\.absent: \/ is the filesystem root/,
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 });

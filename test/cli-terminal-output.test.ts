@@ -3,7 +3,9 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliWorkspace, type CliWorkspace } from './support/cli.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { quoteIdent } from '../src/postgres/quote.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';
+import { createPasswordRole, PROOF_PASSWORD } from './support/proof-workspace.js';
 
 // What a reviewer reads in a terminal can be trusted: server text cannot drive the terminal, and
 // a huge failing statement is stored once and shown cut, saying where the rest is.
@@ -120,6 +122,75 @@ steps:
       expect(r.stdout.length, args[0]).toBeLessThan(12_000);
       expect(r.stdout).toContain("('not a number')");
       expect(r.stdout).toMatch(new RegExp(`\\(\\d+ bytes more, see \\S*${artifact}\\)`));
+    }
+  });
+});
+
+describe('the target shown', () => {
+  it('is the database the procedure works on, with host:port and no password, in run, inspect and replay', async () => {
+    const role = await createPasswordRole('rb_target');
+    try {
+      const work = `${db.name}_work`;
+      await ws.writeProcedure(
+        'works-on',
+        `procedure: works-on
+requires: { authority: local, role: staging }
+params:
+  database: { type: string, default: ${work} }
+steps:
+  - id: make
+    do: database.create
+    with: { name: "\${{ params.database }}" }
+  - id: use
+    do: sql.exec
+    with: { database: "\${{ params.database }}", sql: "CREATE TABLE t (v int)" }
+`,
+      );
+      await ws.writeProcedure(
+        'server-only',
+        `procedure: server-only
+requires: { authority: local, role: staging }
+steps:
+  - id: one
+    do: sql.exec
+    with: { sql: "SELECT 1" }
+`,
+      );
+      const server = new URL(role.url);
+      const hostPort = `${server.hostname}:${server.port || 5432}`;
+      const run = await ws.cli(['run', 'works-on', '--database-url', role.url]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `run works-on-\\S+  on postgresql://${role.name}:\\*\\*\\*@${hostPort}/${work}\n`,
+        ),
+      );
+      const id = runOf('works-on');
+      const inspect = await ws.cli(['inspect', id]);
+      expect(inspect.stdout).toMatch(
+        new RegExp(
+          `^target     ${role.name}@${hostPort}/${work}  \\(server URL names postgres\\)$`,
+          'm',
+        ),
+      );
+      const replay = await ws.cli(['replay', id]);
+      expect(replay.stdout).toMatch(
+        new RegExp(`^target     postgresql://${role.name}:\\*\\*\\*@${hostPort}/${work}$`, 'm'),
+      );
+      // A procedure without a database param works on the maintenance database.
+      const plain = await ws.cli(['run', 'server-only', '--database-url', role.url]);
+      expect(plain.code, plain.stderr).toBe(0);
+      expect(plain.stderr).toContain(`@${hostPort}/postgres\n`);
+      const plainInspect = await ws.cli(['inspect', runOf('server-only')]);
+      expect(plainInspect.stdout).toMatch(
+        new RegExp(`^target     ${role.name}@${hostPort}/postgres$`, 'm'),
+      );
+      for (const text of [run.stderr, inspect.stdout, replay.stdout, plain.stderr])
+        expect(text).not.toContain(PROOF_PASSWORD);
+    } finally {
+      // The role owns the database it created: the database goes first.
+      await adminQuery(`DROP DATABASE IF EXISTS ${quoteIdent(`${db.name}_work`)} WITH (FORCE)`);
+      await role.drop();
     }
   });
 });

@@ -202,6 +202,23 @@ describe('runbook db', () => {
     await client.end();
     expect(rows).toEqual([{ one: 1 }]);
 
+    // --database: the URL of a database on that server (what the README's psql commands use).
+    const name = 'rb walk;é';
+    await onConnection(url, (c) => c.query(`CREATE DATABASE "${name}"`));
+    const named = await ws.cli(['db', 'url', '--dir', dir, '--database', name]);
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stdout.trim()).toMatch(
+      /^postgresql:\/\/postgres@127\.0\.0\.1:\d+\/rb%20walk;%C3%A9$/,
+    );
+    const there = await onConnection(named.stdout.trim(), (c) =>
+      c.query<{ db: string }>('SELECT current_database() AS db'),
+    );
+    expect(there.rows).toEqual([{ db: name }]);
+    const refused = await ws.cli(['db', 'url', '--dir', dir, '--database', 'a?b']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--database');
+    expect((await ws.cli(['db', 'start', '--dir', dir, '--database', 'x'])).code).toBe(2);
+
     const stop = await ws.cli(['db', 'stop', '--dir', dir]);
     expect(stop.code, stop.stderr).toBe(0);
     expect((await ws.cli(['db', 'url', '--dir', dir])).code).toBe(1);
@@ -209,3 +226,14 @@ describe('runbook db', () => {
     expect(bad.code).toBe(2);
   });
 });
+
+/** Runs `f` on a fresh connection to `url`. */
+async function onConnection<T>(url: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client(url);
+  await c.connect();
+  try {
+    return await f(c);
+  } finally {
+    await c.end();
+  }
+}

@@ -150,4 +150,11 @@ export const filesAbsent = defineAction({
       summary: `${scanned} file(s) under ${p.path} free of ${p.patterns.join(', ')}`,
     };
   },
+  async preflight(p, ctx) {
+    // Scanning every file of the machine is never what a procedure means (`migrations=/`).
+    const root = path.resolve(ctx.cwd, p.path);
+    return path.parse(root).root === root
+      ? [{ message: `files.absent: ${root} is the filesystem root; name the folder to scan` }]
+      : [];
+  },
 });

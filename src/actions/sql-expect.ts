@@ -2,6 +2,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { StepError } from '../engine/step-failure.js';
 import type { JsonValue } from '../json.js';
+import { nulLine } from './migration-file-checks.js';
 import { defineAction } from './types.js';
 import { connectableDatabaseName } from './database-name.js';
 
@@ -154,5 +155,12 @@ export const sqlExpect = defineAction({
       output: { row_count: rows.length },
       summary: `query returned the expected ${p.scalar !== undefined ? 'value' : `${rows.length} row(s)`}`,
     };
+  },
+  async preflight(p) {
+    // PostgreSQL accepts no NUL in a query: refused before the run rather than at this step.
+    const line = nulLine(p.query);
+    return line === undefined
+      ? []
+      : [{ message: `sql.expect: the query holds a NUL byte (line ${line} of the query)` }];
   },
 });

@@ -161,11 +161,15 @@ export async function main(argv: string[]): Promise<number> {
       '--dir <dir>',
       'data directory (default: $RUNBOOK_EMBEDDED_DIR, else .runbook/postgres)',
     )
-    .action(async (action: string, o: { dir?: string }) => {
+    .option('--database <name>', 'url: the URL of this database instead of `postgres`')
+    .action(async (action: string, o: { dir?: string; database?: string }) => {
       const { dbVerb } = await import('./verbs/db.js');
       // The same directory `run` and `resume` use when they start the embedded server.
       const dir = o.dir ?? process.env.RUNBOOK_EMBEDDED_DIR ?? '.runbook/postgres';
-      exitCode = await dbVerb(action, { dir });
+      exitCode = await dbVerb(action, {
+        dir,
+        ...(o.database !== undefined ? { database: o.database } : {}),
+      });
     });
 
   try {

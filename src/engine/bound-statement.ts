@@ -50,11 +50,17 @@ export async function boundFailureStatement(
   if (full === undefined || full.length <= STATEMENT_EXCERPT_CHARS) return failure;
   const sha256 = createHash('sha256').update(full, 'utf8').digest('hex');
   const name = `statement-${sha256.slice(0, 16)}.sql`;
-  await keep(name, full);
   const position = failure.data?.statement_position;
+  const excerpt = statementExcerpt(full, typeof position === 'number' ? position - 1 : undefined);
+  try {
+    await keep(name, full);
+  } catch {
+    // The step's own failure matters more than the copy (e.g. the secret guard refused it).
+    return { ...failure, statement: excerpt };
+  }
   return {
     ...failure,
-    statement: statementExcerpt(full, typeof position === 'number' ? position - 1 : undefined),
+    statement: excerpt,
     statementFull: { artifact: `artifacts/${name}`, sha256, bytes: Buffer.byteLength(full) },
   };
 }

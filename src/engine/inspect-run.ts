@@ -10,6 +10,7 @@ import { parseProcedure } from '../procedure/load-procedure.js';
 import type { Procedure } from '../procedure/types.js';
 import { replayActions } from './replay-actions.js';
 import { skipBlockers } from './skip-safety.js';
+import { shownTarget } from './shown-target.js';
 
 /** Where a run stopped and why, as `runbook inspect` shows it. */
 export interface RunInspection {
@@ -152,9 +153,7 @@ export function formatInspection(i: RunInspection): string {
   out.push(
     `procedure  ${r.procedure}  (${r.procedureFile}, sha256 ${r.procedureHash.slice(0, 12)})`,
   );
-  out.push(
-    `target     ${r.target.user ? r.target.user + '@' : ''}${r.target.host}:${r.target.port}/${r.target.database}`,
-  );
+  out.push(`target     ${shownTarget(r.target, r.params)}`);
   const interrupted = r.status === 'running' && i.running.length > 0;
   out.push(
     `status     ${interrupted ? `interrupted while running ${i.running.join(', ')} (the process died; resume re-runs it)` : r.status}` +

@@ -3,7 +3,7 @@ import type { JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import { resolveExpressions } from '../procedure/expressions.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
-import { resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
+import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import { indexSteps } from './drive-run.js';
 import { preflightSteps } from './preflight-steps.js';
 import { redactArguments, secretValues } from './redact-arguments.js';
@@ -15,6 +15,7 @@ import {
   type AuthorityFlags,
   type SessionOptions,
 } from './run-session.js';
+import { shownTargetUrl } from './shown-target.js';
 
 /** One step of a dry-run plan. */
 export interface PlannedStep {
@@ -50,7 +51,7 @@ export async function planProcedure(
   const planned: PlannedStep[] = [];
   const secrets = secretValues(procedure, params);
   d.reporter.line(
-    `runbook ▸ ${procedure.name}  dry run on ${connections.redactedUrl}: nothing will be executed`,
+    `runbook ▸ ${procedure.name}  dry run on ${shownTargetUrl(connections.redactedUrl, redactParams(procedure, params))}: nothing will be executed`,
   );
   try {
     for (const step of indexSteps(procedure).values()) {

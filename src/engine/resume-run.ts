@@ -31,6 +31,7 @@ import { stateKey } from './drive-run.js';
 import { XSTATE_VERSION } from './xstate-version.js';
 import { resumeCommand } from './resume-command.js';
 import { endLeftoverSessions, leftoverSessionsEvent } from './leftover-sessions.js';
+import { shownTargetUrl } from './shown-target.js';
 
 /** Options of {@link resumeRun}. */
 export interface ResumeRunOptions extends SessionOptions {
@@ -256,7 +257,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       record.updatedAt = new Date().toISOString();
       await store.writeRecord(record);
       d.reporter.line(
-        `runbook ▸ resuming ${runId} (attempt ${record.attempts}) on ${connections.redactedUrl}`,
+        `runbook ▸ resuming ${runId} (attempt ${record.attempts}) on ${shownTargetUrl(connections.redactedUrl, record.params)}`,
       );
       return await driveToRest(
         {

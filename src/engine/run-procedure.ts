@@ -31,6 +31,7 @@ import {
   confirmedGates,
 } from './run-session.js';
 import { XSTATE_VERSION } from './xstate-version.js';
+import { shownTargetUrl } from './shown-target.js';
 
 /**
  * Records a run whose server could not be reached before its first step: failed at that step
@@ -162,7 +163,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
     const journal = EventLog.open(store.eventLogPath(runId));
     try {
       d.reporter.line(
-        `runbook ▸ ${procedure.name}  run ${runId}  on ${connections.redactedUrl}${server.embedded ? ' (embedded)' : ''}`,
+        `runbook ▸ ${procedure.name}  run ${runId}  on ${shownTargetUrl(connections.redactedUrl, record.params)}${server.embedded ? ' (embedded)' : ''}`,
       );
       if (unreachable)
         return await stopUnreachable(store, record, journal, unreachable, d.reporter);

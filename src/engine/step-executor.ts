@@ -7,6 +7,7 @@ import { resolveExpressions } from '../procedure/expressions.js';
 import { conditionSkips } from '../procedure/step-condition.js';
 import type { ActionStep, Procedure } from '../procedure/types.js';
 import type { RunStore } from '../runs/run-store.js';
+import { terminalSafe, truncateForTerminal } from '../report/terminal-text.js';
 import { boundFailureStatement } from './bound-statement.js';
 import { redactArguments, secretValues } from './redact-arguments.js';
 import { formatDuration, type Reporter } from './reporter.js';
@@ -145,8 +146,8 @@ export async function executeStep(
       },
       progress: (line, options) =>
         options?.transient
-          ? envr.reporter.status?.(`    ${line}`)
-          : envr.reporter.line(`    ${line}`),
+          ? envr.reporter.status?.(`    ${terminalSafe(line)}`)
+          : envr.reporter.line(`    ${terminalSafe(line)}`),
       liveProgress: Boolean(envr.reporter.live && envr.reporter.status),
       checkpoint: {
         read: () => envr.progress.read(step.id),
@@ -204,9 +205,13 @@ export async function executeStep(
     });
     envr.reporter.line(
       `${' '.repeat(envr.label(step.id).length)} ${envr.reporter.color('fail', '✗')} ${step.id}  ` +
-        `${failure.code} ${failure.message}${failure.migration ? ` (migration ${failure.migration})` : ''}`,
+        terminalSafe(
+          `${failure.code} ${truncateForTerminal(failure.message, `runbook inspect ${envr.runId}`)}` +
+            `${failure.migration ? ` (migration ${failure.migration})` : ''}`,
+        ),
     );
-    if (failure.diagnosis) envr.reporter.line(`      diagnosis: ${failure.diagnosis}`);
+    if (failure.diagnosis)
+      envr.reporter.line(`      diagnosis: ${terminalSafe(failure.diagnosis)}`);
     throw failure;
   }
 }

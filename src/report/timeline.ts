@@ -14,6 +14,7 @@ import type {
   TimelineFailure,
   TimelineRow,
 } from './timeline-types.js';
+import { shownTargetUrl } from '../engine/shown-target.js';
 
 type StepRow = Extract<TimelineRow, { kind: 'step' }>;
 
@@ -87,7 +88,9 @@ export function buildTimeline(
         t.procedure = str(d, 'procedure') ?? t.procedure;
         t.procedureHash = str(d, 'procedure_hash');
         t.params = obj(d.params);
+        // The server URL names the maintenance database: show the one the procedure works on.
         t.target = str(d, 'target');
+        if (t.target !== null) t.target = shownTargetUrl(t.target, t.params);
         t.startedAt = e.time;
         t.attempts = 1;
         t.status = 'running';

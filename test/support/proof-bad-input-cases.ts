@@ -117,6 +117,7 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: 'SQL file with a NUL byte', yaml: (c) => `${head()}steps:\n  - id: a\n    do: sql.exec\n    with: { database: "${c.db}", sql: "CREATE TABLE ${c.pfx}_t (v int)" }\n  - id: b\n    do: sql.exec\n    with: { database: "${c.db}", file: migrations-sqlnul/script.sql }\n`, migrations: { 'script.sql': 'SELECT 1;\nSELECT 2\0;\n' }, exit: 2, message: () => /migrations-sqlnul\/script\.sql:2:1.*NUL/ },
   { name: 'inline SQL with a NUL byte', yaml: (c) => `${head()}steps:\n  - id: a\n    do: sql.exec\n    with: { database: "${c.db}", sql: "CREATE TABLE ${c.pfx}_t (v int);\\nSELECT '\\0'" }\n`, exit: 2, message: (s) => new RegExp(`${at(s).source}.*NUL byte \\(line 2`, 's') },
   { name: 'empty resume --note', args: (c) => ['resume', 'last', '--note', ' ', '--database-url', c.url], exit: 2, message: flag('--note') },
+  { name: 'query with a NUL byte (sql.expect)', yaml: (c) => `${head()}${creating(c)}  - id: check\n    do: sql.expect\n    with: { database: "${c.db}", query: "SELECT '\\0'", scalar: x }\n`, exit: 2, message: (s) => new RegExp(`${at(s).source}.*sql\\.expect: the query holds a NUL byte`, 's') },
   // Refusals (exit 3): the authority contract.
   { name: 'no declared authority in the environment', yaml: (c) => head() + creating(c), env: { DB_AUTHORITY: undefined }, exit: 3, message: () => /AUTHORITY/ },
   { name: 'replica never runs a writing procedure', yaml: (c) => head() + creating(c), env: { DB_ROLE: 'replica' }, exit: 3, message: () => /replica/ },

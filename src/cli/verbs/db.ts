@@ -1,12 +1,33 @@
+import { connectableDatabaseName } from '../../actions/database-name.js';
 import { InvalidInputError } from '../../errors.js';
+import { withDatabase } from '../../postgres/url.js';
 import {
   embeddedServerUrl,
   ensureEmbeddedServer,
   stopEmbeddedServer,
 } from '../../postgres/embedded.js';
 
-/** `runbook db start|stop|url`: the embedded PostgreSQL. */
-export async function dbVerb(action: string, o: { dir: string }): Promise<number> {
+/**
+ * `runbook db start|stop|url`: the embedded PostgreSQL. `url --database NAME` prints the URL of
+ * that database on it (the server's URL names its maintenance database, `postgres`).
+ */
+export async function dbVerb(
+  action: string,
+  o: { dir: string; database?: string },
+): Promise<number> {
+  if (o.database !== undefined && action !== 'url') {
+    throw new InvalidInputError([
+      { path: '--database', message: `--database applies to \`db url\`, not \`db ${action}\`` },
+    ]);
+  }
+  if (o.database !== undefined) {
+    const checked = connectableDatabaseName.safeParse(o.database);
+    if (!checked.success) {
+      throw new InvalidInputError(
+        checked.error.issues.map((i) => ({ path: '--database', message: i.message })),
+      );
+    }
+  }
   if (action === 'start') {
     const s = await ensureEmbeddedServer(o.dir, { persistent: true });
     process.stderr.write(
@@ -26,7 +47,7 @@ export async function dbVerb(action: string, o: { dir: string }): Promise<number
       process.stderr.write('the embedded server is not running: `runbook db start`\n');
       return 1;
     }
-    process.stdout.write(url + '\n');
+    process.stdout.write((o.database === undefined ? url : withDatabase(url, o.database)) + '\n');
     return 0;
   }
   throw new InvalidInputError([

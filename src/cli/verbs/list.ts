@@ -2,6 +2,7 @@ import path from 'node:path';
 import { formatProblem, InvalidInputError } from '../../errors.js';
 import { listProcedureFiles } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
+import { terminalSafe } from '../../report/terminal-text.js';
 
 /** `runbook list`: every procedure in the directory, with its description and requirements. */
 export async function listProcedures(o: { procedures: string; json?: boolean }): Promise<number> {
@@ -35,7 +36,9 @@ export async function listProcedures(o: { procedures: string; json?: boolean }):
     const width = Math.max(4, ...rows.map((r) => r.name.length));
     for (const r of rows) {
       process.stdout.write(
-        `${r.name.padEnd(width)}  ${r.error ? `INVALID: ${r.error}` : (r.description ?? '')}\n`,
+        terminalSafe(
+          `${r.name.padEnd(width)}  ${r.error ? `INVALID: ${r.error}` : (r.description ?? '')}`,
+        ) + '\n',
       );
     }
     if (rows.length === 0) process.stderr.write(`no procedures in ${o.procedures}/\n`);

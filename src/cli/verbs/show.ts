@@ -3,6 +3,7 @@ import { findProcedureFile } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import type { Step } from '../../procedure/types.js';
 import { redactUrl } from '../../postgres/url.js';
+import { terminalSafe } from '../../report/terminal-text.js';
 
 function describeSteps(steps: Step[], indent: string, out: string[]): void {
   for (const s of steps) {
@@ -85,6 +86,6 @@ export async function showProcedure(
     for (const c of p.checklist) out.push(`  - ${c.item}  (step ${c.step})`);
   }
   void actions;
-  process.stdout.write(redactUrl(out.join('\n')) + '\n');
+  process.stdout.write(terminalSafe(redactUrl(out.join('\n'))) + '\n');
   return 0;
 }
