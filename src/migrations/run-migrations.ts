@@ -194,7 +194,7 @@ export async function runMigrations(
         watch.begin(label);
         const running = withLockRetries(ctx, m, label, policy, watch, () =>
           req.source.external
-            ? applyByBridge(state, startBridge, m)
+            ? applyByBridge(state, startBridge, m, vt)
             : applySql(ctx, req.source, state, m, current),
         );
         // Handled below, once the previous migration is recorded.
