@@ -125,6 +125,7 @@ function migrationFolder(name: string): string {
   if (name.includes('SQL file with a NUL')) return 'sqlnul';
   if (name.includes('NUL')) return 'nul';
   if (name.includes('relative target')) return 'rel';
+  if (name.includes('dbmate')) return 'dbmatedown';
   return 'dupe';
 }
 
