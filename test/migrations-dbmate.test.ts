@@ -153,6 +153,30 @@ describe.skipIf(!existsSync(DBMATE))('dbmate layout, against the real dbmate bin
     expect(await userSchema(d)).toEqual(await userSchema(alone));
   });
 
+  it('a file added below applied ones (a gap) is applied, as dbmate applies it', async () => {
+    const ours = await fresh('rb_dbmate_gap');
+    const theirs = await fresh('rb_dbmate_gap_tool');
+    const dir = firstFiles(3);
+    const gap = path.join(dir, '20240101500000_gap.sql');
+    for (const d of [ours, theirs]) {
+      const without = firstFiles(3);
+      await dbmateUp(d, without);
+    }
+    writeFileSync(
+      gap,
+      '-- migrate:up\nCREATE TABLE gap (id int);\n-- migrate:down\nDROP TABLE gap;\n',
+    );
+    const run = await upgrade(ours, dir);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const applied = cli.events(cli.lastRunId()).filter((e) => e.type === 'migration.applied');
+    expect(applied.map((e) => e.data.revision)).toEqual(['20240101500000']);
+    expect(await dbmateUp(theirs, dir)).toMatch(/Applying: 20240101500000_gap\.sql/);
+    expect(await versionTable(ours)).toEqual(await versionTable(theirs));
+    expect(await queryRows(ours, `SELECT to_regclass('gap') IS NOT NULL AS made`)).toEqual([
+      { made: true },
+    ]);
+  });
+
   it('refuses a file without its down block, naming it, with nothing executed', async () => {
     const d = uniqueName('rb_dbmate_bad');
     const dir = firstFiles(1);

@@ -182,7 +182,7 @@ export function dbmateSource(dir: string): MigrationSource {
       const chained = await chainLinear(entries);
       return chained.map((m) => {
         const s = sectionsOf(m.file);
-        return { ...m, transactional: s.transactional, upEnd: s.upEnd };
+        return { ...m, transactional: s.transactional, upEnd: s.upEnd, recordedAlone: true };
       });
     },
     async upgradeSql(m) {

@@ -32,6 +32,11 @@ export interface Migration {
   /** SHA-256 (hex) of the file's bytes. */
   checksum: string;
   /**
+   * Set by layouts whose tool records every migration on its own row and applies whatever the
+   * table lacks, gaps included (dbmate): a row then implies only itself, not its ancestors.
+   */
+  recordedAlone?: boolean;
+  /**
    * Where the upgrade ends in the file's text (dbmate: the `-- migrate:down` line); what follows
    * is not run (blanked, its line breaks kept so that `file:line` still holds). Absent: all of it.
    */
