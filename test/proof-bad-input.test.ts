@@ -126,6 +126,7 @@ function migrationFolder(name: string): string {
   if (name.includes('NUL')) return 'nul';
   if (name.includes('relative target')) return 'rel';
   if (name.includes('diesel metadata.toml')) return 'dieselmeta';
+  if (name.includes('dbmate')) return 'dbmatedown';
   return 'dupe';
 }
 

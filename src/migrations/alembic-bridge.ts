@@ -51,6 +51,17 @@ function startupKey(ini: string, env: Env): string {
   return JSON.stringify([ini, vars]);
 }
 
+/**
+ * `url` as SQLAlchemy loads it: `postgres://` (what many hosts and `runbook db url` print, and
+ * what libpq accepts) names no SQLAlchemy dialect (`Can't load plugin:
+ * sqlalchemy.dialects:postgres`); its dialect is `postgresql`. Anything else is left as it is.
+ */
+export function sqlalchemyUrl(url: string): string {
+  return url.replace(/^postgres(\+\w+)?:\/\//i, (_m, driver: string | undefined) => {
+    return `postgresql${driver ?? ''}://`;
+  });
+}
+
 /** How long a bridge that only listed revisions waits, idle, for a run's upgrade to take it. */
 const PARK_MS = 30_000;
 
@@ -234,8 +245,8 @@ export class AlembicBridge {
     const childEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
     if (databaseUrl) {
-      childEnv.RUNBOOK_DATABASE_URL = databaseUrl;
-      childEnv.DATABASE_URL = databaseUrl;
+      childEnv.RUNBOOK_DATABASE_URL = sqlalchemyUrl(databaseUrl);
+      childEnv.DATABASE_URL = sqlalchemyUrl(databaseUrl);
     }
     const key = startupKey(ini, env);
     const reused = takeParked(key);

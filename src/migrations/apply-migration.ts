@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { ActionContext } from '../actions/types.js';
 import { StepError } from '../engine/step-failure.js';
 import type { AlembicBridge, BridgeError } from './alembic-bridge.js';
+import { bridgeFailure, confirmRecorded } from './alembic-outcome.js';
 import {
   applyInTransaction,
   buildMigrationQuery,
@@ -10,13 +11,14 @@ import {
   type MigrationQuery,
   type TransactionalOutcome,
 } from './execute-migration.js';
+import { dbmateUpgradeText } from './dbmate-source.js';
 import { readWithChecksumSync } from './files.js';
 import { writeCheckpoint, type MigrationCheckpoint } from './migration-checkpoint.js';
 import { NEXT_XID_SQL, WINDOW_PROBE_SQL, type ProbeRow } from './change-probe.js';
 import type { RelationTracker } from './relation-tracker.js';
 import type { RevisionGraph } from './revision-graph.js';
 import { mayControlTransactions, splitScript, type ParsedScript } from './sql-script.js';
-import type { Migration, MigrationSource, VersionWrite } from './types.js';
+import type { Migration, MigrationSource, VersionTableAdapter, VersionWrite } from './types.js';
 import { recordApplied } from './version-write.js';
 
 const sameRows = (a: readonly string[], b: readonly string[]): boolean =>
@@ -44,30 +46,20 @@ export interface LoopState {
   checkpointedAt: number;
 }
 
-function bridgeFailure(m: Migration, e: BridgeError | undefined): StepError {
-  return new StepError(
-    e?.pgcode ?? 'MIGRATION_FAILED',
-    e?.message ?? `alembic failed on ${m.revision}`,
-    {
-      ...(e?.detail ? { detail: e.detail } : {}),
-      ...(e?.hint ? { hint: e.hint } : {}),
-      ...(e?.statement ? { statement: e.statement } : {}),
-      migration: m.revision,
-      file: m.file,
-      ...(e?.traceback ? { data: { traceback: e.traceback } } : {}),
-    },
-  );
-}
-
-/** Applies `m` through the Alembic bridge (started on first use), its effect read by the window probe. */
+/**
+ * Applies `m` through the Alembic bridge (started on first use), its effect read by the window
+ * probe; `m` counts as applied only once `vt` is read back recording it.
+ */
 export async function applyByBridge(
   state: LoopState,
   bridge: () => AlembicBridge,
   m: Migration,
+  vt: VersionTableAdapter,
 ): Promise<TransactionalOutcome> {
   return aroundWindow(state, async () => {
     const res = await bridge().request({ cmd: 'upgrade', revision: m.revision });
     if (res.ok !== true) throw bridgeFailure(m, res.error as unknown as BridgeError);
+    state.rows = await confirmRecorded(vt, state.client, state.graph, m);
     return 0;
   });
 }
@@ -106,7 +98,7 @@ function currentText(m: Migration): string {
       file: m.file,
     });
   }
-  return text;
+  return m.upEnd === undefined ? text : dbmateUpgradeText(text, m.upEnd);
 }
 
 /**

@@ -3,11 +3,16 @@ import path from 'node:path';
 import { StepError } from '../engine/step-failure.js';
 import { alembicSource } from './alembic-source.js';
 import { alembicSqlSource } from './alembic-sql-source.js';
+import { dbmateSource, hasMigrateUp } from './dbmate-source.js';
 import { dieselSource } from './diesel-source.js';
 import { readDerivedSync, walkFiles } from './files.js';
 import { golangMigrateSource } from './golang-migrate-source.js';
 import { prismaSource } from './prisma-source.js';
 import { MIGRATION_LAYOUTS, type MigrationLayout, type MigrationSource } from './types.js';
+
+function isDbmateFile(file: string): boolean {
+  return readDerivedSync(file, 'has migrate:up', ({ text }) => hasMigrateUp(text));
+}
 
 function hasRevisionHeader(file: string): boolean {
   return readDerivedSync(file, 'has revision header', ({ text }) =>
@@ -27,6 +32,7 @@ async function detect(dir: string): Promise<Map<MigrationLayout, string[]>> {
     const name = path.basename(f);
     const parent = path.dirname(f);
     if (hasRevisionHeader(f)) add('alembic-sql', f);
+    else if (parent === dir && /^\d+.*\.sql$/.test(name) && isDbmateFile(f)) add('dbmate', f);
     else if (parent === dir && /^\d+_.*\.up\.sql$/.test(name)) add('golang-migrate', f);
     else if (path.dirname(parent) === dir && name === 'up.sql') add('diesel', f);
     else if (path.dirname(parent) === dir && name === 'migration.sql') add('prisma', f);
@@ -49,6 +55,8 @@ export function sourceFor(layout: MigrationLayout, dir: string): MigrationSource
       return dieselSource(dir);
     case 'prisma':
       return prismaSource(dir);
+    case 'dbmate':
+      return dbmateSource(dir);
   }
 }
 

@@ -4,7 +4,9 @@ import type { Migration } from './types.js';
 
 /**
  * Revisions the version table's rows imply are applied: each row and all its ancestors
- * (parents and dependencies). Linear tools record every applied revision; the rule still holds.
+ * (parents and dependencies). Linear tools record every applied revision; the rule still holds,
+ * except for a history whose migrations are `recordedAlone` (dbmate), where a row implies only
+ * itself and a gap below it is still pending, as the tool sees it.
  */
 export function appliedSet(graph: RevisionGraph, rows: readonly string[]): Set<string> {
   const known = rows.filter((r) => graph.has(r));
@@ -18,6 +20,7 @@ export function appliedSet(graph: RevisionGraph, rows: readonly string[]): Set<s
       },
     );
   }
+  if (graph.migrations[0]?.recordedAlone) return new Set(known);
   const out = graph.ancestors(known);
   for (const r of known) out.add(r);
   return out;
@@ -136,7 +139,10 @@ export function planUpgrade(
   const targets = relative ? graph.heads() : resolveTarget(graph, target.trim());
   const needs = new Set<string>();
   for (const r of [...graph.ancestors(targets), ...targets]) if (!applied.has(r)) needs.add(r);
-  let order = upgradeOrder(graph, needs, targets);
+  // A tool that applies whatever its table lacks applies it in file order (the declared order).
+  let order = graph.migrations[0]?.recordedAlone
+    ? graph.migrations.map((m) => m.revision).filter((r) => needs.has(r))
+    : upgradeOrder(graph, needs, targets);
   if (relative) {
     const n = Number(relative[1]);
     if (order.length < n) {

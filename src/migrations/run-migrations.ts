@@ -6,6 +6,7 @@ import { acquireMigrationLock } from './advisory-lock.js';
 import { lockPolicy, withLockRetries } from './lock-wait.js';
 import { alreadyAppliedLine, MigrationWatch } from './migration-watch.js';
 import { AlembicBridge } from './alembic-bridge.js';
+import { verifyEarlierChecksums } from './earlier-checksums.js';
 import {
   applyByBridge,
   applySql,
@@ -123,6 +124,8 @@ export async function runMigrations(
     const cp = readCheckpoint(ctx);
     let rows = (await vt.read(client)) ?? [];
     cp.baseline ??= [...rows];
+    const identity = { database: req.database, source: req.source.dir };
+    await verifyEarlierChecksums(ctx, identity, cp, graph.migrations, appliedSet(graph, rows));
     await verifyChecksums(ctx, cp, graph.migrations, appliedSet(graph, rows));
     // Durable with the step's next barrier: the checksums are needed by a later attempt only.
     await writeCheckpoint(ctx, cp, { durable: false });
@@ -194,7 +197,7 @@ export async function runMigrations(
         watch.begin(label);
         const running = withLockRetries(ctx, m, label, policy, watch, () =>
           req.source.external
-            ? applyByBridge(state, startBridge, m)
+            ? applyByBridge(state, startBridge, m, vt)
             : applySql(ctx, req.source, state, m, current),
         );
         // Handled below, once the previous migration is recorded.

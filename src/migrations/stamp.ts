@@ -55,7 +55,8 @@ async function stampLocked(
   await client.query('BEGIN');
   try {
     const rows = await vt.read(client);
-    const want = appliedSet(graph, targets);
+    // A stamp always means the targets and everything below them (whatever the layout).
+    const want = new Set([...targets, ...graph.ancestors(targets)]);
     const have = appliedSet(graph, rows ?? []);
     const same = rows !== null && want.size === have.size && [...want].every((r) => have.has(r));
     if (same) {

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 
 /** The migration layouts runbook reads (DESIGN.md, "Migrations"). */
-export type MigrationLayout = 'alembic-sql' | 'alembic' | 'golang-migrate' | 'diesel' | 'prisma';
+export type MigrationLayout =
+  'alembic-sql' | 'alembic' | 'golang-migrate' | 'diesel' | 'prisma' | 'dbmate';
 
 /** All layouts, in auto-detection order. */
 export const MIGRATION_LAYOUTS: readonly MigrationLayout[] = [
@@ -10,6 +11,7 @@ export const MIGRATION_LAYOUTS: readonly MigrationLayout[] = [
   'golang-migrate',
   'diesel',
   'prisma',
+  'dbmate',
 ];
 
 /** One migration of a history, as read from its file. Immutable once listed. */
@@ -45,6 +47,16 @@ export interface Migration {
   file: string;
   /** SHA-256 (hex) of the file's bytes. */
   checksum: string;
+  /**
+   * Set by layouts whose tool records every migration on its own row and applies whatever the
+   * table lacks, gaps included (dbmate): a row then implies only itself, not its ancestors.
+   */
+  recordedAlone?: boolean;
+  /**
+   * Where the upgrade ends in the file's text (dbmate: the `-- migrate:down` line); what follows
+   * is not run (blanked, its line breaks kept so that `file:line` still holds). Absent: all of it.
+   */
+  upEnd?: number;
   /** 1-based header lines, for error messages (`file:line`). */
   lines?: { revision?: number; parents?: number; dependsOn?: number };
 }

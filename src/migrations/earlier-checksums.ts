@@ -1,0 +1,119 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ActionContext } from '../actions/types.js';
+import { StepError } from '../engine/step-failure.js';
+import { runIdTime } from '../runs/run-id.js';
+import type { MigrationCheckpoint } from './migration-checkpoint.js';
+import { PROVENANCE_ARTIFACT, type Provenance } from './provenance.js';
+import type { Migration } from './types.js';
+
+/** How many of the most recent earlier runs are read (a runs folder may hold thousands). */
+const EARLIER_RUNS = 100;
+
+/** A checksum an earlier run recorded for a migration it applied. */
+export interface EarlierChecksum {
+  checksum: string;
+  runId: string;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : undefined;
+  } catch {
+    return undefined; // an unreadable earlier run is no evidence either way
+  }
+}
+
+/**
+ * The checksums earlier runs in the same runs folder recorded for the migrations they applied to
+ * the same database from the same source (their `provenance.json` names both; their
+ * `snapshot.json` step progress holds the checksums), the latest run's winning. Reads at most the
+ * {@link EARLIER_RUNS} most recent runs.
+ */
+export function earlierChecksums(
+  runDir: string,
+  identity: { database: string; source: string },
+): Map<string, EarlierChecksum> {
+  const runsDir = path.dirname(runDir);
+  const own = path.basename(runDir);
+  let ids: string[];
+  try {
+    ids = readdirSync(runsDir).filter((id) => id !== own && runIdTime(id) !== undefined);
+  } catch {
+    return new Map();
+  }
+  const time = (id: string): number => runIdTime(id)?.getTime() ?? 0;
+  ids.sort((a, b) => time(a) - time(b) || a.localeCompare(b));
+  const out = new Map<string, EarlierChecksum>();
+  for (const runId of ids.slice(-EARLIER_RUNS)) {
+    const dir = path.join(runsDir, runId);
+    const prov = readJson(path.join(dir, 'artifacts', PROVENANCE_ARTIFACT)) as
+      Partial<Provenance> | undefined;
+    if (prov?.database !== identity.database || prov.source !== identity.source) continue;
+    const snapshot = readJson(path.join(dir, 'snapshot.json')) as
+      { progress?: Record<string, Partial<MigrationCheckpoint> | null> } | undefined;
+    for (const cp of Object.values(snapshot?.progress ?? {})) {
+      if (!cp || typeof cp !== 'object' || !Array.isArray(cp.applied) || !cp.checksums) continue;
+      for (const revision of cp.applied) {
+        const checksum = cp.checksums[revision];
+        if (typeof checksum === 'string') out.set(revision, { checksum, runId });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Outside a resume: an applied migration whose file differs from what an earlier run applied
+ * (see {@link earlierChecksums}) fails with `MIGRATION_CHANGED` naming every such file and the
+ * run that applied it, unless `--allow-changed`. Revisions this run already read (in `cp`) are
+ * left to the run's own check. Every change is logged (`migration.changed`, `earlier_run`).
+ */
+export async function verifyEarlierChecksums(
+  ctx: ActionContext,
+  identity: { database: string; source: string },
+  cp: MigrationCheckpoint,
+  migrations: readonly Migration[],
+  applied: Set<string>,
+): Promise<void> {
+  const earlier = earlierChecksums(ctx.runDir, identity);
+  if (earlier.size === 0) return;
+  const changed: { m: Migration; was: EarlierChecksum }[] = [];
+  for (const m of migrations) {
+    const was = earlier.get(m.revision);
+    if (!was || was.checksum === m.checksum || !applied.has(m.revision)) continue;
+    if (cp.checksums[m.revision] !== undefined) continue;
+    changed.push({ m, was });
+    await ctx.log('migration.changed', {
+      revision: m.revision,
+      file: m.file,
+      old_checksum: was.checksum,
+      new_checksum: m.checksum,
+      applied: true,
+      accepted: ctx.attempt.allowChanged,
+      earlier_run: was.runId,
+    });
+    const line = `${path.basename(m.file)} changed since run ${was.runId} applied it (sha256 ${was.checksum.slice(0, 12)} → ${m.checksum.slice(0, 12)})`;
+    ctx.progress(ctx.attempt.allowChanged ? `${line}: accepted (--allow-changed)` : line);
+  }
+  if (changed.length === 0 || ctx.attempt.allowChanged) return;
+  const first = changed[0] as { m: Migration; was: EarlierChecksum };
+  throw new StepError(
+    'MIGRATION_CHANGED',
+    `applied migration file${changed.length > 1 ? 's' : ''} changed since an earlier run applied ${changed.length > 1 ? 'them' : 'it'}: ${changed.map(({ m, was }) => `${path.basename(m.file)} (run ${was.runId})`).join(', ')}`,
+    {
+      migration: first.m.revision,
+      file: first.m.file,
+      hint: 'restore the file, or resume this run with --allow-changed to accept the new content',
+      data: {
+        changed: changed.map(({ m, was }) => ({
+          revision: m.revision,
+          file: m.file,
+          old_checksum: was.checksum,
+          new_checksum: m.checksum,
+          earlier_run: was.runId,
+        })),
+      },
+    },
+  );
+}
