@@ -105,7 +105,8 @@ export function checkSkipTarget(
     ]);
   }
   const failures = context?.failures ?? {};
-  if (target in failures) return 'step';
+  // Own keys only: `in` would also see a plain object's inherited members (constructor, toString).
+  if (Object.hasOwn(failures, target)) return 'step';
   const inDoubt = new Set<string>();
   for (const f of Object.values(failures)) {
     if (f.code === 'MIGRATION_IN_DOUBT' && typeof f.migration === 'string')

@@ -116,6 +116,8 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
   { name: '--runs-dir naming a file', yaml: (c) => head() + creating(c), args: (c, s) => ['run', s, '--runs-dir', `procedures/${s}.yaml`, '--database-url', c.url], exit: 2, message: () => /--runs-dir.*not a directory/ },
   { name: 'SQL file with a NUL byte', yaml: (c) => `${head()}steps:\n  - id: a\n    do: sql.exec\n    with: { database: "${c.db}", sql: "CREATE TABLE ${c.pfx}_t (v int)" }\n  - id: b\n    do: sql.exec\n    with: { database: "${c.db}", file: migrations-sqlnul/script.sql }\n`, migrations: { 'script.sql': 'SELECT 1;\nSELECT 2\0;\n' }, exit: 2, message: () => /migrations-sqlnul\/script\.sql:2:1.*NUL/ },
   { name: 'inline SQL with a NUL byte', yaml: (c) => `${head()}steps:\n  - id: a\n    do: sql.exec\n    with: { database: "${c.db}", sql: "CREATE TABLE ${c.pfx}_t (v int);\\nSELECT '\\0'" }\n`, exit: 2, message: (s) => new RegExp(`${at(s).source}.*NUL byte \\(line 2`, 's') },
+  { name: 'resume --skip of a name a plain object inherits (constructor)', args: (c) => ['resume', 'stops-', '--skip', 'constructor', '--database-url', c.url], exit: 2, message: () => /--skip.*constructor is neither a failed step|constructor is neither a failed step[^]*--skip/ },
+  { name: 'resume --skip __proto__', args: (c) => ['resume', 'stops-', '--skip', '__proto__', '--database-url', c.url], exit: 2, message: () => /__proto__ is neither a failed step/ },
   { name: 'empty resume --note', args: (c) => ['resume', 'last', '--note', ' ', '--database-url', c.url], exit: 2, message: flag('--note') },
   // Refusals (exit 3): the authority contract.
   { name: 'no declared authority in the environment', yaml: (c) => head() + creating(c), env: { DB_AUTHORITY: undefined }, exit: 3, message: () => /AUTHORITY/ },
