@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -182,5 +182,36 @@ describe('a resume note holding a password', () => {
     }
     const inspect = await ws.cli(['inspect', runId]);
     expect(inspect.stdout).toContain('postgres://u:***@h/db');
+  });
+});
+
+describe('replay and report of a run still being driven', () => {
+  it('verify only its log (its last line may be mid-append) and say the run is in progress', async () => {
+    const { runId, database, dir } = await failedRun();
+    await exec(database, 'CREATE TABLE go (); CREATE TABLE slow ()');
+    const live = ws.start(['resume', runId, '--database-url', db.adminUrl]);
+    children.push(live.child);
+    await waitFor('the slow step, resumed', () => {
+      const events = ws.events(runId);
+      const resumed = events.findIndex((e) => e.type === 'run.resumed');
+      return resumed >= 0 && events.slice(resumed).some((e) => e.type === 'step.started' && e.step === 'wait');
+    }); // prettier-ignore
+    // What a reader sees while the driving process is writing its next line.
+    appendFileSync(path.join(dir, 'events.jsonl'), '{"seq":');
+    const replay = await ws.cli(['replay', runId]);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stdout).toContain(`the run is in progress (pid ${live.pid}`);
+    const html = path.join(ws.dir, 'live.html');
+    const report = await ws.cli(['report', runId, '--html', html]);
+    expect(report.code, report.stderr).toBe(0);
+    expect(readFileSync(html, 'utf8')).toContain(`the run is in progress (pid ${live.pid}`);
+    live.child.kill('SIGKILL');
+    await live.done;
+    const c = new pg.Client(db.adminUrl);
+    await c.connect();
+    await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [`runbook:${runId}`]); // prettier-ignore
+    await c.end();
+    // Its holder gone, the torn line is judged as what it is now: the log's end is damaged.
+    expect((await ws.cli(['replay', runId])).code).toBe(4);
   });
 });

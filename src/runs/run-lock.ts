@@ -107,6 +107,18 @@ function refusal(runId: string, holder: LockInfo): RefusalError {
   );
 }
 
+/**
+ * The holder of a run's lock while a live process on this host drives the run: its pid is alive
+ * and /proc does not show it is another program that reused the pid (see {@link isLiveHolder}).
+ * Undefined when the lock is absent, unreadable, stale, or held from another host.
+ */
+export function liveLockHolder(lockFile: string, runId: string): LockInfo | undefined {
+  const text = readText(lockFile);
+  const holder = text === undefined ? undefined : parseLock(text);
+  if (!holder || holder.host !== os.hostname() || !pidAlive(holder.pid)) return undefined;
+  return isLiveHolder(holder, runId) === false ? undefined : holder;
+}
+
 function liveRefusal(runId: string, holder: LockInfo): RefusalError {
   return new RefusalError(
     'RUN_LOCKED',
