@@ -24,6 +24,13 @@ beforeAll(async () => {
   role = await createPasswordRole('rb_proof_bad');
   db = await createTestDatabase('proof_bad');
   ws = await createProofWorkspace('runbook-proof-bad-');
+  // A run stopped on a failed step, for the resume --skip cases.
+  await ws.writeProcedure(
+    'stops',
+    `procedure: stops\nrequires: { authority: local, role: staging }\nsteps:\n  - id: one\n    do: sql.exec\n    with: { sql: "SELECT 1/0" }\n`,
+  );
+  const stopped = await ws.cli(['run', 'stops', '--database-url', role.url]);
+  expect(stopped.code, stopped.stderr).toBe(1);
   // Two runs of one procedure, for the ambiguous-prefix case.
   await ws.writeProcedure(
     'twice',

@@ -16,6 +16,7 @@ import { verifyEventLog } from './verify-event-log.js';
 import { readFile } from 'node:fs/promises';
 import { replayActions } from './replay-actions.js';
 import { checkRunFilesAgree } from './run-agreement.js';
+import { liveLockHolder } from '../runs/run-lock.js';
 
 /** What a successful replay established. */
 export interface ReplayReport {
@@ -28,6 +29,12 @@ export interface ReplayReport {
   /** Final status per the log and per the re-driven machine (they agree). */
   status: 'succeeded' | 'stopped' | 'running';
   entries: EventLogEntry[];
+  /**
+   * Set while a live process on this host drives the run (it holds the run's lock): only the log
+   * was verified, up to its last complete line; run.json and snapshot.json, which may be a write
+   * ahead of it, were not checked against it.
+   */
+  inProgress?: { pid: number; since: string; command: string };
 }
 
 type Pending = { resolve: (v: JsonObject) => void; reject: (e: unknown) => void };
@@ -223,22 +230,36 @@ export async function replayEntries(
 /**
  * Replays a persisted run offline (no database): verifies the log's SHA-256 chain, re-drives the
  * compiled machine with the recorded events ({@link replayEntries}), and checks that run.json and
- * snapshot.json agree with the log. Throws {@link TamperedLogError} (exit 4) naming the first bad
+ * snapshot.json agree with the log, unless a live process still drives the run (see
+ * {@link ReplayReport.inProgress}). Throws {@link TamperedLogError} (exit 4) naming the first bad
  * or diverging line.
  */
 export async function replayRun(runDir: string): Promise<ReplayReport> {
   const file = path.join(runDir, 'events.jsonl');
+  const runId = path.basename(runDir);
+  const holder = liveLockHolder(path.join(runDir, 'lock'), runId);
   const verified = verifyEventLog(file);
-  if (!verified.ok) throw new TamperedLogError(verified.line, verified.reason);
+  // A run being driven may be mid-append: its last line may not be complete yet.
+  const midAppend =
+    !verified.ok &&
+    /^truncated|no trailing newline/.test(verified.reason) &&
+    verified.line === verified.entries.length + 1;
+  if (!verified.ok && !(holder && midAppend))
+    throw new TamperedLogError(verified.line, verified.reason);
   const entries = verified.entries;
   const replayed = await replayEntries(runDir, entries);
-  await checkRunFilesAgree(runDir, entries, replayed);
+  // The driving process writes run.json and snapshot.json around its log lines: while it runs,
+  // they may be a write ahead of the log read here, so only the log is judged.
+  if (!holder) await checkRunFilesAgree(runDir, entries, replayed);
   return {
-    runId: path.basename(runDir),
+    runId,
     procedure: replayed.procedure.name,
     lines: entries.length,
     transitions: replayed.transitions,
     status: replayed.status,
     entries,
+    ...(holder
+      ? { inProgress: { pid: holder.pid, since: holder.since, command: holder.command } }
+      : {}),
   };
 }

@@ -111,7 +111,8 @@ export function checkSkipTarget(
     ]);
   }
   const failures = context?.failures ?? {};
-  if (target in failures) return 'step';
+  // Own keys only: `in` would also see a plain object's inherited members (constructor, toString).
+  if (Object.hasOwn(failures, target)) return 'step';
   const inDoubt = new Set<string>();
   for (const f of Object.values(failures)) {
     if (IN_DOUBT_CODES.has(String(f.code)) && typeof f.migration === 'string')

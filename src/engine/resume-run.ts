@@ -8,6 +8,7 @@ import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams } from '../procedure/resolve-params.js';
 import { FileRunStore } from '../runs/file-run-store.js';
+import { containsSecret } from '../runs/secret-guard.js';
 import { EventLog } from './event-log.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
@@ -77,6 +78,21 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   }
   if (options.note !== undefined && options.note.trim() === '') {
     throw new InvalidInputError([{ message: 'the note is empty', path: '--note' }]);
+  }
+  // A note is free text an operator may paste a connection string into: its passwords are masked
+  // before anything runs, so it can be recorded and printed (the log refuses a password).
+  const note = options.note === undefined ? undefined : redactUrl(options.note);
+  if (note !== undefined && containsSecret(JSON.stringify(note))) {
+    throw new InvalidInputError([
+      {
+        message: 'the note holds a password that cannot be masked; it is never recorded',
+        path: '--note',
+        hint: 'leave the password out of the note',
+      },
+    ]);
+  }
+  if (note !== options.note) {
+    d.reporter.line('note: a password in the note was masked (***) before it was recorded');
   }
   // The run lock first: nobody else writes the run while it is verified and resumed. The values
   // given with --param are secret ones (checked below): masked in the recorded command.
@@ -244,10 +260,10 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         restored_value: restoredValue,
         failed_steps: failed,
         previous_status: facts.status,
-        note: options.note ?? null,
+        note: note ?? null,
         break_lock: Boolean(options.breakLock),
       });
-      if (options.note) d.reporter.line(`note: ${options.note}`);
+      if (note) d.reporter.line(`note: ${note}`);
       for (const e of events) {
         if (e.type === 'SKIP')
           await journal.append('step.skipped', e.step, { by, reason: 'resume --skip' });

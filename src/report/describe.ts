@@ -61,6 +61,9 @@ export function describeIntegrity(v: IntegrityVerdict): string {
       `VERIFIED — ${v.lines} lines, SHA-256 hash chain intact` +
       (v.transitions !== undefined
         ? `; the compiled machine re-driven offline through ${v.transitions} recorded states agrees with the log`
+        : '') +
+      (v.inProgress
+        ? `; the run is in progress (pid ${v.inProgress.pid} since ${v.inProgress.since}): only its log was verified, not run.json or snapshot.json`
         : '')
     );
   }

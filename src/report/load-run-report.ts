@@ -40,7 +40,14 @@ export async function loadRunReport(runDir: string): Promise<RunReport> {
     const { entries: all, ...rest } = await replayRun(runDir);
     entries = all;
     replay = rest;
-    integrity = { status: 'verified', lines: rest.lines, transitions: rest.transitions };
+    integrity = {
+      status: 'verified',
+      lines: rest.lines,
+      transitions: rest.transitions,
+      ...(rest.inProgress
+        ? { inProgress: { pid: rest.inProgress.pid, since: rest.inProgress.since } }
+        : {}),
+    };
   } catch (err) {
     if (!(err instanceof TamperedLogError)) throw err;
     const verified = verifyEventLog(path.join(runDir, 'events.jsonl'));

@@ -10,6 +10,8 @@ export type IntegrityVerdict =
       lines: number;
       /** State values the re-driven machine went through, each matching the log (when replayed). */
       transitions?: number;
+      /** A live process still drives the run: only the log was verified (not run.json/snapshot). */
+      inProgress?: { pid: number; since: string };
     }
   | {
       status: 'tampered';

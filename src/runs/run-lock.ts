@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { RefusalError } from '../errors.js';
 import { redactUrl } from '../postgres/url.js';
+import { isLiveHolder } from './lock-holder.js';
 import type { LockInfo, RunLock } from './run-store.js';
 import { assertNoSecret } from './secret-guard.js';
 
@@ -107,12 +108,43 @@ function refusal(runId: string, holder: LockInfo): RefusalError {
 }
 
 /**
+ * The holder of a run's lock while a live process on this host drives the run: its pid is alive
+ * and /proc does not show it is another program that reused the pid (see {@link isLiveHolder}).
+ * Undefined when the lock is absent, unreadable, stale, or held from another host.
+ */
+export function liveLockHolder(lockFile: string, runId: string): LockInfo | undefined {
+  const text = readText(lockFile);
+  const holder = text === undefined ? undefined : parseLock(text);
+  if (!holder || holder.host !== os.hostname() || !pidAlive(holder.pid)) return undefined;
+  return isLiveHolder(holder, runId) === false ? undefined : holder;
+}
+
+function liveRefusal(runId: string, holder: LockInfo): RefusalError {
+  return new RefusalError(
+    'RUN_LOCKED',
+    `run ${runId} is being driven by pid ${holder.pid} (${holder.command}) since ${holder.since}, ` +
+      `a live runbook process on this host: --break-lock never takes the lock of a live run; ` +
+      `let it finish, or stop it first (kill ${holder.pid}) and then resume`,
+    {
+      runId,
+      pid: holder.pid,
+      host: holder.host,
+      command: holder.command,
+      since: holder.since,
+      live: true,
+    },
+  );
+}
+
+/**
  * Takes the lock file of a run. Refuses with `RefusalError('RUN_LOCKED')` (exit 3) while a live
  * process on this host holds it, or while any process on another host does (its liveness cannot
  * be checked from here). A lock whose pid is dead, or whose file is unreadable, is stale: it is
  * removed, the lock is taken, and `recoveredStale` says whose it was. With `breakLock` the
  * operator has vouched that the holder is gone (a reused pid, a host that is down): its lock is
- * removed whoever holds it, and `broken` says whose it was.
+ * removed and `broken` says whose it was, unless the holder is on this host and /proc shows it is
+ * still the live runbook process that took the lock (see {@link isLiveHolder}): that is refused
+ * (exit 3), naming the pid to stop first.
  */
 export function acquireRunLock(
   lockFile: string,
@@ -139,7 +171,11 @@ export function acquireRunLock(
     if (text === undefined) continue; // released between our attempt and the read
     const holder = parseLock(text);
     if (holder && (holder.host !== info.host || pidAlive(holder.pid))) {
+      // Breaking the lock of a run a live process on this host still drives would let two
+      // processes drive it (and the resume end the other's database sessions): never.
       if (!options.breakLock) throw refusal(runId, holder);
+      if (holder.host === info.host && isLiveHolder(holder, runId) === true)
+        throw liveRefusal(runId, holder);
       broken = holder;
     } else {
       recoveredStale = { pid: holder?.pid ?? null, since: holder?.since ?? null };

@@ -35,7 +35,7 @@ export function runStorageError(
 ): RunStorageError | undefined {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (err instanceof RunStorageError) return err;
-  if (typeof code !== 'string' || !(code in STORAGE_CODES)) return undefined;
+  if (typeof code !== 'string' || !Object.hasOwn(STORAGE_CODES, code)) return undefined;
   if (typeof (err as NodeJS.ErrnoException).syscall !== 'string') return undefined;
   return new RunStorageError(
     code,

@@ -23,7 +23,14 @@ export async function replayVerb(
   const procedure = await readSavedProcedure(runDir);
   const timeline = buildTimeline(entries, procedure, {
     runId: report.runId,
-    integrity: { status: 'verified', lines: report.lines, transitions: report.transitions },
+    integrity: {
+      status: 'verified',
+      lines: report.lines,
+      transitions: report.transitions,
+      ...(report.inProgress
+        ? { inProgress: { pid: report.inProgress.pid, since: report.inProgress.since } }
+        : {}),
+    },
   });
   if (o.json) {
     process.stdout.write(JSON.stringify({ ok: true, ...report, timeline }, null, 2) + '\n');
