@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from './support/database.js';
@@ -87,4 +87,40 @@ describe('an applied migration changed since an earlier run applied it', () => {
       ]);
     });
   }
+});
+
+describe("an applied Prisma migration whose file no longer matches _prisma_migrations' checksum", () => {
+  it('is named on any run, with no earlier run at hand, as the table records it; nothing runs', async () => {
+    const d = uniqueName('rb_prisma_table_checksum');
+    created.push(d);
+    const dir = path.join(cli.ws.dir, 'prisma-table-checksum');
+    mkdirSync(path.join(dir, '20240101000000_init'), { recursive: true });
+    writeFileSync(
+      path.join(dir, '20240101000000_init', 'migration.sql'),
+      'CREATE TABLE a (id int);\n',
+    );
+    const first = await upgrade(d, dir);
+    expect(first.code, first.stderr + first.stdout).toBe(0);
+    // The database as Prisma (or another machine) left it: no earlier run in this runs folder.
+    rmSync(path.join(cli.runsDir, cli.lastRunId()), { recursive: true });
+    writeFileSync(
+      path.join(dir, '20240101000000_init', 'migration.sql'),
+      'CREATE TABLE a (id bigint);\n',
+    );
+    mkdirSync(path.join(dir, '20240102000000_b'));
+    writeFileSync(
+      path.join(dir, '20240102000000_b', 'migration.sql'),
+      'CREATE TABLE b (id int);\n',
+    );
+    const second = await upgrade(d, dir);
+    expect(second.code).toBe(1);
+    const out = second.stdout + second.stderr;
+    expect(out).toContain('MIGRATION_CHANGED');
+    expect(out).toContain('20240101000000_init/migration.sql (_prisma_migrations)');
+    const changed = cli.events(cli.lastRunId()).find((e) => e.type === 'migration.changed');
+    expect(changed?.data).toMatchObject({ version_table: '_prisma_migrations', accepted: false });
+    expect(await queryRows(d, `SELECT to_regclass('b') IS NULL AS absent`)).toEqual([
+      { absent: true },
+    ]);
+  });
 });

@@ -10,11 +10,18 @@ import type { Migration } from './types.js';
 /** How many of the most recent earlier runs are read (a runs folder may hold thousands). */
 const EARLIER_RUNS = 100;
 
-/** A checksum an earlier run recorded for a migration it applied. */
+/** A checksum recorded for a migration when it was applied: by an earlier run, or by the tool's table. */
 export interface EarlierChecksum {
   checksum: string;
-  runId: string;
+  /** The earlier run that applied it; absent when the version table itself keeps the checksum. */
+  runId?: string;
+  /** The version table keeping it (Prisma's `_prisma_migrations`), when it came from there. */
+  table?: string;
 }
+
+/** Where a recorded checksum came from, for messages. */
+const recordedBy = (was: EarlierChecksum): string =>
+  was.runId !== undefined ? `run ${was.runId}` : `${was.table ?? 'the version table'}`;
 
 function readJson(file: string): unknown {
   try {
@@ -65,7 +72,8 @@ export function earlierChecksums(
 
 /**
  * Outside a resume: an applied migration whose file differs from what an earlier run applied
- * (see {@link earlierChecksums}) fails with `MIGRATION_CHANGED` naming every such file and the
+ * (see {@link earlierChecksums}) or from the checksum the tool's own table keeps for it (`table`:
+ * Prisma's, which wins over an earlier run's, as `prisma migrate` compares it on every run) fails with `MIGRATION_CHANGED` naming every such file and the
  * run that applied it, unless `--allow-changed`. Revisions this run already read (in `cp`) are
  * left to the run's own check. Every change is logged (`migration.changed`, `earlier_run`).
  */
@@ -75,8 +83,15 @@ export async function verifyEarlierChecksums(
   cp: MigrationCheckpoint,
   migrations: readonly Migration[],
   applied: Set<string>,
+  table?: { name: string; checksums: ReadonlyMap<string, string> },
 ): Promise<void> {
   const earlier = earlierChecksums(ctx.runDir, identity);
+  // Relative to the source, so that Prisma's and diesel's `<dir>/migration.sql` stay distinct.
+  const shown = (m: Migration): string =>
+    path.relative(identity.source, m.file) || path.basename(m.file);
+  for (const [revision, checksum] of table?.checksums ?? []) {
+    earlier.set(revision, { checksum, table: table?.name });
+  }
   if (earlier.size === 0) return;
   const changed: { m: Migration; was: EarlierChecksum }[] = [];
   for (const m of migrations) {
@@ -91,16 +106,18 @@ export async function verifyEarlierChecksums(
       new_checksum: m.checksum,
       applied: true,
       accepted: ctx.attempt.allowChanged,
-      earlier_run: was.runId,
+      ...(was.runId !== undefined
+        ? { earlier_run: was.runId }
+        : { version_table: was.table ?? '' }),
     });
-    const line = `${path.basename(m.file)} changed since run ${was.runId} applied it (sha256 ${was.checksum.slice(0, 12)} → ${m.checksum.slice(0, 12)})`;
+    const line = `${shown(m)} changed since ${recordedBy(was)} recorded it applied (sha256 ${was.checksum.slice(0, 12)} → ${m.checksum.slice(0, 12)})`;
     ctx.progress(ctx.attempt.allowChanged ? `${line}: accepted (--allow-changed)` : line);
   }
   if (changed.length === 0 || ctx.attempt.allowChanged) return;
   const first = changed[0] as { m: Migration; was: EarlierChecksum };
   throw new StepError(
     'MIGRATION_CHANGED',
-    `applied migration file${changed.length > 1 ? 's' : ''} changed since an earlier run applied ${changed.length > 1 ? 'them' : 'it'}: ${changed.map(({ m, was }) => `${path.basename(m.file)} (run ${was.runId})`).join(', ')}`,
+    `applied migration file${changed.length > 1 ? 's' : ''} changed since ${changed.length > 1 ? 'they were' : 'it was'} applied: ${changed.map(({ m, was }) => `${shown(m)} (${recordedBy(was)})`).join(', ')}`,
     {
       migration: first.m.revision,
       file: first.m.file,
@@ -111,7 +128,9 @@ export async function verifyEarlierChecksums(
           file: m.file,
           old_checksum: was.checksum,
           new_checksum: m.checksum,
-          earlier_run: was.runId,
+          ...(was.runId !== undefined
+            ? { earlier_run: was.runId }
+            : { version_table: was.table ?? '' }),
         })),
       },
     },

@@ -45,6 +45,16 @@ class PrismaTable implements VersionTableAdapter {
     return rows.map((r) => r.migration_name);
   }
 
+  /** The checksum of each applied migration's latest applied row (SHA-256 hex of migration.sql). */
+  async checksums(client: Queryable): Promise<Map<string, string>> {
+    if (!(await this.at.exists(client))) return new Map();
+    const { rows } = await client.query<{ migration_name: string; checksum: string }>(
+      `SELECT migration_name, checksum FROM ${this.at.sql}
+        WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY finished_at`,
+    );
+    return new Map(rows.map((r) => [r.migration_name, r.checksum]));
+  }
+
   /** The migration Prisma (or an interrupted run) left failed: started, neither finished nor rolled back. */
   async dirty(client: Queryable): Promise<string | null> {
     if (!(await this.at.exists(client))) return null;

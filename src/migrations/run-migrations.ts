@@ -125,7 +125,15 @@ export async function runMigrations(
     let rows = (await vt.read(client)) ?? [];
     cp.baseline ??= [...rows];
     const identity = { database: req.database, source: req.source.dir };
-    await verifyEarlierChecksums(ctx, identity, cp, graph.migrations, appliedSet(graph, rows));
+    const kept = vt.checksums && { name: vt.table, checksums: await vt.checksums(client) };
+    await verifyEarlierChecksums(
+      ctx,
+      identity,
+      cp,
+      graph.migrations,
+      appliedSet(graph, rows),
+      kept,
+    );
     await verifyChecksums(ctx, cp, graph.migrations, appliedSet(graph, rows));
     // Durable with the step's next barrier: the checksums are needed by a later attempt only.
     await writeCheckpoint(ctx, cp, { durable: false });

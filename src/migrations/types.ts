@@ -117,6 +117,11 @@ export interface VersionTableAdapter {
   stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void>;
   /** Optional: the revision the tool recorded as started but not finished (golang-migrate). */
   dirty?(client: Queryable): Promise<string | null>;
+  /**
+   * Optional: the checksum the table itself keeps for each applied revision (Prisma's
+   * `_prisma_migrations.checksum`), compared with the files on every run.
+   */
+  checksums?(client: Queryable): Promise<Map<string, string>>;
   /** Optional: marks a migration as started (golang-migrate's dirty flag, Prisma's unfinished row). */
   begin?(client: Queryable, migration: Migration): Promise<void>;
   /** Optional: records why a migration {@link begin} started failed (Prisma's `logs`). */
