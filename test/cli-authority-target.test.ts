@@ -69,6 +69,32 @@ describe('the authority check reads the host node-postgres will use', () => {
     expect(ws.runIds()).toEqual([]);
   });
 
+  it('a hex, dotted-short or IPv4-mapped remote address is not a local service name (exit 3)', async () => {
+    // 0x08080808 is 8.8.8.8 to the resolver; refused before connecting, so nothing is sent there.
+    for (const url of [
+      'postgres://u:pw@0x08080808/db',
+      'postgres://u:pw@localhost/db?host=0x08080808',
+      'postgres://u:pw@[::ffff:8.8.8.8]/db',
+      'postgres://u:pw@8.8.2056/db',
+    ]) {
+      const r = await ws.cli(['run', 'localish', '--dry-run', '--database-url', url]);
+      expect(r.code, `${url}: ${r.stderr}`).toBe(3);
+      expect(r.stderr).toContain('URL_AUTHORITY_MISMATCH');
+      expect(r.stderr + r.stdout).not.toContain(':pw@');
+    }
+    expect(ws.runIds()).toEqual([]);
+  });
+
+  it('PGHOST naming a remote server is checked when the URL names no host (exit 3)', async () => {
+    const r = await ws.cli(['run', 'localish', '--dry-run', '--database-url', 'postgres:///db'], {
+      env: { PGHOST: '192.0.2.2' },
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('host 192.0.2.2 is not local');
+    expect(r.stderr).toContain('taken from PGHOST');
+    expect(ws.runIds()).toEqual([]);
+  });
+
   it('libpq-only target keys in the query are invalid input (exit 2)', async () => {
     for (const key of ['hostaddr=127.0.0.1', 'service=x', 'dbname=other']) {
       const r = await ws.cli(['run', 'localish', '--database-url', `${db.adminUrl}?${key}`]);
