@@ -110,6 +110,44 @@ describe('the authority check reads the host node-postgres will use', () => {
     expect(await databaseExists(`${db.name}_localish`)).toBe(false);
   });
 
+  it("a shell step's DATABASE_URL and PG* name the checked target, whatever the environment says", async () => {
+    await ws.writeProcedure(
+      'shelly',
+      `procedure: shelly
+requires: { authority: local, role: staging }
+steps:
+  - id: show
+    do: shell.exec
+    with:
+      command: 'echo "url=$DATABASE_URL host=$PGHOST port=$PGPORT db=$PGDATABASE user=$PGUSER addr=\${PGHOSTADDR-unset} svcfile=\${PGSERVICEFILE-unset}"'
+      env: { PGHOST: 192.0.2.9 }
+`,
+    );
+    const target = new URL(db.adminUrl);
+    const r = await ws.cli(['run', 'shelly', '--database-url', db.adminUrl], {
+      env: {
+        DATABASE_URL: 'postgres://prod:Zq9ProdPw@192.0.2.7:6543/proddb',
+        PGHOST: '192.0.2.8',
+        PGPORT: '6543',
+        PGDATABASE: 'proddb',
+        PGUSER: 'produser',
+        PGSERVICEFILE: '/nonexistent/pg_service.conf',
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const [runId] = ws.runIds().slice(-1);
+    const output = ws.events(runId!).find((e) => e.type === 'shell.output');
+    const stdout = String((output?.data as { stdout?: string }).stdout);
+    const name = target.pathname.slice(1);
+    expect(stdout).toContain(`url=${target.protocol}//${target.username}`);
+    expect(stdout).toContain(`@${target.host}/${name} `);
+    expect(stdout).toContain(
+      `host=${target.hostname} port=${target.port} db=${name} user=${target.username} ` +
+        'addr=unset svcfile=unset',
+    );
+    expect(r.stdout + r.stderr + stdout).not.toMatch(/192\.0\.2\.|6543|proddb|produser|Zq9ProdPw/);
+  });
+
   it('resume refuses a URL whose ?port= moves it to another server (exit 3)', async () => {
     await ws.writeProcedure(
       'stops',
