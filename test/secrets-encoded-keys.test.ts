@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import {
@@ -58,6 +59,31 @@ describe('a password under a percent-encoded query key', () => {
     expect(JSON.stringify(started)).toMatch(
       /pass%77ord=\*\*\*|%70%61ssword=\*\*\*|PASS%57ORD=\*\*\*/,
     );
+    expect(findSecretLeaks(ws)).toEqual([]);
+  });
+});
+
+describe("a secret param in an action's artifact", () => {
+  it('is redacted in the artifact as in the log (schema.expect echoes what it expected)', async () => {
+    await ws.writeProcedure(
+      'artifact',
+      `procedure: artifact
+requires: { authority: local, role: staging }
+params:
+  token: { type: string, secret: true }
+steps:
+  - id: check
+    do: schema.expect
+    with: { database: ${db.name}, tables_exist: ["\${{ params.token }}"] }
+`,
+    );
+    const r = await ws.cli(['run', 'artifact', '--param', `token=${PROOF_PASSWORD}`, '--database-url', db.adminUrl]); // prettier-ignore
+    expect(r.code, r.stderr).toBe(1);
+    const runId = ws.runIds().find((id) => id.startsWith('artifact-'))!;
+    const artifact = ws
+      .files(path.join(ws.runsDir, runId, 'artifacts'))
+      .find((f) => f.includes('expectations'));
+    expect(artifact).toBeDefined();
     expect(findSecretLeaks(ws)).toEqual([]);
   });
 });
