@@ -41,6 +41,9 @@ describe('shell.exec', () => {
       'echo "pw=$(node -e "console.log(new URL(process.env.DATABASE_URL).password)")" >&2',
       'echo "decoded=$(node -e "console.log(decodeURIComponent(new URL(process.env.DATABASE_URL).password))")"',
       'echo "greeting=$GREETING"',
+      // libpq tools get the same target, the password through PGPASSWORD (scrubbed when printed).
+      'echo "pg=$PGDATABASE pgpw=$PGPASSWORD"',
+      `test "$PGPASSWORD" = '${password}'`,
     ].join(' && ');
     const res = await shellExec.run(
       t.ctx,
@@ -55,6 +58,7 @@ describe('shell.exec', () => {
     const data = logged[0]?.data as Record<string, unknown>;
     expect(data.exit_code).toBe(0);
     expect(data.stdout).toContain('greeting=hello');
+    expect(data.stdout).toContain(`pg=${tdb.name} pgpw=***`);
     expect(data.stdout).toContain(`/${tdb.name}`);
     expect(data.stdout).toContain('decoded=***');
     expect(data.stderr).toContain('pw=***');

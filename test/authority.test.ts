@@ -297,4 +297,33 @@ describe('authority hosts', () => {
     for (const h of ['10.0.0.5', '127.0.0.2', 'db.internal', 'fe80::1', '12345'])
       expect(isLocalHost(h), h).toBe(false);
   });
+
+  it('judges a numeric address form by the address the resolver reads, never as a service name', () => {
+    // inet_aton (and WHATWG URL) read hex, octal, bare numbers and short dotted forms as IPv4.
+    for (const h of ['0x7f000001', '0x7F.1', '127.1', '2130706433', '0177.0.0.1', '0x7f.0.0.1'])
+      expect(isLocalHost(h), h).toBe(true);
+    for (const h of ['0x08080808', '0x8080808', '134744072', '010.010.010.010', '8.8.2056', '0x08'])
+      expect(isLocalHost(h), h).toBe(false);
+    // A numeric-looking host that is no valid address (`08` is bad octal) is not a name either.
+    for (const h of ['08', '1.2.3.256', '127.0.0.1.']) expect(isLocalHost(h), h).toBe(false);
+    // IPv6: only loopback, in any spelling (IPv4-mapped included).
+    for (const h of ['[::1]', '0:0:0:0:0:0:0:1', '[::ffff:127.0.0.1]', '::ffff:7f00:1'])
+      expect(isLocalHost(h), h).toBe(true);
+    for (const h of ['[::ffff:8.8.8.8]', '::ffff:808:808', '[::]', '::2'])
+      expect(isLocalHost(h), h).toBe(false);
+    for (const h of ['localhost.evil.com', 'localhost.', '127.0.0.1.evil.com'])
+      expect(isLocalHost(h), h).toBe(false);
+  });
+
+  it('refuses a local authority on a hex, IPv4-mapped or PGHOST-given remote host', () => {
+    for (const url of [
+      'postgres://u:pw@0x08080808/db',
+      'postgres://u:pw@localhost/db?host=0x08080808',
+      'postgres://u:pw@[::ffff:8.8.8.8]/db',
+      'postgres://u:pw@localhost.evil.com/db',
+    ]) {
+      expect(refusal({ url }).code, url).toBe('URL_AUTHORITY_MISMATCH');
+    }
+    expect(checkAuthority(input({ url: 'postgres://u:pw@0x7f000001:5432/db' })).ok).toBe(true);
+  });
 });

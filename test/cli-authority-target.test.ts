@@ -69,6 +69,32 @@ describe('the authority check reads the host node-postgres will use', () => {
     expect(ws.runIds()).toEqual([]);
   });
 
+  it('a hex, dotted-short or IPv4-mapped remote address is not a local service name (exit 3)', async () => {
+    // 0x08080808 is 8.8.8.8 to the resolver; refused before connecting, so nothing is sent there.
+    for (const url of [
+      'postgres://u:pw@0x08080808/db',
+      'postgres://u:pw@localhost/db?host=0x08080808',
+      'postgres://u:pw@[::ffff:8.8.8.8]/db',
+      'postgres://u:pw@8.8.2056/db',
+    ]) {
+      const r = await ws.cli(['run', 'localish', '--dry-run', '--database-url', url]);
+      expect(r.code, `${url}: ${r.stderr}`).toBe(3);
+      expect(r.stderr).toContain('URL_AUTHORITY_MISMATCH');
+      expect(r.stderr + r.stdout).not.toContain(':pw@');
+    }
+    expect(ws.runIds()).toEqual([]);
+  });
+
+  it('PGHOST naming a remote server is checked when the URL names no host (exit 3)', async () => {
+    const r = await ws.cli(['run', 'localish', '--dry-run', '--database-url', 'postgres:///db'], {
+      env: { PGHOST: '192.0.2.2' },
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('host 192.0.2.2 is not local');
+    expect(r.stderr).toContain('taken from PGHOST');
+    expect(ws.runIds()).toEqual([]);
+  });
+
   it('libpq-only target keys in the query are invalid input (exit 2)', async () => {
     for (const key of ['hostaddr=127.0.0.1', 'service=x', 'dbname=other']) {
       const r = await ws.cli(['run', 'localish', '--database-url', `${db.adminUrl}?${key}`]);
@@ -82,6 +108,44 @@ describe('the authority check reads the host node-postgres will use', () => {
     expect(r.stderr).toContain('PGHOSTADDR');
     expect(ws.runIds()).toEqual([]);
     expect(await databaseExists(`${db.name}_localish`)).toBe(false);
+  });
+
+  it("a shell step's DATABASE_URL and PG* name the checked target, whatever the environment says", async () => {
+    await ws.writeProcedure(
+      'shelly',
+      `procedure: shelly
+requires: { authority: local, role: staging }
+steps:
+  - id: show
+    do: shell.exec
+    with:
+      command: 'echo "url=$DATABASE_URL host=$PGHOST port=$PGPORT db=$PGDATABASE user=$PGUSER addr=\${PGHOSTADDR-unset} svcfile=\${PGSERVICEFILE-unset}"'
+      env: { PGHOST: 192.0.2.9 }
+`,
+    );
+    const target = new URL(db.adminUrl);
+    const r = await ws.cli(['run', 'shelly', '--database-url', db.adminUrl], {
+      env: {
+        DATABASE_URL: 'postgres://prod:Zq9ProdPw@192.0.2.7:6543/proddb',
+        PGHOST: '192.0.2.8',
+        PGPORT: '6543',
+        PGDATABASE: 'proddb',
+        PGUSER: 'produser',
+        PGSERVICEFILE: '/nonexistent/pg_service.conf',
+      },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const [runId] = ws.runIds().slice(-1);
+    const output = ws.events(runId!).find((e) => e.type === 'shell.output');
+    const stdout = String((output?.data as { stdout?: string }).stdout);
+    const name = target.pathname.slice(1);
+    expect(stdout).toContain(`url=${target.protocol}//${target.username}`);
+    expect(stdout).toContain(`@${target.host}/${name} `);
+    expect(stdout).toContain(
+      `host=${target.hostname} port=${target.port} db=${name} user=${target.username} ` +
+        'addr=unset svcfile=unset',
+    );
+    expect(r.stdout + r.stderr + stdout).not.toMatch(/192\.0\.2\.|6543|proddb|produser|Zq9ProdPw/);
   });
 
   it('resume refuses a URL whose ?port= moves it to another server (exit 3)', async () => {

@@ -232,6 +232,31 @@ describe('a migration waiting for a lock', () => {
     expect(await versions(d)).toEqual(['002']);
   });
 
+  it('a fractional lock_timeout ("0.4", RUNBOOK_LOCK_TIMEOUT=0.4) is 1 ms, never "no limit"', async () => {
+    const d = await freshDatabase('fraction');
+    await sqlOn(d, 'CREATE TABLE t (id int)');
+    for (const [name, extra, env] of [
+      ['fraction', ', lock_timeout: "0.4", lock_retries: 0', {}],
+      ['fraction-env', ', lock_retries: 0', { RUNBOOK_LOCK_TIMEOUT: '0.4' }],
+    ] as const) {
+      await history(name, [['001', 'ALTER TABLE t ADD COLUMN x int;']]);
+      await upgradeProcedure(name, extra);
+      const blocker = await holdLock(d, 't');
+      let released: Promise<void> | undefined;
+      const release = (): Promise<void> => (released ??= blocker.release());
+      // Read as 0 (no limit), the run would wait until this release and then succeed.
+      const timer = setTimeout(() => void release(), 8000);
+      try {
+        const run = await ws.cli(['run', name, '--param', `database=${d}`, '--database-url', db.adminUrl], { env }); // prettier-ignore
+        expect(run.code, run.stderr).toBe(1);
+        expect(run.stderr).toMatch(/✗ upgrade {2}55P03 could not take a lock within 1 ms/);
+      } finally {
+        clearTimeout(timer);
+        await release();
+      }
+    }
+  });
+
   it('a CLI killed while its migration waits: resume ends the session it left, then applies the migration once', async () => {
     const d = await freshDatabase('killwait');
     await history('killwait', [

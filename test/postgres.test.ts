@@ -48,6 +48,19 @@ describe('postgres helpers', () => {
     );
     expect(redactUrl("password='a b c' port=5")).toBe('password=*** port=5');
     expect(redactUrl('PGPASSWORD=zzz psql')).toBe('PGPASSWORD=*** psql');
+    // Query keys are percent-decoded by node-postgres and libpq: an encoded key is the keyword.
+    expect(redactUrl('postgres://h/db?pass%77ord=hunter2&x=1')).toBe(
+      'postgres://h/db?pass%77ord=***&x=1',
+    );
+    expect(redactUrl('postgres://h/db?x=1&%70%41ssword=hunter2')).toBe(
+      'postgres://h/db?x=1&%70%41ssword=***',
+    );
+    expect(redactUrl('postgres://h/db?sslpassword=k3y&ssl%70assword=k3y')).toBe(
+      'postgres://h/db?sslpassword=***&ssl%70assword=***',
+    );
+    expect(redactUrl('postgres://h/db?passwords=1&mypassword=2&pass%2577ord=3')).toBe(
+      'postgres://h/db?passwords=1&mypassword=2&pass%2577ord=3',
+    );
     expect(redactUrl('postgres://h:5432/db')).toBe('postgres://h:5432/db');
     // Unencoded / # ? in the password: everything up to the last '@' before the URL ends.
     for (const pw of ['a/b:s3cret', 'a#b:s3cret', 'a?b/s3cret', '12#s3cret'])

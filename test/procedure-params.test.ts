@@ -6,6 +6,7 @@ import {
   resolveParams,
   validateStepArguments,
 } from '../src/procedure/resolve-params.js';
+import { isSecretName, isSecretParam } from '../src/procedure/secret-names.js';
 import { locate, testActions, validProcedure } from './procedure-fixtures.js';
 
 const FILE = 'procedures/two-path.yaml';
@@ -142,5 +143,50 @@ describe('redactParams', () => {
     expect(redacted.database).toBe('postgres://u:***@h/db');
     expect(redacted.views).toBe(2);
     expect(JSON.stringify(redacted)).not.toMatch(/s3cret|:pw@/);
+  });
+});
+
+describe('secret-looking param names', () => {
+  it('are secret as whole words (auth, dsn, creds) or anywhere (password, passphrase, token…)', () => {
+    for (const name of [
+      'passphrase',
+      'db_passphrase',
+      'auth',
+      'auth_header',
+      'basicAuth',
+      'authorization',
+      'sentry_dsn',
+      'DSN',
+      'credentials',
+      'private_key',
+      'privateKey',
+      'creds',
+      'api_token',
+    ])
+      // prettier-ignore
+      expect(isSecretName(name), name).toBe(true);
+    for (const name of [
+      'author',
+      'authority',
+      'authors',
+      'author_name',
+      'authorityHosts',
+      'dsname',
+      'oauth_provider',
+      'description',
+      'credit',
+      'database',
+    ])
+      // prettier-ignore
+      expect(isSecretName(name), name).toBe(false);
+  });
+
+  it('make a string, url, list or map param secret unless declared secret: false', () => {
+    for (const type of ['string', 'url', 'list', 'map'])
+      expect(isSecretParam('credentials', undefined, type), type).toBe(true);
+    for (const type of ['integer', 'boolean', 'path'])
+      expect(isSecretParam('credentials', undefined, type), type).toBe(false);
+    expect(isSecretParam('credentials', false, 'map')).toBe(false);
+    expect(isSecretParam('author', undefined, 'string')).toBe(false);
   });
 });

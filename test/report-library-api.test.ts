@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,5 +184,49 @@ steps:
     const report = await replayRun(result.runDir);
     expect(report).toMatchObject({ procedure: 'custom-action', status: 'succeeded' });
     expect(report.transitions).toBeGreaterThan(0);
+  });
+
+  it("redacts secret params in a host-defined action's artifacts, as in its log lines", async () => {
+    const { z } = await import('zod');
+    const echo = defineAction({
+      name: 'acme.echo',
+      summary: 'writes its argument into an artifact (a host-defined action)',
+      params: z.object({ text: z.string() }),
+      writes: false,
+      run: async (ctx, p) => {
+        const file = await ctx.writeArtifact('echo.txt', `token is ${p.text}\n`);
+        return { output: { file }, summary: 'echoed' };
+      },
+    });
+    const custom = path.join(dir, 'echo-action.yaml');
+    await writeFile(
+      custom,
+      `procedure: echo-action
+requires: { authority: local, role: staging }
+params:
+  token: { type: string, secret: true }
+steps:
+  - id: echo
+    do: acme.echo
+    with: { text: "\${{ params.token }}" }
+`,
+    );
+    const result = await runProcedure({
+      procedure: custom,
+      cwd: dir,
+      databaseUrl: db.adminUrl,
+      env: {},
+      authority,
+      params: { token: 'tok-Zq7ArtifactSecret' },
+      reporter: quiet,
+      runsDir: path.join(dir, 'runs-echo'),
+      actions: new Map<string, ActionDefinition>([
+        ...actions,
+        [echo.name, echo as ActionDefinition],
+      ]),
+    });
+    expect(result.status).toBe('succeeded');
+    const artifact = await readFile(path.join(result.runDir, 'artifacts', 'echo.txt'), 'utf8');
+    expect(artifact).toBe('token is ***\n');
   });
 });

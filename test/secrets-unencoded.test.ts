@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 // Passwords holding unencoded `/`, `#`, `?` (which URL parsers cut short or reject), params named
 // like secrets without `secret: true`, and SQL password literals in failing statements: none may
 // reach stdout, stderr, --json, or any file under the run directory.
-const CORES = ['Zq9UrlPw', 'Zq9EnvPw', 'Zq9ResPw', 'Zq9DevPw', 'Zq9Plain', 'Zq9Literal'];
+const CORES = ['Zq9UrlPw', 'Zq9EnvPw', 'Zq9ResPw', 'Zq9DevPw', 'Zq9Plain', 'Zq9Literal', 'Zq9Phrase', 'Zq9Auth', 'Zq9Dsn', 'Zq9Creds', 'Zq9List']; // prettier-ignore
 let db: TestDatabase;
 let ws: CliWorkspace;
 const printed: string[] = [];
@@ -96,6 +96,45 @@ describe('secrets with unencoded / # ?, secret-looking names and SQL password li
     expect(record.params.api_token).toBe('***');
     // Named like a secret but a number: not secret unless declared so.
     expect(record.params.token_ttl).toBe(30);
+  });
+
+  it('params named passphrase, auth, *_dsn, and a credentials map or tokens list are secret', async () => {
+    await ws.writeProcedure(
+      'named',
+      `procedure: named
+requires: { authority: local, role: staging }
+params:
+  passphrase: { type: string }
+  basicAuth: { type: string }
+  sentry_dsn: { type: string }
+  credentials: { type: map }
+  api_tokens: { type: list }
+  author: { type: string, default: Zq9Writer }
+steps:
+  - id: show
+    do: sql.exec
+    with: { database: ${db.name}, sql: "SELECT '\${{ params.passphrase }} \${{ params.basicAuth }} \${{ params.sentry_dsn }} \${{ params.credentials.password }} \${{ params.api_tokens }} \${{ params.author }}' AS v" }
+  - id: echo
+    do: shell.exec
+    with: { command: "echo '\${{ params.passphrase }} \${{ params.basicAuth }} \${{ params.sentry_dsn }} \${{ params.credentials.password }} \${{ params.author }}'" }
+`,
+    );
+    const r = await cli([
+      'run', 'named', '--database-url', db.adminUrl, '--json',
+      '--param', 'passphrase=pp-Zq9Phrase', '--param', 'basicAuth=ba-Zq9Auth',
+      '--param', 'sentry_dsn=https://k-Zq9Dsn@sentry.example/1',
+      '--param', 'credentials={"user": "app_user", "password": "cr-Zq9Creds"}',
+      '--param', 'api_tokens=["t1-Zq9List"]',
+    ]); // prettier-ignore
+    expect(r.code, r.stderr).toBe(0);
+    const runId = ws.runIds().find((id) => id.startsWith('named-'))!;
+    const record = JSON.parse(readFileSync(path.join(ws.runsDir, runId, 'run.json'), 'utf8'));
+    for (const k of ['passphrase', 'basicAuth', 'sentry_dsn', 'credentials', 'api_tokens'])
+      expect(record.params[k], k).toBe('***');
+    // Not a secret: `author` is no `auth`, though its value is printed.
+    expect(record.params.author).toBe('Zq9Writer');
+    const echoed = ws.events(runId).find((e) => e.type === 'shell.output');
+    expect(JSON.stringify(echoed)).toContain('Zq9Writer');
   });
 
   it('nothing printed and no file under runs/ holds any of the secrets', () => {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { z } from 'zod';
 import { StepError } from '../engine/step-failure.js';
+import { targetEnvironment, urlSignInPassword } from '../postgres/libpq-env.js';
 import { redactUrl, urlPassword } from '../postgres/url.js';
 import { defineAction } from './types.js';
 
@@ -69,8 +70,10 @@ interface Outcome {
 
 /**
  * `shell.exec`: runs `sh -c <command>` (for ORM bootstrap commands and the like), with
- * DATABASE_URL set to the full URL of `database` when given. Exit code, stdout and stderr (their
- * last 64 KiB) go to the log as `shell.output`, with every occurrence of the server's password
+ * DATABASE_URL set to the full URL of `database` (default: the run's database) and PGHOST, PGPORT,
+ * PGDATABASE, PGUSER (PGPASSWORD when the URL has one) set to the same checked target, replacing
+ * inherited values and the step's `env:` (PGHOSTADDR, PGSERVICE, PGSERVICEFILE are removed). Exit
+ * code, stdout and stderr (their last 64 KiB) go to the log as `shell.output`, with every occurrence of the server's password
  * scrubbed. A non-zero exit fails the step with SHELL_FAILED (SHELL_TIMEOUT after
  * `timeout_seconds`). The command itself must be safe to re-run: a restored step runs it again.
  * Output `{ exit_code }`.
@@ -81,14 +84,18 @@ export const shellExec = defineAction({
   params,
   writes: true,
   async run(ctx, p) {
+    const url = ctx.db.urlFor(p.database);
     const scrub = scrubber([
       urlPassword(ctx.db.urlFor()),
-      ...(p.database !== undefined ? [urlPassword(ctx.db.urlFor(p.database))] : []),
+      urlPassword(url),
+      urlSignInPassword(url),
     ]);
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
-    Object.assign(env, p.env ?? {});
-    if (p.database !== undefined) env.DATABASE_URL = ctx.db.urlFor(p.database);
+    const inherited: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
+    Object.assign(inherited, p.env ?? {});
+    // The checked target overrides whatever the environment or the step says, so that psql,
+    // pg_dump or a bare libpq client in the command cannot reach another server.
+    const env = targetEnvironment(inherited, url);
     const cwd = path.resolve(ctx.cwd, p.cwd ?? '.');
     const stdout = new Tail();
     const stderr = new Tail();

@@ -191,7 +191,8 @@ export const sqlExec = defineAction({
     const file = path.resolve(ctx.cwd, p.file);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      // Read as the step reads it (BOM dropped), so what preflight passes is what runs.
+      text = sqlText(await readFile(file));
     } catch {
       return []; // maybe written by an earlier step: the step itself says if it is missing
     }
@@ -216,6 +217,21 @@ export const sqlExec = defineAction({
       script = p.sql ?? '';
     }
     const where = p.file;
+    // Preflight cannot see a file an earlier step wrote: the server would cut the statement at a
+    // NUL (`DELETE FROM t\0 WHERE …` deletes every row), so nothing of such a script is sent.
+    const nul = nulLine(script);
+    if (nul !== undefined) {
+      throw new StepError(
+        'SQL_NUL_BYTE',
+        `${where ?? 'inline SQL'}:${nul}: the SQL holds a NUL byte, which PostgreSQL never ` +
+          'accepts (it would cut the statement short there): nothing of it was sent',
+        {
+          ...(where !== undefined ? { file: where } : {}),
+          line: nul,
+          hint: 'the file is binary or mis-encoded: save it as UTF-8 text',
+        },
+      );
+    }
     const scan = scanPsqlScript(script);
     const meta = scan.metaCommands[0];
     if (meta) {

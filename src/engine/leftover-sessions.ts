@@ -1,6 +1,7 @@
 import type { JsonObject } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
 import { maskSqlPasswords } from '../migrations/migration-watch.js';
+import { sessionTag } from '../runs/session-tag.js';
 import type { Reporter } from './reporter.js';
 
 /** A database session an earlier, dead process of the same run left behind. */
@@ -15,12 +16,12 @@ export interface LeftoverSession {
   backend_start: string;
 }
 
-// application_name is cut at 63 bytes by the server (NAMEDATALEN - 1).
+// The tag fits in application_name's 63 bytes, so it is matched whole (never a cut prefix).
 const FIND_SQL = `SELECT pid, datname AS database, state, wait_event_type,
   left(regexp_replace(coalesce(query, ''), '\\s+', ' ', 'g'), 160) AS query,
   backend_start::text AS backend_start
   FROM pg_stat_activity
- WHERE application_name = left($1, 63) AND pid <> pg_backend_pid()
+ WHERE application_name = $1 AND pid <> pg_backend_pid()
    AND backend_type = 'client backend'
  ORDER BY pid`;
 
@@ -28,7 +29,7 @@ const WAIT_GONE_MS = 10_000;
 
 /**
  * Ends the database sessions a dead earlier process of run `runId` left behind (every session a
- * run opens carries `application_name = runbook:<run-id>`, and the run's lock file guarantees no
+ * run opens carries its own `application_name`, {@link sessionTag}, and the run's lock file guarantees no
  * other live process drives it). A CLI killed while its migration waited for a lock leaves that
  * backend waiting: once the lock frees it would commit the migration behind the resumed run's back
  * and hold the migration lock meanwhile. Each one is named on the reporter, terminated with
@@ -41,7 +42,7 @@ export async function endLeftoverSessions(
   reporter: Reporter,
 ): Promise<LeftoverSession[]> {
   const pool = connections.pool();
-  const { rows } = await pool.query<LeftoverSession>(FIND_SQL, [`runbook:${runId}`]);
+  const { rows } = await pool.query<LeftoverSession>(FIND_SQL, [sessionTag(runId)]);
   const found = rows
     .filter((s) => !connections.ownsBackend(s.pid))
     .map((s) => ({ ...s, query: maskSqlPasswords(s.query) }));

@@ -2,12 +2,23 @@ import type { JsonValue } from '../json.js';
 import { redactUrl } from '../postgres/url.js';
 import type { Procedure } from '../procedure/types.js';
 
-/** The values of a procedure's `secret: true` params in this run (the strings to hide). */
+/** Every string inside a JSON value (itself, or the items and values of a list or map). */
+function strings(value: JsonValue | undefined): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
+
+/**
+ * The values of a procedure's `secret: true` params in this run (the strings to hide): a secret
+ * string, or every string inside a secret list or map.
+ */
 export function secretValues(procedure: Procedure, params: Record<string, JsonValue>): string[] {
   return Object.entries(procedure.params)
     .filter(([, spec]) => spec.secret)
-    .map(([name]) => params[name])
-    .filter((v): v is string => typeof v === 'string' && v.length > 0);
+    .flatMap(([name]) => strings(params[name]))
+    .filter((v) => v.length > 0);
 }
 
 /**

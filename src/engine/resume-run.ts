@@ -9,6 +9,7 @@ import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams } from '../procedure/resolve-params.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import { containsSecret } from '../runs/secret-guard.js';
+import { sessionTag } from '../runs/session-tag.js';
 import { EventLog } from './event-log.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
@@ -194,7 +195,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         `run ${runId} ran against ${rec.host}:${rec.port}/${rec.database}; refusing to resume it against ${target.host}:${target.port}/${target.database}`,
       );
     }
-    connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
+    connections = new Connections(server.url, { applicationName: sessionTag(runId) });
     const leftovers = await endLeftoverSessions(connections, runId, d.reporter);
     await lockTargetDatabase(connections, targetDatabase(params));
 

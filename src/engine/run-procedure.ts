@@ -9,6 +9,7 @@ import type { Procedure } from '../procedure/types.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import { createRunId } from '../runs/run-id.js';
 import type { RunRecord } from '../runs/run-store.js';
+import { sessionTag } from '../runs/session-tag.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
 import { EventLog, firstLogLine } from './event-log.js';
@@ -111,7 +112,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
   );
 
   const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
-  const connections = new Connections(server.url, { applicationName: `runbook:${runId}` });
+  const connections = new Connections(server.url, { applicationName: sessionTag(runId) });
   try {
     // An unreachable server still gets a run (exit 1, resumable once the server is back); every
     // other problem here (a lock held by another run) refuses with nothing written.

@@ -7,6 +7,7 @@ import type { JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import { ensureEmbeddedServer, releaseEmbeddedServer } from '../postgres/embedded.js';
 import { describeTarget, redactUrl } from '../postgres/url.js';
+import { runOfSessionTag } from '../runs/session-tag.js';
 import type { Procedure } from '../procedure/types.js';
 import { checkAuthority, type AuthorityGranted } from './authority.js';
 import { redactArguments, secretValues } from './redact-arguments.js';
@@ -188,7 +189,7 @@ export function targetDatabase(params: Record<string, unknown>): string | undefi
  * Takes the session-level advisory lock that stops two runs from driving one database at once
  * (keyed on the database the procedure targets), or checks the server answers when there is
  * none. Refuses (exit 3) naming the holder's run id, read from the holder's `application_name`
- * (`runbook:<run-id>`).
+ * ({@link sessionTag}).
  */
 export async function lockTargetDatabase(
   connections: Connections,
@@ -217,11 +218,12 @@ export async function lockTargetDatabase(
     [RUN_LOCK_CLASS | 0, k],
   );
   client.release();
-  const app = holder.rows[0]?.app ?? '';
-  const runId = app.startsWith('runbook:') ? app.slice('runbook:'.length) : undefined;
+  const tagged = runOfSessionTag(holder.rows[0]?.app);
+  const runId = tagged && 'runId' in tagged ? tagged.runId : undefined;
+  const named = runId ?? (tagged && 'abbreviated' in tagged ? tagged.abbreviated : undefined);
   throw new RefusalError(
     'DATABASE_LOCKED',
-    `database "${database}" is being driven by ${runId ? `run ${runId}` : `another session (pid ${holder.rows[0]?.pid ?? '?'})`}; ` +
+    `database "${database}" is being driven by ${named ? `run ${named}` : `another session (pid ${holder.rows[0]?.pid ?? '?'})`}; ` +
       'wait for it to finish or inspect it with `runbook runs`',
     { database, holderRunId: runId ?? null } as Record<string, JsonValue>,
   );

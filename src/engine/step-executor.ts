@@ -2,7 +2,6 @@ import path from 'node:path';
 import type { ActionContext, ActionDefinition } from '../actions/types.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
-import { redactUrl } from '../postgres/url.js';
 import { resolveExpressions } from '../procedure/expressions.js';
 import { conditionSkips } from '../procedure/step-condition.js';
 import type { ActionStep, Procedure } from '../procedure/types.js';
@@ -138,7 +137,9 @@ export async function executeStep(
       runDir,
       db: envr.connections,
       writeArtifact: async (name, content, options) => {
-        await envr.store.writeArtifact(envr.runId, name, redactUrl(content), options);
+        // Redacted like log lines: URL passwords and every secret param's value.
+        const text = redactArguments(content, secrets) as string;
+        await envr.store.writeArtifact(envr.runId, name, text, options);
         return envr.store.artifactPath(envr.runId, name);
       },
       log: async (type, data, options) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { runOfSessionTag, sessionTag } from '../runs/session-tag.js';
 import { StepError } from '../engine/step-failure.js';
 
 /** Class id of runbook's migration locks ('RB' + 1): keeps clear of applications' own keys. */
@@ -27,7 +28,7 @@ export async function acquireMigrationLock(
   const [cls, obj] = migrationLockKey(database);
   await client.query(
     `SELECT set_config('application_name', $1, false), set_config('lock_timeout', $2, false)`,
-    [`runbook:${runId}`, options.lockTimeoutMs === undefined ? null : `${options.lockTimeoutMs}ms`],
+    [sessionTag(runId), options.lockTimeoutMs === undefined ? null : `${options.lockTimeoutMs}ms`],
   );
   const { rows } = await client.query<{ ok: boolean }>(
     `SELECT pg_try_advisory_lock($1::int4, $2::int4) AS ok`,
@@ -41,9 +42,8 @@ export async function acquireMigrationLock(
       [cls, obj],
     );
     const h = holder.rows[0];
-    const holderRun = h?.application_name.startsWith('runbook:')
-      ? h.application_name.slice('runbook:'.length)
-      : undefined;
+    const tagged = runOfSessionTag(h?.application_name);
+    const holderRun = tagged && 'runId' in tagged ? tagged.runId : undefined;
     throw new StepError(
       'DATABASE_LOCKED',
       `database "${database}" is being migrated by ${holderRun ? `run ${holderRun}` : `another session${h ? ` (pid ${h.pid}, ${h.application_name || 'no application_name'})` : ''}`}`,

@@ -17,18 +17,25 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 5000;
 export const DEFAULT_LOCK_RETRIES = 3;
 const DEFAULT_HEARTBEAT_MS = 10_000;
 
+/** Largest lock_timeout the server accepts (ms, INT_MAX). */
+const MAX_DURATION_MS = 2_147_483_647;
+
 /**
  * Parses a duration: a number of milliseconds, or text such as `500ms`, `5s`, `1.5s`, `2min`
- * (`0` means no timeout). Undefined when it is none of these.
+ * (`0` means no timeout). A fraction of a millisecond rounds UP (`0.4` is 1 ms, never 0, which
+ * would mean no limit at all). Undefined when it is none of these or exceeds the server's maximum.
  */
 export function parseDuration(value: number | string): number | undefined {
   if (typeof value === 'number') {
-    return Number.isInteger(value) && value >= 0 ? value : undefined;
+    return Number.isInteger(value) && value >= 0 && value <= MAX_DURATION_MS ? value : undefined;
   }
   const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$/.exec(value);
   if (!m) return undefined;
-  const n = Number(m[1]) * (m[2] === 'min' ? 60_000 : m[2] === 's' ? 1000 : 1);
-  return Number.isFinite(n) ? Math.round(n) : undefined;
+  const exact = Number(m[1]) * (m[2] === 'min' ? 60_000 : m[2] === 's' ? 1000 : 1);
+  // Up to a float's error (0.57 * 1000 is 570.0000000000001), a whole number stays itself.
+  const near = Math.round(exact);
+  const n = Math.abs(exact - near) < 1e-6 ? near : Math.ceil(exact);
+  return Number.isFinite(n) && n <= MAX_DURATION_MS ? n : undefined;
 }
 
 /** The `RUNBOOK_LOCK_TIMEOUT` problem for a preflight, or undefined when it is absent or valid. */

@@ -11,17 +11,37 @@ const MASK = '***';
 /** Characters that end a URL inside free text (whitespace, quotes, angle brackets). */
 const URL_END = `\\s"'<>\``;
 
+/** Keywords whose value is a password: libpq's `password`, `sslpassword`, and `PGPASSWORD`. */
+const SECRET_KEYS = ['password', 'sslpassword', 'pgpassword'] as const;
+
+/**
+ * A regex source matching any {@link SECRET_KEYS} keyword, each character either literal or
+ * percent-encoded (`pass%77ord`, `%70assword`): node-postgres and libpq decode a URL's query keys,
+ * so an encoded key is the same keyword to them and its value must be masked too.
+ */
+function secretKeyPattern(): string {
+  const char = (c: string): string => {
+    const forms = new Set([c.toLowerCase(), c.toUpperCase()]);
+    const encoded = [...forms].map((f) => `%${f.charCodeAt(0).toString(16)}`);
+    return `(?:${c.replace(/[^a-z0-9]/gi, '\\$&')}|${encoded.join('|')})`;
+  };
+  return `(?:${SECRET_KEYS.map((k) => [...k].map(char).join('')).join('|')})`;
+}
+
 /**
  * Where a password stands in free text; group 2 captures it. A URL's userinfo: after `user:`, up
  * to the LAST `@` before the URL ends (whitespace or a quote), so a password holding unencoded
  * `/`, `#`, `?`, `:` or `@` is covered whole (an `@` later in the path or query over-masks, never
- * under-masks); and a libpq keyword (`password=…`, `PGPASSWORD=…`, quoted or not). Shared by
- * {@link redactUrl} and the run store's secret guard, so what is redacted and what is refused never
- * drift apart.
+ * under-masks); and a libpq keyword (`password=…`, `sslpassword=…`, `PGPASSWORD=…`, quoted or not,
+ * its key percent-encoded or not). Shared by {@link redactUrl} and the run store's secret guard,
+ * so what is redacted and what is refused never drift apart.
  */
 export const PASSWORD_PATTERNS: readonly RegExp[] = [
   new RegExp(`(\\b[a-z][a-z0-9+.-]*://[^:/?#@${URL_END}]*:)([^${URL_END}]*)(@)`, 'gi'),
-  /(\b(?:pg)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&'",;]+)()/gi,
+  new RegExp(
+    `((?<![a-z0-9_%])${secretKeyPattern()}\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|[^\\s&'",;]+)()`,
+    'gi',
+  ),
 ];
 
 /**
