@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -270,7 +270,10 @@ describe('a migration that committed just before the process died', () => {
     const header = (rev: string, down: string): string =>
       `-- revision: ${rev}\n-- down_revision: ${down}\n`;
     await writeFile(path.join(dir, '001.sql'), header('r1', '') + 'CREATE TABLE a (v int);\n');
-    await writeFile(path.join(dir, '002.sql'), header('r2', 'r1') + 'INSERT INTO a VALUES (2);\n');
+    await writeFile(
+      path.join(dir, '002.sql'),
+      header('r2', 'r1') + 'INSERT INTO a VALUES (2);\nCREATE TABLE b (v int);\n',
+    );
     await writeFile(path.join(dir, '003.sql'), header('r3', 'r2') + 'CREATE TABLE c (v int);\n');
     try {
       const d = await freshDb();
@@ -286,11 +289,27 @@ describe('a migration that committed just before the process died', () => {
         checkpoint: crashed,
       });
       second.ctx.attempt.number = 2;
+      // The artifact as the first attempt left it before r2: r2's effect never reached it.
+      const prov = JSON.parse(
+        await readFile(path.join(first.runDir, 'artifacts', 'provenance.json'), 'utf8'),
+      ) as { migrations: { revision: string }[] };
+      prov.migrations = prov.migrations.filter((m) => m.revision !== 'r2');
+      await mkdir(path.join(second.runDir, 'artifacts'), { recursive: true });
+      await writeFile(
+        path.join(second.runDir, 'artifacts', 'provenance.json'),
+        JSON.stringify(prov),
+      );
       await migrationsUpgrade.run(second.ctx, { source: dir, database: d, target: 'head' });
       const types = second.events.map(
         (e) => `${e.type}:${(e.data as { revision?: string })?.revision ?? ''}`,
       );
       expect(types).toContain('migration.reconciled:r2');
+      // Its effect travels in its line: an attempt stopped before provenance.json is written
+      // again takes it back from there (else `b` would count as created outside migrations).
+      const reconciled = second.events.find((e) => e.type === 'migration.reconciled');
+      expect(reconciled?.data).toMatchObject({
+        relations: { created: [expect.objectContaining({ schema: 'public', name: 'b' })] },
+      });
       expect(types).toContain('migration.applied:r3');
       expect(types).not.toContain('migration.applied:r2');
       expect((second.checkpoint() as { applied: string[] }).applied).toEqual(['r1', 'r2', 'r3']);

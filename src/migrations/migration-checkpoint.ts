@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { ActionContext } from '../actions/types.js';
 import { StepError } from '../engine/step-failure.js';
-import type { JsonValue } from '../json.js';
+import type { JsonObject, JsonValue } from '../json.js';
 import { appliedSet } from './plan.js';
 import type { RevisionGraph } from './revision-graph.js';
+import type { RelationDelta } from './relation-snapshot.js';
 import type { Migration } from './types.js';
 
 /** What the migrate step keeps in its checkpoint (mirrors the version table, never replaces it). */
@@ -128,6 +129,7 @@ export function resolveInDoubt(
  * checkpoint) is just added back. One with no line either (it died between COMMIT and the line)
  * is in the version table (the truth) but nowhere in the run's record: it is logged as
  * `migration.reconciled` and returned, so the run's log names every migration the step applied.
+ * `effect` gives such a migration's effect on the relation set, carried in its line.
  */
 export async function reconcileUnrecorded(
   ctx: ActionContext,
@@ -135,6 +137,7 @@ export async function reconcileUnrecorded(
   cp: MigrationCheckpoint,
   rows: readonly string[],
   logged: ReadonlySet<string> = new Set(),
+  effect?: (m: Migration) => RelationDelta,
 ): Promise<Migration[]> {
   const before = appliedSet(graph, cp.baseline ?? []);
   const now = appliedSet(graph, rows);
@@ -148,9 +151,11 @@ export async function reconcileUnrecorded(
     cp.applied.push(m.revision);
     if (logged.has(m.revision)) continue;
     unlogged.push(m);
+    const relations = effect?.(m);
     await ctx.log('migration.reconciled', {
       revision: m.revision,
       file: m.file,
+      ...(relations ? { relations: relations as unknown as JsonObject } : {}),
       reason:
         'committed (found in the version table) but not recorded: the process stopped between its COMMIT and its log line',
     });

@@ -81,9 +81,14 @@ export class ProvenanceRecorder {
   /**
    * Attributes to `m` (a migration that committed but whose log line was lost, see
    * `reconcileUnrecorded`) how the live relations differ from what the recorded migrations left:
-   * with one such migration per crash, that difference is its effect.
+   * with one such migration per crash, that difference is its effect. Returns it, for the
+   * `migration.reconciled` line (a later attempt takes it back from there, as from
+   * `migration.applied` lines, should this one stop before the artifact is written).
    */
-  attributeUnrecorded(m: { revision: string; file: string }, live: ReadonlyMap<string, Rel>): void {
+  attributeUnrecorded(
+    m: { revision: string; file: string },
+    live: ReadonlyMap<string, Rel>,
+  ): RelationDelta {
     const key = (r: Rel): string => `${r.kind}:${r.schema}.${r.name}`;
     const expected = new Map(this.data.baseline.map((r) => [key(r), r]));
     for (const e of this.data.migrations) {
@@ -91,11 +96,13 @@ export class ProvenanceRecorder {
       e.created.forEach((r) => expected.set(key(r), r));
     }
     const now = new Map([...live.values()].map((r) => [key(r), toRel(r)]));
-    this.add(m.revision, m.file, {
+    const delta: RelationDelta = {
       created: [...now].filter(([k]) => !expected.has(k)).map(([, r]) => r),
       dropped: [...expected].filter(([k]) => !now.has(k)).map(([, r]) => r),
       altered: [],
-    });
+    };
+    this.add(m.revision, m.file, delta);
+    return delta;
   }
 
   /** Writes the artifact (durably unless told otherwise) and shares it with later steps of this attempt. */

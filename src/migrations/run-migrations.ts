@@ -141,22 +141,20 @@ export async function runMigrations(
       rows = (await vt.read(client)) ?? [];
     }
     const logged = loggedApplications(ctx);
-    const unlogged = await reconcileUnrecorded(
-      ctx,
-      graph,
-      cp,
-      rows,
-      new Set(logged.map((l) => l.revision)),
-    );
     if (!req.source.external) await vt.ensure(client);
     const listing = await snapshotRelations(client, vt.table);
-    provenance = await ProvenanceRecorder.open(
+    const recorder = await ProvenanceRecorder.open(
       ctx,
       { database: req.database, source: req.source.dir, layout: req.source.layout },
       listing,
       logged,
     );
-    for (const m of unlogged) provenance.attributeUnrecorded(m, listing);
+    provenance = recorder;
+    // A migration committed but never logged gets its effect in its `migration.reconciled` line,
+    // so that an attempt stopped before provenance.json is written again still has it.
+    await reconcileUnrecorded(ctx, graph, cp, rows, new Set(logged.map((l) => l.revision)), (m) =>
+      recorder.attributeUnrecorded(m, listing),
+    );
     const state: LoopState = {
       client,
       graph,

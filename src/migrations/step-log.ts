@@ -7,6 +7,11 @@ import type { RelationDelta } from './relation-snapshot.js';
 /** The type of the log line written as each migration commits. */
 export const MIGRATION_APPLIED = 'migration.applied';
 
+/** The type of the line for a migration found committed but never logged (see reconcileUnrecorded). */
+export const MIGRATION_RECONCILED = 'migration.reconciled';
+
+const APPLIED_TYPES: ReadonlySet<string> = new Set([MIGRATION_APPLIED, MIGRATION_RECONCILED]);
+
 /** What a `migration.applied` line says (the fields earlier attempts need back). */
 export interface AppliedLine {
   revision: string;
@@ -16,17 +21,17 @@ export interface AppliedLine {
 }
 
 /**
- * This step's `migration.applied` lines in the run's log, in order: what earlier attempts of the
- * step applied, even when the process died before its checkpoint caught up. Empty when the run
+ * This step's `migration.applied` and `migration.reconciled` lines in the run's log, in order: what
+ * earlier attempts of the step applied, even when the process died before its checkpoint caught up. Empty when the run
  * has no log yet (the chain is not re-verified here: `inspect` and `replay` do that).
  */
 export function loggedApplications(ctx: Pick<ActionContext, 'runDir' | 'stepId'>): AppliedLine[] {
   const file = path.join(ctx.runDir, 'events.jsonl');
   if (!existsSync(file)) return [];
-  const entries = readOwnEventLog(file, { types: (t) => t === MIGRATION_APPLIED });
+  const entries = readOwnEventLog(file, { types: (t) => APPLIED_TYPES.has(t) });
   const out: AppliedLine[] = [];
   for (const e of entries) {
-    if (e.type !== MIGRATION_APPLIED || e.step !== ctx.stepId) continue;
+    if (!APPLIED_TYPES.has(e.type) || e.step !== ctx.stepId) continue;
     const d = e.data as Partial<AppliedLine> | null;
     if (typeof d?.revision !== 'string') continue;
     out.push({
