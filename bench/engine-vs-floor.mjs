@@ -7,6 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { loadMigrationSource, planUpgrade, RevisionGraph } from '../dist/migrations/index.js';
+import { dbmateBinary, dbmateUp, writeDbmateHistory } from './lib/dbmate-peer.mjs';
 import { assertSucceeded, cliUpgrade, libraryUpgrade } from './lib/engine.mjs';
 import { ROOT } from './lib/server.mjs';
 import { fmtMs, fmtRatio, fmtSamples, interleave, median, pairedRatio } from './lib/stats.mjs';
@@ -88,9 +89,12 @@ export async function run({ server, work: root, reps, note }) {
   const floorName = havePsql
     ? 'one psql session, BEGIN/\\i file/COMMIT per file'
     : 'one pg client, BEGIN/file/COMMIT per file (no /usr/bin/psql)';
+  const dbmate = dbmateBinary();
+  const DBMATE_HISTORY = path.join(work, 'dbmate');
+  if (dbmate) writeDbmateHistory(migrations, DBMATE_HISTORY);
   let tables;
-  const checkTables = async (db, who) => {
-    const n = await userTables(server, db);
+  const checkTables = async (db, who, own = 0) => {
+    const n = (await userTables(server, db)) - own;
     if (tables === undefined) tables = n;
     if (n !== tables) throw new Error(`${who} produced ${n} tables, the floor ${tables}`);
   };
@@ -135,6 +139,24 @@ export async function run({ server, work: root, reps, note }) {
         await server.dropDatabase(db);
         return ms;
       },
+      ...(dbmate && {
+        dbmate: async () => {
+          const db = await server.createDatabase('dbmate');
+          const ms = dbmateUp(dbmate, server.urlFor(db), DBMATE_HISTORY);
+          // dbmate's own table is not the history's; every migration must be recorded in it.
+          await checkTables(db, 'dbmate', 1);
+          const { rows } = await server.query(
+            'SELECT count(*)::int AS n FROM schema_migrations',
+            [],
+            db,
+          );
+          if (rows[0].n !== migrations.length) {
+            throw new Error(`dbmate recorded ${rows[0].n} of ${migrations.length} migrations`);
+          }
+          await server.dropDatabase(db);
+          return ms;
+        },
+      }),
       cli: async () => {
         const db = await server.createDatabase('cli');
         const { ms } = await cliUpgrade(server, { database: db, migrations: HISTORY, runsDir });
@@ -180,6 +202,21 @@ export async function run({ server, work: root, reps, note }) {
   };
   // The target is the engine's (issue 3: "the engine applying a 124-migration history"); the
   // CLI row adds a Node process start and module loading (row 7) and is shown for information.
+  const peer = samples.dbmate?.length
+    ? [
+        row(
+          '1c dbmate (Go binary, its own schema_migrations), same history',
+          samples.dbmate,
+          false,
+        ),
+        {
+          what: '1d the CLI vs dbmate, same rounds',
+          value: `${fmtMs(median(samples.cli))} vs dbmate ${fmtMs(median(samples.dbmate))}`,
+          ratio: fmtRatio(pairedRatio(samples.cli, samples.dbmate)),
+          status: 'info',
+        },
+      ]
+    : [];
   return [
     row(
       '1a engine vs psql floor, nova/after, library (runProcedure upgrade)',
@@ -191,5 +228,6 @@ export async function run({ server, work: root, reps, note }) {
       samples.cli,
       false,
     ),
+    ...peer,
   ];
 }
