@@ -1,6 +1,6 @@
 /**
  * The few named error classes of runbook. Each carries structured fields and maps to one CLI exit
- * code (DESIGN.md): 2 invalid input, 3 refused, 4 tampered/diverging log. Step failures are not
+ * code (docs/design.md "Exit codes"): 2 invalid input, 3 refused, 4 tampered/diverging log. Step failures are not
  * errors at this level: they are data ({@link StepFailureRecord}) held in the machine's context.
  */
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
@@ -8,6 +8,7 @@ import { loadProcedure } from '../src/procedure/load-procedure.js';
 const REPO = path.resolve(import.meta.dirname, '..');
 const RECIPE = path.join(REPO, 'examples', 'ci', 'github-actions.yml');
 const DOC = path.join(REPO, 'README.md');
+const DOCS = path.join(REPO, 'docs');
 
 interface Step {
   name?: string;
@@ -177,14 +178,22 @@ describe('CI recipe examples/ci/github-actions.yml', () => {
   });
 });
 
-describe('every runbook command in the README (walkthrough, CI recipe)', () => {
+/** The `runbook …` calls in a markdown file's shell blocks. */
+function documentedCalls(file: string): string[][] {
+  const text = readFileSync(file, 'utf8');
+  const blocks = [...text.matchAll(/```(?:sh|bash|shell)\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  return blocks.flatMap(invocations);
+}
+
+describe('every runbook command in the README (walkthrough, CI recipe) and docs/', () => {
   it('uses only verbs, flags, procedures and params that exist', async () => {
-    const text = readFileSync(DOC, 'utf8');
-    const blocks = [...text.matchAll(/```(?:sh|bash|shell)\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    const calls = blocks.flatMap(invocations);
-    expect(calls.map((c) => c[0])).toEqual(expect.arrayContaining(['run', 'report']));
+    const readme = documentedCalls(DOC);
+    expect(readme.map((c) => c[0])).toEqual(expect.arrayContaining(['run', 'report']));
+    const docs = readdirSync(DOCS)
+      .filter((f) => f.endsWith('.md'))
+      .flatMap((f) => documentedCalls(path.join(DOCS, f)));
     const known = await verbs();
-    const problems = (await Promise.all(calls.map((c) => check(c, known)))).flat();
+    const problems = (await Promise.all([...readme, ...docs].map((c) => check(c, known)))).flat();
     expect(problems).toEqual([]);
   });
 });

@@ -39,7 +39,7 @@ function targetsOf(p: { target?: string | string[] | undefined }): string[] {
 
 /**
  * `migrations.upgrade`: applies a migration history one migration per transaction, under an
- * advisory lock, resumable (DESIGN.md "Migrations"). A list of targets is applied in sequence.
+ * advisory lock, resumable (docs/design.md "Migrations"). A list of targets is applied in sequence.
  * A migration waiting for a lock longer than `lock_timeout` (default RUNBOOK_LOCK_TIMEOUT, else
  * 5 s) is rolled back and retried `lock_retries` times (default 3), naming the session holding
  * the lock, then fails with 55P03.

@@ -1,7 +1,7 @@
 import { redactUrl } from '../postgres/url.js';
 import { terminalSafe } from '../report/terminal-text.js';
 
-/** Maps an error to the CLI's exit code (DESIGN.md) after printing it to stderr. */
+/** Maps an error to the CLI's exit code (docs/design.md "Exit codes") after printing it to stderr. */
 export function reportError(err: unknown, json: boolean): number {
   const e = err as {
     name?: string;

@@ -79,7 +79,7 @@ function hostMap(input: AuthorityInput): { hosts: AuthorityHostMap } | Authority
 }
 
 /**
- * The database authority contract (DESIGN.md; runbook DB-AUTH-001), checked before anything
+ * The database authority contract (docs/design.md "Database authority contract"; runbook DB-AUTH-001), checked before anything
  * connects. Pure: reads only its input. Authority and role must be declared (DB_AUTHORITY /
  * DB_ROLE or --authority / --role) and match what the procedure requires; `replica` never writes;
  * `prod` writes only when confirmed; the URL's host must belong to the declared authority

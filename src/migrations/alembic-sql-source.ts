@@ -6,7 +6,7 @@ import type { Migration, MigrationSource } from './types.js';
 
 /**
  * The `alembic-sql` layout: `*.sql` files anywhere under `dir`, each opening with the header
- * comments of DESIGN.md. Declared order = files sorted by relative path.
+ * comments of docs/design.md "Layouts". Declared order = files sorted by relative path.
  */
 export function alembicSqlSource(dir: string): MigrationSource {
   const root = path.resolve(dir);

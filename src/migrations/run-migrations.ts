@@ -77,7 +77,7 @@ const CHECKPOINT_EVERY_MS = 1000;
 /**
  * Upgrades `database` to each target in turn, one migration per transaction (with its version
  * table update), under a session advisory lock, recomputing the plan from the version table so
- * nothing that committed runs twice. See DESIGN.md "Migrations" and issue 3 for the contract.
+ * nothing that committed runs twice. See docs/design.md "Migrations" for the contract.
  *
  * Per migration, what must survive is the COMMIT (the version table) and its log line; the line
  * (carrying the migration's provenance) and the checkpoint are written as it commits but fsynced

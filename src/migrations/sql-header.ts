@@ -28,7 +28,7 @@ function list(value: string): string[] {
 }
 
 /**
- * Parses the leading `-- key: value` comments of an alembic-sql file (DESIGN.md). The header ends
+ * Parses the leading `-- key: value` comments of an alembic-sql file (docs/design.md "Layouts", `alembic-sql`). The header ends
  * at the first line that is neither blank nor a comment. `revision` and `down_revision` are
  * required (`down_revision` empty = base; comma-separated = merge). Throws `INVALID_MIGRATIONS`
  * naming `file:line`.

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 
-/** The migration layouts runbook reads (DESIGN.md, "Migrations"). */
+/** The migration layouts runbook reads (docs/design.md, "Layouts"). */
 export type MigrationLayout =
   'alembic-sql' | 'alembic' | 'golang-migrate' | 'diesel' | 'prisma' | 'dbmate';
 

@@ -4,7 +4,7 @@ import type { ActionStep, Procedure, Step } from './types.js';
 /** Events the compiled machine accepts from an operator (via `runbook resume`). */
 export type OperatorEvent = { type: 'RETRY'; step?: string } | { type: 'SKIP'; step: string };
 
-/** The compiled machine: a plain, JSON-serialisable XState v5 config (see README "Machine format"). */
+/** The compiled machine: a plain, JSON-serialisable XState v5 config (see docs/design.md "Compilation and execution"). */
 export type MachineConfig = JsonObject & { id: string };
 
 /** Context every compiled machine starts with; only this shape is held in snapshots. */

@@ -130,7 +130,7 @@ function buildSchemas(actionNames: readonly string[]) {
 }
 
 /**
- * The zod schema of a procedure file (the YAML shape of DESIGN.md). Every object is strict:
+ * The zod schema of a procedure file (docs/design.md "Procedure files"). Every object is strict:
  * unknown keys are errors. `actionNames`, when given and non-empty, turns `do` into an enum (used
  * for the JSON Schema); the loader leaves `do` a string and checks it against the registry itself
  * so that a misspelling gets a "did you mean" hint.

@@ -18,7 +18,7 @@ export interface ParamSpec {
   secret?: boolean;
 }
 
-/** The authority a procedure requires (DESIGN.md, "Database authority contract"). */
+/** The authority a procedure requires (docs/design.md, "Database authority contract"). */
 export interface Requirements {
   /** e.g. `local`, `neon`. Undeclared = the run is refused. */
   authority?: string;

@@ -36,7 +36,7 @@ function isMissing(err: unknown): boolean {
 
 /**
  * {@link RunStore} over a directory: `runs/<run-id>/{run.json, snapshot.json, events.jsonl,
- * lock, artifacts/}` (DESIGN.md "Run directory"). Writes go through `writeFileAtomic` and the
+ * lock, artifacts/}` (docs/design.md "Run directory"). Writes go through `writeFileAtomic` and the
  * secret guard. The directory is created on first write.
  */
 export class FileRunStore implements RunStore {

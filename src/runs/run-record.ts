@@ -18,7 +18,7 @@ export const RUN_STATUSES: readonly RunStatus[] = [
   'refused',
 ];
 
-/** Where a run points, without the password (DESIGN.md: targets are recorded redacted). */
+/** Where a run points, without the password (docs/design.md "Run directory": targets are recorded redacted). */
 export interface RunTarget {
   host: string;
   port: number;

