@@ -87,8 +87,13 @@ export {
 } from './actions/types.js';
 
 // Failures as data, and the error classes (each maps to one CLI exit code).
-export { StepError, type StepFailureRecord } from './engine/step-failure.js';
 export {
+  StepError,
+  type StepFailureRecord,
+  type StepErrorCode,
+  type NamedStepErrorCode,
+  type SqlState,
+  type StatementArtifact,
   InvalidInputError,
   RefusalError,
   TamperedLogError,

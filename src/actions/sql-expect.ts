@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { z } from 'zod';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { nulLine } from './migration-file-checks.js';
 import { defineAction } from './types.js';

@@ -11,7 +11,7 @@ import {
 import type { DriveOutcome } from './drive-run.js';
 import type { EventLog } from './event-log.js';
 import type { Reporter } from './reporter.js';
-import type { StepFailureRecord } from './step-failure.js';
+import type { StepFailureRecord } from '../errors.js';
 import { readOwnEventLog } from './verify-event-log.js';
 
 /** Failure codes that mean "refused" (exit 3) rather than "failed" (exit 1). */

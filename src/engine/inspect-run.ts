@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { JsonObject } from '../json.js';
 import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import type { RunRecord, RunStore } from '../runs/run-store.js';
-import type { StepFailureRecord } from './step-failure.js';
+import type { StepFailureRecord } from '../errors.js';
 import { resumeCommand } from './resume-command.js';
 import { readEventLog } from './verify-event-log.js';
 import { statementForTerminal, truncateForTerminal } from '../report/terminal-text.js';

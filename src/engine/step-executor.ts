@@ -10,7 +10,7 @@ import { terminalSafe, truncateForTerminal } from '../report/terminal-text.js';
 import { boundFailureStatement } from './bound-statement.js';
 import { redactArguments, secretValues } from './redact-arguments.js';
 import { formatDuration, type Reporter } from './reporter.js';
-import { StepError, type StepFailureRecord } from './step-failure.js';
+import { StepError, type StepFailureRecord } from '../errors.js';
 import { toFailureRecord } from './to-failure-record.js';
 
 /** Appends durable events to a run's log (the engine's view of the event log). */
