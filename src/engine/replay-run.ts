@@ -10,9 +10,9 @@ import {
 import { parseProcedure } from '../procedure/load-procedure.js';
 import type { Procedure } from '../procedure/types.js';
 import { indexSteps, stateKey } from './drive-run.js';
-import type { EventLogEntry } from './event-hash.js';
+import type { EventLogEntry } from '../runs/event-hash.js';
 import { createProcedureMachine } from './procedure-machine.js';
-import { verifyEventLog } from './verify-event-log.js';
+import { verifyEventLog } from '../runs/verify-event-log.js';
 import { readFile } from 'node:fs/promises';
 import { replayActions } from './replay-actions.js';
 import { checkRunFilesAgree } from './run-agreement.js';

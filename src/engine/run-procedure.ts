@@ -12,7 +12,7 @@ import type { RunRecord } from '../runs/run-store.js';
 import { sessionTag } from '../runs/session-tag.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
-import { EventLog, firstLogLine } from './event-log.js';
+import { EventLog, firstLogLine } from '../runs/event-log.js';
 import type { Reporter } from './reporter.js';
 import { resumeCommand } from './resume-command.js';
 import { toFailureRecord } from './to-failure-record.js';
