@@ -5,7 +5,7 @@ import type { RunRecord, RunStore } from '../runs/run-store.js';
 import type { StepFailureRecord } from '../errors.js';
 import { resumeCommand } from './resume-command.js';
 import { readEventLog } from '../runs/verify-event-log.js';
-import { statementForTerminal, truncateForTerminal } from '../report/terminal-text.js';
+import { statementForTerminal, truncateForTerminal } from '../text/terminal-text.js';
 import { parseProcedure } from '../procedure/load-procedure.js';
 import type { Procedure } from '../procedure/types.js';
 import { replayActions } from './replay-actions.js';

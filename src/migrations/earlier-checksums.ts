@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ActionContext } from '../actions/types.js';
+import type { ActionContext } from '../step-context.js';
 import { StepError } from '../errors.js';
 import { runIdTime } from '../runs/run-id.js';
 import type { MigrationCheckpoint } from './migration-checkpoint.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { ActionContext } from '../actions/types.js';
+import type { ActionContext } from '../step-context.js';
 import { StepError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { appliedSet } from './plan.js';

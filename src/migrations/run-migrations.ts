@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ActionContext } from '../actions/types.js';
+import type { ActionContext } from '../step-context.js';
 import type { JsonObject } from '../json.js';
 import { StepError } from '../errors.js';
 import { acquireMigrationLock } from './advisory-lock.js';

@@ -1,4 +1,4 @@
-import type { ActionContext } from '../actions/types.js';
+import type { ActionContext } from '../step-context.js';
 import { StepError } from '../errors.js';
 import { appliedSet, resolveTarget } from './plan.js';
 import { RevisionGraph } from './revision-graph.js';

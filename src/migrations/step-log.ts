@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ActionContext } from '../actions/types.js';
+import type { ActionContext } from '../step-context.js';
 import { readOwnEventLog } from '../runs/verify-event-log.js';
 import type { RelationDelta } from './relation-snapshot.js';
 

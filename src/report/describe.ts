@@ -1,4 +1,4 @@
-import { formatDuration } from '../engine/reporter.js';
+import { formatDuration } from '../text/duration.js';
 import type { StepFailureRecord } from '../errors.js';
 import type { IntegrityVerdict, MigrationRow, TimelineRow } from './timeline-types.js';
 
