@@ -93,51 +93,61 @@ export function sqlState(code: string): SqlState {
 }
 
 /** The named codes runbook itself fails a step with (the database's own are {@link SqlState}s). */
-export type NamedStepErrorCode =
-  | 'ABORTED'
-  | 'ALEMBIC_BRIDGE'
-  | 'ALEMBIC_UNAVAILABLE'
-  | 'AMBIGUOUS_TARGET'
-  | `AUDIT_${string}`
-  | 'CONFIRMATION_REQUIRED'
-  | 'CONNECTION_LOST'
-  | 'DATABASE_LOCKED'
-  | 'DESTRUCTIVE_STATEMENT'
-  | 'EXPECTATION_FAILED'
-  | 'EXPRESSION_UNRESOLVED'
-  | 'FILES_PRESENT'
-  | 'FILE_NOT_READABLE'
-  | 'INVALID_ARGUMENTS'
-  | 'INVALID_MIGRATIONS'
-  | 'INVALID_PARAMS'
-  | 'MAINTENANCE_DATABASE'
-  | 'MIGRATION_CHANGED'
-  | 'MIGRATION_FAILED'
-  | 'MIGRATION_IN_DOUBT'
-  | 'MIGRATION_LAYOUT'
-  | 'MIGRATION_SOURCE'
-  | 'MULTIPLE_HEADS'
-  | 'OUT_OF_BAND_TABLES'
-  | 'PATH_NOT_FOUND'
-  | 'PRISMA_FAILED_MIGRATION'
-  | 'PROVENANCE_MISSING'
-  | 'PSQL_META_COMMAND'
-  | 'RELATIVE_TARGET'
-  | 'REPLAY_ONLY'
-  | 'SCHEMA_DIFFERS'
-  | 'SHELL_FAILED'
-  | 'SHELL_TIMEOUT'
-  | 'SNAPSHOT_UNREADABLE'
-  | 'SQL_NUL_BYTE'
-  | 'TWO_PATH_FAILED'
-  | 'UNKNOWN_ACTION'
-  | 'UNKNOWN_REVISION'
-  | 'VERSION_NOT_RECORDED'
-  | 'VERSION_TABLE_CHANGED'
-  | 'VERSION_TABLE_FOREIGN';
+export const NAMED_STEP_ERROR_CODES = [
+  'ABORTED',
+  'ALEMBIC_BRIDGE',
+  'ALEMBIC_UNAVAILABLE',
+  'AMBIGUOUS_TARGET',
+  'CONFIRMATION_REQUIRED',
+  'CONNECTION_LOST',
+  'DATABASE_LOCKED',
+  'DESTRUCTIVE_STATEMENT',
+  'EXPECTATION_FAILED',
+  'EXPRESSION_UNRESOLVED',
+  'FILES_PRESENT',
+  'FILE_NOT_READABLE',
+  'INVALID_ARGUMENTS',
+  'INVALID_MIGRATIONS',
+  'INVALID_PARAMS',
+  'MAINTENANCE_DATABASE',
+  'MIGRATION_CHANGED',
+  'MIGRATION_FAILED',
+  'MIGRATION_IN_DOUBT',
+  'MIGRATION_LAYOUT',
+  'MIGRATION_SOURCE',
+  'MULTIPLE_HEADS',
+  'OUT_OF_BAND_TABLES',
+  'PATH_NOT_FOUND',
+  'PRISMA_FAILED_MIGRATION',
+  'PROVENANCE_MISSING',
+  'PSQL_META_COMMAND',
+  'RELATIVE_TARGET',
+  'REPLAY_ONLY',
+  'SCHEMA_DIFFERS',
+  'SHELL_FAILED',
+  'SHELL_TIMEOUT',
+  'SNAPSHOT_UNREADABLE',
+  'SQL_NUL_BYTE',
+  'TWO_PATH_FAILED',
+  'UNKNOWN_ACTION',
+  'UNKNOWN_REVISION',
+  'VERSION_NOT_RECORDED',
+  'VERSION_TABLE_CHANGED',
+  'VERSION_TABLE_FOREIGN',
+] as const;
 
-/** The code a step fails with: one of runbook's named codes, or the database's SQLSTATE. */
-export type StepErrorCode = NamedStepErrorCode | SqlState;
+/** One of runbook's own named codes; `AUDIT_<DIAGNOSIS>` for the diagnoses `db.audit` fails on. */
+export type NamedStepErrorCode = (typeof NAMED_STEP_ERROR_CODES)[number] | `AUDIT_${string}`;
+
+/**
+ * A code of a custom action's own (the library's `defineAction`): any string. runbook's own code
+ * keeps to {@link NamedStepErrorCode} and {@link SqlState} (a test holds every literal code in
+ * src/ to the list above).
+ */
+export type CustomStepErrorCode = string & Record<never, never>;
+
+/** The code a step fails with: runbook's named codes, the database's SQLSTATE, or a custom one. */
+export type StepErrorCode = NamedStepErrorCode | SqlState | CustomStepErrorCode;
 
 /** Where a failure's full statement was kept when its record holds only an excerpt. */
 export interface StatementArtifact {

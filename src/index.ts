@@ -92,6 +92,7 @@ export {
   type StepFailureRecord,
   type StepErrorCode,
   type NamedStepErrorCode,
+  type CustomStepErrorCode,
   type SqlState,
   type StatementArtifact,
   InvalidInputError,
