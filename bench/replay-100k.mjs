@@ -7,9 +7,9 @@
 import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { entryHash, GENESIS_HASH } from '../dist/engine/event-hash.js';
+import { entryHash, GENESIS_HASH } from '../dist/runs/event-hash.js';
 import { replayRun } from '../dist/engine/replay-run.js';
-import { verifyEventLog } from '../dist/engine/verify-event-log.js';
+import { verifyEventLog } from '../dist/runs/verify-event-log.js';
 import { assertSucceeded, libraryUpgrade } from './lib/engine.mjs';
 import { ROOT } from './lib/server.mjs';
 import { fmtSamples, median } from './lib/stats.mjs';

@@ -6,7 +6,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { EventLog } from '../dist/engine/event-log.js';
+import { EventLog } from '../dist/runs/event-log.js';
 import { writeFileAtomic } from '../dist/runs/write-file-atomic.js';
 import { fmtMs, fmtRatio, quantile } from './lib/stats.mjs';
 

@@ -2,7 +2,10 @@
  * The few named error classes of runbook. Each carries structured fields and maps to one CLI exit
  * code (docs/design.md "Exit codes"): 2 invalid input, 3 refused, 4 tampered/diverging log. Step failures are not
  * errors at this level: they are data ({@link StepFailureRecord}) held in the machine's context.
+ * This module is the bottom layer: it imports nothing of runbook but {@link JsonObject}.
  */
+
+import type { JsonObject } from './json.js';
 
 /** A position in a source file (1-based line and column). */
 export interface SourcePosition {
@@ -76,5 +79,131 @@ export class TamperedLogError extends Error {
     options?: { cause?: unknown },
   ) {
     super(`events.jsonl line ${line}: ${reason}`, options);
+  }
+}
+
+declare const sqlStateBrand: unique symbol;
+
+/** A SQLSTATE as the database server reported it (`42P01`): five digits and upper-case letters. */
+export type SqlState = string & { readonly [sqlStateBrand]: true };
+
+/** Marks a code the database server (or a driver speaking for it) reported as a {@link SqlState}. */
+export function sqlState(code: string): SqlState {
+  return code as SqlState;
+}
+
+/** The named codes runbook itself fails a step with (the database's own are {@link SqlState}s). */
+export const NAMED_STEP_ERROR_CODES = [
+  'ABORTED',
+  'ALEMBIC_BRIDGE',
+  'ALEMBIC_UNAVAILABLE',
+  'AMBIGUOUS_TARGET',
+  'CONFIRMATION_REQUIRED',
+  'CONNECTION_LOST',
+  'DATABASE_LOCKED',
+  'DESTRUCTIVE_STATEMENT',
+  'EXPECTATION_FAILED',
+  'EXPRESSION_UNRESOLVED',
+  'FILES_PRESENT',
+  'FILE_NOT_READABLE',
+  'INVALID_ARGUMENTS',
+  'INVALID_MIGRATIONS',
+  'INVALID_PARAMS',
+  'MAINTENANCE_DATABASE',
+  'MIGRATION_CHANGED',
+  'MIGRATION_FAILED',
+  'MIGRATION_IN_DOUBT',
+  'MIGRATION_LAYOUT',
+  'MIGRATION_SOURCE',
+  'MULTIPLE_HEADS',
+  'OUT_OF_BAND_TABLES',
+  'PATH_NOT_FOUND',
+  'PRISMA_FAILED_MIGRATION',
+  'PROVENANCE_MISSING',
+  'PSQL_META_COMMAND',
+  'RELATIVE_TARGET',
+  'REPLAY_ONLY',
+  'SCHEMA_DIFFERS',
+  'SHELL_FAILED',
+  'SHELL_TIMEOUT',
+  'SNAPSHOT_UNREADABLE',
+  'SQL_NUL_BYTE',
+  'TWO_PATH_FAILED',
+  'UNKNOWN_ACTION',
+  'UNKNOWN_REVISION',
+  'VERSION_NOT_RECORDED',
+  'VERSION_TABLE_CHANGED',
+  'VERSION_TABLE_FOREIGN',
+] as const;
+
+/** One of runbook's own named codes; `AUDIT_<DIAGNOSIS>` for the diagnoses `db.audit` fails on. */
+export type NamedStepErrorCode = (typeof NAMED_STEP_ERROR_CODES)[number] | `AUDIT_${string}`;
+
+/**
+ * A code of a custom action's own (the library's `defineAction`): any string. runbook's own code
+ * keeps to {@link NamedStepErrorCode} and {@link SqlState} (a test holds every literal code in
+ * src/ to the list above).
+ */
+export type CustomStepErrorCode = string & Record<never, never>;
+
+/** The code a step fails with: runbook's named codes, the database's SQLSTATE, or a custom one. */
+export type StepErrorCode = NamedStepErrorCode | SqlState | CustomStepErrorCode;
+
+/** Where a failure's full statement was kept when its record holds only an excerpt. */
+export interface StatementArtifact {
+  /** Path relative to the run directory (`artifacts/statement-<sha256 prefix>.sql`). */
+  artifact: string;
+  /** SHA-256 (hex) of the full statement's UTF-8 bytes. */
+  sha256: string;
+  /** Size of the full statement in UTF-8 bytes. */
+  bytes: number;
+}
+
+/**
+ * A failed step, as data. This is what the machine's context holds while a step rests in its
+ * `failed` state, what the event log records, and what `inspect` prints.
+ */
+export interface StepFailureRecord {
+  /** The failed step's id. */
+  step: string;
+  /**
+   * SQLSTATE when the database raised it (`42P01`), else a named code (`EXPECTATION_FAILED`). A
+   * plain string: records are read back from logs written by any earlier version.
+   */
+  code: string;
+  message: string;
+  detail?: string;
+  hint?: string;
+  /** The SQL statement that failed, when known (an excerpt when `statementFull` is set). */
+  statement?: string;
+  /** When `statement` is an excerpt of a long statement: where the full text was kept, once. */
+  statementFull?: StatementArtifact;
+  /** The migration (revision id) it came from, when it came from one. */
+  migration?: string;
+  /** File and line the failing statement came from, when known. */
+  file?: string;
+  line?: number;
+  /** A diagnosis (e.g. "migration 075 dropped sdsr_incidents"), when one could be made. */
+  diagnosis?: string;
+  /** Any further structured data the action attached (e.g. the list of unmet expectations). */
+  data?: JsonObject;
+  /** ISO time of the failure. */
+  at: string;
+}
+
+/**
+ * Thrown by an action to fail its step with a named code and structured fields. The engine turns
+ * it (or a `pg` DatabaseError, using its SQLSTATE) into a {@link StepFailureRecord}. The error
+ * that led to it, when there was one, is its `cause`.
+ */
+export class StepError extends Error {
+  override readonly name = 'StepError';
+  constructor(
+    readonly code: StepErrorCode,
+    message: string,
+    readonly fields: Omit<StepFailureRecord, 'step' | 'code' | 'message' | 'at'> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
   }
 }

@@ -55,8 +55,8 @@ export { FileRunStore } from './runs/file-run-store.js';
 export type { RunRecord, RunStatus, RunStore, RunSummary, RunTarget } from './runs/run-store.js';
 export { inspectRun, formatInspection, type RunInspection } from './engine/inspect-run.js';
 export { replayRun, type ReplayReport } from './engine/replay-run.js';
-export { verifyEventLog, type EventLogVerification } from './engine/verify-event-log.js';
-export type { EventLogEntry } from './engine/event-hash.js';
+export { verifyEventLog, type EventLogVerification } from './runs/verify-event-log.js';
+export type { EventLogEntry } from './runs/event-hash.js';
 export { evaluateChecklist, formatChecklist, type ChecklistResult } from './engine/checklist.js';
 
 // The reviewer's view: timeline, text, HTML report.
@@ -87,8 +87,14 @@ export {
 } from './actions/types.js';
 
 // Failures as data, and the error classes (each maps to one CLI exit code).
-export { StepError, type StepFailureRecord } from './engine/step-failure.js';
 export {
+  StepError,
+  type StepFailureRecord,
+  type StepErrorCode,
+  type NamedStepErrorCode,
+  type CustomStepErrorCode,
+  type SqlState,
+  type StatementArtifact,
   InvalidInputError,
   RefusalError,
   TamperedLogError,

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseCreate } from '../src/actions/database-create.js';
 import { databaseDrop } from '../src/actions/database-drop.js';
 import { databaseRecreate } from '../src/actions/database-recreate.js';
-import { StepError } from '../src/engine/step-failure.js';
+import { StepError } from '../src/errors.js';
 import { quoteIdent } from '../src/postgres/quote.js';
 import { withDatabase } from '../src/postgres/url.js';
 import { createActionContext, type TestActionContext } from './support/action-context.js';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesAbsent } from '../src/actions/files-absent.js';
-import { StepError } from '../src/engine/step-failure.js';
+import { StepError } from '../src/errors.js';
 import { createActionContext, type TestActionContext } from './support/action-context.js';
 import { adminUrl } from './support/database.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirm } from '../src/actions/confirm.js';
 import { shellExec } from '../src/actions/shell-exec.js';
-import { StepError } from '../src/engine/step-failure.js';
+import { StepError } from '../src/errors.js';
 import { urlPassword } from '../src/postgres/url.js';
 import { createActionContext, type TestActionContext } from './support/action-context.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlExec } from '../src/actions/sql-exec.js';
 import { sqlExpect } from '../src/actions/sql-expect.js';
-import { StepError } from '../src/engine/step-failure.js';
+import { StepError } from '../src/errors.js';
 import { createActionContext, type TestActionContext } from './support/action-context.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actions } from '../src/actions/index.js';
 import { diagnoseRunFailure } from '../src/catalog/diagnose-run-failure.js';
-import { StepError } from '../src/engine/step-failure.js';
+import { StepError } from '../src/errors.js';
 import { Connections } from '../src/postgres/connections.js';
 import { createActionContext, type TestActionContext } from './support/action-context.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';

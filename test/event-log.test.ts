@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventLog, type EventLogEntry } from '../src/engine/event-log.js';
-import { readEventLog, verifyEventLog } from '../src/engine/verify-event-log.js';
+import { EventLog, type EventLogEntry } from '../src/runs/event-log.js';
+import { readEventLog, verifyEventLog } from '../src/runs/verify-event-log.js';
 import { TamperedLogError } from '../src/errors.js';
 import { SecretLeakError } from '../src/runs/secret-guard.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationsStamp } from '../src/actions/migrations-stamp.js';
 import { migrationsUpgrade } from '../src/actions/migrations-upgrade.js';
-import { StepError } from '../src/engine/step-failure.js';
+import { StepError } from '../src/errors.js';
 import { findPython, loadMigrationSource } from '../src/migrations/index.js';
 import { sha256Hex } from '../src/migrations/files.js';
 import { Connections } from '../src/postgres/connections.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyEventLog } from '../src/engine/verify-event-log.js';
+import { verifyEventLog } from '../src/runs/verify-event-log.js';
 import { withDatabase } from '../src/postgres/url.js';
 import { REPO, waitFor, type CliResult } from './support/cli.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { actions } from '../src/actions/index.js';
-import { entryHash, GENESIS_HASH, type EventLogEntry } from '../src/engine/event-hash.js';
+import { entryHash, GENESIS_HASH, type EventLogEntry } from '../src/runs/event-hash.js';
 import type { JsonValue } from '../src/json.js';
 import { parseProcedure } from '../src/procedure/load-procedure.js';
 import { outlineProcedure } from '../src/report/procedure-outline.js';

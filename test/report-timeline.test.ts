@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventLogEntry } from '../src/engine/event-hash.js';
+import type { EventLogEntry } from '../src/runs/event-hash.js';
 import { collapseMigrations } from '../src/report/collapse-migrations.js';
 import type { MigrationRow, Timeline } from '../src/report/timeline-types.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import { defineAction } from './types.js';
 
 const params = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StepError } from '../engine/step-failure.js';
+import { sqlState, StepError } from '../errors.js';
 import { checkpointMark, createDatabase, databaseExists, newDatabaseName } from './database-ops.js';
 import { defineAction } from './types.js';
 
@@ -37,7 +37,7 @@ export const databaseCreate = defineAction({
         };
       }
       if (!p.if_not_exists) {
-        throw new StepError('42P04', `database "${p.name}" already exists`, {
+        throw new StepError(sqlState('42P04'), `database "${p.name}" already exists`, {
           hint: 'drop it first (database.drop / database.recreate) or set if_not_exists: true',
         });
       }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StepError } from '../engine/step-failure.js';
+import { sqlState, StepError } from '../errors.js';
 import { checkpointMark, databaseExists, databaseName, dropDatabase } from './database-ops.js';
 import { defineAction } from './types.js';
 
@@ -38,7 +38,7 @@ export const databaseDrop = defineAction({
       terminateConnections: p.terminate_connections,
     });
     if (!outcome.dropped && !ours && !p.if_exists) {
-      throw new StepError('3D000', `database "${p.name}" does not exist`, {
+      throw new StepError(sqlState('3D000'), `database "${p.name}" does not exist`, {
         hint: 'set if_exists: true to accept a missing database',
       });
     }

@@ -1,7 +1,7 @@
 import type { ActionContext } from './types.js';
 import type { JsonValue } from '../json.js';
 import { z } from 'zod';
-import { StepError } from '../engine/step-failure.js';
+import { sqlState, StepError } from '../errors.js';
 import type { Connections } from '../postgres/connections.js';
 import { quoteIdent, quoteLiteral } from '../postgres/quote.js';
 import { connectableDatabaseName } from './database-name.js';
@@ -109,7 +109,7 @@ export async function dropDatabase(db: Connections, o: DropOptions): Promise<Dro
     const e = err as { code?: string; message: string; detail?: string };
     if (e.code === '55006') {
       throw new StepError(
-        '55006',
+        sqlState('55006'),
         e.message,
         {
           ...(e.detail !== undefined ? { detail: e.detail } : {}),

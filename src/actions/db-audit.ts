@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { AuditComparison, AuditRecord } from '../catalog/audit.js';
 import { readVersion } from '../catalog/read-version.js';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import type { ActionContext } from './types.js';

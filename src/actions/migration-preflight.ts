@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { InputProblem } from '../errors.js';
-import { StepError } from '../engine/step-failure.js';
+import { StepError, type InputProblem } from '../errors.js';
 import { loadMigrationSource, resolveTarget, RevisionGraph } from '../migrations/index.js';
 import type { MigrationLayout } from '../migrations/types.js';
 import type { PreflightContext } from './types.js';

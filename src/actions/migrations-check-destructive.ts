@@ -6,7 +6,7 @@ import {
   analyzeMigrationSql,
   type DestructiveStatement,
 } from '../catalog/analyze-migration-sql.js';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import {
   appliedSet,

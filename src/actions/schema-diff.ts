@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { diffCatalogs } from '../catalog/diff-catalogs.js';
 import { formatDiff } from '../catalog/format-diff.js';
 import { CATALOG_FORMAT, type CatalogSnapshot } from '../catalog/snapshot-types.js';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { ActionContext } from './types.js';
 import { defineAction } from './types.js';

@@ -5,7 +5,7 @@ import {
   type VersionExpectation,
 } from '../catalog/expectations.js';
 import { readVersion } from '../catalog/read-version.js';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { defineAction } from './types.js';
 import { connectableDatabaseName } from './database-name.js';

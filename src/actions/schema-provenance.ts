@@ -7,7 +7,7 @@ import {
   type ProvenanceReport,
 } from '../catalog/out-of-band.js';
 import { readProvenance, staticProvenance, type ProvenanceRecord } from '../catalog/provenance.js';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { loadMigrationSource, type MigrationLayout } from '../migrations/index.js';
 import { defineAction } from './types.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { z } from 'zod';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import { targetEnvironment, urlSignInPassword } from '../postgres/libpq-env.js';
 import { redactUrl, urlPassword } from '../postgres/url.js';
 import { defineAction } from './types.js';

@@ -2,9 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { z } from 'zod';
-import { StepError } from '../engine/step-failure.js';
+import { sqlState, StepError, type InputProblem } from '../errors.js';
 import { sqlText } from '../migrations/files.js';
-import type { InputProblem } from '../errors.js';
 import { nulLine } from './migration-file-checks.js';
 import type { JsonObject } from '../json.js';
 import { copyFromStdin } from './copy-from-stdin.js';
@@ -93,7 +92,7 @@ function toStepError(
     hint = 'this statement cannot run inside a transaction block: set single_transaction: false';
   }
   return new StepError(
-    e.code,
+    sqlState(e.code),
     e.message,
     {
       ...(e.detail !== undefined ? { detail: e.detail } : {}),

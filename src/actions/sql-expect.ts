@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { datesAsText } from '../postgres/text-dates.js';
 import { z } from 'zod';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { nulLine } from './migration-file-checks.js';
 import { defineAction } from './types.js';
@@ -26,15 +27,6 @@ const params = z
     message: 'give at least one expectation: `rows`, `scalar` or `row_count`',
   })
   .describe('sql.expect arguments');
-
-// Dates and times come back as their text: a JS Date would shift them into the local time zone.
-const TEXT_TYPES = new Set([1082, 1083, 1114, 1184, 1266]);
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    TEXT_TYPES.has(oid)
-      ? (v: string) => v
-      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-};
 
 const MAX_ROWS_SHOWN = 50;
 const NUMERIC = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
@@ -102,7 +94,7 @@ export const sqlExpect = defineAction({
       try {
         // The extended protocol takes exactly one statement: a `…; COMMIT; DELETE …` cannot
         // leave the READ ONLY transaction, which is what makes this action count as not writing.
-        const config = { text: p.query, types, queryMode: 'extended' };
+        const config = { text: p.query, types: datesAsText, queryMode: 'extended' };
         return await client.query(config as pg.QueryConfig);
       } finally {
         await client.query('ROLLBACK');

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { CatalogDiff } from '../catalog/diff-types.js';
-import { readEventLog } from '../engine/verify-event-log.js';
-import { StepError } from '../engine/step-failure.js';
+import { readEventLog } from '../runs/verify-event-log.js';
+import { StepError } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { defineAction } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { StepFailureRecord } from '../engine/step-failure.js';
+import type { StepFailureRecord } from '../errors.js';
 import { diagnoseFailure } from './diagnose-failure.js';
 import { ancestorsOf, loadHistory, type HistoryEntry } from './migration-history.js';
 import { PROVENANCE_ARTIFACT, type ProvenanceRecord } from './provenance.js';

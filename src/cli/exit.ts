@@ -1,5 +1,5 @@
 import { redactUrl } from '../postgres/url.js';
-import { terminalSafe } from '../report/terminal-text.js';
+import { terminalSafe } from '../text/terminal-text.js';
 
 /** Maps an error to the CLI's exit code (docs/design.md "Exit codes") after printing it to stderr. */
 export function reportError(err: unknown, json: boolean): number {

@@ -1,4 +1,5 @@
-import { describeTarget, hostSource, redactDatabaseUrl, redactUrl } from '../postgres/url.js';
+import { describeTarget, hostSource } from '../postgres/target.js';
+import { redactDatabaseUrl, redactUrl } from '../postgres/url.js';
 import {
   DEFAULT_AUTHORITY_HOSTS,
   hostMatches,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { StepFailureRecord } from './step-failure.js';
+import type { StepFailureRecord } from '../errors.js';
 
 /**
  * Longest statement a failure record carries in full. A failing statement is copied into the
@@ -8,16 +8,6 @@ import type { StepFailureRecord } from './step-failure.js';
  * excerpt and the full text is written once, as an artifact named by its hash.
  */
 export const STATEMENT_EXCERPT_CHARS = 2000;
-
-/** Where a failure's full statement was kept when its record holds only an excerpt. */
-export interface StatementArtifact {
-  /** Path relative to the run directory (`artifacts/statement-<sha256 prefix>.sql`). */
-  artifact: string;
-  /** SHA-256 (hex) of the full statement's UTF-8 bytes. */
-  sha256: string;
-  /** Size of the full statement in UTF-8 bytes. */
-  bytes: number;
-}
 
 /**
  * An excerpt of at most about {@link STATEMENT_EXCERPT_CHARS} characters: around `focus` (the

@@ -1,6 +1,6 @@
 import type { JsonObject } from '../json.js';
 import type { Procedure } from '../procedure/types.js';
-import type { EventLogEntry } from './event-hash.js';
+import type { EventLogEntry } from '../runs/event-hash.js';
 
 /** One evaluated checklist line. */
 export interface ChecklistResult {

@@ -1,5 +1,5 @@
 import type { RunStore } from '../runs/run-store.js';
-import type { StepFailureRecord } from './step-failure.js';
+import type { StepFailureRecord } from '../errors.js';
 
 /**
  * The engine's failure-diagnosis hook: for SQLSTATEs the catalog knows (42P01, 42703, 42704,

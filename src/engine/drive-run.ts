@@ -8,8 +8,8 @@ import {
 import type { ActionStep, Procedure, Step } from '../procedure/types.js';
 import type { RunRecord, SnapshotFile } from '../runs/run-store.js';
 import { createProcedureMachine } from './procedure-machine.js';
-import { canonicalJson, type EventLogEntry } from './event-hash.js';
-import type { StepFailureRecord } from './step-failure.js';
+import { canonicalJson, type EventLogEntry } from '../runs/event-hash.js';
+import type { StepFailureRecord } from '../errors.js';
 import { executeStep, type StepRunEnvironment } from './step-executor.js';
 import { XSTATE_VERSION } from './xstate-version.js';
 

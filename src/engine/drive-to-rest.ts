@@ -6,7 +6,7 @@ import type { RunRecord, RunStore } from '../runs/run-store.js';
 import { runStorageError } from '../runs/run-storage-error.js';
 import { diagnoseWith } from './diagnose.js';
 import { driveRun, type DriveInput } from './drive-run.js';
-import type { EventLog } from './event-log.js';
+import type { EventLog } from '../runs/event-log.js';
 import { finishRun, type RunResult } from './finish-run.js';
 import { resumeCommand } from './resume-command.js';
 import type { sessionDefaults } from './run-session.js';

@@ -9,10 +9,10 @@ import {
   type ChecklistResult,
 } from './checklist.js';
 import type { DriveOutcome } from './drive-run.js';
-import type { EventLog } from './event-log.js';
+import type { EventLog } from '../runs/event-log.js';
 import type { Reporter } from './reporter.js';
-import type { StepFailureRecord } from './step-failure.js';
-import { readOwnEventLog } from './verify-event-log.js';
+import type { StepFailureRecord } from '../errors.js';
+import { readOwnEventLog } from '../runs/verify-event-log.js';
 
 /** Failure codes that mean "refused" (exit 3) rather than "failed" (exit 1). */
 export const REFUSAL_FAILURE_CODES: ReadonlySet<string> = new Set([

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { actions as builtIn } from '../actions/index.js';
 import { defineAction, type ActionDefinition } from '../actions/types.js';
-import { StepError } from './step-failure.js';
+import { StepError } from '../errors.js';
 
 /** Stands in for an action replay does not know: any arguments, never run. */
 function standIn(name: string): ActionDefinition {

@@ -1,5 +1,5 @@
 import { redactUrl } from '../postgres/url.js';
-import { terminalSafeExcept } from '../report/terminal-text.js';
+import { terminalSafeExcept } from '../text/terminal-text.js';
 
 /**
  * Where human progress goes: stderr, one line per step (and per migration), colours only when
@@ -63,12 +63,4 @@ export function createReporter(
       return colors ? `\u001b[${CODES[kind]}m${text}\u001b[0m` : text;
     },
   };
-}
-
-/** Formats a duration for progress lines (`12 ms`, `3.4 s`, `2 min 5 s`). */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const min = Math.floor(ms / 60_000);
-  return `${min} min ${Math.round((ms % 60_000) / 1000)} s`;
 }

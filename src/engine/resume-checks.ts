@@ -7,7 +7,7 @@ import { skipBlockers } from './skip-safety.js';
 import type { StepDecision } from './step-executor.js';
 import type { Procedure } from '../procedure/types.js';
 import type { RunRecord, RunStore, SnapshotFile } from '../runs/run-store.js';
-import type { EventLogEntry } from './event-hash.js';
+import type { EventLogEntry } from '../runs/event-hash.js';
 import { replayEntries } from './replay-run.js';
 import {
   checkRecordAgainstLog,
@@ -15,7 +15,7 @@ import {
   logFacts,
   type LogFacts,
 } from './run-agreement.js';
-import { verifyEventLog, verifyEventLogText } from './verify-event-log.js';
+import { verifyEventLog, verifyEventLogText } from '../runs/verify-event-log.js';
 import { refuseSymlink } from '../runs/no-symlink.js';
 
 /** A run as its verified log establishes it, before a resume touches anything. */

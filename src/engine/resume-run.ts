@@ -3,14 +3,15 @@ import path from 'node:path';
 import { InvalidInputError, RefusalError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
-import { describeTarget, redactUrl } from '../postgres/url.js';
+import { describeTarget } from '../postgres/target.js';
+import { redactUrl } from '../postgres/url.js';
 import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams } from '../procedure/resolve-params.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import { containsSecret } from '../runs/secret-guard.js';
 import { sessionTag } from '../runs/session-tag.js';
-import { EventLog } from './event-log.js';
+import { EventLog } from '../runs/event-log.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
 import {
@@ -26,7 +27,7 @@ import {
   type SessionOptions,
   confirmedGates,
 } from './run-session.js';
-import type { EventLogEntry } from './event-hash.js';
+import type { EventLogEntry } from '../runs/event-hash.js';
 import { operatorDecision, resumeParams, verifyRunForResume } from './resume-checks.js';
 import { redactArguments } from './redact-arguments.js';
 import { stateKey } from './drive-run.js';

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TamperedLogError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
-import { describeTarget } from '../postgres/url.js';
-import { canonicalJson, type EventLogEntry } from './event-hash.js';
-import type { ReplayedRun } from './replay-run.js';
+import { describeTarget } from '../postgres/target.js';
+import { canonicalJson, type EventLogEntry } from '../runs/event-hash.js';
+import type { ReplayedRun } from './replay-types.js';
 
 /** What a run's verified log says about it: the source of truth run.json and the snapshot cache. */
 export interface LogFacts {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidInputError, RefusalError } from '../errors.js';
+import { InvalidInputError, RefusalError, type StepFailureRecord } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
@@ -12,10 +12,9 @@ import type { RunRecord } from '../runs/run-store.js';
 import { sessionTag } from '../runs/session-tag.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
-import { EventLog, firstLogLine } from './event-log.js';
+import { EventLog, firstLogLine } from '../runs/event-log.js';
 import type { Reporter } from './reporter.js';
 import { resumeCommand } from './resume-command.js';
-import type { StepFailureRecord } from './step-failure.js';
 import { toFailureRecord } from './to-failure-record.js';
 import { preflightSteps } from './preflight-steps.js';
 import {

@@ -6,11 +6,12 @@ import { resolveExpressions } from '../procedure/expressions.js';
 import { conditionSkips } from '../procedure/step-condition.js';
 import type { ActionStep, Procedure } from '../procedure/types.js';
 import type { RunStore } from '../runs/run-store.js';
-import { terminalSafe, truncateForTerminal } from '../report/terminal-text.js';
+import { terminalSafe, truncateForTerminal } from '../text/terminal-text.js';
 import { boundFailureStatement } from './bound-statement.js';
 import { redactArguments, secretValues } from './redact-arguments.js';
-import { formatDuration, type Reporter } from './reporter.js';
-import { StepError, type StepFailureRecord } from './step-failure.js';
+import { formatDuration } from '../text/duration.js';
+import type { Reporter } from './reporter.js';
+import { StepError, type StepFailureRecord } from '../errors.js';
 import { toFailureRecord } from './to-failure-record.js';
 
 /** Appends durable events to a run's log (the engine's view of the event log). */

@@ -6,7 +6,7 @@ import {
   isConnectionLoss,
 } from '../postgres/connection-loss.js';
 import { redactUrl } from '../postgres/url.js';
-import { StepError, type StepFailureRecord } from './step-failure.js';
+import { StepError, type StepFailureRecord } from '../errors.js';
 
 /** Node socket error codes that mean the server could not be reached (resumable, exit 1). */
 const CONNECTION_CODES = new Set([

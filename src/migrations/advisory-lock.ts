@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { runOfSessionTag, sessionTag } from '../runs/session-tag.js';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 
 /** Class id of runbook's migration locks ('RB' + 1): keeps clear of applications' own keys. */
 const LOCK_CLASS = 0x5242_0001;

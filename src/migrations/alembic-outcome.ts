@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { StepError } from '../engine/step-failure.js';
+import { sqlState, StepError } from '../errors.js';
 import type { BridgeError } from './alembic-bridge.js';
 import { appliedSet } from './plan.js';
 import type { RevisionGraph } from './revision-graph.js';
@@ -22,7 +22,7 @@ export function bridgeFailure(m: Migration, e: BridgeError | undefined): StepErr
   const line = tracebackLine(m.file, e?.traceback);
   const where = line === undefined ? '' : ` (${path.basename(m.file)}:${line})`;
   return new StepError(
-    e?.pgcode ?? 'MIGRATION_FAILED',
+    e?.pgcode !== undefined && e.pgcode !== null ? sqlState(e.pgcode) : 'MIGRATION_FAILED',
     `${e?.message ?? `alembic failed on ${m.revision}`}${where}`,
     {
       ...(e?.detail ? { detail: e.detail } : {}),

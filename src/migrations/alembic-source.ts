@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import { AlembicBridge, type BridgeRevision } from './alembic-bridge.js';
 import { AlembicVersionTable } from './alembic-version-table.js';
 import { readWithChecksum } from './files.js';

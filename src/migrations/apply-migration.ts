@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type pg from 'pg';
-import type { ActionContext } from '../actions/types.js';
-import { StepError } from '../engine/step-failure.js';
+import type { ActionContext } from '../step-context.js';
+import { StepError } from '../errors.js';
 import type { AlembicBridge, BridgeError } from './alembic-bridge.js';
 import { bridgeFailure, confirmRecorded } from './alembic-outcome.js';
 import {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 
 /** An environment as the bridge reads it. */
 export type Env = Readonly<Record<string, string | undefined>>;

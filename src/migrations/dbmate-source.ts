@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import { quoteLiteral } from '../postgres/quote.js';
 import { readDerivedSync, readWithChecksum, walkFiles } from './files.js';
 import { chainLinear } from './linear-history.js';

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ActionContext } from '../actions/types.js';
-import { StepError } from '../engine/step-failure.js';
+import type { ActionContext } from '../step-context.js';
+import { StepError } from '../errors.js';
 import { runIdTime } from '../runs/run-id.js';
 import type { MigrationCheckpoint } from './migration-checkpoint.js';
 import { PROVENANCE_ARTIFACT, type Provenance } from './provenance.js';

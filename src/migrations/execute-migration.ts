@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { StepError } from '../engine/step-failure.js';
+import { sqlState, StepError } from '../errors.js';
 import {
   CONNECTION_LOSS_HINT,
   connectionLossCode,
@@ -80,7 +80,7 @@ export function migrationError(
     ...(err.where ? { where: err.where } : {}),
     ...(at !== undefined && at >= 1 && at <= (body?.length ?? 0) ? { statement_position: at } : {}),
   };
-  return new StepError(err.code as string, err.message, {
+  return new StepError(sqlState(err.code as string), err.message, {
     ...(err.detail ? { detail: err.detail } : {}),
     ...(err.hint ? { hint: err.hint } : {}),
     ...(body !== undefined ? { statement: body } : {}),

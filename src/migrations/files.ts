@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import { invalidHistory } from './revision-graph.js';
 
 /** SHA-256 (hex) of bytes: the checksum recorded for every migration file. */

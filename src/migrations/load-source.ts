@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import { alembicSource } from './alembic-source.js';
 import { alembicSqlSource } from './alembic-sql-source.js';
 import { dbmateSource, hasMigrateUp } from './dbmate-source.js';

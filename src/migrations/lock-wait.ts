@@ -1,6 +1,6 @@
-import type { ActionContext } from '../actions/types.js';
-import { formatDuration } from '../engine/reporter.js';
-import { StepError } from '../engine/step-failure.js';
+import type { ActionContext } from '../step-context.js';
+import { formatDuration } from '../text/duration.js';
+import { StepError } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { LockTimeoutError } from './execute-migration.js';
 import { describeBlockers, type Blocker, type MigrationWatch } from './migration-watch.js';

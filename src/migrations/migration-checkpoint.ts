@@ -1,6 +1,6 @@
 import path from 'node:path';
-import type { ActionContext } from '../actions/types.js';
-import { StepError } from '../engine/step-failure.js';
+import type { ActionContext } from '../step-context.js';
+import { StepError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { appliedSet } from './plan.js';
 import type { RevisionGraph } from './revision-graph.js';

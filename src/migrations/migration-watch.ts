@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { ActionContext } from '../actions/types.js';
-import { formatDuration } from '../engine/reporter.js';
+import type { ActionContext } from '../step-context.js';
+import { formatDuration } from '../text/duration.js';
 import { displayName } from './apply-migration.js';
 import type { RevisionGraph } from './revision-graph.js';
 

@@ -1,4 +1,4 @@
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import type { RevisionGraph } from './revision-graph.js';
 import type { Migration } from './types.js';
 

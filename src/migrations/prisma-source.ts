@@ -12,7 +12,7 @@ import type {
   VersionWrite,
 } from './types.js';
 import { quoteLiteral } from '../postgres/quote.js';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 
 /**
  * Prisma's `_prisma_migrations`, with Prisma's exact columns. A finished, not rolled-back row

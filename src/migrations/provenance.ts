@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ActionContext } from '../actions/types.js';
+import type { ActionContext } from '../step-context.js';
 import type { JsonValue } from '../json.js';
 import { toRel, type Rel, type RelationDelta, type RelState } from './relation-snapshot.js';
 import type { AppliedLine } from './step-log.js';

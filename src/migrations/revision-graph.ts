@@ -1,4 +1,4 @@
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import type { GraphView, Migration } from './types.js';
 
 /** Fails a step because the migration history itself is invalid (`file:line` in the message). */

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import type { ActionContext } from '../actions/types.js';
+import type { ActionContext } from '../step-context.js';
 import type { JsonObject } from '../json.js';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import { acquireMigrationLock } from './advisory-lock.js';
 import { lockPolicy, withLockRetries } from './lock-wait.js';
 import { alreadyAppliedLine, MigrationWatch } from './migration-watch.js';

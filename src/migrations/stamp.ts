@@ -1,5 +1,5 @@
-import type { ActionContext } from '../actions/types.js';
-import { StepError } from '../engine/step-failure.js';
+import type { ActionContext } from '../step-context.js';
+import { StepError } from '../errors.js';
 import { appliedSet, resolveTarget } from './plan.js';
 import { RevisionGraph } from './revision-graph.js';
 import { acquireMigrationLock } from './advisory-lock.js';

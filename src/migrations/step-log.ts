@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ActionContext } from '../actions/types.js';
-import { readOwnEventLog } from '../engine/verify-event-log.js';
+import type { ActionContext } from '../step-context.js';
+import { readOwnEventLog } from '../runs/verify-event-log.js';
 import type { RelationDelta } from './relation-snapshot.js';
 
 /** The type of the log line written as each migration commits. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import type {
   GraphView,
   Migration,

@@ -1,3 +1,4 @@
+import { sqlState, type SqlState } from '../errors.js';
 /**
  * SQLSTATEs that end the session itself: the server is shutting down or crashed (57P01 admin
  * shutdown, which `pg_terminate_backend` also raises; 57P02 crash shutdown; 57P03 cannot connect
@@ -35,9 +36,9 @@ export function isConnectionLoss(err: unknown): boolean {
 }
 
 /** The failure code of a lost connection: its SQLSTATE when the server sent one. */
-export function connectionLossCode(err: unknown): string {
+export function connectionLossCode(err: unknown): SqlState | 'CONNECTION_LOST' {
   const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && SESSION_ENDING.test(code) ? code : 'CONNECTION_LOST';
+  return typeof code === 'string' && SESSION_ENDING.test(code) ? sqlState(code) : 'CONNECTION_LOST';
 }
 
 /** One readable sentence for a lost connection (the server's own words kept at the end). */

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { describeTarget, redactDatabaseUrl, withDatabase, type DatabaseTargetInfo } from './url.js';
+import { describeTarget, type DatabaseTargetInfo } from './target.js';
+import { redactDatabaseUrl, withDatabase } from './url.js';
 
 /** Sessions that ran user SQL since they were last handed out (see {@link Connections.markUserSql}). */
 const userSessions = new WeakSet<pg.PoolClient>();

@@ -1,4 +1,4 @@
-import { describeTarget } from './url.js';
+import { describeTarget } from './target.js';
 
 /**
  * libpq variables that would send a child's tools (psql, pg_dump) to a server other than the

@@ -1,4 +1,4 @@
-import { StepError } from '../engine/step-failure.js';
+import { StepError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 
 /** The names an expression may start with. */

@@ -1,5 +1,5 @@
-import { formatDuration } from '../engine/reporter.js';
-import type { StepFailureRecord } from '../engine/step-failure.js';
+import { formatDuration } from '../text/duration.js';
+import type { StepFailureRecord } from '../errors.js';
 import type { IntegrityVerdict, MigrationRow, TimelineRow } from './timeline-types.js';
 
 /** Sentences shared by the text and HTML renderings, so both say the same thing. */

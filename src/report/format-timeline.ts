@@ -8,7 +8,7 @@ import {
   duration,
   failureOrigin,
 } from './describe.js';
-import { statementForTerminal, truncateForTerminal } from './terminal-text.js';
+import { statementForTerminal, truncateForTerminal } from '../text/terminal-text.js';
 import type { Timeline, TimelineRow } from './timeline-types.js';
 
 /** A multi-line message on one line (`a:\n  b\n  c` → `a: b; c`). */

@@ -1,4 +1,4 @@
-import type { EventLogEntry } from '../engine/event-hash.js';
+import type { EventLogEntry } from '../runs/event-hash.js';
 import { flag, num, obj, str, strings } from './json-fields.js';
 import type { Intervention } from './timeline-types.js';
 

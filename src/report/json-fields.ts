@@ -1,4 +1,4 @@
-import type { StepFailureRecord } from '../engine/step-failure.js';
+import type { StepFailureRecord } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 
 /**

@@ -1,14 +1,14 @@
 import path from 'node:path';
 import type { ReplayReport } from '../engine/replay-run.js';
 import { replayRun } from '../engine/replay-run.js';
-import { verifyEventLog } from '../engine/verify-event-log.js';
+import { verifyEventLog } from '../runs/verify-event-log.js';
 import { TamperedLogError } from '../errors.js';
 import { readSavedProcedure } from './read-saved-procedure.js';
 import { outlineProcedure, type ProcedureOutline } from './procedure-outline.js';
 import { readRunArtifacts, type RunArtifacts } from './read-artifacts.js';
 import { buildTimeline } from './timeline.js';
 import type { IntegrityVerdict, Timeline } from './timeline-types.js';
-import type { EventLogEntry } from '../engine/event-hash.js';
+import type { EventLogEntry } from '../runs/event-hash.js';
 import { obj, str } from './json-fields.js';
 
 /** Everything the HTML report renders for one run directory. */

@@ -1,5 +1,5 @@
 import type { ChecklistResult } from '../engine/checklist.js';
-import type { StepFailureRecord } from '../engine/step-failure.js';
+import type { StepFailureRecord } from '../errors.js';
 import type { JsonObject } from '../json.js';
 
 /** What the log's verification established, as the reviewer reads it. */

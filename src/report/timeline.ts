@@ -1,5 +1,5 @@
 import { evaluateChecklist } from '../engine/checklist.js';
-import type { EventLogEntry } from '../engine/event-hash.js';
+import type { EventLogEntry } from '../runs/event-hash.js';
 import type { Procedure } from '../procedure/types.js';
 import { collapseMigrations } from './collapse-migrations.js';
 import { interventionOf } from './interventions.js';

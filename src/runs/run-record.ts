@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StepFailureRecord } from '../engine/step-failure.js';
+import type { StepFailureRecord } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 
 /**

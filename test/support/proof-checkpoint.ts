@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { verifyEventLog } from '../../src/engine/verify-event-log.js';
+import { verifyEventLog } from '../../src/runs/verify-event-log.js';
 import { FileRunStore } from '../../src/runs/file-run-store.js';
 
 /** What a run directory held right after its process was killed. */

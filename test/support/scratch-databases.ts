@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { StepError } from '../../src/engine/step-failure.js';
+import { StepError } from '../../src/errors.js';
 import { quoteIdent } from '../../src/postgres/quote.js';
 import { withDatabase } from '../../src/postgres/url.js';
 import { adminQuery, type TestDatabase } from './database.js';

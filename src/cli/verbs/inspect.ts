@@ -1,6 +1,6 @@
 import { formatInspection, inspectRun } from '../../engine/inspect-run.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
-import { terminalSafe } from '../../report/terminal-text.js';
+import { terminalSafe } from '../../text/terminal-text.js';
 
 /** `runbook inspect <run-id>`: where it stopped and why, and the command to resume. */
 export async function inspectVerb(

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { formatProblem, InvalidInputError } from '../../errors.js';
 import { listProcedureFiles } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
-import { terminalSafe } from '../../report/terminal-text.js';
+import { terminalSafe } from '../../text/terminal-text.js';
 
 /** `runbook list`: every procedure in the directory, with its description and requirements. */
 export async function listProcedures(o: { procedures: string; json?: boolean }): Promise<number> {

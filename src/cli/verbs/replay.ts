@@ -4,7 +4,7 @@ import { formatTimeline } from '../../report/format-timeline.js';
 import { readSavedProcedure } from '../../report/read-saved-procedure.js';
 import { buildTimeline } from '../../report/timeline.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
-import { terminalSafe } from '../../report/terminal-text.js';
+import { terminalSafe } from '../../text/terminal-text.js';
 
 /**
  * `runbook replay <run-id>`: verifies the log's hash chain and re-drives the compiled machine

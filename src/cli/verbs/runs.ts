@@ -1,6 +1,6 @@
 import type { RunRecord } from '../../runs/run-store.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
-import { terminalSafe } from '../../report/terminal-text.js';
+import { terminalSafe } from '../../text/terminal-text.js';
 
 function age(iso: string): string {
   const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);

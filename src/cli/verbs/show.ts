@@ -3,7 +3,7 @@ import { findProcedureFile } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import type { Step } from '../../procedure/types.js';
 import { redactUrl } from '../../postgres/url.js';
-import { terminalSafe } from '../../report/terminal-text.js';
+import { terminalSafe } from '../../text/terminal-text.js';
 
 function describeSteps(steps: Step[], indent: string, out: string[]): void {
   for (const s of steps) {

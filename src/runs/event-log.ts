@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import type { JsonValue } from '../json.js';
-import { openForAppend, refuseSymlink } from '../runs/no-symlink.js';
-import { assertNoSecret } from '../runs/secret-guard.js';
-import { writeFileAtomicSync } from '../runs/write-file-atomic.js';
+import { openForAppend, refuseSymlink } from './no-symlink.js';
+import { assertNoSecret } from './secret-guard.js';
+import { writeFileAtomicSync } from './write-file-atomic.js';
 import {
   canonicalJson,
   entryHash,

@@ -1,0 +1,68 @@
+/**
+ * The contract between the engine and the code a step runs (actions, and the migration runners
+ * they call). It sits below both so that neither imports the other for it.
+ */
+
+import type { JsonValue } from './json.js';
+import type { Connections } from './postgres/connections.js';
+
+/**
+ * What an action gets from the engine. Everything with a side effect goes through here so the
+ * engine can log it, checkpoint it and redact it.
+ */
+export interface ActionContext {
+  runId: string;
+  stepId: string;
+  /** Directory relative paths in params are resolved against (the working directory). */
+  cwd: string;
+  /** The run directory (`runs/<run-id>`). */
+  runDir: string;
+  /** The server: maintenance database plus other databases by name. */
+  db: Connections;
+  /**
+   * Writes `runs/<id>/artifacts/<name>` atomically; returns the path. Durable unless
+   * `options.durable` is false (written and renamed into place, not fsynced: for a draft the step
+   * rewrites durably before it ends).
+   */
+  writeArtifact(name: string, content: string, options?: { durable?: boolean }): Promise<string>;
+  /**
+   * Appends an event to the run's log, durably (on disk before this resolves) unless
+   * `options.durable` is false: then it is written at once and fsynced with the next durable
+   * event (for per-item progress whose truth is in the database, e.g. a migration's version row).
+   */
+  log(type: string, data?: JsonValue, options?: { durable?: boolean }): Promise<void>;
+  /**
+   * One progress line to stderr (already prefixed by the engine with the step id). A `transient`
+   * line is a status shown in place on a terminal and replaced by the next line; it is dropped
+   * when progress is not live (see `liveProgress`).
+   */
+  progress(line: string, options?: { transient?: boolean }): void;
+  /** Progress goes to a terminal: transient status lines are shown (rewritten in place). */
+  liveProgress?: boolean;
+  /**
+   * Step-scoped progress persisted with the checkpoint (e.g. applied migrations, in-flight
+   * marker, checksums). It survives crashes and is visible to a resumed attempt of the step.
+   */
+  checkpoint: {
+    read(): JsonValue | undefined;
+    /** Durable unless `options.durable` is false (written and renamed into place, not fsynced). */
+    write(data: JsonValue, options?: { durable?: boolean }): Promise<void>;
+  };
+  /** Data shared across steps of one run attempt (e.g. provenance recorded during a migration). */
+  shared: Map<string, unknown>;
+  /** How this attempt of the step came about. */
+  attempt: {
+    /** 1 for the first attempt, 2+ after retries/resumes. */
+    number: number;
+    /** The operator's decision on resume (`--retry`, `--skip <id>`), if any. */
+    decision?: { kind: 'retry' } | { kind: 'skip'; target: string };
+    /** `--allow-changed`: applied migrations whose files changed may be accepted. */
+    allowChanged: boolean;
+  };
+  /** Confirmations given for this invocation (`prod` for --confirm-prod / CONFIRM_PROD_MIGRATIONS). */
+  confirmations: ReadonlySet<string>;
+  /** The environment (read-only). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Aborted when the run is being stopped. */
+  signal: AbortSignal;
+}
