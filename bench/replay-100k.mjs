@@ -55,7 +55,11 @@ function padRun(realRunDir, work) {
   const runDir = path.join(work, 'replay', path.basename(realRunDir));
   mkdirSync(runDir, { recursive: true });
   cpSync(path.join(realRunDir, 'artifacts'), path.join(runDir, 'artifacts'), { recursive: true });
-  copyFileSync(path.join(realRunDir, 'run.json'), path.join(runDir, 'run.json'));
+  // run.json and the at-rest checkpoint agree with the padded log (it only adds migration lines
+  // inside the migrate step), as replay requires of any run directory.
+  for (const file of ['run.json', 'snapshot.json']) {
+    copyFileSync(path.join(realRunDir, file), path.join(runDir, file));
+  }
   writeFileSync(
     path.join(runDir, 'events.jsonl'),
     entries.map((e) => JSON.stringify(e)).join('\n') + '\n',
