@@ -4,7 +4,7 @@ import { quoteLiteral } from '../postgres/quote.js';
 import { readDerivedSync, readWithChecksum, walkFiles } from './files.js';
 import { chainLinear } from './linear-history.js';
 import { invalidHistory } from './revision-graph.js';
-import { VersionTableLocation } from './version-table-location.js';
+import { stampVersionRows, VersionTableLocation } from './version-table-location.js';
 import type {
   GraphView,
   Migration,
@@ -144,13 +144,7 @@ class DbmateTable implements VersionTableAdapter {
   async stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void> {
     const all = new Set([...revisions, ...graph.ancestors(revisions)]);
     await this.ensure(client);
-    await client.query(`DELETE FROM ${this.at.sql} WHERE NOT (version = ANY($1))`, [[...all]]);
-    for (const v of all) {
-      await client.query(
-        `INSERT INTO ${this.at.sql} (version) VALUES ($1) ON CONFLICT DO NOTHING`,
-        [v],
-      );
-    }
+    await stampVersionRows(client, this.at.sql, all);
   }
 }
 

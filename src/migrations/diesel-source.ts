@@ -3,7 +3,7 @@ import path from 'node:path';
 import { readWithChecksum, walkFiles } from './files.js';
 import { chainLinear } from './linear-history.js';
 import { invalidHistory } from './revision-graph.js';
-import { VersionTableLocation } from './version-table-location.js';
+import { stampVersionRows, VersionTableLocation } from './version-table-location.js';
 import type {
   GraphView,
   Migration,
@@ -95,13 +95,7 @@ class DieselTable implements VersionTableAdapter {
   async stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void> {
     const all = new Set([...revisions, ...graph.ancestors(revisions)]);
     await this.ensure(client);
-    await client.query(`DELETE FROM ${this.at.sql} WHERE NOT (version = ANY($1))`, [[...all]]);
-    for (const v of all) {
-      await client.query(
-        `INSERT INTO ${this.at.sql} (version) VALUES ($1) ON CONFLICT DO NOTHING`,
-        [v],
-      );
-    }
+    await stampVersionRows(client, this.at.sql, all);
   }
 }
 

@@ -52,3 +52,18 @@ export class VersionTableLocation {
     return found !== null;
   }
 }
+
+/**
+ * Leaves exactly `versions` as the rows of a one-row-per-migration table whose key column is
+ * `version` (diesel's and dbmate's tables): rows outside them deleted, missing ones inserted.
+ */
+export async function stampVersionRows(
+  client: Queryable,
+  tableSql: string,
+  versions: ReadonlySet<string>,
+): Promise<void> {
+  await client.query(`DELETE FROM ${tableSql} WHERE NOT (version = ANY($1))`, [[...versions]]);
+  for (const v of versions) {
+    await client.query(`INSERT INTO ${tableSql} (version) VALUES ($1) ON CONFLICT DO NOTHING`, [v]);
+  }
+}

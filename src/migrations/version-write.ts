@@ -94,7 +94,7 @@ export function versionGuardFailure(
   return s && match ? versionTableChanged(table, m, s, Number(match[2])) : undefined;
 }
 
-/** True when this session may run PL/pgSQL blocks, which {@link guardedVersionSql} needs. */
+/** True when the connected role may run PL/pgSQL blocks, which {@link guardedVersionSql} needs. */
 export async function versionGuardAvailable(client: Queryable): Promise<boolean> {
   const { rows } = await client.query(
     `SELECT 1 FROM pg_catalog.pg_language l

@@ -9,10 +9,10 @@ import {
   canonicalJson,
   entryHash,
   entryLine,
-  entryShapeProblem,
   GENESIS_HASH,
   type EventLogEntry,
 } from './event-hash.js';
+import { parseEntry, scanLogTail, tornPath, truncateDurably } from './event-log-tail.js';
 
 export type { EventLogEntry } from './event-hash.js';
 
@@ -33,62 +33,6 @@ export interface TornLineRecovery {
 
 // sonic-boom exposes the file descriptor at runtime; pino's typings omit it.
 type SonicBoom = ReturnType<typeof pino.destination> & { readonly fd: number };
-
-function parseEntry(text: string): EventLogEntry | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return entryShapeProblem(value) === undefined ? (value as EventLogEntry) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The next free `<file>.torn-<n>` path. */
-function tornPath(file: string): string {
-  for (let n = 1; ; n++) {
-    const candidate = `${file}.torn-${n}`;
-    if (!fs.existsSync(candidate)) return candidate;
-  }
-}
-
-interface Scan {
-  last?: EventLogEntry;
-  torn?: { start: number; bytes: Buffer; line: number };
-  /** The last line is a complete, chained entry that only lacks its newline. */
-  missingNewline: boolean;
-}
-
-/** Finds where to continue the chain and whether the last line is torn. Pure over the bytes. */
-function scan(buf: Buffer): Scan {
-  if (buf.length === 0) return { missingNewline: false };
-  const terminated = buf[buf.length - 1] === 0x0a;
-  const body = terminated ? buf.subarray(0, buf.length - 1) : buf;
-  const lastStart = body.lastIndexOf(0x0a) + 1;
-  const lastText = body.subarray(lastStart).toString('utf8');
-  const lines = body.toString('utf8').split('\n');
-  const previous = (upTo: number): EventLogEntry | undefined => {
-    for (let i = upTo - 1; i >= 0; i--) {
-      const entry = parseEntry(lines[i] ?? '');
-      if (entry) return entry;
-    }
-    return undefined;
-  };
-  const lastEntry = parseEntry(lastText);
-  if (lastEntry) {
-    if (terminated) return { last: lastEntry, missingNewline: false };
-    const before = previous(lines.length - 1);
-    const chained =
-      lastEntry.prev_hash === (before?.hash ?? GENESIS_HASH) &&
-      lastEntry.seq === (before?.seq ?? 0) + 1 &&
-      entryHash(lastEntry.prev_hash, lastEntry) === lastEntry.hash;
-    if (chained) return { last: lastEntry, missingNewline: true };
-  }
-  return {
-    last: previous(lines.length - 1),
-    torn: { start: lastStart, bytes: buf.subarray(lastStart), line: lines.length },
-    missingNewline: false,
-  };
-}
 
 /**
  * The append-only, hash-chained event log of a run (`events.jsonl`). Lines are written through
@@ -147,7 +91,7 @@ export class EventLog {
     refuseSymlink(path.dirname(file));
     refuseSymlink(file);
     const buf = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
-    const found = scan(buf);
+    const found = scanLogTail(buf);
     let recovery: TornLineRecovery | undefined;
     if (found.torn) {
       const movedTo = tornPath(file);
@@ -315,15 +259,4 @@ export function firstLogLine(type: string, data: unknown, time: Date = new Date(
   const { line } = makeEntry(0, GENESIS_HASH, time, type, null, data);
   assertNoSecret(line, 'events.jsonl');
   return line;
-}
-
-/** Cuts a file back to `length` bytes and fsyncs it (drops a torn tail). */
-function truncateDurably(file: string, length: number): void {
-  const fd = fs.openSync(file, 'r+');
-  try {
-    fs.ftruncateSync(fd, length);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
