@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { Option } from 'commander';
 import type { AuthorityFlags } from '../engine/run-session.js';
 
 /** The authority/confirmation flags as commander parses them. */
@@ -11,30 +11,28 @@ export interface AuthorityFlagValues {
   confirm?: string[];
 }
 
-/** Adds the authority contract's flags (each overrides its environment variable) to a verb. */
-export function addAuthorityOptions(cmd: Command): Command {
-  return cmd
-    .option('--confirm-prod', 'confirm writes to a prod database (CONFIRM_PROD_MIGRATIONS=true)')
-    .option(
-      '--confirm <gate>',
-      'satisfy a confirm gate of the procedure; repeatable',
+/** The authority contract's flags (each overrides its environment variable), for `run` and `resume`. */
+export function authorityOptions(): Option[] {
+  return [
+    new Option(
+      '--confirm-prod',
+      'confirm writes to a prod database (CONFIRM_PROD_MIGRATIONS=true)',
+    ),
+    new Option('--confirm <gate>', 'satisfy a confirm gate of the procedure; repeatable').argParser(
       (v: string, p: string[] = []) => [...p, v],
-    )
-    .addOption(new Option('--authority <name>', 'declared authority (overrides DB_AUTHORITY)'))
-    .addOption(
-      new Option('--role <role>', 'declared role (overrides DB_ROLE)').choices([
-        'staging',
-        'prod',
-        'replica',
-      ]),
-    )
-    .addOption(new Option('--db-env <env>', 'declared environment (overrides DB_ENV)'))
-    .addOption(
-      new Option(
-        '--authority-hosts <map>',
-        'host patterns per authority, e.g. neon=*.neon.tech (overrides RUNBOOK_AUTHORITY_HOSTS)',
-      ),
-    );
+    ),
+    new Option('--authority <name>', 'declared authority (overrides DB_AUTHORITY)'),
+    new Option('--role <role>', 'declared role (overrides DB_ROLE)').choices([
+      'staging',
+      'prod',
+      'replica',
+    ]),
+    new Option('--db-env <env>', 'declared environment (overrides DB_ENV)'),
+    new Option(
+      '--authority-hosts <map>',
+      'host patterns per authority, e.g. neon=*.neon.tech (overrides RUNBOOK_AUTHORITY_HOSTS and `authority_hosts` in the config)',
+    ),
+  ];
 }
 
 /** Commander's values → the engine's {@link AuthorityFlags}. */

@@ -1,191 +1,79 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { addAuthorityOptions } from './authority-flags.js';
+import { existsSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
 import { reportError } from './exit.js';
+import { PROGRAM_HELP_TEXT } from './help-text.js';
+import type { Verb, VerbContext } from './verb.js';
+import { VERBS } from './verb-table.js';
 
-// Heavy modules (pg, xstate, kysely, the parser) are imported inside each verb so that
-// `runbook --help` and argument errors start fast: CI invokes the CLI once per step.
+// Each verb's module (and with it pg, xstate, kysely, the parser) is imported only when that
+// verb runs, so `runbook --help` and argument errors start fast: CI invokes the CLI once per step.
 
-interface Common {
-  procedures: string;
-  runsDir: string;
-  databaseUrl?: string;
-  json?: boolean;
+/** The version `--version` prints. */
+const VERSION = '0.1.0';
+
+/**
+ * The environment of a verb: `.env` in the working directory when present (Node's own parser;
+ * variables already set win), and `--no-color` as `NO_COLOR` (clearing `FORCE_COLOR`).
+ */
+function prepareEnvironment(options: { color?: boolean }): void {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  if (options.color === false) {
+    process.env.NO_COLOR = '1';
+    delete process.env.FORCE_COLOR;
+  }
 }
 
-function collectParam(value: string, previous: Record<string, string>): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0)
-    // InvalidArgumentError: commander prints it naming the option (a bare CommanderError is silent).
-    throw new InvalidArgumentError(`--param expects key=value, got "${value}"`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+/** Adds one verb of the table to the program; its action records the exit code in `result`. */
+function addVerb(program: Command, verb: Verb, ctx: VerbContext, result: { code: number }): void {
+  const cmd = program.command(verb.command).description(verb.summary);
+  for (const o of verb.options()) cmd.addOption(o);
+  if (verb.help) cmd.addHelpText('after', verb.help);
+  cmd.action(async (...received: unknown[]) => {
+    const self = received[received.length - 1] as Command;
+    const options = self.opts();
+    prepareEnvironment(options);
+    const { run } = await verb.load();
+    result.code = await run(self.args, options as never, ctx);
+  });
 }
 
-/** Runs the CLI with `argv` (without node and script); resolves to the process exit code. */
-export async function main(argv: string[]): Promise<number> {
-  let exitCode = 0;
-  let json = argv.includes('--json');
+/** The program: every verb of {@link VERBS}, errors thrown rather than exiting the process. */
+function buildProgram(ctx: VerbContext, result: { code: number }): Command {
   const program = new Command('runbook')
     .description(
       'Run named PostgreSQL procedures as checkpointed, resumable, replayable state machines',
     )
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .showHelpAfterError('(run `runbook --help` for usage)');
+    .showHelpAfterError('(run `runbook --help` for usage)')
+    .addHelpText('after', PROGRAM_HELP_TEXT);
+  for (const verb of VERBS) addVerb(program, verb, ctx, result);
+  return program;
+}
 
-  const common = (cmd: Command): Command =>
-    cmd
-      .option('--procedures <dir>', 'procedures directory', 'procedures')
-      .option('--runs-dir <dir>', 'runs directory', 'runs')
-      .option(
-        '--database-url <url>',
-        'server URL (maintenance database); default DATABASE_URL, else the embedded server',
-      );
+/** Commander's own outcomes: help and version exit 0; a usage error (already printed) exits 2. */
+function commanderExit(err: CommanderError): number {
+  const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+  return shown.includes(err.code) ? 0 : 2;
+}
 
-  common(
-    program
-      .command('list')
-      .description('procedures found in the procedures directory')
-      .option('--json'),
-  ).action(async (o: Common) => {
-    const { listProcedures } = await import('./verbs/list.js');
-    exitCode = await listProcedures(o);
-  });
-
-  common(
-    program
-      .command('show <procedure>')
-      .description('params, requirements and steps of a procedure')
-      .option('--json'),
-  ).action(async (name: string, o: Common) => {
-    const { showProcedure } = await import('./verbs/show.js');
-    exitCode = await showProcedure(name, o);
-  });
-
-  common(
-    program
-      .command('compile [procedures...]')
-      .description('write machines/<name>.json and machines/<name>.md; --check exits 1 when stale')
-      .option('--check', 'write nothing; exit 1 when a committed machine is stale')
-      .option('--machines <dir>', 'machines directory', 'machines'),
-  ).action(async (names: string[], o: Common & { check?: boolean; machines: string }) => {
-    const { compileVerb } = await import('./verbs/compile.js');
-    exitCode = await compileVerb(names, o);
-  });
-
-  common(
-    addAuthorityOptions(program.command('run <procedure>'))
-      .description('run a procedure from the start')
-      .option(
-        '--param <key=value>',
-        'procedure parameter (value parsed as YAML); repeatable',
-        collectParam,
-        {},
-      )
-      .option('--json', 'print one result object on stdout')
-      .option('--dry-run', 'validate, check authority and show the plan; execute nothing'),
-  ).action(async (name: string, o) => {
-    const { runVerb } = await import('./verbs/run.js');
-    exitCode = await runVerb(name, o, argv);
-  });
-
-  common(
-    program
-      .command('runs')
-      .description('runs with status, procedure, where they stopped, age')
-      .option('--json'),
-  ).action(async (o: Common) => {
-    const { runsVerb } = await import('./verbs/runs.js');
-    exitCode = await runsVerb(o);
-  });
-
-  common(
-    program.command('inspect <run-id>').description('where a run stopped and why').option('--json'),
-  ).action(async (id: string, o: Common) => {
-    const { inspectVerb } = await import('./verbs/inspect.js');
-    exitCode = await inspectVerb(id, o);
-  });
-
-  common(
-    addAuthorityOptions(program.command('resume <run-id>'))
-      .description('continue a run from where it stopped (the failed or interrupted step)')
-      .option('--retry', 'retry the failed step(s) (default)')
-      .option('--skip <step>', 'mark a failed step done by hand, or an in-doubt migration applied')
-      .option('--allow-changed', 'accept applied migrations whose files changed')
-      .option('--allow-procedure-change', 'accept a procedure file changed since the run started')
-      .option(
-        '--note <text>',
-        'what you did between attempts (e.g. "ran pre-create-runs.sql"); recorded in the log',
-      )
-      .option(
-        '--break-lock',
-        'take the run lock from a holder that is gone (a reused pid, another host); recorded in the log',
-      )
-      .option(
-        '--param <key=value>',
-        'secret params again (they are never stored)',
-        collectParam,
-        {},
-      )
-      .option('--json', 'print one result object on stdout'),
-  ).action(async (id: string, o) => {
-    const { resumeVerb } = await import('./verbs/resume.js');
-    exitCode = await resumeVerb(id, o, argv);
-  });
-
-  common(
-    program
-      .command('replay <run-id>')
-      .description('offline: verify the log chain and re-drive the machine')
-      .option('--json'),
-  ).action(async (id: string, o: Common) => {
-    const { replayVerb } = await import('./verbs/replay.js');
-    exitCode = await replayVerb(id, o);
-  });
-
-  common(
-    program
-      .command('report <run-id>')
-      .description('offline: write a self-contained HTML report of a run (exit 4 when tampered)')
-      .requiredOption('--html <file>', 'where to write the HTML report')
-      .option('--json', 'print the file written and the integrity verdict on stdout'),
-  ).action(async (id: string, o: Common & { html: string }) => {
-    const { reportVerb } = await import('./verbs/report.js');
-    exitCode = await reportVerb(id, o);
-  });
-
-  program
-    .command('db <action>')
-    .description('the embedded PostgreSQL: start | stop | url')
-    .option(
-      '--dir <dir>',
-      'data directory (default: $RUNBOOK_EMBEDDED_DIR, else .runbook/postgres)',
-    )
-    .option('--database <name>', 'url: the URL of this database instead of `postgres`')
-    .action(async (action: string, o: { dir?: string; database?: string }) => {
-      const { dbVerb } = await import('./verbs/db.js');
-      // The same directory `run` and `resume` use when they start the embedded server.
-      const dir = o.dir ?? process.env.RUNBOOK_EMBEDDED_DIR ?? '.runbook/postgres';
-      exitCode = await dbVerb(action, {
-        dir,
-        ...(o.database !== undefined ? { database: o.database } : {}),
-      });
-    });
-
+/**
+ * Runs the CLI with `argv` (without node and script); resolves to the process exit code
+ * (docs/design.md "Exit codes"). Bare `runbook` prints the help on stderr and exits 2.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const result = { code: 0 };
+  const program = buildProgram({ argv }, result);
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return 2;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return exitCode;
+    return result.code;
   } catch (err) {
-    if (err instanceof CommanderError) {
-      if (
-        err.code === 'commander.helpDisplayed' ||
-        err.code === 'commander.version' ||
-        err.code === 'commander.help'
-      )
-        return 0;
-      return 2; // commander already printed the message naming the flag
-    }
-    json = json || false;
-    return reportError(err, json);
+    if (err instanceof CommanderError) return commanderExit(err);
+    return reportError(err, argv.includes('--json'));
   }
 }

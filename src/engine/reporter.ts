@@ -2,8 +2,9 @@ import { redactUrl } from '../postgres/url.js';
 import { terminalSafeExcept } from '../text/terminal-text.js';
 
 /**
- * Where human progress goes: stderr, one line per step (and per migration), colours only when
- * stderr is a TTY and `NO_COLOR` is unset. Every line passes through `redactUrl`, and every
+ * Where human progress goes: stderr, one line per step (and per migration), colours when stderr
+ * is a TTY and `NO_COLOR` is unset, or whenever `FORCE_COLOR` is set to anything but `0`/`false`
+ * (it wins over `NO_COLOR`, as in Node; the CLI's `--no-color` clears both). Every line passes through `redactUrl`, and every
  * control character in it but the reporter's own colour codes is rendered visibly (`\x1b`).
  */
 export interface Reporter {
@@ -35,7 +36,8 @@ export function createReporter(
   const stream = options.stream ?? process.stderr;
   const env = options.env ?? process.env;
   const tty = Boolean(stream.isTTY) && env.TERM !== 'dumb';
-  const colors = tty && env.NO_COLOR === undefined;
+  const force = env.FORCE_COLOR !== undefined && !['0', 'false'].includes(env.FORCE_COLOR);
+  const colors = force || (tty && env.NO_COLOR === undefined);
   const live = tty && !options.silent;
   // A status line is on screen: the next write erases it first.
   let status = false;

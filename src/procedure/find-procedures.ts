@@ -1,13 +1,25 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { InvalidInputError } from '../errors.js';
 import { nearestName } from './nearest-name.js';
 
 /** Default procedures directory (relative to the working directory). */
 export const DEFAULT_PROCEDURES_DIR = 'procedures';
 
-/** The YAML files of a procedures directory, sorted. */
+/** Where a procedure came from: the project's procedures directory or the installed package. */
+export type ProcedureOrigin = 'project' | 'built-in';
+
+/** A procedure file found by name, with where it came from. */
+export interface FoundProcedure {
+  /** The name (file name without `.yaml` / `.yml`). */
+  name: string;
+  file: string;
+  origin: ProcedureOrigin;
+}
+
+/** The YAML files of a procedures directory, sorted (none when it does not exist). */
 export async function listProcedureFiles(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   return names
@@ -16,30 +28,106 @@ export async function listProcedureFiles(dir: string): Promise<string[]> {
     .map((n) => path.join(dir, n));
 }
 
+let builtin: string | null | undefined;
+
 /**
- * Resolves `<procedure>` as the CLI takes it: a name in the procedures directory
- * (`procedures/<name>.yaml` or `.yml`), or a path to a YAML file. Unknown names are an
- * {@link InvalidInputError} suggesting the nearest known procedure.
+ * The `procedures/` folder shipped in the runbook package: found by walking up from this module
+ * to the `package.json` named `runbook` (so it holds whether the code runs from `src/`, `dist/`
+ * or a bundle). Null when the package ships none.
  */
-export async function findProcedureFile(nameOrPath: string, dir: string): Promise<string> {
-  if ((nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml')) && existsSync(nameOrPath))
-    return nameOrPath;
-  for (const ext of ['.yaml', '.yml']) {
-    const candidate = path.join(dir, nameOrPath + ext);
-    if (existsSync(candidate)) return candidate;
+export function builtinProceduresDir(): string | null {
+  if (builtin !== undefined) return builtin;
+  builtin = null;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string };
+      const procedures = path.join(dir, DEFAULT_PROCEDURES_DIR);
+      if (name === 'runbook' && existsSync(procedures)) builtin = procedures;
+      if (name === 'runbook') return builtin;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return builtin;
+    dir = parent;
   }
-  const known = (await listProcedureFiles(dir)).map((f) =>
-    path.basename(f).replace(/\.ya?ml$/, ''),
-  );
-  const near = nearestName(nameOrPath, known);
+}
+
+function sameDir(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+const baseName = (file: string): string => path.basename(file).replace(/\.ya?ml$/, '');
+
+/**
+ * Every procedure visible from a project: those in `dir` first, then the built-in ones the
+ * project does not define itself (a project file shadows the built-in of the same name). When
+ * `dir` is the package's own folder (runbook's checkout), its procedures count as the project's.
+ */
+export async function listProcedures(dir: string): Promise<FoundProcedure[]> {
+  const own = (await listProcedureFiles(dir)).map((file): FoundProcedure => ({
+    name: baseName(file),
+    file,
+    origin: 'project',
+  }));
+  const shipped = builtinProceduresDir();
+  if (!shipped || sameDir(shipped, dir)) return own;
+  const taken = new Set(own.map((p) => p.name));
+  const extra = (await listProcedureFiles(shipped))
+    .map((file): FoundProcedure => ({ name: baseName(file), file, origin: 'built-in' }))
+    .filter((p) => !taken.has(p.name));
+  return [...own, ...extra];
+}
+
+/**
+ * Refuses a procedures directory that was named explicitly (flag or config) but is not a
+ * directory: an {@link InvalidInputError} naming where it was given.
+ */
+export function checkProceduresDir(dir: string, givenBy: string): void {
+  const isDir = existsSync(dir) && statSync(dir).isDirectory();
+  if (!isDir) {
+    throw new InvalidInputError([
+      {
+        path: givenBy,
+        message: `procedures directory ${dir} ${existsSync(dir) ? 'is not a directory' : 'does not exist'}`,
+        hint: 'create it (`runbook init`) or point at an existing folder',
+      },
+    ]);
+  }
+}
+
+/**
+ * Resolves `<procedure>` as the CLI takes it: a path to a YAML file, else a name in the project's
+ * procedures directory (`<dir>/<name>.yaml` or `.yml`), else a built-in procedure of the package.
+ * Unknown names are an {@link InvalidInputError} suggesting the nearest known procedure.
+ */
+export async function resolveProcedure(nameOrPath: string, dir: string): Promise<FoundProcedure> {
+  if ((nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml')) && existsSync(nameOrPath))
+    return { name: baseName(nameOrPath), file: nameOrPath, origin: 'project' };
+  const known = await listProcedures(dir);
+  const found = known.find((p) => p.name === nameOrPath);
+  if (found) return found;
+  const names = known.map((p) => p.name);
+  const near = nearestName(nameOrPath, names);
+  const shipped = builtinProceduresDir();
+  const where = shipped && !sameDir(shipped, dir) ? `${dir}/ and the built-in ones` : `${dir}/`;
   throw new InvalidInputError([
     {
-      message: `unknown procedure "${nameOrPath}" (looked in ${dir}/)`,
+      message: `unknown procedure "${nameOrPath}" (looked in ${where})`,
       ...(near
         ? { hint: `did you mean ${near}?` }
-        : known.length
-          ? { hint: `known: ${known.join(', ')}` }
+        : names.length
+          ? { hint: `known: ${names.join(', ')}` }
           : {}),
     },
   ]);
+}
+
+/** {@link resolveProcedure}, returning only the file. */
+export async function findProcedureFile(nameOrPath: string, dir: string): Promise<string> {
+  return (await resolveProcedure(nameOrPath, dir)).file;
 }

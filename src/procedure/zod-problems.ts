@@ -18,6 +18,8 @@ export interface ProblemContext {
   allowedKeys?: (path: Segments) => readonly string[] | undefined;
   /** What to call a key in messages (`key` in a procedure, `argument` in an action's `with`). */
   noun?: string;
+  /** The JSON Schema file a hint points at (default `procedure.schema.json`). */
+  schemaFile?: string;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
@@ -45,6 +47,7 @@ function pickBranch(value: unknown, branches: Issue[][]): Issue[] {
 export function zodProblems(issues: readonly Issue[], ctx: ProblemContext): InputProblem[] {
   const base = ctx.base ?? [];
   const noun = ctx.noun ?? 'key';
+  const seeSchema = `see ${ctx.schemaFile ?? 'procedure.schema.json'}`;
   const problems: InputProblem[] = [];
   const at = (segments: Segments) => {
     const path = formatKeyPath(segments);
@@ -58,7 +61,7 @@ export function zodProblems(issues: readonly Issue[], ctx: ProblemContext): Inpu
       case 'invalid_union': {
         const branch = pickBranch(valueAt(ctx.value, rel), issue.errors);
         if (branch.length === 0) {
-          problems.push({ ...at(full), message: issue.message, hint: 'see procedure.schema.json' });
+          problems.push({ ...at(full), message: issue.message, hint: seeSchema });
         }
         for (const sub of branch) visit(sub, rel);
         return;
@@ -144,7 +147,7 @@ export function zodProblems(issues: readonly Issue[], ctx: ProblemContext): Inpu
         return;
       }
       default:
-        problems.push({ ...at(full), message: issue.message, hint: 'see procedure.schema.json' });
+        problems.push({ ...at(full), message: issue.message, hint: seeSchema });
     }
   };
   for (const issue of issues) visit(issue, []);

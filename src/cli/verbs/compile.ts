@@ -1,14 +1,20 @@
 import { compileMachines } from '../../procedure/compile-machines.js';
 import { findProcedureFile, listProcedureFiles } from '../../procedure/find-procedures.js';
+import { projectSettings } from '../project-settings.js';
 
-/** `runbook compile [names...] [--check]`. */
-export async function compileVerb(
+/**
+ * `runbook compile [names...] [--check]`: the named procedures (project or built-in), else every
+ * procedure of the project's directory.
+ */
+export async function run(
   names: string[],
-  o: { procedures: string; machines: string; check?: boolean; json?: boolean },
+  o: { procedures?: string; machines: string; check?: boolean },
 ): Promise<number> {
+  const { settings } = await projectSettings(o, { procedures: true });
+  const dir = settings.procedures;
   const files = names.length
-    ? await Promise.all(names.map((n) => findProcedureFile(n, o.procedures)))
-    : await listProcedureFiles(o.procedures);
+    ? await Promise.all(names.map((n) => findProcedureFile(n, dir)))
+    : await listProcedureFiles(dir);
   const results = await compileMachines(files, o.machines, { check: Boolean(o.check) });
   for (const r of results) {
     const state = o.check ? (r.stale ? 'STALE' : 'ok') : r.stale ? 'written' : 'unchanged';

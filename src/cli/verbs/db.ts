@@ -11,10 +11,12 @@ import {
  * `runbook db start|stop|url`: the embedded PostgreSQL. `url --database NAME` prints the URL of
  * that database on it (the server's URL names its maintenance database, `postgres`).
  */
-export async function dbVerb(
-  action: string,
-  o: { dir: string; database?: string },
+export async function run(
+  [action]: string[],
+  flags: { dir?: string; database?: string },
 ): Promise<number> {
+  // The same directory `run` and `resume` use when they start the embedded server.
+  const o = { ...flags, dir: flags.dir ?? process.env.RUNBOOK_EMBEDDED_DIR ?? '.runbook/postgres' };
   if (o.database !== undefined && action !== 'url') {
     throw new InvalidInputError([
       { path: '--database', message: `--database applies to \`db url\`, not \`db ${action}\`` },

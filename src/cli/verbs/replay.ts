@@ -5,18 +5,20 @@ import { readSavedProcedure } from '../../report/read-saved-procedure.js';
 import { buildTimeline } from '../../report/timeline.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
+import { projectSettings } from '../project-settings.js';
 
 /**
  * `runbook replay <run-id>`: verifies the log's hash chain and re-drives the compiled machine
  * offline (a tampered or diverging log throws TamperedLogError: exit 4, naming the line), then
  * prints the run's timeline for a reviewer; `--json` prints the same as data under `timeline`.
  */
-export async function replayVerb(
-  id: string,
-  o: { runsDir: string; json?: boolean },
+export async function run(
+  [id]: string[],
+  o: { runsDir?: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir).check('read');
-  const runId = await store.resolve(id);
+  const { settings } = await projectSettings(o);
+  const store = new FileRunStore(settings.runs).check('read');
+  const runId = await store.resolve(id!);
   const runDir = path.dirname(store.eventLogPath(runId));
   const { entries, ...report } = await replayRun(runDir);
   // replayRun checked the saved source against the log's hash before re-driving it.

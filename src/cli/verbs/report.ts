@@ -4,18 +4,20 @@ import { loadRunReport } from '../../report/load-run-report.js';
 import { describeIntegrity } from '../../report/describe.js';
 import { renderReportHtml } from '../../report/render-report-html.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
+import { projectSettings } from '../project-settings.js';
 
 /**
  * `runbook report <run-id> --html <file>`: writes the run's self-contained HTML report. The log
  * is verified and replayed offline first; a tampered log still gets its report (built from the
  * lines before the bad one, saying TAMPERED at line N) and the command then exits 4.
  */
-export async function reportVerb(
-  id: string,
-  o: { runsDir: string; html: string; json?: boolean },
+export async function run(
+  [id]: string[],
+  o: { runsDir?: string; html: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir).check('read');
-  const runId = await store.resolve(id);
+  const { settings } = await projectSettings(o);
+  const store = new FileRunStore(settings.runs).check('read');
+  const runId = await store.resolve(id!);
   const report = await loadRunReport(path.dirname(store.eventLogPath(runId)));
   const file = path.resolve(o.html);
   await mkdir(path.dirname(file), { recursive: true });

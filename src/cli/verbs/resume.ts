@@ -1,41 +1,46 @@
 import { resumeRun } from '../../engine/resume-run.js';
-import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { commandLine } from '../command-line.js';
+import { printRunResult } from '../print-run-result.js';
+import { projectSettings } from '../project-settings.js';
+import type { VerbContext } from '../verb.js';
+
+/** Flags of `runbook resume`. */
+export interface ResumeFlags extends AuthorityFlagValues {
+  runsDir?: string;
+  databaseUrl?: string;
+  json?: boolean;
+  retry?: boolean;
+  skip?: string;
+  allowChanged?: boolean;
+  allowProcedureChange?: boolean;
+  note?: string;
+  breakLock?: boolean;
+  param?: Record<string, string>;
+}
 
 /**
  * `runbook resume <run-id> [--retry|--skip <step>] [--allow-changed] [--note <text>]
  * [--break-lock]`.
  */
-export async function resumeVerb(
-  id: string,
-  o: {
-    runsDir: string;
-    databaseUrl?: string;
-    json?: boolean;
-    retry?: boolean;
-    skip?: string;
-    allowChanged?: boolean;
-    allowProcedureChange?: boolean;
-    note?: string;
-    breakLock?: boolean;
-    param: Record<string, string>;
-  } & AuthorityFlagValues,
-  argv: string[],
-): Promise<number> {
+export async function run([id]: string[], o: ResumeFlags, ctx: VerbContext): Promise<number> {
+  const { settings } = await projectSettings(o);
   const result = await resumeRun({
-    run: id,
-    runsDir: o.runsDir,
-    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+    run: id!,
+    runsDir: settings.runs,
+    ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
     ...(o.retry ? { retry: true } : {}),
     ...(o.skip ? { skip: o.skip } : {}),
     allowChanged: Boolean(o.allowChanged),
     allowProcedureChange: Boolean(o.allowProcedureChange),
     ...(o.note !== undefined ? { note: o.note } : {}),
     breakLock: Boolean(o.breakLock),
-    params: o.param,
-    authority: authorityFlags(o),
-    command: commandLine(argv),
+    params: o.param ?? {},
+    authority: authorityFlags({
+      ...o,
+      ...(settings.authorityHosts !== undefined ? { authorityHosts: settings.authorityHosts } : {}),
+    }),
+    command: commandLine(ctx.argv),
   });
   if (o.json) printRunResult(result);
   return result.exitCode;

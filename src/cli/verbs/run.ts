@@ -1,42 +1,51 @@
 import { runProcedure } from '../../engine/run-procedure.js';
-import { printRunResult } from '../print-run-result.js';
+import { resolveProcedure } from '../../procedure/find-procedures.js';
+import { loadProcedure } from '../../procedure/load-procedure.js';
+import { paramsWithConfig } from '../../project/config-params.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
-import { findProcedureFile } from '../../procedure/find-procedures.js';
 import { commandLine } from '../command-line.js';
+import { printRunResult } from '../print-run-result.js';
+import { projectSettings } from '../project-settings.js';
+import type { VerbContext } from '../verb.js';
 
 /** Flags of `runbook run`. */
 export interface RunFlags extends AuthorityFlagValues {
-  procedures: string;
-  runsDir: string;
+  procedures?: string;
+  runsDir?: string;
   databaseUrl?: string;
   json?: boolean;
   dryRun?: boolean;
-  param: Record<string, string>;
+  param?: Record<string, string>;
 }
 
-/** `runbook run <procedure>`: 0 succeeded, 1 failed (resumable), 2 invalid input, 3 refused. */
-export async function runVerb(name: string, o: RunFlags, argv: string[]): Promise<number> {
-  const file = await findProcedureFile(name, o.procedures);
-  const authority = authorityFlags(o);
+/**
+ * `runbook run <procedure>`: the procedure from the project, else the built-in one; params from
+ * `--param`, then the config's defaults for it. 0 succeeded, 1 failed (resumable), 2 invalid
+ * input, 3 refused.
+ */
+export async function run([name]: string[], o: RunFlags, ctx: VerbContext): Promise<number> {
+  const { settings, config } = await projectSettings(o, { procedures: true });
+  const { file } = await resolveProcedure(name!, settings.procedures);
+  const params = paramsWithConfig(await loadProcedure(file), config, o.param ?? {});
+  const authority = authorityFlags({
+    ...o,
+    ...(settings.authorityHosts !== undefined ? { authorityHosts: settings.authorityHosts } : {}),
+  });
+  const databaseUrl = settings.databaseUrl;
   if (o.dryRun) {
     const { planProcedure } = await import('../../engine/plan-procedure.js');
-    const plan = await planProcedure({
-      procedure: file,
-      params: o.param,
-      databaseUrl: o.databaseUrl,
-      authority,
-    });
+    const plan = await planProcedure({ procedure: file, params, databaseUrl, authority });
     if (o.json)
       process.stdout.write(JSON.stringify({ ok: true, dryRun: true, plan }, null, 2) + '\n');
     return 0;
   }
   const result = await runProcedure({
     procedure: file,
-    params: o.param,
-    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
-    runsDir: o.runsDir,
+    params,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    runsDir: settings.runs,
     authority,
-    command: commandLine(argv),
+    command: commandLine(ctx.argv),
   });
   if (o.json) printRunResult(result);
   return result.exitCode;

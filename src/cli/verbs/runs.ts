@@ -1,6 +1,7 @@
 import type { RunRecord } from '../../runs/run-store.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
+import { projectSettings } from '../project-settings.js';
 
 function age(iso: string): string {
   const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
@@ -39,8 +40,12 @@ function stoppedAt(r: { status: string; record: RunRecord }): string {
  * `runbook runs`: a table of runs, newest first (id, procedure, status, where it stopped with the
  * failure's code, started as UTC time and age, duration); `--json` gives the same as data.
  */
-export async function runsVerb(o: { runsDir: string; json?: boolean }): Promise<number> {
-  const list = await new FileRunStore(o.runsDir).check('read').list();
+export async function run(
+  _args: string[],
+  o: { runsDir?: string; json?: boolean },
+): Promise<number> {
+  const { settings } = await projectSettings(o);
+  const list = await new FileRunStore(settings.runs).check('read').list();
   if (o.json) {
     process.stdout.write(
       JSON.stringify(

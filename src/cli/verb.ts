@@ -1,0 +1,25 @@
+import type { Option } from 'commander';
+
+/** What every verb handler gets besides its arguments and options. */
+export interface VerbContext {
+  /** The whole command line (without node and the script), as recorded by `run` and `resume`. */
+  argv: readonly string[];
+}
+
+/** A verb's module: loaded with `import()` only when the verb runs. */
+export interface VerbModule {
+  /** Runs the verb; resolves to the exit code. `o` is the verb's options as commander parsed them. */
+  run(args: string[], o: never, ctx: VerbContext): Promise<number>;
+}
+
+/** One verb of the CLI: what `--help` shows, and how to load it. */
+export interface Verb {
+  /** Name and arguments, as commander takes them (`show <procedure>`). */
+  command: string;
+  summary: string;
+  /** Its options, made afresh for each parse. */
+  options(): Option[];
+  /** Printed after the options in the verb's `--help`. */
+  help?: string;
+  load(): Promise<VerbModule>;
+}
