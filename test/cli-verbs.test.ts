@@ -94,13 +94,24 @@ describe('runbook list and show', () => {
   it('lists the procedures with their descriptions', async () => {
     const text = await ws.cli(['list']);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(/^alpha\s+Two steps that read$/m);
-    expect(text.stdout).toMatch(/^beta\s+One step$/m);
+    expect(text.stdout).toMatch(/^alpha\s+project\s+Two steps that read$/m);
+    expect(text.stdout).toMatch(/^beta\s+project\s+One step$/m);
+    // the built-in procedures of the package come after the project's
+    expect(text.stdout).toMatch(/^upgrade\s+built-in\s+Create the database if missing/m);
     const json = await ws.cli(['list', '--json']);
     expect(json.code).toBe(0);
-    const rows = parseJson<{ name: string; requires: unknown }[]>(json.stdout);
-    expect(rows.map((r) => r.name)).toEqual(['alpha', 'beta']);
+    const rows = parseJson<{ name: string; origin: string; file: string; requires: unknown }[]>(
+      json.stdout,
+    );
+    expect(rows.slice(0, 2).map((r) => [r.name, r.origin])).toEqual([
+      ['alpha', 'project'],
+      ['beta', 'project'],
+    ]);
     expect(rows[0]!.requires).toEqual({ authority: 'local', role: 'staging' });
+    const upgrade = rows.find((r) => r.name === 'upgrade')!;
+    expect(upgrade.origin).toBe('built-in');
+    expect(upgrade.file).toBe(path.join(REPO, 'procedures', 'upgrade.yaml'));
+    expect(rows.filter((r) => r.origin === 'project')).toHaveLength(2);
   });
 
   it('list marks an invalid procedure and exits 2', async () => {
@@ -113,14 +124,24 @@ describe('runbook list and show', () => {
     await writeFile(path.join(dir, 'bad.yaml'), BETA.replace('procedure: beta', 'procedure: bad').replace('sql.expect', 'sql.expekt')); // prettier-ignore
     const r = await ws.cli(['list', '--procedures', dir]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/^bad\s+INVALID: .*sql\.expekt/m);
-    expect(r.stdout).toMatch(/^good\s+One step$/m);
+    expect(r.stdout).toMatch(/^bad\s+project\s+INVALID: .*sql\.expekt/m);
+    expect(r.stdout).toMatch(/^good\s+project\s+One step$/m);
+    const missing = await ws.cli(['list', '--procedures', path.join(ws.dir, 'nonexistent')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--procedures: procedures directory .*nonexistent does not exist/);
   });
 
   it('shows params, requirements, steps and checklist', async () => {
     const r = await ws.cli(['show', 'beta']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('beta — One step');
+    expect(r.stdout).toMatch(/^file\s+procedures\/beta\.yaml\s+\(project\)$/m);
+    const builtin = await ws.cli(['show', 'upgrade', '--json']);
+    expect(builtin.code, builtin.stderr).toBe(0);
+    expect(parseJson<{ origin: string; file: string }>(builtin.stdout)).toMatchObject({
+      origin: 'built-in',
+      file: path.join(REPO, 'procedures', 'upgrade.yaml'),
+    });
     expect(r.stdout).toMatch(/requires\s+authority="local" role="staging"/);
     expect(r.stdout).toMatch(/steps\n\s+only\s+sql\.expect/);
     const a = await ws.cli(['show', 'alpha', '--json']);
