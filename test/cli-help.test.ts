@@ -1,0 +1,151 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { VERBS } from '../src/cli/verb-table.js';
+import { REPO } from './support/cli.js';
+
+/** Runs the CLI entry point in-process; returns its exit code and what it printed. */
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation(
+    (c: unknown) => ((stdout += String(c)), true),
+  );
+  vi.spyOn(process.stderr, 'write').mockImplementation(
+    (c: unknown) => ((stderr += String(c)), true),
+  );
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+/** Every option line of a verb's help: flag → its description (continuation lines joined). */
+async function optionLines(verb: string): Promise<Map<string, string>> {
+  const { stdout } = await cli([verb, '--help']);
+  const section = stdout.split(/^Options:$/m)[1]!.split(/\n\n/)[0]!;
+  const options = new Map<string, string>();
+  let last: string | undefined;
+  for (const line of section.split('\n')) {
+    const m = /^ {2}(?:-\w, )?(--[\w-]+)(?: <[^>]+>| \[[^\]]+\])?\s*(.*)$/.exec(line);
+    if (m) options.set((last = m[1]!), m[2]!.trim());
+    else if (last && line.trim()) options.set(last, `${options.get(last)} ${line.trim()}`);
+  }
+  return options;
+}
+
+/** The RUNBOOK_* variables the source reads, but for the test suite's own hooks. */
+function runbookVariables(): string[] {
+  const names = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, e.name);
+      if (e.isDirectory()) walk(file);
+      else if (e.name.endsWith('.ts'))
+        for (const m of readFileSync(file, 'utf8').matchAll(/\bRUNBOOK_[A-Z_]+\b/g))
+          names.add(m[0]);
+    }
+  };
+  walk(path.join(REPO, 'src'));
+  // RUNBOOK_TEST_*: crash and delay hooks of the tests; RUNBOOK_DATABASE_URL: what runbook
+  // hands the Alembic bridge, not something it reads from the user.
+  return [...names].filter((n) => !n.startsWith('RUNBOOK_TEST_') && n !== 'RUNBOOK_DATABASE_URL');
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('--help carries the contract', () => {
+  it('every option of every verb has a description', async () => {
+    for (const verb of VERBS.map((v) => v.command.split(' ')[0]!)) {
+      const options = await optionLines(verb);
+      expect(options.size, verb).toBeGreaterThan(1);
+      for (const [flag, description] of options)
+        expect(description.length, `${verb} ${flag}`).toBeGreaterThan(8);
+    }
+  });
+
+  it('offline verbs do not advertise --database-url; run and resume do', async () => {
+    for (const verb of ['list', 'show', 'compile', 'runs', 'inspect', 'replay', 'report', 'init'])
+      expect((await optionLines(verb)).has('--database-url'), verb).toBe(false);
+    for (const verb of ['run', 'resume'])
+      expect((await optionLines(verb)).has('--database-url'), verb).toBe(true);
+  });
+
+  it('run --help says what is required and lists the environment, exit codes and examples', async () => {
+    const { code, stdout } = await cli(['run', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/DB_AUTHORITY and DB_ROLE .* are required/);
+    const environment = stdout.split(/^Environment.*$/m)[1]!.split(/^Exit codes:$/m)[0]!;
+    const variables = runbookVariables();
+    expect(variables).toEqual(expect.arrayContaining(['RUNBOOK_PYTHON', 'RUNBOOK_LOCK_TIMEOUT']));
+    for (const name of [...variables, 'DB_AUTHORITY', 'DB_ROLE', 'DATABASE_URL', 'NO_COLOR'])
+      expect(environment, name).toMatch(new RegExp(`^ {2}${name}\\b`, 'm'));
+    expect(stdout).toContain('FORCE_COLOR');
+    for (const exit of [0, 1, 2, 3, 4])
+      expect(stdout).toMatch(new RegExp(`^ {2}${exit} {2}\\S`, 'm'));
+    const examples = stdout
+      .split(/^Examples:$/m)[1]!
+      .trim()
+      .split('\n');
+    expect(examples).toHaveLength(2);
+    expect((await optionLines('run')).get('--no-color')).toContain('NO_COLOR');
+  });
+
+  it('bare runbook prints the help on stderr and exits 2; an unknown verb exits 2', async () => {
+    const bare = await cli([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('Usage: runbook');
+    expect(bare.stdout).toBe('');
+    expect((await cli(['deploy'])).code).toBe(2);
+  });
+
+  it('--help and run --help load no verb module: no engine, xstate, kysely or pg', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-help-'));
+    const log = path.join(dir, 'loaded.txt');
+    // A module hook recording every module the process loads (ESM and CommonJS alike).
+    await writeFile(
+      path.join(dir, 'hooks.mjs'),
+      `import { appendFileSync } from 'node:fs';
+       let log;
+       export function initialize(data) { log = data; }
+       export async function load(url, context, next) { appendFileSync(log, url + '\\n'); return next(url, context); }`,
+    );
+    await writeFile(
+      path.join(dir, 'register.mjs'),
+      `import { register } from 'node:module';
+       register('./hooks.mjs', import.meta.url, { data: ${JSON.stringify(log)} });`,
+    );
+    try {
+      for (const args of [['--help'], ['run', '--help']]) {
+        const r = spawnSync(
+          process.execPath,
+          [
+            '--import',
+            path.join(dir, 'register.mjs'),
+            path.join(REPO, 'bin', 'runbook.js'),
+            ...args,
+          ],
+          { cwd: REPO, encoding: 'utf8' },
+        );
+        expect(r.status, r.stderr).toBe(0);
+      }
+      const loaded = readFileSync(log, 'utf8').trim().split('\n');
+      expect(loaded.some((u) => u.endsWith('/dist/cli/main.js'))).toBe(true);
+      expect(loaded.some((u) => u.includes('/node_modules/commander/'))).toBe(true);
+      const heavy = loaded.filter((u) =>
+        /node_modules\/(pg|kysely|xstate|zod|yaml|libpg-query)\/|\/dist\/(engine|actions|migrations|cli\/verbs)\//.test(
+          u,
+        ),
+      );
+      expect(heavy).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
