@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -62,7 +63,9 @@ function invocations(script: string): string[][] {
   for (const piece of joined.split(/\n|&&|\|\||;/)) {
     const w = words(piece.trim());
     const at = w.findIndex((x) => x === 'runbook');
-    if (at >= 0 && (at === 0 || w[at - 1] === 'npx')) out.push(w.slice(at + 1));
+    const npx = w.slice(0, at).filter((x) => x !== '--no-install');
+    if (at >= 0 && (npx.length === 0 || (npx.length === 1 && npx[0] === 'npx')))
+      out.push(w.slice(at + 1));
   }
   return out;
 }
@@ -108,6 +111,81 @@ async function check(args: string[], known: Set<string>): Promise<string[]> {
 
 afterEach(() => vi.restoreAllMocks());
 
+interface ActionFile {
+  name: string;
+  inputs: Record<string, { description: string; required?: boolean; default?: string }>;
+  runs: { using: string; steps: (Step & { shell?: string; env?: Record<string, string> })[] };
+}
+
+const ACTION = path.join(REPO, 'action.yml');
+
+/** The shell scripts of the action's steps. */
+function actionScripts(action: ActionFile): string[] {
+  return action.runs.steps.flatMap((s) => (s.run ? [s.run] : []));
+}
+
+describe('the GitHub Action action.yml', () => {
+  const action = parse(readFileSync(ACTION, 'utf8')) as ActionFile;
+
+  it('is a composite action taking the procedure, params, database URL, authority and role', () => {
+    expect(action.runs.using).toBe('composite');
+    expect(action.inputs.procedure?.required).toBe(true);
+    for (const input of ['params', 'database-url', 'authority', 'role'])
+      expect(action.inputs[input]?.required, input).toBe(false);
+    for (const [name, input] of Object.entries(action.inputs))
+      expect(input.description.length, name).toBeGreaterThan(10);
+  });
+
+  it('passes inputs through env only (never spliced into a script) and its scripts parse', () => {
+    const names = new Set(Object.keys(action.inputs));
+    for (const step of action.runs.steps) {
+      if (!step.run) continue;
+      expect(step.shell).toBe('bash');
+      expect(step.run).not.toContain('${{');
+      for (const value of Object.values(step.env ?? {})) {
+        const used = [...value.matchAll(/\$\{\{ inputs\.([\w-]+) \}\}/g)].map((m) => m[1]!);
+        for (const u of used) expect(names, u).toContain(u);
+      }
+    }
+    for (const script of actionScripts(action)) {
+      const syntax = spawnSync('bash', ['-n'], { input: script, encoding: 'utf8' });
+      expect(syntax.status, syntax.stderr).toBe(0);
+    }
+  });
+
+  it('runs the procedure with flags `runbook run` has; replay, report and upload always run', async () => {
+    const [run, replay, report, upload] = action.runs.steps;
+    expect(run!.if).toBeUndefined();
+    expect(run!.run).toContain('npx --no-install runbook "${args[@]}"');
+    const runFlags = await options('run');
+    const used = [...run!.run!.matchAll(/(--[a-z][\w-]*)/g)].map((m) => m[1]!);
+    expect(used.filter((f) => f !== '--no-install')).toEqual(
+      expect.arrayContaining(['--param', '--database-url', '--authority', '--role', '--runs-dir']),
+    );
+    for (const flag of used.filter((f) => f !== '--no-install'))
+      expect(runFlags.has(flag), flag).toBe(true);
+    expect(replay!.if).toBe('always()');
+    expect(replay!.run).toContain('runbook replay last');
+    expect(report!.if).toBe('always()');
+    expect(report!.run).toContain('runbook report last');
+    expect(report!.run).toContain('--html "$RUNBOOK_IN_REPORT"');
+    expect(upload!.if).toBe('always()');
+    expect(upload!.uses).toMatch(/^actions\/upload-artifact@/);
+    const paths = String(upload!.with!.path).trim().split('\n');
+    expect(paths.map((p) => p.trim())).toEqual([
+      '${{ inputs.working-directory }}/${{ inputs.runs-dir }}/',
+      '${{ inputs.working-directory }}/${{ inputs.report }}',
+    ]);
+  });
+
+  it('ships in the package', () => {
+    const manifest = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      files: string[];
+    };
+    expect(manifest.files).toEqual(expect.arrayContaining(['action.yml', 'procedures']));
+  });
+});
+
 describe('CI recipe examples/ci/github-actions.yml', () => {
   const doc = parse(readFileSync(RECIPE, 'utf8')) as {
     jobs: Record<
@@ -116,49 +194,34 @@ describe('CI recipe examples/ci/github-actions.yml', () => {
     >;
   };
   const job = Object.values(doc.jobs)[0]!;
+  const action = parse(readFileSync(ACTION, 'utf8')) as ActionFile;
 
-  it('is a job with a postgres:17 service, Node 20, npm ci and the authority declared', () => {
+  it('is a job with a postgres:17 service, Node 20 and npm ci before the action', () => {
     expect(job.services?.postgres?.image).toBe('postgres:17');
-    expect(job.env).toMatchObject({ DB_AUTHORITY: 'local', DB_ROLE: 'staging' });
     const node = job.steps.find((s) => s.uses?.startsWith('actions/setup-node'));
     expect(String(node?.with?.['node-version'])).toBe('20');
-    expect(job.steps.some((s) => s.run?.trim() === 'npm ci')).toBe(true);
+    const install = job.steps.findIndex((s) => s.run?.trim() === 'npm ci');
+    const uses = job.steps.findIndex((s) => s.uses === './node_modules/runbook');
+    expect(install).toBeGreaterThan(0);
+    expect(uses).toBeGreaterThan(install);
   });
 
-  it('runs two-path-ci by name and lets a non-zero exit fail the job', () => {
-    const step = job.steps.find((s) => s.run?.includes('runbook run'));
-    expect(step).toBeDefined();
-    expect(invocations(step!.run!)[0]?.slice(0, 2)).toEqual(['run', 'two-path-ci']);
-    expect(step!.run).toContain(
-      '--database-url postgresql://postgres:postgres@localhost:5432/postgres',
-    );
+  it('uses the action with inputs it declares, a procedure and params that exist', async () => {
+    const step = job.steps.find((s) => s.uses === './node_modules/runbook')!;
+    const given = step.with ?? {};
+    for (const key of Object.keys(given)) expect(Object.keys(action.inputs), key).toContain(key);
+    for (const [name, input] of Object.entries(action.inputs))
+      if (input.required) expect(given, name).toHaveProperty(name);
+    expect(given).toMatchObject({ authority: 'local', role: 'staging' });
     // Nothing swallows the exit code.
-    expect(step!['continue-on-error']).toBeUndefined();
-    expect(step!.if).toBeUndefined();
-    expect(step!.run).not.toMatch(/\|\||; *true|set \+e/);
-  });
-
-  it('always writes the HTML report and uploads it with the run directory', () => {
-    const report = job.steps.find((s) => s.run?.includes('runbook report'));
-    expect(report?.if).toBe('always()');
-    const reportArgs = invocations(report!.run!)[0]!;
-    const file = reportArgs[reportArgs.indexOf('--html') + 1];
-    const upload = job.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'));
-    expect(upload?.if).toBe('always()');
-    const paths = String(upload?.with?.path)
-      .split('\n')
-      .map((p) => p.trim());
-    expect(paths).toContain('runs/');
-    expect(paths).toContain(file);
-  });
-
-  it('uses only verbs, flags, procedures and params that exist', async () => {
-    const known = await verbs();
-    expect(known).toContain('report');
-    const calls = job.steps.flatMap((s) => (s.run ? invocations(s.run) : []));
-    expect(calls.length).toBeGreaterThanOrEqual(2);
-    const problems = (await Promise.all(calls.map((c) => check(c, known)))).flat();
-    expect(problems).toEqual([]);
+    expect(step['continue-on-error']).toBeUndefined();
+    expect(step.if).toBeUndefined();
+    const procedure = await loadProcedure(
+      path.join(REPO, 'procedures', `${String(given.procedure)}.yaml`),
+    );
+    const params = String(given.params).trim().split('\n');
+    expect(params.length).toBeGreaterThan(0);
+    for (const p of params) expect(Object.keys(procedure.params)).toContain(p.split('=')[0]);
   });
 
   it('the checker itself rejects unknown verbs, flags, procedures and params', async () => {
