@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -97,8 +97,24 @@ beforeAll(async () => {
   expect(install.code, install.stderr).toBe(0);
 }, 600_000);
 
+/** What the embedded server left outside the project, as root: its data and binaries' copies. */
+async function serverFilesOutside(): Promise<string[]> {
+  const out: string[] = [];
+  const location = path.join(project, '.runbook', 'postgres', 'location');
+  if (existsSync(location)) out.push((await readFile(location, 'utf8')).split('\n')[0]!);
+  for (const name of await readdir(os.tmpdir())) {
+    const source = path.join(os.tmpdir(), name, 'source');
+    if (name.startsWith('runbook-pg-binaries-') && existsSync(source))
+      if ((await readFile(source, 'utf8')).startsWith(tmp)) out.push(path.dirname(source));
+  }
+  return out;
+}
+
 afterAll(async () => {
-  if (project) await runbook(['db', 'stop', '--dir', '.runbook/postgres']).catch(() => undefined);
+  if (project) {
+    await runbook(['db', 'stop', '--dir', '.runbook/postgres']).catch(() => undefined);
+    for (const dir of await serverFilesOutside()) await rm(dir, { recursive: true, force: true });
+  }
   if (tmp) await rm(tmp, { recursive: true, force: true });
   await db?.drop();
 });

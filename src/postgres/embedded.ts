@@ -64,7 +64,8 @@ async function binaries(): Promise<Binaries> {
  * As root the server runs as `postgres`, which cannot execute files under a directory private to
  * root (a project in /root, or in a 0700 temp dir, with runbook installed in its node_modules).
  * Then the package's `native/` folder (bin, lib, share) is copied once, per install location and
- * build, to a directory under the system temp dir, and the binaries there are used.
+ * build, to a directory under the system temp dir (its `source` file names the original), and
+ * the binaries there are used.
  */
 async function reachableBinaries(
   bin: Binaries,
@@ -85,6 +86,7 @@ async function reachableBinaries(
     await rm(staging, { recursive: true, force: true });
     await cp(native, staging, { recursive: true, verbatimSymlinks: true });
     await chmod(staging, 0o755);
+    await writeFile(path.join(staging, 'source'), `${native}\n`);
     await rename(staging, copy).catch(async (err: NodeJS.ErrnoException) => {
       await rm(staging, { recursive: true, force: true });
       if (err.code !== 'EEXIST' && err.code !== 'ENOTEMPTY') throw err;
