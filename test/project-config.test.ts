@@ -111,7 +111,7 @@ describe('runbook.config.yaml', () => {
     );
   });
 
-  it('authority_hosts admits a host; RUNBOOK_AUTHORITY_HOSTS replaces them', async () => {
+  it('authority_hosts admits a host; RUNBOOK_AUTHORITY_HOSTS replaces them; colours', async () => {
     const host = new URL(db.adminUrl).hostname;
     await mkdir(path.join(ws.dir, 'ops'), { recursive: true });
     await writeFile(
@@ -129,6 +129,15 @@ describe('runbook.config.yaml', () => {
       env: { ...env, RUNBOOK_AUTHORITY_HOSTS: 'corp=*.corp.example' },
     });
     expect(replaced.code).toBe(3);
+    // Colours: FORCE_COLOR forces them where stderr is no terminal; --no-color wins over it.
+    const forced = await ws.cli(args, { env: { ...env, FORCE_COLOR: '1', NO_COLOR: undefined } });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.stderr).toContain('\u001b[32m');
+    const plain = await ws.cli([...args, '--no-color'], {
+      env: { ...env, FORCE_COLOR: '1', NO_COLOR: undefined },
+    });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toContain('\u001b[');
     const list = await ws.cli(['list', '--json']);
     const rows = parseJson<{ name: string; origin: string }[]>(list.stdout);
     expect(rows[0]).toMatchObject({ name: 'probe', origin: 'project' });
