@@ -128,7 +128,9 @@ describe('runbook list and show', () => {
     expect(r.stdout).toMatch(/^good\s+project\s+One step$/m);
     const missing = await ws.cli(['list', '--procedures', path.join(ws.dir, 'nonexistent')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/--procedures: procedures directory .*nonexistent does not exist/);
+    expect(missing.stderr).toMatch(
+      /--procedures: procedures directory .*nonexistent does not exist/,
+    );
   });
 
   it('shows params, requirements, steps and checklist', async () => {

@@ -10,7 +10,7 @@ import { isSecretName } from '../procedure/secret-names.js';
 import { zodProblems } from '../procedure/zod-problems.js';
 import { CONFIG_FILE, CONFIG_KEYS, configSchema } from './config-schema.js';
 
-/** Where the generated JSON Schema of the config file is committed, and the command writing it. */
+/** Where the JSON Schema generated from the config schema is committed (see ./config-json-schema.ts). */
 export const CONFIG_SCHEMA_FILE = 'runbook.config.schema.json';
 
 /** A project's configuration, read and checked; paths are absolute. */
