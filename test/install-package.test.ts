@@ -73,11 +73,14 @@ beforeAll(async () => {
   database = `${db.name}_shop`;
   tmp = await mkdtemp(path.join(os.tmpdir(), 'runbook-install-'));
   project = path.join(tmp, 'shop');
-  // `npm pack` runs `prepare` (the build), as publishing does.
-  const pack = spawnSync('npm', ['pack', '--pack-destination', tmp, '--silent'], {
-    cwd: REPO,
-    encoding: 'utf8',
-  });
+  // The build `pretest` made: `--ignore-scripts` keeps `prepare` from rebuilding dist/ while
+  // other test files run the CLI from it.
+  expect(existsSync(path.join(REPO, 'dist', 'cli', 'main.js')), 'run `npm run build`').toBe(true);
+  const pack = spawnSync(
+    'npm',
+    ['pack', '--ignore-scripts', '--pack-destination', tmp, '--silent'],
+    { cwd: REPO, encoding: 'utf8' },
+  );
   expect(pack.status, pack.stderr).toBe(0);
   const tarball = path.join(tmp, pack.stdout.trim().split('\n').pop()!);
   await mkdir(project);
