@@ -14,7 +14,13 @@ import {
   sqlWithoutCopyData,
   type PsqlScan,
 } from './psql-script.js';
-import { analyseScript, lineAt, statementAt, type ScriptStatement } from './sql-script.js';
+import {
+  charsBefore,
+  indexAfterChars,
+  lineAt,
+  splitScript,
+  type ScriptStatement,
+} from '../postgres/sql-script.js';
 import { defineAction } from './types.js';
 import { connectableDatabaseName } from './database-name.js';
 
@@ -55,38 +61,55 @@ interface PgErrorLike {
   internalQuery?: string;
 }
 
-/** Attaches file, line and statement to a pg error; other errors pass through unchanged. */
+/**
+ * What sql.exec sends of a statement: its text without surrounding whitespace, and where that
+ * starts in the script (UTF-16 code units).
+ */
+function sentStatement(s: ScriptStatement): { text: string; start: number } {
+  return { text: s.text.trim(), start: s.offset + s.text.length - s.text.trimStart().length };
+}
+
+/**
+ * Whether a script the parser rejected has transaction control of its own (decides only on
+ * wrapping it; the server reports the syntax error itself).
+ */
+const OWN_TRANSACTION_CONTROL =
+  /^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|ABORT)\b/im;
+
+/**
+ * Attaches file, line and statement to a pg error raised by `current` (or by the whole script,
+ * sent at index `offset`); other errors pass through unchanged.
+ */
 function toStepError(
   err: unknown,
   script: string,
   statements: ScriptStatement[] | undefined,
   offset: number,
-  current: ScriptStatement | undefined,
+  current: { text: string; start: number } | undefined,
   file: string | undefined,
 ): unknown {
   const e = err as PgErrorLike;
   if (typeof e?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code)) return err;
   const pos = e.position ? Number(e.position) : NaN;
-  // pg reports a 1-based character position in the text it was sent.
-  const index = Number.isFinite(pos) ? offset + pos - 1 : undefined;
+  // pg reports a 1-based character (code point) position in the text it was sent.
+  const index = Number.isFinite(pos) ? indexAfterChars(script, offset, pos - 1) : undefined;
   const line =
     index !== undefined
       ? lineAt(script, index)
       : current
         ? lineAt(script, current.start)
         : undefined;
-  let statement =
-    current?.text ?? (index !== undefined ? statementAt(statements, index)?.text : undefined);
+  let statement = current?.text;
   if (statement === undefined && line !== undefined && statements === undefined) {
     statement = script.split('\n')[line - 1]?.trim();
   }
-  if (statement === undefined && statements?.length === 1) statement = statements[0]?.text;
+  if (statement === undefined && statements?.length === 1) statement = statements[0]?.text.trim();
   const data: JsonObject = {};
   for (const k of ['where', 'schema', 'table', 'column', 'constraint', 'internalQuery'] as const) {
     const v = e[k];
     if (typeof v === 'string') data[k] = v;
   }
-  if (index !== undefined) data.position = index + 1;
+  if (index !== undefined) data.position = charsBefore(script, index) + 1;
   let hint = e.hint;
   if (e.code === '25001' && hint === undefined) {
     hint = 'this statement cannot run inside a transaction block: set single_transaction: false';
@@ -241,7 +264,11 @@ export const sqlExec = defineAction({
       );
     }
     script = sqlWithoutCopyData(scan);
-    const { statements, ownTransactionControl } = await analyseScript(script);
+    const parsed = await splitScript(script);
+    const statements = parsed.statements ?? undefined;
+    const ownTransactionControl = statements
+      ? parsed.ownTransaction
+      : OWN_TRANSACTION_CONTROL.test(script);
     const wrap = p.single_transaction && !ownTransactionControl;
     let rows: number | undefined;
     await ctx.db.withClient(p.database, async (client) => {
@@ -264,7 +291,7 @@ export const sqlExec = defineAction({
       // missing relation) still names its statement and line.
       if (wrap) await client.query('BEGIN');
       const copies = [...scan.copies];
-      for (const s of statements) {
+      for (const s of statements.map(sentStatement)) {
         try {
           const copy = isCopyFromStdin(s.text) ? copies.shift() : undefined;
           const r = affected(

@@ -1,4 +1,4 @@
-import { parse } from 'libpg-query';
+import { lineAt, splitScript } from '../postgres/sql-script.js';
 
 /** The kind of a relation a statement names. */
 export type RelationKind = 'table' | 'view' | 'materialized view' | 'index' | 'sequence';
@@ -72,12 +72,6 @@ export function qualifiedName(r: { schema: string | null; name: string }): strin
   return r.schema ? `${r.schema}.${r.name}` : r.name;
 }
 
-function countLines(text: string): number {
-  let n = 0;
-  for (const ch of text) if (ch === '\n') n += 1;
-  return n;
-}
-
 function emptyAnalysis(): MigrationSqlAnalysis {
   return {
     creates: [],
@@ -93,27 +87,20 @@ function emptyAnalysis(): MigrationSqlAnalysis {
 }
 
 /**
- * Parses a migration's SQL with libpg-query (PostgreSQL's parser compiled to WASM) and lists the
- * relations it creates, drops, alters, renames and truncates, plus every destructive statement
- * (DROP TABLE / DROP MATERIALIZED VIEW / DROP SCHEMA / TRUNCATE / DROP COLUMN) with its text
- * and line. A syntax error rejects with the parser's message.
+ * Parses a migration's SQL with PostgreSQL's parser (the shared splitter, `splitScript`) and lists
+ * the relations it creates, drops, alters, renames and truncates, plus every destructive
+ * statement (DROP TABLE / DROP MATERIALIZED VIEW / DROP SCHEMA / TRUNCATE / DROP COLUMN) with its
+ * text and line (the line its text starts on, a leading comment included). A syntax error
+ * rejects with the parser's error.
  */
 export async function analyzeMigrationSql(source: string): Promise<MigrationSqlAnalysis> {
-  const tree = (await parse(source)) as {
-    stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[];
-  };
-  const bytes = Buffer.from(source, 'utf8');
+  const script = await splitScript(source);
+  if (script.statements === null) throw script.parseError;
   const out = emptyAnalysis();
-  for (const entry of tree.stmts ?? []) {
-    // Locations are byte offsets into the UTF-8 text.
-    const start = entry.stmt_location ?? 0;
-    const end = entry.stmt_len ? start + entry.stmt_len : bytes.length;
-    const raw = bytes.subarray(start, end).toString('utf8');
-    const text = raw.trim();
-    const before = bytes.subarray(0, start).toString('utf8');
-    const lead = raw.slice(0, raw.length - raw.trimStart().length);
-    const at = countLines(before) + countLines(lead) + 1;
-    visit(entry.stmt, out, (kind, target) =>
+  for (const s of script.statements) {
+    const text = s.text.trim();
+    const at = lineAt(source, s.offset + s.text.length - s.text.trimStart().length);
+    visit(s.tree, out, (kind, target) =>
       out.destructive.push({ kind, target, statement: text, line: at }),
     );
   }
