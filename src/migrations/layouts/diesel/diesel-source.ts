@@ -1,18 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readWithChecksum, walkFiles } from './files.js';
-import { chainLinear } from './linear-history.js';
-import { invalidHistory } from './revision-graph.js';
-import { stampVersionRows, VersionTableLocation } from './version-table-location.js';
-import type {
-  GraphView,
-  Migration,
-  MigrationSource,
-  Queryable,
-  VersionTableAdapter,
-  VersionWrite,
-} from './types.js';
-import { quoteLiteral } from '../postgres/quote.js';
+import { readWithChecksum } from '../../files.js';
+import { invalidHistory } from '../../revision-graph.js';
+import type { LayoutDefinition, MigrationSource } from '../../types.js';
+import { readLinearHistory, type LinearLayoutFiles } from '../linear-history.js';
+import { DieselTable } from './diesel-table.js';
 
 /**
  * Diesel's version of a migration directory: the name up to its first `_` (all of it when there
@@ -60,44 +52,15 @@ export function dieselRunsInTransaction(dir: string): boolean {
   return value;
 }
 
-/** Diesel's `__diesel_schema_migrations`: one row per applied migration. */
-class DieselTable implements VersionTableAdapter {
-  readonly table = '__diesel_schema_migrations';
-  /** Where the session finds it, else its current schema (as Diesel names it unqualified). */
-  private readonly at = new VersionTableLocation(this.table);
-
-  async ensure(client: Queryable): Promise<void> {
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS ${await this.at.locate(client)} (version VARCHAR(50) PRIMARY KEY NOT NULL, ` +
-        `run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)`,
-    );
-  }
-
-  async read(client: Queryable): Promise<string[] | null> {
-    if (!(await this.at.exists(client))) return null;
-    const { rows } = await client.query<{ version: string }>(
-      `SELECT version FROM ${this.at.sql} ORDER BY version`,
-    );
-    return rows.map((r) => r.version);
-  }
-
-  recordSql(m: Migration, _graph: GraphView, rows: readonly string[]): VersionWrite {
-    return {
-      statements: [
-        {
-          sql: `INSERT INTO ${this.at.sql} (version) VALUES (${quoteLiteral(m.revision)})`,
-        },
-      ],
-      rows: [...rows, m.revision].sort(),
-    };
-  }
-
-  async stamp(client: Queryable, revisions: string[], graph: GraphView): Promise<void> {
-    const all = new Set([...revisions, ...graph.ancestors(revisions)]);
-    await this.ensure(client);
-    await stampVersionRows(client, this.at.sql, all);
-  }
-}
+/** A folder per migration holding `up.sql`; the folder name gives the version and message. */
+const FILES: LinearLayoutFiles = {
+  shape: 'folder',
+  isMigrationFile: (name) => name === 'up.sql',
+  identify(name) {
+    const version = dieselVersion(name);
+    return { revision: version, key: version, message: name };
+  },
+};
 
 /**
  * The `diesel` layout: every directory directly under `dir` (not starting with `.`) holding an
@@ -114,16 +77,8 @@ export function dieselSource(dir: string): MigrationSource {
     external: false,
     versionTable: new DieselTable(),
     async list() {
-      const files = await walkFiles(root, (n) => n === 'up.sql');
-      const entries = files
-        .filter((f) => path.dirname(path.dirname(f)) === root)
-        .map((file) => {
-          const name = path.basename(path.dirname(file));
-          const version = dieselVersion(name);
-          return { revision: version, file, key: version, message: name };
-        });
-      const chained = await chainLinear(entries);
-      return chained.map((m) => ({
+      const history = await readLinearHistory(root, FILES);
+      return history.map((m) => ({
         ...m,
         transactional: dieselRunsInTransaction(path.dirname(m.file)),
         oneQuery: true,
@@ -134,3 +89,11 @@ export function dieselSource(dir: string): MigrationSource {
     },
   };
 }
+
+/** The `diesel` layout: claims `<folder>/up.sql` one level under the folder. */
+export const dieselLayout: LayoutDefinition = {
+  name: 'diesel',
+  claims: (file, root) =>
+    path.dirname(path.dirname(file)) === root && path.basename(file) === 'up.sql',
+  open: dieselSource,
+};
