@@ -1,47 +1,30 @@
+/**
+ * The whole upgrade of one step: connect, list the history, lock, check, then each target's plan
+ * applied one migration at a time (apply-one-migration.ts), with the bookkeeping of each.
+ */
 import type { ActionContext } from '../step-context.js';
 import type { JsonObject } from '../json.js';
 import { StepError } from '../errors.js';
 import { acquireMigrationLock } from './advisory-lock.js';
-import { lockPolicy, withLockRetries } from './lock-wait.js';
-import { alreadyAppliedLine, MigrationWatch } from './migration-watch.js';
 import { AlembicBridge } from './alembic-bridge.js';
-import { verifyEarlierChecksums } from './earlier-checksums.js';
 import {
   applyByBridge,
-  applySql,
+  applySqlMigration,
   displayName,
   prepareSql,
   type LoopState,
-} from './apply-migration.js';
-import {
-  readCheckpoint,
-  reconcileUnrecorded,
-  verifyChecksums,
-  writeCheckpoint,
-  type MigrationCheckpoint,
-} from './migration-checkpoint.js';
+} from './apply-one-migration.js';
+import { lockPolicy, withLockRetries } from './lock-wait.js';
+import { writeCheckpoint } from './migration-checkpoint.js';
+import { alreadyAppliedLine, MigrationWatch } from './migration-watch.js';
 import { appliedSet, planTargets, planUpgrade } from './plan.js';
-import { ProvenanceRecorder } from './provenance.js';
-import { snapshotRelations } from './relation-snapshot.js';
-import { RelationTracker } from './relation-tracker.js';
 import { RevisionGraph } from './revision-graph.js';
-import { loggedApplications, MIGRATION_APPLIED } from './step-log.js';
-import { settleInDoubt } from './settle-in-doubt.js';
-import { versionGuardAvailable } from './version-write.js';
-import type { MigrationSource } from './types.js';
+import type { TransactionalOutcome } from './send-migration-sql.js';
+import { MIGRATION_APPLIED } from './step-log.js';
+import type { Migration } from './types.js';
+import { endUpgrade, openLoop, type Upgrade, type UpgradeRequest } from './upgrade-session.js';
 
-/** What to upgrade. */
-export interface UpgradeRequest {
-  source: MigrationSource;
-  /** Targets applied in sequence (each plan recomputed from the version table). */
-  targets: string[];
-  database: string;
-  dryRun: boolean;
-  /** The session's lock_timeout (ms, or `5s`…); default RUNBOOK_LOCK_TIMEOUT, else 5 s. */
-  lockTimeout?: number | string | undefined;
-  /** Retries of a migration whose lock wait timed out (default 3). */
-  lockRetries?: number | undefined;
-}
+export type { UpgradeRequest } from './upgrade-session.js';
 
 /** The step's output. */
 export interface UpgradeOutcome {
@@ -84,7 +67,7 @@ const CHECKPOINT_EVERY_MS = 1000;
  * dies loses none of it; a machine that loses power may lose the last lines, which the next
  * attempt reconciles from the version table.
  */
-export async function runMigrations(
+export async function upgradeDatabase(
   ctx: ActionContext,
   req: UpgradeRequest,
 ): Promise<UpgradeOutcome> {
@@ -101,176 +84,150 @@ export async function runMigrations(
     throw err;
   }
   if (!connecting) return dryRunPlan(ctx, req, graph);
-  const vt = req.source.versionTable;
   const client = await connecting;
   // Migrations may SET anything for their session; the next step gets a reset session.
   ctx.db.markUserSql(client);
-  let broken = false;
-  let bridge: AlembicBridge | undefined;
-  let provenance: ProvenanceRecorder | undefined;
-  let checkpoint: MigrationCheckpoint | undefined;
-  let failed = false;
   const policy = lockPolicy(ctx, { lockTimeout: req.lockTimeout, lockRetries: req.lockRetries });
   const pid = (client as { processID?: number | null }).processID ?? undefined;
   const watch = new MigrationWatch(ctx, req.database, pid, {
     heartbeatMs: policy.heartbeatMs,
     lockTimeoutMs: policy.timeoutMs,
   });
+  const up: Upgrade = { ctx, req, graph, client, policy, watch, broken: false };
+  let failed = false;
   try {
-    const unlock = await acquireMigrationLock(client, req.database, ctx.runId, {
-      lockTimeoutMs: policy.timeoutMs,
-    });
-    const cp = readCheckpoint(ctx);
-    let rows = (await vt.read(client)) ?? [];
-    cp.baseline ??= [...rows];
-    const identity = { database: req.database, source: req.source.dir };
-    const kept = vt.checksums && { name: vt.table, checksums: await vt.checksums(client) };
-    await verifyEarlierChecksums(
-      ctx,
-      identity,
-      cp,
-      graph.migrations,
-      appliedSet(graph, rows),
-      kept,
-    );
-    await verifyChecksums(ctx, cp, graph.migrations, appliedSet(graph, rows));
-    // Durable with the step's next barrier: the checksums are needed by a later attempt only.
-    await writeCheckpoint(ctx, cp, { durable: false });
-    if (await settleInDoubt(ctx, client, req.source, graph, cp, rows)) {
-      rows = (await vt.read(client)) ?? [];
-    }
-    const logged = loggedApplications(ctx);
-    if (!req.source.external) await vt.ensure(client);
-    const listing = await snapshotRelations(client, vt.table);
-    const recorder = await ProvenanceRecorder.open(
-      ctx,
-      { database: req.database, source: req.source.dir, layout: req.source.layout },
-      listing,
-      logged,
-    );
-    provenance = recorder;
-    // A migration committed but never logged gets its effect in its `migration.reconciled` line,
-    // so that an attempt stopped before provenance.json is written again still has it.
-    await reconcileUnrecorded(ctx, graph, cp, rows, new Set(logged.map((l) => l.revision)), (m) =>
-      recorder.attributeUnrecorded(m, listing),
-    );
-    const state: LoopState = {
-      client,
-      graph,
-      cp,
-      tracker: await RelationTracker.open(client, listing, vt.table),
-      rows,
-      markBroken: () => (broken = true),
-      versionGuard: await versionGuardAvailable(client),
-      checkpointedAt: performance.now(),
-    };
-    checkpoint = cp;
-    // Every target is planned before anything applies: one that cannot be met (`+N` beyond the
-    // pending migrations) fails the step with nothing applied.
-    planTargets(graph, state.rows, req.targets);
-    const startBridge = (): AlembicBridge =>
-      (bridge ??= AlembicBridge.start(
-        (req.source as { ini?: string }).ini ?? '',
-        ctx.db.urlFor(req.database),
-        ctx.env,
-      ));
-    let appliedCount = 0;
-    let planTotal = 0;
-    for (const [t, target] of req.targets.entries()) {
-      // Recomputed from the database before each target: the version table is the truth (the
-      // first target's rows were just read, under the lock).
-      if (t > 0) state.rows = (await vt.read(client)) ?? [];
-      const done = appliedSet(graph, state.rows);
-      const plan = planUpgrade(graph, done, target);
-      planTotal += plan.length;
-      // Numbered in the history: `[65/124]` after "001–064 already applied".
-      const total = done.size + plan.length;
-      if (t === 0 && done.size > 0 && plan.length > 0)
-        ctx.progress(alreadyAppliedLine(graph, done));
-      const w = String(total).length;
-      // Pipelined by one: each migration's first round trip is sent before the previous one's
-      // log line, checkpoint and progress are written, so that bookkeeping overlaps the server's
-      // work instead of adding to it. A migration's line is written only after its COMMIT.
-      let recordPrevious: (() => Promise<void>) | undefined;
-      // And the next migration's query is built while the server runs the current one.
-      let prepared = plan[0] && prepareSql(req.source, state, plan[0], state.rows);
-      for (const [i, m] of plan.entries()) {
-        if (ctx.signal.aborted) throw new StepError('ABORTED', 'the run is being stopped');
-        const started = performance.now();
-        const current = prepared;
-        const label = `[${String(done.size + i + 1).padStart(w)}/${total}] ${displayName(m)}`;
-        watch.begin(label);
-        const running = withLockRetries(ctx, m, label, policy, watch, () =>
-          req.source.external
-            ? applyByBridge(state, startBridge, m, vt)
-            : applySql(ctx, req.source, state, m, current),
-        );
-        // Handled below, once the previous migration is recorded.
-        running.catch(() => undefined);
-        await recordPrevious?.();
-        recordPrevious = undefined;
-        const following = plan[i + 1];
-        // Against the rows this migration leaves when it commits (checked before sending).
-        prepared =
-          following && current && prepareSql(req.source, state, following, current.write.rows);
-        const applied = await running;
-        watch.end();
-        if (following && !prepared) prepared = prepareSql(req.source, state, following, state.rows);
-        const ms = Math.round(performance.now() - started);
-        appliedCount++;
-        recordPrevious = async () => {
-          provenance?.add(m.revision, m.file, applied.relations);
-          await ctx.log(
-            MIGRATION_APPLIED,
-            {
-              revision: m.revision,
-              file: m.file,
-              duration_ms: ms,
-              statements: applied.statements,
-              index: i + 1,
-              total: plan.length,
-              target,
-              relations: applied.relations as unknown as JsonObject,
-            },
-            { durable: false },
-          );
-          cp.applied.push(m.revision);
-          if (performance.now() - state.checkpointedAt >= CHECKPOINT_EVERY_MS) {
-            await writeCheckpoint(ctx, cp, { durable: false });
-            state.checkpointedAt = performance.now();
-          }
-          ctx.progress(`${label}  ${ms} ms`);
-        };
-      }
-      await recordPrevious?.();
-    }
-    const current = (await vt.read(client)) ?? [];
-    await state.tracker.probe.close(client);
-    await unlock();
-    // Back to the session's own settings (the pool's application_name, no lock_timeout).
-    await client.query('RESET application_name; RESET lock_timeout');
-    return {
-      applied: appliedCount,
-      applied_in_run: cp.applied.length,
-      current,
-      plan_total: planTotal,
-    };
+    return await lockAndApply(up);
   } catch (err) {
-    broken = true;
+    up.broken = true;
     failed = true;
     throw err;
   } finally {
-    await watch.close();
-    await bridge?.close();
-    // A destroyed session releases its advisory lock and any half-open transaction with it.
-    client.release(broken);
-    // Step end, success or failure: the checkpoint catches up (the engine's next transition makes
-    // it durable) and inspect's diagnosis reads the provenance artifact. Failing to write either
-    // must not hide the step's own failure.
-    const keep = (err: unknown): void => {
-      if (!failed) throw err;
-    };
-    if (checkpoint) await writeCheckpoint(ctx, checkpoint, { durable: false }).catch(keep);
-    await provenance?.flush().catch(keep);
+    await endUpgrade(up, failed);
   }
+}
+
+/** Under the advisory lock: the checks, then every target's plan applied; the lock released. */
+async function lockAndApply(up: Upgrade): Promise<UpgradeOutcome> {
+  const { ctx, req, client } = up;
+  const unlock = await acquireMigrationLock(client, req.database, ctx.runId, {
+    lockTimeoutMs: up.policy.timeoutMs,
+  });
+  const state = await openLoop(up);
+  // Every target is planned before anything applies: one that cannot be met (`+N` beyond the
+  // pending migrations) fails the step with nothing applied.
+  planTargets(up.graph, state.rows, req.targets);
+  let applied = 0;
+  let planTotal = 0;
+  for (const [t, target] of req.targets.entries()) {
+    // Recomputed from the database before each target: the version table is the truth (the
+    // first target's rows were just read, under the lock).
+    if (t > 0) state.rows = (await req.source.versionTable.read(client)) ?? [];
+    const done = await applyTarget(up, state, target, t === 0);
+    applied += done.applied;
+    planTotal += done.planned;
+  }
+  const current = (await req.source.versionTable.read(client)) ?? [];
+  await state.tracker.probe.close(client);
+  await unlock();
+  // Back to the session's own settings (the pool's application_name, no lock_timeout).
+  await client.query('RESET application_name; RESET lock_timeout');
+  return {
+    applied,
+    applied_in_run: state.cp.applied.length,
+    current,
+    plan_total: planTotal,
+  };
+}
+
+/** The Alembic bridge of this upgrade, started on first use. */
+function bridgeOf(up: Upgrade): () => AlembicBridge {
+  return () =>
+    (up.bridge ??= AlembicBridge.start(
+      (up.req.source as { ini?: string }).ini ?? '',
+      up.ctx.db.urlFor(up.req.database),
+      up.ctx.env,
+    ));
+}
+
+/**
+ * Applies the plan to `target` from the version table's current rows, one migration at a time.
+ * Pipelined by one: each migration's first round trip is sent before the previous one's log
+ * line, checkpoint and progress are written, so that bookkeeping overlaps the server's work
+ * instead of adding to it (a migration's line is written only after its COMMIT); and the next
+ * migration's query is built while the server runs the current one.
+ */
+async function applyTarget(
+  up: Upgrade,
+  state: LoopState,
+  target: string,
+  first: boolean,
+): Promise<{ applied: number; planned: number }> {
+  const { ctx, req, graph, watch } = up;
+  const done = appliedSet(graph, state.rows);
+  const plan = planUpgrade(graph, done, target);
+  // Numbered in the history: `[65/124]` after "001–064 already applied".
+  const total = done.size + plan.length;
+  if (first && done.size > 0 && plan.length > 0) ctx.progress(alreadyAppliedLine(graph, done));
+  const w = String(total).length;
+  let recordPrevious: (() => Promise<void>) | undefined;
+  let prepared = plan[0] && prepareSql(req.source, state, plan[0], state.rows);
+  for (const [i, m] of plan.entries()) {
+    if (ctx.signal.aborted) throw new StepError('ABORTED', 'the run is being stopped');
+    const started = performance.now();
+    const current = prepared;
+    const label = `[${String(done.size + i + 1).padStart(w)}/${total}] ${displayName(m)}`;
+    watch.begin(label);
+    const running = withLockRetries(ctx, m, label, up.policy, watch, () =>
+      req.source.external
+        ? applyByBridge(state, bridgeOf(up), m, req.source.versionTable)
+        : applySqlMigration(ctx, req.source, state, m, current),
+    );
+    // Handled below, once the previous migration is recorded.
+    running.catch(() => undefined);
+    await recordPrevious?.();
+    const following = plan[i + 1];
+    // Against the rows this migration leaves when it commits (checked before sending).
+    prepared = following && current && prepareSql(req.source, state, following, current.write.rows);
+    const applied = await running;
+    watch.end();
+    if (following && !prepared) prepared = prepareSql(req.source, state, following, state.rows);
+    const ms = Math.round(performance.now() - started);
+    const where = { index: i + 1, total: plan.length, target };
+    recordPrevious = () => recordApplication(up, state, m, applied, { ms, label, where });
+  }
+  await recordPrevious?.();
+  return { applied: plan.length, planned: plan.length };
+}
+
+/**
+ * The bookkeeping of one committed migration: its provenance, its `migration.applied` line, the
+ * checkpoint (at most every {@link CHECKPOINT_EVERY_MS}) and its progress line.
+ */
+async function recordApplication(
+  up: Upgrade,
+  state: LoopState,
+  m: Migration,
+  applied: TransactionalOutcome,
+  at: { ms: number; label: string; where: { index: number; total: number; target: string } },
+): Promise<void> {
+  const { ctx } = up;
+  up.provenance?.add(m.revision, m.file, applied.relations);
+  await ctx.log(
+    MIGRATION_APPLIED,
+    {
+      revision: m.revision,
+      file: m.file,
+      duration_ms: at.ms,
+      statements: applied.statements,
+      ...at.where,
+      relations: applied.relations as unknown as JsonObject,
+    },
+    { durable: false },
+  );
+  state.cp.applied.push(m.revision);
+  if (performance.now() - state.checkpointedAt >= CHECKPOINT_EVERY_MS) {
+    await writeCheckpoint(ctx, state.cp, { durable: false });
+    state.checkpointedAt = performance.now();
+  }
+  ctx.progress(`${at.label}  ${at.ms} ms`);
 }
