@@ -193,6 +193,59 @@ async function nulProblems(
 }
 
 /**
+ * The script a `sql.exec` step runs, read now (a file an earlier step wrote included) and refused
+ * when it holds a NUL byte or a psql meta-command, naming its file and line; with its psql scan.
+ */
+async function readScript(
+  p: { sql?: string | undefined; file?: string | undefined },
+  cwd: string,
+): Promise<PsqlScan> {
+  const file = p.file !== undefined ? path.resolve(cwd, p.file) : undefined;
+  let script: string;
+  if (file !== undefined) {
+    try {
+      script = sqlText(await readFile(file));
+    } catch (err) {
+      throw new StepError(
+        'FILE_NOT_READABLE',
+        `cannot read SQL file ${p.file}: ${(err as Error).message}`,
+        {
+          file: p.file,
+        },
+      );
+    }
+  } else {
+    script = p.sql ?? '';
+  }
+  const where = p.file;
+  // Preflight cannot see a file an earlier step wrote: the server would cut the statement at a
+  // NUL (`DELETE FROM t\0 WHERE …` deletes every row), so nothing of such a script is sent.
+  const nul = nulLine(script);
+  if (nul !== undefined) {
+    throw new StepError(
+      'SQL_NUL_BYTE',
+      `${where ?? 'inline SQL'}:${nul}: the SQL holds a NUL byte, which PostgreSQL never ` +
+        'accepts (it would cut the statement short there): nothing of it was sent',
+      {
+        ...(where !== undefined ? { file: where } : {}),
+        line: nul,
+        hint: 'the file is binary or mis-encoded: save it as UTF-8 text',
+      },
+    );
+  }
+  const scan = scanPsqlScript(script);
+  const meta = scan.metaCommands[0];
+  if (meta) {
+    throw new StepError(
+      'PSQL_META_COMMAND',
+      `${where ?? 'inline SQL'}:${meta.line}: ${metaCommandMessage(meta)}`,
+      { ...(where !== undefined ? { file: where } : {}), line: meta.line, statement: meta.text },
+    );
+  }
+  return scan;
+}
+
+/**
  * `sql.exec`: runs a SQL script (inline or from a file) over the simple query protocol, split
  * into statements by PostgreSQL's own parser (so dollar-quoted bodies work) and sent in order on
  * one connection; a script the parser rejects is sent whole. With `single_transaction` (the
@@ -221,49 +274,9 @@ export const sqlExec = defineAction({
     return metaCommandProblems(scanPsqlScript(text), p.file);
   },
   async run(ctx, p) {
-    const file = p.file !== undefined ? path.resolve(ctx.cwd, p.file) : undefined;
-    let script: string;
-    if (file !== undefined) {
-      try {
-        script = sqlText(await readFile(file));
-      } catch (err) {
-        throw new StepError(
-          'FILE_NOT_READABLE',
-          `cannot read SQL file ${p.file}: ${(err as Error).message}`,
-          {
-            file: p.file,
-          },
-        );
-      }
-    } else {
-      script = p.sql ?? '';
-    }
+    const scan = await readScript(p, ctx.cwd);
     const where = p.file;
-    // Preflight cannot see a file an earlier step wrote: the server would cut the statement at a
-    // NUL (`DELETE FROM t\0 WHERE …` deletes every row), so nothing of such a script is sent.
-    const nul = nulLine(script);
-    if (nul !== undefined) {
-      throw new StepError(
-        'SQL_NUL_BYTE',
-        `${where ?? 'inline SQL'}:${nul}: the SQL holds a NUL byte, which PostgreSQL never ` +
-          'accepts (it would cut the statement short there): nothing of it was sent',
-        {
-          ...(where !== undefined ? { file: where } : {}),
-          line: nul,
-          hint: 'the file is binary or mis-encoded: save it as UTF-8 text',
-        },
-      );
-    }
-    const scan = scanPsqlScript(script);
-    const meta = scan.metaCommands[0];
-    if (meta) {
-      throw new StepError(
-        'PSQL_META_COMMAND',
-        `${where ?? 'inline SQL'}:${meta.line}: ${metaCommandMessage(meta)}`,
-        { ...(where !== undefined ? { file: where } : {}), line: meta.line, statement: meta.text },
-      );
-    }
-    script = sqlWithoutCopyData(scan);
+    const script = sqlWithoutCopyData(scan);
     const parsed = await splitScript(script);
     const statements = parsed.statements ?? undefined;
     const ownTransactionControl = statements
