@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { z } from 'zod';
-import { sqlState, StepError, type InputProblem } from '../errors.js';
+import { StepError, type InputProblem } from '../errors.js';
 import { sqlText } from '../migrations/files.js';
 import { nulLine } from './migration-file-checks.js';
-import type { JsonObject } from '../json.js';
 import { copyFromStdin } from './copy-from-stdin.js';
 import {
   isCopyFromStdin,
@@ -14,13 +13,8 @@ import {
   sqlWithoutCopyData,
   type PsqlScan,
 } from './psql-script.js';
-import {
-  charsBefore,
-  indexAfterChars,
-  lineAt,
-  splitScript,
-  type ScriptStatement,
-} from '../postgres/sql-script.js';
+import { splitScript, type ScriptStatement } from '../postgres/sql-script.js';
+import { sqlExecError } from './sql-exec-error.js';
 import { defineAction } from './types.js';
 import { connectableDatabaseName } from './database-name.js';
 
@@ -44,22 +38,7 @@ const params = z
   })
   .describe('sql.exec arguments');
 
-const MAX_STATEMENT = 2000;
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY']);
-
-interface PgErrorLike {
-  code?: string;
-  message: string;
-  position?: string;
-  detail?: string;
-  hint?: string;
-  where?: string;
-  schema?: string;
-  table?: string;
-  column?: string;
-  constraint?: string;
-  internalQuery?: string;
-}
 
 /**
  * What sql.exec sends of a statement: its text without surrounding whitespace, and where that
@@ -75,66 +54,6 @@ function sentStatement(s: ScriptStatement): { text: string; start: number } {
  */
 const OWN_TRANSACTION_CONTROL =
   /^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|ABORT)\b/im;
-
-/**
- * Attaches file, line and statement to a pg error raised by `current` (or by the whole script,
- * sent at index `offset`); other errors pass through unchanged.
- */
-function toStepError(
-  err: unknown,
-  script: string,
-  statements: ScriptStatement[] | undefined,
-  offset: number,
-  current: { text: string; start: number } | undefined,
-  file: string | undefined,
-): unknown {
-  const e = err as PgErrorLike;
-  if (typeof e?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code)) return err;
-  const pos = e.position ? Number(e.position) : NaN;
-  // pg reports a 1-based character (code point) position in the text it was sent.
-  const index = Number.isFinite(pos) ? indexAfterChars(script, offset, pos - 1) : undefined;
-  const line =
-    index !== undefined
-      ? lineAt(script, index)
-      : current
-        ? lineAt(script, current.start)
-        : undefined;
-  let statement = current?.text;
-  if (statement === undefined && line !== undefined && statements === undefined) {
-    statement = script.split('\n')[line - 1]?.trim();
-  }
-  if (statement === undefined && statements?.length === 1) statement = statements[0]?.text.trim();
-  const data: JsonObject = {};
-  for (const k of ['where', 'schema', 'table', 'column', 'constraint', 'internalQuery'] as const) {
-    const v = e[k];
-    if (typeof v === 'string') data[k] = v;
-  }
-  if (index !== undefined) data.position = charsBefore(script, index) + 1;
-  let hint = e.hint;
-  if (e.code === '25001' && hint === undefined) {
-    hint = 'this statement cannot run inside a transaction block: set single_transaction: false';
-  }
-  return new StepError(
-    sqlState(e.code),
-    e.message,
-    {
-      ...(e.detail !== undefined ? { detail: e.detail } : {}),
-      ...(hint !== undefined ? { hint } : {}),
-      ...(statement !== undefined
-        ? {
-            statement:
-              statement.length > MAX_STATEMENT
-                ? statement.slice(0, MAX_STATEMENT) + ' …'
-                : statement,
-          }
-        : {}),
-      ...(file !== undefined ? { file } : {}),
-      ...(line !== undefined ? { line } : {}),
-      ...(Object.keys(data).length > 0 ? { data } : {}),
-    },
-    { cause: err },
-  );
-}
 
 /** Every meta-command of a script as a problem positioned at its line of `file`. */
 function metaCommandProblems(scan: PsqlScan, file?: string): InputProblem[] {
@@ -295,7 +214,7 @@ export const sqlExec = defineAction({
           if (wrap) await client.query('COMMIT');
         } catch (err) {
           // withClient destroys the client on error, discarding any open transaction.
-          throw toStepError(err, script, statements, 0, undefined, where);
+          throw sqlExecError(err, script, statements, 0, undefined, where);
         }
         return;
       }
@@ -312,7 +231,7 @@ export const sqlExec = defineAction({
           );
           if (r !== undefined) rows = (rows ?? 0) + r;
         } catch (err) {
-          throw toStepError(err, script, statements, s.start, s, where);
+          throw sqlExecError(err, script, statements, s.start, s, where);
         }
       }
       if (wrap) await client.query('COMMIT');
