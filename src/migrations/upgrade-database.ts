@@ -116,15 +116,13 @@ async function lockAndApply(up: Upgrade): Promise<UpgradeOutcome> {
   // Every target is planned before anything applies: one that cannot be met (`+N` beyond the
   // pending migrations) fails the step with nothing applied.
   planTargets(up.graph, state.rows, req.targets);
+  // Every migration planned is applied (or the step fails): the two counts are one.
   let applied = 0;
-  let planTotal = 0;
   for (const [t, target] of req.targets.entries()) {
     // Recomputed from the database before each target: the version table is the truth (the
     // first target's rows were just read, under the lock).
     if (t > 0) state.rows = (await req.source.versionTable.read(client)) ?? [];
-    const done = await applyTarget(up, state, target, t === 0);
-    applied += done.applied;
-    planTotal += done.planned;
+    applied += await applyTarget(up, state, target, t === 0);
   }
   const current = (await req.source.versionTable.read(client)) ?? [];
   await state.tracker.probe.close(client);
@@ -135,7 +133,7 @@ async function lockAndApply(up: Upgrade): Promise<UpgradeOutcome> {
     applied,
     applied_in_run: state.cp.applied.length,
     current,
-    plan_total: planTotal,
+    plan_total: applied,
   };
 }
 
@@ -150,7 +148,8 @@ function bridgeOf(up: Upgrade): () => AlembicBridge {
 }
 
 /**
- * Applies the plan to `target` from the version table's current rows, one migration at a time.
+ * Applies the plan to `target` from the version table's current rows, one migration at a time;
+ * returns how many it applied.
  * Pipelined by one: each migration's first round trip is sent before the previous one's log
  * line, checkpoint and progress are written, so that bookkeeping overlaps the server's work
  * instead of adding to it (a migration's line is written only after its COMMIT); and the next
@@ -161,7 +160,7 @@ async function applyTarget(
   state: LoopState,
   target: string,
   first: boolean,
-): Promise<{ applied: number; planned: number }> {
+): Promise<number> {
   const { ctx, req, graph, watch } = up;
   const done = appliedSet(graph, state.rows);
   const plan = planUpgrade(graph, done, target);
@@ -196,7 +195,7 @@ async function applyTarget(
     recordPrevious = () => recordApplication(up, state, m, applied, { ms, label, where });
   }
   await recordPrevious?.();
-  return { applied: plan.length, planned: plan.length };
+  return plan.length;
 }
 
 /**
