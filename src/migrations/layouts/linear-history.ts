@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { readWithChecksum, walkFiles } from '../files.js';
 import { invalidHistory } from '../revision-graph.js';
-import type { Migration } from '../types.js';
+import type { Migration, MigrationLayout, MigrationSource, VersionTableAdapter } from '../types.js';
 
 /** What a linear layout reads from the name of one of its migrations. */
 export interface LinearName {
@@ -67,4 +67,33 @@ export async function readLinearHistory(
     });
   }
   return out;
+}
+
+/** A linear layout: its files, its version table and what it adds to each listed migration. */
+export interface LinearLayout extends LinearLayoutFiles {
+  name: MigrationLayout;
+  /** A new adapter for the layout's version table (one per source: adapters keep state). */
+  versionTable(): VersionTableAdapter;
+  /** The layout's own fields of a listed migration (how it is sent, whether in a transaction). */
+  complete?(m: Migration): Migration;
+  /** The upgrade SQL of a migration; default: the whole file. */
+  upgradeSql?(m: Migration): Promise<string>;
+}
+
+/** The history at `dir` in the linear `layout`, read by {@link readLinearHistory}. */
+export function linearSource(layout: LinearLayout, dir: string): MigrationSource {
+  const root = path.resolve(dir);
+  return {
+    layout: layout.name,
+    dir: root,
+    external: false,
+    versionTable: layout.versionTable(),
+    async list() {
+      const history = await readLinearHistory(root, layout);
+      return layout.complete ? history.map((m) => layout.complete?.(m) ?? m) : history;
+    },
+    async upgradeSql(m) {
+      return layout.upgradeSql ? layout.upgradeSql(m) : (await readWithChecksum(m.file)).text;
+    },
+  };
 }

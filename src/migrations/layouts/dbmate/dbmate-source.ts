@@ -1,15 +1,21 @@
 import path from 'node:path';
 import { readDerivedSync, readWithChecksum, upgradePart } from '../../files.js';
 import type { LayoutDefinition, MigrationSource } from '../../types.js';
-import { readLinearHistory, type LinearLayoutFiles } from '../linear-history.js';
+import { linearSource, type LinearLayout } from '../linear-history.js';
 import { DBMATE_FILE, hasMigrateUp, parseDbmate, type DbmateSections } from './dbmate-sections.js';
 import { DbmateTable } from './dbmate-table.js';
+
+/** A dbmate file's sections, parsed once per content of the file. */
+function sectionsOf(file: string): DbmateSections {
+  return readDerivedSync(file, 'dbmate sections', ({ text }) => parseDbmate(file, text));
+}
 
 /**
  * `<version><anything>.sql` directly in the folder, its version the leading digits as written
  * (leading zeros kept), applied in file-name order.
  */
-const FILES: LinearLayoutFiles = {
+const DBMATE: LinearLayout = {
+  name: 'dbmate',
   shape: 'file',
   isMigrationFile: (name) => DBMATE_FILE.test(name),
   identify: (name) => ({
@@ -17,32 +23,20 @@ const FILES: LinearLayoutFiles = {
     key: name,
     message: name.replace(/\.sql$/, ''),
   }),
+  versionTable: () => new DbmateTable(),
+  complete(m) {
+    const s = sectionsOf(m.file);
+    return { ...m, transactional: s.transactional, upEnd: s.upEnd, recordedAlone: true };
+  },
+  async upgradeSql(m) {
+    const { text } = await readWithChecksum(m.file);
+    return upgradePart(text, parseDbmate(m.file, text).upEnd);
+  },
 };
-
-function sectionsOf(file: string): DbmateSections {
-  return readDerivedSync(file, 'dbmate sections', ({ text }) => parseDbmate(file, text));
-}
 
 /** The `dbmate` layout: `<version><anything>.sql` files directly in `dir`, up and down sections. */
 export function dbmateSource(dir: string): MigrationSource {
-  const root = path.resolve(dir);
-  return {
-    layout: 'dbmate',
-    dir: root,
-    external: false,
-    versionTable: new DbmateTable(),
-    async list() {
-      const history = await readLinearHistory(root, FILES);
-      return history.map((m) => {
-        const s = sectionsOf(m.file);
-        return { ...m, transactional: s.transactional, upEnd: s.upEnd, recordedAlone: true };
-      });
-    },
-    async upgradeSql(m) {
-      const { text } = await readWithChecksum(m.file);
-      return upgradePart(text, parseDbmate(m.file, text).upEnd);
-    },
-  };
+  return linearSource(DBMATE, dir);
 }
 
 /** The `dbmate` layout: claims `<version>….sql` files directly in the folder with a `-- migrate:up` line. */

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { readWithChecksum } from '../../files.js';
 import { invalidHistory } from '../../revision-graph.js';
 import type { LayoutDefinition, MigrationSource } from '../../types.js';
-import { readLinearHistory, type LinearLayoutFiles } from '../linear-history.js';
+import { linearSource, type LinearLayout } from '../linear-history.js';
 import { DieselTable } from './diesel-table.js';
 
 /**
@@ -53,13 +52,20 @@ export function dieselRunsInTransaction(dir: string): boolean {
 }
 
 /** A folder per migration holding `up.sql`; the folder name gives the version and message. */
-const FILES: LinearLayoutFiles = {
+const DIESEL: LinearLayout = {
+  name: 'diesel',
   shape: 'folder',
   isMigrationFile: (name) => name === 'up.sql',
   identify(name) {
     const version = dieselVersion(name);
     return { revision: version, key: version, message: name };
   },
+  versionTable: () => new DieselTable(),
+  complete: (m) => ({
+    ...m,
+    transactional: dieselRunsInTransaction(path.dirname(m.file)),
+    oneQuery: true,
+  }),
 };
 
 /**
@@ -70,24 +76,7 @@ const FILES: LinearLayoutFiles = {
  * file outside a transaction, as one simple-protocol query (diesel's `batch_execute`).
  */
 export function dieselSource(dir: string): MigrationSource {
-  const root = path.resolve(dir);
-  return {
-    layout: 'diesel',
-    dir: root,
-    external: false,
-    versionTable: new DieselTable(),
-    async list() {
-      const history = await readLinearHistory(root, FILES);
-      return history.map((m) => ({
-        ...m,
-        transactional: dieselRunsInTransaction(path.dirname(m.file)),
-        oneQuery: true,
-      }));
-    },
-    async upgradeSql(m) {
-      return (await readWithChecksum(m.file)).text;
-    },
-  };
+  return linearSource(DIESEL, dir);
 }
 
 /** The `diesel` layout: claims `<folder>/up.sql` one level under the folder. */

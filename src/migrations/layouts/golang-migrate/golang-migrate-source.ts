@@ -1,13 +1,13 @@
 import path from 'node:path';
-import { readWithChecksum } from '../../files.js';
 import type { LayoutDefinition, MigrationSource } from '../../types.js';
-import { readLinearHistory, type LinearLayoutFiles } from '../linear-history.js';
+import { linearSource, type LinearLayout } from '../linear-history.js';
 import { SchemaMigrationsTable } from './schema-migrations-table.js';
 
 const FILE = /^(\d+)_(.*)\.up\.sql$/;
 
 /** `<version>_<name>.up.sql` directly in the folder; the version compares as a number. */
-const FILES: LinearLayoutFiles = {
+const GOLANG_MIGRATE: LinearLayout = {
+  name: 'golang-migrate',
   shape: 'file',
   isMigrationFile: (name) => FILE.test(name),
   identify(name) {
@@ -15,6 +15,8 @@ const FILES: LinearLayoutFiles = {
     const version = BigInt(m[1] as string);
     return { revision: version.toString(), key: version, message: m[2] as string };
   },
+  versionTable: () => new SchemaMigrationsTable(),
+  complete: (m) => ({ ...m, oneQuery: true, unwrapped: true }),
 };
 
 /**
@@ -25,20 +27,7 @@ const FILES: LinearLayoutFiles = {
  * file the server refuses inside one (25001), which it sends the same way (see `unwrapped`).
  */
 export function golangMigrateSource(dir: string): MigrationSource {
-  const root = path.resolve(dir);
-  return {
-    layout: 'golang-migrate',
-    dir: root,
-    external: false,
-    versionTable: new SchemaMigrationsTable(),
-    async list() {
-      const history = await readLinearHistory(root, FILES);
-      return history.map((m) => ({ ...m, oneQuery: true, unwrapped: true }));
-    },
-    async upgradeSql(m) {
-      return (await readWithChecksum(m.file)).text;
-    },
-  };
+  return linearSource(GOLANG_MIGRATE, dir);
 }
 
 /** The `golang-migrate` layout: claims `<version>_<name>.up.sql` files directly in the folder. */

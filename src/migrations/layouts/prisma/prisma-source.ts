@@ -1,14 +1,16 @@
 import path from 'node:path';
-import { readWithChecksum } from '../../files.js';
 import type { LayoutDefinition, MigrationSource } from '../../types.js';
-import { readLinearHistory, type LinearLayoutFiles } from '../linear-history.js';
+import { linearSource, type LinearLayout } from '../linear-history.js';
 import { PrismaTable } from './prisma-migrations-table.js';
 
 /** A folder per migration holding `migration.sql`; the folder name is the revision. */
-const FILES: LinearLayoutFiles = {
+const PRISMA: LinearLayout = {
+  name: 'prisma',
   shape: 'folder',
   isMigrationFile: (name) => name === 'migration.sql',
   identify: (name) => ({ revision: name, key: name }),
+  versionTable: () => new PrismaTable(),
+  complete: (m) => ({ ...m, oneQuery: true, unwrapped: true }),
 };
 
 /**
@@ -19,20 +21,7 @@ const FILES: LinearLayoutFiles = {
  * the server refuses inside one (25001), which it sends the same way (see `unwrapped`).
  */
 export function prismaSource(dir: string): MigrationSource {
-  const root = path.resolve(dir);
-  return {
-    layout: 'prisma',
-    dir: root,
-    external: false,
-    versionTable: new PrismaTable(),
-    async list() {
-      const history = await readLinearHistory(root, FILES);
-      return history.map((m) => ({ ...m, oneQuery: true, unwrapped: true }));
-    },
-    async upgradeSql(m) {
-      return (await readWithChecksum(m.file)).text;
-    },
-  };
+  return linearSource(PRISMA, dir);
 }
 
 /** The `prisma` layout: claims `<folder>/migration.sql` one level under the folder. */
