@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIntegers, integers } from '../src/catalog/packed.js';
-import { identifierQuoter } from '../src/catalog/quote-identifier.js';
+import { identifierQuoter } from '../src/postgres/quote.js';
 import { snapshotCatalog } from '../src/catalog/snapshot-catalog.js';
 import type { CatalogSnapshot } from '../src/catalog/snapshot-types.js';
 import { Connections } from '../src/postgres/connections.js';

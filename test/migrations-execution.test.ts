@@ -180,6 +180,30 @@ describe('a migration run as one query', () => {
     }
   });
 
+  it('names the right line past multibyte text, in a transaction and outside one', async () => {
+    // The server's position counts characters; each emoji is two UTF-16 code units, so a
+    // position taken as a string index would land ten units early: on the line before.
+    const sql =
+      "CREATE TABLE t (id int); -- é\nSELECT 'é😀😀😀😀😀😀😀😀😀😀' AS e,\n  nope FROM t;\n";
+    for (const extra of ['', '-- transaction: false\n']) {
+      const dir = await history([['001', sql, extra]]);
+      const d = await freshDb();
+      const t = await createActionContext({ url: db.adminUrl, db: conns });
+      try {
+        const err = await fails(
+          migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+        );
+        expect(err.code).toBe('42703');
+        // Header: 2 lines (3 with `transaction`); `nope` is on the 3rd line after it.
+        expect(err.fields.line).toBe(extra ? 6 : 5);
+        expect(err.fields.statement).toBe("SELECT 'é😀😀😀😀😀😀😀😀😀😀' AS e,\n  nope FROM t");
+      } finally {
+        await t.dispose();
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
   it('finds the statement of an error without a position by replaying the file, rolled back', async () => {
     const dir = await history([
       [

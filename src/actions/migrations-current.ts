@@ -1,8 +1,12 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { loadMigrationSource, RevisionGraph, summarizeVersions } from '../migrations/index.js';
-import type { MigrationSource } from '../migrations/index.js';
-import { AlembicVersionTable } from '../migrations/alembic-version-table.js';
+import {
+  AlembicVersionTable,
+  loadMigrationSource,
+  RevisionGraph,
+  summarizeVersions,
+  type MigrationSource,
+} from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
 import { migrationSourceProblems } from './migration-preflight.js';
 import { defineAction } from './types.js';

@@ -5,7 +5,7 @@ import {
   loadMigrationSource,
   planTargets,
   RevisionGraph,
-  runMigrations,
+  upgradeDatabase,
   summarizeVersions,
 } from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
@@ -54,7 +54,7 @@ export const migrationsUpgrade = defineAction({
     const source = await loadMigrationSource(path.resolve(ctx.cwd, params.source), params.layout);
     const database = params.database ?? ctx.db.maintenanceDatabase;
     const targets = targetsOf(params);
-    const out = await runMigrations(ctx, {
+    const out = await upgradeDatabase(ctx, {
       source,
       targets,
       database,

@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
 import { z } from 'zod';
-import { sqlState, StepError, type InputProblem } from '../errors.js';
+import { StepError, type InputProblem } from '../errors.js';
 import { sqlText } from '../migrations/files.js';
 import { nulLine } from './migration-file-checks.js';
-import type { JsonObject } from '../json.js';
 import { copyFromStdin } from './copy-from-stdin.js';
 import {
   isCopyFromStdin,
@@ -14,7 +13,8 @@ import {
   sqlWithoutCopyData,
   type PsqlScan,
 } from './psql-script.js';
-import { analyseScript, lineAt, statementAt, type ScriptStatement } from './sql-script.js';
+import { splitScript, type ScriptStatement } from '../postgres/sql-script.js';
+import { sqlExecError } from './sql-exec-error.js';
 import { defineAction } from './types.js';
 import { connectableDatabaseName } from './database-name.js';
 
@@ -38,80 +38,22 @@ const params = z
   })
   .describe('sql.exec arguments');
 
-const MAX_STATEMENT = 2000;
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY']);
 
-interface PgErrorLike {
-  code?: string;
-  message: string;
-  position?: string;
-  detail?: string;
-  hint?: string;
-  where?: string;
-  schema?: string;
-  table?: string;
-  column?: string;
-  constraint?: string;
-  internalQuery?: string;
+/**
+ * What sql.exec sends of a statement: its text without surrounding whitespace, and where that
+ * starts in the script (UTF-16 code units).
+ */
+function sentStatement(s: ScriptStatement): { text: string; start: number } {
+  return { text: s.text.trim(), start: s.offset + s.text.length - s.text.trimStart().length };
 }
 
-/** Attaches file, line and statement to a pg error; other errors pass through unchanged. */
-function toStepError(
-  err: unknown,
-  script: string,
-  statements: ScriptStatement[] | undefined,
-  offset: number,
-  current: ScriptStatement | undefined,
-  file: string | undefined,
-): unknown {
-  const e = err as PgErrorLike;
-  if (typeof e?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code)) return err;
-  const pos = e.position ? Number(e.position) : NaN;
-  // pg reports a 1-based character position in the text it was sent.
-  const index = Number.isFinite(pos) ? offset + pos - 1 : undefined;
-  const line =
-    index !== undefined
-      ? lineAt(script, index)
-      : current
-        ? lineAt(script, current.start)
-        : undefined;
-  let statement =
-    current?.text ?? (index !== undefined ? statementAt(statements, index)?.text : undefined);
-  if (statement === undefined && line !== undefined && statements === undefined) {
-    statement = script.split('\n')[line - 1]?.trim();
-  }
-  if (statement === undefined && statements?.length === 1) statement = statements[0]?.text;
-  const data: JsonObject = {};
-  for (const k of ['where', 'schema', 'table', 'column', 'constraint', 'internalQuery'] as const) {
-    const v = e[k];
-    if (typeof v === 'string') data[k] = v;
-  }
-  if (index !== undefined) data.position = index + 1;
-  let hint = e.hint;
-  if (e.code === '25001' && hint === undefined) {
-    hint = 'this statement cannot run inside a transaction block: set single_transaction: false';
-  }
-  return new StepError(
-    sqlState(e.code),
-    e.message,
-    {
-      ...(e.detail !== undefined ? { detail: e.detail } : {}),
-      ...(hint !== undefined ? { hint } : {}),
-      ...(statement !== undefined
-        ? {
-            statement:
-              statement.length > MAX_STATEMENT
-                ? statement.slice(0, MAX_STATEMENT) + ' …'
-                : statement,
-          }
-        : {}),
-      ...(file !== undefined ? { file } : {}),
-      ...(line !== undefined ? { line } : {}),
-      ...(Object.keys(data).length > 0 ? { data } : {}),
-    },
-    { cause: err },
-  );
-}
+/**
+ * Whether a script the parser rejected has transaction control of its own (decides only on
+ * wrapping it; the server reports the syntax error itself).
+ */
+const OWN_TRANSACTION_CONTROL =
+  /^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|ABORT)\b/im;
 
 /** Every meta-command of a script as a problem positioned at its line of `file`. */
 function metaCommandProblems(scan: PsqlScan, file?: string): InputProblem[] {
@@ -170,6 +112,59 @@ async function nulProblems(
 }
 
 /**
+ * The script a `sql.exec` step runs, read now (a file an earlier step wrote included) and refused
+ * when it holds a NUL byte or a psql meta-command, naming its file and line; with its psql scan.
+ */
+async function readScript(
+  p: { sql?: string | undefined; file?: string | undefined },
+  cwd: string,
+): Promise<PsqlScan> {
+  const file = p.file !== undefined ? path.resolve(cwd, p.file) : undefined;
+  let script: string;
+  if (file !== undefined) {
+    try {
+      script = sqlText(await readFile(file));
+    } catch (err) {
+      throw new StepError(
+        'FILE_NOT_READABLE',
+        `cannot read SQL file ${p.file}: ${(err as Error).message}`,
+        {
+          file: p.file,
+        },
+      );
+    }
+  } else {
+    script = p.sql ?? '';
+  }
+  const where = p.file;
+  // Preflight cannot see a file an earlier step wrote: the server would cut the statement at a
+  // NUL (`DELETE FROM t\0 WHERE …` deletes every row), so nothing of such a script is sent.
+  const nul = nulLine(script);
+  if (nul !== undefined) {
+    throw new StepError(
+      'SQL_NUL_BYTE',
+      `${where ?? 'inline SQL'}:${nul}: the SQL holds a NUL byte, which PostgreSQL never ` +
+        'accepts (it would cut the statement short there): nothing of it was sent',
+      {
+        ...(where !== undefined ? { file: where } : {}),
+        line: nul,
+        hint: 'the file is binary or mis-encoded: save it as UTF-8 text',
+      },
+    );
+  }
+  const scan = scanPsqlScript(script);
+  const meta = scan.metaCommands[0];
+  if (meta) {
+    throw new StepError(
+      'PSQL_META_COMMAND',
+      `${where ?? 'inline SQL'}:${meta.line}: ${metaCommandMessage(meta)}`,
+      { ...(where !== undefined ? { file: where } : {}), line: meta.line, statement: meta.text },
+    );
+  }
+  return scan;
+}
+
+/**
  * `sql.exec`: runs a SQL script (inline or from a file) over the simple query protocol, split
  * into statements by PostgreSQL's own parser (so dollar-quoted bodies work) and sent in order on
  * one connection; a script the parser rejects is sent whole. With `single_transaction` (the
@@ -198,50 +193,14 @@ export const sqlExec = defineAction({
     return metaCommandProblems(scanPsqlScript(text), p.file);
   },
   async run(ctx, p) {
-    const file = p.file !== undefined ? path.resolve(ctx.cwd, p.file) : undefined;
-    let script: string;
-    if (file !== undefined) {
-      try {
-        script = sqlText(await readFile(file));
-      } catch (err) {
-        throw new StepError(
-          'FILE_NOT_READABLE',
-          `cannot read SQL file ${p.file}: ${(err as Error).message}`,
-          {
-            file: p.file,
-          },
-        );
-      }
-    } else {
-      script = p.sql ?? '';
-    }
+    const scan = await readScript(p, ctx.cwd);
     const where = p.file;
-    // Preflight cannot see a file an earlier step wrote: the server would cut the statement at a
-    // NUL (`DELETE FROM t\0 WHERE …` deletes every row), so nothing of such a script is sent.
-    const nul = nulLine(script);
-    if (nul !== undefined) {
-      throw new StepError(
-        'SQL_NUL_BYTE',
-        `${where ?? 'inline SQL'}:${nul}: the SQL holds a NUL byte, which PostgreSQL never ` +
-          'accepts (it would cut the statement short there): nothing of it was sent',
-        {
-          ...(where !== undefined ? { file: where } : {}),
-          line: nul,
-          hint: 'the file is binary or mis-encoded: save it as UTF-8 text',
-        },
-      );
-    }
-    const scan = scanPsqlScript(script);
-    const meta = scan.metaCommands[0];
-    if (meta) {
-      throw new StepError(
-        'PSQL_META_COMMAND',
-        `${where ?? 'inline SQL'}:${meta.line}: ${metaCommandMessage(meta)}`,
-        { ...(where !== undefined ? { file: where } : {}), line: meta.line, statement: meta.text },
-      );
-    }
-    script = sqlWithoutCopyData(scan);
-    const { statements, ownTransactionControl } = await analyseScript(script);
+    const script = sqlWithoutCopyData(scan);
+    const parsed = await splitScript(script);
+    const statements = parsed.statements ?? undefined;
+    const ownTransactionControl = statements
+      ? parsed.ownTransaction
+      : OWN_TRANSACTION_CONTROL.test(script);
     const wrap = p.single_transaction && !ownTransactionControl;
     let rows: number | undefined;
     await ctx.db.withClient(p.database, async (client) => {
@@ -255,7 +214,7 @@ export const sqlExec = defineAction({
           if (wrap) await client.query('COMMIT');
         } catch (err) {
           // withClient destroys the client on error, discarding any open transaction.
-          throw toStepError(err, script, statements, 0, undefined, where);
+          throw sqlExecError(err, script, statements, 0, undefined, where);
         }
         return;
       }
@@ -264,7 +223,7 @@ export const sqlExec = defineAction({
       // missing relation) still names its statement and line.
       if (wrap) await client.query('BEGIN');
       const copies = [...scan.copies];
-      for (const s of statements) {
+      for (const s of statements.map(sentStatement)) {
         try {
           const copy = isCopyFromStdin(s.text) ? copies.shift() : undefined;
           const r = affected(
@@ -272,7 +231,7 @@ export const sqlExec = defineAction({
           );
           if (r !== undefined) rows = (rows ?? 0) + r;
         } catch (err) {
-          throw toStepError(err, script, statements, s.start, s, where);
+          throw sqlExecError(err, script, statements, s.start, s, where);
         }
       }
       if (wrap) await client.query('COMMIT');

@@ -1,4 +1,4 @@
-import { parse } from 'libpg-query';
+import { lineAt, splitScript } from '../postgres/sql-script.js';
 
 /** The kind of a relation a statement names. */
 export type RelationKind = 'table' | 'view' | 'materialized view' | 'index' | 'sequence';
@@ -72,12 +72,6 @@ export function qualifiedName(r: { schema: string | null; name: string }): strin
   return r.schema ? `${r.schema}.${r.name}` : r.name;
 }
 
-function countLines(text: string): number {
-  let n = 0;
-  for (const ch of text) if (ch === '\n') n += 1;
-  return n;
-}
-
 function emptyAnalysis(): MigrationSqlAnalysis {
   return {
     creates: [],
@@ -93,101 +87,128 @@ function emptyAnalysis(): MigrationSqlAnalysis {
 }
 
 /**
- * Parses a migration's SQL with libpg-query (PostgreSQL's parser compiled to WASM) and lists the
- * relations it creates, drops, alters, renames and truncates, plus every destructive statement
- * (DROP TABLE / DROP MATERIALIZED VIEW / DROP SCHEMA / TRUNCATE / DROP COLUMN) with its text
- * and line. A syntax error rejects with the parser's message.
+ * Parses a migration's SQL with PostgreSQL's parser (the shared splitter, `splitScript`) and lists
+ * the relations it creates, drops, alters, renames and truncates, plus every destructive
+ * statement (DROP TABLE / DROP MATERIALIZED VIEW / DROP SCHEMA / TRUNCATE / DROP COLUMN) with its
+ * text and line (the line its text starts on, a leading comment included). A syntax error
+ * rejects with the parser's error.
  */
 export async function analyzeMigrationSql(source: string): Promise<MigrationSqlAnalysis> {
-  const tree = (await parse(source)) as {
-    stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[];
-  };
-  const bytes = Buffer.from(source, 'utf8');
+  const script = await splitScript(source);
+  if (script.statements === null) throw script.parseError;
   const out = emptyAnalysis();
-  for (const entry of tree.stmts ?? []) {
-    // Locations are byte offsets into the UTF-8 text.
-    const start = entry.stmt_location ?? 0;
-    const end = entry.stmt_len ? start + entry.stmt_len : bytes.length;
-    const raw = bytes.subarray(start, end).toString('utf8');
-    const text = raw.trim();
-    const before = bytes.subarray(0, start).toString('utf8');
-    const lead = raw.slice(0, raw.length - raw.trimStart().length);
-    const at = countLines(before) + countLines(lead) + 1;
-    visit(entry.stmt, out, (kind, target) =>
+  for (const s of script.statements) {
+    const text = s.text.trim();
+    const at = lineAt(source, s.offset + s.text.length - s.text.trimStart().length);
+    visit(s.tree, out, (kind, target) =>
       out.destructive.push({ kind, target, statement: text, line: at }),
     );
   }
   return out;
 }
 
-function visit(
-  stmt: Node,
-  out: MigrationSqlAnalysis,
-  destructive: (kind: DestructiveStatement['kind'], target: string) => void,
-): void {
-  const [type, body] = Object.entries(stmt)[0] ?? [];
-  const b = (body ?? {}) as Node;
+/** Records a destructive statement's kind and target. */
+type Destructive = (kind: DestructiveStatement['kind'], target: string) => void;
+
+/** The relation a CREATE statement of type `type` creates, if it is one. */
+function created(type: string, b: Node): RelationRef | undefined {
   switch (type) {
     case 'CreateStmt':
-    case 'CreateForeignTableStmt': {
-      const base = (type === 'CreateForeignTableStmt' ? (b.base as Node) : b) ?? {};
-      const r = rangeVar(base.relation, 'table');
-      if (r) out.creates.push(r);
-      break;
-    }
-    case 'ViewStmt': {
-      const r = rangeVar(b.view, 'view');
-      if (r) out.creates.push(r);
-      break;
-    }
-    case 'CreateTableAsStmt': {
-      const kind = b.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table';
-      const r = rangeVar((b.into as Node | undefined)?.rel, kind);
-      if (r) out.creates.push(r);
-      break;
-    }
-    case 'CreateSeqStmt': {
-      const r = rangeVar(b.sequence, 'sequence');
-      if (r) out.creates.push(r);
-      break;
-    }
+      return rangeVar(b.relation, 'table');
+    case 'CreateForeignTableStmt':
+      return rangeVar(((b.base as Node | undefined) ?? {}).relation, 'table');
+    case 'ViewStmt':
+      return rangeVar(b.view, 'view');
+    case 'CreateTableAsStmt':
+      return rangeVar(
+        (b.into as Node | undefined)?.rel,
+        b.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table',
+      );
+    case 'CreateSeqStmt':
+      return rangeVar(b.sequence, 'sequence');
     case 'IndexStmt': {
       const table = rangeVar(b.relation, 'table');
-      if (typeof b.idxname === 'string')
-        out.creates.push({ schema: table?.schema ?? null, name: b.idxname, kind: 'index' });
-      break;
+      return typeof b.idxname === 'string'
+        ? { schema: table?.schema ?? null, name: b.idxname, kind: 'index' }
+        : undefined;
     }
-    case 'DropStmt': {
-      const removeType = String(b.removeType);
-      const objects = (b.objects as unknown[]) ?? [];
-      if (removeType === 'OBJECT_SCHEMA') {
-        for (const o of objects) {
-          const name = str(o);
-          if (name) {
-            out.droppedSchemas.push(name);
-            destructive('DROP SCHEMA', name);
-          }
-        }
-        break;
+    default:
+      return undefined;
+  }
+}
+
+function visitDrop(b: Node, out: MigrationSqlAnalysis, destructive: Destructive): void {
+  const removeType = String(b.removeType);
+  const objects = (b.objects as unknown[]) ?? [];
+  if (removeType === 'OBJECT_SCHEMA') {
+    for (const o of objects) {
+      const name = str(o);
+      if (name) {
+        out.droppedSchemas.push(name);
+        destructive('DROP SCHEMA', name);
       }
-      const kind = OBJECT_KINDS[removeType];
-      if (!kind) break;
-      for (const o of objects) {
-        const parts = nameList(o);
-        const name = parts[parts.length - 1];
-        if (!name) continue;
-        const ref: RelationRef = {
-          schema: parts.length > 1 ? (parts[parts.length - 2] ?? null) : null,
-          name,
-          kind,
-        };
-        out.drops.push(ref);
-        if (kind === 'table') destructive('DROP TABLE', qualifiedName(ref));
-        if (kind === 'materialized view') destructive('DROP MATERIALIZED VIEW', qualifiedName(ref));
-      }
-      break;
     }
-    case 'TruncateStmt': {
+    return;
+  }
+  const kind = OBJECT_KINDS[removeType];
+  if (!kind) return;
+  for (const o of objects) {
+    const parts = nameList(o);
+    const name = parts[parts.length - 1];
+    if (!name) continue;
+    const ref: RelationRef = {
+      schema: parts.length > 1 ? (parts[parts.length - 2] ?? null) : null,
+      name,
+      kind,
+    };
+    out.drops.push(ref);
+    if (kind === 'table') destructive('DROP TABLE', qualifiedName(ref));
+    if (kind === 'materialized view') destructive('DROP MATERIALIZED VIEW', qualifiedName(ref));
+  }
+}
+
+function visitAlterTable(b: Node, out: MigrationSqlAnalysis, destructive: Destructive): void {
+  const r = rangeVar(b.relation, OBJECT_KINDS[String(b.objtype)] ?? 'table');
+  if (!r) return;
+  out.alters.push(r);
+  for (const c of (b.cmds as Node[]) ?? []) {
+    const cmd = (c.AlterTableCmd ?? {}) as Node;
+    if (cmd.subtype === 'AT_AddColumn') {
+      const col = ((cmd.def as Node | undefined)?.ColumnDef as Node | undefined)?.colname;
+      if (typeof col === 'string') out.columns.added.push({ relation: r, column: col });
+    } else if (cmd.subtype === 'AT_DropColumn' && typeof cmd.name === 'string') {
+      out.columns.dropped.push({ relation: r, column: cmd.name });
+      destructive('DROP COLUMN', `${qualifiedName(r)}.${cmd.name}`);
+    }
+  }
+}
+
+function visitRename(b: Node, out: MigrationSqlAnalysis): void {
+  const renameType = String(b.renameType);
+  if (renameType === 'OBJECT_COLUMN') {
+    const r = rangeVar(b.relation, OBJECT_KINDS[String(b.relationType)] ?? 'table');
+    if (r && typeof b.subname === 'string' && typeof b.newname === 'string') {
+      out.alters.push(r);
+      out.columns.renamed.push({ relation: r, from: b.subname, to: b.newname });
+    }
+    return;
+  }
+  const kind = OBJECT_KINDS[renameType];
+  const r = kind ? rangeVar(b.relation, kind) : undefined;
+  if (r && typeof b.newname === 'string')
+    out.renames.push({ from: r, to: { ...r, name: b.newname } });
+}
+
+/** Adds what one statement (its parse tree) does to `out`. */
+function visit(stmt: Node, out: MigrationSqlAnalysis, destructive: Destructive): void {
+  const [type = '', body] = Object.entries(stmt)[0] ?? [];
+  const b = (body ?? {}) as Node;
+  const creates = created(type, b);
+  if (creates) out.creates.push(creates);
+  switch (type) {
+    case 'DropStmt':
+      return visitDrop(b, out, destructive);
+    case 'TruncateStmt':
       for (const rel of (b.relations as Node[]) ?? []) {
         const r = rangeVar(rel.RangeVar, 'table');
         if (r) {
@@ -195,51 +216,20 @@ function visit(
           destructive('TRUNCATE', qualifiedName(r));
         }
       }
-      break;
-    }
-    case 'AlterTableStmt': {
-      const r = rangeVar(b.relation, OBJECT_KINDS[String(b.objtype)] ?? 'table');
-      if (!r) break;
-      out.alters.push(r);
-      for (const c of (b.cmds as Node[]) ?? []) {
-        const cmd = (c.AlterTableCmd ?? {}) as Node;
-        if (cmd.subtype === 'AT_AddColumn') {
-          const col = ((cmd.def as Node | undefined)?.ColumnDef as Node | undefined)?.colname;
-          if (typeof col === 'string') out.columns.added.push({ relation: r, column: col });
-        } else if (cmd.subtype === 'AT_DropColumn' && typeof cmd.name === 'string') {
-          out.columns.dropped.push({ relation: r, column: cmd.name });
-          destructive('DROP COLUMN', `${qualifiedName(r)}.${cmd.name}`);
-        }
-      }
-      break;
-    }
-    case 'RenameStmt': {
-      const renameType = String(b.renameType);
-      if (renameType === 'OBJECT_COLUMN') {
-        const r = rangeVar(b.relation, OBJECT_KINDS[String(b.relationType)] ?? 'table');
-        if (r && typeof b.subname === 'string' && typeof b.newname === 'string') {
-          out.alters.push(r);
-          out.columns.renamed.push({ relation: r, from: b.subname, to: b.newname });
-        }
-        break;
-      }
-      const kind = OBJECT_KINDS[renameType];
-      const r = kind ? rangeVar(b.relation, kind) : undefined;
-      if (r && typeof b.newname === 'string')
-        out.renames.push({ from: r, to: { ...r, name: b.newname } });
-      break;
-    }
+      return;
+    case 'AlterTableStmt':
+      return visitAlterTable(b, out, destructive);
+    case 'RenameStmt':
+      return visitRename(b, out);
     case 'AlterObjectSchemaStmt': {
       const kind = OBJECT_KINDS[String(b.objectType)];
       const r = kind ? rangeVar(b.relation, kind) : undefined;
       if (r && typeof b.newschema === 'string')
         out.renames.push({ from: r, to: { ...r, schema: b.newschema } });
-      break;
+      return;
     }
     case 'DoStmt':
       out.opaqueStatements += 1;
-      break;
-    default:
-      break;
+      return;
   }
 }

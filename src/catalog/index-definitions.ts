@@ -1,5 +1,5 @@
 import { integers, readIntegers } from './packed.js';
-import type { QuoteIdentifier } from './quote-identifier.js';
+import type { QuoteIdentifier } from '../postgres/quote.js';
 import { COLUMN_FACTS } from './query-relations.js';
 import { CONSTRAINT_FACTS, INDEX_FACTS } from './query-table-parts.js';
 

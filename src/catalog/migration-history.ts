@@ -36,14 +36,6 @@ export async function loadHistory(dir: string, layout?: string): Promise<History
   return out;
 }
 
-/** Revisions nobody names as a parent (or dependency): the heads of the history. */
-export function headsOf(
-  history: { revision: string; parents: string[]; dependsOn?: string[] }[],
-): string[] {
-  const named = new Set(history.flatMap((m) => [...m.parents, ...(m.dependsOn ?? [])]));
-  return history.map((m) => m.revision).filter((r) => !named.has(r));
-}
-
 /** Every ancestor of `revision` (parents and dependencies, transitively), excluded. */
 export function ancestorsOf(
   history: { revision: string; parents: string[]; dependsOn?: string[] }[],

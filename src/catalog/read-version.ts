@@ -1,6 +1,10 @@
 import path from 'node:path';
-import { AlembicVersionTable } from '../migrations/alembic-version-table.js';
-import { loadMigrationSource, RevisionGraph, type MigrationLayout } from '../migrations/index.js';
+import {
+  AlembicVersionTable,
+  loadMigrationSource,
+  RevisionGraph,
+  type MigrationLayout,
+} from '../migrations/index.js';
 import type { Connections } from '../postgres/connections.js';
 
 /** The version table's rows and, when a migration source was given, the source's heads. */

@@ -26,7 +26,7 @@ import {
   queryTriggers,
 } from './query-table-parts.js';
 import { decodeConstraint, decodeIndex } from './index-definitions.js';
-import { identifierQuoter } from './quote-identifier.js';
+import { identifierQuoter } from '../postgres/quote.js';
 import {
   addAttribute,
   byGrant,

@@ -20,6 +20,17 @@ export function sqlText(bytes: Buffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/**
+ * The part of a migration file's text its upgrade runs: all of it, or (with `upEnd`, see
+ * `Migration.upEnd`) what precedes `upEnd`, the rest blanked with its line breaks kept so that
+ * `file:line` still holds.
+ */
+export function upgradePart(text: string, upEnd: number | undefined): string {
+  return upEnd === undefined
+    ? text
+    : text.slice(0, upEnd) + text.slice(upEnd).replace(/[^\n]/g, '');
+}
+
 interface CachedFile {
   /** inode, size, mtime and ctime (ns): any write to the file changes ctime. */
   stamp: string;

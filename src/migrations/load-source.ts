@@ -1,63 +1,27 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StepError } from '../errors.js';
-import { alembicSource } from './alembic-source.js';
-import { alembicSqlSource } from './alembic-sql-source.js';
-import { dbmateSource, hasMigrateUp } from './dbmate-source.js';
-import { dieselSource } from './diesel-source.js';
-import { readDerivedSync, walkFiles } from './files.js';
-import { golangMigrateSource } from './golang-migrate-source.js';
-import { prismaSource } from './prisma-source.js';
+import { walkFiles } from './files.js';
+import { LAYOUTS, sourceFor } from './layouts/index.js';
 import { MIGRATION_LAYOUTS, type MigrationLayout, type MigrationSource } from './types.js';
 
-function isDbmateFile(file: string): boolean {
-  return readDerivedSync(file, 'has migrate:up', ({ text }) => hasMigrateUp(text));
-}
-
-function hasRevisionHeader(file: string): boolean {
-  return readDerivedSync(file, 'has revision header', ({ text }) =>
-    /^\s*--\s*revision\s*:/im.test(text.slice(0, 4096)),
-  );
-}
-
-/** Evidence per layout: the files that make `dir` look like it (first few). */
+/**
+ * Evidence per layout: the files that make `dir` look like it. A layout's marker file decides
+ * alone; otherwise each `.sql` file goes to the first layout that claims it.
+ */
 async function detect(dir: string): Promise<Map<MigrationLayout, string[]>> {
-  const found = new Map<MigrationLayout, string[]>();
-  const add = (layout: MigrationLayout, file: string): void => {
-    found.set(layout, [...(found.get(layout) ?? []), file]);
-  };
-  if (existsSync(path.join(dir, 'alembic.ini'))) add('alembic', path.join(dir, 'alembic.ini'));
+  // Walked first even when a marker decides: a folder that cannot be walked fails either way.
   const files = await walkFiles(dir, (n) => n.endsWith('.sql'));
-  for (const f of files) {
-    const name = path.basename(f);
-    const parent = path.dirname(f);
-    if (hasRevisionHeader(f)) add('alembic-sql', f);
-    else if (parent === dir && /^\d+.*\.sql$/.test(name) && isDbmateFile(f)) add('dbmate', f);
-    else if (parent === dir && /^\d+_.*\.up\.sql$/.test(name)) add('golang-migrate', f);
-    else if (path.dirname(parent) === dir && name === 'up.sql') add('diesel', f);
-    else if (path.dirname(parent) === dir && name === 'migration.sql') add('prisma', f);
+  for (const layout of LAYOUTS) {
+    const marker = layout.marker && path.join(dir, layout.marker);
+    if (marker && existsSync(marker)) return new Map([[layout.name, [marker]]]);
   }
-  // An Alembic project may keep SQL files around; alembic.ini decides.
-  if (found.has('alembic')) return new Map([['alembic', found.get('alembic') as string[]]]);
+  const found = new Map<MigrationLayout, string[]>();
+  for (const file of files) {
+    const layout = LAYOUTS.find((l) => l.claims?.(file, dir));
+    if (layout) found.set(layout.name, [...(found.get(layout.name) ?? []), file]);
+  }
   return found;
-}
-
-/** Builds the source of a known layout. */
-export function sourceFor(layout: MigrationLayout, dir: string): MigrationSource {
-  switch (layout) {
-    case 'alembic-sql':
-      return alembicSqlSource(dir);
-    case 'alembic':
-      return alembicSource(dir);
-    case 'golang-migrate':
-      return golangMigrateSource(dir);
-    case 'diesel':
-      return dieselSource(dir);
-    case 'prisma':
-      return prismaSource(dir);
-    case 'dbmate':
-      return dbmateSource(dir);
-  }
 }
 
 /**
@@ -84,7 +48,7 @@ export async function loadMigrationSource(
   }
   if (statSync(root).isFile()) {
     if (path.basename(root).endsWith('.ini') && (layout ?? 'alembic') === 'alembic') {
-      return alembicSource(root);
+      return sourceFor('alembic', root);
     }
     throw new StepError('MIGRATION_SOURCE', `migration source ${root} is a file, not a folder`);
   }

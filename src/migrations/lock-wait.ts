@@ -2,7 +2,7 @@ import type { ActionContext } from '../step-context.js';
 import { formatDuration } from '../text/duration.js';
 import { StepError } from '../errors.js';
 import type { JsonObject } from '../json.js';
-import { LockTimeoutError } from './execute-migration.js';
+import { LockTimeoutError } from './send-migration-sql.js';
 import { describeBlockers, type Blocker, type MigrationWatch } from './migration-watch.js';
 import type { Migration } from './types.js';
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { ActionContext } from '../step-context.js';
 import { formatDuration } from '../text/duration.js';
-import { displayName } from './apply-migration.js';
+import { displayName } from './apply-one-migration.js';
 import type { RevisionGraph } from './revision-graph.js';
 
 /** A session holding a lock the migration waits for (from `pg_blocking_pids`). */

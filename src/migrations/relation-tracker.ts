@@ -79,11 +79,6 @@ export class RelationTracker {
     );
   }
 
-  /** The tracked relations (OID → state). */
-  get current(): ReadonlyMap<string, RelState> {
-    return this.relations;
-  }
-
   /**
    * Learns the version table's OIDs when it did not exist at {@link open} (the Alembic bridge
    * creates it with the first revision), so it never counts as a migration's relation.

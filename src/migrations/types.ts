@@ -160,3 +160,26 @@ export interface MigrationSource {
   /** True when the source runs migrations itself (the Alembic bridge), not as SQL. */
   readonly external: boolean;
 }
+
+/**
+ * One layout, as its folder under `src/migrations/layouts/` defines it: how its files are
+ * recognised in a folder and how a history in it is opened. Everything layout-specific sits
+ * behind this and {@link MigrationSource}; detection (`loadMigrationSource`), planning and the
+ * upgrade loop know layouts only through them. The registry is `layouts/index.ts`.
+ */
+export interface LayoutDefinition {
+  readonly name: MigrationLayout;
+  /**
+   * A file whose presence directly in the folder makes it this layout whatever else the folder
+   * holds (`alembic.ini`: an Alembic project may keep SQL files around).
+   */
+  readonly marker?: string;
+  /**
+   * Whether `file`, a `.sql` file found under `root` (absolute paths), is one of this layout's
+   * migrations. Layouts are asked in the registry's order and the first that claims a file gets
+   * it; a claim may read the file's head (cached per content, see `readDerivedSync`).
+   */
+  claims?(file: string, root: string): boolean;
+  /** Opens the history at `dir` (for `alembic`, its directory or its alembic.ini). */
+  open(dir: string): MigrationSource;
+}

@@ -1,5 +1,5 @@
-import { quoteIdent, quoteQualified } from '../postgres/quote.js';
-import type { Queryable } from './types.js';
+import { quoteIdent, quoteQualified } from '../../postgres/quote.js';
+import type { Queryable } from '../types.js';
 
 /**
  * Where a tool's version table lives, settled once and then always named schema-qualified. The

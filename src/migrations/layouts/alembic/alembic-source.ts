@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { StepError } from '../errors.js';
-import { AlembicBridge, type BridgeRevision } from './alembic-bridge.js';
+import { StepError } from '../../../errors.js';
+import { AlembicBridge, type BridgeRevision } from '../../alembic-bridge.js';
+import { readWithChecksum } from '../../files.js';
+import type { LayoutDefinition, Migration, MigrationSource } from '../../types.js';
 import { AlembicVersionTable } from './alembic-version-table.js';
-import { readWithChecksum } from './files.js';
-import type { Migration, MigrationSource } from './types.js';
 
 /** A listing the bridge answered, with what it read (stamped before reading it). */
 interface Listing {
@@ -137,7 +137,7 @@ async function listRevisions(ini: string): Promise<BridgeRevision[]> {
  * The `alembic` layout: a real Alembic project given by its alembic.ini (or the directory holding
  * it). Revisions are listed by the Python bridge (Alembic's own ScriptDirectory) and kept while
  * the project's files are unchanged; migrations run through the bridge too (see
- * run-migrations.ts), so `upgradeSql` is unavailable.
+ * apply-one-migration.ts), so `upgradeSql` is unavailable.
  */
 export function alembicSource(dirOrIni: string): MigrationSource & { ini: string } {
   const resolved = path.resolve(dirOrIni);
@@ -176,3 +176,10 @@ export function alembicSource(dirOrIni: string): MigrationSource & { ini: string
     },
   };
 }
+
+/** The `alembic` layout: an `alembic.ini` directly in the folder decides, whatever else is there. */
+export const alembicLayout: LayoutDefinition = {
+  name: 'alembic',
+  marker: 'alembic.ini',
+  open: alembicSource,
+};

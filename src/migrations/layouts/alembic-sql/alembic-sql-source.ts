@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { AlembicVersionTable } from './alembic-version-table.js';
-import { readDerivedSync, readWithChecksum, walkFiles } from './files.js';
+import { readDerivedSync, readWithChecksum, walkFiles } from '../../files.js';
+import type { LayoutDefinition, Migration, MigrationSource } from '../../types.js';
+import { AlembicVersionTable } from '../alembic/alembic-version-table.js';
 import { parseSqlHeader } from './sql-header.js';
-import type { Migration, MigrationSource } from './types.js';
 
 /**
  * The `alembic-sql` layout: `*.sql` files anywhere under `dir`, each opening with the header
@@ -41,3 +41,17 @@ export function alembicSqlSource(dir: string): MigrationSource {
     },
   };
 }
+
+/** Whether `file` opens with a `-- revision:` header line (within its first 4 KiB). */
+function hasRevisionHeader(file: string): boolean {
+  return readDerivedSync(file, 'has revision header', ({ text }) =>
+    /^\s*--\s*revision\s*:/im.test(text.slice(0, 4096)),
+  );
+}
+
+/** The `alembic-sql` layout: claims any `.sql` file under the folder with a `-- revision:` header. */
+export const alembicSqlLayout: LayoutDefinition = {
+  name: 'alembic-sql',
+  claims: (file) => hasRevisionHeader(file),
+  open: alembicSqlSource,
+};

@@ -1,102 +1,30 @@
+/**
+ * Sending one migration file's SQL to the server: as one query in a transaction with its version
+ * write and provenance probe ({@link sendInTransaction}), or statement by statement outside one
+ * ({@link sendStatements}). A failure names the file's line and statement.
+ */
 import type pg from 'pg';
-import { sqlState, StepError } from '../errors.js';
+import { StepError } from '../errors.js';
+import { isConnectionLoss } from '../postgres/connection-loss.js';
 import {
-  CONNECTION_LOSS_HINT,
-  connectionLossCode,
-  connectionLossMessage,
-  isConnectionLoss,
-} from '../postgres/connection-loss.js';
+  indexAfterChars,
+  splitScript,
+  statementAt,
+  type ParsedScript,
+} from '../postgres/sql-script.js';
 import type { RelationDelta } from './relation-snapshot.js';
 import type { ProbeRow } from './change-probe.js';
 import type { RelationTracker } from './relation-tracker.js';
-import {
-  lineAt,
-  splitScript,
-  statementAt,
-  statementBody,
-  type ParsedScript,
-  type ScriptStatement,
-} from './sql-script.js';
+import { errorIndex, errorPosition, isPgError, migrationError } from './migration-error.js';
 import type { Migration, VersionWrite } from './types.js';
 import { checkVersionWrite, guardedVersionSql, versionGuardFailure } from './version-write.js';
 
-/** The fields pg's DatabaseError carries that a failure record needs. */
-interface PgErrorLike {
-  code?: string;
-  message: string;
-  detail?: string;
-  hint?: string;
-  position?: string;
-  internalQuery?: string;
-  where?: string;
-}
-
-function isPgError(err: unknown): err is PgErrorLike {
-  return err instanceof Error && typeof (err as PgErrorLike).code === 'string';
-}
-
-/** The error's cursor position (1-based, in characters of the query it was raised for). */
-function positionOf(err: unknown): number | undefined {
-  const p = isPgError(err) && err.position ? Number(err.position) : NaN;
-  return Number.isFinite(p) && p > 0 ? p : undefined;
-}
-
 /**
- * Turns a database error raised by `statement` of `m` (undefined when unknown) into a StepError
- * with SQLSTATE, detail, hint, statement text and the line in the migration FILE: the line of
- * `fileOffset` (where the server's cursor pointed) when known, else the statement's first line.
- */
-export function migrationError(
-  err: unknown,
-  m: Migration,
-  fileText: string,
-  statement: ScriptStatement | undefined,
-  fileOffset?: number,
-): StepError {
-  if (err instanceof StepError) return err;
-  if (isConnectionLoss(err)) {
-    return new StepError(
-      connectionLossCode(err),
-      connectionLossMessage(err),
-      { hint: CONNECTION_LOSS_HINT, migration: m.revision, file: m.file },
-      { cause: err },
-    );
-  }
-  if (!isPgError(err)) {
-    return new StepError('MIGRATION_FAILED', `${m.revision}: ${(err as Error).message}`, {
-      migration: m.revision,
-      file: m.file,
-    });
-  }
-  const line = fileOffset !== undefined ? lineAt(fileText, fileOffset) : statement?.line;
-  const body = statement ? statementBody(statement.text) : undefined;
-  // Where the error points inside the statement (1-based): a long one is stored as an excerpt
-  // around it. The body starts at its first token, so a short prefix finds it.
-  const at =
-    statement && body && fileOffset !== undefined
-      ? fileOffset - statement.offset - statement.text.indexOf(body.slice(0, 64)) + 1
-      : undefined;
-  const data = {
-    ...(err.where ? { where: err.where } : {}),
-    ...(at !== undefined && at >= 1 && at <= (body?.length ?? 0) ? { statement_position: at } : {}),
-  };
-  return new StepError(sqlState(err.code as string), err.message, {
-    ...(err.detail ? { detail: err.detail } : {}),
-    ...(err.hint ? { hint: err.hint } : {}),
-    ...(body !== undefined ? { statement: body } : {}),
-    migration: m.revision,
-    file: m.file,
-    ...(line !== undefined ? { line } : {}),
-    ...(Object.keys(data).length > 0 ? { data } : {}),
-  });
-}
-
-/**
- * Runs the statements of a migration on `client`, one simple-protocol query each (so
+ * Sends the statements of a migration on `client`, one simple-protocol query each (so
  * non-transactional statements such as CREATE INDEX CONCURRENTLY work outside a transaction).
  * A file the parser could not split is sent as one script. Returns the statement count.
  */
-export async function executeScript(
+export async function sendStatements(
   client: pg.ClientBase,
   m: Migration,
   fileText: string,
@@ -106,8 +34,7 @@ export async function executeScript(
     try {
       await client.query(fileText);
     } catch (err) {
-      const pos = positionOf(err);
-      throw migrationError(err, m, fileText, undefined, pos === undefined ? undefined : pos - 1);
+      throw migrationError(err, m, fileText, undefined, errorIndex(err, fileText, 0));
     }
     return 1;
   }
@@ -115,8 +42,7 @@ export async function executeScript(
     try {
       await client.query(s.text);
     } catch (err) {
-      const pos = positionOf(err);
-      throw migrationError(err, m, fileText, s, pos === undefined ? undefined : s.offset + pos - 1);
+      throw migrationError(err, m, fileText, s, errorIndex(err, fileText, s.offset));
     }
   }
   return script.statements.length;
@@ -144,7 +70,7 @@ async function rollback(client: pg.ClientBase, markBroken: () => void): Promise<
  * a missing relation reports none) the file's statements are replayed one by one in a transaction
  * that is rolled back, and the first failure is the answer (none, for a deferred constraint that
  * failed at COMMIT: the error then names no statement). Call after the failed transaction was
- * rolled back. `prefixLength` is how many characters preceded the file in the failed query.
+ * rolled back. `prefixLength` is how many (ASCII) characters preceded the file in the failed query.
  */
 async function locateFailure(
   client: pg.ClientBase,
@@ -156,12 +82,13 @@ async function locateFailure(
 ): Promise<StepError> {
   if (!isPgError(err)) return migrationError(err, m, text, undefined);
   const script = await splitScript(text);
-  const pos = positionOf(err);
+  const pos = errorPosition(err);
   if (pos !== undefined) {
+    const chars = pos - 1 - prefixLength;
+    const index = chars < 0 ? -1 : indexAfterChars(text, 0, chars);
     // Outside the file: one of the statements the engine wrapped it in.
-    const offset = pos - 1 - prefixLength;
-    if (offset < 0 || offset > text.length) return migrationError(err, m, text, undefined);
-    return migrationError(err, m, text, statementAt(script, offset)?.statement, offset);
+    if (index < 0 || index > text.length) return migrationError(err, m, text, undefined);
+    return migrationError(err, m, text, statementAt(script.statements, index)?.statement, index);
   }
   if (script.statements === null) return migrationError(err, m, text, undefined);
   await client.query('BEGIN');
@@ -170,8 +97,7 @@ async function locateFailure(
       try {
         await client.query(s.text);
       } catch (again) {
-        const p = positionOf(again);
-        return migrationError(again, m, text, s, p === undefined ? undefined : s.offset + p - 1);
+        return migrationError(again, m, text, s, errorIndex(again, text, s.offset));
       }
     }
     return migrationError(err, m, text, undefined);
@@ -199,7 +125,7 @@ export interface TransactionShape {
   markBroken: () => void;
 }
 
-/** A transactional migration's one query, built before it is sent (see {@link applyInTransaction}). */
+/** A transactional migration's one query, built before it is sent (see {@link sendInTransaction}). */
 export interface MigrationQuery {
   m: Migration;
   /** The migration file's text. */
@@ -245,7 +171,7 @@ export function buildMigrationQuery(
  * names the file's line and statement (see {@link locateFailure}). The statement count is the
  * number of results the server returned for the file.
  */
-export async function applyInTransaction(
+export async function sendInTransaction(
   client: pg.ClientBase,
   m: Migration,
   text: string,
@@ -269,7 +195,7 @@ export async function applyInTransaction(
       throw new LockTimeoutError(e.code, e.message, e.fields, { cause: err });
     }
     // Rolled back whole: run it again with the probe as SQL.
-    if (tracker.probe.lost(err)) return applyInTransaction(client, m, text, shape);
+    if (tracker.probe.lost(err)) return sendInTransaction(client, m, text, shape);
     throw (
       versionGuardFailure(err, version.table, m, version.write) ??
       (await locateFailure(client, m, text, err, QUERY_PREFIX.length, markBroken))

@@ -1,4 +1,4 @@
-import { invalidHistory } from './revision-graph.js';
+import { invalidHistory } from '../../revision-graph.js';
 
 /** The header of an `alembic-sql` file, with the line each key was found on. */
 export interface SqlHeader {

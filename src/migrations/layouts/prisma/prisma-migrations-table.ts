@@ -1,24 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { readWithChecksum, walkFiles } from './files.js';
-import { chainLinear } from './linear-history.js';
-import { VersionTableLocation } from './version-table-location.js';
+import { StepError } from '../../../errors.js';
+import { quoteLiteral } from '../../../postgres/quote.js';
 import type {
   GraphView,
   Migration,
-  MigrationSource,
   Queryable,
   VersionTableAdapter,
   VersionWrite,
-} from './types.js';
-import { quoteLiteral } from '../postgres/quote.js';
-import { StepError } from '../errors.js';
+} from '../../types.js';
+import { VersionTableLocation } from '../version-table-location.js';
 
 /**
  * Prisma's `_prisma_migrations`, with Prisma's exact columns. A finished, not rolled-back row
  * counts as applied; `checksum` is the SHA-256 hex of migration.sql, as Prisma computes it.
  */
-class PrismaTable implements VersionTableAdapter {
+export class PrismaTable implements VersionTableAdapter {
   readonly table = '_prisma_migrations';
   /** Where the session finds it, else its current schema (Prisma's `schema` parameter, `public` by default). */
   private readonly at = new VersionTableLocation(this.table);
@@ -179,34 +175,3 @@ class PrismaTable implements VersionTableAdapter {
 
 /** The failure code of a database whose `_prisma_migrations` records a failed migration (exit 3). */
 export const PRISMA_FAILED_MIGRATION = 'PRISMA_FAILED_MIGRATION';
-
-/**
- * The `prisma` layout: `<dir>/<timestamp>_<name>/migration.sql`; revision = directory name.
- * `prisma migrate deploy` sends each script as one simple-protocol query without BEGIN
- * (sql-schema-connector `flavour/postgres/connection.rs` `apply_migration_script` →
- * `client.simple_query(script)`): runbook runs it in a transaction with its row, except a file
- * the server refuses inside one (25001), which it sends the same way (see `unwrapped`).
- */
-export function prismaSource(dir: string): MigrationSource {
-  const root = path.resolve(dir);
-  return {
-    layout: 'prisma',
-    dir: root,
-    external: false,
-    versionTable: new PrismaTable(),
-    async list() {
-      const files = await walkFiles(root, (n) => n === 'migration.sql');
-      return chainLinear(
-        files
-          .filter((f) => path.dirname(path.dirname(f)) === root)
-          .map((file) => {
-            const name = path.basename(path.dirname(file));
-            return { revision: name, file, key: name };
-          }),
-      ).then((ms) => ms.map((m) => ({ ...m, oneQuery: true, unwrapped: true })));
-    },
-    async upgradeSql(m) {
-      return (await readWithChecksum(m.file)).text;
-    },
-  };
-}

@@ -1,24 +1,18 @@
-import path from 'node:path';
-import { readWithChecksum, walkFiles } from './files.js';
-import { chainLinear } from './linear-history.js';
-import { VersionTableLocation } from './version-table-location.js';
+import { quoteLiteral } from '../../../postgres/quote.js';
 import type {
   GraphView,
   Migration,
-  MigrationSource,
   Queryable,
   VersionTableAdapter,
   VersionWrite,
-} from './types.js';
-import { quoteLiteral } from '../postgres/quote.js';
-
-const FILE = /^(\d+)_(.*)\.up\.sql$/;
+} from '../../types.js';
+import { VersionTableLocation } from '../version-table-location.js';
 
 /**
  * golang-migrate's `schema_migrations`: one row, the latest version, `dirty` true while a
  * migration runs (golang-migrate refuses a dirty database until forced).
  */
-class SchemaMigrationsTable implements VersionTableAdapter {
+export class SchemaMigrationsTable implements VersionTableAdapter {
   readonly table = 'schema_migrations';
   /** In the session's current schema, as golang-migrate qualifies it. */
   private readonly at = new VersionTableLocation(this.table);
@@ -95,36 +89,4 @@ class SchemaMigrationsTable implements VersionTableAdapter {
       dirty,
     ]);
   }
-}
-
-/**
- * The `golang-migrate` layout: `<version>_<name>.up.sql` files directly in `dir`. golang-migrate
- * sends each file as one simple-protocol query without BEGIN (`database/postgres/postgres.go`
- * `Run` → `runStatement` → `ExecContext` with no arguments), between `SetVersion(v, dirty=true)`
- * and `SetVersion(v, false)`: runbook runs it in a transaction with its version write, except a
- * file the server refuses inside one (25001), which it sends the same way (see `unwrapped`).
- */
-export function golangMigrateSource(dir: string): MigrationSource {
-  const root = path.resolve(dir);
-  return {
-    layout: 'golang-migrate',
-    dir: root,
-    external: false,
-    versionTable: new SchemaMigrationsTable(),
-    async list() {
-      const files = await walkFiles(root, (n) => FILE.test(n));
-      return chainLinear(
-        files
-          .filter((f) => path.dirname(f) === root)
-          .map((file) => {
-            const m = FILE.exec(path.basename(file)) as RegExpExecArray;
-            const version = BigInt(m[1] as string);
-            return { revision: version.toString(), file, key: version, message: m[2] as string };
-          }),
-      ).then((ms) => ms.map((m) => ({ ...m, oneQuery: true, unwrapped: true })));
-    },
-    async upgradeSql(m) {
-      return (await readWithChecksum(m.file)).text;
-    },
-  };
 }

@@ -1,5 +1,5 @@
-import { quoteLiteral } from '../postgres/quote.js';
-import { VersionTableLocation } from './version-table-location.js';
+import { quoteLiteral } from '../../../postgres/quote.js';
+import { VersionTableLocation } from '../version-table-location.js';
 import type {
   GraphView,
   Migration,
@@ -7,7 +7,7 @@ import type {
   VersionStatement,
   VersionTableAdapter,
   VersionWrite,
-} from './types.js';
+} from '../../types.js';
 
 /**
  * Alembic's `alembic_version`: one row per applied head, maintained exactly as Alembic's

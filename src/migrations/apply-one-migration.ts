@@ -1,23 +1,28 @@
+/**
+ * Applying one migration of the upgrade loop, choosing its path: a SQL migration in one
+ * transaction with its version write (the common case), outside a transaction (marked in-flight
+ * first), sent again without BEGIN when its tool sends it so; a Python migration through the
+ * Alembic bridge. What is sent to the server is send-migration-sql.ts's part.
+ */
 import path from 'node:path';
 import type pg from 'pg';
 import type { ActionContext } from '../step-context.js';
 import { StepError } from '../errors.js';
+import { mayControlTransactions, splitScript, type ParsedScript } from '../postgres/sql-script.js';
 import type { AlembicBridge, BridgeError } from './alembic-bridge.js';
 import { bridgeFailure, confirmRecorded } from './alembic-outcome.js';
 import {
-  applyInTransaction,
   buildMigrationQuery,
-  executeScript,
+  sendInTransaction,
+  sendStatements,
   type MigrationQuery,
   type TransactionalOutcome,
-} from './execute-migration.js';
-import { dbmateUpgradeText } from './dbmate-source.js';
-import { readWithChecksumSync } from './files.js';
+} from './send-migration-sql.js';
+import { readWithChecksumSync, upgradePart } from './files.js';
 import { writeCheckpoint, type MigrationCheckpoint } from './migration-checkpoint.js';
 import { NEXT_XID_SQL, WINDOW_PROBE_SQL, type ProbeRow } from './change-probe.js';
 import type { RelationTracker } from './relation-tracker.js';
 import type { RevisionGraph } from './revision-graph.js';
-import { mayControlTransactions, splitScript, type ParsedScript } from './sql-script.js';
 import type { Migration, MigrationSource, VersionTableAdapter, VersionWrite } from './types.js';
 import { recordApplied } from './version-write.js';
 
@@ -98,14 +103,14 @@ function currentText(m: Migration): string {
       file: m.file,
     });
   }
-  return m.upEnd === undefined ? text : dbmateUpgradeText(text, m.upEnd);
+  return upgradePart(text, m.upEnd);
 }
 
 /**
  * Builds `m`'s one query ahead, as if the version table held `rowsBefore` (the rows the migration
  * before it leaves), while the server still runs that one. Undefined when `m` takes another path
  * (outside a transaction, a file that may control transactions) or its file does not check out:
- * {@link applySql} then does the work, and reports the problem, in its turn.
+ * {@link applySqlMigration} then does the work, and reports the problem, in its turn.
  */
 export function prepareSql(
   source: MigrationSource,
@@ -136,14 +141,14 @@ const IN_TRANSACTION_BLOCK = '25001';
 
 /**
  * Runs one SQL migration: in one transaction with its version-table write and provenance probe
- * ({@link applyInTransaction}; sending the query `prepared` ahead when it was built against the
+ * ({@link sendInTransaction}; sending the query `prepared` ahead when it was built against the
  * current version rows), or (non-transactional, or a file with its own BEGIN/COMMIT) outside a
  * transaction ({@link applyOutside}). A migration its tool sends without BEGIN (`unwrapped`)
  * that the server refuses inside a transaction block (25001; the transaction rolled back whole)
  * is sent again as its tool sends it, when it is a single statement: several statements fail
  * the same way in the tool's one query, so their refusal stands.
  */
-export async function applySql(
+export async function applySqlMigration(
   ctx: ActionContext,
   source: MigrationSource,
   state: LoopState,
@@ -185,7 +190,7 @@ async function applyWrapped(
   };
   if (prepared?.query.m === m && sameRows(prepared.rowsBefore, state.rows)) {
     const { query, write } = prepared;
-    const out = await applyInTransaction(
+    const out = await sendInTransaction(
       client,
       m,
       query.text,
@@ -200,7 +205,7 @@ async function applyWrapped(
   const script = mayControlTransactions(text) ? await splitScript(text) : undefined;
   if (m.transactional && !script?.ownTransaction) {
     const write = vt.recordSql(m, graph, state.rows);
-    const out = await applyInTransaction(client, m, text, {
+    const out = await sendInTransaction(client, m, text, {
       ...shape,
       version: { table: vt.table, write },
     });
@@ -235,7 +240,7 @@ async function applyOutside(
     await writeCheckpoint(ctx, cp);
     await vt.begin?.(client, m);
     try {
-      return await executeScript(client, m, text, sent);
+      return await sendStatements(client, m, text, sent);
     } catch (err) {
       // Leave the in-flight marker: some statements may have taken effect.
       await client.query('ROLLBACK').catch(state.markBroken);

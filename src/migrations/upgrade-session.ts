@@ -1,0 +1,121 @@
+import type pg from 'pg';
+import type { ActionContext } from '../step-context.js';
+import type { AlembicBridge } from './alembic-bridge.js';
+import type { LoopState } from './apply-one-migration.js';
+import { verifyEarlierChecksums } from './earlier-checksums.js';
+import type { lockPolicy } from './lock-wait.js';
+import {
+  readCheckpoint,
+  reconcileUnrecorded,
+  verifyChecksums,
+  writeCheckpoint,
+  type MigrationCheckpoint,
+} from './migration-checkpoint.js';
+import type { MigrationWatch } from './migration-watch.js';
+import { appliedSet } from './plan.js';
+import { ProvenanceRecorder } from './provenance.js';
+import { snapshotRelations } from './relation-snapshot.js';
+import { RelationTracker } from './relation-tracker.js';
+import type { RevisionGraph } from './revision-graph.js';
+import { settleInDoubt } from './settle-in-doubt.js';
+import { loggedApplications } from './step-log.js';
+import type { MigrationSource } from './types.js';
+import { versionGuardAvailable } from './version-write.js';
+
+/** What to upgrade. */
+export interface UpgradeRequest {
+  source: MigrationSource;
+  /** Targets applied in sequence (each plan recomputed from the version table). */
+  targets: string[];
+  database: string;
+  dryRun: boolean;
+  /** The session's lock_timeout (ms, or `5s`…); default RUNBOOK_LOCK_TIMEOUT, else 5 s. */
+  lockTimeout?: number | string | undefined;
+  /** Retries of a migration whose lock wait timed out (default 3). */
+  lockRetries?: number | undefined;
+}
+
+/** One upgrade's session and what its step end must close, flush or release. */
+export interface Upgrade {
+  ctx: ActionContext;
+  req: UpgradeRequest;
+  graph: RevisionGraph;
+  client: pg.PoolClient;
+  policy: ReturnType<typeof lockPolicy>;
+  watch: MigrationWatch;
+  /** The session must be destroyed, not returned to the pool. */
+  broken: boolean;
+  bridge?: AlembicBridge;
+  provenance?: ProvenanceRecorder;
+  checkpoint?: MigrationCheckpoint;
+}
+
+/**
+ * Before the first migration, under the lock: the checkpoint read, every checksum verified
+ * (earlier runs' and this step's), a migration in doubt settled, the version table created, the
+ * relation listing taken for provenance, and what committed unlogged reconciled.
+ */
+export async function openLoop(up: Upgrade): Promise<LoopState> {
+  const { ctx, req, graph, client } = up;
+  const vt = req.source.versionTable;
+  const cp = readCheckpoint(ctx);
+  let rows = (await vt.read(client)) ?? [];
+  cp.baseline ??= [...rows];
+  const identity = { database: req.database, source: req.source.dir };
+  const kept = vt.checksums && { name: vt.table, checksums: await vt.checksums(client) };
+  const applied = appliedSet(graph, rows);
+  await verifyEarlierChecksums(ctx, identity, cp, graph.migrations, applied, kept);
+  await verifyChecksums(ctx, cp, graph.migrations, applied);
+  // Durable with the step's next barrier: the checksums are needed by a later attempt only.
+  await writeCheckpoint(ctx, cp, { durable: false });
+  if (await settleInDoubt(ctx, client, req.source, graph, cp, rows)) {
+    rows = (await vt.read(client)) ?? [];
+  }
+  const logged = loggedApplications(ctx);
+  if (!req.source.external) await vt.ensure(client);
+  const listing = await snapshotRelations(client, vt.table);
+  const recorder = await ProvenanceRecorder.open(
+    ctx,
+    { database: req.database, source: req.source.dir, layout: req.source.layout },
+    listing,
+    logged,
+  );
+  up.provenance = recorder;
+  // A migration committed but never logged gets its effect in its `migration.reconciled` line,
+  // so that an attempt stopped before provenance.json is written again still has it.
+  await reconcileUnrecorded(ctx, graph, cp, rows, new Set(logged.map((l) => l.revision)), (m) =>
+    recorder.attributeUnrecorded(m, listing),
+  );
+  const tracker = await RelationTracker.open(client, listing, vt.table);
+  const versionGuard = await versionGuardAvailable(client);
+  up.checkpoint = cp;
+  return {
+    client,
+    graph,
+    cp,
+    tracker,
+    rows,
+    markBroken: () => (up.broken = true),
+    versionGuard,
+    checkpointedAt: performance.now(),
+  };
+}
+
+/**
+ * Step end, success or failure: the watch and the bridge stop, the session goes back (destroyed
+ * when broken: that releases its advisory lock and any half-open transaction with it), the
+ * checkpoint catches up (the engine's next transition makes it durable) and provenance.json is
+ * written for inspect's diagnosis. Failing to write either must not hide the step's own failure.
+ */
+export async function endUpgrade(up: Upgrade, failed: boolean): Promise<void> {
+  await up.watch.close();
+  await up.bridge?.close();
+  up.client.release(up.broken);
+  const keep = (err: unknown): void => {
+    if (!failed) throw err;
+  };
+  if (up.checkpoint) {
+    await writeCheckpoint(up.ctx, up.checkpoint, { durable: false }).catch(keep);
+  }
+  await up.provenance?.flush().catch(keep);
+}

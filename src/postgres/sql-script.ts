@@ -1,0 +1,187 @@
+/**
+ * The one SQL statement splitter: a script as PostgreSQL's own parser (libpg-query, a WebAssembly
+ * build of it) delimits it, so dollar quotes, comments and nested bodies are handled as the
+ * server handles them. libpg-query is loaded on the first split, so a command that never splits
+ * SQL never loads it.
+ *
+ * Offsets: every offset and index here counts UTF-16 code units, as JavaScript strings index
+ * (`text.slice(offset)`). The parser reports UTF-8 byte offsets and the server reports an error's
+ * position in characters (code points); {@link indexAfterChars} and {@link charsBefore} convert
+ * between the server's unit and this one.
+ */
+
+/** One statement of a script. */
+export interface ScriptStatement {
+  /**
+   * The statement's text exactly as in the script, from the end of the statement before it:
+   * leading whitespace and comments included, its terminating `;` excluded.
+   */
+  text: string;
+  /** Offset of `text` in the script (UTF-16 code units). */
+  offset: number;
+  /** 1-based line of the statement's first token (after leading comments). */
+  line: number;
+  /** True for BEGIN/COMMIT/ROLLBACK/SAVEPOINT…: the script manages its own transaction. */
+  transactionControl: boolean;
+  /** The statement's parse tree as libpg-query returns it: one key, the node type. */
+  tree: Record<string, unknown>;
+}
+
+/** A script split into statements (`statements` null when the parser rejected it). */
+export interface ParsedScript {
+  statements: ScriptStatement[] | null;
+  /** The script has its own BEGIN/COMMIT: run it without a wrapping transaction. */
+  ownTransaction: boolean;
+  /** The parser's error when it rejected the script (the server will then see it whole). */
+  parseError?: Error;
+}
+
+interface RawStmt {
+  stmt?: Record<string, unknown>;
+  stmt_location?: number;
+  stmt_len?: number;
+}
+
+type Parse = (sql: string) => Promise<{ stmts?: RawStmt[] }>;
+
+let parser: Promise<Parse> | undefined;
+
+/** libpg-query, loaded on first use. */
+function loadParser(): Promise<Parse> {
+  parser ??= import('libpg-query').then((m) => m.parse as unknown as Parse);
+  return parser;
+}
+
+/** 1-based line of the character at `index` (UTF-16 code units) of `text`. */
+export function lineAt(text: string, index: number): number {
+  let line = 1;
+  const end = Math.min(index, text.length);
+  for (let i = 0; i < end; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/** Offset of the first character that is neither whitespace nor inside a comment. */
+function firstToken(text: string): number {
+  let i = 0;
+  while (i < text.length) {
+    if (/\s/.test(text[i] as string)) i++;
+    else if (text.startsWith('--', i)) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl + 1;
+    } else if (text.startsWith('/*', i)) {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? text.length : close + 2;
+    } else break;
+  }
+  return i;
+}
+
+/**
+ * Converts the parser's UTF-8 byte offsets into UTF-16 indexes of `bytes`' text. Offsets must be
+ * asked in increasing order (statements come in order), so each byte is decoded once.
+ */
+function byteToIndex(bytes: Buffer): (byteOffset: number) => number {
+  let byte = 0;
+  let index = 0;
+  return (byteOffset) => {
+    index += bytes.subarray(byte, byteOffset).toString('utf8').length;
+    byte = byteOffset;
+    return index;
+  };
+}
+
+/**
+ * Splits `text` into statements with PostgreSQL's parser. Never throws for a syntax error: the
+ * result then has `statements: null` and the parser's error (the server reports the error itself
+ * when the script is sent whole). Statements holding nothing but comments are left out.
+ */
+export async function splitScript(text: string): Promise<ParsedScript> {
+  const parse = await loadParser();
+  let tree: { stmts?: RawStmt[] };
+  try {
+    tree = await parse(text);
+  } catch (err) {
+    const parseError = err instanceof Error ? err : new Error(String(err));
+    return { statements: null, ownTransaction: false, parseError };
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  const indexOf = byteToIndex(bytes);
+  const statements: ScriptStatement[] = [];
+  for (const s of tree.stmts ?? []) {
+    const start = s.stmt_location ?? 0;
+    // stmt_len 0 means "to the end of the script".
+    const end = s.stmt_len ? start + s.stmt_len : bytes.length;
+    const stmtText = bytes.subarray(start, end).toString('utf8');
+    const offset = indexOf(start);
+    const token = firstToken(stmtText);
+    if (token >= stmtText.length) continue;
+    statements.push({
+      text: stmtText,
+      offset,
+      line: lineAt(text, offset + token),
+      transactionControl: Boolean(s.stmt && 'TransactionStmt' in s.stmt),
+      tree: s.stmt ?? {},
+    });
+  }
+  return { statements, ownTransaction: statements.some((s) => s.transactionControl) };
+}
+
+/**
+ * Every transaction-control statement (BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT,
+ * SAVEPOINT, RELEASE, PREPARE TRANSACTION) opens with one of these words.
+ */
+const TRANSACTION_WORDS =
+  /\b(?:begin|start|commit|end|rollback|abort|savepoint|release|prepare)\b/i;
+
+/**
+ * False when `text` cannot hold a statement of its own transaction control, because none of the
+ * words such a statement opens with appears anywhere in it; true means "parse it to know"
+ * (`CASE … END` and PL/pgSQL bodies also contain them). Spares the parser on most files.
+ */
+export function mayControlTransactions(text: string): boolean {
+  return TRANSACTION_WORDS.test(text);
+}
+
+/** The statement that contains `index` (UTF-16 code units): the last one starting at or before it. */
+export function statementAt(
+  statements: readonly ScriptStatement[] | null | undefined,
+  index: number,
+): { index: number; statement: ScriptStatement } | undefined {
+  let found: { index: number; statement: ScriptStatement } | undefined;
+  for (const [i, statement] of (statements ?? []).entries()) {
+    if (statement.offset <= index) found = { index: i, statement };
+  }
+  return found;
+}
+
+/** The statement text without its leading comments and whitespace (for error records). */
+export function statementBody(text: string): string {
+  return text.slice(firstToken(text)).trim();
+}
+
+/**
+ * The index (UTF-16 code units) `chars` characters (code points, the unit of the server's error
+ * `position`) after index `from` of `text`; past the end, the end plus what is left over.
+ */
+export function indexAfterChars(text: string, from: number, chars: number): number {
+  let i = from;
+  for (let n = 0; n < chars; n++) {
+    if (i >= text.length) return i + (chars - n);
+    const code = text.charCodeAt(i);
+    const pair = code >= 0xd800 && code <= 0xdbff && i + 1 < text.length;
+    const low = pair ? text.charCodeAt(i + 1) : 0;
+    i += pair && low >= 0xdc00 && low <= 0xdfff ? 2 : 1;
+  }
+  return i;
+}
+
+/** How many characters (code points, the server's unit) precede index `index` of `text`. */
+export function charsBefore(text: string, index: number): number {
+  let n = 0;
+  for (let i = 0; i < index && i < text.length; n++) {
+    const code = text.charCodeAt(i);
+    const low = code >= 0xd800 && code <= 0xdbff ? text.charCodeAt(i + 1) : 0;
+    i += low >= 0xdc00 && low <= 0xdfff ? 2 : 1;
+  }
+  return n + Math.max(0, index - text.length);
+}
