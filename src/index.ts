@@ -52,7 +52,21 @@ export { createReporter, type Reporter } from './engine/reporter.js';
 
 // Reading runs back: the store, inspect, offline replay, the log and its verification.
 export { FileRunStore } from './runs/file-run-store.js';
-export type { RunRecord, RunStatus, RunStore, RunSummary, RunTarget } from './runs/run-store.js';
+export type {
+  AppendOptions,
+  EventLogWriter,
+  InitialRunData,
+  LockInfo,
+  RunLock,
+  RunRecord,
+  RunStatus,
+  RunStore,
+  RunSummary,
+  RunTarget,
+  SnapshotFile,
+  StoredDocument,
+  StoredRun,
+} from './runs/run-store.js';
 export { inspectRun, formatInspection, type RunInspection } from './engine/inspect-run.js';
 export { replayRun, type ReplayReport } from './engine/replay-run.js';
 export { verifyEventLog, type EventLogVerification } from './runs/verify-event-log.js';

@@ -71,7 +71,7 @@ export async function openLoop(up: Upgrade): Promise<LoopState> {
   if (await settleInDoubt(ctx, client, req.source, graph, cp, rows)) {
     rows = (await vt.read(client)) ?? [];
   }
-  const logged = loggedApplications(ctx);
+  const logged = await loggedApplications(ctx);
   if (!req.source.external) await vt.ensure(client);
   const listing = await snapshotRelations(client, vt.table);
   const recorder = await ProvenanceRecorder.open(
