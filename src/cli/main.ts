@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { addAuthorityOptions } from './authority-flags.js';
 import { reportError } from './exit.js';
+import { addMigrationVerbs } from './migration-verbs.js';
 
 // Heavy modules (pg, xstate, kysely, the parser) are imported inside each verb so that
 // `runbook --help` and argument errors start fast: CI invokes the CLI once per step.
@@ -171,6 +172,8 @@ export async function main(argv: string[]): Promise<number> {
         ...(o.database !== undefined ? { database: o.database } : {}),
       });
     });
+
+  addMigrationVerbs(program, (code) => (exitCode = code));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
