@@ -55,6 +55,8 @@ export interface MigrationStatus {
   pending: StatusMigration[];
   changed: ChangedMigration[];
   checksumBasis: ChecksumBasis;
+  /** How many applied migrations have a recorded checksum to be judged by. */
+  checksumsRecorded: number;
   /** Rows of the version table naming no migration of this folder. */
   unknown: string[];
   inDoubt: InDoubtMigration[];
@@ -158,7 +160,7 @@ export async function migrationStatus(options: MigrationStatusOptions): Promise<
   }
   const doubted = new Set(inDoubt.map((d) => d.revision));
   const pending = planUpgrade(graph, applied, 'heads').filter((m) => !doubted.has(m.revision));
-  const { changed, basis } = changedFiles(
+  const { changed, basis, recorded } = changedFiles(
     source,
     graph,
     applied,
@@ -178,6 +180,7 @@ export async function migrationStatus(options: MigrationStatusOptions): Promise<
     pending: pending.map((m) => shown(source, m)),
     changed,
     checksumBasis: basis,
+    checksumsRecorded: recorded,
     unknown,
     inDoubt,
     upToDate:
@@ -197,7 +200,7 @@ function changedFiles(
   record: DatabaseRecord,
   runsDir: string | undefined,
   identity: { database: string; source: string },
-): { changed: ChangedMigration[]; basis: ChecksumBasis } {
+): { changed: ChangedMigration[]; basis: ChecksumBasis; recorded: number } {
   const recorded = new Map<string, { checksum: string; by: ChangedMigration['recordedBy'] }>();
   let basis: ChecksumBasis = 'none';
   if (source.versionTable.checksums) {
@@ -214,9 +217,12 @@ function changedFiles(
     }
   }
   const changed: ChangedMigration[] = [];
+  let judged = 0;
   for (const m of graph.migrations) {
     const was = recorded.get(m.revision);
-    if (!was || !applied.has(m.revision) || was.checksum === m.checksum) continue;
+    if (!was || !applied.has(m.revision)) continue;
+    judged++;
+    if (was.checksum === m.checksum) continue;
     changed.push({
       ...shown(source, m),
       recordedChecksum: was.checksum,
@@ -224,7 +230,7 @@ function changedFiles(
       recordedBy: was.by,
     });
   }
-  return { changed, basis };
+  return { changed, basis, recorded: judged };
 }
 
 /** Exit code of a status: 0 up to date, 1 something pending or wrong. */

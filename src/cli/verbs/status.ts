@@ -85,7 +85,7 @@ export function formatStatus(s: MigrationStatus, target: string): string {
           `${d.revision}  ${d.file}: ${d.reason === 'dirty-row' ? `${s.versionTable.name} marks it failed or dirty` : `run ${d.run ?? '?'} was stopped inside it`}`,
       ),
     ),
-    `changed files judged by: ${basis}`,
+    `changed files judged by: ${basis}${s.checksumBasis === 'none' ? '' : ` (${s.checksumsRecorded} of ${s.applied.length} applied)`}`,
     s.upToDate ? 'up to date' : 'NOT up to date',
   ];
   return lines.join('\n');
