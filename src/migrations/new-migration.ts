@@ -208,7 +208,11 @@ function newAlembic(source: MigrationSource & { ini?: string }, name: string): N
     'print(json.dumps({"path": s.path, "revision": s.revision, "down": s.down_revision}))',
   ].join('\n');
   const ini = source.ini ?? path.join(source.dir, 'alembic.ini');
-  const res = spawnSync(python, ['-c', script, ini, name], { encoding: 'utf8' });
+  // As the bridge runs Alembic: from the ini's folder, which a relative script_location names.
+  const res = spawnSync(python, ['-c', script, ini, name], {
+    encoding: 'utf8',
+    cwd: path.dirname(ini),
+  });
   if (res.status !== 0) {
     const message =
       /CommandError: (.*)/.exec(res.stderr)?.[1] ?? res.stderr.trim().split('\n').pop();
