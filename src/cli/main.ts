@@ -84,7 +84,8 @@ export async function main(argv: string[]): Promise<number> {
         {},
       )
       .option('--json', 'print one result object on stdout')
-      .option('--dry-run', 'validate, check authority and show the plan; execute nothing'),
+      .option('--dry-run', 'validate, check authority and show the plan; execute nothing')
+      .option('--sql', 'with --dry-run: print the SQL each migration would send'),
   ).action(async (name: string, o) => {
     const { runVerb } = await import('./verbs/run.js');
     exitCode = await runVerb(name, o, argv);

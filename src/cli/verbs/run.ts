@@ -3,6 +3,9 @@ import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { findProcedureFile } from '../../procedure/find-procedures.js';
 import { commandLine } from '../command-line.js';
+import { InvalidInputError } from '../../errors.js';
+import { terminalSafe } from '../../text/terminal-text.js';
+import { plannedSqlText } from './planned-sql-text.js';
 
 /** Flags of `runbook run`. */
 export interface RunFlags extends AuthorityFlagValues {
@@ -11,6 +14,7 @@ export interface RunFlags extends AuthorityFlagValues {
   databaseUrl?: string;
   json?: boolean;
   dryRun?: boolean;
+  sql?: boolean;
   param: Record<string, string>;
 }
 
@@ -18,6 +22,9 @@ export interface RunFlags extends AuthorityFlagValues {
 export async function runVerb(name: string, o: RunFlags, argv: string[]): Promise<number> {
   const file = await findProcedureFile(name, o.procedures);
   const authority = authorityFlags(o);
+  if (o.sql && !o.dryRun) {
+    throw new InvalidInputError([{ path: '--sql', message: '--sql applies to --dry-run only' }]);
+  }
   if (o.dryRun) {
     const { planProcedure } = await import('../../engine/plan-procedure.js');
     const plan = await planProcedure({
@@ -25,9 +32,11 @@ export async function runVerb(name: string, o: RunFlags, argv: string[]): Promis
       params: o.param,
       databaseUrl: o.databaseUrl,
       authority,
+      ...(o.sql ? { sql: true } : {}),
     });
     if (o.json)
       process.stdout.write(JSON.stringify({ ok: true, dryRun: true, plan }, null, 2) + '\n');
+    else if (o.sql) process.stdout.write(terminalSafe(plannedSqlText(plan)));
     return 0;
   }
   const result = await runProcedure({
