@@ -232,8 +232,3 @@ function changedFiles(
   }
   return { changed, basis, recorded: judged };
 }
-
-/** Exit code of a status: 0 up to date, 1 something pending or wrong. */
-export function statusExitCode(status: MigrationStatus): 0 | 1 {
-  return status.upToDate ? 0 : 1;
-}
