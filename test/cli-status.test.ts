@@ -1,7 +1,7 @@
-import { cpSync, appendFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCliWorkspace, parseJson, REPO, type CliWorkspace } from './support/cli.js';
+import { createCliWorkspace, parseJson, REPO, waitFor, type CliWorkspace } from './support/cli.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';
 import { quoteIdent } from '../src/postgres/quote.js';
 import { withDatabase } from '../src/postgres/url.js';
@@ -139,6 +139,13 @@ describe('runbook status', () => {
     const unknown = await status(dir, database);
     expect(unknown.code).toBe(1);
     expect(unknown.json?.unknown).toEqual(['99']);
+
+    // dbmate's folder against golang-migrate's table of the same name: refused, not misread.
+    const foreign = await ws.cli(['status', '--migrations', folder('dbmate'), '--database', database, '--database-url', db.adminUrl]); // prettier-ignore
+    expect(foreign.code).toBe(3);
+    expect(foreign.stderr).toMatch(
+      /refused \(VERSION_TABLE_FOREIGN\)[\s\S]*not dbmate's version table/,
+    );
   });
 
   it("prisma: judges changed files by _prisma_migrations' own checksums and reports a failed row", async () => {
@@ -166,6 +173,40 @@ describe('runbook status', () => {
       expect.objectContaining({ revision: '20240103000000_index', reason: 'dirty-row' }),
     ]);
     expect(bad.json?.pending).toEqual([]);
+  });
+
+  it('a run killed inside a non-transactional migration leaves it in doubt', async () => {
+    const dir = path.join(ws.dir, 'slow');
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, '001_a.sql'), '-- revision: 001_a\n-- down_revision:\nCREATE TABLE a (id int);\n'); // prettier-ignore
+    writeFileSync(path.join(dir, '002_slow.sql'), '-- revision: 002_slow\n-- down_revision: 001_a\n-- transaction: false\nSELECT pg_sleep(30);\n'); // prettier-ignore
+    const database = await createDb('interrupted');
+    const before = new Set(ws.runIds());
+    const child = ws.start(['run', 'upgrade', '--procedures', path.join(REPO, 'procedures'), '--param', `database=${database}`, '--param', `migrations=${dir}`, '--database-url', db.adminUrl]); // prettier-ignore
+    const runId = await waitFor('the slow migration in flight', () => {
+      const id = ws.runIds().find((r) => !before.has(r));
+      if (!id) return undefined;
+      const snap = JSON.parse(readFileSync(path.join(ws.runsDir, id, 'snapshot.json'), 'utf8')) as {
+        progress: { migrate?: { inflight?: { revision: string } } };
+      };
+      return snap.progress.migrate?.inflight?.revision === '002_slow' ? id : undefined;
+    });
+    child.child.kill('SIGKILL');
+    await child.done;
+    try {
+      const s = await status(dir, database);
+      expect(s.code).toBe(1);
+      expect(s.json?.applied.map((m) => m.revision)).toEqual(['001_a']);
+      expect(s.json?.inDoubt).toEqual([
+        { revision: '002_slow', file: '002_slow.sql', reason: 'interrupted-run', run: runId },
+      ]);
+      expect(s.json?.pending).toEqual([]);
+    } finally {
+      await adminQuery(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`,
+        [database],
+      );
+    }
   });
 
   it('a database that does not exist: every migration pending, nothing created, password never shown', async () => {

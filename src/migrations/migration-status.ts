@@ -82,7 +82,7 @@ const shown = (source: MigrationSource, m: Migration): StatusMigration => ({
   ...(m.message ? { message: m.message } : {}),
 });
 
-/** What the database says, read in one READ ONLY transaction; null when the database is missing. */
+/** What the database says, read in one READ ONLY transaction (`rows` null: no version table). */
 interface DatabaseRecord {
   exists: boolean;
   rows: string[] | null;
