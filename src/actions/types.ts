@@ -32,7 +32,9 @@ export interface ActionDefinition<P = unknown> {
   /**
    * Optional dry-run description for `runbook run --dry-run`: what this step would do, one line
    * per item (e.g. the migrations that would run, in order). It may read the database but must
-   * never write. Without it, the dry run prints the step's resolved arguments.
+   * never write. What the steps before it would leave is in `ctx.effects` (read it before the
+   * database, and record there what this step would change: docs/design.md "Dry run"). Without
+   * it, the dry run prints the step's resolved arguments.
    */
   plan?(ctx: PlanContext, params: P): Promise<string[]>;
   /**

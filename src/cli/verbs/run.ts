@@ -36,7 +36,11 @@ export async function runVerb(name: string, o: RunFlags, argv: string[]): Promis
     });
     if (o.json)
       process.stdout.write(JSON.stringify({ ok: true, dryRun: true, plan }, null, 2) + '\n');
-    else if (o.sql) process.stdout.write(terminalSafe(plannedSqlText(plan)));
+    else if (o.sql) {
+      // Redirected to a file it is a script, kept byte for byte; on a terminal, data made visible.
+      const text = plannedSqlText(plan);
+      process.stdout.write(process.stdout.isTTY ? terminalSafe(text) : text);
+    }
     return 0;
   }
   const result = await runProcedure({
