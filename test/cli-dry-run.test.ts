@@ -114,7 +114,9 @@ requires: { authority: local, role: staging }
 params:
   database: { type: string }
   migrations: { type: path }
+  drop: { type: boolean, default: false }
 steps:
+  - { id: maybe-drop, do: database.drop, when: "\${{ params.drop }}", with: { name: "\${{ params.database }}" } }
   - { id: fresh, do: database.recreate, with: { name: "\${{ params.database }}" } }
   - { id: stamp, do: migrations.stamp, with: { source: "\${{ params.migrations }}", revision: 001_a, database: "\${{ params.database }}" } }
   - { id: up, do: migrations.upgrade, with: { source: "\${{ params.migrations }}", database: "\${{ params.database }}" } }
@@ -124,6 +126,7 @@ steps:
     const r = await ws.cli(['run', 'stamp-then-upgrade', '--procedures', procedures, '--dry-run', '--sql', '--database-url', url, '--param', `database=${nova}`, '--param', `migrations=${dir}`, '--json']); // prettier-ignore
     expect(r.code, r.stderr).toBe(0);
     const plan = parseJson<{ plan: Planned[] }>(r.stdout).plan;
+    expect(plan.find((s) => s.step === 'maybe-drop')?.plan).toEqual(['skipped: when ${{ params.drop }} is false']); // prettier-ignore
     expect(plan.find((s) => s.step === 'stamp')?.plan).toEqual([`record 001_a in alembic_version of ${nova}, running no SQL`]); // prettier-ignore
     const up = plan.find((s) => s.step === 'up') as Planned;
     expect(up.plan[0]).toBe(`${nova} would be at 001_a after the steps before: 1 of 2 migration(s) would run`); // prettier-ignore

@@ -3,7 +3,9 @@ import type { PlannedSql } from '../actions/types.js';
 import { InvalidInputError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
-import { resolveExpressions } from '../procedure/expressions.js';
+import { resolveExpressions, type ExpressionScope } from '../procedure/expressions.js';
+import { conditionSkips } from '../procedure/step-condition.js';
+import type { ActionStep } from '../procedure/types.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import { indexSteps } from './drive-run.js';
@@ -18,6 +20,18 @@ import {
   type SessionOptions,
 } from './run-session.js';
 import { shownTargetUrl } from './shown-target.js';
+
+/**
+ * Why a step's `when` / `unless` would skip it; undefined when it runs, or when the condition
+ * names a step's output (known only during a run: the step is planned as if it runs).
+ */
+function skippedBy(step: ActionStep, scope: ExpressionScope): string | undefined {
+  try {
+    return conditionSkips(step, scope);
+  } catch {
+    return undefined;
+  }
+}
 
 /** One step of a dry-run plan. */
 export interface PlannedStep {
@@ -66,20 +80,19 @@ export async function planProcedure(
   try {
     for (const step of indexSteps(procedure).values()) {
       const action = d.actions.get(step.do)!;
+      const scope = { params, env: d.env, run: { id: '(dry-run)', dir: '(dry-run)' } };
+      const skipped = skippedBy(step, scope);
       let resolved: JsonValue = step.with;
       try {
-        resolved = resolveExpressions(step.with, {
-          params,
-          env: d.env,
-          run: { id: '(dry-run)', dir: '(dry-run)' },
-        });
+        resolved = resolveExpressions(step.with, scope);
       } catch {
         // References to other steps' outputs stay as written: they exist only during a run.
       }
       let lines: string[] = [];
       const sql: PlannedSql[] = [];
       const parsed = action.params.safeParse(resolved);
-      if (action.plan && parsed.success) {
+      if (skipped !== undefined) lines = [`skipped: ${skipped}`];
+      else if (action.plan && parsed.success) {
         lines = await action.plan(
           { cwd: d.cwd, db: connections, env: d.env, step: step.id, effects, ...(options.sql ? { sql: true, showSql: (e) => sql.push(e) } : {}) }, // prettier-ignore
           parsed.data,
