@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { StepError } from '../errors.js';
 import { alembicUnavailable, findPython } from './bridge-python.js';
@@ -88,13 +88,21 @@ export async function newMigration(options: NewMigrationOptions): Promise<NewMig
   const last = graph.migrations[graph.migrations.length - 1]?.revision;
   const now = options.now ?? new Date();
   const written = writeNext(source, graph, options.name, slug, last, now);
-  // The layout's own reader must accept what was written.
-  const after = new RevisionGraph(await sourceFor(source.layout, source.dir).list());
-  if (!after.has(written.revision)) {
-    throw new StepError(
-      'INVALID_MIGRATIONS',
-      `${written.files[0]} was not read back as ${written.revision}`,
-    );
+  try {
+    // The layout's own reader must accept what was written.
+    const after = new RevisionGraph(await sourceFor(source.layout, source.dir).list());
+    if (!after.has(written.revision)) {
+      throw new StepError(
+        'INVALID_MIGRATIONS',
+        `${written.files[0]} was not read back as ${written.revision}`,
+      );
+    }
+  } catch (err) {
+    // Nothing half-made stays behind: the files, and the directory a layout gave them.
+    for (const f of written.files) rmSync(f, { force: true });
+    const parent = path.dirname(written.files[0] as string);
+    if (parent !== source.dir && readdirSync(parent).length === 0) rmdirSync(parent);
+    throw err;
   }
   return written;
 }
