@@ -89,6 +89,30 @@ export type {
   TimelineRow,
 } from './report/timeline-types.js';
 
+// Migration folders: status against a database (read-only), the graph, the next migration file.
+export {
+  migrationStatus,
+  type ChangedMigration,
+  type ChecksumBasis,
+  type InDoubtMigration,
+  type MigrationStatus,
+  type MigrationStatusOptions,
+  type StatusMigration,
+} from './migrations/migration-status.js';
+export {
+  describeHistory,
+  formatHistory,
+  type HistoryDescription,
+  type HistoryEntry,
+} from './migrations/describe-history.js';
+export {
+  newMigration,
+  type NewMigration,
+  type NewMigrationOptions,
+} from './migrations/new-migration.js';
+export { planProcedure, type PlannedStep } from './engine/plan-procedure.js';
+export type { MigrationLayout } from './migrations/types.js';
+
 // Actions: the built-in registry and how to define your own.
 export { actions, actionNames } from './actions/index.js';
 export {
@@ -97,8 +121,10 @@ export {
   type ActionDefinition,
   type ActionResult,
   type PlanContext,
+  type PlannedSql,
   type PreflightContext,
 } from './actions/types.js';
+export { PlannedEffects, type PlannedDatabase } from './actions/planned-effects.js';
 
 // Failures as data, and the error classes (each maps to one CLI exit code).
 export {

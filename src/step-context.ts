@@ -97,4 +97,6 @@ export interface OtherRuns {
   readArtifact(runId: string, name: string): Promise<string | undefined>;
   /** The step progress its checkpoint holds, by step id; undefined when none or unreadable. */
   readProgress(runId: string): Promise<{ [stepId: string]: JsonValue } | undefined>;
+  /** Its status as its record says (`succeeded`, `failed`, …); undefined when unreadable. */
+  readStatus(runId: string): Promise<string | undefined>;
 }

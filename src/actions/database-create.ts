@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sqlState, StepError } from '../errors.js';
 import { checkpointMark, createDatabase, databaseExists, newDatabaseName } from './database-ops.js';
+import { planCreate } from './database-plans.js';
 import { defineAction } from './types.js';
 
 const params = z
@@ -27,6 +28,7 @@ export const databaseCreate = defineAction({
   summary: 'Create a database on the server (no-op when it already exists)',
   params,
   writes: true,
+  plan: planCreate,
   async run(ctx, p) {
     const ours = checkpointMark(ctx).creating === p.name;
     if (await databaseExists(ctx.db, p.name)) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { sqlState, StepError } from '../errors.js';
 import { checkpointMark, databaseExists, databaseName, dropDatabase } from './database-ops.js';
+import { planDrop } from './database-plans.js';
 import { defineAction } from './types.js';
 
 const params = z
@@ -27,6 +28,7 @@ export const databaseDrop = defineAction({
   summary: 'Drop a database (optionally terminating its connections)',
   params,
   writes: true,
+  plan: planDrop,
   async run(ctx, p) {
     const ours = checkpointMark(ctx).dropping === p.name;
     // Mark only a database that is there to drop, so a later attempt knows it was ours.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkpointMark, createDatabase, newDatabaseName, dropDatabase } from './database-ops.js';
+import { planRecreate } from './database-plans.js';
 import { defineAction } from './types.js';
 
 const params = z
@@ -25,6 +26,7 @@ export const databaseRecreate = defineAction({
   summary: 'Drop (if it exists) and create a database: an empty, fresh database',
   params,
   writes: true,
+  plan: planRecreate,
   async run(ctx, p) {
     const droppedBefore = checkpointMark(ctx).dropped === true;
     const outcome = await dropDatabase(ctx.db, {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { loadMigrationSource, stampRevision, summarizeVersions } from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
 import { migrationSourceProblems } from './migration-preflight.js';
+import { planStamp } from './migrations-stamp-plan.js';
 import { defineAction } from './types.js';
 import { connectableDatabaseName } from './database-name.js';
 
@@ -27,6 +28,7 @@ export const migrationsStamp = defineAction({
   summary: 'Record a revision in the version table without running migrations (idempotent)',
   params: Params,
   writes: true,
+  plan: planStamp,
   async run(ctx, params) {
     const source = await loadMigrationSource(path.resolve(ctx.cwd, params.source), params.layout);
     const database = params.database ?? ctx.db.maintenanceDatabase;

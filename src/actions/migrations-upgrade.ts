@@ -1,14 +1,9 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { lockTimeoutEnvProblem, parseDuration } from '../migrations/lock-wait.js';
-import {
-  loadMigrationSource,
-  planTargets,
-  RevisionGraph,
-  upgradeDatabase,
-  summarizeVersions,
-} from '../migrations/index.js';
+import { loadMigrationSource, upgradeDatabase, summarizeVersions } from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
+import { planUpgradeStep } from './migrations-upgrade-plan.js';
 import { migrationSourceProblems } from './migration-preflight.js';
 import { defineAction, type ActionResult } from './types.js';
 import { connectableDatabaseName } from './database-name.js';
@@ -81,24 +76,7 @@ export const migrationsUpgrade = defineAction({
         `, one transaction each, no stamp; at ${summarizeVersions(out.current, source.layout)}`,
     };
   },
-  async plan(ctx, params): Promise<string[]> {
-    const source = await loadMigrationSource(path.resolve(ctx.cwd, params.source), params.layout);
-    const graph = new RevisionGraph(await source.list());
-    const database = params.database ?? ctx.db.maintenanceDatabase;
-    let rows: string[] = [];
-    try {
-      rows = (await ctx.db.withClient(database, (c) => source.versionTable.read(c))) ?? [];
-    } catch (err) {
-      // A database that does not exist yet (an earlier step creates it) has nothing applied.
-      if ((err as { code?: string }).code !== '3D000') throw err;
-    }
-    const lines = planTargets(graph, rows, targetsOf(params)).map(
-      (m, i) => `${String(i + 1).padStart(4)}. ${m.revision}${m.message ? ` — ${m.message}` : ''}`,
-    );
-    return lines.length > 0
-      ? lines
-      : [`nothing to run: ${database} is at ${summarizeVersions(rows, source.layout)}`];
-  },
+  plan: (ctx, p) => planUpgradeStep(ctx, { ...p, targets: targetsOf(p) }),
   async preflight(p, ctx) {
     const problems = await migrationSourceProblems(
       { source: p.source, layout: p.layout, targets: targetsOf(p) },

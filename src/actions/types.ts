@@ -3,6 +3,7 @@ import type { InputProblem } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
 import type { ActionContext } from '../step-context.js';
+import type { PlannedEffects } from './planned-effects.js';
 
 export type { ActionContext };
 
@@ -31,7 +32,9 @@ export interface ActionDefinition<P = unknown> {
   /**
    * Optional dry-run description for `runbook run --dry-run`: what this step would do, one line
    * per item (e.g. the migrations that would run, in order). It may read the database but must
-   * never write. Without it, the dry run prints the step's resolved arguments.
+   * never write. What the steps before it would leave is in `ctx.effects` (read it before the
+   * database, and record there what this step would change: docs/design.md "Dry run"). Without
+   * it, the dry run prints the step's resolved arguments.
    */
   plan?(ctx: PlanContext, params: P): Promise<string[]>;
   /**
@@ -59,6 +62,20 @@ export interface PlanContext {
   cwd: string;
   db: Connections;
   env: Readonly<Record<string, string | undefined>>;
+  /** The id of the step being planned. */
+  step?: string;
+  /** What the steps planned before this one would leave (a dropped database, stamped rows). */
+  effects?: PlannedEffects;
+  /** `--sql`: report the SQL each migration would send with {@link PlanContext.showSql}. */
+  sql?: boolean;
+  showSql?(entry: PlannedSql): void;
+}
+
+/** The SQL one migration of a dry run would send, as the runner sends it (passwords masked). */
+export interface PlannedSql {
+  revision: string;
+  file: string;
+  sql: string;
 }
 
 /** Helper that keeps the params type when declaring an action. */

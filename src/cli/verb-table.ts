@@ -4,6 +4,18 @@ import { runHelpText } from './help-text.js';
 import { option } from './options.js';
 import type { Verb } from './verb.js';
 
+/** `--migrations` and `--layout`, shared by status, history and new. */
+const folderOptions = (): Option[] => [
+  new Option(
+    '--migrations <dir>',
+    'the migration folder (default: `params.upgrade.migrations` in runbook.config.yaml, else ./migrations)',
+  ),
+  new Option(
+    '--layout <layout>',
+    'alembic-sql, alembic, golang-migrate, diesel, prisma or dbmate (default: detected)',
+  ),
+];
+
 const RUN_EXAMPLES = [
   'DB_AUTHORITY=local DB_ROLE=staging runbook run upgrade --param migrations=db/migrations --param database=app',
   'DB_AUTHORITY=neon DB_ROLE=staging runbook run upgrade --dry-run --database-url "$STAGING_URL"',
@@ -65,6 +77,7 @@ export const VERBS: readonly Verb[] = [
       option.databaseUrl(),
       option.json('print one result object on stdout'),
       new Option('--dry-run', 'validate, check authority and show the plan; execute nothing'),
+      new Option('--sql', 'with --dry-run: print the SQL each migration would send'),
       ...authorityOptions(),
       option.noColor(),
     ],
@@ -130,6 +143,37 @@ export const VERBS: readonly Verb[] = [
       option.json('print the file written and the integrity verdict on stdout'),
     ],
     load: () => import('./verbs/report.js'),
+  },
+  {
+    command: 'status',
+    summary:
+      'read-only: applied, pending, changed, unknown and in-doubt migrations of a database (exit 1 unless up to date)',
+    options: () => [
+      ...folderOptions(),
+      new Option('--database <name>', 'database to read (default: the one the URL names)'),
+      new Option(
+        '--database-url <url>',
+        'server URL (default: $DATABASE_URL, or the variable `database_url_env` names; else the embedded server when it exists)',
+      ),
+      new Option(
+        '--runs-dir <dir>',
+        'runs whose recorded checksums are compared (default: `runs:` in runbook.config.yaml, else ./runs)',
+      ),
+      option.json('print the status as one JSON object'),
+    ],
+    load: () => import('./verbs/status.js'),
+  },
+  {
+    command: 'history',
+    summary: 'offline: the migration graph (bases, branches, merges, heads) in upgrade order',
+    options: () => [...folderOptions(), option.json('print the graph as one JSON object')],
+    load: () => import('./verbs/history.js'),
+  },
+  {
+    command: 'new <name>',
+    summary: "write the next migration file for the folder's layout; prints its path",
+    options: () => [...folderOptions(), option.json('print the files written as JSON')],
+    load: () => import('./verbs/new.js'),
   },
   {
     command: 'db <action>',

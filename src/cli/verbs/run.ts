@@ -7,6 +7,9 @@ import { commandLine } from '../command-line.js';
 import { printRunResult } from '../print-run-result.js';
 import { projectSettings } from '../project-settings.js';
 import type { VerbContext } from '../verb.js';
+import { InvalidInputError } from '../../errors.js';
+import { terminalSafe } from '../../text/terminal-text.js';
+import { plannedSqlText } from './planned-sql-text.js';
 
 /** Flags of `runbook run`. */
 export interface RunFlags extends AuthorityFlagValues {
@@ -15,6 +18,7 @@ export interface RunFlags extends AuthorityFlagValues {
   databaseUrl?: string;
   json?: boolean;
   dryRun?: boolean;
+  sql?: boolean;
   param?: Record<string, string>;
 }
 
@@ -32,11 +36,25 @@ export async function run([name]: string[], o: RunFlags, ctx: VerbContext): Prom
     ...(settings.authorityHosts !== undefined ? { authorityHosts: settings.authorityHosts } : {}),
   });
   const databaseUrl = settings.databaseUrl;
+  if (o.sql && !o.dryRun) {
+    throw new InvalidInputError([{ path: '--sql', message: '--sql applies to --dry-run only' }]);
+  }
   if (o.dryRun) {
     const { planProcedure } = await import('../../engine/plan-procedure.js');
-    const plan = await planProcedure({ procedure: file, params, databaseUrl, authority });
+    const plan = await planProcedure({
+      procedure: file,
+      params,
+      databaseUrl,
+      authority,
+      ...(o.sql ? { sql: true } : {}),
+    });
     if (o.json)
       process.stdout.write(JSON.stringify({ ok: true, dryRun: true, plan }, null, 2) + '\n');
+    else if (o.sql) {
+      // Redirected to a file it is a script, kept byte for byte; on a terminal, data made visible.
+      const text = plannedSqlText(plan);
+      process.stdout.write(process.stdout.isTTY ? terminalSafe(text) : text);
+    }
     return 0;
   }
   const result = await runProcedure({

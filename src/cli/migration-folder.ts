@@ -1,0 +1,30 @@
+import path from 'node:path';
+import type { ProjectConfig } from '../project/load-config.js';
+import { projectSettings } from './project-settings.js';
+
+/**
+ * The migration folder of `status`, `history` and `new`: `--migrations`, else the `migrations`
+ * default the config gives the `upgrade` procedure (relative to the config's directory), else
+ * `./migrations` (docs/design.md "Migration folder verbs").
+ */
+export function migrationFolder(flag: string | undefined, config: ProjectConfig): string {
+  if (flag !== undefined) return flag;
+  const configured = config.params.upgrade?.migrations;
+  if (typeof configured === 'string' && configured !== '')
+    return path.resolve(config.dir, configured);
+  return 'migrations';
+}
+
+/** The settings of a migration-folder verb: its folder, runs directory and server URL. */
+export async function folderSettings(o: {
+  migrations?: string;
+  runsDir?: string;
+  databaseUrl?: string;
+}): Promise<{ migrations: string; runsDir: string; databaseUrl?: string }> {
+  const { config, settings } = await projectSettings(o);
+  return {
+    migrations: migrationFolder(o.migrations, config),
+    runsDir: settings.runs,
+    ...(settings.databaseUrl !== undefined ? { databaseUrl: settings.databaseUrl } : {}),
+  };
+}
