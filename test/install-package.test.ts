@@ -166,7 +166,13 @@ describe('runbook installed into another project', { timeout: 180_000 }, () => {
     expect(show.stdout).toMatch(/\(project\)$/m);
   });
 
-  // `runbook status` (pending: all three) slots in here.
+  it('status reads the folder and database from the config: all three pending, exit 1', async () => {
+    const r = await runbook(['status', '--json'], local());
+    expect(r.code, r.stderr).toBe(1);
+    const status = JSON.parse(r.stdout) as { pending: { revision: string }[]; applied: unknown[] };
+    expect(status.pending.map((m) => m.revision)).toEqual(['1', '2', '10']);
+    expect(status.applied).toEqual([]);
+  });
 
   it('run upgrade applies the migrations with the params from the config', async () => {
     const r = await runbook(['run', 'upgrade'], local());
@@ -180,7 +186,24 @@ describe('runbook installed into another project', { timeout: 180_000 }, () => {
     expect(columns.map((c) => c.column_name)).toEqual(['email', 'id', 'name']);
   });
 
-  // `runbook status` (up to date) and `runbook new` slot in here.
+  it('status is then up to date (exit 0); new writes the next file, which status shows pending', async () => {
+    const up = await runbook(['status'], local());
+    expect(up.code, up.stdout + up.stderr).toBe(0);
+    const made = await runbook(['new', 'add invoices']);
+    expect(made.code, made.stderr).toBe(0);
+    const files = made.stdout.trim().split('\n');
+    expect(files.map((f) => path.basename(f))).toEqual([
+      '11_add_invoices.up.sql',
+      '11_add_invoices.down.sql',
+    ]);
+    for (const f of files) expect(existsSync(path.resolve(project, f))).toBe(true);
+    const after = await runbook(['status', '--json'], local());
+    expect(after.code).toBe(1);
+    const status = JSON.parse(after.stdout) as { pending: { revision: string }[] };
+    expect(status.pending.map((m) => m.revision)).toEqual(['11']);
+    await rm(path.resolve(project, files[0]!));
+    await rm(path.resolve(project, files[1]!));
+  });
 
   it('replay verifies the run and report writes its HTML, offline', async () => {
     const replay = await runbook(['replay', 'last', '--json']);

@@ -15,16 +15,24 @@ export function migrationFolder(flag: string | undefined, config: ProjectConfig)
   return 'migrations';
 }
 
-/** The settings of a migration-folder verb: its folder, runs directory and server URL. */
+/**
+ * The settings of a migration-folder verb: its folder, runs directory, server URL, and the
+ * database: `--database`, else the `database` default the config gives `upgrade`, else none
+ * (the URL's own).
+ */
 export async function folderSettings(o: {
   migrations?: string;
   runsDir?: string;
   databaseUrl?: string;
-}): Promise<{ migrations: string; runsDir: string; databaseUrl?: string }> {
+  database?: string;
+}): Promise<{ migrations: string; runsDir: string; databaseUrl?: string; database?: string }> {
   const { config, settings } = await projectSettings(o);
+  const configured = config.params.upgrade?.database;
+  const database = o.database ?? (typeof configured === 'string' ? configured : undefined);
   return {
     migrations: migrationFolder(o.migrations, config),
     runsDir: settings.runs,
     ...(settings.databaseUrl !== undefined ? { databaseUrl: settings.databaseUrl } : {}),
+    ...(database !== undefined ? { database } : {}),
   };
 }

@@ -128,11 +128,14 @@ async function serverUrl(
 export async function run(_args: string[], o: StatusFlags): Promise<number> {
   const folder = await folderSettings(o);
   const layout = layoutFlag(o.layout);
-  if (o.database !== undefined && !connectableDatabaseName.safeParse(o.database).success) {
+  if (
+    folder.database !== undefined &&
+    !connectableDatabaseName.safeParse(folder.database).success
+  ) {
     throw new InvalidInputError([
       {
         path: '--database',
-        message: `"${o.database}" is not a database name runbook can connect to`,
+        message: `"${folder.database}" is not a database name runbook can connect to`,
       },
     ]);
   }
@@ -143,7 +146,7 @@ export async function run(_args: string[], o: StatusFlags): Promise<number> {
       migrations: folder.migrations,
       ...(layout ? { layout } : {}),
       databaseUrl: server.url,
-      ...(o.database !== undefined ? { database: o.database } : {}),
+      ...(folder.database !== undefined ? { database: folder.database } : {}),
       runs: otherRunsIn(new FileRunStore(path.resolve(folder.runsDir))),
     });
   } catch (err) {
