@@ -184,14 +184,15 @@ async function recordHolder(
   );
   const stale = rows[0];
   let released = false;
-  const lost = (): void => {
-    if (!released) {
-      released = true;
+  let lost = false;
+  const onEnd = (): void => {
+    if (!released && !lost) {
+      lost = true;
       onLost?.();
     }
   };
-  client.once('error', lost);
-  client.once('end', lost);
+  client.once('error', onEnd);
+  client.once('end', onEnd);
   return {
     info,
     // A row whose session is gone (the lock was free) was left by a holder that died.
@@ -200,12 +201,15 @@ async function recordHolder(
     async release() {
       if (released) return;
       released = true;
-      client.off('error', lost);
-      client.off('end', lost);
+      client.off('error', onEnd);
+      client.off('end', onEnd);
       try {
-        await client.query('DELETE FROM runbook.run_locks WHERE run_id = $1 AND backend_pid = pg_backend_pid()', [
-          runId,
-        ]);
+        if (!lost) {
+          await client.query(
+            'DELETE FROM runbook.run_locks WHERE run_id = $1 AND backend_pid = pg_backend_pid()',
+            [runId],
+          );
+        }
       } finally {
         // Ending the session frees the advisory lock whatever state the session is in.
         client.release(true);
