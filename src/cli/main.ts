@@ -8,6 +8,7 @@ import { reportError } from './exit.js';
 interface Common {
   procedures: string;
   runsDir: string;
+  store?: string;
   databaseUrl?: string;
   json?: boolean;
 }
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     cmd
       .option('--procedures <dir>', 'procedures directory', 'procedures')
       .option('--runs-dir <dir>', 'runs directory', 'runs')
+      .option('--store <url>', 'run store: a postgres:// URL or a runs directory (default $RUNBOOK_STORE)')
       .option(
         '--database-url <url>',
         'server URL (maintenance database); default DATABASE_URL, else the embedded server',
@@ -152,6 +154,26 @@ export async function main(argv: string[]): Promise<number> {
   ).action(async (id: string, o: Common & { html: string }) => {
     const { reportVerb } = await import('./verbs/report.js');
     exitCode = await reportVerb(id, o);
+  });
+
+  common(
+    program
+      .command('export <run-id> <dir>')
+      .description('write a run from the store as the run directory <dir>/<run-id> (replays offline)')
+      .option('--json'),
+  ).action(async (id: string, dir: string, o: Common) => {
+    const { exportVerb } = await import('./verbs/export.js');
+    exitCode = await exportVerb(id, dir, o);
+  });
+
+  common(
+    program
+      .command('import <run-dir>')
+      .description('load a run directory into the store (its log must verify)')
+      .option('--json'),
+  ).action(async (dir: string, o: Common) => {
+    const { importVerb } = await import('./verbs/import.js');
+    exitCode = await importVerb(dir, o);
   });
 
   program
