@@ -15,7 +15,10 @@ export interface ActionContext {
   stepId: string;
   /** Directory relative paths in params are resolved against (the working directory). */
   cwd: string;
-  /** The run directory (`runs/<run-id>`). */
+  /**
+   * Where the run is kept, for messages (the run directory `runs/<run-id>` of the file store).
+   * Not a place to open: the run's data is read and written through the methods below.
+   */
   runDir: string;
   /** The server: maintenance database plus other databases by name. */
   db: Connections;
@@ -25,6 +28,16 @@ export interface ActionContext {
    * rewrites durably before it ends).
    */
   writeArtifact(name: string, content: string, options?: { durable?: boolean }): Promise<string>;
+  /** Reads one of this run's artifacts as UTF-8 text; undefined when the run has none by that name. */
+  readArtifact(name: string): Promise<string | undefined>;
+  /**
+   * This run's log so far (lines this process wrote included), oldest first; with `types`, only
+   * lines of those types. Not re-verified: the run lock makes the engine its only writer, and
+   * `inspect` / `replay` verify the chain.
+   */
+  readLog(options?: { types?: (type: string) => boolean }): Promise<LoggedEvent[]>;
+  /** The other runs kept beside this one (read-only), for evidence they recorded. */
+  otherRuns: OtherRuns;
   /**
    * Appends an event to the run's log, durably (on disk before this resolves) unless
    * `options.durable` is false: then it is written at once and fsynced with the next durable
@@ -65,4 +78,23 @@ export interface ActionContext {
   env: Readonly<Record<string, string | undefined>>;
   /** Aborted when the run is being stopped. */
   signal: AbortSignal;
+}
+
+/** One line of a run's event log, as {@link ActionContext.readLog} returns it. */
+export interface LoggedEvent {
+  seq: number;
+  time: string;
+  type: string;
+  step: string | null;
+  data: JsonValue;
+}
+
+/** Read-only access to the runs kept in the same store as the current one. */
+export interface OtherRuns {
+  /** Their ids, newest first (the current run left out). */
+  ids(): Promise<string[]>;
+  /** An artifact of one of them as UTF-8 text; undefined when missing or unreadable. */
+  readArtifact(runId: string, name: string): Promise<string | undefined>;
+  /** The step progress its checkpoint holds, by step id; undefined when none or unreadable. */
+  readProgress(runId: string): Promise<{ [stepId: string]: JsonValue } | undefined>;
 }

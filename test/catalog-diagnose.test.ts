@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeMigrationSql } from '../src/catalog/analyze-migration-sql.js';
 import { diagnoseFailure } from '../src/catalog/diagnose-failure.js';
-import type { ProvenanceRecord } from '../src/catalog/provenance.js';
+import type { Provenance } from '../src/migrations/provenance.js';
 
 const HISTORY = [
   { revision: '064_worker_registry', sql: 'CREATE TABLE worker_registry (id int PRIMARY KEY);' },
@@ -73,7 +73,7 @@ describe('diagnoseFailure', () => {
   const applied = HISTORY.slice(0, 4).map((m) => m.revision);
 
   it('names the migration of this run that dropped the table (provenance)', async () => {
-    const provenance: ProvenanceRecord = {
+    const provenance: Provenance = {
       database: 'nova_aos',
       source: 'examples/nova/migrations',
       layout: 'alembic-sql',

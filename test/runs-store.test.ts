@@ -115,10 +115,10 @@ describe('FileRunStore records, snapshots and artifacts', () => {
       '{"tables":3}',
     );
     expect(await store.readArtifact(id, 'catalog/before.json')).toBe('{"tables":3}');
-    expect(store.artifactPath(id, 'x.md')).toBe(path.join(runDir, 'artifacts', 'x.md'));
+    expect(store.location(id, 'x.md')).toBe(path.join(runDir, 'artifacts', 'x.md'));
+    expect(store.location(id)).toBe(runDir);
     await expectInvalid(store.readArtifact(id, 'nope.md'), /no artifact 'nope.md'/);
-    expect(() => store.artifactPath(id, '../run.json')).toThrow(InvalidInputError);
-    expect(store.eventLogPath(id)).toBe(path.join(runDir, 'events.jsonl'));
+    expect(() => store.location(id, '../run.json')).toThrow(InvalidInputError);
     // No stray temp files are left behind by atomic writes.
     expect(readdirSync(runDir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });

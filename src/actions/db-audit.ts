@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import type { AuditComparison, AuditRecord } from '../catalog/audit.js';
 import { readVersion } from '../catalog/read-version.js';
@@ -41,9 +39,9 @@ async function earlierAudit(ctx: ActionContext, label: string): Promise<AuditRec
   const shared = ctx.shared.get(`audit:${label}`) as AuditRecord | undefined;
   if (shared) return shared;
   try {
-    return JSON.parse(
-      await readFile(path.join(ctx.runDir, 'artifacts', `${label}-audit.json`), 'utf8'),
-    ) as AuditRecord;
+    const text = await ctx.readArtifact(`${label}-audit.json`);
+    if (text === undefined) throw new Error('missing');
+    return JSON.parse(text) as AuditRecord;
   } catch {
     throw new StepError('AUDIT_MISSING', `no audit labelled "${label}" earlier in this run`, {
       hint: 'run db.audit with that label before comparing',

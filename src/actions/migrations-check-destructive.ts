@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { procedureArtifact } from '../runs/artifact-names.js';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import {
@@ -88,10 +88,7 @@ export const migrationsCheckDestructive = defineAction({
       }
     }
     if (p.check_procedure) {
-      const text = await readFile(
-        path.join(ctx.runDir, 'artifacts', 'procedure.yaml'),
-        'utf8',
-      ).catch(() => '');
+      const text = (await ctx.readArtifact(procedureArtifact()).catch(() => undefined)) ?? '';
       const doc = (text ? parseYaml(text) : {}) as { steps?: unknown[]; finally?: unknown[] };
       const steps = [...(doc.steps ?? []), ...(doc.finally ?? [])] as {
         id?: string;

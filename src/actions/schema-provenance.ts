@@ -6,7 +6,8 @@ import {
   formatProvenanceReport,
   type ProvenanceReport,
 } from '../catalog/out-of-band.js';
-import { readProvenance, staticProvenance, type ProvenanceRecord } from '../catalog/provenance.js';
+import { staticProvenance } from '../catalog/provenance.js';
+import { readProvenance, type Provenance } from '../migrations/provenance.js';
 import { StepError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { loadMigrationSource, type MigrationLayout } from '../migrations/index.js';
@@ -41,7 +42,7 @@ export const schemaProvenance = defineAction({
     // Loaded on use: the catalog pulls in kysely, which `list`/`show` never need.
     const { snapshotCatalog } = await import('../catalog/snapshot-catalog.js');
     const database = p.database ?? ctx.db.maintenanceDatabase;
-    let provenance: ProvenanceRecord | undefined = await readProvenance(ctx.runDir);
+    let provenance: Provenance | undefined = await readProvenance(ctx);
     if (provenance && provenance.database !== database) provenance = undefined;
     const sourceDir = p.source ?? provenance?.source;
     const layout = (p.layout ?? provenance?.layout) || undefined;

@@ -1,8 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { z } from 'zod';
 import type { CatalogDiff } from '../catalog/diff-types.js';
-import { readEventLog } from '../runs/verify-event-log.js';
 import { StepError } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { defineAction } from './types.js';
@@ -100,7 +97,7 @@ export const twoPathReport = defineAction({
   params,
   writes: false,
   async run(ctx, p) {
-    const entries = readEventLog(path.join(ctx.runDir, 'events.jsonl'));
+    const entries = await ctx.readLog();
     const last = new Map<string, { type: string; data: JsonObject }>();
     for (const e of entries) {
       if (e.step && (e.type === 'step.succeeded' || e.type === 'step.failed')) {
@@ -135,12 +132,9 @@ export const twoPathReport = defineAction({
     }
     let diff: CatalogDiff | undefined;
     try {
-      diff = JSON.parse(
-        await readFile(
-          path.join(ctx.runDir, 'artifacts', `schema-diff-${p.diff_step}.json`),
-          'utf8',
-        ),
-      ) as CatalogDiff;
+      const text = await ctx.readArtifact(`schema-diff-${p.diff_step}.json`);
+      if (text === undefined) throw new Error('missing');
+      diff = JSON.parse(text) as CatalogDiff;
       findings.push(...classifyDiff(diff));
     } catch {
       // No diff artifact: the paths did not both finish, so no comparison was made.

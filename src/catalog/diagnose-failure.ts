@@ -1,5 +1,6 @@
 import { analyzeMigrationSql, type MigrationSqlAnalysis } from './analyze-migration-sql.js';
-import { refMatches, type MigrationText, type ProvenanceRecord } from './provenance.js';
+import type { Provenance } from '../migrations/provenance.js';
+import { refMatches, type MigrationText } from './provenance.js';
 
 /** The failure to diagnose: its SQLSTATE, message and (when known) the migration it came from. */
 export interface FailureToDiagnose {
@@ -11,7 +12,7 @@ export interface FailureToDiagnose {
 /** What the diagnosis may consult. */
 export interface DiagnosisContext {
   /** This run's provenance (`artifacts/provenance.json`), when a migrate step wrote one. */
-  provenance?: ProvenanceRecord;
+  provenance?: Provenance;
   /** The whole history, in order, with each migration's SQL. */
   migrations: MigrationText[];
   /** Revisions applied to the database when the failure happened. */

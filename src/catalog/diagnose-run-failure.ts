@@ -1,7 +1,7 @@
 import type { StepFailureRecord } from '../errors.js';
 import { diagnoseFailure } from './diagnose-failure.js';
 import { ancestorsOf, loadHistory, type HistoryEntry } from './migration-history.js';
-import { PROVENANCE_ARTIFACT, type ProvenanceRecord } from './provenance.js';
+import { PROVENANCE_ARTIFACT, type Provenance } from '../migrations/provenance.js';
 
 /** How the engine lets the diagnosis read the run's artifacts (throws when one is missing). */
 export interface RunArtifacts {
@@ -25,9 +25,9 @@ export async function diagnoseRunFailure(
     !failure.message.includes('unrecognized configuration parameter')
   )
     return undefined;
-  let provenance: ProvenanceRecord | undefined;
+  let provenance: Provenance | undefined;
   try {
-    provenance = JSON.parse(await run.readArtifact(PROVENANCE_ARTIFACT)) as ProvenanceRecord;
+    provenance = JSON.parse(await run.readArtifact(PROVENANCE_ARTIFACT)) as Provenance;
   } catch {
     provenance = undefined;
   }

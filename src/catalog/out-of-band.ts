@@ -1,4 +1,5 @@
-import type { ProvenanceRecord, ProvenanceRel, StaticRelationHistory } from './provenance.js';
+import type { Provenance } from '../migrations/provenance.js';
+import type { StaticRelationHistory } from './provenance.js';
 import { refMatches } from './provenance.js';
 
 /** How a live relation came to exist. */
@@ -40,8 +41,8 @@ export interface ProvenanceReport {
 export interface ClassifyInput {
   database: string;
   /** Live tables and views (`kind`: table, view, matview). */
-  live: ProvenanceRel[];
-  provenance?: ProvenanceRecord;
+  live: { schema: string; name: string; kind: string }[];
+  provenance?: Provenance;
   staticHistory?: StaticRelationHistory[];
   /** Allowed out-of-band tables (bare or qualified name) with the documented reason. */
   allow: Record<string, string>;

@@ -1,46 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { analyzeMigrationSql, type RelationRef } from './analyze-migration-sql.js';
-
-/** A relation as recorded in provenance: names and kind only. */
-export interface ProvenanceRel {
-  schema: string;
-  name: string;
-  kind: string;
-}
-
-/** What one migration of a run did to the relation set (captured before/after it ran). */
-export interface ProvenanceMigration {
-  revision: string;
-  file: string;
-  created: ProvenanceRel[];
-  dropped: ProvenanceRel[];
-  altered: ProvenanceRel[];
-}
-
-/** `artifacts/provenance.json`, written by `migrations.upgrade` during a run. */
-export interface ProvenanceRecord {
-  database: string;
-  source: string;
-  layout: string;
-  /** Relations that existed before the first migration of the run. */
-  baseline: ProvenanceRel[];
-  migrations: ProvenanceMigration[];
-}
-
-/** Name of the provenance artifact. */
-export const PROVENANCE_ARTIFACT = 'provenance.json';
-
-/** Reads the run's provenance artifact; undefined when no migrate step of this run wrote one. */
-export async function readProvenance(runDir: string): Promise<ProvenanceRecord | undefined> {
-  try {
-    const text = await readFile(path.join(runDir, 'artifacts', PROVENANCE_ARTIFACT), 'utf8');
-    return JSON.parse(text) as ProvenanceRecord;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
 
 /** A migration's SQL as static analysis needs it (`sql` absent when not SQL, e.g. Python). */
 export interface MigrationText {

@@ -1,3 +1,4 @@
+import { artifactRef } from '../runs/artifact-names.js';
 import { createHash } from 'node:crypto';
 import type { StepFailureRecord } from '../errors.js';
 
@@ -51,6 +52,6 @@ export async function boundFailureStatement(
   return {
     ...failure,
     statement: excerpt,
-    statementFull: { artifact: `artifacts/${name}`, sha256, bytes: Buffer.byteLength(full) },
+    statementFull: { artifact: artifactRef(name), sha256, bytes: Buffer.byteLength(full) },
   };
 }

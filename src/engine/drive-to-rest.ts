@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { JsonValue } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
 import type { Procedure } from '../procedure/types.js';
@@ -6,7 +5,7 @@ import type { RunRecord, RunStore } from '../runs/run-store.js';
 import { runStorageError } from '../runs/run-storage-error.js';
 import { diagnoseWith } from './diagnose.js';
 import { driveRun, type DriveInput } from './drive-run.js';
-import type { EventLog } from '../runs/event-log.js';
+import type { EventLogWriter } from '../runs/run-store.js';
 import { finishRun, type RunResult } from './finish-run.js';
 import { resumeCommand } from './resume-command.js';
 import type { sessionDefaults } from './run-session.js';
@@ -19,7 +18,7 @@ export interface OpenRun {
   procedure: Procedure;
   params: Record<string, JsonValue>;
   connections: Connections;
-  journal: EventLog;
+  journal: EventLogWriter;
   confirmations: ReadonlySet<string>;
 }
 
@@ -41,7 +40,7 @@ export async function driveToRest(run: OpenRun, start: DriveStart): Promise<RunR
   try {
     return await drive(run, start);
   } catch (err) {
-    const dir = path.dirname(run.store.eventLogPath(run.record.id));
+    const dir = run.store.location(run.record.id);
     throw runStorageError(err, dir, resumeCommand(run.record)) ?? err;
   }
 }

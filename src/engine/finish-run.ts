@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Procedure } from '../procedure/types.js';
-import type { RunRecord, RunStore } from '../runs/run-store.js';
+import type { EventLogWriter, RunRecord, RunStore } from '../runs/run-store.js';
 import { resumeCommand } from './resume-command.js';
 import {
   checklistNotPassed,
@@ -9,10 +9,9 @@ import {
   type ChecklistResult,
 } from './checklist.js';
 import type { DriveOutcome } from './drive-run.js';
-import type { EventLog } from '../runs/event-log.js';
 import type { Reporter } from './reporter.js';
 import type { StepFailureRecord } from '../errors.js';
-import { readOwnEventLog } from '../runs/verify-event-log.js';
+import { readOwnRunLog } from '../runs/verify-event-log.js';
 
 /** Failure codes that mean "refused" (exit 3) rather than "failed" (exit 1). */
 export const REFUSAL_FAILURE_CODES: ReadonlySet<string> = new Set([
@@ -47,14 +46,14 @@ export async function finishRun(input: {
   store: RunStore;
   record: RunRecord;
   procedure: Procedure;
-  journal: EventLog;
+  journal: EventLogWriter;
   outcome: DriveOutcome;
   reporter: Reporter;
 }): Promise<RunResult> {
   const { store, record, procedure, journal, outcome, reporter } = input;
   const checklist = evaluateChecklist(
     procedure,
-    readOwnEventLog(store.eventLogPath(record.id), { types: (t) => t.startsWith('step.') }),
+    await readOwnRunLog({ store, id: record.id }, { types: (t) => t.startsWith('step.') }),
   );
   const notPassed = outcome.status === 'succeeded' ? checklistNotPassed(checklist) : [];
   const status: RunResult['status'] = notPassed.length > 0 ? 'incomplete' : outcome.status;
@@ -135,6 +134,6 @@ export async function finishRun(input: {
     failures: outcome.failures,
     outputs: outcome.context.outputs,
     checklist,
-    runDir: store.eventLogPath(record.id).replace(/\/events\.jsonl$/, ''),
+    runDir: store.location(record.id),
   };
 }

@@ -1,14 +1,12 @@
-import path from 'node:path';
 import type { JsonObject } from '../json.js';
 import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import type { RunRecord, RunStore } from '../runs/run-store.js';
 import type { StepFailureRecord } from '../errors.js';
 import { resumeCommand } from './resume-command.js';
-import { readEventLog } from '../runs/verify-event-log.js';
+import { readRunLog } from '../runs/verify-event-log.js';
+import { readSavedProcedure } from './read-saved-procedure.js';
 import { statementForTerminal, truncateForTerminal } from '../text/terminal-text.js';
-import { parseProcedure } from '../procedure/load-procedure.js';
 import type { Procedure } from '../procedure/types.js';
-import { replayActions } from './replay-actions.js';
 import { skipBlockers } from './skip-safety.js';
 import { shownTarget } from './shown-target.js';
 
@@ -43,7 +41,7 @@ export async function inspectRun(store: RunStore, runId: string): Promise<RunIns
   const record = await store.readRecord(runId);
   const snapshot = await store.readSnapshot(runId);
   const context = (snapshot?.snapshot as { context?: ProcedureContext } | null)?.context;
-  const entries = readEventLog(store.eventLogPath(runId));
+  const entries = await readRunLog({ store, id: runId });
   const done = new Map<string, RunInspection['completed'][number]>();
   const migrations = new Map<string, RunInspection['migrations'][number]>();
   const revisions = new Map<string, Set<string>>();
@@ -117,7 +115,7 @@ export async function inspectRun(store: RunStore, runId: string): Promise<RunIns
   }
   return {
     record,
-    runDir: path.dirname(store.eventLogPath(runId)),
+    runDir: store.location(runId),
     running,
     failures,
     completed: [...done.values()],
@@ -134,13 +132,10 @@ async function savedProcedureOf(
   store: RunStore,
   record: RunRecord,
 ): Promise<Procedure | undefined> {
-  for (const name of [`procedure-${record.procedureHash.slice(0, 12)}.yaml`, 'procedure.yaml']) {
-    try {
-      const p = parseProcedure(await store.readArtifact(record.id, name), name, replayActions());
-      if (p.source.hash === record.procedureHash) return p;
-    } catch {
-      // not saved under this name (or unreadable): try the next
-    }
+  // Saved under its hash when a resume changed the procedure, else the run's first source.
+  for (const hash of [record.procedureHash, undefined]) {
+    const p = await readSavedProcedure({ store, id: record.id }, { hash });
+    if (p?.source.hash === record.procedureHash) return p;
   }
   return undefined;
 }

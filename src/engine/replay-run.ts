@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { createActor, fromPromise, type AnyActorLogic, type Snapshot } from 'xstate';
 import { TamperedLogError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
@@ -7,17 +6,17 @@ import {
   type OperatorEvent,
   type ProcedureContext,
 } from '../procedure/compile-procedure.js';
-import { parseProcedure } from '../procedure/load-procedure.js';
 import type { Procedure } from '../procedure/types.js';
 import { indexSteps, stateKey } from './drive-run.js';
 import type { EventLogEntry } from '../runs/event-hash.js';
 import { createProcedureMachine } from './procedure-machine.js';
-import { verifyEventLog } from '../runs/verify-event-log.js';
-import { readFile } from 'node:fs/promises';
-import { replayActions } from './replay-actions.js';
+import { verifyRunLog } from '../runs/verify-event-log.js';
+import { artifactRef, procedureArtifact } from '../runs/artifact-names.js';
+import { FileRunStore } from '../runs/file-run-store.js';
+import type { StoredRun } from '../runs/run-store.js';
+import { loadSavedProcedure } from './read-saved-procedure.js';
 import type { ReplayedRun, ReplayedState, ReplayReport } from './replay-types.js';
 import { checkRunFilesAgree } from './run-agreement.js';
-import { liveLockHolder } from '../runs/run-lock.js';
 
 export type { ReplayedRun, ReplayedState, ReplayReport } from './replay-types.js';
 
@@ -27,24 +26,18 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** Reads a procedure source saved with the run and checks it is the one the log names. */
 async function savedProcedure(
-  runDir: string,
-  name: string,
-  file: string,
+  run: StoredRun,
+  choice: { hash?: string; file: string },
   hash: string,
   line: number,
 ): Promise<Procedure> {
-  const source = await readFile(path.join(runDir, 'artifacts', name), 'utf8').catch(() => {
-    throw new TamperedLogError(
-      line,
-      `the procedure source saved with the run (artifacts/${name}) is missing`,
-    );
-  });
-  const procedure = parseProcedure(source, file, replayActions());
+  const name = artifactRef(procedureArtifact(choice.hash));
+  const procedure = await loadSavedProcedure(run, choice);
+  if (!procedure) {
+    throw new TamperedLogError(line, `the procedure source saved with the run (${name}) is missing`);
+  }
   if (procedure.source.hash !== hash) {
-    throw new TamperedLogError(
-      line,
-      `artifacts/${name} does not match the procedure hash in the log`,
-    );
+    throw new TamperedLogError(line, `${name} does not match the procedure hash in the log`);
   }
   return procedure;
 }
@@ -68,7 +61,7 @@ function machineFor(procedure: Procedure, pending: Map<string, Pending>) {
  * Throws {@link TamperedLogError} naming the first diverging line.
  */
 export async function replayEntries(
-  runDir: string,
+  run: StoredRun,
   entries: readonly EventLogEntry[],
 ): Promise<ReplayedRun> {
   const startIndex = entries.findIndex((e) => e.type === 'run.started');
@@ -76,9 +69,8 @@ export async function replayEntries(
   if (!started) throw new TamperedLogError(1, 'no run.started line');
   const startData = started.data as JsonObject;
   const procedure = await savedProcedure(
-    runDir,
-    'procedure.yaml',
-    String(startData.procedure_file ?? 'procedure.yaml'),
+    run,
+    { file: String(startData.procedure_file ?? 'procedure.yaml') },
     String(startData.procedure_hash),
     startIndex + 1,
   );
@@ -125,9 +117,8 @@ export async function replayEntries(
       // with the run under its hash; the next resume restores into its machine.
       const hash = String(data.new_hash);
       const changed = await savedProcedure(
-        runDir,
-        `procedure-${hash.slice(0, 12)}.yaml`,
-        procedure.source.file,
+        run,
+        { hash, file: procedure.source.file },
         hash,
         line,
       );
@@ -196,13 +187,14 @@ export async function replayEntries(
  * compiled machine with the recorded events ({@link replayEntries}), and checks that run.json and
  * snapshot.json agree with the log, unless a live process still drives the run (see
  * {@link ReplayReport.inProgress}). Throws {@link TamperedLogError} (exit 4) naming the first bad
- * or diverging line.
+ * or diverging line. `run` is a run directory (`runs/<run-id>` of a {@link FileRunStore}) or a
+ * run of any store.
  */
-export async function replayRun(runDir: string): Promise<ReplayReport> {
-  const file = path.join(runDir, 'events.jsonl');
-  const runId = path.basename(runDir);
-  const holder = liveLockHolder(path.join(runDir, 'lock'), runId);
-  const verified = verifyEventLog(file);
+export async function replayRun(run: string | StoredRun): Promise<ReplayReport> {
+  const stored = typeof run === 'string' ? FileRunStore.forRunDir(run) : run;
+  const runId = stored.id;
+  const holder = await stored.store.lockHolder(runId);
+  const verified = await verifyRunLog(stored);
   // A run being driven may be mid-append: its last line may not be complete yet.
   const midAppend =
     !verified.ok &&
@@ -211,10 +203,10 @@ export async function replayRun(runDir: string): Promise<ReplayReport> {
   if (!verified.ok && !(holder && midAppend))
     throw new TamperedLogError(verified.line, verified.reason);
   const entries = verified.entries;
-  const replayed = await replayEntries(runDir, entries);
+  const replayed = await replayEntries(stored, entries);
   // The driving process writes run.json and snapshot.json around its log lines: while it runs,
   // they may be a write ahead of the log read here, so only the log is judged.
-  if (!holder) await checkRunFilesAgree(runDir, entries, replayed);
+  if (!holder) await checkRunFilesAgree(stored, entries, replayed);
   return {
     runId,
     procedure: replayed.procedure.name,

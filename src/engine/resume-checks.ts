@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { InvalidInputError, TamperedLogError } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import type { OperatorEvent, ProcedureContext } from '../procedure/compile-procedure.js';
@@ -15,8 +13,7 @@ import {
   logFacts,
   type LogFacts,
 } from './run-agreement.js';
-import { verifyEventLog, verifyEventLogText } from '../runs/verify-event-log.js';
-import { refuseSymlink } from '../runs/no-symlink.js';
+import { verifyEventLogText, verifyRunLog } from '../runs/verify-event-log.js';
 
 /** A run as its verified log establishes it, before a resume touches anything. */
 export interface VerifiedRun {
@@ -34,12 +31,12 @@ export interface VerifiedRun {
  * {@link TamperedLogError} (exit 4) and nothing is resumed.
  */
 export async function verifyRunForResume(store: RunStore, record: RunRecord): Promise<VerifiedRun> {
-  const file = store.eventLogPath(record.id);
-  refuseSymlink(file);
-  let verified = verifyEventLog(file);
-  if (!verified.ok && /no trailing newline/.test(verified.reason)) {
+  const run = { store, id: record.id };
+  const text = await store.readEventLog(record.id);
+  let verified = text === undefined ? await verifyRunLog(run) : verifyEventLogText(text);
+  if (text !== undefined && !verified.ok && /no trailing newline/.test(verified.reason)) {
     // A complete last line that only lost its newline: opening the log completes it.
-    const completed = verifyEventLogText(`${readFileSync(file, 'utf8')}\n`);
+    const completed = verifyEventLogText(`${text}\n`);
     if (completed.ok) verified = completed;
   }
   const entries = [...verified.entries];
@@ -49,7 +46,7 @@ export async function verifyRunForResume(store: RunStore, record: RunRecord): Pr
   const facts = logFacts(entries);
   checkRecordAgainstLog(record, facts, entries);
   const snapshot = await store.readSnapshot(record.id);
-  const replayed = await replayEntries(path.dirname(file), entries);
+  const replayed = await replayEntries(run, entries);
   checkSnapshotAgainstLog(snapshot, facts, replayed, entries);
   return { entries, facts, snapshot };
 }

@@ -11,7 +11,6 @@ import { resolveParams } from '../procedure/resolve-params.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import { containsSecret } from '../runs/secret-guard.js';
 import { sessionTag } from '../runs/session-tag.js';
-import { EventLog } from '../runs/event-log.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
 import {
@@ -161,7 +160,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         failures: [],
         outputs: context?.outputs ?? {},
         checklist: [],
-        runDir: path.dirname(store.eventLogPath(runId)),
+        runDir: store.location(runId),
       };
     }
     const by = operatorIdentity(d.env);
@@ -201,7 +200,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     await lockTargetDatabase(connections, targetDatabase(params));
 
     const entries = verified.entries;
-    const journal = EventLog.open(store.eventLogPath(runId));
+    const journal = await store.openEventLog(runId);
     const attempts: Record<string, number> = {};
     let lastLoggedValue: string | undefined;
     const settledInLog = new Map<string, EventLogEntry>();
@@ -244,10 +243,10 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
           new_hash: procedure.source.hash,
           by,
         });
-        await store.writeArtifact(
+        await store.saveProcedureSource(
           runId,
-          `procedure-${procedure.source.hash.slice(0, 12)}.yaml`,
           await readFile(procedureFile, 'utf8'),
+          procedure.source.hash,
         );
         record.procedureHash = procedure.source.hash;
       }

@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { TamperedLogError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { describeTarget } from '../postgres/target.js';
 import { canonicalJson, type EventLogEntry } from '../runs/event-hash.js';
+import type { StoredDocument, StoredRun } from '../runs/run-store.js';
 import type { ReplayedRun } from './replay-types.js';
 
 /** What a run's verified log says about it: the source of truth run.json and the snapshot cache. */
@@ -222,31 +221,27 @@ export function checkSnapshotAgainstLog(
 }
 
 /**
- * For `replay`: checks run.json and snapshot.json of a run directory against its verified,
+ * For `replay`: checks run.json and snapshot.json of a stored run against its verified,
  * replayed log. A file that is absent (a log replayed on its own) is not checked.
  */
 export async function checkRunFilesAgree(
-  runDir: string,
+  run: StoredRun,
   entries: readonly EventLogEntry[],
   replayed: ReplayedRun,
 ): Promise<void> {
   const facts = logFacts(entries);
-  const read = async (name: string): Promise<unknown> => {
-    let text: string;
-    try {
-      text = await readFile(path.join(runDir, name), 'utf8');
-    } catch {
-      return undefined;
-    }
+  const read = async (document: StoredDocument, name: string): Promise<unknown> => {
+    const text = await run.store.readStoredText(run.id, document).catch(() => undefined);
+    if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as unknown;
     } catch {
       throw new TamperedLogError(entries.length + 1, `${name} is not valid JSON`);
     }
   };
-  const record = (await read('run.json')) as RecordedRun | undefined;
+  const record = (await read('record', 'run.json')) as RecordedRun | undefined;
   if (record) checkRecordAgainstLog(record, facts, entries);
-  const snapshot = (await read('snapshot.json')) as
+  const snapshot = (await read('snapshot', 'snapshot.json')) as
     { procedureHash: string; snapshot: JsonValue } | undefined;
   if (snapshot || record) checkSnapshotAgainstLog(snapshot, facts, replayed, entries);
 }

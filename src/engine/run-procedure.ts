@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { InvalidInputError, RefusalError, type StepFailureRecord } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
@@ -8,11 +7,11 @@ import { redactParams, resolveParams, validateStepArguments } from '../procedure
 import type { Procedure } from '../procedure/types.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import { createRunId } from '../runs/run-id.js';
-import type { RunRecord } from '../runs/run-store.js';
+import type { EventLogWriter, RunRecord } from '../runs/run-store.js';
 import { sessionTag } from '../runs/session-tag.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
-import { EventLog, firstLogLine } from '../runs/event-log.js';
+import { firstLogLine } from '../runs/event-log.js';
 import type { Reporter } from './reporter.js';
 import { resumeCommand } from './resume-command.js';
 import { toFailureRecord } from './to-failure-record.js';
@@ -40,7 +39,7 @@ import { shownTargetUrl } from './shown-target.js';
 async function stopUnreachable(
   store: FileRunStore,
   record: RunRecord,
-  journal: EventLog,
+  journal: EventLogWriter,
   failure: StepFailureRecord,
   reporter: Reporter,
 ): Promise<RunResult> {
@@ -65,7 +64,7 @@ async function stopUnreachable(
     failures: [failure],
     outputs: {},
     checklist: [],
-    runDir: path.dirname(store.eventLogPath(record.id)),
+    runDir: store.location(record.id),
   };
 }
 
@@ -99,7 +98,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
   const store = new FileRunStore(d.runsDir).check('write');
   // Known before the checks, so that arguments naming the run (`rb_path_a_${{ run.id }}`) resolve.
   const runId = createRunId(procedure.name);
-  const run = { id: runId, dir: path.dirname(store.eventLogPath(runId)) };
+  const run = { id: runId, dir: store.location(runId) };
   problems.push(...(await preflightSteps(procedure, params, d.actions, d.cwd, d.env, run)));
   if (problems.length > 0) throw new InvalidInputError(problems);
 
@@ -155,12 +154,12 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
     });
     await store.create(record, {
       eventLog: started,
-      artifacts: { 'procedure.yaml': await readFile(procedure.source.file, 'utf8') },
+      procedure: await readFile(procedure.source.file, 'utf8'),
     });
     const lock = await store.acquireLock(runId, {
       command: recordedCommand(options.command ?? 'run', procedure, params),
     });
-    const journal = EventLog.open(store.eventLogPath(runId));
+    const journal = await store.openEventLog(runId);
     try {
       d.reporter.line(
         `runbook ▸ ${procedure.name}  run ${runId}  on ${shownTargetUrl(connections.redactedUrl, record.params)}${server.embedded ? ' (embedded)' : ''}`,

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { ActionContext, ActionDefinition } from '../actions/types.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
@@ -6,6 +5,7 @@ import { resolveExpressions } from '../procedure/expressions.js';
 import { conditionSkips } from '../procedure/step-condition.js';
 import type { ActionStep, Procedure } from '../procedure/types.js';
 import type { RunStore } from '../runs/run-store.js';
+import { runView } from '../runs/run-view.js';
 import { terminalSafe, truncateForTerminal } from '../text/terminal-text.js';
 import { boundFailureStatement } from './bound-statement.js';
 import { redactArguments, secretValues } from './redact-arguments.js';
@@ -91,7 +91,7 @@ export async function executeStep(
     const scope = {
       params: envr.params,
       steps: Object.fromEntries(Object.entries(envr.outputs()).map(([k, v]) => [k, { output: v }])),
-      run: { id: envr.runId, dir: path.dirname(envr.store.eventLogPath(envr.runId)) },
+      run: { id: envr.runId, dir: envr.store.location(envr.runId) },
       env: envr.env,
     };
     resolved = resolveExpressions(step.with, scope);
@@ -130,19 +130,19 @@ export async function executeStep(
         `invalid arguments for ${step.do}: ${problems.join('; ')}`,
       );
     }
-    const runDir = path.dirname(envr.store.eventLogPath(envr.runId));
     const ctx: ActionContext = {
       runId: envr.runId,
       stepId: step.id,
       cwd: envr.cwd,
-      runDir,
+      runDir: envr.store.location(envr.runId),
       db: envr.connections,
       writeArtifact: async (name, content, options) => {
         // Redacted like log lines: URL passwords and every secret param's value.
         const text = redactArguments(content, secrets) as string;
         await envr.store.writeArtifact(envr.runId, name, text, options);
-        return envr.store.artifactPath(envr.runId, name);
+        return envr.store.location(envr.runId, name);
       },
+      ...runView(envr.store, envr.runId),
       log: async (type, data, options) => {
         await envr.journal.append(type, step.id, redactArguments(data ?? null, secrets), options);
       },

@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ActionContext } from '../step-context.js';
+import type { ActionContext, OtherRuns } from '../step-context.js';
 import { StepError } from '../errors.js';
 import { runIdTime } from '../runs/run-id.js';
 import type { MigrationCheckpoint } from './migration-checkpoint.js';
@@ -23,29 +22,27 @@ export interface EarlierChecksum {
 const recordedBy = (was: EarlierChecksum): string =>
   was.runId !== undefined ? `run ${was.runId}` : `${was.table ?? 'the version table'}`;
 
-function readJson(file: string): unknown {
+function parseJson(text: string | undefined): unknown {
   try {
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : undefined;
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
   } catch {
     return undefined; // an unreadable earlier run is no evidence either way
   }
 }
 
 /**
- * The checksums earlier runs in the same runs folder recorded for the migrations they applied to
- * the same database from the same source (their `provenance.json` names both; their
- * `snapshot.json` step progress holds the checksums), the latest run's winning. Reads at most the
+ * The checksums earlier runs in the same store recorded for the migrations they applied to the
+ * same database from the same source (their `provenance.json` names both; their checkpoint's step
+ * progress holds the checksums), the latest run's winning. Reads at most the
  * {@link EARLIER_RUNS} most recent runs.
  */
-export function earlierChecksums(
-  runDir: string,
+export async function earlierChecksums(
+  runs: OtherRuns,
   identity: { database: string; source: string },
-): Map<string, EarlierChecksum> {
-  const runsDir = path.dirname(runDir);
-  const own = path.basename(runDir);
+): Promise<Map<string, EarlierChecksum>> {
   let ids: string[];
   try {
-    ids = readdirSync(runsDir).filter((id) => id !== own && runIdTime(id) !== undefined);
+    ids = (await runs.ids()).filter((id) => runIdTime(id) !== undefined);
   } catch {
     return new Map();
   }
@@ -53,13 +50,12 @@ export function earlierChecksums(
   ids.sort((a, b) => time(a) - time(b) || a.localeCompare(b));
   const out = new Map<string, EarlierChecksum>();
   for (const runId of ids.slice(-EARLIER_RUNS)) {
-    const dir = path.join(runsDir, runId);
-    const prov = readJson(path.join(dir, 'artifacts', PROVENANCE_ARTIFACT)) as
+    const prov = parseJson(await runs.readArtifact(runId, PROVENANCE_ARTIFACT)) as
       Partial<Provenance> | undefined;
     if (prov?.database !== identity.database || prov.source !== identity.source) continue;
-    const snapshot = readJson(path.join(dir, 'snapshot.json')) as
-      { progress?: Record<string, Partial<MigrationCheckpoint> | null> } | undefined;
-    for (const cp of Object.values(snapshot?.progress ?? {})) {
+    const progress = (await runs.readProgress(runId)) as
+      Record<string, Partial<MigrationCheckpoint> | null> | undefined;
+    for (const cp of Object.values(progress ?? {})) {
       if (!cp || typeof cp !== 'object' || !Array.isArray(cp.applied) || !cp.checksums) continue;
       for (const revision of cp.applied) {
         const checksum = cp.checksums[revision];
@@ -85,7 +81,7 @@ export async function verifyEarlierChecksums(
   applied: Set<string>,
   table?: { name: string; checksums: ReadonlyMap<string, string> },
 ): Promise<void> {
-  const earlier = earlierChecksums(ctx.runDir, identity);
+  const earlier = await earlierChecksums(ctx.otherRuns, identity);
   // Relative to the source, so that Prisma's and diesel's `<dir>/migration.sql` stay distinct.
   const shown = (m: Migration): string =>
     path.relative(identity.source, m.file) || path.basename(m.file);

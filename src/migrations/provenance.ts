@@ -1,6 +1,3 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { ActionContext } from '../step-context.js';
 import type { JsonValue } from '../json.js';
 import { toRel, type Rel, type RelationDelta, type RelState } from './relation-snapshot.js';
@@ -12,7 +9,10 @@ export interface MigrationProvenance extends RelationDelta {
   file: string;
 }
 
-/** The `provenance.json` artifact (read by the catalog helper). */
+/**
+ * The `provenance.json` artifact: what the migrations of a run did to the relation set, written by
+ * `migrations.upgrade` and read by the catalog (`schema.provenance`, failure diagnosis).
+ */
 export interface Provenance {
   database: string;
   source: string;
@@ -24,6 +24,14 @@ export interface Provenance {
 
 /** Artifact file name. */
 export const PROVENANCE_ARTIFACT = 'provenance.json';
+
+/** Reads the run's provenance artifact; undefined when no migrate step of this run wrote one. */
+export async function readProvenance(
+  ctx: Pick<ActionContext, 'readArtifact'>,
+): Promise<Provenance | undefined> {
+  const text = await ctx.readArtifact(PROVENANCE_ARTIFACT);
+  return text === undefined ? undefined : (JSON.parse(text) as Provenance);
+}
 
 /**
  * Maintains provenance.json across attempts. Each migration's effect travels in its
@@ -48,15 +56,12 @@ export class ProvenanceRecorder {
     baseline: ReadonlyMap<string, RelState>,
     logged: readonly AppliedLine[],
   ): Promise<ProvenanceRecorder> {
-    const file = path.join(ctx.runDir, 'artifacts', PROVENANCE_ARTIFACT);
     let data: Provenance | undefined;
-    if (existsSync(file)) {
-      try {
-        const prior = JSON.parse(await readFile(file, 'utf8')) as Provenance;
-        if (prior.database === identity.database && prior.source === identity.source) data = prior;
-      } catch {
-        // An unreadable artifact is rebuilt from here on: provenance is evidence, not state.
-      }
+    try {
+      const prior = await readProvenance(ctx);
+      if (prior?.database === identity.database && prior.source === identity.source) data = prior;
+    } catch {
+      // An unreadable artifact is rebuilt from here on: provenance is evidence, not state.
     }
     data ??= { ...identity, baseline: [...baseline.values()].map(toRel), migrations: [] };
     const recorder = new ProvenanceRecorder(ctx, data);

@@ -139,7 +139,7 @@ export async function runMigrations(
     if (await settleInDoubt(ctx, client, req.source, graph, cp, rows)) {
       rows = (await vt.read(client)) ?? [];
     }
-    const logged = loggedApplications(ctx);
+    const logged = await loggedApplications(ctx);
     if (!req.source.external) await vt.ensure(client);
     const listing = await snapshotRelations(client, vt.table);
     const recorder = await ProvenanceRecorder.open(

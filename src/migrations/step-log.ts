@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { ActionContext } from '../step-context.js';
-import { readOwnEventLog } from '../runs/verify-event-log.js';
 import type { RelationDelta } from './relation-snapshot.js';
 
 /** The type of the log line written as each migration commits. */
@@ -25,10 +22,10 @@ export interface AppliedLine {
  * earlier attempts of the step applied, even when the process died before its checkpoint caught up. Empty when the run
  * has no log yet (the chain is not re-verified here: `inspect` and `replay` do that).
  */
-export function loggedApplications(ctx: Pick<ActionContext, 'runDir' | 'stepId'>): AppliedLine[] {
-  const file = path.join(ctx.runDir, 'events.jsonl');
-  if (!existsSync(file)) return [];
-  const entries = readOwnEventLog(file, { types: (t) => APPLIED_TYPES.has(t) });
+export async function loggedApplications(
+  ctx: Pick<ActionContext, 'readLog' | 'stepId'>,
+): Promise<AppliedLine[]> {
+  const entries = await ctx.readLog({ types: (t) => APPLIED_TYPES.has(t) });
   const out: AppliedLine[] = [];
   for (const e of entries) {
     if (!APPLIED_TYPES.has(e.type) || e.step !== ctx.stepId) continue;

@@ -1,9 +1,10 @@
-import path from 'node:path';
 import type { ReplayReport } from '../engine/replay-run.js';
 import { replayRun } from '../engine/replay-run.js';
-import { verifyEventLog } from '../runs/verify-event-log.js';
+import { readSavedProcedure } from '../engine/read-saved-procedure.js';
+import { FileRunStore } from '../runs/file-run-store.js';
+import type { StoredRun } from '../runs/run-store.js';
+import { verifyRunLog } from '../runs/verify-event-log.js';
 import { TamperedLogError } from '../errors.js';
-import { readSavedProcedure } from './read-saved-procedure.js';
 import { outlineProcedure, type ProcedureOutline } from './procedure-outline.js';
 import { readRunArtifacts, type RunArtifacts } from './read-artifacts.js';
 import { buildTimeline } from './timeline.js';
@@ -22,22 +23,24 @@ export interface RunReport {
 }
 
 /**
- * Verifies and replays a run directory offline, then builds its timeline and reads its artifacts.
+ * Verifies and replays a run offline, then builds its timeline and reads its artifacts. `run` is
+ * a run directory (`runs/<run-id>` of a {@link FileRunStore}) or a run of any store.
  * Never throws for a tampered log: the report is built from the trusted prefix (the lines before
  * the first bad or diverging one) and its integrity verdict says TAMPERED at that line; the
  * caller decides the exit code (4). Other errors (an unreadable directory) propagate.
  */
-export async function loadRunReport(runDir: string): Promise<RunReport> {
-  const runId = path.basename(runDir);
+export async function loadRunReport(run: string | StoredRun): Promise<RunReport> {
+  const stored = typeof run === 'string' ? FileRunStore.forRunDir(run) : run;
+  const runId = stored.id;
   const [saved, artifacts] = await Promise.all([
-    readSavedProcedure(runDir),
-    readRunArtifacts(runDir),
+    readSavedProcedure(stored),
+    readRunArtifacts(stored),
   ]);
   let entries: EventLogEntry[];
   let integrity: IntegrityVerdict;
   let replay: RunReport['replay'] = null;
   try {
-    const { entries: all, ...rest } = await replayRun(runDir);
+    const { entries: all, ...rest } = await replayRun(stored);
     entries = all;
     replay = rest;
     integrity = {
@@ -50,7 +53,7 @@ export async function loadRunReport(runDir: string): Promise<RunReport> {
     };
   } catch (err) {
     if (!(err instanceof TamperedLogError)) throw err;
-    const verified = verifyEventLog(path.join(runDir, 'events.jsonl'));
+    const verified = await verifyRunLog(stored);
     entries = verified.entries.slice(0, Math.max(0, err.line - 1));
     integrity = { status: 'tampered', line: err.line, reason: err.reason, lines: entries.length };
   }

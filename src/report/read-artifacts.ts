@@ -1,6 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { JsonObject, JsonValue } from '../json.js';
+import type { StoredRun } from '../runs/run-store.js';
 import { flag, list, num, obj, str } from './json-fields.js';
 
 /** One checked expectation of a `schema.expect` step (artifact `expectations-<step>.json`). */
@@ -51,20 +50,21 @@ export interface RunArtifacts {
   expectations: ExpectationArtifact[];
   diffs: SchemaDiffArtifact[];
   summaries: TextArtifact[];
-  /** Every file name present, for the reviewer's reference. */
+  /** Every artifact name present, for the reviewer's reference. */
   files: string[];
 }
 
-async function readJson(file: string): Promise<JsonObject | null> {
+async function readJson(run: StoredRun, name: string): Promise<JsonObject | null> {
   try {
-    return obj(JSON.parse(await readFile(file, 'utf8')) as JsonValue);
+    const text = await run.store.findArtifact(run.id, name);
+    return text === undefined ? null : obj(JSON.parse(text) as JsonValue);
   } catch {
     return null;
   }
 }
 
-async function readText(file: string): Promise<string | null> {
-  return readFile(file, 'utf8').catch(() => null);
+async function readText(run: StoredRun, name: string): Promise<string | null> {
+  return (await run.store.findArtifact(run.id, name).catch(() => undefined)) ?? null;
 }
 
 const show = (v: JsonValue | undefined): string =>
@@ -93,15 +93,13 @@ function diffRow(value: JsonValue): DiffObjectRow {
  * diffs (`schema-diff-<step>.json` with its `.txt`), and text summaries (`*-summary.txt`,
  * `*-report.txt`). Unreadable or malformed files are left out, never fatal: the log is the record.
  */
-export async function readRunArtifacts(runDir: string): Promise<RunArtifacts> {
-  const dir = path.join(runDir, 'artifacts');
-  const files = (await readdir(dir).catch(() => [] as string[])).sort();
+export async function readRunArtifacts(run: StoredRun): Promise<RunArtifacts> {
+  const files = await run.store.listArtifacts(run.id).catch(() => [] as string[]);
   const out: RunArtifacts = { expectations: [], diffs: [], summaries: [], files };
   for (const name of files) {
-    const file = path.join(dir, name);
     let m: RegExpExecArray | null;
     if ((m = /^expectations-(.+)\.json$/.exec(name))) {
-      const o = await readJson(file);
+      const o = await readJson(run, name);
       if (!o) continue;
       out.expectations.push({
         step: m[1]!,
@@ -118,7 +116,7 @@ export async function readRunArtifacts(runDir: string): Promise<RunArtifacts> {
         }),
       });
     } else if ((m = /^schema-diff-(.+)\.json$/.exec(name))) {
-      const o = await readJson(file);
+      const o = await readJson(run, name);
       if (!o) continue;
       out.diffs.push({
         step: m[1]!,
@@ -127,10 +125,10 @@ export async function readRunArtifacts(runDir: string): Promise<RunArtifacts> {
         right: str(o, 'right') ?? 'right',
         differences: num(obj(o.summary), 'differences'),
         objects: list(o, 'objects').map(diffRow),
-        text: await readText(path.join(dir, `schema-diff-${m[1]}.txt`)),
+        text: await readText(run, `schema-diff-${m[1]}.txt`),
       });
     } else if (/-(summary|report)\.txt$/.test(name)) {
-      const text = await readText(file);
+      const text = await readText(run, name);
       if (text !== null) out.summaries.push({ name, text });
     }
   }

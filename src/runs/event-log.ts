@@ -1,26 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import pino from 'pino';
-import type { JsonValue } from '../json.js';
 import { openForAppend, refuseSymlink } from './no-symlink.js';
+import type { AppendOptions, EventLogWriter } from './run-store.js';
 import { assertNoSecret } from './secret-guard.js';
 import { writeFileAtomicSync } from './write-file-atomic.js';
-import {
-  canonicalJson,
-  entryHash,
-  entryLine,
-  GENESIS_HASH,
-  type EventLogEntry,
-} from './event-hash.js';
-import { parseEntry, scanLogTail, tornPath, truncateDurably } from './event-log-tail.js';
+import { entryHash, entryLine, GENESIS_HASH, type EventLogEntry } from './event-hash.js';
+import { scanLogTail, tornPath, truncateDurably } from './event-log-tail.js';
+import type { JsonValue } from '../json.js';
 
 export type { EventLogEntry } from './event-hash.js';
-
-/** Options of {@link EventLog.append}. */
-export interface AppendOptions {
-  /** Default true: fsynced before append returns. False: written now, fsynced with the next durable line. */
-  durable?: boolean;
-}
+export type { AppendOptions } from './run-store.js';
 
 /** What {@link EventLog.open} did with a torn last line it found. */
 export interface TornLineRecovery {
@@ -31,23 +20,18 @@ export interface TornLineRecovery {
   bytes: number;
 }
 
-// sonic-boom exposes the file descriptor at runtime; pino's typings omit it.
-type SonicBoom = ReturnType<typeof pino.destination> & { readonly fd: number };
-
 /**
- * The append-only, hash-chained event log of a run (`events.jsonl`). Lines are written through
- * a pino logger on a synchronous destination and fsynced, so a line is on disk before `append`
- * returns. Each line is exactly an {@link EventLogEntry}. One writer at a time (the run lock).
+ * The append-only, hash-chained event log of a run in a file (`events.jsonl`): the
+ * {@link EventLogWriter} of the file store. Each line is written as the entry's canonical line
+ * ({@link entryLine}, the bytes its hash covers) with one `write` to a descriptor opened for
+ * appending, and fsynced, so a line is on disk before `append` returns. One writer at a time (the
+ * run lock).
  */
-export class EventLog {
-  private readonly logger: pino.Logger;
+export class EventLog implements EventLogWriter {
   private seq: number;
   private prevHash: string;
-  private writeError: Error | undefined;
   /** Set by the first failed write (a full disk): every later append refuses with it. */
   private failed: Error | undefined;
-  /** The entry being written (and its JSON line), so the stream hook can check pino wrote exactly it. */
-  private pending: { entry: EventLogEntry; line: string } | undefined;
   private recovery: TornLineRecovery | undefined;
   private closed = false;
   /** Lines were appended with `durable: false` and not fsynced yet. */
@@ -56,28 +40,12 @@ export class EventLog {
   private constructor(
     /** Path of the log file. */
     readonly file: string,
-    private readonly dest: SonicBoom,
+    private readonly fd: number,
     last: EventLogEntry | undefined,
     private readonly now: () => Date,
   ) {
     this.seq = last?.seq ?? 0;
     this.prevHash = last?.hash ?? GENESIS_HASH;
-    dest.on('error', (err: Error) => {
-      this.writeError = err;
-    });
-    this.logger = pino(
-      {
-        base: null,
-        timestamp: false,
-        formatters: { level: () => ({}) },
-        hooks: {
-          // With the level formatter emptied pino still opens the line with `{,`; drop the comma
-          // so the line is exactly our object.
-          streamWrite: (s: string) => this.checkLine(s.startsWith('{,') ? `{${s.slice(2)}` : s),
-        },
-      },
-      dest,
-    );
   }
 
   /**
@@ -99,8 +67,7 @@ export class EventLog {
       truncateDurably(file, found.torn.start);
       recovery = { line: found.torn.line, movedTo, bytes: found.torn.bytes.length };
     }
-    const dest = pino.destination({ dest: openForAppend(file), sync: true }) as SonicBoom;
-    const log = new EventLog(file, dest, found.last, options.now ?? (() => new Date()));
+    const log = new EventLog(file, openForAppend(file), found.last, options.now ?? (() => new Date()));
     if (found.missingNewline) log.writeRaw('\n');
     if (recovery) {
       log.recovery = recovery;
@@ -150,21 +117,12 @@ export class EventLog {
     if (this.failed) throw this.failed;
     const { entry, line } = makeEntry(this.seq, this.prevHash, this.now(), type, step, data);
     assertNoSecret(line, this.file);
-    this.writeError = undefined;
-    this.pending = { entry, line };
     try {
-      this.logger.info(entry);
-    } finally {
-      this.pending = undefined;
-    }
-    if (this.writeError) throw (this.failed = this.writeError);
-    if (options.durable === false) this.unsynced = true;
-    else {
-      try {
-        this.sync();
-      } catch (err) {
-        throw (this.failed = err as Error);
-      }
+      writeAll(this.fd, line);
+      if (options.durable === false) this.unsynced = true;
+      else this.sync();
+    } catch (err) {
+      throw (this.failed = err as Error);
     }
     this.seq = entry.seq;
     this.prevHash = entry.hash;
@@ -181,45 +139,33 @@ export class EventLog {
     return this.appendSync(type, step, data, options);
   }
 
-  /** Closes the destination (fsyncing lines appended non-durably); resolves once it is closed. */
-  close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    if (this.unsynced) this.sync();
+  /** Fsyncs lines appended non-durably and closes the file; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
-    return new Promise((resolve) => {
-      this.dest.once('close', () => resolve());
-      this.dest.end();
-    });
-  }
-
-  /** Refuses (throws before anything is written) a serialized line that is not our entry. */
-  private checkLine(line: string): string {
-    const expected = this.pending;
-    // pino serializes the entry object; what is written is the entry's one hashed form
-    // (entryLine), once pino's line is checked to mean exactly that entry.
-    if (expected && line !== expected.line) {
-      const written = parseEntry(line);
-      if (
-        !written ||
-        canonicalJson(written as unknown as JsonValue) !==
-          canonicalJson(expected.entry as unknown as JsonValue) ||
-        !line.endsWith('}\n')
-      ) {
-        throw new Error(`event log ${this.file}: serialized line does not match the entry`);
-      }
+    try {
+      if (this.unsynced) this.sync();
+    } finally {
+      fs.closeSync(this.fd);
     }
-    return expected ? expected.line : line;
   }
 
   private writeRaw(text: string): void {
-    this.dest.write(text);
+    writeAll(this.fd, text);
     this.sync();
   }
 
   private sync(): void {
-    fs.fsyncSync(this.dest.fd);
+    fs.fsyncSync(this.fd);
     this.unsynced = false;
   }
+}
+
+/** Writes all of `text` at the end of the file (a short write continues where it stopped). */
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  let done = 0;
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
 }
 
 /**

@@ -1,18 +1,26 @@
 import fs from 'node:fs';
-import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
-import { acquireRunLock } from './run-lock.js';
-import { isSafeRunId, runIdTime } from './run-id.js';
+import { EventLog } from './event-log.js';
+import { acquireRunLock, liveLockHolder } from './run-lock.js';
 import { checkRunsDir, type RunsDirUse } from './runs-dir.js';
-import {
-  describeSchemaIssue,
-  runRecordSchema,
-  snapshotFileSchema,
-  type RunRecord,
-  type SnapshotFile,
-} from './run-record.js';
-import type { RunLock, RunStore, RunSummary } from './run-store.js';
+import { parseRunRecord, parseSnapshotFile, toJsonText } from './run-record.js';
+import { listRunDirs, resolveRunDir } from './run-dir-listing.js';
+import { procedureArtifact } from './artifact-names.js';
+import { RunDirLayout } from './run-dir-layout.js';
+import type {
+  EventLogWriter,
+  InitialRunData,
+  LockInfo,
+  RunLock,
+  RunRecord,
+  RunStore,
+  RunSummary,
+  SnapshotFile,
+  StoredDocument,
+  StoredRun,
+} from './run-store.js';
 import { refuseSymlink } from './no-symlink.js';
 import { assertNoSecret } from './secret-guard.js';
 import { syncDirectory, writeFileAtomic, type WriteOptions } from './write-file-atomic.js';
@@ -20,18 +28,19 @@ import { syncDirectory, writeFileAtomic, type WriteOptions } from './write-file-
 /** The default runs directory, relative to the working directory. */
 export const DEFAULT_RUNS_DIR = 'runs';
 
-const RECORD_FILE = 'run.json';
-const SNAPSHOT_FILE = 'snapshot.json';
-const EVENTS_FILE = 'events.jsonl';
-const LOCK_FILE = 'lock';
-const ARTIFACTS_DIR = 'artifacts';
-
-function toJsonText(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
-}
-
 function isMissing(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** A file's text; undefined when it does not exist. Refuses a symbolic link. */
+async function readIfPresent(file: string): Promise<string | undefined> {
+  refuseSymlink(file);
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -42,6 +51,7 @@ function isMissing(err: unknown): boolean {
 export class FileRunStore implements RunStore {
   /** Absolute path of the runs directory. */
   readonly dir: string;
+  private readonly layout: RunDirLayout;
 
   /** Throws InvalidInputError for an empty `dir` (it would silently mean the working directory). */
   constructor(dir: string = DEFAULT_RUNS_DIR) {
@@ -51,6 +61,13 @@ export class FileRunStore implements RunStore {
       ]);
     }
     this.dir = path.resolve(dir);
+    this.layout = new RunDirLayout(this.dir);
+  }
+
+  /** The store holding a run directory given by path (`runs/<id>`), and the run's id. */
+  static forRunDir(runDir: string): StoredRun {
+    const resolved = path.resolve(runDir);
+    return { store: new FileRunStore(path.dirname(resolved)), id: path.basename(resolved) };
   }
 
   /**
@@ -64,33 +81,35 @@ export class FileRunStore implements RunStore {
 
   /** The directory of one run. Throws InvalidInputError for an id that is not a safe name. */
   runDir(id: string): string {
-    if (!isSafeRunId(id)) {
-      throw new InvalidInputError([{ message: `'${id}' is not a valid run id` }]);
-    }
-    return path.join(this.dir, id);
+    return this.layout.runDir(id);
   }
 
-  async create(record: RunRecord, initial: InitialRunFiles = {}): Promise<void> {
-    const final = this.runDir(record.id);
+  async create(record: RunRecord, initial: InitialRunData = {}): Promise<void> {
+    const final = this.layout.runDir(record.id);
     const text = toJsonText(record);
-    assertNoSecret(text, path.join(final, RECORD_FILE));
-    if (initial.eventLog !== undefined) assertNoSecret(initial.eventLog, path.join(final, EVENTS_FILE));
-    for (const [name, content] of Object.entries(initial.artifacts ?? {})) {
-      assertNoSecret(content, this.artifactPath(record.id, name));
+    const artifacts = { ...initial.artifacts };
+    if (initial.procedure !== undefined) artifacts[procedureArtifact()] = initial.procedure;
+    assertNoSecret(text, this.layout.recordFile(record.id));
+    if (initial.eventLog !== undefined) {
+      assertNoSecret(initial.eventLog, this.layout.eventsFile(record.id));
+    }
+    for (const [name, content] of Object.entries(artifacts)) {
+      assertNoSecret(content, this.layout.artifactFile(record.id, name));
     }
     fs.mkdirSync(this.dir, { recursive: true });
     if (fs.existsSync(final)) throw new Error(`run ${record.id} already exists in ${this.dir}`);
     // Built under a hidden name and renamed into place, so a run dir never lacks its run.json.
     const staging = path.join(this.dir, `.creating-${record.id}-${process.pid}`);
+    const files = this.layout.stagingFiles(staging);
     await rm(staging, { recursive: true, force: true });
-    fs.mkdirSync(path.join(staging, ARTIFACTS_DIR), { recursive: true });
-    await writeFileAtomic(path.join(staging, RECORD_FILE), text);
-    for (const [name, content] of Object.entries(initial.artifacts ?? {})) {
-      await writeFileAtomic(path.join(staging, ARTIFACTS_DIR, name), content);
+    fs.mkdirSync(files.artifacts, { recursive: true });
+    await writeFileAtomic(files.record, text);
+    for (const [name, content] of Object.entries(artifacts)) {
+      const file = path.join(files.artifacts, name);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      await writeFileAtomic(file, content);
     }
-    if (initial.eventLog !== undefined) {
-      await writeFileAtomic(path.join(staging, EVENTS_FILE), initial.eventLog);
-    }
+    if (initial.eventLog !== undefined) await writeFileAtomic(files.events, initial.eventLog);
     try {
       await rename(staging, final);
     } catch (err) {
@@ -101,7 +120,7 @@ export class FileRunStore implements RunStore {
   }
 
   async readRecord(id: string): Promise<RunRecord> {
-    const file = path.join(this.runDir(id), RECORD_FILE);
+    const file = this.layout.recordFile(id);
     refuseSymlink(path.dirname(file));
     refuseSymlink(file);
     let text: string;
@@ -113,118 +132,49 @@ export class FileRunStore implements RunStore {
       }
       throw new InvalidInputError([{ message: `cannot read ${file}: ${String(err)}` }]);
     }
-    return parseRecord(text, file, id);
+    return parseRunRecord(text, file, id);
   }
 
   async writeRecord(record: RunRecord, options?: WriteOptions): Promise<void> {
-    const dir = await this.existingRunDir(record.id);
-    const file = path.join(dir, RECORD_FILE);
-    refuseSymlink(file);
-    const text = toJsonText(record);
-    assertNoSecret(text, file);
-    await writeFileAtomic(file, text, options);
+    this.layout.existingRunDir(record.id);
+    await this.writeRunFile(this.layout.recordFile(record.id), toJsonText(record), options);
   }
 
   async readSnapshot(id: string): Promise<SnapshotFile | undefined> {
-    const file = path.join(await this.existingRunDir(id), SNAPSHOT_FILE);
-    refuseSymlink(file);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw err;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw new InvalidInputError([{ message: `${file} is not valid JSON` }], { cause: err });
-    }
-    const parsed = snapshotFileSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new InvalidInputError([
-        { message: `${file} is not a snapshot: ${describeSchemaIssue(parsed.error)}` },
-      ]);
-    }
-    return parsed.data as SnapshotFile;
+    this.layout.existingRunDir(id);
+    const file = this.layout.snapshotFile(id);
+    const text = await readIfPresent(file);
+    return text === undefined ? undefined : parseSnapshotFile(text, file);
   }
 
   async writeSnapshot(id: string, data: SnapshotFile, options?: WriteOptions): Promise<void> {
-    const file = path.join(await this.existingRunDir(id), SNAPSHOT_FILE);
-    refuseSymlink(file);
-    const text = toJsonText(data);
-    assertNoSecret(text, file);
-    await writeFileAtomic(file, text, options);
+    this.layout.existingRunDir(id);
+    await this.writeRunFile(this.layout.snapshotFile(id), toJsonText(data), options);
   }
 
-  async list(): Promise<RunSummary[]> {
-    const entries = await this.runDirNames();
-    const rows = await Promise.all(
-      entries.map(async (id) => {
-        const file = path.join(this.dir, id, RECORD_FILE);
-        let summary: RunSummary;
-        let time: number;
-        try {
-          const record = parseRecord(await readFile(file, 'utf8'), file, id);
-          summary = { id, status: record.status, record };
-          time = Date.parse(record.startedAt);
-        } catch (err) {
-          const problem =
-            err instanceof InvalidInputError
-              ? err.message
-              : isMissing(err)
-                ? `${file} is missing`
-                : `cannot read ${file}: ${String(err)}`;
-          summary = { id, status: 'corrupt', problem };
-          time = NaN;
-        }
-        if (Number.isNaN(time)) time = runIdTime(id)?.getTime() ?? NaN;
-        if (Number.isNaN(time)) time = (await stat(path.join(this.dir, id))).mtimeMs;
-        return { summary, time };
-      }),
-    );
-    rows.sort((a, b) => b.time - a.time || b.summary.id.localeCompare(a.summary.id));
-    return rows.map((r) => r.summary);
+  async readStoredText(id: string, document: StoredDocument): Promise<string | undefined> {
+    refuseSymlink(this.layout.runDir(id));
+    const file =
+      document === 'record' ? this.layout.recordFile(id) : this.layout.snapshotFile(id);
+    return readIfPresent(file);
   }
 
-  async resolve(idOrPrefix: string): Promise<string> {
-    const ids = await this.runDirNames();
-    if (idOrPrefix === 'last') {
-      const newest = (await this.list())[0];
-      if (!newest) throw new InvalidInputError([{ message: `no runs in ${this.dir}` }]);
-      return newest.id;
-    }
-    if (ids.includes(idOrPrefix)) return idOrPrefix;
-    const candidates = idOrPrefix === '' ? [] : ids.filter((id) => id.startsWith(idOrPrefix));
-    if (candidates.length === 1 && candidates[0] !== undefined) return candidates[0];
-    if (candidates.length === 0) {
-      throw new InvalidInputError([{ message: `no run matches '${idOrPrefix}'` }]);
-    }
-    candidates.sort();
-    throw new InvalidInputError([
-      {
-        message: `'${idOrPrefix}' matches ${candidates.length} runs: ${candidates.join(', ')}`,
-        hint: 'give more of the run id',
-      },
-    ]);
+  list(): Promise<RunSummary[]> {
+    return listRunDirs(this.layout);
   }
 
-  eventLogPath(id: string): string {
-    return path.join(this.runDir(id), EVENTS_FILE);
+  resolve(idOrPrefix: string): Promise<string> {
+    return resolveRunDir(this.layout, idOrPrefix);
   }
 
-  /** The path of the run's lock file. */
-  lockPath(id: string): string {
-    return path.join(this.runDir(id), LOCK_FILE);
+  async openEventLog(id: string, options: { now?: () => Date } = {}): Promise<EventLogWriter> {
+    this.layout.existingRunDir(id);
+    return EventLog.open(this.layout.eventsFile(id), options);
   }
 
-  artifactPath(id: string, name: string): string {
-    const segments = name.split(/[\\/]/);
-    if (name === '' || segments.some((s) => s === '' || s === '.' || s === '..')) {
-      throw new InvalidInputError([{ message: `'${name}' is not a valid artifact name` }]);
-    }
-    return path.join(this.runDir(id), ARTIFACTS_DIR, ...segments);
+  async readEventLog(id: string): Promise<string | undefined> {
+    refuseSymlink(this.layout.runDir(id));
+    return readIfPresent(this.layout.eventsFile(id));
   }
 
   async writeArtifact(
@@ -233,39 +183,61 @@ export class FileRunStore implements RunStore {
     content: string | Uint8Array,
     options?: WriteOptions,
   ): Promise<void> {
-    await this.existingRunDir(id);
-    const file = this.artifactPath(id, name);
+    this.layout.existingRunDir(id);
+    const file = this.layout.artifactFile(id, name);
     assertNoSecret(content, file);
-    this.refuseLinksUnder(id, name);
+    this.layout.refuseLinksUnder(id, name);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     await writeFileAtomic(file, content, options);
   }
 
   async readArtifact(id: string, name: string): Promise<string> {
-    const file = this.artifactPath(id, name);
-    this.refuseLinksUnder(id, name);
-    try {
-      return await readFile(file, 'utf8');
-    } catch (err) {
-      if (isMissing(err)) {
-        throw new InvalidInputError([{ message: `run ${id} has no artifact '${name}'` }], {
-          cause: err,
-        });
-      }
-      throw err;
+    const text = await this.findArtifact(id, name);
+    if (text === undefined) {
+      throw new InvalidInputError([{ message: `run ${id} has no artifact '${name}'` }]);
     }
+    return text;
+  }
+
+  async findArtifact(id: string, name: string): Promise<string | undefined> {
+    const file = this.layout.artifactFile(id, name);
+    this.layout.refuseLinksUnder(id, name);
+    return readIfPresent(file);
+  }
+
+  listArtifacts(id: string): Promise<string[]> {
+    this.layout.existingRunDir(id);
+    return this.layout.artifactNames(id);
+  }
+
+  readProcedureSource(id: string, hash?: string): Promise<string | undefined> {
+    return this.findArtifact(id, procedureArtifact(hash));
+  }
+
+  saveProcedureSource(id: string, source: string, hash?: string): Promise<void> {
+    return this.writeArtifact(id, procedureArtifact(hash), source);
+  }
+
+  location(id: string, artifact?: string): string {
+    return artifact === undefined
+      ? this.layout.runDir(id)
+      : this.layout.artifactFile(id, artifact);
+  }
+
+  async lockHolder(id: string): Promise<LockInfo | undefined> {
+    return liveLockHolder(this.layout.lockFile(id), id);
   }
 
   async acquireLock(
     id: string,
     options: { command: string; breakLock?: boolean },
   ): Promise<RunLock> {
-    const dir = await this.existingRunDir(id);
-    const lock = acquireRunLock(path.join(dir, LOCK_FILE), id, options.command, {
+    const dir = this.layout.existingRunDir(id);
+    const lock = acquireRunLock(this.layout.lockFile(id), id, options.command, {
       breakLock: Boolean(options.breakLock),
     });
     // Holding the lock, nobody else writes here: temp files are leftovers of a killed writer.
-    for (const sub of [dir, path.join(dir, ARTIFACTS_DIR)]) {
+    for (const sub of [dir, this.layout.artifactsDir(id)]) {
       const names = await readdir(sub).catch(() => [] as string[]);
       for (const n of names.filter((x) => /^\..+\.tmp-\d+-[0-9a-f]+$/.test(x))) {
         await rm(path.join(sub, n), { force: true });
@@ -274,61 +246,10 @@ export class FileRunStore implements RunStore {
     return lock;
   }
 
-  /** Names of run directories (hidden staging dirs and plain files are not runs). */
-  private async runDirNames(): Promise<string[]> {
-    let entries: fs.Dirent[];
-    try {
-      entries = await readdir(this.dir, { withFileTypes: true });
-    } catch (err) {
-      if (isMissing(err)) return [];
-      throw err;
-    }
-    return entries.filter((e) => e.isDirectory() && isSafeRunId(e.name)).map((e) => e.name);
+  /** Writes run.json or snapshot.json: never through a link, never a password. */
+  private async writeRunFile(file: string, text: string, options?: WriteOptions): Promise<void> {
+    refuseSymlink(file);
+    assertNoSecret(text, file);
+    await writeFileAtomic(file, text, options);
   }
-
-  private async existingRunDir(id: string): Promise<string> {
-    const dir = this.runDir(id);
-    refuseSymlink(dir);
-    if (!fs.existsSync(dir)) throw new InvalidInputError([{ message: `no run matches '${id}'` }]);
-    return dir;
-  }
-
-  /** Refuses a symbolic link anywhere on an artifact's path inside the run directory. */
-  private refuseLinksUnder(id: string, name: string): void {
-    let at = this.runDir(id);
-    refuseSymlink(at);
-    for (const segment of [ARTIFACTS_DIR, ...name.split(/[\\/]/)]) {
-      at = path.join(at, segment);
-      refuseSymlink(at);
-    }
-  }
-}
-
-/** Files a new run directory is created with, besides run.json (see {@link FileRunStore.create}). */
-export interface InitialRunFiles {
-  /** The first line(s) of `events.jsonl`, so the run never exists without its `run.started`. */
-  eventLog?: string;
-  /** Artifacts by name (a plain file name under `artifacts/`). */
-  artifacts?: Record<string, string>;
-}
-
-function parseRecord(text: string, file: string, expectedId: string): RunRecord {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new InvalidInputError([{ message: `${file} is not valid JSON` }], { cause: err });
-  }
-  const parsed = runRecordSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new InvalidInputError([
-      { message: `${file} is not a run record: ${describeSchemaIssue(parsed.error)}` },
-    ]);
-  }
-  if (parsed.data.id !== expectedId) {
-    throw new InvalidInputError([
-      { message: `${file} records id '${parsed.data.id}' but lives in run '${expectedId}'` },
-    ]);
-  }
-  return parsed.data as RunRecord;
 }

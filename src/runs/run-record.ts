@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidInputError } from '../errors.js';
 import type { StepFailureRecord } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 
@@ -119,4 +120,47 @@ export function describeSchemaIssue(error: z.ZodError): string {
   if (!issue) return 'invalid';
   const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
   return `${where}: ${issue.message}`;
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InvalidInputError([{ message: `${where} is not valid JSON` }], { cause: err });
+  }
+}
+
+/**
+ * Parses a stored run record (`where` names it in errors), which must belong to run `expectedId`;
+ * InvalidInputError naming the bad key otherwise.
+ */
+export function parseRunRecord(text: string, where: string, expectedId: string): RunRecord {
+  const parsed = runRecordSchema.safeParse(parseJson(text, where));
+  if (!parsed.success) {
+    throw new InvalidInputError([
+      { message: `${where} is not a run record: ${describeSchemaIssue(parsed.error)}` },
+    ]);
+  }
+  if (parsed.data.id !== expectedId) {
+    throw new InvalidInputError([
+      { message: `${where} records id '${parsed.data.id}' but lives in run '${expectedId}'` },
+    ]);
+  }
+  return parsed.data as RunRecord;
+}
+
+/** Parses a stored checkpoint (`where` names it in errors); InvalidInputError naming the bad key. */
+export function parseSnapshotFile(text: string, where: string): SnapshotFile {
+  const parsed = snapshotFileSchema.safeParse(parseJson(text, where));
+  if (!parsed.success) {
+    throw new InvalidInputError([
+      { message: `${where} is not a snapshot: ${describeSchemaIssue(parsed.error)}` },
+    ]);
+  }
+  return parsed.data as SnapshotFile;
+}
+
+/** A run record or checkpoint as stored: indented JSON and a final newline. */
+export function toJsonText(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
 }

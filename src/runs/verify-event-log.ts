@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { TamperedLogError } from '../errors.js';
+import type { StoredRun } from './run-store.js';
 import {
   ENTRY_FIELDS,
   entryHash,
@@ -86,12 +87,23 @@ export function verifyEventLog(file: string): EventLogVerification {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { ok: false, line: 1, reason: 'the event log is missing', entries: [] };
-    }
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return MISSING;
     throw err;
   }
   return verifyEventLogText(text);
+}
+
+const MISSING: EventLogVerification = {
+  ok: false,
+  line: 1,
+  reason: 'the event log is missing',
+  entries: [],
+};
+
+/** {@link verifyEventLog} over a stored run's log. */
+export async function verifyRunLog(run: StoredRun): Promise<EventLogVerification> {
+  const text = await run.store.readEventLog(run.id);
+  return text === undefined ? MISSING : verifyEventLogText(text);
 }
 
 /** {@link verifyEventLog} over the log's text. */
@@ -118,11 +130,21 @@ export function verifyEventLogText(text: string): EventLogVerification {
 }
 
 /**
- * Reads a verified event log for consumers (inspect, replay). Throws {@link TamperedLogError}
- * (exit 4) naming the first bad line when the chain does not verify.
+ * Reads a verified event log file. Throws {@link TamperedLogError} (exit 4) naming the first bad
+ * line when the chain does not verify.
  */
 export function readEventLog(file: string): EventLogEntry[] {
   const result = verifyEventLog(file);
+  if (!result.ok) throw new TamperedLogError(result.line, result.reason);
+  return result.entries;
+}
+
+/**
+ * Reads a stored run's verified event log for consumers (inspect, replay). Throws
+ * {@link TamperedLogError} (exit 4) naming the first bad line when the chain does not verify.
+ */
+export async function readRunLog(run: StoredRun): Promise<EventLogEntry[]> {
+  const result = await verifyRunLog(run);
   if (!result.ok) throw new TamperedLogError(result.line, result.reason);
   return result.entries;
 }
@@ -135,13 +157,23 @@ const TYPE_FIELD = /"type":"([^"\\]*)"/;
  * back at its earlier attempts), without recomputing the hash chain: the run lock makes the
  * caller its only writer, and `inspect` / `replay` verify the chain. Lines that are not entries
  * (a torn last line) are skipped; with `types`, so are lines of other types (not parsed at all).
+ * Empty when the run has no log yet.
  */
-export function readOwnEventLog(
-  file: string,
+export async function readOwnRunLog(
+  run: StoredRun,
+  options: { types?: (type: string) => boolean } = {},
+): Promise<EventLogEntry[]> {
+  const text = await run.store.readEventLog(run.id);
+  return text === undefined ? [] : parseOwnEventLog(text, options);
+}
+
+/** The entries of a log's text as {@link readOwnRunLog} reads them. */
+export function parseOwnEventLog(
+  text: string,
   options: { types?: (type: string) => boolean } = {},
 ): EventLogEntry[] {
   const out: EventLogEntry[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     if (line === '') continue;
     // `types` keeps some lines: the type is read off the line before parsing the rest of it.
     const type = options.types && TYPE_FIELD.exec(line.slice(0, 200))?.[1];

@@ -1,9 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ActionContext } from '../../src/actions/types.js';
 import type { JsonValue } from '../../src/json.js';
 import { Connections } from '../../src/postgres/connections.js';
+import { FileRunStore } from '../../src/runs/file-run-store.js';
+import { runView } from '../../src/runs/run-view.js';
+import type { LoggedEvent } from '../../src/step-context.js';
 
 /** A logged event, as captured by {@link createActionContext}. */
 export interface CapturedEvent {
@@ -20,7 +23,7 @@ export interface TestActionContext {
   progress: string[];
   /** Current checkpoint value (what `ctx.checkpoint.write` stored last). */
   checkpoint(): JsonValue | undefined;
-  /** The temp run directory (artifacts under `artifacts/`). */
+  /** The run directory in a temp runs directory (artifacts under `artifacts/`). */
   runDir: string;
   /** Closes the pools and removes the run directory. */
   dispose(): Promise<void>;
@@ -42,30 +45,55 @@ export interface ActionContextOptions {
 }
 
 /**
- * A real ActionContext for unit tests of actions: real Connections to the test server, a temp run
- * directory with real artifact files, the log appended to an array and the checkpoint in memory.
- * The engine provides the production one; this is for action tests only.
+ * A real ActionContext for unit tests of actions: real Connections to the test server, a run in
+ * a temp FileRunStore (artifacts read and written through it), the log appended to an array (and
+ * read back from it) and the checkpoint in memory. The engine provides the production one; this is
+ * for action tests only.
  */
 export async function createActionContext(o: ActionContextOptions): Promise<TestActionContext> {
-  const runDir = await mkdtemp(path.join(os.tmpdir(), 'runbook-action-'));
+  const runsDir = await mkdtemp(path.join(os.tmpdir(), 'runbook-action-'));
+  const store = new FileRunStore(runsDir);
+  const runId = `test-${path.basename(runsDir).slice('runbook-action-'.length)}`;
+  const now = new Date().toISOString();
+  await store.create({
+    format: 1,
+    id: runId,
+    procedure: 'test',
+    procedureFile: 'test.yaml',
+    procedureHash: '0'.repeat(64),
+    params: {},
+    target: { host: 'localhost', port: 5432, database: 'postgres', user: 'test' },
+    status: 'running',
+    startedAt: now,
+    updatedAt: now,
+    attempts: 1,
+    xstateVersion: 'test',
+  });
+  const runDir = store.runDir(runId);
+  const stepId = o.stepId ?? 'step';
   const events: CapturedEvent[] = [];
+  const logged: LoggedEvent[] = [];
   const progress: string[] = [];
   let checkpoint = o.checkpoint;
   const db = o.db ?? new Connections(o.url, { applicationName: 'runbook-action-test' });
   const ctx: ActionContext = {
-    runId: `test-${path.basename(runDir)}`,
-    stepId: o.stepId ?? 'step',
+    runId,
+    stepId,
     cwd: o.cwd ?? runDir,
     runDir,
     db,
-    async writeArtifact(name, content) {
-      const file = path.join(runDir, 'artifacts', name);
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, content);
-      return file;
+    async writeArtifact(name, content, options) {
+      await store.writeArtifact(runId, name, content, options);
+      return store.location(runId, name);
+    },
+    ...runView(store, runId),
+    async readLog(options) {
+      return logged.filter((e) => !options?.types || options.types(e.type));
     },
     async log(type, data) {
       events.push(data === undefined ? { type } : { type, data });
+      const time = new Date().toISOString();
+      logged.push({ seq: logged.length + 1, time, type, step: stepId, data: data ?? null });
     },
     progress(line) {
       progress.push(line);
@@ -90,7 +118,7 @@ export async function createActionContext(o: ActionContextOptions): Promise<Test
     runDir,
     async dispose() {
       if (!o.db) await db.end();
-      await rm(runDir, { recursive: true, force: true });
+      await rm(runsDir, { recursive: true, force: true });
     },
   };
 }

@@ -27,7 +27,7 @@ export async function loadCheckpoint(runsDir: string, runId: string): Promise<Ch
   const store = new FileRunStore(runsDir);
   const record = await store.readRecord(runId);
   const snapshot = await store.readSnapshot(runId);
-  const log = store.eventLogPath(runId);
+  const log = path.join(store.runDir(runId), 'events.jsonl');
   const verified = existsSync(log) ? verifyEventLog(log) : undefined;
   let tornLastLine = false;
   let events = 0;

@@ -1,7 +1,6 @@
-import path from 'node:path';
+import { readSavedProcedure } from '../../engine/read-saved-procedure.js';
 import { replayRun } from '../../engine/replay-run.js';
 import { formatTimeline } from '../../report/format-timeline.js';
-import { readSavedProcedure } from '../../report/read-saved-procedure.js';
 import { buildTimeline } from '../../report/timeline.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
@@ -17,10 +16,10 @@ export async function replayVerb(
 ): Promise<number> {
   const store = new FileRunStore(o.runsDir).check('read');
   const runId = await store.resolve(id);
-  const runDir = path.dirname(store.eventLogPath(runId));
-  const { entries, ...report } = await replayRun(runDir);
+  const run = { store, id: runId };
+  const { entries, ...report } = await replayRun(run);
   // replayRun checked the saved source against the log's hash before re-driving it.
-  const procedure = await readSavedProcedure(runDir);
+  const procedure = await readSavedProcedure(run);
   const timeline = buildTimeline(entries, procedure, {
     runId: report.runId,
     integrity: {

@@ -16,7 +16,7 @@ export async function reportVerb(
 ): Promise<number> {
   const store = new FileRunStore(o.runsDir).check('read');
   const runId = await store.resolve(id);
-  const report = await loadRunReport(path.dirname(store.eventLogPath(runId)));
+  const report = await loadRunReport({ store, id: runId });
   const file = path.resolve(o.html);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, renderReportHtml(report));
