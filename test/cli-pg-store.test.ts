@@ -183,6 +183,14 @@ describe('runbook with --store postgres://…', () => {
     const resume = await cli(elsewhere, ['resume', runId!, '--database-url', db.adminUrl, '--store', storeUrl]); // prettier-ignore
     expect(resume.code, resume.stderr).toBe(0);
     expect(await count('pk_rows')).toBe(1);
+    const types = await storeQuery<{ type: string }>(
+      `${db.name}_store`,
+      `SELECT line::json->>'type' AS type FROM runbook.events WHERE run_id = $1 ORDER BY seq`,
+      [runId],
+    );
+    // The killed holder's lock was free at once; its description row is reported as recovered.
+    expect(types.map((t) => t.type)).toContain('lock.recovered');
+    expect(types.map((t) => t.type)).not.toContain('lock.broken');
   });
 
   it('export → replay offline → import into a fresh store → replay, the same bytes everywhere', async () => {

@@ -69,7 +69,7 @@ export interface ResumeRunOptions extends SessionOptions {
  */
 export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   const d = sessionDefaults(options);
-  const store = new FileRunStore(d.runsDir).check('write');
+  const store = options.store ?? new FileRunStore(d.runsDir).check('write');
   const runId = await store.resolve(options.run);
   const record = await store.readRecord(runId);
   if (options.retry && options.skip) {

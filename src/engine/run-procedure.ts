@@ -7,7 +7,7 @@ import { redactParams, resolveParams, validateStepArguments } from '../procedure
 import type { Procedure } from '../procedure/types.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import { createRunId } from '../runs/run-id.js';
-import type { EventLogWriter, RunRecord } from '../runs/run-store.js';
+import type { EventLogWriter, RunRecord, RunStore } from '../runs/run-store.js';
 import { sessionTag } from '../runs/session-tag.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
@@ -37,7 +37,7 @@ import { shownTargetUrl } from './shown-target.js';
  * with CONNECTION_FAILED, no checkpoint (a resume starts the machine from the beginning).
  */
 async function stopUnreachable(
-  store: FileRunStore,
+  store: RunStore,
   record: RunRecord,
   journal: EventLogWriter,
   failure: StepFailureRecord,
@@ -95,7 +95,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
   const params = resolveParams(procedure, options.params ?? {}, d.cwd);
   const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
   // Before anything starts: a runs dir that cannot take the run is bad input (exit 2).
-  const store = new FileRunStore(d.runsDir).check('write');
+  const store = options.store ?? new FileRunStore(d.runsDir).check('write');
   // Known before the checks, so that arguments naming the run (`rb_path_a_${{ run.id }}`) resolve.
   const runId = createRunId(procedure.name);
   const run = { id: runId, dir: store.location(runId) };

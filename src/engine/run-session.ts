@@ -8,6 +8,7 @@ import { Connections } from '../postgres/connections.js';
 import { ensureEmbeddedServer, releaseEmbeddedServer } from '../postgres/embedded.js';
 import { describeTarget } from '../postgres/target.js';
 import { redactUrl } from '../postgres/url.js';
+import type { RunStore } from '../runs/run-store.js';
 import { runOfSessionTag } from '../runs/session-tag.js';
 import type { Procedure } from '../procedure/types.js';
 import { checkAuthority, type AuthorityGranted } from './authority.js';
@@ -20,6 +21,8 @@ export interface SessionOptions {
   databaseUrl?: string;
   /** Runs directory (default `runs`). */
   runsDir?: string;
+  /** The run store (docs/design.md "Run stores"); default: a FileRunStore over `runsDir`. */
+  store?: RunStore;
   /** Working directory relative paths resolve against (default process.cwd()). */
   cwd?: string;
   /** Environment (default process.env). */

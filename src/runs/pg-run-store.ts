@@ -6,7 +6,13 @@ import { parseEntry } from './event-log-tail.js';
 import { PgEventLog } from './pg-event-log.js';
 import { acquirePgRunLock, pgLockHolder } from './pg-run-lock.js';
 import { ensureStoreSchema } from './pg-store-schema.js';
-import type { RunRecord, SnapshotFile } from './run-record.js';
+import {
+  parseRunRecord,
+  parseSnapshotFile,
+  toJsonText,
+  type RunRecord,
+  type SnapshotFile,
+} from './run-record.js';
 import { isSafeRunId, runIdTime } from './run-id.js';
 import type {
   EventLogWriter,
@@ -18,13 +24,8 @@ import type {
   StoredDocument,
 } from './run-store.js';
 import { assertNoSecret } from './secret-guard.js';
-import {
-  checkArtifactName,
-  documentText,
-  parseRecordText,
-  parseSnapshotText,
-  procedureArtifactName,
-} from './stored-documents.js';
+import { procedureArtifact } from './artifact-names.js';
+import { artifactSegments } from './run-dir-layout.js';
 import { runIdResolution } from './resolve-run-id.js';
 import type { WriteOptions } from './write-file-atomic.js';
 
@@ -94,13 +95,13 @@ export class PgRunStore implements RunStore {
 
   async create(record: RunRecord, initial: InitialRunData = {}): Promise<void> {
     this.checkId(record.id);
-    const text = documentText(record);
+    const text = toJsonText(record);
     assertNoSecret(text, this.location(record.id));
     const lines = initialLines(initial.eventLog, this.location(record.id));
     const artifacts = { ...(initial.artifacts ?? {}) };
-    if (initial.procedure !== undefined) artifacts[procedureArtifactName()] = initial.procedure;
+    if (initial.procedure !== undefined) artifacts[procedureArtifact()] = initial.procedure;
     for (const [name, content] of Object.entries(artifacts)) {
-      checkArtifactName(name);
+      artifactSegments(name);
       assertNoSecret(content, this.location(record.id, name));
     }
     const pool = await this.pool();
@@ -131,13 +132,13 @@ export class PgRunStore implements RunStore {
   async readRecord(id: string): Promise<RunRecord> {
     const text = await this.readStoredText(id, 'record');
     if (text === undefined) throw unknownRun(id);
-    return parseRecordText(text, this.location(id, 'run.json'), id);
+    return parseRunRecord(text, this.location(id, 'run.json'), id);
   }
 
   async writeRecord(record: RunRecord, options?: WriteOptions): Promise<void> {
     this.checkId(record.id);
     this.checkLock(record.id);
-    const text = documentText(record);
+    const text = toJsonText(record);
     assertNoSecret(text, this.location(record.id, 'run.json'));
     const res = await (await this.pool()).query(
       `UPDATE runbook.runs SET record = $2, status = $3, procedure = $4, started_at = $5, updated_at = now()
@@ -149,13 +150,13 @@ export class PgRunStore implements RunStore {
 
   async readSnapshot(id: string): Promise<SnapshotFile | undefined> {
     const text = await this.readStoredText(id, 'snapshot');
-    return text === undefined ? undefined : parseSnapshotText(text, this.location(id, 'snapshot.json'));
+    return text === undefined ? undefined : parseSnapshotFile(text, this.location(id, 'snapshot.json'));
   }
 
   async writeSnapshot(id: string, data: SnapshotFile, options?: WriteOptions): Promise<void> {
     this.checkId(id);
     this.checkLock(id);
-    const text = documentText(data);
+    const text = toJsonText(data);
     assertNoSecret(text, this.location(id, 'snapshot.json'));
     const res = await (await this.pool()).query(
       `UPDATE runbook.runs SET snapshot = $2, updated_at = now()
@@ -182,7 +183,7 @@ export class PgRunStore implements RunStore {
     );
     const out = rows.map(({ id, record }) => {
       try {
-        const r = parseRecordText(record, this.location(id, 'run.json'), id);
+        const r = parseRunRecord(record, this.location(id, 'run.json'), id);
         return { summary: { id, status: r.status, record: r } as RunSummary, time: Date.parse(r.startedAt) };
       } catch (err) {
         const summary: RunSummary = { id, status: 'corrupt', problem: (err as Error).message };
@@ -239,7 +240,7 @@ export class PgRunStore implements RunStore {
     options?: WriteOptions,
   ): Promise<void> {
     this.checkId(id);
-    checkArtifactName(name);
+    artifactSegments(name);
     this.checkLock(id);
     assertNoSecret(content, this.location(id, name));
     const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
@@ -263,7 +264,7 @@ export class PgRunStore implements RunStore {
 
   async findArtifact(id: string, name: string): Promise<string | undefined> {
     this.checkId(id);
-    checkArtifactName(name);
+    artifactSegments(name);
     const { rows } = await (await this.pool()).query<{ content: Buffer }>(
       'SELECT content FROM runbook.artifacts WHERE run_id = $1 AND name = $2',
       [id, name],
@@ -282,11 +283,11 @@ export class PgRunStore implements RunStore {
   }
 
   readProcedureSource(id: string, hash?: string): Promise<string | undefined> {
-    return this.findArtifact(id, procedureArtifactName(hash));
+    return this.findArtifact(id, procedureArtifact(hash));
   }
 
   saveProcedureSource(id: string, source: string, hash?: string): Promise<void> {
-    return this.writeArtifact(id, procedureArtifactName(hash), source);
+    return this.writeArtifact(id, procedureArtifact(hash), source);
   }
 
   location(id: string, artifact?: string): string {

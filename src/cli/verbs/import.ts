@@ -28,7 +28,8 @@ export async function importVerb(
     }
     return { copied: await copyRun(source, id, to.store), shown: to.shown };
   });
-  if (o.json) process.stdout.write(JSON.stringify({ ok: true, ...copied, store: shown }, null, 2) + '\n');
+  if (o.json)
+    process.stdout.write(JSON.stringify({ ok: true, ...copied, store: shown }, null, 2) + '\n');
   process.stderr.write(
     `imported run ${copied.id} into ${shown} (${copied.lines} log lines, ${copied.artifacts.length} artifacts)\n`,
   );

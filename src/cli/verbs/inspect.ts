@@ -1,14 +1,15 @@
 import { formatInspection, inspectRun } from '../../engine/inspect-run.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
+import { withRunStore, type RunStoreSpec } from '../../runs/open-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 
 /** `runbook inspect <run-id>`: where it stopped and why, and the command to resume. */
 export async function inspectVerb(
   id: string,
-  o: { runsDir: string; json?: boolean },
+  o: RunStoreSpec & { json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir).check('read');
-  const inspection = await inspectRun(store, await store.resolve(id));
+  const inspection = await withRunStore(o, 'read', async ({ store }) =>
+    inspectRun(store, await store.resolve(id)),
+  );
   process.stdout.write(
     o.json
       ? JSON.stringify(inspection, null, 2) + '\n'

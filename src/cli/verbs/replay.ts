@@ -2,7 +2,7 @@ import { readSavedProcedure } from '../../engine/read-saved-procedure.js';
 import { replayRun } from '../../engine/replay-run.js';
 import { formatTimeline } from '../../report/format-timeline.js';
 import { buildTimeline } from '../../report/timeline.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
+import { withRunStore, type RunStoreSpec } from '../../runs/open-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 
 /**
@@ -12,14 +12,14 @@ import { terminalSafe } from '../../text/terminal-text.js';
  */
 export async function replayVerb(
   id: string,
-  o: { runsDir: string; json?: boolean },
+  o: RunStoreSpec & { json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir).check('read');
-  const runId = await store.resolve(id);
-  const run = { store, id: runId };
-  const { entries, ...report } = await replayRun(run);
-  // replayRun checked the saved source against the log's hash before re-driving it.
-  const procedure = await readSavedProcedure(run);
+  const { entries, procedure, ...report } = await withRunStore(o, 'read', async ({ store }) => {
+    const run = { store, id: await store.resolve(id) };
+    const replayed = await replayRun(run);
+    // replayRun checked the saved source against the log's hash before re-driving it.
+    return { ...replayed, procedure: await readSavedProcedure(run) };
+  });
   const timeline = buildTimeline(entries, procedure, {
     runId: report.runId,
     integrity: {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadRunReport } from '../../report/load-run-report.js';
 import { describeIntegrity } from '../../report/describe.js';
 import { renderReportHtml } from '../../report/render-report-html.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
+import { withRunStore, type RunStoreSpec } from '../../runs/open-run-store.js';
 
 /**
  * `runbook report <run-id> --html <file>`: writes the run's self-contained HTML report. The log
@@ -12,11 +12,12 @@ import { FileRunStore } from '../../runs/file-run-store.js';
  */
 export async function reportVerb(
   id: string,
-  o: { runsDir: string; html: string; json?: boolean },
+  o: RunStoreSpec & { html: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir).check('read');
-  const runId = await store.resolve(id);
-  const report = await loadRunReport({ store, id: runId });
+  const { runId, report } = await withRunStore(o, 'read', async ({ store }) => {
+    const runId = await store.resolve(id);
+    return { runId, report: await loadRunReport({ store, id: runId }) };
+  });
   const file = path.resolve(o.html);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, renderReportHtml(report));

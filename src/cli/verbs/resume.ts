@@ -2,6 +2,7 @@ import { resumeRun } from '../../engine/resume-run.js';
 import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { commandLine } from '../command-line.js';
+import { withRunStore } from '../../runs/open-run-store.js';
 
 /**
  * `runbook resume <run-id> [--retry|--skip <step>] [--allow-changed] [--note <text>]
@@ -11,6 +12,7 @@ export async function resumeVerb(
   id: string,
   o: {
     runsDir: string;
+    store?: string;
     databaseUrl?: string;
     json?: boolean;
     retry?: boolean;
@@ -23,20 +25,23 @@ export async function resumeVerb(
   } & AuthorityFlagValues,
   argv: string[],
 ): Promise<number> {
-  const result = await resumeRun({
-    run: id,
-    runsDir: o.runsDir,
-    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
-    ...(o.retry ? { retry: true } : {}),
-    ...(o.skip ? { skip: o.skip } : {}),
-    allowChanged: Boolean(o.allowChanged),
-    allowProcedureChange: Boolean(o.allowProcedureChange),
-    ...(o.note !== undefined ? { note: o.note } : {}),
-    breakLock: Boolean(o.breakLock),
-    params: o.param,
-    authority: authorityFlags(o),
-    command: commandLine(argv),
-  });
+  const result = await withRunStore(o, 'write', ({ store }) =>
+    resumeRun({
+      run: id,
+      runsDir: o.runsDir,
+      store,
+      ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+      ...(o.retry ? { retry: true } : {}),
+      ...(o.skip ? { skip: o.skip } : {}),
+      allowChanged: Boolean(o.allowChanged),
+      allowProcedureChange: Boolean(o.allowProcedureChange),
+      ...(o.note !== undefined ? { note: o.note } : {}),
+      breakLock: Boolean(o.breakLock),
+      params: o.param,
+      authority: authorityFlags(o),
+      command: commandLine(argv),
+    }),
+  );
   if (o.json) printRunResult(result);
   return result.exitCode;
 }

@@ -3,11 +3,13 @@ import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { findProcedureFile } from '../../procedure/find-procedures.js';
 import { commandLine } from '../command-line.js';
+import { withRunStore } from '../../runs/open-run-store.js';
 
 /** Flags of `runbook run`. */
 export interface RunFlags extends AuthorityFlagValues {
   procedures: string;
   runsDir: string;
+  store?: string;
   databaseUrl?: string;
   json?: boolean;
   dryRun?: boolean;
@@ -30,14 +32,17 @@ export async function runVerb(name: string, o: RunFlags, argv: string[]): Promis
       process.stdout.write(JSON.stringify({ ok: true, dryRun: true, plan }, null, 2) + '\n');
     return 0;
   }
-  const result = await runProcedure({
-    procedure: file,
-    params: o.param,
-    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
-    runsDir: o.runsDir,
-    authority,
-    command: commandLine(argv),
-  });
+  const result = await withRunStore(o, 'write', ({ store }) =>
+    runProcedure({
+      procedure: file,
+      params: o.param,
+      ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
+      runsDir: o.runsDir,
+      store,
+      authority,
+      command: commandLine(argv),
+    }),
+  );
   if (o.json) printRunResult(result);
   return result.exitCode;
 }
