@@ -13,6 +13,7 @@ import {
   inspectRun,
   InvalidInputError,
   loadProcedure,
+  loadRunReport,
   RefusalError,
   replayRun,
   resumeRun,
@@ -184,6 +185,15 @@ steps:
     const report = await replayRun(result.runDir);
     expect(report).toMatchObject({ procedure: 'custom-action', status: 'succeeded' });
     expect(report.transitions).toBeGreaterThan(0);
+    // The report reads the saved procedure as replay does: the host's action is a step like any other.
+    const full = await loadRunReport(result.runDir);
+    expect(full.timeline.integrity.status).toBe('verified');
+    expect(full.outline?.main).toEqual([
+      expect.objectContaining({ kind: 'action', id: 'stamp', action: 'acme.stamp' }),
+    ]);
+    expect(full.timeline.steps).toEqual([
+      expect.objectContaining({ id: 'stamp', action: 'acme.stamp', status: 'succeeded' }),
+    ]);
   });
 
   it("redacts secret params in a host-defined action's artifacts, as in its log lines", async () => {

@@ -34,7 +34,10 @@ async function savedProcedure(
   const name = artifactRef(procedureArtifact(choice.hash));
   const procedure = await loadSavedProcedure(run, choice);
   if (!procedure) {
-    throw new TamperedLogError(line, `the procedure source saved with the run (${name}) is missing`);
+    throw new TamperedLogError(
+      line,
+      `the procedure source saved with the run (${name}) is missing`,
+    );
   }
   if (procedure.source.hash !== hash) {
     throw new TamperedLogError(line, `${name} does not match the procedure hash in the log`);
@@ -116,12 +119,7 @@ export async function replayEntries(
       // `resume --allow-procedure-change`: the resumed process drove the new procedure, saved
       // with the run under its hash; the next resume restores into its machine.
       const hash = String(data.new_hash);
-      const changed = await savedProcedure(
-        run,
-        { hash, file: procedure.source.file },
-        hash,
-        line,
-      );
+      const changed = await savedProcedure(run, { hash, file: procedure.source.file }, hash, line);
       machine = machineFor(changed, pending);
     } else if (e.type === 'run.resumed') {
       // A resume that says the run had stopped on a failure came after the line saying so.
