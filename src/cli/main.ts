@@ -38,7 +38,10 @@ export async function main(argv: string[]): Promise<number> {
     cmd
       .option('--procedures <dir>', 'procedures directory', 'procedures')
       .option('--runs-dir <dir>', 'runs directory', 'runs')
-      .option('--store <url>', 'run store: a postgres:// URL or a runs directory (default $RUNBOOK_STORE)')
+      .option(
+        '--store <url>',
+        'run store: a postgres:// URL or a runs directory (default $RUNBOOK_STORE)',
+      )
       .option(
         '--database-url <url>',
         'server URL (maintenance database); default DATABASE_URL, else the embedded server',
@@ -159,7 +162,9 @@ export async function main(argv: string[]): Promise<number> {
   common(
     program
       .command('export <run-id> <dir>')
-      .description('write a run from the store as the run directory <dir>/<run-id> (replays offline)')
+      .description(
+        'write a run from the store as the run directory <dir>/<run-id> (replays offline)',
+      )
       .option('--json'),
   ).action(async (id: string, dir: string, o: Common) => {
     const { exportVerb } = await import('./verbs/export.js');

@@ -149,6 +149,7 @@ export class PgRunStore implements RunStore {
   }
 
   async readSnapshot(id: string): Promise<SnapshotFile | undefined> {
+    await this.mustExist(id);
     const text = await this.readStoredText(id, 'snapshot');
     return text === undefined ? undefined : parseSnapshotFile(text, this.location(id, 'snapshot.json'));
   }
@@ -173,8 +174,12 @@ export class PgRunStore implements RunStore {
       [id],
     );
     const row = rows[0];
-    if (!row) throw unknownRun(id);
-    return (document === 'record' ? row.record : row.snapshot) ?? undefined;
+    return (document === 'record' ? row?.record : row?.snapshot) ?? undefined;
+  }
+
+  /** Throws InvalidInputError when run `id` is not in the store. */
+  private async mustExist(id: string): Promise<void> {
+    if ((await this.readStoredText(id, 'record')) === undefined) throw unknownRun(id);
   }
 
   async list(): Promise<RunSummary[]> {
@@ -211,7 +216,7 @@ export class PgRunStore implements RunStore {
     this.checkId(id);
     this.checkLock(id);
     const pool = await this.pool();
-    await this.readStoredText(id, 'record');
+    await this.mustExist(id);
     return PgEventLog.open(pool, id, this.location(id), {
       ...options,
       checkLock: () => this.checkLock(id),
@@ -226,11 +231,7 @@ export class PgRunStore implements RunStore {
       [id],
     );
     const text = rows[0]?.text ?? null;
-    if (text === null) {
-      await this.readStoredText(id, 'record');
-      return undefined;
-    }
-    return text;
+    return text ?? undefined;
   }
 
   async writeArtifact(
@@ -274,7 +275,7 @@ export class PgRunStore implements RunStore {
 
   async listArtifacts(id: string): Promise<string[]> {
     this.checkId(id);
-    await this.readStoredText(id, 'record');
+    await this.mustExist(id);
     const { rows } = await (await this.pool()).query<{ name: string }>(
       'SELECT name FROM runbook.artifacts WHERE run_id = $1',
       [id],
@@ -305,7 +306,7 @@ export class PgRunStore implements RunStore {
   ): Promise<RunLock> {
     this.checkId(id);
     const pool = await this.pool();
-    await this.readStoredText(id, 'record');
+    await this.mustExist(id);
     const client = await pool.connect();
     try {
       const lock = await acquirePgRunLock(client, id, options.command, {
