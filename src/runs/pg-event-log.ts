@@ -123,6 +123,7 @@ export class PgEventLog implements EventLogWriter {
       await this.pool.query('UPDATE runbook.runs SET updated_at = now() WHERE id = $1', [
         this.runId,
       ]);
+      this.unsynced = false;
     }
   }
 }

@@ -48,6 +48,8 @@ export class PgRunStore implements RunStore {
   private ready: Promise<pg.Pool> | undefined;
   /** Runs whose lock this process took and then lost (its session ended): writes refuse. */
   private readonly lostLocks = new Set<string>();
+  /** Locks taken and not yet released: {@link close} releases them (their sessions would keep the pool open). */
+  private readonly held = new Set<RunLock>();
 
   /** Throws (naming the URL without its password) when `url` is not a PostgreSQL URL. */
   constructor(url: string) {
@@ -76,6 +78,7 @@ export class PgRunStore implements RunStore {
 
   /** Ends the store's database sessions (held locks are released with them). */
   async close(): Promise<void> {
+    for (const lock of [...this.held]) await lock.release().catch(() => undefined);
     await this.connections.end();
   }
 
@@ -314,7 +317,15 @@ export class PgRunStore implements RunStore {
         onLost: () => this.lostLocks.add(id),
       });
       this.lostLocks.delete(id);
-      return lock;
+      const held: RunLock = {
+        ...lock,
+        release: async () => {
+          this.held.delete(held);
+          await lock.release();
+        },
+      };
+      this.held.add(held);
+      return held;
     } catch (err) {
       client.release(true);
       throw err;
