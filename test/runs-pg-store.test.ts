@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RefusalError } from '../src/errors.js';
+import { InvalidInputError, RefusalError } from '../src/errors.js';
 import { firstLogLine } from '../src/runs/event-log.js';
+import { openRunStore, type RunStoreSpec } from '../src/runs/open-run-store.js';
 import { PgRunStore } from '../src/runs/pg-run-store.js';
 import { storeMigrations } from '../src/runs/pg-store-schema.js';
 import { createRunId } from '../src/runs/run-id.js';
@@ -232,5 +234,34 @@ describe('PgRunStore locks', () => {
       open().acquireLock(id, { command: 'runbook resume --break-lock', breakLock: true }),
     ).rejects.toThrow(/never takes the lock of a live run/);
     await held.release();
+  });
+});
+
+describe('openRunStore', () => {
+  const dir = path.join(os.tmpdir(), `runbook-open-store-${process.pid}`);
+
+  it('takes --store, else RUNBOOK_STORE, else the configuration file, else --runs-dir', async () => {
+    const url = db.url;
+    const pick = (spec: Partial<RunStoreSpec>, env: NodeJS.ProcessEnv = {}) =>
+      openRunStore({ runsDir: dir, env, ...spec }, 'read');
+    const flag = pick({ store: url, configStore: path.join(dir, 'c') }, { RUNBOOK_STORE: dir });
+    expect(flag.kind).toBe('postgres');
+    expect(await flag.store.list()).toEqual(expect.any(Array));
+    await flag.close();
+    expect(pick({ configStore: url }, { RUNBOOK_STORE: path.join(dir, 'e') }).shown).toBe(
+      path.join(dir, 'e'),
+    );
+    const fromConfig = pick({ configStore: url }, { RUNBOOK_STORE: '' });
+    expect(fromConfig.kind).toBe('postgres');
+    await fromConfig.close();
+    expect(pick({}).shown).toBe(path.resolve(dir));
+  });
+
+  it('refuses an empty --store and a URL that does not parse, never showing its password', () => {
+    expect(() => openRunStore({ store: ' ', runsDir: dir }, 'read')).toThrow(InvalidInputError);
+    const bad = () => openRunStore({ store: 'postgres://u:pa/ss@host/db', runsDir: dir }, 'read');
+    expect(bad).toThrow(InvalidInputError);
+    expect(bad).toThrow(/--store: not a valid URL: postgres:\/\/u:\*\*\*@host\/db/);
+    expect(bad).not.toThrow(/pa\/ss/);
   });
 });

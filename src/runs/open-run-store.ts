@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors.js';
-import { redactDatabaseUrl } from '../postgres/url.js';
+import { redactUrl } from '../postgres/url.js';
 import { FileRunStore } from './file-run-store.js';
 import { PgRunStore } from './pg-run-store.js';
 import type { RunStore } from './run-store.js';
@@ -38,19 +38,20 @@ function isPostgresUrl(value: string): boolean {
 }
 
 /**
- * The store a command uses: `--store`, else `$RUNBOOK_STORE`, else the configuration file's, else
- * the runs directory (`--runs-dir`, default `runs`). A `postgres://` / `postgresql://` URL opens a
- * {@link PgRunStore} (its schema is created or upgraded on first use); any other value is a runs
- * directory. Invalid input (exit 2, naming where the value came from, its password masked) for
- * an empty value, a URL that does not parse, or a runs directory unfit for `use`.
+ * The store a command uses: `--store`, else `$RUNBOOK_STORE` (empty counts as unset), else the
+ * configuration file's, else the runs directory (`--runs-dir`, default `runs`). A `postgres://` /
+ * `postgresql://` URL opens a {@link PgRunStore} (its schema is created or upgraded on first use);
+ * any other value is a runs directory. Invalid input (exit 2, naming where the value came from,
+ * its password masked) for an empty `--store`, a URL that does not parse, or a runs directory
+ * unfit for `use`. Nothing connects until the store is first used.
  */
 export function openRunStore(spec: RunStoreSpec, use: RunsDirUse): OpenedRunStore {
   const env = spec.env ?? process.env;
   const chosen: [string, string] | undefined =
     spec.store !== undefined
       ? ['--store', spec.store]
-      : env[RUNBOOK_STORE_ENV] !== undefined
-        ? [RUNBOOK_STORE_ENV, env[RUNBOOK_STORE_ENV] ?? '']
+      : env[RUNBOOK_STORE_ENV]
+        ? [RUNBOOK_STORE_ENV, env[RUNBOOK_STORE_ENV]]
         : spec.configStore !== undefined
           ? ['the configuration file', spec.configStore]
           : undefined;
@@ -66,9 +67,8 @@ export function openRunStore(spec: RunStoreSpec, use: RunsDirUse): OpenedRunStor
   try {
     store = new PgRunStore(value);
   } catch (err) {
-    throw new InvalidInputError([
-      { path: from, message: `${(err as Error).message}`, hint: redactDatabaseUrl(value) },
-    ]);
+    // The message names the URL with its password masked (see parseDatabaseUrl).
+    throw new InvalidInputError([{ path: from, message: redactUrl((err as Error).message) }]);
   }
   return {
     store,
