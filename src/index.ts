@@ -60,7 +60,21 @@ export {
   type RunStoreSpec,
 } from './runs/open-run-store.js';
 export { copyRun, type CopiedRun } from './runs/copy-run.js';
-export type { RunRecord, RunStatus, RunStore, RunSummary, RunTarget } from './runs/run-store.js';
+export type {
+  AppendOptions,
+  EventLogWriter,
+  InitialRunData,
+  LockInfo,
+  RunLock,
+  RunRecord,
+  RunStatus,
+  RunStore,
+  RunSummary,
+  RunTarget,
+  SnapshotFile,
+  StoredDocument,
+  StoredRun,
+} from './runs/run-store.js';
 export { inspectRun, formatInspection, type RunInspection } from './engine/inspect-run.js';
 export { replayRun, type ReplayReport } from './engine/replay-run.js';
 export { verifyEventLog, type EventLogVerification } from './runs/verify-event-log.js';

@@ -8,7 +8,6 @@ import { redactUrl } from '../postgres/url.js';
 import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams } from '../procedure/resolve-params.js';
-import { FileRunStore } from '../runs/file-run-store.js';
 import { containsSecret } from '../runs/secret-guard.js';
 import { sessionTag } from '../runs/session-tag.js';
 import { driveToRest } from './drive-to-rest.js';
@@ -22,6 +21,7 @@ import {
   type ServerSession,
   plannedUrl,
   sessionDefaults,
+  sessionStore,
   type AuthorityFlags,
   type SessionOptions,
   confirmedGates,
@@ -69,7 +69,7 @@ export interface ResumeRunOptions extends SessionOptions {
  */
 export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   const d = sessionDefaults(options);
-  const store = options.store ?? new FileRunStore(d.runsDir).check('write');
+  const store = sessionStore(options, d);
   const runId = await store.resolve(options.run);
   const record = await store.readRecord(runId);
   if (options.retry && options.skip) {

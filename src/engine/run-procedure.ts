@@ -5,7 +5,6 @@ import { Connections } from '../postgres/connections.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import type { Procedure } from '../procedure/types.js';
-import { FileRunStore } from '../runs/file-run-store.js';
 import { createRunId } from '../runs/run-id.js';
 import type { EventLogWriter, RunRecord, RunStore } from '../runs/run-store.js';
 import { sessionTag } from '../runs/session-tag.js';
@@ -25,6 +24,7 @@ import {
   operatorIdentity,
   plannedUrl,
   sessionDefaults,
+  sessionStore,
   type AuthorityFlags,
   type SessionOptions,
   confirmedGates,
@@ -95,7 +95,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
   const params = resolveParams(procedure, options.params ?? {}, d.cwd);
   const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
   // Before anything starts: a runs dir that cannot take the run is bad input (exit 2).
-  const store = options.store ?? new FileRunStore(d.runsDir).check('write');
+  const store = sessionStore(options, d);
   // Known before the checks, so that arguments naming the run (`rb_path_a_${{ run.id }}`) resolve.
   const runId = createRunId(procedure.name);
   const run = { id: runId, dir: store.location(runId) };

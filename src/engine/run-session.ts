@@ -8,6 +8,7 @@ import { Connections } from '../postgres/connections.js';
 import { ensureEmbeddedServer, releaseEmbeddedServer } from '../postgres/embedded.js';
 import { describeTarget } from '../postgres/target.js';
 import { redactUrl } from '../postgres/url.js';
+import { FileRunStore } from '../runs/file-run-store.js';
 import type { RunStore } from '../runs/run-store.js';
 import { runOfSessionTag } from '../runs/session-tag.js';
 import type { Procedure } from '../procedure/types.js';
@@ -19,9 +20,9 @@ import { createReporter, type Reporter } from './reporter.js';
 export interface SessionOptions {
   /** Server URL (maintenance database). Default: DATABASE_URL, else the embedded server. */
   databaseUrl?: string;
-  /** Runs directory (default `runs`). */
+  /** Runs directory (default `runs`), for the default {@link FileRunStore}. */
   runsDir?: string;
-  /** The run store (docs/design.md "Run stores"); default: a FileRunStore over `runsDir`. */
+  /** Where runs are kept (default: a {@link FileRunStore} over `runsDir`). */
   store?: RunStore;
   /** Working directory relative paths resolve against (default process.cwd()). */
   cwd?: string;
@@ -100,6 +101,17 @@ export function sessionDefaults(options: SessionOptions) {
     reporter: options.reporter ?? createReporter({ env: env as NodeJS.ProcessEnv }),
     actions: options.actions ?? registry,
   };
+}
+
+/**
+ * The store a run or resume writes to: `options.store`, else a {@link FileRunStore} over the
+ * runs directory, refused (exit 2) when it cannot take a run.
+ */
+export function sessionStore(
+  options: SessionOptions,
+  d: ReturnType<typeof sessionDefaults>,
+): RunStore {
+  return options.store ?? new FileRunStore(d.runsDir).check('write');
 }
 
 /**
