@@ -136,6 +136,12 @@ describe('runbook with --store postgres://…', () => {
     const run = await cli(origin, ['run', 'halfway', '--procedures', origin.proceduresDir, '--param', `database=${db.name}`, '--database-url', db.adminUrl, '--store', storeUrl, '--json']); // prettier-ignore
     expect(run.code, run.stderr).toBe(1);
     const { runId } = parseJson<{ runId: string }>(run.stdout);
+    // The resume hint names the store again, without its password.
+    const shown = `--store postgresql://${new URL(storeUrl).username}@${new URL(storeUrl).host}/${db.name}_store`;
+    expect(run.stderr).toContain(`add ${shown}`);
+    const inspect = await cli(elsewhere, ['inspect', runId, '--store', storeUrl]);
+    expect(inspect.stdout).toContain(`runbook resume ${runId}`);
+    expect(inspect.stdout).toContain(`add ${shown}`);
     await db.query('CREATE TABLE pf_second (v text)');
     const resume = await cli(elsewhere, ['resume', runId, '--database-url', db.adminUrl, '--store', storeUrl, '--json']); // prettier-ignore
     expect(resume.code, resume.stderr).toBe(0);
