@@ -90,7 +90,7 @@ export class PgRunStore implements RunStore {
     if (this.lostLocks.has(id)) {
       throw new RefusalError(
         'RUN_LOCK_LOST',
-        `run ${id}: this process lost the run's lock (its store session ended, e.g. by --break-lock elsewhere); it writes nothing more`,
+        `run ${id}: this process lost the run's lock (its store session ended: --break-lock elsewhere, or the store's server restarted or dropped the connection); it writes nothing more to the run, which \`runbook resume ${id}\` continues`,
         { runId: id },
       );
     }
