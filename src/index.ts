@@ -52,6 +52,14 @@ export { createReporter, type Reporter } from './engine/reporter.js';
 
 // Reading runs back: the store, inspect, offline replay, the log and its verification.
 export { FileRunStore } from './runs/file-run-store.js';
+export { PgRunStore } from './runs/pg-run-store.js';
+export {
+  openRunStore,
+  withRunStore,
+  type OpenedRunStore,
+  type RunStoreSpec,
+} from './runs/open-run-store.js';
+export { copyRun, type CopiedRun } from './runs/copy-run.js';
 export type {
   AppendOptions,
   EventLogWriter,

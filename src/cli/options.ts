@@ -29,6 +29,11 @@ export const option = {
       '--runs-dir <dir>',
       'the runs directory (default: `runs:` in runbook.config.yaml, else ./runs)',
     ),
+  store: () =>
+    new Option(
+      '--store <url>',
+      'the run store: a postgres:// URL or a runs directory (default: $RUNBOOK_STORE, else `store:` in runbook.config.yaml, else the runs directory)',
+    ),
   databaseUrl: () =>
     new Option(
       '--database-url <url>',

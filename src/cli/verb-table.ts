@@ -74,6 +74,7 @@ export const VERBS: readonly Verb[] = [
       ),
       option.procedures(),
       option.runsDir(),
+      option.store(),
       option.databaseUrl(),
       option.json('print one result object on stdout'),
       new Option('--dry-run', 'validate, check authority and show the plan; execute nothing'),
@@ -87,13 +88,21 @@ export const VERBS: readonly Verb[] = [
   {
     command: 'runs',
     summary: 'runs with status, procedure, where they stopped, age',
-    options: () => [option.runsDir(), option.json('print the runs as a JSON array')],
+    options: () => [
+      option.runsDir(),
+      option.store(),
+      option.json('print the runs as a JSON array'),
+    ],
     load: () => import('./verbs/runs.js'),
   },
   {
     command: 'inspect <run-id>',
     summary: 'offline: where a run stopped and why, and the command to resume it',
-    options: () => [option.runsDir(), option.json('print the inspection as one JSON object')],
+    options: () => [
+      option.runsDir(),
+      option.store(),
+      option.json('print the inspection as one JSON object'),
+    ],
     load: () => import('./verbs/inspect.js'),
   },
   {
@@ -117,6 +126,7 @@ export const VERBS: readonly Verb[] = [
       ),
       option.param('secret params again (they are never stored)'),
       option.runsDir(),
+      option.store(),
       option.databaseUrl(),
       option.json('print one result object on stdout'),
       ...authorityOptions(),
@@ -130,6 +140,7 @@ export const VERBS: readonly Verb[] = [
     summary: "offline: verify the log's hash chain, re-drive the machine, print the timeline",
     options: () => [
       option.runsDir(),
+      option.store(),
       option.json('print the verification and the timeline as JSON'),
     ],
     load: () => import('./verbs/replay.js'),
@@ -140,9 +151,30 @@ export const VERBS: readonly Verb[] = [
     options: () => [
       new Option('--html <file>', 'where to write the HTML report').makeOptionMandatory(),
       option.runsDir(),
+      option.store(),
       option.json('print the file written and the integrity verdict on stdout'),
     ],
     load: () => import('./verbs/report.js'),
+  },
+  {
+    command: 'export <run-id> <dir>',
+    summary: 'write a run from the store as the run directory <dir>/<run-id> (replays offline)',
+    options: () => [
+      option.runsDir(),
+      option.store(),
+      option.json('print the run copied (id, lines, artifacts, directory) as JSON'),
+    ],
+    load: () => import('./verbs/export.js'),
+  },
+  {
+    command: 'import <run-dir>',
+    summary: 'load a run directory into the store (its log must verify)',
+    options: () => [
+      option.runsDir(),
+      option.store(),
+      option.json('print the run copied (id, lines, artifacts, store) as JSON'),
+    ],
+    load: () => import('./verbs/import.js'),
   },
   {
     command: 'status',

@@ -298,7 +298,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         },
       );
     } finally {
-      journal.close();
+      await journal.close();
     }
   } finally {
     await lock.release();

@@ -180,7 +180,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
         { allowChanged: false, attempts: {} },
       );
     } finally {
-      journal.close();
+      await journal.close();
       await lock.release();
     }
   } finally {

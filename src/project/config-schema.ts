@@ -30,6 +30,13 @@ export const configSchema = z
       .min(1)
       .optional()
       .describe('The runs directory, relative to this file (default `runs`)'),
+    store: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'The run store: a postgres:// URL (no password: give it with PGPASSWORD or RUNBOOK_STORE) or a runs directory relative to this file; --store and RUNBOOK_STORE replace it',
+      ),
     database_url_env: z
       .string()
       .regex(ENV_NAME, 'must be an environment variable name (letters, digits, _)')

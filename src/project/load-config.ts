@@ -21,6 +21,8 @@ export interface ProjectConfig {
   dir: string;
   procedures?: string;
   runs?: string;
+  /** The run store: a PostgreSQL URL, or a runs directory (resolved against {@link dir}). */
+  store?: string;
   /** Name of the environment variable holding the server URL. */
   databaseUrlEnv?: string;
   /** Host patterns per authority, in RUNBOOK_AUTHORITY_HOSTS' syntax. */
@@ -112,6 +114,9 @@ export function parseConfig(text: string, file: string): ProjectConfig {
     dir,
     ...(c.procedures ? { procedures: path.resolve(dir, c.procedures) } : {}),
     ...(c.runs ? { runs: path.resolve(dir, c.runs) } : {}),
+    ...(c.store
+      ? { store: /^postgres(ql)?:\/\//i.test(c.store) ? c.store : path.resolve(dir, c.store) }
+      : {}),
     ...(c.database_url_env ? { databaseUrlEnv: c.database_url_env } : {}),
     ...(hosts.length ? { authorityHosts: hosts.join(',') } : {}),
     params: (c.params ?? {}) as Record<string, Record<string, JsonValue>>,

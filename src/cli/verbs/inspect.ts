@@ -1,20 +1,23 @@
 import { formatInspection, inspectRun } from '../../engine/inspect-run.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
+import { storeHint, withRunStore } from '../../runs/open-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
-import { projectSettings } from '../project-settings.js';
+import { storeSpec } from '../store-spec.js';
 
 /** `runbook inspect <run-id>`: where it stopped and why, and the command to resume. */
 export async function run(
   [id]: string[],
-  o: { runsDir?: string; json?: boolean },
+  o: { runsDir?: string; store?: string; json?: boolean },
 ): Promise<number> {
-  const { settings } = await projectSettings(o);
-  const store = new FileRunStore(settings.runs).check('read');
-  const inspection = await inspectRun(store, await store.resolve(id!));
+  let hint = '';
+  const inspection = await withRunStore(await storeSpec(o), 'read', async (opened) => {
+    hint = storeHint(opened);
+    return inspectRun(opened.store, await opened.store.resolve(id!));
+  });
+  const note = hint && inspection.next.length > 0 ? `  (${hint})\n` : '';
   process.stdout.write(
     o.json
       ? JSON.stringify(inspection, null, 2) + '\n'
-      : terminalSafe(formatInspection(inspection)) + '\n',
+      : terminalSafe(formatInspection(inspection)) + '\n' + note,
   );
   return 0;
 }

@@ -2,9 +2,9 @@ import { readSavedProcedure } from '../../engine/read-saved-procedure.js';
 import { replayRun } from '../../engine/replay-run.js';
 import { formatTimeline } from '../../report/format-timeline.js';
 import { buildTimeline } from '../../report/timeline.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
+import { withRunStore } from '../../runs/open-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
-import { projectSettings } from '../project-settings.js';
+import { storeSpec } from '../store-spec.js';
 
 /**
  * `runbook replay <run-id>`: verifies the log's hash chain and re-drives the compiled machine
@@ -13,15 +13,15 @@ import { projectSettings } from '../project-settings.js';
  */
 export async function run(
   [id]: string[],
-  o: { runsDir?: string; json?: boolean },
+  o: { runsDir?: string; store?: string; json?: boolean },
 ): Promise<number> {
-  const { settings } = await projectSettings(o);
-  const store = new FileRunStore(settings.runs).check('read');
-  const runId = await store.resolve(id!);
-  const run = { store, id: runId };
-  const { entries, ...report } = await replayRun(run);
-  // replayRun checked the saved source against the log's hash before re-driving it.
-  const procedure = await readSavedProcedure(run);
+  const spec = await storeSpec(o);
+  const { entries, procedure, ...report } = await withRunStore(spec, 'read', async ({ store }) => {
+    const run = { store, id: await store.resolve(id!) };
+    const replayed = await replayRun(run);
+    // replayRun checked the saved source against the log's hash before re-driving it.
+    return { ...replayed, procedure: await readSavedProcedure(run) };
+  });
   const timeline = buildTimeline(entries, procedure, {
     runId: report.runId,
     integrity: {

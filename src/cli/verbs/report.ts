@@ -3,8 +3,8 @@ import path from 'node:path';
 import { loadRunReport } from '../../report/load-run-report.js';
 import { describeIntegrity } from '../../report/describe.js';
 import { renderReportHtml } from '../../report/render-report-html.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
-import { projectSettings } from '../project-settings.js';
+import { withRunStore } from '../../runs/open-run-store.js';
+import { storeSpec } from '../store-spec.js';
 
 /**
  * `runbook report <run-id> --html <file>`: writes the run's self-contained HTML report. The log
@@ -13,12 +13,12 @@ import { projectSettings } from '../project-settings.js';
  */
 export async function run(
   [id]: string[],
-  o: { runsDir?: string; html: string; json?: boolean },
+  o: { runsDir?: string; store?: string; html: string; json?: boolean },
 ): Promise<number> {
-  const { settings } = await projectSettings(o);
-  const store = new FileRunStore(settings.runs).check('read');
-  const runId = await store.resolve(id!);
-  const report = await loadRunReport({ store, id: runId });
+  const { runId, report } = await withRunStore(await storeSpec(o), 'read', async ({ store }) => {
+    const runId = await store.resolve(id!);
+    return { runId, report: await loadRunReport({ store, id: runId }) };
+  });
   const file = path.resolve(o.html);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, renderReportHtml(report));

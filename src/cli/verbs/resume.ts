@@ -1,13 +1,16 @@
 import { resumeRun } from '../../engine/resume-run.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { commandLine } from '../command-line.js';
+import { storeHint, withRunStore } from '../../runs/open-run-store.js';
 import { printRunResult } from '../print-run-result.js';
 import { projectSettings } from '../project-settings.js';
+import { storeSpecFrom } from '../store-spec.js';
 import type { VerbContext } from '../verb.js';
 
 /** Flags of `runbook resume`. */
 export interface ResumeFlags extends AuthorityFlagValues {
   runsDir?: string;
+  store?: string;
   databaseUrl?: string;
   json?: boolean;
   retry?: boolean;
@@ -24,24 +27,32 @@ export interface ResumeFlags extends AuthorityFlagValues {
  * [--break-lock]`.
  */
 export async function run([id]: string[], o: ResumeFlags, ctx: VerbContext): Promise<number> {
-  const { settings } = await projectSettings(o);
-  const result = await resumeRun({
-    run: id!,
-    runsDir: settings.runs,
-    ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
-    ...(o.retry ? { retry: true } : {}),
-    ...(o.skip ? { skip: o.skip } : {}),
-    allowChanged: Boolean(o.allowChanged),
-    allowProcedureChange: Boolean(o.allowProcedureChange),
-    ...(o.note !== undefined ? { note: o.note } : {}),
-    breakLock: Boolean(o.breakLock),
-    params: o.param ?? {},
-    authority: authorityFlags({
-      ...o,
-      ...(settings.authorityHosts !== undefined ? { authorityHosts: settings.authorityHosts } : {}),
-    }),
-    command: commandLine(ctx.argv),
+  const { settings, config } = await projectSettings(o);
+  let hint = '';
+  const result = await withRunStore(storeSpecFrom(o, settings, config), 'write', (opened) => {
+    hint = storeHint(opened);
+    return resumeRun({
+      run: id!,
+      runsDir: settings.runs,
+      store: opened.store,
+      ...(settings.databaseUrl ? { databaseUrl: settings.databaseUrl } : {}),
+      ...(o.retry ? { retry: true } : {}),
+      ...(o.skip ? { skip: o.skip } : {}),
+      allowChanged: Boolean(o.allowChanged),
+      allowProcedureChange: Boolean(o.allowProcedureChange),
+      ...(o.note !== undefined ? { note: o.note } : {}),
+      breakLock: Boolean(o.breakLock),
+      params: o.param ?? {},
+      authority: authorityFlags({
+        ...o,
+        ...(settings.authorityHosts !== undefined
+          ? { authorityHosts: settings.authorityHosts }
+          : {}),
+      }),
+      command: commandLine(ctx.argv),
+    });
   });
+  if (result.exitCode !== 0 && hint) process.stderr.write(`  ${hint}\n`);
   if (o.json) printRunResult(result);
   return result.exitCode;
 }

@@ -4,8 +4,10 @@ import { loadProcedure } from '../../procedure/load-procedure.js';
 import { paramsWithConfig } from '../../project/config-params.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { commandLine } from '../command-line.js';
+import { storeHint, withRunStore } from '../../runs/open-run-store.js';
 import { printRunResult } from '../print-run-result.js';
 import { projectSettings } from '../project-settings.js';
+import { storeSpecFrom } from '../store-spec.js';
 import type { VerbContext } from '../verb.js';
 import { InvalidInputError } from '../../errors.js';
 import { terminalSafe } from '../../text/terminal-text.js';
@@ -15,6 +17,7 @@ import { plannedSqlText } from './planned-sql-text.js';
 export interface RunFlags extends AuthorityFlagValues {
   procedures?: string;
   runsDir?: string;
+  store?: string;
   databaseUrl?: string;
   json?: boolean;
   dryRun?: boolean;
@@ -57,14 +60,20 @@ export async function run([name]: string[], o: RunFlags, ctx: VerbContext): Prom
     }
     return 0;
   }
-  const result = await runProcedure({
-    procedure: file,
-    params,
-    ...(databaseUrl ? { databaseUrl } : {}),
-    runsDir: settings.runs,
-    authority,
-    command: commandLine(ctx.argv),
+  let hint = '';
+  const result = await withRunStore(storeSpecFrom(o, settings, config), 'write', (opened) => {
+    hint = storeHint(opened);
+    return runProcedure({
+      procedure: file,
+      params,
+      ...(databaseUrl ? { databaseUrl } : {}),
+      runsDir: settings.runs,
+      store: opened.store,
+      authority,
+      command: commandLine(ctx.argv),
+    });
   });
+  if (result.exitCode !== 0 && hint) process.stderr.write(`  ${hint}\n`);
   if (o.json) printRunResult(result);
   return result.exitCode;
 }

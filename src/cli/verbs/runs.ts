@@ -1,7 +1,7 @@
 import type { RunRecord } from '../../runs/run-store.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
+import { withRunStore } from '../../runs/open-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
-import { projectSettings } from '../project-settings.js';
+import { storeSpec } from '../store-spec.js';
 
 function age(iso: string): string {
   const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
@@ -42,10 +42,9 @@ function stoppedAt(r: { status: string; record: RunRecord }): string {
  */
 export async function run(
   _args: string[],
-  o: { runsDir?: string; json?: boolean },
+  o: { runsDir?: string; store?: string; json?: boolean },
 ): Promise<number> {
-  const { settings } = await projectSettings(o);
-  const list = await new FileRunStore(settings.runs).check('read').list();
+  const list = await withRunStore(await storeSpec(o), 'read', ({ store }) => store.list());
   if (o.json) {
     process.stdout.write(
       JSON.stringify(
