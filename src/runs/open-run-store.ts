@@ -6,7 +6,7 @@ import type { RunStore } from './run-store.js';
 import type { RunsDirUse } from './runs-dir.js';
 
 /** The environment variable naming the run store when `--store` is not given. */
-export const RUNBOOK_STORE_ENV = 'RUNBOOK_STORE';
+export const STORE_ENV_VARIABLE = 'RUNBOOK_STORE';
 
 /** Where the store of a command comes from (docs/design.md "Run stores"). */
 export interface RunStoreSpec {
@@ -56,8 +56,8 @@ export function openRunStore(spec: RunStoreSpec, use: RunsDirUse): OpenedRunStor
   const chosen: [string, string] | undefined =
     spec.store !== undefined
       ? ['--store', spec.store]
-      : env[RUNBOOK_STORE_ENV]
-        ? [RUNBOOK_STORE_ENV, env[RUNBOOK_STORE_ENV]]
+      : env[STORE_ENV_VARIABLE]
+        ? [STORE_ENV_VARIABLE, env[STORE_ENV_VARIABLE]]
         : spec.configStore !== undefined
           ? ['the configuration file', spec.configStore]
           : undefined;
