@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditComparison, AuditRecord } from '../catalog/audit.js';
 import { readVersion } from '../catalog/read-version.js';
 import { StepError } from '../errors.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadMigrationSource, RevisionGraph, summarizeVersions } from '../migrations/index.js';
 import type { MigrationSource } from '../migrations/index.js';
 import { AlembicVersionTable } from '../migrations/alembic-version-table.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CatalogDiff } from '../catalog/diff-types.js';
 import { readEventLog } from '../runs/verify-event-log.js';
 import { StepError } from '../errors.js';

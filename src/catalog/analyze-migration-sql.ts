@@ -1,4 +1,3 @@
-import { parse } from 'libpg-query';
 
 /** The kind of a relation a statement names. */
 export type RelationKind = 'table' | 'view' | 'materialized view' | 'index' | 'sequence';
@@ -99,6 +98,8 @@ function emptyAnalysis(): MigrationSqlAnalysis {
  * and line. A syntax error rejects with the parser's message.
  */
 export async function analyzeMigrationSql(source: string): Promise<MigrationSqlAnalysis> {
+  // Loaded on first use: its WebAssembly start-up is paid only by runs that parse SQL.
+  const { parse } = await import('libpg-query');
   const tree = (await parse(source)) as {
     stmts?: { stmt: Node; stmt_location?: number; stmt_len?: number }[];
   };
