@@ -15,7 +15,13 @@ import {
 import type { RunLock, RunStore, RunSummary } from './run-store.js';
 import { refuseSymlink } from './no-symlink.js';
 import { assertNoSecret } from './secret-guard.js';
-import { syncDirectory, writeFileAtomic, type WriteOptions } from './write-file-atomic.js';
+import {
+  syncDirectory,
+  syncFile,
+  writeFileAtomic,
+  writeNewFileSync,
+  type WriteOptions,
+} from './write-file-atomic.js';
 
 /** The default runs directory, relative to the working directory. */
 export const DEFAULT_RUNS_DIR = 'runs';
@@ -84,13 +90,17 @@ export class FileRunStore implements RunStore {
     const staging = path.join(this.dir, `.creating-${record.id}-${process.pid}`);
     await rm(staging, { recursive: true, force: true });
     fs.mkdirSync(path.join(staging, ARTIFACTS_DIR), { recursive: true });
-    await writeFileAtomic(path.join(staging, RECORD_FILE), text);
+    // Nobody reads the staging directory: each file is written in place and fsynced, and each
+    // directory fsynced once after its last entry, before the rename publishes them together.
+    writeNewFileSync(path.join(staging, RECORD_FILE), text);
     for (const [name, content] of Object.entries(initial.artifacts ?? {})) {
-      await writeFileAtomic(path.join(staging, ARTIFACTS_DIR, name), content);
+      writeNewFileSync(path.join(staging, ARTIFACTS_DIR, name), content);
     }
     if (initial.eventLog !== undefined) {
-      await writeFileAtomic(path.join(staging, EVENTS_FILE), initial.eventLog);
+      writeNewFileSync(path.join(staging, EVENTS_FILE), initial.eventLog);
     }
+    syncDirectory(path.join(staging, ARTIFACTS_DIR));
+    syncDirectory(staging);
     try {
       await rename(staging, final);
     } catch (err) {
@@ -156,6 +166,14 @@ export class FileRunStore implements RunStore {
     const text = toJsonText(data);
     assertNoSecret(text, file);
     await writeFileAtomic(file, text, options);
+  }
+
+  async syncSnapshot(id: string): Promise<void> {
+    const dir = await this.existingRunDir(id);
+    const file = path.join(dir, SNAPSHOT_FILE);
+    refuseSymlink(file);
+    syncFile(file);
+    syncDirectory(dir);
   }
 
   async list(): Promise<RunSummary[]> {

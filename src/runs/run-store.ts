@@ -66,6 +66,11 @@ export interface RunStore {
    * within a step, which the next durable write or the database can restore).
    */
   writeSnapshot(id: string, data: SnapshotFile, options?: WriteOptions): Promise<void>;
+  /**
+   * Makes the `snapshot.json` already written (not durably) durable, without writing it again:
+   * fsyncs the file and the run directory.
+   */
+  syncSnapshot(id: string): Promise<void>;
   /** All runs, newest first; unreadable run directories are listed with status `corrupt`. */
   list(): Promise<RunSummary[]>;
   /** An exact id, a unique prefix, or `last` (the newest run) -> the full run id. */
