@@ -3,7 +3,7 @@
 // reads a handful of files instead of some 300 and each verb's dynamic import() loads only its own
 // chunk. bin/runbook.js imports dist/bin/main.js. The library (dist/index.js) stays tsc's per-file
 // output. Options: --metafile writes dist/bin/meta.json (what each chunk holds, for profiling).
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
@@ -54,6 +54,30 @@ const result = await build({
   legalComments: 'linked',
   plugins: [nodeOnlyPg],
   logLevel: 'warning',
-  metafile: process.argv.includes('--metafile'),
+  metafile: true,
 });
-if (result.metafile) writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify(result.metafile));
+if (process.argv.includes('--metafile')) {
+  writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify(result.metafile));
+}
+writeFileSync(path.join(OUT, 'THIRD-PARTY-NOTICES.txt'), notices(result.metafile));
+
+/**
+ * The licence of every package copied into the bundle (name, version, licence text), as their
+ * licences ask of a copy.
+ */
+function notices(metafile) {
+  const dirs = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) dirs.add(m[1]);
+  }
+  const parts = [...dirs].sort().map((dir) => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, dir, 'package.json'), 'utf8'));
+    const file = readdirSync(path.join(ROOT, dir)).find((f) => /^licen[cs]e/i.test(f));
+    const text = file
+      ? readFileSync(path.join(ROOT, dir, file), 'utf8').trim()
+      : `License: ${pkg.license}`;
+    return `${pkg.name}@${pkg.version}\n\n${text}\n`;
+  });
+  return `Packages bundled into dist/bin/ by scripts/bundle-cli.mjs:\n\n${parts.join('\n---\n\n')}`;
+}
