@@ -1,4 +1,3 @@
-
 /** The kind of a relation a statement names. */
 export type RelationKind = 'table' | 'view' | 'materialized view' | 'index' | 'sequence';
 
