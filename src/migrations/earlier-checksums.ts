@@ -23,9 +23,17 @@ export interface EarlierChecksum {
 const recordedBy = (was: EarlierChecksum): string =>
   was.runId !== undefined ? `run ${was.runId}` : `${was.table ?? 'the version table'}`;
 
-function readJson(file: string): unknown {
+/**
+ * A file's JSON, or undefined when it is missing or unreadable. With `mentions`, also undefined
+ * (without parsing) when the text does not contain every one of those strings in their JSON form:
+ * a provenance.json of another database or source cannot match, and it can be large.
+ */
+function readJson(file: string, mentions: readonly string[] = []): unknown {
   try {
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as unknown) : undefined;
+    if (!existsSync(file)) return undefined;
+    const text = readFileSync(file, 'utf8');
+    if (mentions.some((m) => !text.includes(JSON.stringify(m)))) return undefined;
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined; // an unreadable earlier run is no evidence either way
   }
@@ -54,8 +62,10 @@ export function earlierChecksums(
   const out = new Map<string, EarlierChecksum>();
   for (const runId of ids.slice(-EARLIER_RUNS)) {
     const dir = path.join(runsDir, runId);
-    const prov = readJson(path.join(dir, 'artifacts', PROVENANCE_ARTIFACT)) as
-      Partial<Provenance> | undefined;
+    const prov = readJson(path.join(dir, 'artifacts', PROVENANCE_ARTIFACT), [
+      identity.database,
+      identity.source,
+    ]) as Partial<Provenance> | undefined;
     if (prov?.database !== identity.database || prov.source !== identity.source) continue;
     const snapshot = readJson(path.join(dir, 'snapshot.json')) as
       { progress?: Record<string, Partial<MigrationCheckpoint> | null> } | undefined;
