@@ -40,7 +40,10 @@ function table(rows) {
 }
 
 async function main() {
-  for (const built of [['engine', 'run-procedure.js'], ['bin', 'main.js']]) {
+  for (const built of [
+    ['engine', 'run-procedure.js'],
+    ['bin', 'main.js'],
+  ]) {
     if (!existsSync(path.join(ROOT, 'dist', ...built))) {
       throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
     }
