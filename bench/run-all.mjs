@@ -40,8 +40,13 @@ function table(rows) {
 }
 
 async function main() {
-  if (!existsSync(path.join(ROOT, 'dist', 'engine', 'run-procedure.js'))) {
-    throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
+  for (const built of [
+    ['engine', 'run-procedure.js'],
+    ['bin', 'main.js'],
+  ]) {
+    if (!existsSync(path.join(ROOT, 'dist', ...built))) {
+      throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');
+    }
   }
   const wanted = process.argv.slice(2);
   const unknown = wanted.filter((w) => !BENCHES.some(([n]) => n === w));

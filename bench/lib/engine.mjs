@@ -1,7 +1,8 @@
 // The two ways the benchmarks drive the engine: the library (runProcedure / resumeRun in this
-// process) and the CLI (`node bin/runbook.js run upgrade` in a child process), both on the shipped
-// `procedures/upgrade.yaml`.
+// process) and the CLI (`runbook run upgrade` in a child process, started as a user's project
+// starts it: see consumer.mjs), both on the shipped `procedures/upgrade.yaml`.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { performance } from 'node:perf_hooks';
@@ -51,13 +52,30 @@ export async function libraryResume(server, { run, runsDir }) {
   return { ms: performance.now() - start, result };
 }
 
-/** Runs `node bin/runbook.js <args>` from the repository root; resolves { ms, code, stdout, stderr }. */
-export function cli(args, env = engineEnv()) {
+/**
+ * How the CLI is started: `bin` runs the consumer project's node_modules/.bin/runbook directly (its
+ * `#!/usr/bin/env node` line starts Node, as in a CI shell step); `npx` runs `npx runbook` in that
+ * project (npm resolves the same bin first, and adds its own start-up).
+ */
+export const CLI_WAYS = ['bin', 'npx'];
+
+/**
+ * Runs the CLI with `args` from the consumer project `project` ({ dir, bin } of
+ * consumerProject) `via` one of {@link CLI_WAYS}; resolves { ms, code, stdout, stderr }.
+ */
+export function cli(project, args, { via = 'bin', env = engineEnv() } = {}) {
+  const [command, argv] =
+    via === 'npx' ? ['npx', ['--no-install', 'runbook', ...args]] : [project.bin, args];
+  // The `node` the shebang finds is the one running the bench.
+  const childEnv = {
+    ...env,
+    PATH: `${path.dirname(process.execPath)}${path.delimiter}${env.PATH ?? ''}`,
+  };
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'runbook.js'), ...args], {
-      cwd: ROOT,
-      env,
+    const child = spawn(command, argv, {
+      cwd: project.dir,
+      env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -69,26 +87,51 @@ export function cli(args, env = engineEnv()) {
   });
 }
 
-/** Runs `upgrade` through the CLI; throws unless it exits 0. Returns { ms }. */
-export async function cliUpgrade(server, { database, migrations, runsDir }) {
-  const out = await cli([
-    'run',
-    'upgrade',
-    '--procedures',
-    path.join(ROOT, 'procedures'),
-    '--runs-dir',
-    runsDir,
-    '--database-url',
-    server.url,
-    '--param',
-    `database=${database}`,
-    '--param',
-    `migrations=${migrations}`,
-  ]);
+/**
+ * Runs `runbook run upgrade --json` through the CLI ({@link cli}); throws unless it exits 0 and
+ * its result says succeeded. Returns { ms, result } (result: the printed JSON object).
+ */
+export async function cliUpgrade(server, project, { database, migrations, runsDir, via }) {
+  const out = await cli(
+    project,
+    [
+      'run',
+      'upgrade',
+      '--json',
+      '--procedures',
+      path.join(ROOT, 'procedures'),
+      '--runs-dir',
+      runsDir,
+      '--database-url',
+      server.url,
+      '--param',
+      `database=${database}`,
+      '--param',
+      `migrations=${migrations}`,
+    ],
+    { via },
+  );
   if (out.code !== 0) {
     throw new Error(`runbook run upgrade exited ${out.code}: ${out.stderr.trim().slice(-800)}`);
   }
-  return out;
+  const result = JSON.parse(out.stdout);
+  if (result.status !== 'succeeded') {
+    throw new Error(`runbook run upgrade printed status ${result.status}`);
+  }
+  return { ms: out.ms, result };
+}
+
+/**
+ * The `duration_ms` of step `step`'s `step.succeeded` line in a run's events.jsonl (the step's
+ * own time, as the engine logged it). Throws when the run has no such line.
+ */
+export function stepDuration(runDir, step) {
+  for (const line of readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line);
+    if (e.type === 'step.succeeded' && e.step === step) return e.data.duration_ms;
+  }
+  throw new Error(`run ${runDir} logged no step.succeeded for ${step}`);
 }
 
 /** Throws with the run's first failure unless the library run succeeded. */

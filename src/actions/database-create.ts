@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { sqlState, StepError } from '../errors.js';
 import { checkpointMark, createDatabase, databaseExists, newDatabaseName } from './database-ops.js';
 import { planCreate } from './database-plans.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { sqlState, StepError } from '../errors.js';
 import { checkpointMark, databaseExists, databaseName, dropDatabase } from './database-ops.js';
 import { planDrop } from './database-plans.js';

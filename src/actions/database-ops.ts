@@ -1,6 +1,6 @@
 import type { ActionContext } from './types.js';
 import type { JsonValue } from '../json.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sqlState, StepError } from '../errors.js';
 import type { Connections } from '../postgres/connections.js';
 import { quoteIdent, quoteLiteral } from '../postgres/quote.js';

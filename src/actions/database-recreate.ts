@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkpointMark, createDatabase, newDatabaseName, dropDatabase } from './database-ops.js';
 import { planRecreate } from './database-plans.js';
 import { defineAction } from './types.js';

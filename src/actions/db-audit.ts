@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditComparison, AuditRecord } from '../catalog/audit.js';
 import { readVersion } from '../catalog/read-version.js';
 import { StepError } from '../errors.js';

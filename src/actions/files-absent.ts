@@ -1,6 +1,6 @@
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepError } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { defineAction } from './types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MIGRATION_LAYOUTS, type MigrationLayout } from '../migrations/types.js';
 
 /**

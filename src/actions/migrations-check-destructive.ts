@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { procedureArtifact } from '../runs/artifact-names.js';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   analyzeMigrationSql,
   type DestructiveStatement,

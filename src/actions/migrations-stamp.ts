@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadMigrationSource, stampRevision, summarizeVersions } from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';
 import { migrationSourceProblems } from './migration-preflight.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lockTimeoutEnvProblem, parseDuration } from '../migrations/lock-wait.js';
 import { loadMigrationSource, upgradeDatabase, summarizeVersions } from '../migrations/index.js';
 import { migrationLayoutParam } from './migration-layout-param.js';

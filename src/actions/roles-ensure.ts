@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { quoteIdent } from '../postgres/quote.js';
 import { defineAction } from './types.js';
 

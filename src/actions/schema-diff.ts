@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { diffCatalogs } from '../catalog/diff-catalogs.js';
 import { formatDiff } from '../catalog/format-diff.js';
 import { CATALOG_FORMAT, type CatalogSnapshot } from '../catalog/snapshot-types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { defineAction } from './types.js';
 import { connectableDatabaseName } from './database-name.js';
 

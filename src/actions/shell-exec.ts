@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepError } from '../errors.js';
 import { targetEnvironment, urlSignInPassword } from '../postgres/libpq-env.js';
 import { redactUrl, urlPassword } from '../postgres/url.js';

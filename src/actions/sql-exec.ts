@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type pg from 'pg';
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepError, type InputProblem } from '../errors.js';
 import { sqlText } from '../migrations/files.js';
 import { nulLine } from './migration-file-checks.js';

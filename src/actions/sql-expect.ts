@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { datesAsText } from '../postgres/text-dates.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { StepError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { nulLine } from './migration-file-checks.js';

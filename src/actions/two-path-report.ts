@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CatalogDiff } from '../catalog/diff-types.js';
 import { StepError } from '../errors.js';
 import type { JsonObject } from '../json.js';

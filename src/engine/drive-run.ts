@@ -123,18 +123,31 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
   // eslint-disable-next-line prefer-const
   let actorRef: { getSnapshot(): { context: ProcedureContext } } | undefined;
 
+  // Bumped whenever the snapshot's content (the persisted machine or a step's progress) changes;
+  // `written` is its value as of the last snapshot.json written, so a barrier that finds the
+  // file current fsyncs it instead of writing it a second time.
+  let changes = 0;
+  let written = -1;
+  const saveSnapshot = async (options?: { durable?: boolean }): Promise<void> => {
+    const at = changes;
+    const file: SnapshotFile = {
+      format: 1,
+      procedureHash: procedure.source.hash,
+      xstateVersion: XSTATE_VERSION,
+      savedAt: new Date().toISOString(),
+      snapshot: persisted ?? null,
+      progress: { ...progress },
+    };
+    await store.writeSnapshot(record.id, file, options);
+    written = at;
+  };
   const writeSnapshot = (options?: { durable?: boolean }): Promise<void> =>
-    queue.run(() => {
-      const file: SnapshotFile = {
-        format: 1,
-        procedureHash: procedure.source.hash,
-        xstateVersion: XSTATE_VERSION,
-        savedAt: new Date().toISOString(),
-        snapshot: persisted ?? null,
-        progress: { ...progress },
-      };
-      return store.writeSnapshot(record.id, file, options);
-    });
+    queue.run(() => saveSnapshot(options));
+  /** The snapshot as it stands, on disk and fsynced (a barrier): written only if not current. */
+  const durableSnapshot = (): Promise<void> =>
+    queue.run(() =>
+      written === changes ? store.syncSnapshot(record.id) : saveSnapshot({ durable: true }),
+    );
 
   const env: StepRunEnvironment = {
     ...input,
@@ -145,6 +158,7 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
       read: (step) => progress[step],
       write: async (step, data, options) => {
         progress[step] = data;
+        changes += 1;
         await writeSnapshot(options);
         await queue.idle();
       },
@@ -163,7 +177,7 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
         // The durability barrier of the run: transitions are written as they happen but made
         // durable here, before a step's side effects begin (its step.started line is fsynced
         // too), and once more when the run rests.
-        await writeSnapshot({ durable: true });
+        await durableSnapshot();
         const def = steps.get(id);
         if (!def) throw new Error(`unknown step ${id}`);
         const recorded = input.recordedOutcomes?.get(id);
@@ -197,6 +211,7 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
   actor.subscribe({
     next: (snap) => {
       persisted = actor.getPersistedSnapshot() as unknown as JsonValue;
+      changes += 1;
       const value = stateKey(snap.value);
       const current = snap.context.running.length > 0 ? snap.context.running.join(',') : undefined;
       const failures = Object.keys(snap.context.failures);
@@ -241,8 +256,9 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
   actor.stop();
   await queue.idle();
   // At rest. A run that stopped is resumed from this snapshot: durable. A finished one is closed
-  // by its durable run.json and log line and never resumed: written, not fsynced.
-  await writeSnapshot({ durable: final.status !== 'done' });
+  // by its durable run.json and log line and never resumed: written (if not current), not fsynced.
+  if (final.status !== 'done') await durableSnapshot();
+  else if (written !== changes) await writeSnapshot({ durable: false });
 
   const context = final.context;
   const failureList = Object.values(context.failures).sort(

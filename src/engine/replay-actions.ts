@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { actions as builtIn } from '../actions/index.js';
 import { defineAction, type ActionDefinition } from '../actions/types.js';
 import { StepError } from '../errors.js';

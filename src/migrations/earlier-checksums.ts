@@ -22,9 +22,16 @@ export interface EarlierChecksum {
 const recordedBy = (was: EarlierChecksum): string =>
   was.runId !== undefined ? `run ${was.runId}` : `${was.table ?? 'the version table'}`;
 
-function parseJson(text: string | undefined): unknown {
+/**
+ * Parsed JSON text, or undefined when missing or unreadable. With `mentions`, also undefined
+ * (without parsing) when the text does not contain every one of those strings in their JSON
+ * form: a provenance.json of another database or source cannot match, and it can be large.
+ */
+function parseJson(text: string | undefined, mentions: readonly string[] = []): unknown {
   try {
-    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+    if (text === undefined) return undefined;
+    if (mentions.some((m) => !text.includes(JSON.stringify(m)))) return undefined;
+    return JSON.parse(text) as unknown;
   } catch {
     return undefined; // an unreadable earlier run is no evidence either way
   }
@@ -50,8 +57,10 @@ export async function earlierChecksums(
   ids.sort((a, b) => time(a) - time(b) || a.localeCompare(b));
   const out = new Map<string, EarlierChecksum>();
   for (const runId of ids.slice(-EARLIER_RUNS)) {
-    const prov = parseJson(await runs.readArtifact(runId, PROVENANCE_ARTIFACT)) as
-      Partial<Provenance> | undefined;
+    const prov = parseJson(await runs.readArtifact(runId, PROVENANCE_ARTIFACT), [
+      identity.database,
+      identity.source,
+    ]) as Partial<Provenance> | undefined;
     if (prov?.database !== identity.database || prov.source !== identity.source) continue;
     const progress = (await runs.readProgress(runId)) as
       Record<string, Partial<MigrationCheckpoint> | null> | undefined;

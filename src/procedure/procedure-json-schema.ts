@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ActionDefinition } from '../actions/types.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { createProcedureSchema } from './procedure-schema.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Procedure names: lower-case words joined by hyphens (`local-equivalence`). */
 export const PROCEDURE_NAME = /^[a-z0-9][a-z0-9-]*$/;

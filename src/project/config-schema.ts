@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PARAM_NAME, PROCEDURE_NAME } from '../procedure/procedure-schema.js';
 
 /** The project configuration file, read from the working directory (or `$RUNBOOK_CONFIG`). */

@@ -23,7 +23,13 @@ import type {
 } from './run-store.js';
 import { refuseSymlink } from './no-symlink.js';
 import { assertNoSecret } from './secret-guard.js';
-import { syncDirectory, writeFileAtomic, type WriteOptions } from './write-file-atomic.js';
+import {
+  syncDirectory,
+  syncFile,
+  writeFileAtomic,
+  writeNewFileSync,
+  type WriteOptions,
+} from './write-file-atomic.js';
 
 /** The default runs directory, relative to the working directory. */
 export const DEFAULT_RUNS_DIR = 'runs';
@@ -103,13 +109,19 @@ export class FileRunStore implements RunStore {
     const files = this.layout.stagingFiles(staging);
     await rm(staging, { recursive: true, force: true });
     fs.mkdirSync(files.artifacts, { recursive: true });
-    await writeFileAtomic(files.record, text);
+    // Nobody reads the staging directory: each file is written in place and fsynced, and each
+    // directory fsynced once after its last entry, before the rename publishes them together.
+    writeNewFileSync(files.record, text);
+    const dirs = new Set([files.artifacts]);
     for (const [name, content] of Object.entries(artifacts)) {
       const file = path.join(files.artifacts, name);
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      await writeFileAtomic(file, content);
+      dirs.add(path.dirname(file));
+      writeNewFileSync(file, content);
     }
-    if (initial.eventLog !== undefined) await writeFileAtomic(files.events, initial.eventLog);
+    if (initial.eventLog !== undefined) writeNewFileSync(files.events, initial.eventLog);
+    for (const dir of [...dirs].sort((a, b) => b.length - a.length)) syncDirectory(dir);
+    syncDirectory(staging);
     try {
       await rename(staging, final);
     } catch (err) {
@@ -157,6 +169,14 @@ export class FileRunStore implements RunStore {
     const file =
       document === 'record' ? this.layout.recordFile(id) : this.layout.snapshotFile(id);
     return readIfPresent(file);
+  }
+
+  async syncSnapshot(id: string): Promise<void> {
+    const dir = this.layout.existingRunDir(id);
+    const file = this.layout.snapshotFile(id);
+    refuseSymlink(file);
+    syncFile(file);
+    syncDirectory(dir);
   }
 
   list(): Promise<RunSummary[]> {

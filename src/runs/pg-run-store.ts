@@ -145,6 +145,22 @@ export class PgRunStore implements RunStore {
     if (res.rowCount !== 1) throw unknownRun(id);
   }
 
+  /**
+   * A snapshot written with `durable: false` (asynchronous commit) becomes durable once the WAL is
+   * flushed past it: any synchronous commit after it does that, so this commits a no-op update of
+   * the run's row with synchronous_commit on.
+   */
+  async syncSnapshot(id: string): Promise<void> {
+    this.checkId(id);
+    this.checkLock(id);
+    const res = await (await this.pool()).query(
+      `UPDATE runbook.runs SET updated_at = updated_at
+         FROM (SELECT set_config('synchronous_commit', 'on', true)) s WHERE id = $1`,
+      [id],
+    );
+    if (res.rowCount !== 1) throw unknownRun(id);
+  }
+
   async readStoredText(id: string, document: StoredDocument): Promise<string | undefined> {
     this.checkId(id);
     const { rows } = await (await this.pool()).query<{ record: string; snapshot: string | null }>(

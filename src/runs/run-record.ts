@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../errors.js';
 import type { StepFailureRecord } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';

@@ -120,6 +120,10 @@ export interface RunStore {
    * For `replay`, which judges a possibly edited copy against the log instead of trusting it.
    */
   readStoredText(id: string, document: StoredDocument): Promise<string | undefined>;
+  /**
+   * Makes the snapshot already written (not durably) durable, without writing it again.
+   */
+  syncSnapshot(id: string): Promise<void>;
   /** All runs, newest first; runs whose record cannot be read are listed with status `corrupt`. */
   list(): Promise<RunSummary[]>;
   /** An exact id, a unique prefix, or `last` (the newest run) -> the full run id. */

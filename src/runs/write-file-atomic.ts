@@ -132,6 +132,32 @@ export function writeFileAtomicSync(file: string, content: string | Uint8Array):
   fsyncDirSync(path.dirname(file));
 }
 
+/**
+ * Creates `file` (exclusively: it must not exist), writes `content` and fsyncs it; the directory
+ * is not fsynced. For a directory no reader sees until it is renamed into place (a run directory
+ * being built), where a temp file and a rename per file would be written for nothing: the caller
+ * fsyncs the directory once, after its last file.
+ */
+export function writeNewFileSync(file: string, content: string | Uint8Array): void {
+  const fd = fs.openSync(file, 'wx', 0o644);
+  try {
+    fs.writeFileSync(fd, content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** fsyncs an existing file (its content and size), e.g. one written earlier without an fsync. */
+export function syncFile(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** fsyncs a directory (exported for callers that create or remove entries, e.g. run dirs). */
 export function syncDirectory(dir: string): void {
   fsyncDirSync(dir);

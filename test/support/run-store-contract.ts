@@ -125,6 +125,9 @@ function describeRecords(get: () => RunStore): void {
     expect(await store.readSnapshot(id)).toEqual(snapshot());
     await store.writeSnapshot(id, snapshot({ savedAt: 'later' }), { durable: false });
     expect((await store.readSnapshot(id))?.savedAt).toBe('later');
+    // syncSnapshot makes that write durable without changing it.
+    await store.syncSnapshot(id);
+    expect((await store.readSnapshot(id))?.savedAt).toBe('later');
     expect(JSON.parse((await store.readStoredText(id, 'snapshot')) ?? '')).toEqual(
       snapshot({ savedAt: 'later' }),
     );
