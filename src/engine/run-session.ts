@@ -8,6 +8,7 @@ import { Connections } from '../postgres/connections.js';
 import { ensureEmbeddedServer, releaseEmbeddedServer } from '../postgres/embedded.js';
 import { describeTarget } from '../postgres/target.js';
 import { redactUrl } from '../postgres/url.js';
+import { DEFAULT_RUNS_DIR } from '../runs/file-run-store.js';
 import { runOfSessionTag } from '../runs/session-tag.js';
 import type { Procedure } from '../procedure/types.js';
 import { checkAuthority, type AuthorityGranted } from './authority.js';
@@ -89,7 +90,7 @@ export function sessionDefaults(options: SessionOptions) {
   return {
     cwd,
     env,
-    runsDir: path.resolve(cwd, options.runsDir ?? 'runs'),
+    runsDir: path.resolve(cwd, options.runsDir ?? DEFAULT_RUNS_DIR),
     embeddedDir: path.resolve(
       cwd,
       options.embeddedDir ?? env.RUNBOOK_EMBEDDED_DIR ?? '.runbook/postgres',

@@ -1,14 +1,19 @@
 import { compileMachines } from '../../procedure/compile-machines.js';
-import { findProcedureFile, listProcedureFiles } from '../../procedure/find-procedures.js';
+import {
+  DEFAULT_PROCEDURES_DIR,
+  findProcedureFile,
+  listProcedureFiles,
+} from '../../procedure/find-procedures.js';
 
 /** `runbook compile [names...] [--check]`. */
 export async function compileVerb(
   names: string[],
-  o: { procedures: string; machines: string; check?: boolean; json?: boolean },
+  o: { procedures?: string; machines: string; check?: boolean; json?: boolean },
 ): Promise<number> {
+  const dir = o.procedures ?? DEFAULT_PROCEDURES_DIR;
   const files = names.length
-    ? await Promise.all(names.map((n) => findProcedureFile(n, o.procedures)))
-    : await listProcedureFiles(o.procedures);
+    ? await Promise.all(names.map((n) => findProcedureFile(n, dir)))
+    : await listProcedureFiles(dir);
   const results = await compileMachines(files, o.machines, { check: Boolean(o.check) });
   for (const r of results) {
     const state = o.check ? (r.stale ? 'STALE' : 'ok') : r.stale ? 'written' : 'unchanged';

@@ -1,13 +1,13 @@
 import { formatInspection, inspectRun } from '../../engine/inspect-run.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
+import { DEFAULT_RUNS_DIR, FileRunStore } from '../../runs/file-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 
 /** `runbook inspect <run-id>`: where it stopped and why, and the command to resume. */
 export async function inspectVerb(
   id: string,
-  o: { runsDir: string; json?: boolean },
+  o: { runsDir?: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir).check('read');
+  const store = new FileRunStore(o.runsDir ?? DEFAULT_RUNS_DIR).check('read');
   const inspection = await inspectRun(store, await store.resolve(id));
   process.stdout.write(
     o.json

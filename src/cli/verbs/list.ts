@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { formatProblem, InvalidInputError } from '../../errors.js';
-import { listProcedureFiles } from '../../procedure/find-procedures.js';
+import { DEFAULT_PROCEDURES_DIR, listProcedureFiles } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 
 /** `runbook list`: every procedure in the directory, with its description and requirements. */
-export async function listProcedures(o: { procedures: string; json?: boolean }): Promise<number> {
+export async function listProcedures(o: { procedures?: string; json?: boolean }): Promise<number> {
+  const dir = o.procedures ?? DEFAULT_PROCEDURES_DIR;
   const rows: {
     name: string;
     file: string;
@@ -13,7 +14,7 @@ export async function listProcedures(o: { procedures: string; json?: boolean }):
     requires?: unknown;
     error?: string;
   }[] = [];
-  for (const file of await listProcedureFiles(o.procedures)) {
+  for (const file of await listProcedureFiles(dir)) {
     try {
       const p = await loadProcedure(file);
       rows.push({
@@ -41,7 +42,7 @@ export async function listProcedures(o: { procedures: string; json?: boolean }):
         ) + '\n',
       );
     }
-    if (rows.length === 0) process.stderr.write(`no procedures in ${o.procedures}/\n`);
+    if (rows.length === 0) process.stderr.write(`no procedures in ${dir}/\n`);
   }
   return rows.some((r) => r.error) ? 2 : 0;
 }

@@ -3,7 +3,7 @@ import { replayRun } from '../../engine/replay-run.js';
 import { formatTimeline } from '../../report/format-timeline.js';
 import { readSavedProcedure } from '../../report/read-saved-procedure.js';
 import { buildTimeline } from '../../report/timeline.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
+import { DEFAULT_RUNS_DIR, FileRunStore } from '../../runs/file-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 
 /**
@@ -13,9 +13,9 @@ import { terminalSafe } from '../../text/terminal-text.js';
  */
 export async function replayVerb(
   id: string,
-  o: { runsDir: string; json?: boolean },
+  o: { runsDir?: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir).check('read');
+  const store = new FileRunStore(o.runsDir ?? DEFAULT_RUNS_DIR).check('read');
   const runId = await store.resolve(id);
   const runDir = path.dirname(store.eventLogPath(runId));
   const { entries, ...report } = await replayRun(runDir);

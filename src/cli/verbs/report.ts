@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadRunReport } from '../../report/load-run-report.js';
 import { describeIntegrity } from '../../report/describe.js';
 import { renderReportHtml } from '../../report/render-report-html.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
+import { DEFAULT_RUNS_DIR, FileRunStore } from '../../runs/file-run-store.js';
 
 /**
  * `runbook report <run-id> --html <file>`: writes the run's self-contained HTML report. The log
@@ -12,9 +12,9 @@ import { FileRunStore } from '../../runs/file-run-store.js';
  */
 export async function reportVerb(
   id: string,
-  o: { runsDir: string; html: string; json?: boolean },
+  o: { runsDir?: string; html: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir).check('read');
+  const store = new FileRunStore(o.runsDir ?? DEFAULT_RUNS_DIR).check('read');
   const runId = await store.resolve(id);
   const report = await loadRunReport(path.dirname(store.eventLogPath(runId)));
   const file = path.resolve(o.html);

@@ -2,6 +2,7 @@ import { resumeRun } from '../../engine/resume-run.js';
 import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { commandLine } from '../command-line.js';
+import { DEFAULT_RUNS_DIR } from '../../runs/file-run-store.js';
 
 /**
  * `runbook resume <run-id> [--retry|--skip <step>] [--allow-changed] [--note <text>]
@@ -10,7 +11,7 @@ import { commandLine } from '../command-line.js';
 export async function resumeVerb(
   id: string,
   o: {
-    runsDir: string;
+    runsDir?: string;
     databaseUrl?: string;
     json?: boolean;
     retry?: boolean;
@@ -25,7 +26,7 @@ export async function resumeVerb(
 ): Promise<number> {
   const result = await resumeRun({
     run: id,
-    runsDir: o.runsDir,
+    runsDir: o.runsDir ?? DEFAULT_RUNS_DIR,
     ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
     ...(o.retry ? { retry: true } : {}),
     ...(o.skip ? { skip: o.skip } : {}),

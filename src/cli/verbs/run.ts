@@ -1,13 +1,16 @@
 import { runProcedure } from '../../engine/run-procedure.js';
 import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
-import { findProcedureFile } from '../../procedure/find-procedures.js';
+import { DEFAULT_PROCEDURES_DIR, findProcedureFile } from '../../procedure/find-procedures.js';
 import { commandLine } from '../command-line.js';
+import { DEFAULT_RUNS_DIR } from '../../runs/file-run-store.js';
 
 /** Flags of `runbook run`. */
 export interface RunFlags extends AuthorityFlagValues {
-  procedures: string;
-  runsDir: string;
+  /** Procedures directory (default {@link DEFAULT_PROCEDURES_DIR}). */
+  procedures?: string;
+  /** Runs directory (default `runs`). */
+  runsDir?: string;
   databaseUrl?: string;
   json?: boolean;
   dryRun?: boolean;
@@ -16,7 +19,7 @@ export interface RunFlags extends AuthorityFlagValues {
 
 /** `runbook run <procedure>`: 0 succeeded, 1 failed (resumable), 2 invalid input, 3 refused. */
 export async function runVerb(name: string, o: RunFlags, argv: string[]): Promise<number> {
-  const file = await findProcedureFile(name, o.procedures);
+  const file = await findProcedureFile(name, o.procedures ?? DEFAULT_PROCEDURES_DIR);
   const authority = authorityFlags(o);
   if (o.dryRun) {
     const { planProcedure } = await import('../../engine/plan-procedure.js');
@@ -34,7 +37,7 @@ export async function runVerb(name: string, o: RunFlags, argv: string[]): Promis
     procedure: file,
     params: o.param,
     ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
-    runsDir: o.runsDir,
+    runsDir: o.runsDir ?? DEFAULT_RUNS_DIR,
     authority,
     command: commandLine(argv),
   });

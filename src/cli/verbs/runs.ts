@@ -1,5 +1,5 @@
 import type { RunRecord } from '../../runs/run-store.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
+import { DEFAULT_RUNS_DIR, FileRunStore } from '../../runs/file-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 
 function age(iso: string): string {
@@ -39,8 +39,8 @@ function stoppedAt(r: { status: string; record: RunRecord }): string {
  * `runbook runs`: a table of runs, newest first (id, procedure, status, where it stopped with the
  * failure's code, started as UTC time and age, duration); `--json` gives the same as data.
  */
-export async function runsVerb(o: { runsDir: string; json?: boolean }): Promise<number> {
-  const list = await new FileRunStore(o.runsDir).check('read').list();
+export async function runsVerb(o: { runsDir?: string; json?: boolean }): Promise<number> {
+  const list = await new FileRunStore(o.runsDir ?? DEFAULT_RUNS_DIR).check('read').list();
   if (o.json) {
     process.stdout.write(
       JSON.stringify(

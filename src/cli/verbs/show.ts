@@ -1,5 +1,4 @@
-import { actions } from '../../actions/index.js';
-import { findProcedureFile } from '../../procedure/find-procedures.js';
+import { DEFAULT_PROCEDURES_DIR, findProcedureFile } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import type { Step } from '../../procedure/types.js';
 import { redactUrl } from '../../postgres/url.js';
@@ -24,9 +23,11 @@ function describeSteps(steps: Step[], indent: string, out: string[]): void {
 /** `runbook show <procedure>`: params, requirements and steps. */
 export async function showProcedure(
   name: string,
-  o: { procedures: string; json?: boolean },
+  o: { procedures?: string; json?: boolean },
 ): Promise<number> {
-  const loaded = await loadProcedure(await findProcedureFile(name, o.procedures));
+  const loaded = await loadProcedure(
+    await findProcedureFile(name, o.procedures ?? DEFAULT_PROCEDURES_DIR),
+  );
   // A secret param's default is masked like its value would be; URL and SQL passwords too.
   const p = {
     ...loaded,
@@ -85,7 +86,6 @@ export async function showProcedure(
     out.push('checklist');
     for (const c of p.checklist) out.push(`  - ${c.item}  (step ${c.step})`);
   }
-  void actions;
   process.stdout.write(terminalSafe(redactUrl(out.join('\n'))) + '\n');
   return 0;
 }
