@@ -61,6 +61,12 @@ export interface PlanContext {
   env: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * Actions by the name a step gives in `do:`. The built-in registry is the `actions` export; a host
+ * with actions of its own (`defineAction`) passes a map holding the built-ins and its own.
+ */
+export type ActionRegistry = ReadonlyMap<string, ActionDefinition>;
+
 /** Helper that keeps the params type when declaring an action. */
 export function defineAction<P>(definition: ActionDefinition<P>): ActionDefinition<P> {
   return definition;

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { AuthorityFlags } from '../engine/run-session.js';
+import type { AuthorityFlags } from '../engine/authorize-procedure.js';
 
 /** The authority/confirmation flags as commander parses them. */
 export interface AuthorityFlagValues {

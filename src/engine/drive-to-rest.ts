@@ -1,7 +1,4 @@
 import path from 'node:path';
-import type { JsonValue } from '../json.js';
-import type { Connections } from '../postgres/connections.js';
-import type { Procedure } from '../procedure/types.js';
 import type { RunRecord, RunStore } from '../runs/run-store.js';
 import { runStorageError } from '../runs/run-storage-error.js';
 import { diagnoseWith } from './diagnose.js';
@@ -9,18 +6,16 @@ import { driveRun, type DriveInput } from './drive-run.js';
 import type { EventLog } from '../runs/event-log.js';
 import { finishRun, type RunResult } from './finish-run.js';
 import { resumeCommand } from './resume-command.js';
-import type { sessionDefaults } from './run-session.js';
+import type { RunSession } from './open-run-session.js';
 
-/** What a run or a resume has set up before the machine is driven. */
-export interface OpenRun {
-  d: ReturnType<typeof sessionDefaults>;
+/** What a run or a resume has set up before the machine is driven: its session, files and log. */
+export interface OpenRun extends Pick<
+  RunSession,
+  'settings' | 'procedure' | 'params' | 'connections' | 'confirmations'
+> {
   store: RunStore;
   record: RunRecord;
-  procedure: Procedure;
-  params: Record<string, JsonValue>;
-  connections: Connections;
   journal: EventLog;
-  confirmations: ReadonlySet<string>;
 }
 
 /** How this drive starts: fresh for a run; restored, with operator decisions, for a resume. */
@@ -47,7 +42,7 @@ export async function driveToRest(run: OpenRun, start: DriveStart): Promise<RunR
 }
 
 async function drive(run: OpenRun, start: DriveStart): Promise<RunResult> {
-  const { d, store, record, procedure, params, connections, journal } = run;
+  const { settings, store, record, procedure, params, connections, journal } = run;
   const outcome = await driveRun({
     runId: record.id,
     record,
@@ -56,14 +51,14 @@ async function drive(run: OpenRun, start: DriveStart): Promise<RunResult> {
     store,
     connections,
     journal,
-    reporter: d.reporter,
-    actions: d.actions,
-    cwd: d.cwd,
-    env: d.env,
+    reporter: settings.reporter,
+    actions: settings.actions,
+    cwd: settings.cwd,
+    env: settings.env,
     confirmations: run.confirmations,
     shared: new Map(),
     diagnose: diagnoseWith(store, record.id),
     ...start,
   });
-  return finishRun({ store, record, procedure, journal, outcome, reporter: d.reporter });
+  return finishRun({ store, record, procedure, journal, outcome, reporter: settings.reporter });
 }

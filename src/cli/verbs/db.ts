@@ -13,15 +13,15 @@ import {
  */
 export async function dbVerb(
   action: string,
-  o: { dir: string; database?: string },
+  flags: { dir: string; database?: string },
 ): Promise<number> {
-  if (o.database !== undefined && action !== 'url') {
+  if (flags.database !== undefined && action !== 'url') {
     throw new InvalidInputError([
       { path: '--database', message: `--database applies to \`db url\`, not \`db ${action}\`` },
     ]);
   }
-  if (o.database !== undefined) {
-    const checked = connectableDatabaseName.safeParse(o.database);
+  if (flags.database !== undefined) {
+    const checked = connectableDatabaseName.safeParse(flags.database);
     if (!checked.success) {
       throw new InvalidInputError(
         checked.error.issues.map((i) => ({ path: '--database', message: i.message })),
@@ -29,7 +29,7 @@ export async function dbVerb(
     }
   }
   if (action === 'start') {
-    const s = await ensureEmbeddedServer(o.dir, { persistent: true });
+    const s = await ensureEmbeddedServer(flags.dir, { persistent: true });
     process.stderr.write(
       `${s.startedHere ? 'started' : 'already running'}: embedded PostgreSQL (data ${s.dataDir})\n`,
     );
@@ -37,17 +37,19 @@ export async function dbVerb(
     return 0;
   }
   if (action === 'stop') {
-    const stopped = await stopEmbeddedServer(o.dir);
+    const stopped = await stopEmbeddedServer(flags.dir);
     process.stderr.write(stopped ? 'stopped\n' : 'not running\n');
     return 0;
   }
   if (action === 'url') {
-    const url = await embeddedServerUrl(o.dir);
+    const url = await embeddedServerUrl(flags.dir);
     if (!url) {
       process.stderr.write('the embedded server is not running: `runbook db start`\n');
       return 1;
     }
-    process.stdout.write((o.database === undefined ? url : withDatabase(url, o.database)) + '\n');
+    process.stdout.write(
+      (flags.database === undefined ? url : withDatabase(url, flags.database)) + '\n',
+    );
     return 0;
   }
   throw new InvalidInputError([

@@ -5,12 +5,12 @@ import { terminalSafe } from '../../text/terminal-text.js';
 /** `runbook inspect <run-id>`: where it stopped and why, and the command to resume. */
 export async function inspectVerb(
   id: string,
-  o: { runsDir?: string; json?: boolean },
+  flags: { runsDir?: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir ?? DEFAULT_RUNS_DIR).check('read');
+  const store = new FileRunStore(flags.runsDir ?? DEFAULT_RUNS_DIR).check('read');
   const inspection = await inspectRun(store, await store.resolve(id));
   process.stdout.write(
-    o.json
+    flags.json
       ? JSON.stringify(inspection, null, 2) + '\n'
       : terminalSafe(formatInspection(inspection)) + '\n',
   );

@@ -1,3 +1,4 @@
+import { actions } from '../../actions/index.js';
 import path from 'node:path';
 import { formatProblem, InvalidInputError } from '../../errors.js';
 import { DEFAULT_PROCEDURES_DIR, listProcedureFiles } from '../../procedure/find-procedures.js';
@@ -5,8 +6,11 @@ import { loadProcedure } from '../../procedure/load-procedure.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 
 /** `runbook list`: every procedure in the directory, with its description and requirements. */
-export async function listProcedures(o: { procedures?: string; json?: boolean }): Promise<number> {
-  const dir = o.procedures ?? DEFAULT_PROCEDURES_DIR;
+export async function listProcedures(flags: {
+  procedures?: string;
+  json?: boolean;
+}): Promise<number> {
+  const dir = flags.procedures ?? DEFAULT_PROCEDURES_DIR;
   const rows: {
     name: string;
     file: string;
@@ -16,7 +20,7 @@ export async function listProcedures(o: { procedures?: string; json?: boolean })
   }[] = [];
   for (const file of await listProcedureFiles(dir)) {
     try {
-      const p = await loadProcedure(file);
+      const p = await loadProcedure(file, { actions });
       rows.push({
         name: p.name,
         file,
@@ -32,7 +36,7 @@ export async function listProcedures(o: { procedures?: string; json?: boolean })
       });
     }
   }
-  if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+  if (flags.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
   else {
     const width = Math.max(4, ...rows.map((r) => r.name.length));
     for (const r of rows) {

@@ -13,9 +13,9 @@ import { terminalSafe } from '../../text/terminal-text.js';
  */
 export async function replayVerb(
   id: string,
-  o: { runsDir?: string; json?: boolean },
+  flags: { runsDir?: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir ?? DEFAULT_RUNS_DIR).check('read');
+  const store = new FileRunStore(flags.runsDir ?? DEFAULT_RUNS_DIR).check('read');
   const runId = await store.resolve(id);
   const runDir = path.dirname(store.eventLogPath(runId));
   const { entries, ...report } = await replayRun(runDir);
@@ -32,7 +32,7 @@ export async function replayVerb(
         : {}),
     },
   });
-  if (o.json) {
+  if (flags.json) {
     process.stdout.write(JSON.stringify({ ok: true, ...report, timeline }, null, 2) + '\n');
   } else {
     process.stdout.write(terminalSafe(formatTimeline(timeline)));

@@ -12,17 +12,17 @@ import { DEFAULT_RUNS_DIR, FileRunStore } from '../../runs/file-run-store.js';
  */
 export async function reportVerb(
   id: string,
-  o: { runsDir?: string; html: string; json?: boolean },
+  flags: { runsDir?: string; html: string; json?: boolean },
 ): Promise<number> {
-  const store = new FileRunStore(o.runsDir ?? DEFAULT_RUNS_DIR).check('read');
+  const store = new FileRunStore(flags.runsDir ?? DEFAULT_RUNS_DIR).check('read');
   const runId = await store.resolve(id);
   const report = await loadRunReport(path.dirname(store.eventLogPath(runId)));
-  const file = path.resolve(o.html);
+  const file = path.resolve(flags.html);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, renderReportHtml(report));
   const v = report.timeline.integrity;
   const exitCode = v.status === 'tampered' ? 4 : 0;
-  if (o.json) {
+  if (flags.json) {
     process.stdout.write(
       JSON.stringify({ ok: exitCode === 0, runId, file, integrity: v }, null, 2) + '\n',
     );

@@ -1,3 +1,4 @@
+import { actions } from '../../actions/index.js';
 import { resumeRun } from '../../engine/resume-run.js';
 import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
@@ -10,7 +11,7 @@ import { DEFAULT_RUNS_DIR } from '../../runs/file-run-store.js';
  */
 export async function resumeVerb(
   id: string,
-  o: {
+  flags: {
     runsDir?: string;
     databaseUrl?: string;
     json?: boolean;
@@ -26,18 +27,19 @@ export async function resumeVerb(
 ): Promise<number> {
   const result = await resumeRun({
     run: id,
-    runsDir: o.runsDir ?? DEFAULT_RUNS_DIR,
-    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
-    ...(o.retry ? { retry: true } : {}),
-    ...(o.skip ? { skip: o.skip } : {}),
-    allowChanged: Boolean(o.allowChanged),
-    allowProcedureChange: Boolean(o.allowProcedureChange),
-    ...(o.note !== undefined ? { note: o.note } : {}),
-    breakLock: Boolean(o.breakLock),
-    params: o.param,
-    authority: authorityFlags(o),
+    runsDir: flags.runsDir ?? DEFAULT_RUNS_DIR,
+    ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+    ...(flags.retry ? { retry: true } : {}),
+    ...(flags.skip ? { skip: flags.skip } : {}),
+    allowChanged: Boolean(flags.allowChanged),
+    allowProcedureChange: Boolean(flags.allowProcedureChange),
+    ...(flags.note !== undefined ? { note: flags.note } : {}),
+    breakLock: Boolean(flags.breakLock),
+    params: flags.param,
+    authority: authorityFlags(flags),
     command: commandLine(argv),
+    actions,
   });
-  if (o.json) printRunResult(result);
+  if (flags.json) printRunResult(result);
   return result.exitCode;
 }

@@ -1,3 +1,4 @@
+import { actions } from '../../actions/index.js';
 import { runProcedure } from '../../engine/run-procedure.js';
 import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
@@ -17,30 +18,35 @@ export interface RunFlags extends AuthorityFlagValues {
   param: Record<string, string>;
 }
 
-/** `runbook run <procedure>`: 0 succeeded, 1 failed (resumable), 2 invalid input, 3 refused. */
-export async function runVerb(name: string, o: RunFlags, argv: string[]): Promise<number> {
-  const file = await findProcedureFile(name, o.procedures ?? DEFAULT_PROCEDURES_DIR);
-  const authority = authorityFlags(o);
-  if (o.dryRun) {
+/**
+ * `runbook run <procedure>`: 0 succeeded, 1 failed (resumable), 2 invalid input, 3 refused. The
+ * procedure is loaded, checked and run against the built-in action registry.
+ */
+export async function runVerb(name: string, flags: RunFlags, argv: string[]): Promise<number> {
+  const file = await findProcedureFile(name, flags.procedures ?? DEFAULT_PROCEDURES_DIR);
+  const authority = authorityFlags(flags);
+  if (flags.dryRun) {
     const { planProcedure } = await import('../../engine/plan-procedure.js');
     const plan = await planProcedure({
       procedure: file,
-      params: o.param,
-      databaseUrl: o.databaseUrl,
+      params: flags.param,
+      databaseUrl: flags.databaseUrl,
       authority,
+      actions,
     });
-    if (o.json)
+    if (flags.json)
       process.stdout.write(JSON.stringify({ ok: true, dryRun: true, plan }, null, 2) + '\n');
     return 0;
   }
   const result = await runProcedure({
     procedure: file,
-    params: o.param,
-    ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
-    runsDir: o.runsDir ?? DEFAULT_RUNS_DIR,
+    params: flags.param,
+    ...(flags.databaseUrl ? { databaseUrl: flags.databaseUrl } : {}),
+    runsDir: flags.runsDir ?? DEFAULT_RUNS_DIR,
     authority,
     command: commandLine(argv),
+    actions,
   });
-  if (o.json) printRunResult(result);
+  if (flags.json) printRunResult(result);
   return result.exitCode;
 }

@@ -39,9 +39,9 @@ function stoppedAt(r: { status: string; record: RunRecord }): string {
  * `runbook runs`: a table of runs, newest first (id, procedure, status, where it stopped with the
  * failure's code, started as UTC time and age, duration); `--json` gives the same as data.
  */
-export async function runsVerb(o: { runsDir?: string; json?: boolean }): Promise<number> {
-  const list = await new FileRunStore(o.runsDir ?? DEFAULT_RUNS_DIR).check('read').list();
-  if (o.json) {
+export async function runsVerb(flags: { runsDir?: string; json?: boolean }): Promise<number> {
+  const list = await new FileRunStore(flags.runsDir ?? DEFAULT_RUNS_DIR).check('read').list();
+  if (flags.json) {
     process.stdout.write(
       JSON.stringify(
         list.map((r) =>

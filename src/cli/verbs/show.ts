@@ -1,3 +1,4 @@
+import { actions } from '../../actions/index.js';
 import { DEFAULT_PROCEDURES_DIR, findProcedureFile } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import type { Step } from '../../procedure/types.js';
@@ -23,10 +24,11 @@ function describeSteps(steps: Step[], indent: string, out: string[]): void {
 /** `runbook show <procedure>`: params, requirements and steps. */
 export async function showProcedure(
   name: string,
-  o: { procedures?: string; json?: boolean },
+  flags: { procedures?: string; json?: boolean },
 ): Promise<number> {
   const loaded = await loadProcedure(
-    await findProcedureFile(name, o.procedures ?? DEFAULT_PROCEDURES_DIR),
+    await findProcedureFile(name, flags.procedures ?? DEFAULT_PROCEDURES_DIR),
+    { actions },
   );
   // A secret param's default is masked like its value would be; URL and SQL passwords too.
   const p = {
@@ -38,7 +40,7 @@ export async function showProcedure(
       ]),
     ),
   };
-  if (o.json) {
+  if (flags.json) {
     process.stdout.write(
       redactUrl(
         JSON.stringify(

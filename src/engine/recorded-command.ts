@@ -1,0 +1,15 @@
+import type { JsonValue } from '../json.js';
+import { redactUrl } from '../postgres/url.js';
+import type { Procedure } from '../procedure/types.js';
+import { redactArguments, secretValues } from './redact-arguments.js';
+
+/**
+ * The command line as recorded (lock file, log): URL passwords and secret param values masked.
+ */
+export function recordedCommand(
+  command: string,
+  procedure: Procedure,
+  params: Record<string, JsonValue>,
+): string {
+  return redactArguments(redactUrl(command), secretValues(procedure, params)) as string;
+}
