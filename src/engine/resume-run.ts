@@ -1,8 +1,7 @@
 import path from 'node:path';
-import { InvalidInputError, RefusalError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
-import { describeTarget } from '../postgres/target.js';
 import { redactUrl } from '../postgres/url.js';
 import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
@@ -23,11 +22,12 @@ import { redactArguments } from './redact-arguments.js';
 import type { Reporter } from './reporter.js';
 import {
   operatorDecision,
+  refuseOtherTarget,
+  requireUrlAgain,
   resumeParams,
   verifyRunForResume,
   type VerifiedRun,
 } from './resume-checks.js';
-import { resumeCommand } from './resume-command.js';
 import { resumePosition } from './resume-position.js';
 import {
   resolveSessionOptions,
@@ -281,35 +281,4 @@ async function alreadyFinished(
     checklist: [],
     runDir: path.dirname(store.eventLogPath(runId)),
   };
-}
-
-/** A run against a URL's server needs its URL again (passwords are never stored). */
-function requireUrlAgain(
-  record: RunRecord,
-  databaseUrl: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-): void {
-  if (record.server !== 'url' || databaseUrl || env.DATABASE_URL) return;
-  const t = record.target;
-  throw new RefusalError(
-    'TARGET_MISMATCH',
-    `run ${record.id} ran against ${t.host}:${t.port}/${t.database}, not the embedded server; ` +
-      `give its URL again (passwords are never stored): ${resumeCommand(record)}`,
-  );
-}
-
-/** Refuses a server other than the run's (host, port and database must match). */
-function refuseOtherTarget(record: RunRecord, url: string): void {
-  const target = describeTarget(url);
-  const recorded = record.target;
-  if (
-    target.host !== recorded.host ||
-    target.port !== recorded.port ||
-    target.database !== recorded.database
-  ) {
-    throw new RefusalError(
-      'TARGET_MISMATCH',
-      `run ${record.id} ran against ${recorded.host}:${recorded.port}/${recorded.database}; refusing to resume it against ${target.host}:${target.port}/${target.database}`,
-    );
-  }
 }
