@@ -6,7 +6,8 @@ import { loadProcedure } from '../procedure/load-procedure.js';
 import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import { indexSteps } from './drive-run.js';
 import { preflightSteps } from './preflight-steps.js';
-import { redactArguments, secretValues } from './redact-arguments.js';
+import { redactJson } from '../postgres/redact.js';
+import { secretValues } from '../procedure/redact-params.js';
 import { authorize, type AuthorityFlags } from './authorize-procedure.js';
 import { openServer, plannedUrl } from './server-session.js';
 import { resolveSessionOptions, type SessionOptions } from './session-options.js';
@@ -73,8 +74,8 @@ export async function planProcedure(
           parsed.data,
         );
       }
-      const shown = redactArguments(resolved, secrets);
-      const plan = lines.map((l) => redactArguments(l, secrets) as string);
+      const shown = redactJson(resolved, secrets);
+      const plan = lines.map((l) => redactJson(l, secrets) as string);
       planned.push({ step: step.id, action: step.do, with: shown, plan });
       settings.reporter.line(`${step.id}  ${step.do}  ${JSON.stringify(shown)}`);
       for (const l of plan) settings.reporter.line(`    ${l}`);

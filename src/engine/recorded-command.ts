@@ -1,7 +1,8 @@
 import type { JsonValue } from '../json.js';
 import { redactUrl } from '../postgres/url.js';
 import type { Procedure } from '../procedure/types.js';
-import { redactArguments, secretValues } from './redact-arguments.js';
+import { redactJson } from '../postgres/redact.js';
+import { secretValues } from '../procedure/redact-params.js';
 
 /**
  * The command line as recorded (lock file, log): URL passwords and secret param values masked.
@@ -11,5 +12,5 @@ export function recordedCommand(
   procedure: Procedure,
   params: Record<string, JsonValue>,
 ): string {
-  return redactArguments(redactUrl(command), secretValues(procedure, params)) as string;
+  return redactJson(redactUrl(command), secretValues(procedure, params)) as string;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, RefusalError, TamperedLogError } from '../errors.js';
+import { REDACTED } from '../postgres/redact.js';
 import { describeTarget } from '../postgres/target.js';
 import { resumeCommand } from './resume-command.js';
 import type { JsonObject } from '../json.js';
@@ -68,7 +69,7 @@ export function resumeParams(
 ): Record<string, string> {
   const raw: Record<string, string> = {};
   for (const [k, v] of Object.entries(logged)) {
-    if (!(procedure.params[k]?.secret && v === '***')) raw[k] = JSON.stringify(v);
+    if (!(procedure.params[k]?.secret && v === REDACTED)) raw[k] = JSON.stringify(v);
   }
   for (const [k, v] of Object.entries(given)) {
     if (procedure.params[k] && !procedure.params[k].secret) {

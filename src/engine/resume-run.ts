@@ -10,7 +10,6 @@ import type { Procedure } from '../procedure/types.js';
 import { EventLog } from '../runs/event-log.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import type { RunRecord, RunStore } from '../runs/run-store.js';
-import { containsSecret } from '../runs/secret-guard.js';
 import type { AuthorityFlags } from './authorize-procedure.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
@@ -18,7 +17,7 @@ import { endLeftoverSessions, type LeftoverSession } from './leftover-sessions.j
 import { withRunSession, type RunSession } from './open-run-session.js';
 import { operatorIdentity } from './operator-identity.js';
 import { recordResumption, type Resumption } from './record-resumption.js';
-import { redactArguments } from './redact-arguments.js';
+import { containsSecret, redactJson } from '../postgres/redact.js';
 import type { Reporter } from './reporter.js';
 import {
   operatorDecision,
@@ -78,7 +77,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
   // The run lock first: nobody else writes the run while it is verified and resumed. The values
   // given with --param are secret ones (checked below): masked in the recorded command.
   const lock = await store.acquireLock(runId, {
-    command: redactArguments(
+    command: redactJson(
       redactUrl(options.command ?? 'resume'),
       Object.values(options.params ?? {}),
     ) as string,

@@ -8,7 +8,8 @@ import type { ActionStep, Procedure } from '../procedure/types.js';
 import type { RunStore } from '../runs/run-store.js';
 import { terminalSafe, truncateForTerminal } from '../text/terminal-text.js';
 import { boundFailureStatement } from './bound-statement.js';
-import { redactArguments, secretValues } from './redact-arguments.js';
+import { redactJson } from '../postgres/redact.js';
+import { secretValues } from '../procedure/redact-params.js';
 import { formatDuration } from '../text/duration.js';
 import type { Reporter } from './reporter.js';
 import { StepError, type StepFailureRecord } from '../errors.js';
@@ -98,7 +99,7 @@ export async function executeStep(
     await environment.journal.append('step.started', step.id, {
       action: step.do,
       attempt,
-      with: redactArguments(resolved, secrets),
+      with: redactJson(resolved, secrets),
       ...(decision ? { decision: decision as unknown as JsonObject } : {}),
     });
     environment.reporter.line(
@@ -181,17 +182,12 @@ function actionContext(
     db: environment.connections,
     writeArtifact: async (name, content, options) => {
       // Redacted like log lines: URL passwords and every secret param's value.
-      const text = redactArguments(content, secrets) as string;
+      const text = redactJson(content, secrets) as string;
       await store.writeArtifact(runId, name, text, options);
       return store.artifactPath(runId, name);
     },
     log: async (type, data, options) => {
-      await environment.journal.append(
-        type,
-        step.id,
-        redactArguments(data ?? null, secrets),
-        options,
-      );
+      await environment.journal.append(type, step.id, redactJson(data ?? null, secrets), options);
     },
     progress: (line, options) =>
       options?.transient
@@ -219,9 +215,9 @@ async function recordSuccess(call: StepCall, result: ActionResult): Promise<Json
   const { environment, step, secrets } = call;
   const ms = Date.now() - call.started;
   // Outputs land in the machine's context (snapshot.json): never a secret param's value.
-  const output = redactArguments(result.output ?? {}, secrets) as JsonObject;
+  const output = redactJson(result.output ?? {}, secrets) as JsonObject;
   const summary =
-    result.summary === undefined ? undefined : (redactArguments(result.summary, secrets) as string);
+    result.summary === undefined ? undefined : (redactJson(result.summary, secrets) as string);
   // Fsynced by the next barrier (the next step's start, or the run's end): a step whose outcome
   // a power loss erased runs again, which every action must allow.
   await environment.journal.append(
@@ -250,10 +246,7 @@ async function recordFailure(call: StepCall, error: unknown): Promise<StepFailur
   if (environment.diagnose) failure = await environment.diagnose(failure).catch(() => failure);
   // A failure (message, statement, output tails) may quote a secret param: it is printed, logged
   // and kept in the checkpoint, so it is redacted like the arguments.
-  failure = redactArguments(
-    failure as unknown as JsonObject,
-    secrets,
-  ) as unknown as StepFailureRecord;
+  failure = redactJson(failure as unknown as JsonObject, secrets) as unknown as StepFailureRecord;
   // A long statement is kept once, as an artifact; the log, checkpoint and run.json get an excerpt.
   failure = await boundFailureStatement(failure, (name, text) =>
     store.writeArtifact(runId, name, text),

@@ -2,7 +2,7 @@ import { actions } from '../../actions/index.js';
 import { DEFAULT_PROCEDURES_DIR, findProcedureFile } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import type { Step } from '../../procedure/types.js';
-import { redactUrl } from '../../postgres/url.js';
+import { REDACTED, redactUrl } from '../../postgres/redact.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 
 function describeSteps(steps: Step[], indent: string, out: string[]): void {
@@ -36,7 +36,7 @@ export async function showProcedure(
     params: Object.fromEntries(
       Object.entries(loaded.params).map(([k, spec]) => [
         k,
-        spec.secret && spec.default !== undefined ? { ...spec, default: '***' } : spec,
+        spec.secret && spec.default !== undefined ? { ...spec, default: REDACTED } : spec,
       ]),
     ),
   };
