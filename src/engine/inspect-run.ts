@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { JsonObject } from '../json.js';
+import type { EventLogEntry } from '../runs/event-hash.js';
 import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import type { RunRecord, RunStore } from '../runs/run-store.js';
 import type { StepFailureRecord } from '../errors.js';
@@ -44,63 +45,7 @@ export async function inspectRun(store: RunStore, runId: string): Promise<RunIns
   const snapshot = await store.readSnapshot(runId);
   const context = (snapshot?.snapshot as { context?: ProcedureContext } | null)?.context;
   const entries = readEventLog(store.eventLogPath(runId));
-  const done = new Map<string, RunInspection['completed'][number]>();
-  const migrations = new Map<string, RunInspection['migrations'][number]>();
-  const revisions = new Map<string, Set<string>>();
-  const notes: RunInspection['notes'] = [];
-  let notPassed: RunInspection['checklistNotPassed'] = [];
-  for (const e of entries) {
-    const data = (e.data ?? {}) as JsonObject;
-    if (e.type === 'run.resumed' && typeof data.note === 'string') {
-      notes.push({
-        attempt: Number(data.attempt),
-        by: String(data.by),
-        time: e.time,
-        note: data.note,
-      });
-    }
-    if (e.type === 'run.succeeded' && Array.isArray(data.checklist_not_passed)) {
-      notPassed = data.checklist_not_passed as unknown as RunInspection['checklistNotPassed'];
-    }
-    if (!e.step) continue;
-    if (e.type === 'step.succeeded') {
-      done.set(e.step, {
-        step: e.step,
-        summary: typeof data.summary === 'string' ? data.summary : null,
-        duration_ms: typeof data.duration_ms === 'number' ? data.duration_ms : null,
-      });
-    } else if (e.type === 'step.skipped') {
-      done.set(e.step, {
-        step: e.step,
-        summary: 'marked done by hand',
-        duration_ms: null,
-        skippedBy: String(data.by),
-      });
-    } else if (e.type === 'step.failed' || e.type === 'step.started') {
-      if (e.type === 'step.started') done.delete(e.step);
-    } else if (
-      e.type === 'migration.applied' ||
-      e.type === 'migration.reconciled' ||
-      e.type === 'migration.skipped'
-    ) {
-      const m = migrations.get(e.step) ?? { step: e.step, applied: 0, total: null, last: null };
-      const seen = revisions.get(e.step) ?? new Set<string>();
-      revisions.set(e.step, seen);
-      const revision = typeof data.revision === 'string' ? data.revision : `#${e.seq}`;
-      if (seen.has(revision)) continue;
-      seen.add(revision);
-      m.applied = seen.size;
-      // `index` / `total` count within one attempt's plan: the plan began when `applied - index`
-      // migrations were in, and covers `total` more. Lines without them only add to the count.
-      if (typeof data.index === 'number' && typeof data.total === 'number') {
-        m.total = m.applied - data.index + data.total;
-      } else if (m.total !== null && m.total < m.applied) {
-        m.total = m.applied;
-      }
-      m.last = typeof data.revision === 'string' ? data.revision : m.last;
-      migrations.set(e.step, m);
-    }
-  }
+  const { done, migrations, notes, notPassed } = readLog(entries);
   const failures = Object.values(context?.failures ?? {}) as unknown as StepFailureRecord[];
   const running = context?.running ?? [];
   const next: string[] = [];
@@ -209,4 +154,77 @@ export function formatInspection(i: RunInspection): string {
     out.push(`  (--skip ${n.step} is not offered: ${n.reasons.join('; ')})`);
   }
   return out.join('\n');
+}
+
+/** What the log says beyond the checkpoint: steps done, migrations applied, notes, checklist. */
+function readLog(entries: readonly EventLogEntry[]) {
+  const done = new Map<string, RunInspection['completed'][number]>();
+  const migrations = new Map<string, RunInspection['migrations'][number]>();
+  const notes: RunInspection['notes'] = [];
+  let notPassed: RunInspection['checklistNotPassed'] = [];
+  const count = migrationCounter(migrations);
+  for (const e of entries) {
+    const data = (e.data ?? {}) as JsonObject;
+    if (e.type === 'run.resumed' && typeof data.note === 'string') {
+      notes.push({
+        attempt: Number(data.attempt),
+        by: String(data.by),
+        time: e.time,
+        note: data.note,
+      });
+    }
+    if (e.type === 'run.succeeded' && Array.isArray(data.checklist_not_passed)) {
+      notPassed = data.checklist_not_passed as unknown as RunInspection['checklistNotPassed'];
+    }
+    if (!e.step) continue;
+    if (e.type === 'step.succeeded') {
+      done.set(e.step, {
+        step: e.step,
+        summary: typeof data.summary === 'string' ? data.summary : null,
+        duration_ms: typeof data.duration_ms === 'number' ? data.duration_ms : null,
+      });
+    } else if (e.type === 'step.skipped') {
+      done.set(e.step, {
+        step: e.step,
+        summary: 'marked done by hand',
+        duration_ms: null,
+        skippedBy: String(data.by),
+      });
+    } else if (e.type === 'step.failed' || e.type === 'step.started') {
+      if (e.type === 'step.started') done.delete(e.step);
+    } else if (
+      e.type === 'migration.applied' ||
+      e.type === 'migration.reconciled' ||
+      e.type === 'migration.skipped'
+    ) {
+      count(e.step, typeof data.revision === 'string' ? data.revision : null, e.seq, data);
+    }
+  }
+  return { done, migrations, notes, notPassed };
+}
+
+/**
+ * Counts each step's migrations once per revision (a retried attempt logs some again), and the
+ * total its latest plan covers.
+ */
+function migrationCounter(migrations: Map<string, RunInspection['migrations'][number]>) {
+  const revisions = new Map<string, Set<string>>();
+  return (step: string, named: string | null, seq: number, data: JsonObject): void => {
+    const m = migrations.get(step) ?? { step, applied: 0, total: null, last: null };
+    const seen = revisions.get(step) ?? new Set<string>();
+    revisions.set(step, seen);
+    const revision = named ?? `#${seq}`;
+    if (seen.has(revision)) return;
+    seen.add(revision);
+    m.applied = seen.size;
+    // `index` / `total` count within one attempt's plan: the plan began when `applied - index`
+    // migrations were in, and covers `total` more. Lines without them only add to the count.
+    if (typeof data.index === 'number' && typeof data.total === 'number') {
+      m.total = m.applied - data.index + data.total;
+    } else if (m.total !== null && m.total < m.applied) {
+      m.total = m.applied;
+    }
+    m.last = named ?? m.last;
+    migrations.set(step, m);
+  };
 }

@@ -9,7 +9,7 @@ import {
   failureOrigin,
 } from './describe.js';
 import { statementForTerminal, truncateForTerminal } from '../text/terminal-text.js';
-import type { Timeline, TimelineRow } from './timeline-types.js';
+import type { Timeline, TimelineFailure, TimelineRow } from './timeline-types.js';
 
 /** A multi-line message on one line (`a:\n  b\n  c` → `a: b; c`). */
 const oneLine = (s: string): string =>
@@ -49,29 +49,7 @@ function stepLine(row: Extract<TimelineRow, { kind: 'step' }>, width: number): s
  * and the checklist. Pure.
  */
 export function formatTimeline(t: Timeline): string {
-  const out: string[] = [];
-  out.push(`run        ${t.runId ?? '?'}`);
-  out.push(
-    `procedure  ${t.procedure}${t.procedureHash ? `  (sha256 ${t.procedureHash.slice(0, 12)})` : ''}`,
-  );
-  if (t.description) out.push(`           ${t.description}`);
-  if (t.target) out.push(`target     ${t.target}`);
-  const status =
-    t.status === 'succeeded' && t.notPassed.length > 0
-      ? `INCOMPLETE: checklist not passed: ${t.notPassed.join(', ')}`
-      : t.status === 'succeeded'
-        ? 'SUCCEEDED'
-        : t.status === 'stopped'
-          ? `STOPPED at ${t.stoppedAt.join(', ')}`
-          : `INTERRUPTED${t.stoppedAt.length ? ` while running ${t.stoppedAt.join(', ')}` : ''} (no final line)`;
-  out.push(`status     ${status}  (${t.attempts} attempt${t.attempts === 1 ? '' : 's'})`);
-  out.push(
-    `started    ${dateTime(t.startedAt)}` +
-      (t.finishedAt
-        ? `   ended ${dateTime(t.finishedAt)}   elapsed ${duration(t.durationMs)}`
-        : ''),
-  );
-  out.push(`integrity  ${describeIntegrity(t.integrity)}`);
+  const out: string[] = [...headerLines(t)];
 
   out.push('', 'Timeline (UTC)');
   const width = Math.max(8, ...t.steps.map((s) => s.id.length + 3));
@@ -87,27 +65,7 @@ export function formatTimeline(t: Timeline): string {
     for (const l of lines.slice(1)) out.push(`  ${' '.repeat(12)}  ${l}`);
   }
 
-  if (t.failures.length > 0) {
-    out.push('', 'Failures');
-    for (const f of t.failures) {
-      out.push(
-        `  ${f.step} (attempt ${f.attempt}, ${dateTime(f.time)})${f.then ? `  — then ${f.then}` : ''}`,
-      );
-      const elsewhere = `events.jsonl, step.failed of ${f.step}`;
-      out.push(
-        `    ${f.code}  ${truncateForTerminal(f.message, elsewhere).split('\n').join('\n    ')}`,
-      );
-      const origin = failureOrigin(f);
-      if (origin) out.push(`    ${origin}`);
-      if (f.statement) {
-        const text = statementForTerminal(f.statement, f.statementFull, elsewhere);
-        out.push(`    statement: ${text.split('\n').join('\n      ')}`);
-      }
-      if (f.detail) out.push(`    detail: ${truncateForTerminal(f.detail, elsewhere)}`);
-      if (f.hint) out.push(`    hint: ${f.hint}`);
-      if (f.diagnosis) out.push(`    diagnosis: ${f.diagnosis}`);
-    }
-  }
+  if (t.failures.length > 0) out.push('', 'Failures', ...t.failures.flatMap(failureLines));
 
   out.push('', 'Interventions');
   if (t.interventions.length === 0) out.push('  none: the run went through without an operator');
@@ -137,4 +95,54 @@ export function formatTimeline(t: Timeline): string {
     );
   }
   return out.join('\n') + '\n';
+}
+
+/** The header: run, procedure, target, status, times and the integrity verdict. */
+function headerLines(t: Timeline): string[] {
+  const out: string[] = [];
+  out.push(`run        ${t.runId ?? '?'}`);
+  out.push(
+    `procedure  ${t.procedure}${t.procedureHash ? `  (sha256 ${t.procedureHash.slice(0, 12)})` : ''}`,
+  );
+  if (t.description) out.push(`           ${t.description}`);
+  if (t.target) out.push(`target     ${t.target}`);
+  const status =
+    t.status === 'succeeded' && t.notPassed.length > 0
+      ? `INCOMPLETE: checklist not passed: ${t.notPassed.join(', ')}`
+      : t.status === 'succeeded'
+        ? 'SUCCEEDED'
+        : t.status === 'stopped'
+          ? `STOPPED at ${t.stoppedAt.join(', ')}`
+          : `INTERRUPTED${t.stoppedAt.length ? ` while running ${t.stoppedAt.join(', ')}` : ''} (no final line)`;
+  out.push(`status     ${status}  (${t.attempts} attempt${t.attempts === 1 ? '' : 's'})`);
+  out.push(
+    `started    ${dateTime(t.startedAt)}` +
+      (t.finishedAt
+        ? `   ended ${dateTime(t.finishedAt)}   elapsed ${duration(t.durationMs)}`
+        : ''),
+  );
+  out.push(`integrity  ${describeIntegrity(t.integrity)}`);
+  return out;
+}
+
+/** One failure in full: code and message, where it came from, statement, detail, hint, diagnosis. */
+function failureLines(f: TimelineFailure): string[] {
+  const out: string[] = [];
+  out.push(
+    `  ${f.step} (attempt ${f.attempt}, ${dateTime(f.time)})${f.then ? `  — then ${f.then}` : ''}`,
+  );
+  const elsewhere = `events.jsonl, step.failed of ${f.step}`;
+  out.push(
+    `    ${f.code}  ${truncateForTerminal(f.message, elsewhere).split('\n').join('\n    ')}`,
+  );
+  const origin = failureOrigin(f);
+  if (origin) out.push(`    ${origin}`);
+  if (f.statement) {
+    const text = statementForTerminal(f.statement, f.statementFull, elsewhere);
+    out.push(`    statement: ${text.split('\n').join('\n      ')}`);
+  }
+  if (f.detail) out.push(`    detail: ${truncateForTerminal(f.detail, elsewhere)}`);
+  if (f.hint) out.push(`    hint: ${f.hint}`);
+  if (f.diagnosis) out.push(`    diagnosis: ${f.diagnosis}`);
+  return out;
 }
