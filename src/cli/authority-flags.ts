@@ -38,13 +38,13 @@ export function addAuthorityOptions(cmd: Command): Command {
 }
 
 /** Commander's values → the engine's {@link AuthorityFlags}. */
-export function authorityFlags(o: AuthorityFlagValues): AuthorityFlags {
+export function authorityFlags(values: AuthorityFlagValues): AuthorityFlags {
   return {
-    ...(o.authority ? { authority: o.authority } : {}),
-    ...(o.role ? { role: o.role } : {}),
-    ...(o.dbEnv ? { env: o.dbEnv } : {}),
-    ...(o.confirmProd ? { confirmProd: true } : {}),
-    ...(o.authorityHosts ? { authorityHosts: o.authorityHosts } : {}),
-    ...(o.confirm?.length ? { confirm: o.confirm } : {}),
+    ...(values.authority ? { authority: values.authority } : {}),
+    ...(values.role ? { role: values.role } : {}),
+    ...(values.dbEnv ? { env: values.dbEnv } : {}),
+    ...(values.confirmProd ? { confirmProd: true } : {}),
+    ...(values.authorityHosts ? { authorityHosts: values.authorityHosts } : {}),
+    ...(values.confirm?.length ? { confirm: values.confirm } : {}),
   };
 }

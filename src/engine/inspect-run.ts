@@ -91,31 +91,33 @@ async function savedProcedureOf(
 }
 
 /** Human text of an inspection. */
-export function formatInspection(i: RunInspection): string {
-  const r = i.record;
+export function formatInspection(inspection: RunInspection): string {
+  const r = inspection.record;
   const out: string[] = [];
   out.push(`run        ${r.id}`);
   out.push(
     `procedure  ${r.procedure}  (${r.procedureFile}, sha256 ${r.procedureHash.slice(0, 12)})`,
   );
   out.push(`target     ${shownTarget(r.target, r.params)}`);
-  const interrupted = r.status === 'running' && i.running.length > 0;
+  const interrupted = r.status === 'running' && inspection.running.length > 0;
   out.push(
-    `status     ${interrupted ? `interrupted while running ${i.running.join(', ')} (the process died; resume re-runs it)` : r.status}` +
+    `status     ${interrupted ? `interrupted while running ${inspection.running.join(', ')} (the process died; resume re-runs it)` : r.status}` +
       `${r.currentStep && r.status !== 'succeeded' ? `  — stopped at ${r.currentStep}` : ''}  (attempt ${r.attempts})`,
   );
   out.push(`started    ${r.startedAt}   updated ${r.updatedAt}`);
-  if (i.checklistNotPassed.length > 0) {
+  if (inspection.checklistNotPassed.length > 0) {
     out.push('');
     out.push('checklist not passed (the run does not count as a success)');
-    for (const c of i.checklistNotPassed) out.push(`  ${c.status}  ${c.item}: ${c.evidence}`);
+    for (const c of inspection.checklistNotPassed)
+      out.push(`  ${c.status}  ${c.item}: ${c.evidence}`);
   }
-  if (i.notes.length > 0) {
+  if (inspection.notes.length > 0) {
     out.push('');
     out.push('notes');
-    for (const n of i.notes) out.push(`  attempt ${n.attempt}, ${n.by} at ${n.time}: ${n.note}`);
+    for (const n of inspection.notes)
+      out.push(`  attempt ${n.attempt}, ${n.by} at ${n.time}: ${n.note}`);
   }
-  for (const f of i.failures) {
+  for (const f of inspection.failures) {
     out.push('');
     out.push(`failed step ${f.step}`);
     const elsewhere = `runbook inspect ${r.id} --json`;
@@ -123,7 +125,7 @@ export function formatInspection(i: RunInspection): string {
     if (f.migration) out.push(`  migration  ${f.migration}`);
     if (f.file) out.push(`  file       ${f.file}${f.line ? `:${f.line}` : ''}`);
     if (f.statement) {
-      const text = statementForTerminal(f.statement, f.statementFull, elsewhere, i.runDir);
+      const text = statementForTerminal(f.statement, f.statementFull, elsewhere, inspection.runDir);
       out.push(`  statement  ${text.split('\n').join('\n             ')}`);
     }
     if (f.detail) out.push(`  detail     ${truncateForTerminal(f.detail, elsewhere)}`);
@@ -132,25 +134,25 @@ export function formatInspection(i: RunInspection): string {
   }
   out.push('');
   out.push('completed');
-  if (i.completed.length === 0) out.push('  (nothing yet)');
-  for (const c of i.completed) {
+  if (inspection.completed.length === 0) out.push('  (nothing yet)');
+  for (const c of inspection.completed) {
     out.push(
       `  ✓ ${c.step}${c.summary ? `  ${c.summary}` : ''}${c.skippedBy ? ` by ${c.skippedBy}` : ''}`,
     );
   }
-  for (const m of i.migrations) {
+  for (const m of inspection.migrations) {
     out.push(
       `  ${m.step}: ${m.applied}${m.total ? `/${m.total}` : ''} migrations applied this run${m.last ? `, last ${m.last}` : ''}`,
     );
   }
-  if (i.next.length > 0) {
+  if (inspection.next.length > 0) {
     out.push('');
     out.push('next');
-    out.push(`  ${i.next[0]}        # after fixing the cause: retries the failed step`);
-    for (const n of i.next.slice(1))
+    out.push(`  ${inspection.next[0]}        # after fixing the cause: retries the failed step`);
+    for (const n of inspection.next.slice(1))
       out.push(`  ${n}   # mark it done by hand (recorded with who and when)`);
   }
-  for (const n of i.notSkippable) {
+  for (const n of inspection.notSkippable) {
     out.push(`  (--skip ${n.step} is not offered: ${n.reasons.join('; ')})`);
   }
   return out.join('\n');
