@@ -31,8 +31,8 @@ export interface RunSessionRequest {
   runId: string;
   procedure: Procedure;
   params: Record<string, JsonValue>;
-  databaseUrl: string | undefined;
-  authority: AuthorityFlags | undefined;
+  /** The invocation's server URL and authority flags (a run's or a resume's options). */
+  invocation: { databaseUrl?: string; authority?: AuthorityFlags };
   /**
    * Runs once the server is open, before the target database is locked: a resume checks the
    * server is the run's and ends the sessions a killed attempt left behind.
@@ -58,9 +58,9 @@ export async function withRunSession<T>(
   use: (session: RunSession) => Promise<T>,
 ): Promise<T> {
   const { runId, procedure, params } = request;
-  const url = plannedUrl(request.databaseUrl, settings.env);
-  const grant = authorize(procedure, settings, request.authority, url);
-  const server = await openServer(request.databaseUrl, settings.env, settings.embeddedDir);
+  const { databaseUrl, authority } = request.invocation;
+  const grant = authorize(procedure, settings, authority, plannedUrl(databaseUrl, settings.env));
+  const server = await openServer(databaseUrl, settings.env, settings.embeddedDir);
   let connections: Connections | undefined;
   try {
     connections = new Connections(server.url, { applicationName: sessionTag(runId) });
@@ -80,7 +80,7 @@ export async function withRunSession<T>(
       procedure,
       params,
       grant,
-      confirmations: confirmedGates(grant.confirmations, request.authority),
+      confirmations: confirmedGates(grant.confirmations, authority),
       server,
       connections,
       ...(unreachable ? { unreachable } : {}),

@@ -117,8 +117,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       runId,
       procedure,
       params: params as Record<string, JsonValue>,
-      databaseUrl: options.databaseUrl,
-      authority: options.authority,
+      invocation: options,
       connected: async (server: { url: string }, connections: Connections) => {
         refuseOtherTarget(record, server.url);
         leftovers = await endLeftoverSessions(connections, runId, settings.reporter);

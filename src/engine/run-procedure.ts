@@ -102,8 +102,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
     runId,
     procedure,
     params: params as Record<string, JsonValue>,
-    databaseUrl: options.databaseUrl,
-    authority: options.authority,
+    invocation: options,
     tolerateUnreachable: true,
   };
   return withRunSession(settings, request, (session) =>
