@@ -39,7 +39,7 @@ export function formatProblem(problem: InputProblem): string {
 /** Invalid input: a procedure file, params, flags or an unknown run. Exit code 2; nothing ran. */
 export class InvalidInputError extends Error {
   override readonly name = 'InvalidInputError';
-  readonly exitCode = 2;
+  readonly exitCode = 2 as const;
   constructor(
     readonly problems: InputProblem[],
     options?: { cause?: unknown },
@@ -54,7 +54,7 @@ export class InvalidInputError extends Error {
  */
 export class RefusalError extends Error {
   override readonly name = 'RefusalError';
-  readonly exitCode = 3;
+  readonly exitCode = 3 as const;
   constructor(
     /** Machine-readable reason, e.g. `AUTHORITY_UNDECLARED`, `RUN_LOCKED`, `DATABASE_LOCKED`. */
     readonly code: string,
@@ -70,7 +70,7 @@ export class RefusalError extends Error {
 /** The event log failed verification or replay diverged from the machine. Exit code 4. */
 export class TamperedLogError extends Error {
   override readonly name = 'TamperedLogError';
-  readonly exitCode = 4;
+  readonly exitCode = 4 as const;
   constructor(
     /** 1-based line number of the first bad line in events.jsonl. */
     readonly line: number,

@@ -39,7 +39,8 @@ export type {
 // Running: from the start, resuming, the authority contract, progress output.
 export { runProcedure, type RunProcedureOptions } from './engine/run-procedure.js';
 export { resumeRun, type ResumeRunOptions } from './engine/resume-run.js';
-export type { AuthorityFlags, SessionOptions } from './engine/run-session.js';
+export type { AuthorityFlags } from './engine/authorize-procedure.js';
+export type { SessionOptions } from './engine/session-options.js';
 export type { RunResult } from './engine/finish-run.js';
 export {
   checkAuthority,
@@ -127,6 +128,7 @@ export {
   defineAction,
   type ActionContext,
   type ActionDefinition,
+  type ActionRegistry,
   type ActionResult,
   type PlanContext,
   type PlannedSql,

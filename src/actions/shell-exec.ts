@@ -3,7 +3,8 @@ import path from 'node:path';
 import * as z from 'zod';
 import { StepError } from '../errors.js';
 import { targetEnvironment, urlSignInPassword } from '../postgres/libpq-env.js';
-import { redactUrl, urlPassword } from '../postgres/url.js';
+import { secretScrubber } from '../postgres/redact.js';
+import { urlPassword } from '../postgres/url.js';
 import { defineAction } from './types.js';
 
 const params = z
@@ -49,18 +50,6 @@ class Tail {
   }
 }
 
-/** Replaces every occurrence of each secret (raw and URL-encoded), then any URL password. */
-function scrubber(secrets: (string | undefined)[]): (text: string) => string {
-  const forms = new Set<string>();
-  for (const s of secrets) {
-    if (!s) continue;
-    forms.add(s);
-    forms.add(encodeURIComponent(s));
-  }
-  const ordered = [...forms].sort((a, b) => b.length - a.length);
-  return (text) => redactUrl(ordered.reduce((t, s) => t.replaceAll(s, '***'), text));
-}
-
 interface Outcome {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -85,7 +74,7 @@ export const shellExec = defineAction({
   writes: true,
   async run(ctx, p) {
     const url = ctx.db.urlFor(p.database);
-    const scrub = scrubber([
+    const scrub = secretScrubber([
       urlPassword(ctx.db.urlFor()),
       urlPassword(url),
       urlSignInPassword(url),

@@ -78,6 +78,12 @@ export interface PlannedSql {
   sql: string;
 }
 
+/**
+ * Actions by the name a step gives in `do:`. The built-in registry is the `actions` export; a host
+ * with actions of its own (`defineAction`) passes a map holding the built-ins and its own.
+ */
+export type ActionRegistry = ReadonlyMap<string, ActionDefinition>;
+
 /** Helper that keeps the params type when declaring an action. */
 export function defineAction<P>(definition: ActionDefinition<P>): ActionDefinition<P> {
   return definition;

@@ -8,16 +8,6 @@ import { int, packed } from './packed.js';
  * assembler can attach children to parents; OIDs never reach the snapshot.
  */
 
-/** Schema names PostgreSQL owns; never part of a snapshot. */
-export function isSystemSchema(name: string): boolean {
-  return (
-    name === 'pg_catalog' ||
-    name === 'information_schema' ||
-    name.startsWith('pg_toast') ||
-    name.startsWith('pg_temp_')
-  );
-}
-
 /** `pg_class`'s OID, as `pg_depend.classid` names it. */
 export const PG_CLASS = sql<number>`'pg_catalog.pg_class'::regclass`;
 /** `pg_proc`'s OID, as `pg_depend.classid` names it. */

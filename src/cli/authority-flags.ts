@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import type { AuthorityFlags } from '../engine/run-session.js';
+import type { AuthorityFlags } from '../engine/authorize-procedure.js';
 
 /** The authority/confirmation flags as commander parses them. */
 export interface AuthorityFlagValues {

@@ -94,10 +94,34 @@ function hostMap(input: AuthorityInput): { hosts: AuthorityHostMap } | Authority
  * URL says. Reads only its input, plus the PG* variables node-postgres itself reads.
  */
 export function checkAuthority(input: AuthorityInput): AuthorityDecision {
-  const { requires, writes, env, flags } = input;
+  const identity = declaredIdentity(input);
+  if ('ok' in identity) return identity;
+  const { authority, role } = identity;
+  const confirmations = confirmedWrites(input, role);
+  if ('ok' in confirmations) return confirmations;
+  const warnings = checkTargetHost(input, authority, role);
+  if (!Array.isArray(warnings)) return warnings;
+  const dbEnv = declared(input.flags.env, input.env.DB_ENV);
+  return {
+    ok: true,
+    authority,
+    role,
+    ...(dbEnv !== undefined ? { dbEnv } : {}),
+    confirmations,
+    warnings,
+  };
+}
+
+/**
+ * The declared authority and role: both must be declared, the role one of {@link DATABASE_ROLES},
+ * and both what the procedure requires.
+ */
+function declaredIdentity(
+  input: AuthorityInput,
+): { authority: string; role: string } | AuthorityRefused {
+  const { requires, env, flags } = input;
   const authority = declared(flags.authority, env.DB_AUTHORITY);
   const role = declared(flags.role, env.DB_ROLE);
-  const dbEnv = declared(flags.env, env.DB_ENV);
   const required = requires.authority?.trim().toLowerCase();
   const acceptedRoles =
     requires.role === undefined
@@ -141,6 +165,15 @@ export function checkAuthority(input: AuthorityInput): AuthorityDecision {
         `set DB_ROLE=${acceptedRoles[0] ?? ''} (or --role) only if the target really is that`,
     );
   }
+  return { authority, role };
+}
+
+/**
+ * The gates confirmed (`prod` by CONFIRM_PROD_MIGRATIONS=true or --confirm-prod), once the role
+ * allows the procedure's writes: a replica never writes, prod only when confirmed.
+ */
+function confirmedWrites(input: AuthorityInput, role: string): Set<string> | AuthorityRefused {
+  const { writes, env, flags } = input;
   if (role === 'replica' && writes) {
     return refuse(
       'REPLICA_WRITE',
@@ -158,7 +191,19 @@ export function checkAuthority(input: AuthorityInput): AuthorityDecision {
       'DB_ROLE=prod and this procedure writes: set CONFIRM_PROD_MIGRATIONS=true (or pass --confirm-prod) to confirm',
     );
   }
+  return confirmations;
+}
 
+/**
+ * The URL's host (the one node-postgres connects to) against the declared authority's host
+ * patterns; returns the warnings of an allowed but suspicious combination.
+ */
+function checkTargetHost(
+  input: AuthorityInput,
+  authority: string,
+  role: string,
+): string[] | AuthorityRefused {
+  const { env } = input;
   let hosts: string[];
   try {
     hosts = describeTarget(input.url).host.split(',');
@@ -210,12 +255,5 @@ export function checkAuthority(input: AuthorityInput): AuthorityDecision {
       );
     }
   }
-  return {
-    ok: true,
-    authority,
-    role,
-    ...(dbEnv !== undefined ? { dbEnv } : {}),
-    confirmations,
-    warnings,
-  };
+  return warnings;
 }

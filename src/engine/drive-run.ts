@@ -1,4 +1,10 @@
-import { createActor, fromPromise, type AnyActorLogic, type Snapshot } from 'xstate';
+import {
+  createActor,
+  fromPromise,
+  type AnyActorLogic,
+  type AnyActorRef,
+  type Snapshot,
+} from 'xstate';
 import type { JsonObject, JsonValue } from '../json.js';
 import {
   compileProcedure,
@@ -7,11 +13,11 @@ import {
 } from '../procedure/compile-procedure.js';
 import type { ActionStep, Procedure, Step } from '../procedure/types.js';
 import type { RunRecord, SnapshotFile } from '../runs/run-store.js';
+import { RunCheckpoint } from './run-checkpoint.js';
 import { createProcedureMachine } from './procedure-machine.js';
 import { canonicalJson, type EventLogEntry } from '../runs/event-hash.js';
 import type { StepFailureRecord } from '../errors.js';
 import { executeStep, type StepRunEnvironment } from './step-executor.js';
-import { XSTATE_VERSION } from './xstate-version.js';
 
 /** How a drive ended. */
 export interface DriveOutcome {
@@ -74,32 +80,18 @@ export function indexSteps(procedure: Procedure): Map<string, ActionStep> {
   return index;
 }
 
-/**
- * Runs the run's file writes one after another. The first write that fails (a full disk) stops
- * the queue: nothing queued after it is written, so the log never records a transition whose
- * cause (a step that could not start because its checkpoint failed) it lacks.
- */
-class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-  private failure: unknown;
-  run(fn: () => Promise<unknown>): Promise<void> {
-    const next = this.tail.then(() => {
-      if (this.failure) throw this.failure;
-      return fn();
-    });
-    this.tail = next.catch((err: unknown) => {
-      this.failure ??= err;
-    });
-    return next.then(() => undefined);
-  }
-  /** Queues `fn` without a promise to observe: its failure surfaces from {@link idle}. */
-  post(fn: () => Promise<unknown>): void {
-    this.run(fn).catch(() => undefined);
-  }
-  async idle(): Promise<void> {
-    await this.tail;
-    if (this.failure) throw this.failure;
-  }
+/** A machine snapshot as the drive reads it. */
+interface MachineState {
+  status: string;
+  value: unknown;
+  context: ProcedureContext;
+}
+
+/** Whether a machine rests: done, or stopped with failures and nothing running. */
+function atRest(state: Pick<MachineState, 'status' | 'context'>): boolean {
+  return (
+    state.status === 'done' || (state.status === 'active' && state.context.running.length === 0)
+  );
 }
 
 /**
@@ -113,58 +105,52 @@ class SerialQueue {
  * truth for migrations; a finished run is closed by finishRun's durable run.json and log line).
  */
 export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
-  const { store, record, procedure, journal } = input;
+  const { store, record, procedure } = input;
   const steps = indexSteps(procedure);
   const order = [...steps.keys()];
-  const progress: Record<string, JsonValue> = { ...(input.restored?.progress ?? {}) };
-  const queue = new SerialQueue();
-  let persisted: JsonValue | undefined = input.restored?.snapshot;
-  let lastValue = input.lastLoggedValue;
+  const checkpoint = new RunCheckpoint(store, record.id, procedure.source.hash, input.restored);
   // eslint-disable-next-line prefer-const
   let actorRef: { getSnapshot(): { context: ProcedureContext } } | undefined;
-
-  // Bumped whenever the snapshot's content (the persisted machine or a step's progress) changes;
-  // `written` is its value as of the last snapshot.json written, so a barrier that finds the
-  // file current fsyncs it instead of writing it a second time.
-  let changes = 0;
-  let written = -1;
-  const saveSnapshot = async (options?: { durable?: boolean }): Promise<void> => {
-    const at = changes;
-    const file: SnapshotFile = {
-      format: 1,
-      procedureHash: procedure.source.hash,
-      xstateVersion: XSTATE_VERSION,
-      savedAt: new Date().toISOString(),
-      snapshot: persisted ?? null,
-      progress: { ...progress },
-    };
-    await store.writeSnapshot(record.id, file, options);
-    written = at;
-  };
-  const writeSnapshot = (options?: { durable?: boolean }): Promise<void> =>
-    queue.run(() => saveSnapshot(options));
-  /** The snapshot as it stands, on disk and fsynced (a barrier): written only if not current. */
-  const durableSnapshot = (): Promise<void> =>
-    queue.run(() =>
-      written === changes ? store.syncSnapshot(record.id) : saveSnapshot({ durable: true }),
-    );
-
   const env: StepRunEnvironment = {
     ...input,
     outputs: () => actorRef?.getSnapshot().context.outputs ?? {},
     label: (id) =>
       `[${String(order.indexOf(id) + 1).padStart(String(order.length).length)}/${order.length}]`,
-    progress: {
-      read: (step) => progress[step],
-      write: async (step, data, options) => {
-        progress[step] = data;
-        changes += 1;
-        await writeSnapshot(options);
-        await queue.idle();
-      },
-    },
+    progress: checkpoint.stepProgress(),
   };
+  const machine = createProcedureMachine(
+    compileProcedure(procedure),
+    stepActors(steps, checkpoint, env, input.recordedOutcomes),
+  );
+  const actor = createActor(
+    machine,
+    input.restored?.snapshot
+      ? { snapshot: input.restored.snapshot as unknown as Snapshot<unknown> }
+      : {},
+  );
+  actorRef = actor;
+  const final = await driveUntilRest(actor, checkpoint, input);
+  const failures = Object.values(final.context.failures).sort(
+    (a, b) => order.indexOf(String(a.step)) - order.indexOf(String(b.step)),
+  ) as unknown as StepFailureRecord[];
+  return {
+    status: final.status === 'done' ? 'succeeded' : 'failed',
+    context: final.context,
+    failures,
+  };
+}
 
+/**
+ * The machine's actors: one per action, each running its step once the transition that started
+ * it is checkpointed (or delivering the outcome the log already holds, see
+ * {@link DriveInput.recordedOutcomes}).
+ */
+function stepActors(
+  steps: ReadonlyMap<string, ActionStep>,
+  checkpoint: RunCheckpoint,
+  env: StepRunEnvironment,
+  recordedOutcomes: Map<string, EventLogEntry> | undefined,
+): Record<string, AnyActorLogic> {
   const actors: Record<string, AnyActorLogic> = {};
   for (const step of steps.values()) {
     actors[step.do] ??= fromPromise<JsonObject, { step: string }>(
@@ -173,68 +159,65 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
         // starts this child before it notifies subscribers of that transition, so yield once to
         // let the subscriber queue the checkpoint, then wait for the queue to drain.
         await Promise.resolve();
-        await queue.idle();
+        await checkpoint.queue.idle();
         // The durability barrier of the run: transitions are written as they happen but made
         // durable here, before a step's side effects begin (its step.started line is fsynced
         // too), and once more when the run rests.
-        await durableSnapshot();
-        const def = steps.get(id);
-        if (!def) throw new Error(`unknown step ${id}`);
-        const recorded = input.recordedOutcomes?.get(id);
+        await checkpoint.durable();
+        const definition = steps.get(id);
+        if (!definition) throw new Error(`unknown step ${id}`);
+        const recorded = recordedOutcomes?.get(id);
         if (recorded) {
-          input.recordedOutcomes?.delete(id);
+          recordedOutcomes?.delete(id);
           return deliverRecordedOutcome(env, id, recorded);
         }
-        return executeStep(env, def, signal);
+        return executeStep(env, definition, signal);
       },
     );
   }
-  const machine = createProcedureMachine(compileProcedure(procedure), actors);
-  const actor = createActor(
-    machine,
-    input.restored?.snapshot
-      ? { snapshot: input.restored.snapshot as unknown as Snapshot<unknown> }
-      : {},
-  );
-  actorRef = actor;
+  return actors;
+}
 
+/**
+ * Starts the actor, checkpoints and logs every transition, sends the operator's events and waits
+ * until the machine rests; then the final checkpoint is written (durable when the run stopped:
+ * it is resumed from it).
+ */
+async function driveUntilRest(
+  actor: AnyActorRef,
+  checkpoint: RunCheckpoint,
+  input: DriveInput,
+): Promise<MachineState> {
+  const { queue } = checkpoint;
+  const { journal } = input;
+  let lastValue = input.lastLoggedValue;
   let armed = false;
-  let settle!: (s: { status: string; context: ProcedureContext }) => void;
+  let settle!: (state: MachineState) => void;
   let fail!: (err: unknown) => void;
-  const settled = new Promise<{ status: string; context: ProcedureContext }>((resolve, reject) => {
+  const settled = new Promise<MachineState>((resolve, reject) => {
     settle = resolve;
     fail = reject;
   });
-  const atRest = (s: { status: string; context: ProcedureContext }): boolean =>
-    s.status === 'done' || (s.status === 'active' && s.context.running.length === 0);
-
   actor.subscribe({
-    next: (snap) => {
-      persisted = actor.getPersistedSnapshot() as unknown as JsonValue;
-      changes += 1;
-      const value = stateKey(snap.value);
-      const current = snap.context.running.length > 0 ? snap.context.running.join(',') : undefined;
-      const failures = Object.keys(snap.context.failures);
+    next: (state: MachineState) => {
+      checkpoint.persisted = actor.getPersistedSnapshot() as unknown as JsonValue;
       // Queued, not awaited: a failed write (a full disk) is kept by the queue and thrown by its
       // next idle(), once, instead of rejecting here unobserved.
-      writeSnapshot({ durable: false }).catch(() => undefined);
+      checkpoint.write({ durable: false }).catch(() => undefined);
+      const value = stateKey(state.value);
       if (value !== lastValue) {
         lastValue = value;
         queue.post(() =>
           journal.append(
             'transition',
             null,
-            { value: snap.value as JsonValue, status: snap.status },
+            { value: state.value as JsonValue, status: state.status },
             { durable: false },
           ),
         );
       }
-      queue.post(() => {
-        record.currentStep = current ?? failures[0] ?? record.currentStep;
-        record.updatedAt = new Date().toISOString();
-        return store.writeRecord(record, { durable: false });
-      });
-      if (armed && atRest(snap)) settle(snap);
+      queue.post(() => recordPosition(input, state));
+      if (armed && atRest(state)) settle(state);
     },
     error: (err) => fail(err),
   });
@@ -250,23 +233,23 @@ export async function driveRun(input: DriveInput): Promise<DriveOutcome> {
     actor.send(event);
   }
   armed = true;
-  const now = actor.getSnapshot();
+  const now = actor.getSnapshot() as MachineState;
   if (atRest(now)) settle(now);
   const final = await settled;
   actor.stop();
   await queue.idle();
   // At rest. A run that stopped is resumed from this snapshot: durable. A finished one is closed
   // by its durable run.json and log line and never resumed: written (if not current), not fsynced.
-  if (final.status !== 'done') await durableSnapshot();
-  else if (written !== changes) await writeSnapshot({ durable: false });
+  await checkpoint.finish(final.status === 'done');
+  return final;
+}
 
-  const context = final.context;
-  const failureList = Object.values(context.failures).sort(
-    (a, b) => order.indexOf(String(a.step)) - order.indexOf(String(b.step)),
-  ) as unknown as StepFailureRecord[];
-  return {
-    status: final.status === 'done' ? 'succeeded' : 'failed',
-    context,
-    failures: failureList,
-  };
+/** run.json after a transition: the step in flight (or the first failed one), and when. */
+function recordPosition(input: DriveInput, state: MachineState): Promise<void> {
+  const { record } = input;
+  const current = state.context.running.length > 0 ? state.context.running.join(',') : undefined;
+  const failures = Object.keys(state.context.failures);
+  record.currentStep = current ?? failures[0] ?? record.currentStep;
+  record.updatedAt = new Date().toISOString();
+  return input.store.writeRecord(record, { durable: false });
 }

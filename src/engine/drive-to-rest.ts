@@ -1,6 +1,3 @@
-import type { JsonValue } from '../json.js';
-import type { Connections } from '../postgres/connections.js';
-import type { Procedure } from '../procedure/types.js';
 import type { RunRecord, RunStore } from '../runs/run-store.js';
 import { runStorageError } from '../runs/run-storage-error.js';
 import { diagnoseWith } from './diagnose.js';
@@ -8,18 +5,16 @@ import { driveRun, type DriveInput } from './drive-run.js';
 import type { EventLogWriter } from '../runs/run-store.js';
 import { finishRun, type RunResult } from './finish-run.js';
 import { resumeCommand } from './resume-command.js';
-import type { sessionDefaults } from './run-session.js';
+import type { RunSession } from './open-run-session.js';
 
-/** What a run or a resume has set up before the machine is driven. */
-export interface OpenRun {
-  d: ReturnType<typeof sessionDefaults>;
+/** What a run or a resume has set up before the machine is driven: its session, files and log. */
+export interface OpenRun extends Pick<
+  RunSession,
+  'settings' | 'procedure' | 'params' | 'connections' | 'confirmations'
+> {
   store: RunStore;
   record: RunRecord;
-  procedure: Procedure;
-  params: Record<string, JsonValue>;
-  connections: Connections;
   journal: EventLogWriter;
-  confirmations: ReadonlySet<string>;
 }
 
 /** How this drive starts: fresh for a run; restored, with operator decisions, for a resume. */
@@ -46,7 +41,7 @@ export async function driveToRest(run: OpenRun, start: DriveStart): Promise<RunR
 }
 
 async function drive(run: OpenRun, start: DriveStart): Promise<RunResult> {
-  const { d, store, record, procedure, params, connections, journal } = run;
+  const { settings, store, record, procedure, params, connections, journal } = run;
   const outcome = await driveRun({
     runId: record.id,
     record,
@@ -55,14 +50,14 @@ async function drive(run: OpenRun, start: DriveStart): Promise<RunResult> {
     store,
     connections,
     journal,
-    reporter: d.reporter,
-    actions: d.actions,
-    cwd: d.cwd,
-    env: d.env,
+    reporter: settings.reporter,
+    actions: settings.actions,
+    cwd: settings.cwd,
+    env: settings.env,
     confirmations: run.confirmations,
     shared: new Map(),
     diagnose: diagnoseWith(store, record.id),
     ...start,
   });
-  return finishRun({ store, record, procedure, journal, outcome, reporter: d.reporter });
+  return finishRun({ store, record, procedure, journal, outcome, reporter: settings.reporter });
 }

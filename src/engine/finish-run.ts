@@ -91,42 +91,10 @@ export async function finishRun(input: {
         : {}),
     },
   );
-  if (checklist.length > 0) {
-    const text = formatChecklist(checklist);
-    // Derived from the log (replay recomputes it from there): not worth two fsyncs each.
-    await store.writeArtifact(record.id, 'checklist.txt', text + '\n', { durable: false });
-    await store.writeArtifact(
-      record.id,
-      'checklist.json',
-      JSON.stringify(checklist, null, 2) + '\n',
-      { durable: false },
-    );
-    reporter.line('');
-    reporter.line(reporter.color('bold', 'Execution checklist'));
-    for (const line of text.split('\n')) {
-      reporter.line(
-        line.replace(/\b(PASS|FAIL)\b/, (m) => reporter.color(m === 'PASS' ? 'ok' : 'fail', m)),
-      );
-    }
-  }
+  if (checklist.length > 0) await writeChecklist(store, record.id, checklist, reporter);
   await store.writeRecord(record);
   const refused = outcome.failures.some((f) => REFUSAL_FAILURE_CODES.has(f.code));
-  reporter.line('');
-  if (status === 'incomplete') {
-    reporter.line(
-      `${reporter.color('fail', 'incomplete')}  run ${record.id}: the procedure reached its end, but ${notPassed.length} checklist item(s) did not PASS`,
-    );
-    for (const r of notPassed) reporter.line(`  ${r.status}  ${r.item}: ${r.evidence}`);
-  } else if (outcome.status === 'succeeded') {
-    reporter.line(`${reporter.color('ok', 'succeeded')}  run ${record.id}`);
-  } else {
-    reporter.line(
-      `${reporter.color('fail', 'stopped')} at ${first?.step ?? '?'}: ${first?.code ?? ''} ${first?.message ?? ''}`,
-    );
-    if (first?.diagnosis) reporter.line(`  diagnosis: ${first.diagnosis}`);
-    reporter.line(`  inspect: runbook inspect ${record.id}`);
-    reporter.line(`  resume:  ${resumeCommand(record)}`);
-  }
+  printEnding(reporter, record, status, notPassed);
   return {
     runId: record.id,
     status,
@@ -136,4 +104,52 @@ export async function finishRun(input: {
     checklist,
     runDir: store.location(record.id),
   };
+}
+
+/** Keeps the checklist with the run (text and JSON) and prints it. */
+async function writeChecklist(
+  store: RunStore,
+  runId: string,
+  checklist: ChecklistResult[],
+  reporter: Reporter,
+): Promise<void> {
+  const text = formatChecklist(checklist);
+  // Derived from the log (replay recomputes it from there): not worth two fsyncs each.
+  await store.writeArtifact(runId, 'checklist.txt', text + '\n', { durable: false });
+  await store.writeArtifact(runId, 'checklist.json', JSON.stringify(checklist, null, 2) + '\n', {
+    durable: false,
+  });
+  reporter.line('');
+  reporter.line(reporter.color('bold', 'Execution checklist'));
+  for (const line of text.split('\n')) {
+    reporter.line(
+      line.replace(/\b(PASS|FAIL)\b/, (m) => reporter.color(m === 'PASS' ? 'ok' : 'fail', m)),
+    );
+  }
+}
+
+/** The closing lines on stderr: how the run ended, and how to inspect and resume a stopped one. */
+function printEnding(
+  reporter: Reporter,
+  record: RunRecord,
+  status: RunResult['status'],
+  notPassed: readonly ChecklistResult[],
+): void {
+  const first = record.failure;
+  reporter.line('');
+  if (status === 'incomplete') {
+    reporter.line(
+      `${reporter.color('fail', 'incomplete')}  run ${record.id}: the procedure reached its end, but ${notPassed.length} checklist item(s) did not PASS`,
+    );
+    for (const r of notPassed) reporter.line(`  ${r.status}  ${r.item}: ${r.evidence}`);
+  } else if (status === 'succeeded') {
+    reporter.line(`${reporter.color('ok', 'succeeded')}  run ${record.id}`);
+  } else {
+    reporter.line(
+      `${reporter.color('fail', 'stopped')} at ${first?.step ?? '?'}: ${first?.code ?? ''} ${first?.message ?? ''}`,
+    );
+    if (first?.diagnosis) reporter.line(`  diagnosis: ${first.diagnosis}`);
+    reporter.line(`  inspect: runbook inspect ${record.id}`);
+    reporter.line(`  resume:  ${resumeCommand(record)}`);
+  }
 }

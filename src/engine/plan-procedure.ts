@@ -10,15 +10,11 @@ import { loadProcedure } from '../procedure/load-procedure.js';
 import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import { indexSteps } from './drive-run.js';
 import { preflightSteps } from './preflight-steps.js';
-import { redactArguments, secretValues } from './redact-arguments.js';
-import {
-  authorize,
-  openServer,
-  plannedUrl,
-  sessionDefaults,
-  type AuthorityFlags,
-  type SessionOptions,
-} from './run-session.js';
+import { redactJson } from '../postgres/redact.js';
+import { secretValues } from '../procedure/redact-params.js';
+import { authorize, type AuthorityFlags } from './authorize-procedure.js';
+import { openServer, plannedUrl } from './server-session.js';
+import { resolveSessionOptions, type SessionOptions } from './session-options.js';
 import { shownTargetUrl } from './shown-target.js';
 
 /**
@@ -62,25 +58,29 @@ export async function planProcedure(
     sql?: boolean;
   },
 ): Promise<PlannedStep[]> {
-  const d = sessionDefaults(options);
-  const procedure = await loadProcedure(options.procedure, { actions: d.actions });
-  const params = resolveParams(procedure, options.params ?? {}, d.cwd);
-  const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
-  problems.push(...(await preflightSteps(procedure, params, d.actions, d.cwd, d.env)));
+  const settings = resolveSessionOptions(options);
+  const procedure = await loadProcedure(options.procedure, { actions: settings.actions });
+  const params = resolveParams(procedure, options.params ?? {}, settings.cwd);
+  const problems = validateStepArguments(procedure, params, settings.actions, {
+    env: settings.env,
+  });
+  problems.push(
+    ...(await preflightSteps(procedure, params, settings.actions, settings.cwd, settings.env)),
+  );
   if (problems.length > 0) throw new InvalidInputError(problems);
-  authorize(procedure, d, options.authority, plannedUrl(options.databaseUrl, d.env));
-  const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
+  authorize(procedure, settings, options.authority, plannedUrl(options.databaseUrl, settings.env));
+  const server = await openServer(options.databaseUrl, settings.env, settings.embeddedDir);
   const connections = new Connections(server.url, { applicationName: 'runbook:dry-run' });
   const planned: PlannedStep[] = [];
   const secrets = secretValues(procedure, params);
   const effects = new PlannedEffects();
-  d.reporter.line(
+  settings.reporter.line(
     `runbook ▸ ${procedure.name}  dry run on ${shownTargetUrl(connections.redactedUrl, redactParams(procedure, params))}: nothing will be executed`,
   );
   try {
     for (const step of indexSteps(procedure).values()) {
-      const action = d.actions.get(step.do)!;
-      const scope = { params, env: d.env, run: { id: '(dry-run)', dir: '(dry-run)' } };
+      const action = settings.actions.get(step.do)!;
+      const scope = { params, env: settings.env, run: { id: '(dry-run)', dir: '(dry-run)' } };
       const skipped = skippedBy(step, scope);
       let resolved: JsonValue = step.with;
       try {
@@ -94,16 +94,16 @@ export async function planProcedure(
       if (skipped !== undefined) lines = [`skipped: ${skipped}`];
       else if (action.plan && parsed.success) {
         lines = await action.plan(
-          { cwd: d.cwd, db: connections, env: d.env, step: step.id, effects, ...(options.sql ? { sql: true, showSql: (e) => sql.push(e) } : {}) }, // prettier-ignore
+          { cwd: settings.cwd, db: connections, env: settings.env, step: step.id, effects, ...(options.sql ? { sql: true, showSql: (e) => sql.push(e) } : {}) }, // prettier-ignore
           parsed.data,
         );
       }
-      const shown = redactArguments(resolved, secrets);
-      const plan = lines.map((l) => redactArguments(l, secrets) as string);
-      const shownSql = sql.map((e) => ({ ...e, sql: redactArguments(e.sql, secrets) as string }));
+      const shown = redactJson(resolved, secrets);
+      const plan = lines.map((l) => redactJson(l, secrets) as string);
+      const shownSql = sql.map((e) => ({ ...e, sql: redactJson(e.sql, secrets) as string }));
       planned.push({ step: step.id, action: step.do, with: shown, plan, ...(options.sql ? { sql: shownSql } : {}) }); // prettier-ignore
-      d.reporter.line(`${step.id}  ${step.do}  ${JSON.stringify(shown)}`);
-      for (const l of plan) d.reporter.line(`    ${l}`);
+      settings.reporter.line(`${step.id}  ${step.do}  ${JSON.stringify(shown)}`);
+      for (const l of plan) settings.reporter.line(`    ${l}`);
     }
   } finally {
     await connections.end();

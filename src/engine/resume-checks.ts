@@ -1,4 +1,7 @@
-import { InvalidInputError, TamperedLogError } from '../errors.js';
+import { InvalidInputError, RefusalError, TamperedLogError } from '../errors.js';
+import { REDACTED } from '../postgres/redact.js';
+import { describeTarget } from '../postgres/target.js';
+import { resumeCommand } from './resume-command.js';
 import type { JsonObject } from '../json.js';
 import type { OperatorEvent, ProcedureContext } from '../procedure/compile-procedure.js';
 import { skipBlockers } from './skip-safety.js';
@@ -63,7 +66,7 @@ export function resumeParams(
 ): Record<string, string> {
   const raw: Record<string, string> = {};
   for (const [k, v] of Object.entries(logged)) {
-    if (!(procedure.params[k]?.secret && v === '***')) raw[k] = JSON.stringify(v);
+    if (!(procedure.params[k]?.secret && v === REDACTED)) raw[k] = JSON.stringify(v);
   }
   for (const [k, v] of Object.entries(given)) {
     if (procedure.params[k] && !procedure.params[k].secret) {
@@ -179,4 +182,35 @@ export function operatorDecision(
       ? { stepDecision: { steps: pending, decision: { kind: 'retry' } } }
       : {}),
   };
+}
+
+/** A run against a URL's server needs its URL again (passwords are never stored). */
+export function requireUrlAgain(
+  record: RunRecord,
+  databaseUrl: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  if (record.server !== 'url' || databaseUrl || env.DATABASE_URL) return;
+  const t = record.target;
+  throw new RefusalError(
+    'TARGET_MISMATCH',
+    `run ${record.id} ran against ${t.host}:${t.port}/${t.database}, not the embedded server; ` +
+      `give its URL again (passwords are never stored): ${resumeCommand(record)}`,
+  );
+}
+
+/** Refuses a server other than the run's (host, port and database must match). */
+export function refuseOtherTarget(record: RunRecord, url: string): void {
+  const target = describeTarget(url);
+  const recorded = record.target;
+  if (
+    target.host !== recorded.host ||
+    target.port !== recorded.port ||
+    target.database !== recorded.database
+  ) {
+    throw new RefusalError(
+      'TARGET_MISMATCH',
+      `run ${record.id} ran against ${recorded.host}:${recorded.port}/${recorded.database}; refusing to resume it against ${target.host}:${target.port}/${target.database}`,
+    );
+  }
 }

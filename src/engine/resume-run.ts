@@ -1,39 +1,39 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidInputError, RefusalError } from '../errors.js';
+import { InvalidInputError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
-import { Connections } from '../postgres/connections.js';
-import { describeTarget } from '../postgres/target.js';
+import type { Connections } from '../postgres/connections.js';
 import { redactUrl } from '../postgres/url.js';
 import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { resolveParams } from '../procedure/resolve-params.js';
-import { containsSecret } from '../runs/secret-guard.js';
-import { sessionTag } from '../runs/session-tag.js';
+import type { Procedure } from '../procedure/types.js';
+import type { RunRecord, RunStore } from '../runs/run-store.js';
+import type { AuthorityFlags } from './authorize-procedure.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
+import { endLeftoverSessions, type LeftoverSession } from './leftover-sessions.js';
+import { withRunSession, type RunSession } from './open-run-session.js';
+import { operatorIdentity } from './operator-identity.js';
+import { recordResumption, type Resumption } from './record-resumption.js';
+import { containsSecret, redactJson } from '../postgres/redact.js';
+import type { Reporter } from './reporter.js';
 import {
-  authorize,
-  lockTargetDatabase,
-  targetDatabase,
-  openServer,
-  operatorIdentity,
-  type ServerSession,
-  plannedUrl,
-  sessionDefaults,
+  operatorDecision,
+  refuseOtherTarget,
+  requireUrlAgain,
+  resumeParams,
+  verifyRunForResume,
+  type VerifiedRun,
+} from './resume-checks.js';
+import { resumePosition } from './resume-position.js';
+import {
+  resolveSessionOptions,
   sessionStore,
-  type AuthorityFlags,
   type SessionOptions,
-  confirmedGates,
-} from './run-session.js';
-import type { EventLogEntry } from '../runs/event-hash.js';
-import { operatorDecision, resumeParams, verifyRunForResume } from './resume-checks.js';
-import { redactArguments } from './redact-arguments.js';
-import { stateKey } from './drive-run.js';
-import { XSTATE_VERSION } from './xstate-version.js';
-import { resumeCommand } from './resume-command.js';
-import { endLeftoverSessions, leftoverSessionsEvent } from './leftover-sessions.js';
+  type SessionSettings,
+} from './session-options.js';
 import { shownTargetUrl } from './shown-target.js';
+import { XSTATE_VERSION } from './xstate-version.js';
 
 /** Options of {@link resumeRun}. */
 export interface ResumeRunOptions extends SessionOptions {
@@ -68,22 +68,137 @@ export interface ResumeRunOptions extends SessionOptions {
  * database), and a run another live process is driving.
  */
 export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
-  const d = sessionDefaults(options);
-  const store = sessionStore(options, d);
+  const settings = resolveSessionOptions(options);
+  const store = sessionStore(options, settings);
   const runId = await store.resolve(options.run);
   const record = await store.readRecord(runId);
+  const note = checkedNote(options, settings.reporter);
+  // The run lock first: nobody else writes the run while it is verified and resumed. The values
+  // given with --param are secret ones (checked below): masked in the recorded command.
+  const lock = await store.acquireLock(runId, {
+    command: redactJson(
+      redactUrl(options.command ?? 'resume'),
+      Object.values(options.params ?? {}),
+    ) as string,
+    breakLock: Boolean(options.breakLock),
+  });
+  try {
+    // The log is the truth: run.json and the checkpoint must agree with it (else exit 4).
+    const verified = await verifyRunForResume(store, record);
+    const { facts, snapshot: snapshotFile } = verified;
+    // What the log says wins over run.json where a crash may have left them one step apart.
+    record.procedureHash = facts.procedureHash;
+    record.attempts = facts.attempts;
+    const { procedure, procedureFile } = await loadResumedProcedure(
+      settings,
+      runId,
+      verified,
+      options,
+    );
+    const params = resolveParams(
+      procedure,
+      resumeParams(procedure, facts.params, options.params ?? {}),
+      settings.cwd,
+    );
+    const context = (snapshotFile?.snapshot as { context?: ProcedureContext } | null)?.context;
+    if (facts.status === 'succeeded')
+      return await alreadyFinished(store, record, verified, context, settings.reporter);
+    const { events, stepDecision } = operatorDecision(
+      options,
+      runId,
+      procedure,
+      snapshotFile,
+      (l) => settings.reporter.line(l),
+    );
+    requireUrlAgain(record, options.databaseUrl, settings.env);
+    let leftovers: LeftoverSession[] = [];
+    const request = {
+      runId,
+      procedure,
+      params: params as Record<string, JsonValue>,
+      invocation: options,
+      connected: async (server: { url: string }, connections: Connections) => {
+        refuseOtherTarget(record, server.url);
+        leftovers = await endLeftoverSessions(connections, runId, settings.reporter);
+      },
+    };
+    return await withRunSession(settings, request, (session) =>
+      continueRun(session, store, record, verified, {
+        lock,
+        leftovers,
+        by: operatorIdentity(settings.env),
+        procedure,
+        ...(procedure.source.hash !== facts.procedureHash
+          ? { changedProcedureFile: procedureFile }
+          : {}),
+        ...(note !== undefined ? { note } : {}),
+        flags: options,
+        failed: Object.keys(context?.failures ?? {}),
+        previousStatus: facts.status,
+        restoredValue: (snapshotFile?.snapshot as { value?: JsonValue } | null)?.value ?? null,
+        events,
+        ...(stepDecision ? { stepDecision } : {}),
+      }),
+    );
+  } finally {
+    await lock.release();
+  }
+}
+
+/**
+ * Logs the resumption and drives the run to rest from its checkpoint, continuing where the log
+ * left off (attempt numbers, the last state value, outcomes logged just before a crash).
+ */
+async function continueRun(
+  session: RunSession,
+  store: RunStore,
+  record: RunRecord,
+  verified: VerifiedRun,
+  resumption: Resumption & { stepDecision?: ReturnType<typeof operatorDecision>['stepDecision'] },
+): Promise<RunResult> {
+  const { settings, connections } = session;
+  const snapshotFile = verified.snapshot;
+  const context = (snapshotFile?.snapshot as { context?: ProcedureContext } | null)?.context;
+  const position = resumePosition(verified.entries, context?.running ?? []);
+  const journal = await store.openEventLog(record.id);
+  try {
+    await recordResumption(store, record, journal, settings.reporter, resumption);
+    settings.reporter.line(
+      `runbook ▸ resuming ${record.id} (attempt ${record.attempts}) on ${shownTargetUrl(connections.redactedUrl, record.params)}`,
+    );
+    return await driveToRest(
+      { ...session, store, record, journal },
+      {
+        allowChanged: Boolean(resumption.flags.allowChanged),
+        ...position,
+        ...(resumption.stepDecision ? { decision: resumption.stepDecision } : {}),
+        ...(snapshotFile ? { restored: snapshotFile } : {}),
+        operatorEvents: [...resumption.events],
+      },
+    );
+  } finally {
+    await journal.close();
+  }
+}
+
+/**
+ * The operator's note, checked and with its passwords masked (it is free text an operator may
+ * paste a connection string into), so that it can be recorded and printed. Also refuses
+ * `--retry` with `--skip`.
+ */
+function checkedNote(options: ResumeRunOptions, reporter: Reporter): string | undefined {
   if (options.retry && options.skip) {
     throw new InvalidInputError([
       { message: 'give either --retry or --skip <step>, not both', path: '--skip' },
     ]);
   }
-  if (options.note !== undefined && options.note.trim() === '') {
+  if (options.note === undefined) return undefined;
+  if (options.note.trim() === '') {
     throw new InvalidInputError([{ message: 'the note is empty', path: '--note' }]);
   }
-  // A note is free text an operator may paste a connection string into: its passwords are masked
-  // before anything runs, so it can be recorded and printed (the log refuses a password).
-  const note = options.note === undefined ? undefined : redactUrl(options.note);
-  if (note !== undefined && containsSecret(JSON.stringify(note))) {
+  const note = redactUrl(options.note);
+  // The log refuses a password: one the masking cannot find is refused here, before anything runs.
+  if (containsSecret(JSON.stringify(note))) {
     throw new InvalidInputError([
       {
         message: 'the note holds a password that cannot be masked; it is never recorded',
@@ -93,216 +208,74 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     ]);
   }
   if (note !== options.note) {
-    d.reporter.line('note: a password in the note was masked (***) before it was recorded');
+    reporter.line('note: a password in the note was masked (***) before it was recorded');
   }
-  // The run lock first: nobody else writes the run while it is verified and resumed. The values
-  // given with --param are secret ones (checked below): masked in the recorded command.
-  const lock = await store.acquireLock(runId, {
-    command: redactArguments(
-      redactUrl(options.command ?? 'resume'),
-      Object.values(options.params ?? {}),
-    ) as string,
-    breakLock: Boolean(options.breakLock),
-  });
-  let server: ServerSession | undefined;
-  let connections: Connections | undefined;
-  try {
-    // The log is the truth: run.json and the checkpoint must agree with it (else exit 4).
-    const verified = await verifyRunForResume(store, record);
-    const { facts, snapshot: snapshotFile } = verified;
-    // What the log says wins over run.json where a crash may have left them one step apart.
-    record.procedureHash = facts.procedureHash;
-    record.attempts = facts.attempts;
-    const procedureFile = path.resolve(d.cwd, facts.procedureFile);
-    const procedure = await loadProcedure(procedureFile, { actions: d.actions });
-    const changed = procedure.source.hash !== facts.procedureHash;
-    if (changed && !options.allowProcedureChange) {
-      throw new InvalidInputError([
-        {
-          message: `procedure file changed since run ${runId} started (hash ${facts.procedureHash.slice(0, 12)} → ${procedure.source.hash.slice(0, 12)})`,
-          path: facts.procedureFile,
-          hint: 'restore the file, or pass --allow-procedure-change to resume with the new one',
-        },
-      ]);
-    }
-    if (snapshotFile && snapshotFile.xstateVersion.split('.')[0] !== XSTATE_VERSION.split('.')[0]) {
-      throw new InvalidInputError([
-        {
-          message: `snapshot written by xstate ${snapshotFile.xstateVersion}; this is xstate ${XSTATE_VERSION}`,
-        },
-      ]);
-    }
-    const params = resolveParams(
-      procedure,
-      resumeParams(procedure, facts.params, options.params ?? {}),
-      d.cwd,
-    );
+  return note;
+}
 
-    const context = (snapshotFile?.snapshot as { context?: ProcedureContext } | null)?.context;
-    const failed = Object.keys(context?.failures ?? {});
-    if (facts.status === 'succeeded') {
-      const incomplete = (facts.lastRunEvent.data as JsonObject).status === 'incomplete';
-      const status = incomplete ? 'incomplete' : 'succeeded';
-      if (record.status !== status) {
-        // The process died between its final log line and run.json: the log says how it ended.
-        record.status = status;
-        await store.writeRecord(record);
-      }
-      d.reporter.line(
-        incomplete
-          ? `run ${runId} finished with checklist items not PASS; nothing to resume (start a new run)`
-          : `run ${runId} already succeeded; nothing to resume`,
-      );
-      return {
-        runId,
-        status,
-        exitCode: incomplete ? 1 : 0,
-        failures: [],
-        outputs: context?.outputs ?? {},
-        checklist: [],
-        runDir: store.location(runId),
-      };
-    }
-    const by = operatorIdentity(d.env);
-    const { events, stepDecision } = operatorDecision(
-      options,
-      runId,
-      procedure,
-      snapshotFile,
-      (l) => d.reporter.line(l),
-    );
-
-    if (record.server === 'url' && !options.databaseUrl && !d.env.DATABASE_URL) {
-      const t = record.target;
-      throw new RefusalError(
-        'TARGET_MISMATCH',
-        `run ${runId} ran against ${t.host}:${t.port}/${t.database}, not the embedded server; ` +
-          `give its URL again (passwords are never stored): ${resumeCommand(record)}`,
-      );
-    }
-    const decision = authorize(
-      procedure,
-      d,
-      options.authority,
-      plannedUrl(options.databaseUrl, d.env),
-    );
-    server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
-    const target = describeTarget(server.url);
-    const rec = record.target;
-    if (target.host !== rec.host || target.port !== rec.port || target.database !== rec.database) {
-      throw new RefusalError(
-        'TARGET_MISMATCH',
-        `run ${runId} ran against ${rec.host}:${rec.port}/${rec.database}; refusing to resume it against ${target.host}:${target.port}/${target.database}`,
-      );
-    }
-    connections = new Connections(server.url, { applicationName: sessionTag(runId) });
-    const leftovers = await endLeftoverSessions(connections, runId, d.reporter);
-    await lockTargetDatabase(connections, targetDatabase(params));
-
-    const entries = verified.entries;
-    const journal = await store.openEventLog(runId);
-    const attempts: Record<string, number> = {};
-    let lastLoggedValue: string | undefined;
-    const settledInLog = new Map<string, EventLogEntry>();
-    for (const e of entries) {
-      if (e.type === 'step.started' && e.step) {
-        attempts[e.step] = (attempts[e.step] ?? 0) + 1;
-        settledInLog.delete(e.step);
-      }
-      if ((e.type === 'step.succeeded' || e.type === 'step.failed') && e.step)
-        settledInLog.set(e.step, e);
-      if (e.type === 'transition') lastLoggedValue = stateKey((e.data as JsonObject).value);
-    }
-    // A step the checkpoint shows in flight whose outcome already reached the log finished before
-    // the process died: it takes that outcome instead of running a second time.
-    const recordedOutcomes = new Map(
-      [...settledInLog].filter(([step]) => (context?.running ?? []).includes(step)),
-    );
-    try {
-      if (lock.recoveredStale) {
-        await journal.append('lock.recovered', null, lock.recoveredStale as unknown as JsonObject);
-        d.reporter.line(`recovered a stale lock left by pid ${lock.recoveredStale.pid ?? '?'}`);
-      }
-      if (leftovers.length > 0) {
-        await journal.append('sessions.terminated', null, leftoverSessionsEvent(leftovers));
-      }
-      if (lock.broken) {
-        const held = lock.broken;
-        await journal.append('lock.broken', null, {
-          by,
-          holder: held as unknown as JsonObject,
-          reason: 'resume --break-lock',
-        });
-        d.reporter.line(
-          `broke the lock held by pid ${held.pid} on ${held.host} since ${held.since} (${held.command})`,
-        );
-      }
-      if (changed) {
-        await journal.append('procedure.changed', null, {
-          old_hash: record.procedureHash,
-          new_hash: procedure.source.hash,
-          by,
-        });
-        await store.saveProcedureSource(
-          runId,
-          await readFile(procedureFile, 'utf8'),
-          procedure.source.hash,
-        );
-        record.procedureHash = procedure.source.hash;
-      }
-      const restoredValue = (snapshotFile?.snapshot as { value?: JsonValue } | null)?.value ?? null;
-      await journal.append('run.resumed', null, {
-        by,
-        attempt: record.attempts + 1,
-        retry: Boolean(options.retry) || (!options.skip && failed.length > 0),
-        skip: options.skip ?? null,
-        allow_changed: Boolean(options.allowChanged),
-        allow_procedure_change: Boolean(options.allowProcedureChange),
-        restored_value: restoredValue,
-        failed_steps: failed,
-        previous_status: facts.status,
-        note: note ?? null,
-        break_lock: Boolean(options.breakLock),
-      });
-      if (note) d.reporter.line(`note: ${note}`);
-      for (const e of events) {
-        if (e.type === 'SKIP')
-          await journal.append('step.skipped', e.step, { by, reason: 'resume --skip' });
-      }
-      record.attempts += 1;
-      record.status = 'running';
-      record.updatedAt = new Date().toISOString();
-      await store.writeRecord(record);
-      d.reporter.line(
-        `runbook ▸ resuming ${runId} (attempt ${record.attempts}) on ${shownTargetUrl(connections.redactedUrl, record.params)}`,
-      );
-      return await driveToRest(
-        {
-          d,
-          store,
-          record,
-          procedure,
-          params: params as Record<string, JsonValue>,
-          connections,
-          journal,
-          confirmations: confirmedGates(decision.confirmations, options.authority),
-        },
-        {
-          allowChanged: Boolean(options.allowChanged),
-          attempts,
-          ...(stepDecision ? { decision: stepDecision } : {}),
-          ...(snapshotFile ? { restored: snapshotFile } : {}),
-          operatorEvents: events,
-          ...(lastLoggedValue ? { lastLoggedValue } : {}),
-          recordedOutcomes,
-        },
-      );
-    } finally {
-      await journal.close();
-    }
-  } finally {
-    await lock.release();
-    await connections?.end();
-    await server?.release();
+/**
+ * The run's procedure, loaded again from its file: refused when the file changed since the run
+ * started (unless `allowProcedureChange`) or when the checkpoint was written by another major
+ * version of xstate.
+ */
+async function loadResumedProcedure(
+  settings: SessionSettings,
+  runId: string,
+  verified: VerifiedRun,
+  options: Pick<ResumeRunOptions, 'allowProcedureChange'>,
+): Promise<{ procedure: Procedure; procedureFile: string }> {
+  const { facts, snapshot: snapshotFile } = verified;
+  const procedureFile = path.resolve(settings.cwd, facts.procedureFile);
+  const procedure = await loadProcedure(procedureFile, { actions: settings.actions });
+  if (procedure.source.hash !== facts.procedureHash && !options.allowProcedureChange) {
+    throw new InvalidInputError([
+      {
+        message: `procedure file changed since run ${runId} started (hash ${facts.procedureHash.slice(0, 12)} → ${procedure.source.hash.slice(0, 12)})`,
+        path: facts.procedureFile,
+        hint: 'restore the file, or pass --allow-procedure-change to resume with the new one',
+      },
+    ]);
   }
+  if (snapshotFile && snapshotFile.xstateVersion.split('.')[0] !== XSTATE_VERSION.split('.')[0]) {
+    throw new InvalidInputError([
+      {
+        message: `snapshot written by xstate ${snapshotFile.xstateVersion}; this is xstate ${XSTATE_VERSION}`,
+      },
+    ]);
+  }
+  return { procedure, procedureFile };
+}
+
+/**
+ * The result of resuming a run whose log says it already finished: nothing to resume. run.json is
+ * brought in line with the log (the process may have died between its final line and run.json).
+ */
+async function alreadyFinished(
+  store: RunStore,
+  record: RunRecord,
+  verified: VerifiedRun,
+  context: ProcedureContext | undefined,
+  reporter: Reporter,
+): Promise<RunResult> {
+  const runId = record.id;
+  const incomplete = (verified.facts.lastRunEvent.data as JsonObject).status === 'incomplete';
+  const status = incomplete ? 'incomplete' : 'succeeded';
+  if (record.status !== status) {
+    record.status = status;
+    await store.writeRecord(record);
+  }
+  reporter.line(
+    incomplete
+      ? `run ${runId} finished with checklist items not PASS; nothing to resume (start a new run)`
+      : `run ${runId} already succeeded; nothing to resume`,
+  );
+  return {
+    runId,
+    status,
+    exitCode: incomplete ? 1 : 0,
+    failures: [],
+    outputs: context?.outputs ?? {},
+    checklist: [],
+    runDir: store.location(runId),
+  };
 }

@@ -1,34 +1,23 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidInputError, RefusalError, type StepFailureRecord } from '../errors.js';
+import { InvalidInputError, type StepFailureRecord } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
-import { Connections } from '../postgres/connections.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import type { Procedure } from '../procedure/types.js';
 import { createRunId } from '../runs/run-id.js';
-import type { EventLogWriter, RunRecord, RunStore } from '../runs/run-store.js';
-import { sessionTag } from '../runs/session-tag.js';
+import type { RunRecord } from '../runs/run-store.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
 import { firstLogLine } from '../runs/event-log.js';
+import type { EventLogWriter, RunStore } from '../runs/run-store.js';
 import type { Reporter } from './reporter.js';
 import { resumeCommand } from './resume-command.js';
-import { toFailureRecord } from './to-failure-record.js';
 import { preflightSteps } from './preflight-steps.js';
-import {
-  authorize,
-  lockTargetDatabase,
-  targetDatabase,
-  recordedCommand,
-  openServer,
-  operatorIdentity,
-  plannedUrl,
-  sessionDefaults,
-  sessionStore,
-  type AuthorityFlags,
-  type SessionOptions,
-  confirmedGates,
-} from './run-session.js';
+import type { AuthorityFlags } from './authorize-procedure.js';
+import { withRunSession, type RunSession } from './open-run-session.js';
+import { operatorIdentity } from './operator-identity.js';
+import { recordedCommand } from './recorded-command.js';
+import { resolveSessionOptions, sessionStore, type SessionOptions } from './session-options.js';
 import { XSTATE_VERSION } from './xstate-version.js';
 import { shownTargetUrl } from './shown-target.js';
 
@@ -87,104 +76,100 @@ export interface RunProcedureOptions extends SessionOptions {
  * is driven to rest, and the result says whether it succeeded or where it stopped.
  */
 export async function runProcedure(options: RunProcedureOptions): Promise<RunResult> {
-  const d = sessionDefaults(options);
+  const settings = resolveSessionOptions(options);
   const procedure =
     typeof options.procedure === 'string'
-      ? await loadProcedure(options.procedure, { actions: d.actions })
+      ? await loadProcedure(options.procedure, { actions: settings.actions })
       : options.procedure;
-  const params = resolveParams(procedure, options.params ?? {}, d.cwd);
-  const problems = validateStepArguments(procedure, params, d.actions, { env: d.env });
+  const params = resolveParams(procedure, options.params ?? {}, settings.cwd);
+  const problems = validateStepArguments(procedure, params, settings.actions, {
+    env: settings.env,
+  });
   // Before anything starts: a runs dir that cannot take the run is bad input (exit 2).
-  const store = sessionStore(options, d);
+  const store = sessionStore(options, settings);
   // Known before the checks, so that arguments naming the run (`rb_path_a_${{ run.id }}`) resolve.
   const runId = createRunId(procedure.name);
   const run = { id: runId, dir: store.location(runId) };
-  problems.push(...(await preflightSteps(procedure, params, d.actions, d.cwd, d.env, run)));
+  problems.push(
+    ...(await preflightSteps(procedure, params, settings.actions, settings.cwd, settings.env, run)),
+  );
   if (problems.length > 0) throw new InvalidInputError(problems);
 
-  const decision = authorize(
+  // An unreachable server still gets a run (exit 1, resumable once the server is back); every
+  // other problem here (a lock held by another run) refuses with nothing written.
+  const request = {
+    runId,
     procedure,
-    d,
-    options.authority,
-    plannedUrl(options.databaseUrl, d.env),
+    params: params as Record<string, JsonValue>,
+    invocation: options,
+    tolerateUnreachable: true,
+  };
+  return withRunSession(settings, request, (session) =>
+    startRun(session, store, runId, options.command ?? 'run'),
   );
+}
 
-  const server = await openServer(options.databaseUrl, d.env, d.embeddedDir);
-  const connections = new Connections(server.url, { applicationName: sessionTag(runId) });
+/**
+ * Creates the run directory of a connected session (run.json, the log's run.started line, the
+ * procedure's source), takes the run's lock and drives the run to rest.
+ */
+async function startRun(
+  session: RunSession,
+  store: RunStore,
+  runId: string,
+  command: string,
+): Promise<RunResult> {
+  const { settings, procedure, params, connections, server, grant } = session;
+  const now = new Date().toISOString();
+  const record: RunRecord = {
+    format: 1,
+    id: runId,
+    procedure: procedure.name,
+    procedureFile: procedure.source.file,
+    procedureHash: procedure.source.hash,
+    params: redactParams(procedure, params) as JsonObject,
+    target: connections.target,
+    server: server.embedded ? 'embedded' : 'url',
+    status: 'running',
+    startedAt: now,
+    updatedAt: now,
+    attempts: 1,
+    xstateVersion: XSTATE_VERSION,
+  };
+  // The run directory appears with its run.started line and the exact procedure source already
+  // in it (replay needs nothing else), so a process killed at any instant leaves a run that a
+  // resume continues and a replay verifies.
+  const started = firstLogLine('run.started', {
+    procedure: procedure.name,
+    procedure_file: procedure.source.file,
+    procedure_hash: procedure.source.hash,
+    params: record.params,
+    target: connections.redactedUrl,
+    authority: grant.authority,
+    role: grant.role,
+    by: operatorIdentity(settings.env),
+    xstate: XSTATE_VERSION,
+  });
+  await store.create(record, {
+    eventLog: started,
+    procedure: await readFile(procedure.source.file, 'utf8'),
+  });
+  const lock = await store.acquireLock(runId, {
+    command: recordedCommand(command, procedure, params),
+  });
+  const journal = await store.openEventLog(runId);
   try {
-    // An unreachable server still gets a run (exit 1, resumable once the server is back); every
-    // other problem here (a lock held by another run) refuses with nothing written.
-    let unreachable: StepFailureRecord | undefined;
-    try {
-      await lockTargetDatabase(connections, targetDatabase(params));
-    } catch (err) {
-      const failure = toFailureRecord(procedure.steps[0]?.id ?? 'start', err);
-      if (err instanceof RefusalError || failure.code !== 'CONNECTION_FAILED') throw err;
-      unreachable = failure;
-    }
-    const now = new Date().toISOString();
-    const record: RunRecord = {
-      format: 1,
-      id: runId,
-      procedure: procedure.name,
-      procedureFile: procedure.source.file,
-      procedureHash: procedure.source.hash,
-      params: redactParams(procedure, params) as JsonObject,
-      target: connections.target,
-      server: server.embedded ? 'embedded' : 'url',
-      status: 'running',
-      startedAt: now,
-      updatedAt: now,
-      attempts: 1,
-      xstateVersion: XSTATE_VERSION,
-    };
-    // The run directory appears with its run.started line and the exact procedure source already
-    // in it (replay needs nothing else), so a process killed at any instant leaves a run that a
-    // resume continues and a replay verifies.
-    const started = firstLogLine('run.started', {
-      procedure: procedure.name,
-      procedure_file: procedure.source.file,
-      procedure_hash: procedure.source.hash,
-      params: record.params,
-      target: connections.redactedUrl,
-      authority: decision.authority,
-      role: decision.role,
-      by: operatorIdentity(d.env),
-      xstate: XSTATE_VERSION,
-    });
-    await store.create(record, {
-      eventLog: started,
-      procedure: await readFile(procedure.source.file, 'utf8'),
-    });
-    const lock = await store.acquireLock(runId, {
-      command: recordedCommand(options.command ?? 'run', procedure, params),
-    });
-    const journal = await store.openEventLog(runId);
-    try {
-      d.reporter.line(
-        `runbook ▸ ${procedure.name}  run ${runId}  on ${shownTargetUrl(connections.redactedUrl, record.params)}${server.embedded ? ' (embedded)' : ''}`,
-      );
-      if (unreachable)
-        return await stopUnreachable(store, record, journal, unreachable, d.reporter);
-      return await driveToRest(
-        {
-          d,
-          store,
-          record,
-          procedure,
-          params: params as Record<string, JsonValue>,
-          connections,
-          journal,
-          confirmations: confirmedGates(decision.confirmations, options.authority),
-        },
-        { allowChanged: false, attempts: {} },
-      );
-    } finally {
-      await journal.close();
-      await lock.release();
-    }
+    settings.reporter.line(
+      `runbook ▸ ${procedure.name}  run ${runId}  on ${shownTargetUrl(connections.redactedUrl, record.params)}${server.embedded ? ' (embedded)' : ''}`,
+    );
+    if (session.unreachable)
+      return await stopUnreachable(store, record, journal, session.unreachable, settings.reporter);
+    return await driveToRest(
+      { ...session, store, record, journal },
+      { allowChanged: false, attempts: {} },
+    );
   } finally {
-    await connections.end();
-    await server.release();
+    await journal.close();
+    await lock.release();
   }
 }

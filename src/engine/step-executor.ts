@@ -1,4 +1,4 @@
-import type { ActionContext, ActionDefinition } from '../actions/types.js';
+import type { ActionContext, ActionRegistry, ActionResult } from '../actions/types.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
 import { resolveExpressions } from '../procedure/expressions.js';
@@ -8,7 +8,8 @@ import type { RunStore } from '../runs/run-store.js';
 import { runView } from '../runs/run-view.js';
 import { terminalSafe, truncateForTerminal } from '../text/terminal-text.js';
 import { boundFailureStatement } from './bound-statement.js';
-import { redactArguments, secretValues } from './redact-arguments.js';
+import { redactJson } from '../postgres/redact.js';
+import { secretValues } from '../procedure/redact-params.js';
 import { formatDuration } from '../text/duration.js';
 import type { Reporter } from './reporter.js';
 import { StepError, type StepFailureRecord } from '../errors.js';
@@ -36,7 +37,7 @@ export interface StepRunEnvironment {
   connections: Connections;
   journal: Journal;
   reporter: Reporter;
-  actions: ReadonlyMap<string, ActionDefinition>;
+  actions: ActionRegistry;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
   confirmations: ReadonlySet<string>;
@@ -76,51 +77,34 @@ function crashHook(point: string): void {
  * (which the machine keeps in context).
  */
 export async function executeStep(
-  envr: StepRunEnvironment,
+  environment: StepRunEnvironment,
   step: ActionStep,
   signal: AbortSignal,
 ): Promise<JsonObject> {
-  const action = envr.actions.get(step.do);
-  const attempt = (envr.attempts[step.id] = (envr.attempts[step.id] ?? 0) + 1);
+  const action = environment.actions.get(step.do);
+  const attempt = (environment.attempts[step.id] = (environment.attempts[step.id] ?? 0) + 1);
   const started = Date.now();
-  const secrets = secretValues(envr.procedure, envr.params);
-  const decision = envr.decision?.steps.has(step.id) ? envr.decision.decision : undefined;
-  let resolved: JsonValue = step.with;
+  const secrets = secretValues(environment.procedure, environment.params);
+  const decision = environment.decision?.steps.has(step.id)
+    ? environment.decision.decision
+    : undefined;
+  const call: StepCall = { environment, step, attempt, secrets, started };
   try {
     if (!action) throw new StepError('UNKNOWN_ACTION', `no action named ${step.do}`);
-    const scope = {
-      params: envr.params,
-      steps: Object.fromEntries(Object.entries(envr.outputs()).map(([k, v]) => [k, { output: v }])),
-      run: { id: envr.runId, dir: envr.store.location(envr.runId) },
-      env: envr.env,
-    };
-    resolved = resolveExpressions(step.with, scope);
+    const scope = stepScope(environment);
+    const resolved = resolveExpressions(step.with, scope);
     const skipReason = conditionSkips(step, scope);
-    if (skipReason) {
-      await envr.journal.append('step.started', step.id, {
-        action: step.do,
-        attempt,
-        condition: skipReason,
-      });
-      await envr.journal.append('step.succeeded', step.id, {
-        duration_ms: 0,
-        summary: `not run: ${skipReason}`,
-        output: {},
-        condition_skipped: true,
-      });
-      envr.reporter.line(
-        `${envr.label(step.id)} ${step.id}  ${envr.reporter.color('dim', `not run: ${skipReason}`)}`,
-      );
-      return {};
-    }
+    if (skipReason) return await skipByCondition(call, skipReason);
     const parsed = action.params.safeParse(resolved);
-    await envr.journal.append('step.started', step.id, {
+    await environment.journal.append('step.started', step.id, {
       action: step.do,
       attempt,
-      with: redactArguments(resolved, secrets),
+      with: redactJson(resolved, secrets),
       ...(decision ? { decision: decision as unknown as JsonObject } : {}),
     });
-    envr.reporter.line(`${envr.label(step.id)} ${step.id}  ${envr.reporter.color('dim', step.do)}`);
+    environment.reporter.line(
+      `${environment.label(step.id)} ${step.id}  ${environment.reporter.color('dim', step.do)}`,
+    );
     if (!parsed.success) {
       const problems = parsed.error.issues.map(
         (i) => `${i.path.join('.') || '(with)'}: ${i.message}`,
@@ -130,90 +114,153 @@ export async function executeStep(
         `invalid arguments for ${step.do}: ${problems.join('; ')}`,
       );
     }
-    const ctx: ActionContext = {
-      runId: envr.runId,
-      stepId: step.id,
-      cwd: envr.cwd,
-      runDir: envr.store.location(envr.runId),
-      db: envr.connections,
-      writeArtifact: async (name, content, options) => {
-        // Redacted like log lines: URL passwords and every secret param's value.
-        const text = redactArguments(content, secrets) as string;
-        await envr.store.writeArtifact(envr.runId, name, text, options);
-        return envr.store.location(envr.runId, name);
-      },
-      ...runView(envr.store, envr.runId),
-      log: async (type, data, options) => {
-        await envr.journal.append(type, step.id, redactArguments(data ?? null, secrets), options);
-      },
-      progress: (line, options) =>
-        options?.transient
-          ? envr.reporter.status?.(`    ${terminalSafe(line)}`)
-          : envr.reporter.line(`    ${terminalSafe(line)}`),
-      liveProgress: Boolean(envr.reporter.live && envr.reporter.status),
-      checkpoint: {
-        read: () => envr.progress.read(step.id),
-        write: (data, options) => envr.progress.write(step.id, data, options),
-      },
-      shared: envr.shared,
-      attempt: {
-        number: attempt,
-        ...(decision ? { decision } : {}),
-        allowChanged: envr.allowChanged,
-      },
-      confirmations: envr.confirmations,
-      env: envr.env,
-      signal,
-    };
-    const result = await action.run(ctx, parsed.data);
-    const ms = Date.now() - started;
-    // Outputs land in the machine's context (snapshot.json): never a secret param's value.
-    const output = redactArguments(result.output ?? {}, secrets) as JsonObject;
-    const summary =
-      result.summary === undefined
-        ? undefined
-        : (redactArguments(result.summary, secrets) as string);
-    // Fsynced by the next barrier (the next step's start, or the run's end): a step whose outcome
-    // a power loss erased runs again, which every action must allow.
-    await envr.journal.append(
-      'step.succeeded',
-      step.id,
-      { duration_ms: ms, summary: summary ?? null, output },
-      { durable: false },
-    );
-    crashHook(`step.succeeded:${step.id}`);
-    envr.reporter.line(
-      `${' '.repeat(envr.label(step.id).length)} ${envr.reporter.color('ok', '✓')} ${step.id}` +
-        `${summary ? `  ${summary}` : ''}  ${envr.reporter.color('dim', formatDuration(ms))}`,
-    );
-    return output;
+    const result = await action.run(actionContext(call, decision, signal), parsed.data);
+    return await recordSuccess(call, result);
   } catch (error) {
-    let failure = toFailureRecord(step.id, error);
-    if (envr.diagnose) failure = await envr.diagnose(failure).catch(() => failure);
-    // A failure (message, statement, output tails) may quote a secret param: it is printed, logged
-    // and kept in the checkpoint, so it is redacted like the arguments.
-    failure = redactArguments(
-      failure as unknown as JsonObject,
-      secrets,
-    ) as unknown as StepFailureRecord;
-    // A long statement is kept once, as an artifact; the log, checkpoint and run.json get an excerpt.
-    failure = await boundFailureStatement(failure, (name, text) =>
-      envr.store.writeArtifact(envr.runId, name, text),
-    );
-    const ms = Date.now() - started;
-    await envr.journal.append('step.failed', step.id, {
-      duration_ms: ms,
-      failure: failure as unknown as JsonObject,
-    });
-    envr.reporter.line(
-      `${' '.repeat(envr.label(step.id).length)} ${envr.reporter.color('fail', '✗')} ${step.id}  ` +
-        terminalSafe(
-          `${failure.code} ${truncateForTerminal(failure.message, `runbook inspect ${envr.runId}`)}` +
-            `${failure.migration ? ` (migration ${failure.migration})` : ''}`,
-        ),
-    );
-    if (failure.diagnosis)
-      envr.reporter.line(`      diagnosis: ${terminalSafe(failure.diagnosis)}`);
-    throw failure;
+    throw await recordFailure(call, error);
   }
+}
+
+/** One attempt of one step, as the helpers of {@link executeStep} need it. */
+interface StepCall {
+  environment: StepRunEnvironment;
+  step: ActionStep;
+  attempt: number;
+  /** The run's secret param values (redacted from everything logged, printed or kept). */
+  secrets: readonly string[];
+  /** `Date.now()` when the attempt began. */
+  started: number;
+}
+
+/** What a step's `${{ }}` expressions and conditions may name. */
+function stepScope(environment: StepRunEnvironment) {
+  const outputs = Object.entries(environment.outputs());
+  return {
+    params: environment.params,
+    steps: Object.fromEntries(outputs.map(([k, v]) => [k, { output: v }])),
+    run: { id: environment.runId, dir: environment.store.location(environment.runId) },
+    env: environment.env,
+  };
+}
+
+/** A step whose `when:` / `unless:` says not to run: logged as started and succeeded, output `{}`. */
+async function skipByCondition(call: StepCall, skipReason: string): Promise<JsonObject> {
+  const { environment, step } = call;
+  await environment.journal.append('step.started', step.id, {
+    action: step.do,
+    attempt: call.attempt,
+    condition: skipReason,
+  });
+  await environment.journal.append('step.succeeded', step.id, {
+    duration_ms: 0,
+    summary: `not run: ${skipReason}`,
+    output: {},
+    condition_skipped: true,
+  });
+  environment.reporter.line(
+    `${environment.label(step.id)} ${step.id}  ${environment.reporter.color('dim', `not run: ${skipReason}`)}`,
+  );
+  return {};
+}
+
+/** The {@link ActionContext} an action runs with: the run's connections, log, artifacts, progress. */
+function actionContext(
+  call: StepCall,
+  decision: StepDecision | undefined,
+  signal: AbortSignal,
+): ActionContext {
+  const { environment, step, secrets } = call;
+  const { reporter, store, runId } = environment;
+  return {
+    runId,
+    stepId: step.id,
+    cwd: environment.cwd,
+    runDir: store.location(runId),
+    db: environment.connections,
+    writeArtifact: async (name, content, options) => {
+      // Redacted like log lines: URL passwords and every secret param's value.
+      const text = redactJson(content, secrets) as string;
+      await store.writeArtifact(runId, name, text, options);
+      return store.location(runId, name);
+    },
+    ...runView(store, runId),
+    log: async (type, data, options) => {
+      await environment.journal.append(type, step.id, redactJson(data ?? null, secrets), options);
+    },
+    progress: (line, options) =>
+      options?.transient
+        ? reporter.status?.(`    ${terminalSafe(line)}`)
+        : reporter.line(`    ${terminalSafe(line)}`),
+    liveProgress: Boolean(reporter.live && reporter.status),
+    checkpoint: {
+      read: () => environment.progress.read(step.id),
+      write: (data, options) => environment.progress.write(step.id, data, options),
+    },
+    shared: environment.shared,
+    attempt: {
+      number: call.attempt,
+      ...(decision ? { decision } : {}),
+      allowChanged: environment.allowChanged,
+    },
+    confirmations: environment.confirmations,
+    env: environment.env,
+    signal,
+  };
+}
+
+/** Logs and prints a step's success; returns its output (secret param values redacted). */
+async function recordSuccess(call: StepCall, result: ActionResult): Promise<JsonObject> {
+  const { environment, step, secrets } = call;
+  const ms = Date.now() - call.started;
+  // Outputs land in the machine's context (snapshot.json): never a secret param's value.
+  const output = redactJson(result.output ?? {}, secrets) as JsonObject;
+  const summary =
+    result.summary === undefined ? undefined : (redactJson(result.summary, secrets) as string);
+  // Fsynced by the next barrier (the next step's start, or the run's end): a step whose outcome
+  // a power loss erased runs again, which every action must allow.
+  await environment.journal.append(
+    'step.succeeded',
+    step.id,
+    { duration_ms: ms, summary: summary ?? null, output },
+    { durable: false },
+  );
+  crashHook(`step.succeeded:${step.id}`);
+  const { reporter } = environment;
+  reporter.line(
+    `${' '.repeat(environment.label(step.id).length)} ${reporter.color('ok', '✓')} ${step.id}` +
+      `${summary ? `  ${summary}` : ''}  ${reporter.color('dim', formatDuration(ms))}`,
+  );
+  return output;
+}
+
+/**
+ * Turns what a step threw into its failure record (diagnosed, secrets redacted, a long statement
+ * kept once as an artifact), logs and prints it, and returns it for the machine to keep.
+ */
+async function recordFailure(call: StepCall, error: unknown): Promise<StepFailureRecord> {
+  const { environment, step, secrets } = call;
+  const { reporter, store, runId } = environment;
+  let failure = toFailureRecord(step.id, error);
+  if (environment.diagnose) failure = await environment.diagnose(failure).catch(() => failure);
+  // A failure (message, statement, output tails) may quote a secret param: it is printed, logged
+  // and kept in the checkpoint, so it is redacted like the arguments.
+  failure = redactJson(failure as unknown as JsonObject, secrets) as unknown as StepFailureRecord;
+  // A long statement is kept once, as an artifact; the log, checkpoint and run.json get an excerpt.
+  failure = await boundFailureStatement(failure, (name, text) =>
+    store.writeArtifact(runId, name, text),
+  );
+  const ms = Date.now() - call.started;
+  await environment.journal.append('step.failed', step.id, {
+    duration_ms: ms,
+    failure: failure as unknown as JsonObject,
+  });
+  reporter.line(
+    `${' '.repeat(environment.label(step.id).length)} ${reporter.color('fail', '✗')} ${step.id}  ` +
+      terminalSafe(
+        `${failure.code} ${truncateForTerminal(failure.message, `runbook inspect ${runId}`)}` +
+          `${failure.migration ? ` (migration ${failure.migration})` : ''}`,
+      ),
+  );
+  if (failure.diagnosis) reporter.line(`      diagnosis: ${terminalSafe(failure.diagnosis)}`);
+  return failure;
 }

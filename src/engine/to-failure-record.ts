@@ -1,4 +1,3 @@
-import type { JsonObject } from '../json.js';
 import {
   CONNECTION_LOSS_HINT,
   connectionLossCode,
@@ -77,9 +76,4 @@ export function toFailureRecord(step: string, error: unknown, at = new Date()): 
     record = { ...base, code: 'ERROR', message: String(error) };
   }
   return JSON.parse(redactUrl(JSON.stringify(record))) as StepFailureRecord;
-}
-
-/** The failure record as the JSON object kept in machine context and the log. */
-export function failureJson(record: StepFailureRecord): JsonObject {
-  return JSON.parse(JSON.stringify(record)) as JsonObject;
 }

@@ -1,12 +1,18 @@
 /**
- * Redaction of passwords in text. Two readings: {@link redactDatabaseUrl} for one connection URL
- * known to be a URL (parsed structurally, so a password holding an unencoded `/`, `#`, `?`, `@`,
- * a quote or a space is still found), and {@link redactUrl} for free text that may mention URLs,
- * libpq keywords or SQL password literals anywhere.
+ * Redaction: the one module that masks secrets, pure text work. Passwords in text have two
+ * readings: {@link redactDatabaseUrl} for one connection URL known to be a URL (parsed
+ * structurally, so a password holding an unencoded `/`, `#`, `?`, `@`, a quote or a space is still
+ * found), and {@link redactUrl} for free text that may mention URLs, libpq keywords or SQL password
+ * literals anywhere. Known secret values (a procedure's secret params, a server's password) are
+ * masked in text by {@link maskValues} and {@link secretScrubber}, in JSON by {@link redactJson};
+ * {@link containsSecret} finds a password the masking left (the run store refuses to write it).
  */
 
-/** What a password is replaced with. */
-const MASK = '***';
+import type { JsonValue } from '../json.js';
+
+/** What a password or a secret value is replaced with. */
+export const REDACTED = '***';
+const MASK = REDACTED;
 
 /** Characters that end a URL inside free text (whitespace, quotes, angle brackets). */
 const URL_END = `\\s"'<>\``;
@@ -82,4 +88,51 @@ export function redactDatabaseUrl(url: string): string {
   const colon = at < 0 ? -1 : rest.slice(0, at).indexOf(':');
   const masked = colon < 0 ? rest : `${rest.slice(0, colon + 1)}${MASK}${rest.slice(at)}`;
   return redactUrl(scheme[0] + masked);
+}
+
+/** True when `text` holds a password (URL userinfo or `password=` keyword) other than `***`. */
+export function containsSecret(text: string): boolean {
+  return PASSWORD_PATTERNS.some((pattern) =>
+    [...text.matchAll(pattern)].some((m) => {
+      const pw = (m[2] ?? '').replace(/^'|'$/g, '');
+      return pw !== '' && pw !== REDACTED;
+    }),
+  );
+}
+
+/** Replaces every occurrence of each of `values` in `text` with `***`, in the order given. */
+export function maskValues(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const value of values) out = out.split(value).join(MASK);
+  return out;
+}
+
+/**
+ * Redacts a JSON value before it is printed or logged: URL passwords become `***` and every
+ * occurrence of one of `secrets` inside a string becomes `***`. Walks the value, so the structure
+ * is never touched whatever the secret looks like.
+ */
+export function redactJson(value: JsonValue, secrets: readonly string[] = []): JsonValue {
+  if (typeof value === 'string') return maskValues(redactUrl(value), secrets);
+  if (Array.isArray(value)) return value.map((v) => redactJson(v, secrets));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactJson(v, secrets)]));
+  }
+  return value;
+}
+
+/**
+ * A scrubber for text a program printed (a shell command's output): every occurrence of each
+ * secret, raw and URL-encoded, longest first, then any URL password. Empty or absent secrets are
+ * ignored.
+ */
+export function secretScrubber(secrets: readonly (string | undefined)[]): (text: string) => string {
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    if (!s) continue;
+    forms.add(s);
+    forms.add(encodeURIComponent(s));
+  }
+  const ordered = [...forms].sort((a, b) => b.length - a.length);
+  return (text) => redactUrl(ordered.reduce((t, s) => t.replaceAll(s, MASK), text));
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { ActionDefinition } from '../actions/types.js';
+import { actions as builtInActions } from '../actions/index.js';
+import type { ActionDefinition, ActionRegistry } from '../actions/types.js';
 import { InvalidInputError, type InputProblem } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { type KeySegments } from './key-path.js';
@@ -147,13 +148,13 @@ function dedupe(problems: InputProblem[]): InputProblem[] {
 }
 
 /**
- * Reads, parses and validates a procedure file. `options.actions` replaces the action registry
- * (tests pass their own); by default the registry of `src/actions` is loaded lazily. A missing
- * or unreadable file is an {@link InvalidInputError} too.
+ * Reads, parses and validates a procedure file against an action registry: `options.actions`
+ * (the caller's, e.g. the built-ins plus a host's own actions), by default the built-in `actions`.
+ * A missing or unreadable file is an {@link InvalidInputError} too.
  */
 export async function loadProcedure(
   file: string,
-  options: { actions?: ReadonlyMap<string, ActionDefinition> } = {},
+  options: { actions?: ActionRegistry } = {},
 ): Promise<Procedure> {
   let bytes: Buffer;
   try {
@@ -173,7 +174,7 @@ export async function loadProcedure(
       { cause: error },
     );
   }
-  const actions = options.actions ?? (await import('../actions/index.js')).actions;
+  const actions = options.actions ?? builtInActions;
   // A long-lived process (the library running procedure after procedure) parses each file
   // content once per action registry; every caller gets its own copy to keep.
   const key = `${file}\0${createHash('sha256').update(bytes).digest('hex')}`;

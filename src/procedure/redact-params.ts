@@ -1,17 +1,24 @@
 import type { JsonValue } from '../json.js';
-import { redactUrl } from '../postgres/url.js';
+import { REDACTED, redactJson } from '../postgres/redact.js';
 import type { Procedure } from './types.js';
 
-/** Placeholder written instead of a secret. */
-export const REDACTED = '***';
+/** Every string inside a JSON value (itself, or the items and values of a list or map). */
+function strings(value: JsonValue | undefined): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(strings);
+  if (value !== null && typeof value === 'object') return Object.values(value).flatMap(strings);
+  return [];
+}
 
-function scrub(value: JsonValue): JsonValue {
-  if (typeof value === 'string') return redactUrl(value);
-  if (Array.isArray(value)) return value.map(scrub);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
-  }
-  return value;
+/**
+ * The values of a procedure's `secret: true` params in this run (the strings to hide): a secret
+ * string, or every string inside a secret list or map.
+ */
+export function secretValues(procedure: Procedure, params: Record<string, JsonValue>): string[] {
+  return Object.entries(procedure.params)
+    .filter(([, spec]) => spec.secret)
+    .flatMap(([name]) => strings(params[name]))
+    .filter((v) => v.length > 0);
 }
 
 /**
@@ -25,7 +32,7 @@ export function redactParams(
   return Object.fromEntries(
     Object.entries(params).map(([name, value]) => [
       name,
-      procedure.params[name]?.secret ? REDACTED : scrub(value),
+      procedure.params[name]?.secret ? REDACTED : redactJson(value),
     ]),
   );
 }

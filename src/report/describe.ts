@@ -55,20 +55,20 @@ export function failureOrigin(f: StepFailureRecord): string | null {
 }
 
 /** The integrity verdict as one sentence (starts with VERIFIED, TAMPERED or UNCHECKED). */
-export function describeIntegrity(v: IntegrityVerdict): string {
-  if (v.status === 'verified') {
+export function describeIntegrity(verdict: IntegrityVerdict): string {
+  if (verdict.status === 'verified') {
     return (
-      `VERIFIED — ${v.lines} lines, SHA-256 hash chain intact` +
-      (v.transitions !== undefined
-        ? `; the compiled machine re-driven offline through ${v.transitions} recorded states agrees with the log`
+      `VERIFIED — ${verdict.lines} lines, SHA-256 hash chain intact` +
+      (verdict.transitions !== undefined
+        ? `; the compiled machine re-driven offline through ${verdict.transitions} recorded states agrees with the log`
         : '') +
-      (v.inProgress
-        ? `; the run is in progress (pid ${v.inProgress.pid} since ${v.inProgress.since}): only its log was verified, not run.json or snapshot.json`
+      (verdict.inProgress
+        ? `; the run is in progress (pid ${verdict.inProgress.pid} since ${verdict.inProgress.since}): only its log was verified, not run.json or snapshot.json`
         : '')
     );
   }
-  if (v.status === 'tampered') {
-    return `TAMPERED at line ${v.line}: ${v.reason} (only the ${v.lines} lines before it are shown)`;
+  if (verdict.status === 'tampered') {
+    return `TAMPERED at line ${verdict.line}: ${verdict.reason} (only the ${verdict.lines} lines before it are shown)`;
   }
   return 'UNCHECKED — the log was not verified';
 }

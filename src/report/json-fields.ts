@@ -11,32 +11,32 @@ export function obj(value: JsonValue | undefined): JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {};
 }
 
-/** `o[key]` as a string, or null. */
-export function str(o: JsonObject, key: string): string | null {
-  const v = o[key];
+/** `fields[key]` as a string, or null. */
+export function str(fields: JsonObject, key: string): string | null {
+  const v = fields[key];
   return typeof v === 'string' ? v : null;
 }
 
-/** `o[key]` as a finite number, or null. */
-export function num(o: JsonObject, key: string): number | null {
-  const v = o[key];
+/** `fields[key]` as a finite number, or null. */
+export function num(fields: JsonObject, key: string): number | null {
+  const v = fields[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-/** `o[key] === true`. */
-export function flag(o: JsonObject, key: string): boolean {
-  return o[key] === true;
+/** `fields[key] === true`. */
+export function flag(fields: JsonObject, key: string): boolean {
+  return fields[key] === true;
 }
 
-/** `o[key]` as an array (or `[]`). */
-export function list(o: JsonObject, key: string): JsonValue[] {
-  const v = o[key];
+/** `fields[key]` as an array (or `[]`). */
+export function list(fields: JsonObject, key: string): JsonValue[] {
+  const v = fields[key];
   return Array.isArray(v) ? v : [];
 }
 
-/** `o[key]` as an array of strings (non-strings dropped). */
-export function strings(o: JsonObject, key: string): string[] {
-  return list(o, key).filter((v): v is string => typeof v === 'string');
+/** `fields[key]` as an array of strings (non-strings dropped). */
+export function strings(fields: JsonObject, key: string): string[] {
+  return list(fields, key).filter((v): v is string => typeof v === 'string');
 }
 
 /** A logged failure record, with the fields a reviewer relies on guaranteed to be there. */

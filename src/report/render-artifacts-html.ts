@@ -42,11 +42,21 @@ export function renderChecklist(items: readonly ChecklistResult[]): SafeHtml {
  * actual, pass/fail), each `schema.diff` step's differing objects with its readable text, and
  * text summaries. Returns null when the run produced none.
  */
-export function renderArtifacts(a: RunArtifacts): SafeHtml | null {
-  if (a.expectations.length + a.diffs.length + a.summaries.length === 0) return null;
-  return markup`${a.expectations.map(
-    (e) =>
-      markup`<h3>
+export function renderArtifacts(artifacts: RunArtifacts): SafeHtml | null {
+  const { expectations, diffs, summaries } = artifacts;
+  if (expectations.length + diffs.length + summaries.length === 0) return null;
+  return markup`${expectations.map((e) => expectationsTable(e))}
+  ${diffs.map((d) => diffSection(d))}
+  ${summaries.map(
+    (s) =>
+      markup`<h3><code>${s.name}</code></h3>
+        <pre class="summary">${s.text}</pre>`,
+  )}`;
+}
+
+/** One `schema.expect` step's expectations: expected vs actual, pass or fail. */
+function expectationsTable(e: RunArtifacts['expectations'][number]): SafeHtml {
+  return markup`<h3>
           Expectations of step
           <code>${e.step}</code>${e.database ? markup` on <code>${e.database}</code>` : ''}
         </h3>
@@ -74,11 +84,12 @@ export function renderArtifacts(a: RunArtifacts): SafeHtml | null {
                 </tr>`,
             )}
           </tbody>
-        </table>`,
-  )}
-  ${a.diffs.map(
-    (d) =>
-      markup`<h3>
+        </table>`;
+}
+
+/** One `schema.diff` step's differing objects and its readable text. */
+function diffSection(d: RunArtifacts['diffs'][number]): SafeHtml {
+  return markup`<h3>
           Schema diff of step <code>${d.step}</code>: <code>${d.left}</code> vs
           <code>${d.right}</code>
         </h3>
@@ -127,11 +138,5 @@ export function renderArtifacts(a: RunArtifacts): SafeHtml | null {
                 <pre>${d.text}</pre>
               </details>`
             : ''
-        }`,
-  )}
-  ${a.summaries.map(
-    (s) =>
-      markup`<h3><code>${s.name}</code></h3>
-        <pre class="summary">${s.text}</pre>`,
-  )}`;
+        }`;
 }

@@ -56,7 +56,7 @@ function row(r: TimelineRow): SafeHtml {
 }
 
 /** The chronological timeline as a table (UTC times; the full ISO time is each cell's tooltip). */
-export function renderTimelineTable(t: Timeline): SafeHtml {
+export function renderTimelineTable(timeline: Timeline): SafeHtml {
   return markup`<table class="timeline">
     <thead>
       <tr>
@@ -68,7 +68,7 @@ export function renderTimelineTable(t: Timeline): SafeHtml {
       </tr>
     </thead>
     <tbody>
-      ${t.rows.map(row)}
+      ${timeline.rows.map(row)}
     </tbody>
   </table>`;
 }
@@ -121,10 +121,10 @@ function failure(f: TimelineFailure): SafeHtml {
  * migration, file:line, statement, detail, hint, diagnosis), then earlier failures that a retry
  * or a skip got past, folded.
  */
-export function renderFailures(t: Timeline): SafeHtml {
-  if (t.failures.length === 0) return markup`<p class="ok-note">No step failed.</p>`;
-  const open = t.failures.filter((f) => !f.resolved);
-  const past = t.failures.filter((f) => f.resolved);
+export function renderFailures(timeline: Timeline): SafeHtml {
+  if (timeline.failures.length === 0) return markup`<p class="ok-note">No step failed.</p>`;
+  const open = timeline.failures.filter((f) => !f.resolved);
+  const past = timeline.failures.filter((f) => f.resolved);
   return markup`${open.map(failure)}${
     past.length > 0
       ? markup`<details class="past-failures" ${open.length === 0 ? markup` open` : ''}>
@@ -136,8 +136,8 @@ export function renderFailures(t: Timeline): SafeHtml {
 }
 
 /** Who intervened, when, and the checksums involved. */
-export function renderInterventions(t: Timeline): SafeHtml {
-  if (t.interventions.length === 0) {
+export function renderInterventions(timeline: Timeline): SafeHtml {
+  if (timeline.interventions.length === 0) {
     return markup`<p class="muted">None: the run went through without an operator.</p>`;
   }
   return markup`<table class="interventions">
@@ -149,7 +149,7 @@ export function renderInterventions(t: Timeline): SafeHtml {
       </tr>
     </thead>
     <tbody>
-      ${t.interventions.map(
+      ${timeline.interventions.map(
         (i) =>
           markup`<tr data-kind="${i.kind}">
             <td class="time">${dateTime(i.time)}</td>

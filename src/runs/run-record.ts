@@ -9,16 +9,6 @@ import type { JsonObject, JsonValue } from '../json.js';
  */
 export type RunStatus = 'running' | 'succeeded' | 'incomplete' | 'failed' | 'stopped' | 'refused';
 
-/** All {@link RunStatus} values. */
-export const RUN_STATUSES: readonly RunStatus[] = [
-  'running',
-  'succeeded',
-  'incomplete',
-  'failed',
-  'stopped',
-  'refused',
-];
-
 /** Where a run points, without the password (docs/design.md "Run directory": targets are recorded redacted). */
 export interface RunTarget {
   host: string;

@@ -1,13 +1,13 @@
-import { PASSWORD_PATTERNS } from '../postgres/url.js';
-
 /**
  * The last line of defence against writing a password to disk. Callers redact URLs before they
  * hand anything to the run store or the event log (see `redactUrl`); if one slips through anyway,
- * the write is refused rather than performed.
+ * the write is refused rather than performed. What counts as a password is `containsSecret`'s
+ * (postgres/redact.ts), the same patterns the masking uses.
  */
 
-/** What `redactUrl` leaves in place of a password. */
-const REDACTED = '***';
+import { containsSecret } from '../postgres/redact.js';
+
+export { containsSecret };
 
 /** Thrown when content about to be written contains a clear-text password. */
 export class SecretLeakError extends Error {
@@ -20,16 +20,6 @@ export class SecretLeakError extends Error {
       `refusing to write ${target}: it contains a URL with a clear-text password (redact it with redactUrl first)`,
     );
   }
-}
-
-/** True when `text` holds a password (URL userinfo or `password=` keyword) other than `***`. */
-export function containsSecret(text: string): boolean {
-  return PASSWORD_PATTERNS.some((pattern) =>
-    [...text.matchAll(pattern)].some((m) => {
-      const pw = (m[2] ?? '').replace(/^'|'$/g, '');
-      return pw !== '' && pw !== REDACTED;
-    }),
-  );
 }
 
 /**
