@@ -1,3 +1,4 @@
+import { DEFAULT_RUNS_DIR } from '../runs/file-run-store.js';
 import { DEFAULT_PROCEDURES_DIR } from '../procedure/find-procedures.js';
 import type { ProjectConfig } from './load-config.js';
 
@@ -51,7 +52,7 @@ export function resolveSettings(
   return {
     procedures: flags.procedures ?? config.procedures ?? DEFAULT_PROCEDURES_DIR,
     ...(proceduresGivenBy ? { proceduresGivenBy } : {}),
-    runs: flags.runsDir ?? config.runs ?? 'runs',
+    runs: flags.runsDir ?? config.runs ?? DEFAULT_RUNS_DIR,
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
     ...(authorityHosts !== undefined ? { authorityHosts } : {}),
   };

@@ -1,3 +1,4 @@
+import { actions } from '../../actions/index.js';
 import { compileMachines } from '../../procedure/compile-machines.js';
 import { findProcedureFile, listProcedureFiles } from '../../procedure/find-procedures.js';
 import { projectSettings } from '../project-settings.js';
@@ -15,7 +16,7 @@ export async function run(
   const files = names.length
     ? await Promise.all(names.map((n) => findProcedureFile(n, dir)))
     : await listProcedureFiles(dir);
-  const results = await compileMachines(files, o.machines, { check: Boolean(o.check) });
+  const results = await compileMachines(files, o.machines, { check: Boolean(o.check), actions });
   for (const r of results) {
     const state = o.check ? (r.stale ? 'STALE' : 'ok') : r.stale ? 'written' : 'unchanged';
     process.stderr.write(`${state.padEnd(9)} ${r.procedure}  (${r.json}, ${r.markdown})\n`);

@@ -1,3 +1,4 @@
+import { actions } from '../../actions/index.js';
 import { formatProblem, InvalidInputError } from '../../errors.js';
 import { listProcedures } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
@@ -25,7 +26,7 @@ export async function run(
   const rows: Row[] = [];
   for (const { name, file, origin } of await listProcedures(settings.procedures)) {
     try {
-      const p = await loadProcedure(file);
+      const p = await loadProcedure(file, { actions });
       const description = p.description ? { description: p.description } : {};
       rows.push({ name: p.name, origin, file, ...description, requires: p.requires });
     } catch (err) {

@@ -1,3 +1,4 @@
+import { actions } from '../../actions/index.js';
 import { resumeRun } from '../../engine/resume-run.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { commandLine } from '../command-line.js';
@@ -32,6 +33,7 @@ export async function run([id]: string[], o: ResumeFlags, ctx: VerbContext): Pro
   const result = await withRunStore(storeSpecFrom(o, settings, config), 'write', (opened) => {
     hint = storeHint(opened);
     return resumeRun({
+      actions,
       run: id!,
       runsDir: settings.runs,
       store: opened.store,

@@ -1,3 +1,4 @@
+import { actions } from '../../actions/index.js';
 import { runProcedure } from '../../engine/run-procedure.js';
 import { resolveProcedure } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
@@ -33,7 +34,7 @@ export interface RunFlags extends AuthorityFlagValues {
 export async function run([name]: string[], o: RunFlags, ctx: VerbContext): Promise<number> {
   const { settings, config } = await projectSettings(o, { procedures: true });
   const { file } = await resolveProcedure(name!, settings.procedures);
-  const params = paramsWithConfig(await loadProcedure(file), config, o.param ?? {});
+  const params = paramsWithConfig(await loadProcedure(file, { actions }), config, o.param ?? {});
   const authority = authorityFlags({
     ...o,
     ...(settings.authorityHosts !== undefined ? { authorityHosts: settings.authorityHosts } : {}),
@@ -47,6 +48,7 @@ export async function run([name]: string[], o: RunFlags, ctx: VerbContext): Prom
     const plan = await planProcedure({
       procedure: file,
       params,
+      actions,
       databaseUrl,
       authority,
       ...(o.sql ? { sql: true } : {}),
@@ -65,6 +67,7 @@ export async function run([name]: string[], o: RunFlags, ctx: VerbContext): Prom
     hint = storeHint(opened);
     return runProcedure({
       procedure: file,
+      actions,
       params,
       ...(databaseUrl ? { databaseUrl } : {}),
       runsDir: settings.runs,

@@ -1,3 +1,4 @@
+import { actions } from '../../actions/index.js';
 import { resolveProcedure, type ProcedureOrigin } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import type { Procedure, Step } from '../../procedure/types.js';
@@ -70,7 +71,7 @@ export async function run(
 ): Promise<number> {
   const { settings, config } = await projectSettings(o, { procedures: true });
   const found = await resolveProcedure(name!, settings.procedures);
-  const loaded = await loadProcedure(found.file);
+  const loaded = await loadProcedure(found.file, { actions });
   const configured = config.params[loaded.name] ?? {};
   // A secret param's default is masked like its value would be; URL and SQL passwords too.
   const p: Procedure = {
