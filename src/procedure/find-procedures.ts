@@ -1,7 +1,7 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { packageRoot } from '../package-root.js';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InvalidInputError } from '../errors.js';
 import { nearestName } from './nearest-name.js';
 
@@ -28,7 +28,6 @@ export async function listProcedureFiles(dir: string): Promise<string[]> {
     .map((n) => path.join(dir, n));
 }
 
-let builtin: string | null | undefined;
 
 /**
  * The `procedures/` folder shipped in the runbook package: found by walking up from this module
@@ -36,21 +35,9 @@ let builtin: string | null | undefined;
  * or a bundle). Null when the package ships none.
  */
 export function builtinProceduresDir(): string | null {
-  if (builtin !== undefined) return builtin;
-  builtin = null;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const manifest = path.join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string };
-      const procedures = path.join(dir, DEFAULT_PROCEDURES_DIR);
-      if (name === 'runbook' && existsSync(procedures)) builtin = procedures;
-      if (name === 'runbook') return builtin;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return builtin;
-    dir = parent;
-  }
+  const root = packageRoot();
+  const procedures = root === null ? null : path.join(root, DEFAULT_PROCEDURES_DIR);
+  return procedures !== null && existsSync(procedures) ? procedures : null;
 }
 
 function sameDir(a: string, b: string): boolean {

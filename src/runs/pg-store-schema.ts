@@ -1,3 +1,4 @@
+import { packageFile } from '../package-root.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
@@ -9,7 +10,7 @@ import type pg from 'pg';
  */
 
 /** Where the numbered migrations live: `sql/run-store/` at the package root (from src/ or dist/). */
-const MIGRATIONS_DIR = path.resolve(import.meta.dirname, '..', '..', 'sql', 'run-store');
+const migrationsDir = (): string => packageFile('sql', 'run-store');
 
 /** Advisory-lock key ('RB' + 3, 0) serializing schema upgrades across processes. */
 const SCHEMA_LOCK: readonly [number, number] = [0x5242_0003, 0];
@@ -27,7 +28,7 @@ export interface StoreMigration {
  * The store's migrations in version order, read from `dir`. Throws when a file is misnamed or the
  * versions are not 1, 2, 3… without a gap (a packaging mistake, never a user's).
  */
-export function storeMigrations(dir: string = MIGRATIONS_DIR): StoreMigration[] {
+export function storeMigrations(dir: string = migrationsDir()): StoreMigration[] {
   const out = readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort()
