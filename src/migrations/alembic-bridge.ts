@@ -131,17 +131,33 @@ class BridgeProcess {
     return { failed: why || `${python} cannot import alembic and psycopg2` };
   }
 
-  /** Sends one command and waits for its answer. */
-  async request(command: JsonObject): Promise<JsonObject> {
+  /**
+   * Sends one command and waits for its answer; lines with an `event` key before it go to
+   * `onEvent`, one at a time, in order (the bridge goes on working meanwhile).
+   */
+  async request(
+    command: JsonObject,
+    onEvent?: (event: JsonObject) => Promise<void>,
+  ): Promise<JsonObject> {
     if (command.cmd === 'upgrade') this.upgraded = true;
     this.child.stdin.write(JSON.stringify(command) + '\n');
-    const next = await this.lines.next();
-    if (next.done) {
-      throw new StepError('ALEMBIC_BRIDGE', 'the Alembic bridge exited unexpectedly', {
-        detail: this.stderrTail.trim(),
-      });
+    for (;;) {
+      const next = await this.lines.next();
+      if (next.done) {
+        throw new StepError('ALEMBIC_BRIDGE', 'the Alembic bridge exited unexpectedly', {
+          detail: this.stderrTail.trim(),
+        });
+      }
+      const line = JSON.parse(next.value) as JsonObject;
+      if (line.event === undefined) return line;
+      if (!onEvent) throw new StepError('ALEMBIC_BRIDGE', `unexpected bridge line ${next.value}`);
+      await onEvent(line);
     }
-    return JSON.parse(next.value) as JsonObject;
+  }
+
+  /** Sends a command that has no answer (`stop`). */
+  send(command: JsonObject): void {
+    if (this.alive) this.child.stdin.write(JSON.stringify(command) + '\n');
   }
 
   /** Idle: it keeps neither the event loop nor the process alive, and quits after PARK_MS. */
@@ -265,13 +281,24 @@ export class AlembicBridge {
     return new AlembicBridge(startProcess(ini, env, childEnv, key));
   }
 
-  /** Sends one command and waits for its answer. */
-  async request(command: JsonObject): Promise<JsonObject> {
+  /**
+   * Sends one command and waits for its answer; `onEvent` gets the lines an upgrade writes
+   * before it (one per revision as it commits), in order, each awaited before the next.
+   */
+  async request(
+    command: JsonObject,
+    onEvent?: (event: JsonObject) => Promise<void>,
+  ): Promise<JsonObject> {
     if (this.closed) throw new Error('AlembicBridge.request after close()');
     const p = await this.proc;
-    const res = await p.request(command);
+    const res = await p.request(command, onEvent);
     if (command.cmd === 'list') p.clean = res.ok === true && res.clean === true;
     return res;
+  }
+
+  /** Asks a running upgrade to stop before its next revision (it then answers `Stopped`). */
+  stop(): void {
+    this.current?.send({ cmd: 'stop' });
   }
 
   /** Alembic's stderr output so far (last 4000 characters). */

@@ -72,11 +72,20 @@ export const NEXT_XID_SQL = `SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_cu
  * relation's OID (`all`) to see which went. Transactions of other sessions in that window count
  * too. Not prepared: such migrations are rare.
  */
-export const WINDOW_PROBE_SQL = windowProbeSql();
+export const WINDOW_PROBE_SQL = windowProbeSql(false);
 
-function windowProbeSql(): string {
+/**
+ * The window probe run inside the window's last transaction, before it commits (the Alembic
+ * bridge runs it in each revision's transaction, after the version write; see
+ * python/alembic_upgrade.py): the rows of {@link WINDOW_PROBE_SQL} written by transactions that
+ * began at or after xid `$1` ({@link NEXT_XID_SQL} read before the revision began) and by this
+ * one (its own and its subtransactions' xids, which `age()` puts at 0 and below).
+ */
+export const IN_TRANSACTION_WINDOW_PROBE_SQL = windowProbeSql(true);
+
+function windowProbeSql(inTransaction: boolean): string {
   const since = (xmin: string): string =>
-    `age(${xmin}) BETWEEN 0 AND age(pg_catalog.xid($1::text::xid8))`;
+    `age(${xmin}) BETWEEN ${inTransaction ? -OWN_XID_WINDOW : 0} AND age(pg_catalog.xid($1::text::xid8))`;
   return [
     `SELECT ${REL_ROW} FROM pg_catalog.pg_class c WHERE ${since('c.xmin')}`,
     `UNION ALL SELECT ${row("'col'", 'a.attrelid::text')} FROM pg_catalog.pg_attribute a

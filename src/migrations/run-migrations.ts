@@ -6,8 +6,8 @@ import { lockPolicy, withLockRetries } from './lock-wait.js';
 import { alreadyAppliedLine, MigrationWatch } from './migration-watch.js';
 import { AlembicBridge } from './alembic-bridge.js';
 import { verifyEarlierChecksums } from './earlier-checksums.js';
+import { upgradeByBridge } from './alembic-upgrade.js';
 import {
-  applyByBridge,
   applySql,
   displayName,
   prepareSql,
@@ -28,7 +28,8 @@ import { RevisionGraph } from './revision-graph.js';
 import { loggedApplications, MIGRATION_APPLIED } from './step-log.js';
 import { settleInDoubt } from './settle-in-doubt.js';
 import { versionGuardAvailable } from './version-write.js';
-import type { MigrationSource } from './types.js';
+import type { TransactionalOutcome } from './execute-migration.js';
+import type { Migration, MigrationSource } from './types.js';
 
 /** What to upgrade. */
 export interface UpgradeRequest {
@@ -188,6 +189,52 @@ export async function runMigrations(
       if (t === 0 && done.size > 0 && plan.length > 0)
         ctx.progress(alreadyAppliedLine(graph, done));
       const w = String(total).length;
+      const labelOf = (i: number, m: Migration): string =>
+        `[${String(done.size + i + 1).padStart(w)}/${total}] ${displayName(m)}`;
+      const record = async (
+        m: Migration,
+        i: number,
+        applied: TransactionalOutcome,
+        ms: number,
+      ): Promise<void> => {
+        appliedCount++;
+        provenance?.add(m.revision, m.file, applied.relations);
+        await ctx.log(
+          MIGRATION_APPLIED,
+          {
+            revision: m.revision,
+            file: m.file,
+            duration_ms: ms,
+            statements: applied.statements,
+            index: i + 1,
+            total: plan.length,
+            target,
+            relations: applied.relations as unknown as JsonObject,
+          },
+          { durable: false },
+        );
+        cp.applied.push(m.revision);
+        if (performance.now() - state.checkpointedAt >= CHECKPOINT_EVERY_MS) {
+          await writeCheckpoint(ctx, cp, { durable: false });
+          state.checkpointedAt = performance.now();
+        }
+        ctx.progress(`${labelOf(i, m)}  ${ms} ms`);
+      };
+      if (req.source.external) {
+        if (ctx.signal.aborted) throw new StepError('ABORTED', 'the run is being stopped');
+        // One Alembic run for the whole plan; each revision is recorded as it commits.
+        if (plan.length > 0) {
+          await upgradeByBridge(state, startBridge(), plan, vt, {
+            signal: ctx.signal,
+            begin: (i) => watch.begin(labelOf(i, plan[i] as Migration)),
+            applied: async (i, applied, ms) => {
+              watch.end();
+              await record(plan[i] as Migration, i, applied, ms);
+            },
+          });
+        }
+        continue;
+      }
       // Pipelined by one: each migration's first round trip is sent before the previous one's
       // log line, checkpoint and progress are written, so that bookkeeping overlaps the server's
       // work instead of adding to it. A migration's line is written only after its COMMIT.
@@ -198,12 +245,10 @@ export async function runMigrations(
         if (ctx.signal.aborted) throw new StepError('ABORTED', 'the run is being stopped');
         const started = performance.now();
         const current = prepared;
-        const label = `[${String(done.size + i + 1).padStart(w)}/${total}] ${displayName(m)}`;
+        const label = labelOf(i, m);
         watch.begin(label);
         const running = withLockRetries(ctx, m, label, policy, watch, () =>
-          req.source.external
-            ? applyByBridge(state, startBridge, m, vt)
-            : applySql(ctx, req.source, state, m, current),
+          applySql(ctx, req.source, state, m, current),
         );
         // Handled below, once the previous migration is recorded.
         running.catch(() => undefined);
@@ -217,30 +262,7 @@ export async function runMigrations(
         watch.end();
         if (following && !prepared) prepared = prepareSql(req.source, state, following, state.rows);
         const ms = Math.round(performance.now() - started);
-        appliedCount++;
-        recordPrevious = async () => {
-          provenance?.add(m.revision, m.file, applied.relations);
-          await ctx.log(
-            MIGRATION_APPLIED,
-            {
-              revision: m.revision,
-              file: m.file,
-              duration_ms: ms,
-              statements: applied.statements,
-              index: i + 1,
-              total: plan.length,
-              target,
-              relations: applied.relations as unknown as JsonObject,
-            },
-            { durable: false },
-          );
-          cp.applied.push(m.revision);
-          if (performance.now() - state.checkpointedAt >= CHECKPOINT_EVERY_MS) {
-            await writeCheckpoint(ctx, cp, { durable: false });
-            state.checkpointedAt = performance.now();
-          }
-          ctx.progress(`${label}  ${ms} ms`);
-        };
+        recordPrevious = () => record(m, i, applied, ms);
       }
       await recordPrevious?.();
     }
