@@ -255,8 +255,18 @@ export class AlembicBridge {
     this.proc.catch(() => undefined);
   }
 
-  /** Starts the bridge for `ini`; `databaseUrl` (with password) goes through the environment only. */
-  static start(ini: string, databaseUrl?: string, env: Env = process.env): AlembicBridge {
+  /**
+   * Starts the bridge for `ini`; `databaseUrl` (with password) goes through the environment only.
+   * `applicationName` (a run's session tag) becomes the `application_name` of the sessions env.py
+   * opens through libpq (`PGAPPNAME`, unless the environment sets it), so that a resume can end a
+   * session a killed run's bridge left.
+   */
+  static start(
+    ini: string,
+    databaseUrl?: string,
+    env: Env = process.env,
+    applicationName?: string,
+  ): AlembicBridge {
     if (knownPython(env) === null) throw alembicUnavailable();
     const childEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
@@ -264,6 +274,7 @@ export class AlembicBridge {
       childEnv.RUNBOOK_DATABASE_URL = sqlalchemyUrl(databaseUrl);
       childEnv.DATABASE_URL = sqlalchemyUrl(databaseUrl);
     }
+    if (applicationName && childEnv.PGAPPNAME === undefined) childEnv.PGAPPNAME = applicationName;
     const key = startupKey(ini, env);
     const reused = takeParked(key);
     if (reused) {

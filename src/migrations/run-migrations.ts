@@ -7,12 +7,7 @@ import { alreadyAppliedLine, MigrationWatch } from './migration-watch.js';
 import { AlembicBridge } from './alembic-bridge.js';
 import { verifyEarlierChecksums } from './earlier-checksums.js';
 import { upgradeByBridge } from './alembic-upgrade.js';
-import {
-  applySql,
-  displayName,
-  prepareSql,
-  type LoopState,
-} from './apply-migration.js';
+import { applySql, displayName, prepareSql, type LoopState } from './apply-migration.js';
 import {
   readCheckpoint,
   reconcileUnrecorded,
@@ -26,6 +21,7 @@ import { snapshotRelations } from './relation-snapshot.js';
 import { RelationTracker } from './relation-tracker.js';
 import { RevisionGraph } from './revision-graph.js';
 import { loggedApplications, MIGRATION_APPLIED } from './step-log.js';
+import { sessionTag } from '../runs/session-tag.js';
 import { settleInDoubt } from './settle-in-doubt.js';
 import { versionGuardAvailable } from './version-write.js';
 import type { TransactionalOutcome } from './execute-migration.js';
@@ -174,6 +170,7 @@ export async function runMigrations(
         (req.source as { ini?: string }).ini ?? '',
         ctx.db.urlFor(req.database),
         ctx.env,
+        sessionTag(ctx.runId),
       ));
     let appliedCount = 0;
     let planTotal = 0;
