@@ -199,6 +199,28 @@ def _list(script, ini, upgraded, baseline, baseline_path):
     }
 
 
+# Variables runbook sets for the upgrade itself: a listing read without them serves it as well.
+_RUN_VARIABLES = ("RUNBOOK_DATABASE_URL", "DATABASE_URL", "PGAPPNAME")
+
+
+def _listed_script(listed, ini):
+    """The listing's ScriptDirectory (its revision files loaded once) for the upgrade that follows
+    it, when nothing it read has changed and the environment is the one it was read in (but for
+    the run's own variables); else None, and the upgrade reads the revisions again."""
+    if listed is None:
+        return None
+    script, stamps, env = listed
+    now = dict(os.environ)
+    for k in _RUN_VARIABLES:
+        env.pop(k, None)
+        now.pop(k, None)
+    try:
+        same = env == now and _stamps(ini, _version_dirs(script)) == stamps
+    except OSError:
+        same = False
+    return script if same else None
+
+
 def _read_commands(busy, stop):
     """Reads stdin on its own thread: the lines, then None at its end, on the returned queue.
 
@@ -292,6 +314,8 @@ def main():
     cfg = config(os.environ.get("RUNBOOK_DATABASE_URL"))
     # Set once an upgrade has run env.py: the process then belongs to that run's environment.
     upgraded = False
+    # The last listing's ScriptDirectory, what it read and the environment it was read in.
+    listed = None
 
     busy = threading.Event()
     stop = threading.Event()
@@ -312,7 +336,10 @@ def main():
             continue
         try:
             if cmd == "list":
-                reply(_list(ScriptDirectory.from_config(cfg), ini, upgraded, baseline, baseline_path))
+                script = ScriptDirectory.from_config(cfg)
+                answer = _list(script, ini, upgraded, baseline, baseline_path)
+                listed = (script, answer["stamps"], dict(os.environ)) if answer["cacheable"] else None
+                reply(answer)
             elif cmd == "bind":
                 if upgraded:
                     raise RuntimeError("this bridge has already run an upgrade")
@@ -326,7 +353,8 @@ def main():
                 reply({"ok": True})
             elif cmd == "upgrade":
                 upgraded = True
-                script = ScriptDirectory.from_config(cfg)
+                script = _listed_script(listed, ini) or ScriptDirectory.from_config(cfg)
+                listed = None
                 reply(_upgrade(alembic_upgrade, script, cfg, req, reply, busy, stop))
             else:
                 reply({"ok": False, "error": {"type": "BadRequest", "message": "unknown cmd %r" % cmd}})
