@@ -7,7 +7,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import process from 'node:process';
 import { performance } from 'node:perf_hooks';
 import { alembicPython } from './lib/machine.mjs';
 import { cliUpgrade } from './lib/engine.mjs';
@@ -15,7 +14,8 @@ import { fmtMs, fmtRatio, median, pairedRatio } from './lib/stats.mjs';
 
 const SIZES = [50, 150, 300];
 const TARGET = 1.3;
-const WHAT = (n) => `8 alembic layout, ${n} generated revisions: CLI vs plain \`alembic upgrade head\``;
+const WHAT = (n) =>
+  `8 alembic layout, ${n} generated revisions: CLI vs plain \`alembic upgrade head\``;
 
 // env.py as `alembic init` writes it (online part): one connection, `run_migrations()` in
 // `begin_transaction()`, no transaction_per_migration.
@@ -75,7 +75,9 @@ async function checkOutcome(server, db, who, n) {
   );
   const got = version.rows.map((r) => r.version_num).join(',');
   if (got !== rev(n) || count.rows[0].n !== tables(n)) {
-    throw new Error(`${who}: version ${got} (want ${rev(n)}), ${count.rows[0].n}/${tables(n)} tables`);
+    throw new Error(
+      `${who}: version ${got} (want ${rev(n)}), ${count.rows[0].n}/${tables(n)} tables`,
+    );
   }
 }
 
