@@ -86,6 +86,8 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 def _tuple(value):
     if value is None:
         return []
+    if isinstance(value, (set, frozenset)):  # Alembic keeps a script's branch labels as a set
+        return sorted(str(v) for v in value)
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
     return [str(value)]

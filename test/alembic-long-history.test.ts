@@ -82,10 +82,21 @@ async function project(name: string, special: Record<number, string> = {}): Prom
 
 async function writeRevision(dir: string, i: number, upgrade: string): Promise<void> {
   const down = i === 1 ? 'None' : `"${rev(i - 1)}"`;
+  await writePython(dir, rev(i), down, 'None', upgrade);
+}
+
+/** Writes one revision file (`down` and `labels` as Python expressions). */
+async function writePython(
+  dir: string,
+  id: string,
+  down: string,
+  labels: string,
+  upgrade: string,
+): Promise<void> {
   await writeFile(
-    path.join(dir, 'versions', `${rev(i)}_step.py`),
-    `"""step ${i}"""\nimport os\nimport sqlalchemy as sa\nfrom alembic import op\n\n` +
-      `revision = "${rev(i)}"\ndown_revision = ${down}\nbranch_labels = None\ndepends_on = None\n\n\n` +
+    path.join(dir, 'versions', `${id}_step.py`),
+    `"""step ${id}"""\nimport os\nimport sqlalchemy as sa\nfrom alembic import op\n\n` +
+      `revision = "${id}"\ndown_revision = ${down}\nbranch_labels = ${labels}\ndepends_on = None\n\n\n` +
       `def upgrade():\n    ${upgrade}\n\n\ndef downgrade():\n    pass\n`,
   );
 }
@@ -149,6 +160,39 @@ describe.skipIf(!python)('alembic layout: a long history in one Alembic run', ()
     expect(logged(runId, 'migration.applied')).toEqual(ALL);
     expect(await version(d)).toEqual([rev(N)]);
     expect(await ledger(d)).toEqual(once(ALL));
+  });
+
+  it('a branch and its merge: one row per head as Alembic keeps them, each revision once', async () => {
+    const dir = await project('branches');
+    // Off r010, a labelled side branch of two revisions, merged with the main line at the end.
+    await writePython(
+      dir,
+      's1',
+      `"${rev(10)}"`,
+      '("side",)',
+      `op.execute("INSERT INTO ledger VALUES ('s1')")`,
+    );
+    await writePython(dir, 's2', '"s1"', 'None', `op.execute("INSERT INTO ledger VALUES ('s2')")`);
+    await writePython(
+      dir,
+      'm1',
+      `("${rev(N)}", "s2")`,
+      'None',
+      `op.execute("INSERT INTO ledger VALUES ('m1')")`,
+    );
+    const d = await fresh('rb_alembic_long_branch');
+    const side = await cli.runbook([...upgradeArgs(d, dir), '--param', 'target=s2']);
+    expect(side.code, side.stderr + side.stdout).toBe(0);
+    expect(await version(d)).toEqual(['s2']);
+    const both = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(20)}`]);
+    expect(both.code, both.stderr + both.stdout).toBe(0);
+    expect((await version(d)).sort()).toEqual([rev(20), 's2']);
+    // The side branch's head is the merge, as Alembic resolves `side@head`.
+    const all = await cli.runbook([...upgradeArgs(d, dir), '--param', 'target=side@head']);
+    expect(all.code, all.stderr + all.stdout).toBe(0);
+    expect(await version(d)).toEqual(['m1']);
+    expect(await ledger(d)).toEqual(once([...ALL, 'm1', 's1', 's2'].sort()));
+    expect(logged(cli.lastRunId(), 'migration.applied')).toEqual([...ALL.slice(20), 'm1']);
   });
 
   it('a CLI killed mid-history: its bridge stops, the resume applies each revision exactly once', async () => {
