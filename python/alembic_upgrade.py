@@ -13,6 +13,7 @@ options to env.py's `context.configure(...)` and watches its migration loop:
   transaction block has ended, which is where the bridge checks that it committed and reports it.
 """
 
+import hashlib
 import time
 
 from alembic.runtime.environment import EnvironmentContext
@@ -42,6 +43,21 @@ def _idle(connection):
     return not connection.in_transaction()
 
 
+def _prepare(connection, sql, prepared):
+    """The name of `sql` prepared (parameter $1 text) in `connection`'s session, prepared there on
+    first use: planning the probe costs more than running it. The name carries a hash of the SQL,
+    so a session that already has it (a pooled connection of an earlier upgrade) has this SQL."""
+    name = "runbook_probe_" + hashlib.sha1(sql.encode("utf-8")).hexdigest()[:12]
+    if prepared.get(name) is not connection:
+        found = connection.exec_driver_sql(
+            "SELECT 1 FROM pg_catalog.pg_prepared_statements WHERE name = '%s'" % name
+        ).first()
+        if found is None:
+            connection.exec_driver_sql("PREPARE %s(text) AS %s" % (name, sql))
+        prepared[name] = connection
+    return name
+
+
 def _rows(result):
     keys = list(result.keys())
     return [dict(zip(keys, row)) for row in result.fetchall()]
@@ -56,11 +72,14 @@ def upgrade(cfg, script, req, emit, stopping, state):
     probe = req.get("probe") or {}
     state.update(current=None, applied=0)
 
+    prepared = {}
+
     def on_apply(ctx, step, heads, run_args):
         state["heads"] = sorted(heads)
         if probe:
-            sql = probe["rows"].replace("$1", "'%d'" % state["xid"])
-            state["probe"] = _rows(ctx.connection.exec_driver_sql(sql))
+            name = _prepare(ctx.connection, probe["rows"], prepared)
+            result = ctx.connection.exec_driver_sql("EXECUTE %s('%d')" % (name, state["xid"]))
+            state["probe"] = _rows(result)
 
     def steps(heads, ctx):
         if sorted(heads) != expected:
