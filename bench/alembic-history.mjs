@@ -41,14 +41,23 @@ run_migrations_online()
 const rev = (i) => `r${String(i).padStart(4, '0')}`;
 const tables = (n) => Math.ceil(n / 3);
 
-/** Writes an Alembic project of `n` linear revisions under `dir`. */
-function generate(dir, n) {
+/**
+ * Writes an Alembic project of `n` linear revisions under `dir`; `perRevision`: its env.py asks
+ * for a transaction per revision (`transaction_per_migration=True`), as runbook runs it.
+ */
+function generate(dir, n, perRevision = false) {
   mkdirSync(path.join(dir, 'versions'), { recursive: true });
   writeFileSync(
     path.join(dir, 'alembic.ini'),
     '[alembic]\nscript_location = .\nsqlalchemy.url = postgresql://localhost/placeholder\n',
   );
-  writeFileSync(path.join(dir, 'env.py'), ENV_PY);
+  const configure = 'context.configure(connection=connection, target_metadata=None';
+  writeFileSync(
+    path.join(dir, 'env.py'),
+    perRevision
+      ? ENV_PY.replace(configure, `${configure}, transaction_per_migration=True`)
+      : ENV_PY,
+  );
   for (let i = 1; i <= n; i++) {
     const table = `t${Math.floor((i - 1) / 3)}`;
     const change =
@@ -116,13 +125,19 @@ export async function run({ server, work, reps, note }) {
   const perRevision = [];
   for (const n of SIZES) {
     const project = path.join(work, `alembic-history-${n}`);
+    const perRevisionProject = path.join(work, `alembic-history-${n}-tpm`);
     generate(project, n);
-    const samples = { plain: [], cli: [] };
+    generate(perRevisionProject, n, true);
+    const samples = { plain: [], tpm: [], cli: [] };
     for (let i = 0; i < reps; i++) {
       const a = await server.createDatabase(`alh_plain_${n}`);
       samples.plain.push(plainUpgrade(py, project, server, a));
       await checkOutcome(server, a, 'plain alembic', n);
       await server.dropDatabase(a);
+      const c = await server.createDatabase(`alh_tpm_${n}`);
+      samples.tpm.push(plainUpgrade(py, perRevisionProject, server, c));
+      await checkOutcome(server, c, 'plain alembic, transaction_per_migration', n);
+      await server.dropDatabase(c);
       const b = await server.createDatabase(`alh_cli_${n}`);
       const { ms } = await cliUpgrade(server, { database: b, migrations: project, runsDir });
       await checkOutcome(server, b, 'runbook run upgrade', n);
@@ -132,10 +147,13 @@ export async function run({ server, work, reps, note }) {
     const ratio = pairedRatio(samples.cli, samples.plain);
     const cli = median(samples.cli);
     const plain = median(samples.plain);
+    const tpm = median(samples.tpm);
     perRevision.push({ n, cli, plain });
     rows.push({
       what: WHAT(n),
-      value: `${fmtMs(cli)} vs plain ${fmtMs(plain)}; per revision ${fmtMs(cli / n)} vs ${fmtMs(plain / n)}`,
+      value:
+        `${fmtMs(cli)} vs plain ${fmtMs(plain)}; per revision ${fmtMs(cli / n)} vs ${fmtMs(plain / n)}; ` +
+        `plain with a transaction per revision ${fmtMs(tpm)} (CLI ${fmtRatio(pairedRatio(samples.cli, samples.tpm))} of it)`,
       ratio: fmtRatio(ratio),
       target: n >= 100 ? `≤ ${TARGET}×` : '—',
       pass: n >= 100 ? ratio <= TARGET : undefined,
@@ -162,8 +180,9 @@ export async function run({ server, work, reps, note }) {
       `${reps} interleaved rounds per length, each on an empty database created outside the ` +
       `timing and checked (tables, alembic_version) before it counts. runbook runs env.py once and ` +
       `commits each revision in its own transaction (transaction_per_migration), recording it as ` +
-      `it commits; the ratio is the median of the per-round ratios. 8d compares the cost of the ` +
-      `revisions 51–150 with that of 151–300.`,
+      `it commits; the ratio is the median of the per-round ratios. Each round also runs plain ` +
+      `Alembic with \`transaction_per_migration=True\` in env.py (the commits runbook makes), shown ` +
+      `beside. 8d compares the cost of the revisions 51–150 with that of 151–300.`,
   );
   return rows;
 }
