@@ -14,7 +14,8 @@ stdin and answers each with one JSON line on stdout (Alembic's own logging goes 
                                        "cacheable": bool, "clean": bool}
   {"cmd": "bind", "env": {...}}    -> {"ok": true}   (only before the first upgrade; the database
                                       URL, if any, in env's RUNBOOK_DATABASE_URL)
-  {"cmd": "upgrade", "revisions": [R1, R2, ...], "heads": [...], "probe": {"start": SQL, "rows": SQL}}
+  {"cmd": "upgrade", "revisions": [R1, R2, ...], "heads": [...], "probe": {"start": SQL, "rows": SQL},
+   "one_transaction": bool}
                                    -> one line per revision as its transaction commits:
                                         {"event": "applied", "revision": R, "duration_ms": n,
                                          "heads": [...], "probe": [{column: value}, ...]}
@@ -36,6 +37,10 @@ revision's line. A revision's line is written only once its transaction has
 ended with the connection idle: a revision that ended Alembic's transaction itself (a commit
 mid-way) leaves its version write in a transaction nobody would commit, so the upgrade stops there
 with error type "VersionNotCommitted" and that write is rolled back as the connection closes.
+An env.py that runs the migrations inside a transaction of its own (`connection.begin()`: Alembic
+then commits nothing between revisions) stops the upgrade before it starts (error type
+"ExternalTransaction"), unless "one_transaction" is set: the caller then sends one revision per
+upgrade, and its line comes once env.py returned, its transaction committed.
 "heads" are the version rows the caller planned from; Alembic's own reading must agree
 ("HeadsChanged" otherwise, nothing run). A "stop" ends the upgrade before the next revision
 (error type "Stopped"). When stdin closes during an upgrade (the caller is gone), the process exits

@@ -81,7 +81,17 @@ def upgrade(cfg, script, req, emit, stopping, state):
             result = ctx.connection.exec_driver_sql("EXECUTE %s('%d')" % (name, state["xid"]))
             state["probe"] = _rows(result)
 
+    # env.py that runs the migrations inside a transaction of its own (`connection.begin()`):
+    # Alembic then never commits between revisions, so their lines wait until env.py's commit.
+    deferred = []
+
     def steps(heads, ctx):
+        external = bool(getattr(ctx, "_in_external_transaction", False))
+        if external and not req.get("one_transaction"):
+            raise BridgeStop(
+                "ExternalTransaction",
+                "env.py runs the migrations inside its own transaction: one Alembic run per revision",
+            )
         if sorted(heads) != expected:
             raise BridgeStop(
                 "HeadsChanged",
@@ -100,13 +110,13 @@ def upgrade(cfg, script, req, emit, stopping, state):
             # Alembic asks for the next step once this one's transaction block has ended.
             if state["heads"] is None:
                 raise BridgeStop("NotRecorded", "Alembic did not record %s" % rev)
-            if not _idle(ctx.connection):
+            if not external and not _idle(ctx.connection):
                 raise BridgeStop(
                     "VersionNotCommitted",
                     "%s left its alembic_version write in a transaction nobody commits" % rev,
                 )
             state["applied"] += 1
-            emit(
+            (deferred.append if external else emit)(
                 {
                     "event": "applied",
                     "revision": rev,
@@ -137,6 +147,9 @@ def upgrade(cfg, script, req, emit, stopping, state):
     environment.configure = configure_with_options
     with environment:
         script.run_env()
+    # env.py returned: its own transaction, if it had one, committed.
+    for event in deferred:
+        emit(event)
     if state["applied"] != len(plan):
         # env.py returned without running the migrations (or ran only some of them).
         raise BridgeStop("NotRun", "env.py ran %d of %d revisions" % (state["applied"], len(plan)))

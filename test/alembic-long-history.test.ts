@@ -195,6 +195,34 @@ describe.skipIf(!python)('alembic layout: a long history in one Alembic run', ()
     expect(logged(cli.lastRunId(), 'migration.applied')).toEqual([...ALL.slice(20), 'm1']);
   });
 
+  it('an env.py that wraps the migrations in its own transaction: each revision still commits alone', async () => {
+    const dir = await project('own-transaction', {
+      12: `op.execute("INSERT INTO missing_table VALUES (1)")`,
+    });
+    // As some projects write it: the migrations run inside `connectable.begin()`, whose commit
+    // Alembic cannot split; runbook then runs Alembic once per revision.
+    await writeFile(
+      path.join(dir, 'env.py'),
+      ENV_PY.replace(
+        'with connectable.connect() as connection:',
+        'with connectable.begin() as connection:',
+      ),
+    );
+    const d = await fresh('rb_alembic_long_own_tx');
+    const first = await cli.runbook(upgradeArgs(d, dir));
+    expect(first.code).not.toBe(0);
+    const runId = cli.lastRunId();
+    expect(first.stdout + first.stderr).toContain('relation "missing_table" does not exist');
+    expect(logged(runId, 'migration.applied')).toEqual(ALL.slice(0, 11));
+    expect(await version(d)).toEqual(['r011']);
+    expect(await ledger(d)).toEqual(once(ALL.slice(0, 11)));
+    await writeRevision(dir, 12, body(12));
+    const resumed = await cli.runbook(['resume', runId]);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(logged(runId, 'migration.applied')).toEqual(ALL);
+    expect(await ledger(d)).toEqual(once(ALL));
+  });
+
   it('a CLI killed mid-history: its bridge stops, the resume applies each revision exactly once', async () => {
     const d = await fresh('rb_alembic_long_kill');
     const go = path.join(tmp, 'kill-go');

@@ -25,11 +25,13 @@ const PROBE = { start: NEXT_XID_SQL, rows: IN_TRANSACTION_WINDOW_PROBE_SQL };
  * Applies `plan` (in order, from the version rows `state.rows`) through the Alembic bridge in one
  * Alembic run: env.py runs once, each revision commits in its own transaction with its
  * alembic_version write, and `hooks.applied` gets each one as it commits, with the catalog rows
- * its window wrote (the probe runs in the revision's transaction). Afterwards, or after a failure,
- * the version table is read back: every revision reported applied must be recorded there
- * (`VERSION_NOT_RECORDED` otherwise), and `state.rows` is what it holds. A failing revision is
- * reported with its SQLSTATE, message and `file:line` ({@link bridgeFailure}); a stop requested
- * through `hooks.signal` ends the upgrade between two revisions with `ABORTED`.
+ * its window wrote (the probe runs in the revision's transaction). An env.py that runs the
+ * migrations inside a transaction of its own (`connection.begin()`, where Alembic commits nothing
+ * between revisions) gets one Alembic run per revision instead, each committing one revision.
+ * Afterwards, or after a failure, the version table is read back: every revision reported applied
+ * must be recorded there (`VERSION_NOT_RECORDED` otherwise), and `state.rows` is what it holds. A
+ * failing revision is reported with its SQLSTATE, message and `file:line` ({@link bridgeFailure});
+ * a stop requested through `hooks.signal` ends the upgrade between two revisions with `ABORTED`.
  */
 export async function upgradeByBridge(
   state: LoopState,
@@ -38,39 +40,24 @@ export async function upgradeByBridge(
   vt: VersionTableAdapter,
   hooks: BridgeUpgradeHooks,
 ): Promise<void> {
-  let done = 0;
+  const progress = { done: 0 };
   const onAbort = (): void => bridge.stop();
   hooks.signal.addEventListener('abort', onAbort, { once: true });
-  hooks.begin(0);
   let res: JsonObject;
   try {
-    res = await bridge.request(
-      {
-        cmd: 'upgrade',
-        revisions: plan.map((m) => m.revision),
-        heads: state.rows,
-        probe: PROBE,
-      },
-      async (event) => {
-        const m = plan[done];
-        if (event.event !== 'applied' || event.revision !== m?.revision) {
-          throw new StepError(
-            'ALEMBIC_BRIDGE',
-            `the Alembic bridge reported ${String(event.event)} ${String(event.revision)}, expected ${m?.revision ?? 'nothing'}`,
-          );
-        }
-        // The version table exists once the first revision committed (Alembic creates it).
-        await state.tracker.learnVersionTable(state.client);
-        const relations = state.tracker.apply((event.probe ?? []) as unknown as ProbeRow[]);
-        state.rows = (event.heads as string[] | undefined) ?? state.rows;
-        done++;
-        await hooks.applied(done - 1, { statements: 0, relations }, Number(event.duration_ms));
-        if (done < plan.length) hooks.begin(done);
-      },
-    );
+    hooks.begin(0);
+    res = await send(state, bridge, plan, plan, progress, hooks);
+    if (errorType(res) === 'ExternalTransaction' && progress.done === 0) {
+      for (const m of plan) {
+        if (hooks.signal.aborted) res = { ok: false, error: { type: 'Stopped', message: '' } };
+        else res = await send(state, bridge, plan, [m], progress, hooks, true);
+        if (res.ok !== true) break;
+      }
+    }
   } finally {
     hooks.signal.removeEventListener('abort', onAbort);
   }
+  const done = progress.done;
   state.rows = (await vt.read(state.client)) ?? [];
   const recorded = appliedSet(state.graph, state.rows);
   const lost = plan.slice(0, done).find((m) => !recorded.has(m.revision));
@@ -84,4 +71,47 @@ export async function upgradeByBridge(
     await confirmRecorded(vt, state.client, state.graph, failed);
   }
   throw bridgeFailure(failed, err);
+}
+
+const errorType = (res: JsonObject): unknown =>
+  res.ok === true ? undefined : (res.error as { type?: unknown } | undefined)?.type;
+
+/**
+ * One Alembic run of `revisions` (the next ones of `plan`, `progress.done` of which are applied):
+ * each revision's line, as it commits, advances `progress` and goes to `hooks.applied`.
+ * `oneTransaction`: the run may be inside env.py's own transaction (lines come as env.py commits;
+ * sent with one revision each).
+ */
+function send(
+  state: LoopState,
+  bridge: AlembicBridge,
+  plan: readonly Migration[],
+  revisions: readonly Migration[],
+  progress: { done: number },
+  hooks: BridgeUpgradeHooks,
+  oneTransaction = false,
+): Promise<JsonObject> {
+  const command: JsonObject = {
+    cmd: 'upgrade',
+    revisions: revisions.map((m) => m.revision),
+    heads: state.rows,
+    probe: PROBE,
+  };
+  if (oneTransaction) command.one_transaction = true;
+  return bridge.request(command, async (event) => {
+    const m = plan[progress.done];
+    if (event.event !== 'applied' || event.revision !== m?.revision) {
+      throw new StepError(
+        'ALEMBIC_BRIDGE',
+        `the Alembic bridge reported ${String(event.event)} ${String(event.revision)}, expected ${m?.revision ?? 'nothing'}`,
+      );
+    }
+    // The version table exists once the first revision committed (Alembic creates it).
+    await state.tracker.learnVersionTable(state.client);
+    const relations = state.tracker.apply((event.probe ?? []) as unknown as ProbeRow[]);
+    state.rows = (event.heads as string[] | undefined) ?? state.rows;
+    const i = progress.done++;
+    await hooks.applied(i, { statements: 0, relations }, Number(event.duration_ms));
+    if (progress.done < plan.length) hooks.begin(progress.done);
+  });
 }
