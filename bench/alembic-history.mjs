@@ -16,7 +16,6 @@ const SIZES = [50, 150, 300];
 const TARGET = 1.3;
 const WHAT = (n) =>
   `8${'abc'[SIZES.indexOf(n)]} alembic layout, ${n} generated revisions: CLI vs plain \`alembic upgrade head\``;
-`8 alembic layout, ${n} generated revisions: CLI vs plain \`alembic upgrade head\``;
 
 // env.py as `alembic init` writes it (online part): one connection, `run_migrations()` in
 // `begin_transaction()`, no transaction_per_migration.
