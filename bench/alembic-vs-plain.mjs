@@ -1,7 +1,7 @@
-// Row 2: the `alembic` layout (the engine driving Alembic through its Python bridge, one revision
-// at a time) vs plain `alembic upgrade head` (python3 -m alembic, one process) on the Alembic
-// fixture test/fixtures/alembic-project. Skipped with the reason when /usr/bin/python3 cannot
-// import alembic and psycopg2.
+// Row 2: the `alembic` layout (the engine driving Alembic through its Python bridge, env.py run
+// once, each revision committed and recorded in turn) vs plain `alembic upgrade head` (python3 -m
+// alembic, one process) on the Alembic fixture test/fixtures/alembic-project. Skipped with the
+// reason when /usr/bin/python3 cannot import alembic and psycopg2.
 import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -104,7 +104,7 @@ export async function run({ server, work, reps, note }) {
       `The engine starts one Python bridge per run: the listing is kept in-process while the ` +
       `project's files are unchanged (so after the first repetition preflight, migrate and ` +
       `migrations.current list without Python), and the bridge that listed is reused for the ` +
-      `upgrades, one revision per command.upgrade call. With so few revisions the times are ` +
+      `upgrade (env.py once, a transaction per revision). With so few revisions the times are ` +
       `dominated by Python start-up and \`import alembic\` (${fmtMs(plain)} for the whole plain run).`,
   );
   return [

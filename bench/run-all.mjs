@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark in one run against one embedded PostgreSQL it starts and stops
 // itself, printing the machine's description and a table of ratios measured in that run.
-// Usage: node bench/run-all.mjs [name...]   (names: floor alembic resume catalog replay write cli)
+// Usage: node bench/run-all.mjs [name...]   (names: floor alembic alembic-history resume catalog
+// replay write cli)
 // Environment: BENCH_REPS (default 3) repetitions of each engine/floor pair.
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { fmtMs } from './lib/stats.mjs';
 const BENCHES = [
   ['floor', './engine-vs-floor.mjs'],
   ['alembic', './alembic-vs-plain.mjs'],
+  ['alembic-history', './alembic-history.mjs'],
   ['resume', './resume-115.mjs'],
   ['catalog', './catalog-10k.mjs'],
   ['replay', './replay-100k.mjs'],

@@ -14,13 +14,40 @@ stdin and answers each with one JSON line on stdout (Alembic's own logging goes 
                                        "cacheable": bool, "clean": bool}
   {"cmd": "bind", "env": {...}}    -> {"ok": true}   (only before the first upgrade; the database
                                       URL, if any, in env's RUNBOOK_DATABASE_URL)
-  {"cmd": "upgrade", "revision": R} -> {"ok": true, "revision": R, "duration_ms": n}
-                                     | {"ok": false, "error": {pgcode, message, detail, hint,
-                                        statement, position, type}}
+  {"cmd": "upgrade", "revisions": [R1, R2, ...], "heads": [...], "probe": {"start": SQL, "rows": SQL},
+   "one_transaction": bool}
+                                   -> one line per revision as its transaction commits:
+                                        {"event": "applied", "revision": R, "duration_ms": n,
+                                         "heads": [...], "probe": [{column: value}, ...]}
+                                      then {"ok": true, "applied": n}
+                                    | {"ok": false, "revision": R | null, "applied": n,
+                                       "error": {pgcode, message, detail, hint, statement,
+                                       position, type, traceback}}
+  {"cmd": "stop"}                   (while an upgrade runs: stop before the next revision; no answer)
   {"cmd": "quit"}                   -> exits
 
-Upgrades go one revision at a time through Alembic's command API (command.upgrade), so Alembic
-itself runs env.py, the migration and its alembic_version bookkeeping.
+An upgrade runs env.py once, as `alembic upgrade` does, with the revisions given, in that order, as
+its migration steps (what `command.upgrade` would compute for each of them in turn). The bridge's
+EnvironmentContext adds two options to env.py's own `context.configure(...)`, leaving env.py as it
+is: `transaction_per_migration=True` (each revision commits with its alembic_version write, as a
+`command.upgrade` per revision would) and an `on_version_apply` callback, which runs probe.rows
+(SQL read in the revision's transaction, after its version write; `$1` is the first xid of the
+revision's window, which probe.start read as the revision began) and keeps its rows for the
+revision's line. A revision's line is written only once its transaction has
+ended with the connection idle: a revision that ended Alembic's transaction itself (a commit
+mid-way) leaves its version write in a transaction nobody would commit, so the upgrade stops there
+with error type "VersionNotCommitted" and that write is rolled back as the connection closes.
+An env.py that runs the migrations inside a transaction of its own (`connection.begin()`: Alembic
+then commits nothing between revisions) stops the upgrade before it starts (error type
+"ExternalTransaction"), unless "one_transaction" is set: the caller then sends one revision per
+upgrade, and its line comes once env.py returned, its transaction committed.
+"heads" are the version rows the caller planned from; Alembic's own reading must agree
+("HeadsChanged" otherwise, nothing run). A "stop" ends the upgrade before the next revision
+(error type "Stopped"). When stdin closes during an upgrade (the caller is gone), the process exits
+at once: the revision in flight is rolled back with its connection, and no further one starts
+(see alembic_upgrade.py). An upgrade that follows a listing in the same process reuses its
+ScriptDirectory (the revision files loaded once) while nothing the listing read has changed and
+the environment is the listing's (see alembic_listing.py).
 
 One process can serve a listing and then a run's upgrades: `list` reports whether the listing
 left the process as a fresh one would be (`clean`: loading the revision files imported nothing
@@ -36,45 +63,16 @@ can keep the listing until any of them changes.
 import atexit
 import json
 import os
+import queue
 import sys
-import time
+import threading
 import traceback
-
-# Modules whose import does not depend on the environment or the project: a listing that imports
-# only these (and the standard library) leaves the process as a fresh one would be.
-_LIBRARY_MODULES = (
-    "alembic",
-    "sqlalchemy",
-    "psycopg2",
-    "mako",
-    "markupsafe",
-    "greenlet",
-    "typing_extensions",
-    "importlib_metadata",
-    "importlib_resources",
-    "zipp",
-    "pygments",
-    "_distutils_hack",
-    "sitecustomize",
-    "usercustomize",
-    "__main__",
-)
-_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
-
-
-def _tuple(value):
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    return [str(value)]
-
 
 def _error(exc):
     orig = getattr(exc, "orig", None)
     diag = getattr(orig, "diag", None)
     out = {
-        "type": type(exc).__name__,
+        "type": getattr(exc, "kind", None) or type(exc).__name__,
         "pgcode": getattr(orig, "pgcode", None) or getattr(exc, "pgcode", None),
         "message": None,
         "detail": None,
@@ -94,58 +92,46 @@ def _error(exc):
     return out
 
 
-def _stamp(path):
-    st = os.stat(path)
-    return "%d:%d:%d:%d" % (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+def _read_commands(busy, stop):
+    """Reads stdin on its own thread: the lines, then None at its end, on the returned queue.
 
-
-def _version_dirs(script):
-    """The directories Alembic reads revision files from (missing ones too), or None if unknown."""
-    locations = getattr(script, "_version_locations", None)
-    if not isinstance(locations, (list, tuple)):
-        return None
-    dirs = []
-    for loc in locations:
-        loc = os.path.abspath(loc)
-        if os.path.isdir(loc) and getattr(script, "recursive_version_locations", False):
-            for root, subdirs, _files in os.walk(loc):
-                subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
-                dirs.append(os.path.abspath(root))
-        else:
-            dirs.append(loc)
-    return dirs
-
-
-def _stamps(ini, dirs):
-    """[[path, stamp]]: the ini, each directory's entry names and each regular file in it.
-
-    A file's stamp is inode:size:mtime_ns:ctime_ns; a directory's is "dir:" and its entry names
-    (sorted, without __pycache__, which Python writes into as it loads revision files); a version
-    location that is not a directory is "missing".
+    While an upgrade runs (`busy`), "stop" and "quit" set `stop` (the upgrade ends before its next
+    revision), and the end of stdin (the caller is gone: killed, or it closed the bridge) exits
+    the process at once, so that no revision starts, or commits, that nobody will record.
     """
-    out = [[ini, _stamp(ini)]]
-    for d in dirs:
-        if not os.path.isdir(d):
-            out.append([d, "missing"])
-            continue
-        names = sorted(n for n in os.listdir(d) if n != "__pycache__")
-        out.append([d, "dir:" + "/".join(names)])
-        for n in names:
-            p = os.path.join(d, n)
-            if os.path.isfile(p):
-                out.append([p, _stamp(p)])
-    return out
+    lines = queue.Queue()
+
+    def run():
+        for line in sys.stdin:
+            line = line.strip()
+            if not line:
+                continue
+            if busy.is_set() and line.replace(" ", "") in ('{"cmd":"stop"}', '{"cmd":"quit"}'):
+                stop.set()
+            lines.put(line)
+        if busy.is_set():
+            os._exit(4)
+        lines.put(None)
+
+    threading.Thread(target=run, name="stdin", daemon=True).start()
+    return lines
 
 
-def _foreign_modules(baseline):
-    """Modules imported since `baseline` that are neither standard library nor known libraries."""
-    foreign = []
-    for name in set(sys.modules) - baseline:
-        top = name.split(".")[0]
-        if top in _STDLIB or top in _LIBRARY_MODULES:
-            continue
-        foreign.append(name)
-    return sorted(foreign)
+def _upgrade(alembic_upgrade, script, cfg, req, reply, busy, stop):
+    """The answer to `upgrade` (its revision lines are written by `reply` as they commit)."""
+    state = {}
+    busy.set()
+    try:
+        applied = alembic_upgrade.upgrade(cfg, script, req, reply, stop.is_set, state)
+        return {"ok": True, "applied": applied}
+    except Exception as exc:
+        plan = req.get("revisions") or []
+        done = state.get("applied", 0)
+        revision = state.get("current") or (plan[done] if done < len(plan) else None)
+        return {"ok": False, "revision": revision, "applied": done, "error": _error(exc)}
+    finally:
+        busy.clear()
+        stop.clear()
 
 
 def main():
@@ -166,9 +152,11 @@ def main():
     try:
         import alembic
         import psycopg2  # noqa: F401  (the dialect env.py will connect with)
-        from alembic import command
         from alembic.config import Config
         from alembic.script import ScriptDirectory
+
+        import alembic_listing
+        import alembic_upgrade
     except ImportError as exc:
         reply({"ok": False, "ready": False, "error": {"type": type(exc).__name__, "message": str(exc)}})
         protocol.flush()
@@ -198,11 +186,16 @@ def main():
     cfg = config(os.environ.get("RUNBOOK_DATABASE_URL"))
     # Set once an upgrade has run env.py: the process then belongs to that run's environment.
     upgraded = False
+    # The last listing's ScriptDirectory, what it read and the environment it was read in.
+    listed = None
 
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
+    busy = threading.Event()
+    stop = threading.Event()
+    lines = _read_commands(busy, stop)
+    while True:
+        line = lines.get()
+        if line is None:
+            break
         try:
             req = json.loads(line)
         except ValueError as exc:
@@ -211,38 +204,14 @@ def main():
         cmd = req.get("cmd")
         if cmd == "quit":
             break
+        if cmd == "stop":  # arrived after the upgrade it was meant for had ended
+            continue
         try:
             if cmd == "list":
                 script = ScriptDirectory.from_config(cfg)
-                dirs = _version_dirs(script)
-                try:
-                    stamps = _stamps(ini, dirs) if dirs is not None else None
-                except OSError:  # a file went away while stamped: list, but keep nothing
-                    stamps = None
-                revs = []
-                for sc in script.walk_revisions("base", "heads"):
-                    revs.append(
-                        {
-                            "revision": sc.revision,
-                            "down_revisions": _tuple(sc.down_revision),
-                            "branch_labels": sorted(_tuple(sc.branch_labels)),
-                            "depends_on": _tuple(sc.dependencies),
-                            "message": sc.doc,
-                            "path": os.path.abspath(sc.path),
-                        }
-                    )
-                reply(
-                    {
-                        "ok": True,
-                        "revisions": revs,
-                        "dirs": dirs or [],
-                        "stamps": stamps or [],
-                        "cacheable": stamps is not None and not script.sourceless,
-                        "clean": not upgraded
-                        and sys.path == baseline_path
-                        and not _foreign_modules(baseline),
-                    }
-                )
+                answer = alembic_listing.listing(script, ini, upgraded, baseline, baseline_path)
+                listed = (script, answer["stamps"], dict(os.environ)) if answer["cacheable"] else None
+                reply(answer)
             elif cmd == "bind":
                 if upgraded:
                     raise RuntimeError("this bridge has already run an upgrade")
@@ -256,22 +225,16 @@ def main():
                 reply({"ok": True})
             elif cmd == "upgrade":
                 upgraded = True
-                started = time.monotonic()
-                command.upgrade(cfg, req["revision"])
-                reply(
-                    {
-                        "ok": True,
-                        "revision": req["revision"],
-                        "duration_ms": int((time.monotonic() - started) * 1000),
-                    }
-                )
+                script = alembic_listing.listed_script(listed, ini) or ScriptDirectory.from_config(cfg)
+                listed = None
+                reply(_upgrade(alembic_upgrade, script, cfg, req, reply, busy, stop))
             else:
                 reply({"ok": False, "error": {"type": "BadRequest", "message": "unknown cmd %r" % cmd}})
         except Exception as exc:  # every failure is reported, never raised
             reply({"ok": False, "error": _error(exc)})
 
-    # Every answer is written and every connection env.py opened is closed (each command.upgrade
-    # runs env.py to the end). Exit handlers (logging's flush among them) run as at any exit; the
+    # Every answer is written and every connection env.py opened is closed (each upgrade runs
+    # env.py to the end). Exit handlers (logging's flush among them) run as at any exit; the
     # interpreter's teardown of every module, 0.1-0.2 s with SQLAlchemy loaded, is skipped.
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is not None:

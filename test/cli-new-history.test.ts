@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliWorkspace, parseJson, REPO, type CliWorkspace } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { findPython } from '../src/migrations/bridge-python.js';
+import { findPython } from '../src/migrations/layouts/alembic/bridge-python.js';
 
 let db: TestDatabase;
 let ws: CliWorkspace;

@@ -132,7 +132,7 @@ describe('linear layouts recorded in each tool’s own table', () => {
 
 const python = findPython();
 describe.skipIf(!python)('alembic layout through the Python bridge', () => {
-  it('lists revisions, upgrades one at a time, reports a SQLSTATE and resumes after the fix', async () => {
+  it('lists revisions, upgrades in one Alembic run committing each revision, reports a SQLSTATE and resumes after the fix', async () => {
     const d = await freshDb();
     const t = await createActionContext({ url: db.adminUrl, db: conns });
     const source = await loadMigrationSource(alembicProject);

@@ -1,16 +1,15 @@
 /**
  * Applying one migration of the upgrade loop, choosing its path: a SQL migration in one
  * transaction with its version write (the common case), outside a transaction (marked in-flight
- * first), sent again without BEGIN when its tool sends it so; a Python migration through the
- * Alembic bridge. What is sent to the server is send-migration-sql.ts's part.
+ * first), sent again without BEGIN when its tool sends it so. What is sent to the server is
+ * send-migration-sql.ts's part; an Alembic plan goes through the bridge as one run
+ * (layouts/alembic/alembic-upgrade.ts).
  */
 import path from 'node:path';
 import type pg from 'pg';
 import type { ActionContext } from '../step-context.js';
 import { StepError } from '../errors.js';
 import { mayControlTransactions, splitScript, type ParsedScript } from '../postgres/sql-script.js';
-import type { AlembicBridge, BridgeError } from './alembic-bridge.js';
-import { bridgeFailure, confirmRecorded } from './alembic-outcome.js';
 import {
   buildMigrationQuery,
   sendInTransaction,
@@ -23,7 +22,7 @@ import { writeCheckpoint, type MigrationCheckpoint } from './migration-checkpoin
 import { NEXT_XID_SQL, WINDOW_PROBE_SQL, type ProbeRow } from './change-probe.js';
 import type { RelationTracker } from './relation-tracker.js';
 import type { RevisionGraph } from './revision-graph.js';
-import type { Migration, MigrationSource, VersionTableAdapter, VersionWrite } from './types.js';
+import type { Migration, MigrationSource, VersionWrite } from './types.js';
 import { recordApplied } from './version-write.js';
 
 const sameRows = (a: readonly string[], b: readonly string[]): boolean =>
@@ -52,28 +51,9 @@ export interface LoopState {
 }
 
 /**
- * Applies `m` through the Alembic bridge (started on first use), its effect read by the window
- * probe; `m` counts as applied only once `vt` is read back recording it.
- */
-export async function applyByBridge(
-  state: LoopState,
-  bridge: () => AlembicBridge,
-  m: Migration,
-  vt: VersionTableAdapter,
-): Promise<TransactionalOutcome> {
-  return aroundWindow(state, async () => {
-    const res = await bridge().request({ cmd: 'upgrade', revision: m.revision });
-    if (res.ok !== true) throw bridgeFailure(m, res.error as unknown as BridgeError);
-    state.rows = await confirmRecorded(vt, state.client, state.graph, m);
-    return 0;
-  });
-}
-
-/**
  * Runs `fn` (a migration the change probe cannot follow inside one transaction: outside a
- * transaction, or applied by the Alembic bridge in its own session) and reads its effect with the
- * window probe: the catalog rows written since it started. Returns the statement count `fn`
- * reports and that effect.
+ * transaction) and reads its effect with the window probe: the catalog rows written since it
+ * started. Returns the statement count `fn` reports and that effect.
  */
 async function aroundWindow(
   state: LoopState,

@@ -41,21 +41,22 @@ const REL_ROW = row(
 /**
  * The probe's SQL. `thorough`: pg_class is scanned whole for rows the transaction wrote, for SQL
  * that may write relations' rows without locking them (`GRANT … ON ALL TABLES IN SCHEMA` does;
- * so does DML on the catalogs); else only the locked relations are looked at.
+ * so does DML on the catalogs); else only the locked relations are looked at. `own` tells the
+ * rows counted (default: written by the current transaction).
  */
-function probeSql(thorough: boolean): string {
+function probeSql(thorough: boolean, own: (xmin: string) => string = written): string {
   return [
     `WITH locked AS MATERIALIZED (${LOCKED})`,
     thorough
-      ? `SELECT ${REL_ROW} FROM pg_catalog.pg_class c WHERE ${written('c.xmin')}`
-      : `SELECT ${REL_ROW} FROM locked k JOIN pg_catalog.pg_class c ON c.oid = k.oid WHERE ${written('c.xmin')}`,
+      ? `SELECT ${REL_ROW} FROM pg_catalog.pg_class c WHERE ${own('c.xmin')}`
+      : `SELECT ${REL_ROW} FROM locked k JOIN pg_catalog.pg_class c ON c.oid = k.oid WHERE ${own('c.xmin')}`,
     `UNION ALL SELECT ${row("'col'", 'a.attrelid::text')} FROM locked k
   JOIN pg_catalog.pg_attribute a ON a.attrelid = k.oid
- WHERE a.attnum > 0 AND ${written('a.xmin')} GROUP BY a.attrelid`,
+ WHERE a.attnum > 0 AND ${own('a.xmin')} GROUP BY a.attrelid`,
     `UNION ALL SELECT ${row("'col'", 'd.adrelid::text')} FROM locked k
-  JOIN pg_catalog.pg_attrdef d ON d.adrelid = k.oid WHERE ${written('d.xmin')} GROUP BY d.adrelid`,
+  JOIN pg_catalog.pg_attrdef d ON d.adrelid = k.oid WHERE ${own('d.xmin')} GROUP BY d.adrelid`,
     `UNION ALL SELECT ${row("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')} FROM pg_catalog.pg_namespace n
- WHERE ${written('n.xmin')}`,
+ WHERE ${own('n.xmin')}`,
     // A relation the transaction locked that no longer exists: it dropped it.
     `UNION ALL SELECT ${row("'gone'", 'k.oid::text')} FROM locked k
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = k.oid)`,
@@ -73,6 +74,21 @@ export const NEXT_XID_SQL = `SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_cu
  * too. Not prepared: such migrations are rare.
  */
 export const WINDOW_PROBE_SQL = windowProbeSql();
+
+/**
+ * The probe run inside the last transaction of a window that began at xid `$1` ({@link
+ * NEXT_XID_SQL} read before it), before it commits: the Alembic bridge runs it in each revision's
+ * transaction, after the version write (see python/alembic_upgrade.py). It is the thorough change
+ * probe with the window's rows counted too: `pg_class` and `pg_namespace` rows written by this
+ * transaction (its own and its subtransactions' xids, which `age()` puts at 0 and below) or by any
+ * transaction that began in the window (a revision's `autocommit_block`, other sessions), and the
+ * columns and drops of the relations this transaction locked. Its cost follows the size of
+ * `pg_class`, not of the whole catalog.
+ */
+export const IN_TRANSACTION_WINDOW_PROBE_SQL = probeSql(
+  true,
+  (xmin) => `age(${xmin}) BETWEEN ${-OWN_XID_WINDOW} AND age(pg_catalog.xid($1::text::xid8))`,
+);
 
 function windowProbeSql(): string {
   const since = (xmin: string): string =>

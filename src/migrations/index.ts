@@ -22,5 +22,5 @@ export { displayName } from './apply-one-migration.js';
 export { stampRevision, type StampOutcome } from './stamp.js';
 export { PROVENANCE_ARTIFACT, type MigrationProvenance, type Provenance } from './provenance.js';
 export type { Rel } from './relation-snapshot.js';
-export { findPython } from './bridge-python.js';
+export { findPython } from './layouts/alembic/bridge-python.js';
 export { summarizeVersions } from './version-summary.js';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { StepError } from '../errors.js';
-import { alembicUnavailable, findPython } from './bridge-python.js';
+import { alembicUnavailable, findPython } from './layouts/alembic/bridge-python.js';
 import { loadMigrationSource } from './load-source.js';
 import { sourceFor } from './layouts/index.js';
 import { RevisionGraph } from './revision-graph.js';

@@ -95,12 +95,16 @@ export function upgradeOrder(
   const heads = [...new Set(targets.filter((t) => todo.has(t)))].sort(
     (a, b) => graph.indexOf(a) - graph.indexOf(b),
   );
-  const ancestorsOf = heads.map((h) => graph.ancestors([h]));
+  // Each head's ancestors, computed only when another head asks (a linear history never does:
+  // computing them at every step would make planning quadratic in the history's length).
+  const ancestorsOf: (Set<string> | undefined)[] = heads.map(() => undefined);
+  const ancestorsAt = (i: number): Set<string> =>
+    (ancestorsOf[i] ??= graph.ancestors([heads[i] as string]));
   const output: string[] = [];
   let idx = 0;
   while (heads.length > 0) {
     const candidate = heads[idx] as string;
-    const blocker = ancestorsOf.findIndex((a, i) => i !== idx && a.has(candidate));
+    const blocker = heads.findIndex((_, i) => i !== idx && ancestorsAt(i).has(candidate));
     if (blocker >= 0) {
       idx = blocker;
       continue;
@@ -113,10 +117,10 @@ export function upgradeOrder(
       idx = Math.max(idx - 1, 0);
     } else {
       heads[idx] = add[0] as string;
-      ancestorsOf[idx] = graph.ancestors([add[0] as string]);
+      ancestorsOf[idx] = undefined;
       for (const r of add.slice(1)) {
         heads.push(r);
-        ancestorsOf.push(graph.ancestors([r]));
+        ancestorsOf.push(undefined);
       }
     }
   }

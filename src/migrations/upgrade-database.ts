@@ -1,14 +1,16 @@
 /**
  * The whole upgrade of one step: connect, list the history, lock, check, then each target's plan
- * applied one migration at a time (apply-one-migration.ts), with the bookkeeping of each.
+ * applied one migration at a time (apply-one-migration.ts), or, for the alembic layout, in one
+ * Alembic run (layouts/alembic/alembic-upgrade.ts), with the bookkeeping of each migration.
  */
 import type { ActionContext } from '../step-context.js';
 import type { JsonObject } from '../json.js';
 import { StepError } from '../errors.js';
 import { acquireMigrationLock } from './advisory-lock.js';
-import { AlembicBridge } from './alembic-bridge.js';
+import { sessionTag } from '../runs/session-tag.js';
+import { AlembicBridge } from './layouts/alembic/alembic-bridge.js';
+import { upgradeByBridge } from './layouts/alembic/alembic-upgrade.js';
 import {
-  applyByBridge,
   applySqlMigration,
   displayName,
   prepareSql,
@@ -137,23 +139,30 @@ async function lockAndApply(up: Upgrade): Promise<UpgradeOutcome> {
   };
 }
 
-/** The Alembic bridge of this upgrade, started on first use. */
-function bridgeOf(up: Upgrade): () => AlembicBridge {
-  return () =>
-    (up.bridge ??= AlembicBridge.start(
-      (up.req.source as { ini?: string }).ini ?? '',
-      up.ctx.db.urlFor(up.req.database),
-      up.ctx.env,
-    ));
+/**
+ * The Alembic bridge of this upgrade, started on first use; its sessions carry the run's session
+ * tag, so that a resume ends one a killed run left.
+ */
+function bridgeOf(up: Upgrade): AlembicBridge {
+  return (up.bridge ??= AlembicBridge.start(
+    (up.req.source as { ini?: string }).ini ?? '',
+    up.ctx.db.urlFor(up.req.database),
+    up.ctx.env,
+    sessionTag(up.ctx.runId),
+  ));
 }
 
+/** A migration's progress label, numbered in the history: `[65/124] 065_add_index`. */
+type LabelOf = (i: number, m: Migration) => string;
+
 /**
- * Applies the plan to `target` from the version table's current rows, one migration at a time;
- * returns how many it applied.
- * Pipelined by one: each migration's first round trip is sent before the previous one's log
- * line, checkpoint and progress are written, so that bookkeeping overlaps the server's work
- * instead of adding to it (a migration's line is written only after its COMMIT); and the next
- * migration's query is built while the server runs the current one.
+ * Applies the plan to `target` from the version table's current rows; returns how many it
+ * applied. An external source (the alembic layout) applies the whole plan in one Alembic run
+ * ({@link applyByBridge}). SQL migrations are applied one at a time, pipelined by one: each
+ * migration's first round trip is sent before the previous one's log line, checkpoint and
+ * progress are written, so that bookkeeping overlaps the server's work instead of adding to it (a
+ * migration's line is written only after its COMMIT); and the next migration's query is built
+ * while the server runs the current one.
  */
 async function applyTarget(
   up: Upgrade,
@@ -168,18 +177,19 @@ async function applyTarget(
   const total = done.size + plan.length;
   if (first && done.size > 0 && plan.length > 0) ctx.progress(alreadyAppliedLine(graph, done));
   const w = String(total).length;
+  const labelOf: LabelOf = (i, m) =>
+    `[${String(done.size + i + 1).padStart(w)}/${total}] ${displayName(m)}`;
+  if (req.source.external) return applyByBridge(up, state, plan, target, labelOf);
   let recordPrevious: (() => Promise<void>) | undefined;
   let prepared = plan[0] && prepareSql(req.source, state, plan[0], state.rows);
   for (const [i, m] of plan.entries()) {
     if (ctx.signal.aborted) throw new StepError('ABORTED', 'the run is being stopped');
     const started = performance.now();
     const current = prepared;
-    const label = `[${String(done.size + i + 1).padStart(w)}/${total}] ${displayName(m)}`;
+    const label = labelOf(i, m);
     watch.begin(label);
     const running = withLockRetries(ctx, m, label, up.policy, watch, () =>
-      req.source.external
-        ? applyByBridge(state, bridgeOf(up), m, req.source.versionTable)
-        : applySqlMigration(ctx, req.source, state, m, current),
+      applySqlMigration(ctx, req.source, state, m, current),
     );
     // Handled below, once the previous migration is recorded.
     running.catch(() => undefined);
@@ -195,6 +205,34 @@ async function applyTarget(
     recordPrevious = () => recordApplication(up, state, m, applied, { ms, label, where });
   }
   await recordPrevious?.();
+  return plan.length;
+}
+
+/**
+ * Applies `plan` through the Alembic bridge in one Alembic run (one per revision for an env.py
+ * that runs the migrations in a transaction of its own), each revision recorded as it commits;
+ * returns how many it applied.
+ */
+async function applyByBridge(
+  up: Upgrade,
+  state: LoopState,
+  plan: readonly Migration[],
+  target: string,
+  labelOf: LabelOf,
+): Promise<number> {
+  const { ctx, watch } = up;
+  if (ctx.signal.aborted) throw new StepError('ABORTED', 'the run is being stopped');
+  if (plan.length === 0) return 0;
+  await upgradeByBridge(state, bridgeOf(up), plan, up.req.source.versionTable, {
+    signal: ctx.signal,
+    begin: (i) => watch.begin(labelOf(i, plan[i] as Migration)),
+    applied: async (i, applied, ms) => {
+      watch.end();
+      const m = plan[i] as Migration;
+      const where = { index: i + 1, total: plan.length, target };
+      await recordApplication(up, state, m, applied, { ms, label: labelOf(i, m), where });
+    },
+  });
   return plan.length;
 }
 

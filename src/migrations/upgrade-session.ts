@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { ActionContext } from '../step-context.js';
-import type { AlembicBridge } from './alembic-bridge.js';
+import type { AlembicBridge } from './layouts/alembic/alembic-bridge.js';
 import type { LoopState } from './apply-one-migration.js';
 import { verifyEarlierChecksums } from './earlier-checksums.js';
 import type { lockPolicy } from './lock-wait.js';

@@ -30,21 +30,25 @@ export interface LoggedEvent {
 
 /** Options of one {@link ProcedureCli.runbook} call. */
 export interface RunbookOptions extends CliOptions {
-  /** `--database-url` to pass; default the test server's admin URL, `null` for none. */
+  /**
+   * `--database-url` to pass; default the test server's admin URL for the verbs that take it (run,
+   * resume, status), `null` for none.
+   */
   databaseUrl?: string | null;
 }
 
 /**
  * The shipped procedures driven through the built CLI: cwd is the repository root (so the
- * procedures' default example paths resolve), `--procedures <repo>/procedures`, and a temp
- * `--runs-dir`. Every child gets the test server's admin URL (never the embedded default),
+ * procedures' default example paths resolve), `--procedures <repo>/procedures` where the verb
+ * takes it (`resume` reads the procedure its run recorded), and a temp `--runs-dir`. Every child
+ * that connects gets the test server's admin URL (never the embedded default), and every child
  * NO_COLOR=1, DB_AUTHORITY=local and DB_ROLE=staging unless `env` overrides them.
  */
 export interface ProcedureCli {
   /** The temp workspace (its `runsDir` is the runs directory). */
   ws: CliWorkspace;
   runsDir: string;
-  /** `runbook <args> --procedures … --runs-dir … [--database-url …]`, run to completion. */
+  /** `runbook <args> [--procedures …] --runs-dir … [--database-url …]`, run to completion. */
   runbook(args: string[], options?: RunbookOptions): Promise<CliResult>;
   /** Run ids in the runs directory, sorted (oldest first). */
   runIds(): string[];
@@ -61,6 +65,10 @@ export interface ProcedureCli {
   dispose(): Promise<void>;
 }
 
+/** The verbs that take `--procedures`, and those that take `--database-url` (others refuse them). */
+const TAKES_PROCEDURES = new Set(['list', 'show', 'compile', 'run']);
+const TAKES_DATABASE_URL = new Set(['run', 'resume', 'status']);
+
 /** Creates a {@link ProcedureCli} in a fresh temp directory. */
 export async function createProcedureCli(): Promise<ProcedureCli> {
   const ws = await createCliWorkspace('runbook-procedures-');
@@ -71,8 +79,17 @@ export async function createProcedureCli(): Promise<ProcedureCli> {
     runsDir: ws.runsDir,
     runbook(args, options = {}) {
       const { databaseUrl, ...cli } = options;
-      const url = databaseUrl === undefined ? adminUrl() : databaseUrl;
-      const common = ['--procedures', path.join(REPO, 'procedures'), '--runs-dir', ws.runsDir];
+      const verb = args[0] ?? '';
+      const url =
+        databaseUrl === undefined
+          ? TAKES_DATABASE_URL.has(verb)
+            ? adminUrl()
+            : null
+          : databaseUrl;
+      const common = TAKES_PROCEDURES.has(verb)
+        ? ['--procedures', path.join(REPO, 'procedures')]
+        : [];
+      common.push('--runs-dir', ws.runsDir);
       if (url !== null) common.push('--database-url', url);
       return ws.cli([...args, ...common], { cwd: REPO, ...cli });
     },

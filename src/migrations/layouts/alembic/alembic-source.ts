@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StepError } from '../../../errors.js';
-import { AlembicBridge, type BridgeRevision } from '../../alembic-bridge.js';
+import { AlembicBridge, type BridgeRevision } from './alembic-bridge.js';
 import { readWithChecksum } from '../../files.js';
 import type { LayoutDefinition, Migration, MigrationSource } from '../../types.js';
 import { AlembicVersionTable } from './alembic-version-table.js';
@@ -137,7 +137,7 @@ async function listRevisions(ini: string): Promise<BridgeRevision[]> {
  * The `alembic` layout: a real Alembic project given by its alembic.ini (or the directory holding
  * it). Revisions are listed by the Python bridge (Alembic's own ScriptDirectory) and kept while
  * the project's files are unchanged; migrations run through the bridge too (see
- * apply-one-migration.ts), so `upgradeSql` is unavailable.
+ * alembic-upgrade.ts), so `upgradeSql` is unavailable.
  */
 export function alembicSource(dirOrIni: string): MigrationSource & { ini: string } {
   const resolved = path.resolve(dirOrIni);

@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { sqlState, StepError } from '../errors.js';
+import { sqlState, StepError } from '../../../errors.js';
 import type { BridgeError } from './alembic-bridge.js';
-import { appliedSet } from './plan.js';
-import type { RevisionGraph } from './revision-graph.js';
-import type { Migration, Queryable, VersionTableAdapter } from './types.js';
+import { appliedSet } from '../../plan.js';
+import type { RevisionGraph } from '../../revision-graph.js';
+import type { Migration, Queryable, VersionTableAdapter } from '../../types.js';
 
 /**
  * The line of `file` a Python traceback stopped at: its last frame in that file (the revision's

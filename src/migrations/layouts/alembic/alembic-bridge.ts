@@ -1,17 +1,12 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { Socket } from 'node:net';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { StepError } from '../errors.js';
-import type { JsonObject } from '../json.js';
+import type { JsonObject } from '../../../json.js';
 import {
   alembicUnavailable,
-  bridgeScript,
   knownPython,
   pythonCandidates,
   rememberPython,
   type Env,
 } from './bridge-python.js';
+import { BridgeProcess } from './bridge-process.js';
 
 /** A revision as the bridge lists it. */
 export interface BridgeRevision {
@@ -62,119 +57,6 @@ export function sqlalchemyUrl(url: string): string {
   });
 }
 
-/** How long a bridge that only listed revisions waits, idle, for a run's upgrade to take it. */
-const PARK_MS = 30_000;
-
-/** One running bridge process (see python/alembic_bridge.py for the protocol). */
-class BridgeProcess {
-  private readonly lines: AsyncIterator<string>;
-  stderrTail = '';
-  /** Set by a `list` answer that left the process as a fresh one would be. */
-  clean = false;
-  /** Set once an upgrade was sent: the process belongs to that run from then on. */
-  upgraded = false;
-  private parkTimer: NodeJS.Timeout | undefined;
-  private readonly exited: Promise<void>;
-  private spawnError: Error | undefined;
-
-  private constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
-    readonly key: string,
-  ) {
-    this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-    child.stderr.on('data', (d: Buffer) => {
-      this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
-    });
-    // A process that died (or never started) must not turn a write into an unhandled error.
-    child.stdin.on('error', () => undefined);
-    this.exited = new Promise<void>((resolve) => {
-      child.once('error', (err) => {
-        this.spawnError = err;
-        resolve();
-      });
-      child.once('exit', () => resolve());
-    });
-  }
-
-  get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null && !this.spawnError;
-  }
-
-  /**
-   * Starts the bridge with `python` and waits for its hello: the process, or why this Python
-   * cannot run it (it cannot be started, or cannot import alembic and psycopg2: its stderr).
-   */
-  static async spawn(
-    python: string,
-    ini: string,
-    childEnv: Record<string, string>,
-    key: string,
-  ): Promise<{ process: BridgeProcess } | { failed: string }> {
-    const child = spawn(python, [bridgeScript(), ini], {
-      cwd: path.dirname(ini),
-      env: childEnv,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const p = new BridgeProcess(child, key);
-    const hello = await p.lines.next();
-    if (!hello.done) {
-      try {
-        const h = JSON.parse(hello.value) as JsonObject;
-        if (h.ready === true) return { process: p };
-      } catch {
-        // not a hello: treated as a Python that cannot run the bridge
-      }
-    }
-    p.kill();
-    await p.exited;
-    const why = p.spawnError ? `${python}: ${p.spawnError.message}` : p.stderrTail.trim();
-    return { failed: why || `${python} cannot import alembic and psycopg2` };
-  }
-
-  /** Sends one command and waits for its answer. */
-  async request(command: JsonObject): Promise<JsonObject> {
-    if (command.cmd === 'upgrade') this.upgraded = true;
-    this.child.stdin.write(JSON.stringify(command) + '\n');
-    const next = await this.lines.next();
-    if (next.done) {
-      throw new StepError('ALEMBIC_BRIDGE', 'the Alembic bridge exited unexpectedly', {
-        detail: this.stderrTail.trim(),
-      });
-    }
-    return JSON.parse(next.value) as JsonObject;
-  }
-
-  /** Idle: it keeps neither the event loop nor the process alive, and quits after PARK_MS. */
-  park(onExpire: () => void): void {
-    this.child.unref();
-    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
-      (s as unknown as Socket).unref();
-    }
-    this.parkTimer = setTimeout(onExpire, PARK_MS);
-    this.parkTimer.unref();
-  }
-
-  unpark(): void {
-    clearTimeout(this.parkTimer);
-    this.parkTimer = undefined;
-    this.child.ref();
-    for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
-      (s as unknown as Socket).ref();
-    }
-  }
-
-  /** Asks it to quit and waits until it has (it exits without the interpreter's teardown). */
-  async quit(): Promise<void> {
-    clearTimeout(this.parkTimer);
-    if (this.alive) this.child.stdin.end(JSON.stringify({ cmd: 'quit' }) + '\n');
-    await this.exited;
-  }
-
-  kill(): void {
-    if (this.alive) this.child.kill();
-  }
-}
-
 /** Bridges that listed revisions and wait for a run's upgrade, one per ini and start-up environment. */
 const parked = new Map<string, BridgeProcess>();
 
@@ -219,8 +101,9 @@ async function startProcess(
 }
 
 /**
- * A bridge for one use: listing revisions (alembic-source) or one run's upgrades
- * (run-migrations). Commands are JSON lines, one answer line each; `close()` ends the use.
+ * A bridge for one use: listing revisions (alembic-source.ts) or one step's upgrade
+ * (upgrade-database.ts, through alembic-upgrade.ts). Commands are JSON lines, one answer line
+ * each (an upgrade's per-revision lines before it); `close()` ends the use.
  *
  * At most one Python process serves a run where it can: a bridge that only listed revisions, and
  * whose listing imported nothing but libraries (see the bridge's `clean`), is parked when closed
@@ -239,8 +122,18 @@ export class AlembicBridge {
     this.proc.catch(() => undefined);
   }
 
-  /** Starts the bridge for `ini`; `databaseUrl` (with password) goes through the environment only. */
-  static start(ini: string, databaseUrl?: string, env: Env = process.env): AlembicBridge {
+  /**
+   * Starts the bridge for `ini`; `databaseUrl` (with password) goes through the environment only.
+   * `applicationName` (a run's session tag) becomes the `application_name` of the sessions env.py
+   * opens through libpq (`PGAPPNAME`, unless the environment sets it), so that a resume can end a
+   * session a killed run's bridge left.
+   */
+  static start(
+    ini: string,
+    databaseUrl?: string,
+    env: Env = process.env,
+    applicationName?: string,
+  ): AlembicBridge {
     if (knownPython(env) === null) throw alembicUnavailable();
     const childEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
@@ -248,6 +141,7 @@ export class AlembicBridge {
       childEnv.RUNBOOK_DATABASE_URL = sqlalchemyUrl(databaseUrl);
       childEnv.DATABASE_URL = sqlalchemyUrl(databaseUrl);
     }
+    if (applicationName && childEnv.PGAPPNAME === undefined) childEnv.PGAPPNAME = applicationName;
     const key = startupKey(ini, env);
     const reused = takeParked(key);
     if (reused) {
@@ -265,13 +159,24 @@ export class AlembicBridge {
     return new AlembicBridge(startProcess(ini, env, childEnv, key));
   }
 
-  /** Sends one command and waits for its answer. */
-  async request(command: JsonObject): Promise<JsonObject> {
+  /**
+   * Sends one command and waits for its answer; `onEvent` gets the lines an upgrade writes
+   * before it (one per revision as it commits), in order, each awaited before the next.
+   */
+  async request(
+    command: JsonObject,
+    onEvent?: (event: JsonObject) => Promise<void>,
+  ): Promise<JsonObject> {
     if (this.closed) throw new Error('AlembicBridge.request after close()');
     const p = await this.proc;
-    const res = await p.request(command);
+    const res = await p.request(command, onEvent);
     if (command.cmd === 'list') p.clean = res.ok === true && res.clean === true;
     return res;
+  }
+
+  /** Asks a running upgrade to stop before its next revision (it then answers `Stopped`). */
+  stop(): void {
+    this.current?.send({ cmd: 'stop' });
   }
 
   /** Alembic's stderr output so far (last 4000 characters). */

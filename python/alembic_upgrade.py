@@ -1,0 +1,156 @@
+"""One upgrade of runbook's Alembic bridge: env.py run once, a line per revision as it commits.
+
+`upgrade(cfg, script, req, emit, stopping)` runs the revisions `req["revisions"]` through the
+project's own env.py, as `alembic upgrade` runs its steps (see alembic_bridge.py for the
+protocol). Alembic itself runs each migration and writes alembic_version; the bridge only adds
+options to env.py's `context.configure(...)` and watches its migration loop:
+
+- `transaction_per_migration=True`: each revision commits with its version write, so the caller
+  can record it as it commits and a stop, crash or failure leaves every earlier one committed.
+- an `on_version_apply` callback (Alembic calls it inside the revision's transaction, after the
+  version write) that runs the caller's probe there and keeps its rows.
+- the steps come from a generator: Alembic asks for the next step only after the previous one's
+  transaction block has ended, which is where the bridge checks that it committed and reports it.
+"""
+
+import hashlib
+import time
+
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationStep
+from alembic.util import to_tuple
+
+
+class BridgeStop(Exception):
+    """Ends an upgrade between revisions; `kind` is the error type reported."""
+
+    def __init__(self, kind, message):
+        super().__init__(message)
+        self.kind = kind
+
+
+def _idle(connection):
+    """True when no transaction is open on the connection (a revision's block really committed)."""
+    fairy = getattr(connection, "connection", None)
+    for attr in ("dbapi_connection", "driver_connection", "connection"):
+        raw = getattr(fairy, attr, None)
+        status = getattr(raw, "get_transaction_status", None)  # psycopg2
+        if status is not None:
+            return status() == 0  # TRANSACTION_STATUS_IDLE
+        info = getattr(raw, "info", None)  # psycopg 3
+        if info is not None and hasattr(info, "transaction_status"):
+            return int(info.transaction_status) == 0
+    return not connection.in_transaction()
+
+
+def _prepare(connection, sql, prepared):
+    """The name of `sql` prepared (parameter $1 text) in `connection`'s session, prepared there on
+    first use: planning the probe costs more than running it. The name carries a hash of the SQL,
+    so a session that already has it (a pooled connection of an earlier upgrade) has this SQL."""
+    name = "runbook_probe_" + hashlib.sha1(sql.encode("utf-8")).hexdigest()[:12]
+    if prepared.get(name) is not connection:
+        found = connection.exec_driver_sql(
+            "SELECT 1 FROM pg_catalog.pg_prepared_statements WHERE name = '%s'" % name
+        ).first()
+        if found is None:
+            connection.exec_driver_sql("PREPARE %s(text) AS %s" % (name, sql))
+        prepared[name] = connection
+    return name
+
+
+def _rows(result):
+    keys = list(result.keys())
+    return [dict(zip(keys, row)) for row in result.fetchall()]
+
+
+def upgrade(cfg, script, req, emit, stopping, state):
+    """Runs the upgrade and returns the number of revisions committed; raises on failure. `state`
+    (a dict) holds, also after a failure, "applied" (revisions committed) and "current" (the
+    revision that was running, None between revisions)."""
+    plan = [str(r) for r in req["revisions"]]
+    expected = sorted(str(h) for h in req.get("heads") or [])
+    probe = req.get("probe") or {}
+    state.update(current=None, applied=0)
+
+    prepared = {}
+
+    def on_apply(ctx, step, heads, run_args):
+        state["heads"] = sorted(heads)
+        if probe:
+            name = _prepare(ctx.connection, probe["rows"], prepared)
+            result = ctx.connection.exec_driver_sql("EXECUTE %s('%d')" % (name, state["xid"]))
+            state["probe"] = _rows(result)
+
+    # env.py that runs the migrations inside a transaction of its own (`connection.begin()`):
+    # Alembic then never commits between revisions, so their lines wait until env.py's commit.
+    deferred = []
+
+    def steps(heads, ctx):
+        external = bool(getattr(ctx, "_in_external_transaction", False))
+        if external and not req.get("one_transaction"):
+            raise BridgeStop(
+                "ExternalTransaction",
+                "env.py runs the migrations inside its own transaction: one Alembic run per revision",
+            )
+        if sorted(heads) != expected:
+            raise BridgeStop(
+                "HeadsChanged",
+                "alembic_version holds %s, not %s as when the upgrade was planned"
+                % (", ".join(sorted(heads)) or "no row", ", ".join(expected) or "no row"),
+            )
+        for rev in plan:
+            if stopping():
+                raise BridgeStop("Stopped", "stopped before %s" % rev)
+            step = MigrationStep.upgrade_from_script(script.revision_map, script.get_revision(rev))
+            state.update(current=rev, heads=None, probe=[], started=time.monotonic())
+            if probe:
+                # Where this revision's window starts: every xid it will take is at or after it.
+                state["xid"] = int(ctx.connection.exec_driver_sql(probe["start"]).scalar())
+            yield step
+            # Alembic asks for the next step once this one's transaction block has ended.
+            if state["heads"] is None:
+                raise BridgeStop("NotRecorded", "Alembic did not record %s" % rev)
+            if not external and not _idle(ctx.connection):
+                raise BridgeStop(
+                    "VersionNotCommitted",
+                    "%s left its alembic_version write in a transaction nobody commits" % rev,
+                )
+            state["applied"] += 1
+            (deferred.append if external else emit)(
+                {
+                    "event": "applied",
+                    "revision": rev,
+                    "duration_ms": int((time.monotonic() - state["started"]) * 1000),
+                    "heads": state["heads"],
+                    "probe": state["probe"],
+                }
+            )
+            state["current"] = None
+
+    environment = EnvironmentContext(
+        cfg,
+        script,
+        fn=steps,
+        as_sql=False,
+        starting_rev=None,
+        destination_rev=plan[-1] if plan else None,
+        tag=None,
+    )
+    configure = environment.configure
+
+    def configure_with_options(*args, **kw):
+        kw["transaction_per_migration"] = True
+        kw["on_version_apply"] = to_tuple(kw.get("on_version_apply"), default=()) + (on_apply,)
+        return configure(*args, **kw)
+
+    # env.py's `context.configure(...)` is a module function calling this instance's attribute.
+    environment.configure = configure_with_options
+    with environment:
+        script.run_env()
+    # env.py returned: its own transaction, if it had one, committed.
+    for event in deferred:
+        emit(event)
+    if state["applied"] != len(plan):
+        # env.py returned without running the migrations (or ran only some of them).
+        raise BridgeStop("NotRun", "env.py ran %d of %d revisions" % (state["applied"], len(plan)))
+    return state["applied"]

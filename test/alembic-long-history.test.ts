@@ -1,0 +1,291 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findPython } from '../src/migrations/index.js';
+import { sessionTag } from '../src/runs/session-tag.js';
+import { waitFor } from './support/cli.js';
+import { adminQuery, adminUrl, uniqueName } from './support/database.js';
+import {
+  createDatabase,
+  createProcedureCli,
+  dropDatabases,
+  queryRows,
+  type ProcedureCli,
+} from './support/procedure-cli.js';
+
+// A long generated Alembic history applied in one Alembic run (env.py once): each revision is
+// recorded as it commits, so a failure or a kill mid-history leaves every earlier revision
+// recorded and a resume applies only the rest, each revision exactly once.
+
+const python = findPython();
+const N = 40;
+const rev = (i: number): string => `r${String(i).padStart(3, '0')}`;
+const ALL = Array.from({ length: N }, (_, i) => rev(i + 1));
+let cli: ProcedureCli;
+let tmp: string;
+const created: string[] = [];
+
+beforeAll(async () => {
+  cli = await createProcedureCli();
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'runbook-alembic-long-'));
+});
+afterAll(async () => {
+  await dropDatabases(created);
+  await cli?.dispose();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const ENV_PY = `from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+config = context.config
+
+
+def run_migrations_online():
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=None)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations_online()
+`;
+
+/** Revision `i`'s upgrade body: a table every third revision, else a column; a ledger row each. */
+function body(i: number): string {
+  const table = `t${Math.floor((i - 1) / 3)}`;
+  const change =
+    (i - 1) % 3 === 0
+      ? `op.create_table("${table}", sa.Column("id", sa.Integer, primary_key=True))`
+      : `op.add_column("${table}", sa.Column("c${i}", sa.Text))`;
+  const ledger = i === 1 ? 'op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ' : '';
+  return `${ledger}${change}\n    op.execute("INSERT INTO ledger VALUES ('${rev(i)}')")`;
+}
+
+/** Writes an Alembic project of N linear revisions; `special` replaces revision bodies. */
+async function project(name: string, special: Record<number, string> = {}): Promise<string> {
+  const dir = path.join(tmp, name);
+  await mkdir(path.join(dir, 'versions'), { recursive: true });
+  await writeFile(
+    path.join(dir, 'alembic.ini'),
+    '[alembic]\nscript_location = .\nsqlalchemy.url = postgresql://localhost/placeholder\n',
+  );
+  await writeFile(path.join(dir, 'env.py'), ENV_PY);
+  for (let i = 1; i <= N; i++) await writeRevision(dir, i, special[i] ?? body(i));
+  return dir;
+}
+
+async function writeRevision(dir: string, i: number, upgrade: string): Promise<void> {
+  const down = i === 1 ? 'None' : `"${rev(i - 1)}"`;
+  await writePython(dir, rev(i), down, 'None', upgrade);
+}
+
+/** Writes one revision file (`down` and `labels` as Python expressions). */
+async function writePython(
+  dir: string,
+  id: string,
+  down: string,
+  labels: string,
+  upgrade: string,
+): Promise<void> {
+  await writeFile(
+    path.join(dir, 'versions', `${id}_step.py`),
+    `"""step ${id}"""\nimport os\nimport sqlalchemy as sa\nfrom alembic import op\n\n` +
+      `revision = "${id}"\ndown_revision = ${down}\nbranch_labels = ${labels}\ndepends_on = None\n\n\n` +
+      `def upgrade():\n    ${upgrade}\n\n\ndef downgrade():\n    pass\n`,
+  );
+}
+
+async function fresh(prefix: string): Promise<string> {
+  const d = uniqueName(prefix);
+  created.push(d);
+  await createDatabase(d);
+  return d;
+}
+
+const upgradeArgs = (d: string, dir: string): string[] => [
+  'run', 'upgrade', '--param', `database=${d}`, '--param', `migrations=${dir}`,
+]; // prettier-ignore
+
+const logged = (runId: string, type: string): unknown[] =>
+  cli
+    .events(runId)
+    .filter((e) => e.type === type)
+    .map((e) => e.data.revision);
+
+const version = async (d: string): Promise<string[]> =>
+  (await queryRows<{ v: string }>(d, 'SELECT version_num AS v FROM alembic_version')).map(
+    (r) => r.v,
+  );
+
+/** Ledger rows per revision, in order: each applied revision exactly once. */
+const ledger = async (d: string): Promise<{ revision: string; n: number }[]> =>
+  queryRows(d, 'SELECT revision, count(*)::int AS n FROM ledger GROUP BY 1 ORDER BY 1');
+
+const once = (revs: string[]): { revision: string; n: number }[] =>
+  revs.map((revision) => ({ revision, n: 1 }));
+
+describe.skipIf(!python)('alembic layout: a long history in one Alembic run', () => {
+  it('a failing revision mid-history stops there with its SQLSTATE; the resume applies only the rest', async () => {
+    const d = await fresh('rb_alembic_long_fail');
+    const fails = `op.execute("INSERT INTO missing_table VALUES (1)")`;
+    const dir = await project('fail', { 23: fails });
+    const first = await cli.runbook(upgradeArgs(d, dir));
+    expect(first.code).not.toBe(0);
+    const runId = cli.lastRunId();
+    const out = first.stdout + first.stderr;
+    expect(out).toContain('relation "missing_table" does not exist');
+    expect(out).toContain('r023_step.py:13');
+    const failed = cli.events(runId).find((e) => e.type === 'step.failed');
+    expect(failed?.data).toMatchObject({ failure: { code: '42P01', migration: 'r023', line: 13 } });
+    expect(logged(runId, 'migration.applied')).toEqual(ALL.slice(0, 22));
+    expect(await version(d)).toEqual(['r022']);
+    expect(await ledger(d)).toEqual(once(ALL.slice(0, 22)));
+    // Each revision's provenance came from its own transaction's window.
+    const applied = cli.events(runId).filter((e) => e.type === 'migration.applied');
+    expect(JSON.stringify(applied[0]?.data.relations)).toContain('"t0"');
+    expect(JSON.stringify(applied[0]?.data.relations)).toContain('"ledger"');
+    expect(JSON.stringify(applied[0]?.data.relations)).not.toContain('alembic_version');
+    expect(JSON.stringify(applied[3]?.data.relations)).toContain('"t1"');
+    expect(JSON.stringify(applied[3]?.data.relations)).not.toContain('"t0"');
+
+    await writeRevision(dir, 23, body(23));
+    const resumed = await cli.runbook(['resume', runId]);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(logged(runId, 'migration.applied')).toEqual(ALL);
+    expect(await version(d)).toEqual([rev(N)]);
+    expect(await ledger(d)).toEqual(once(ALL));
+  });
+
+  it('a branch and its merge: one row per head as Alembic keeps them, each revision once', async () => {
+    const dir = await project('branches');
+    // Off r010, a labelled side branch of two revisions, merged with the main line at the end.
+    await writePython(
+      dir,
+      's1',
+      `"${rev(10)}"`,
+      '("side",)',
+      `op.execute("INSERT INTO ledger VALUES ('s1')")`,
+    );
+    await writePython(dir, 's2', '"s1"', 'None', `op.execute("INSERT INTO ledger VALUES ('s2')")`);
+    await writePython(
+      dir,
+      'm1',
+      `("${rev(N)}", "s2")`,
+      'None',
+      `op.execute("INSERT INTO ledger VALUES ('m1')")`,
+    );
+    const d = await fresh('rb_alembic_long_branch');
+    const side = await cli.runbook([...upgradeArgs(d, dir), '--param', 'target=s2']);
+    expect(side.code, side.stderr + side.stdout).toBe(0);
+    expect(await version(d)).toEqual(['s2']);
+    const both = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(20)}`]);
+    expect(both.code, both.stderr + both.stdout).toBe(0);
+    expect((await version(d)).sort()).toEqual([rev(20), 's2']);
+    // The side branch's head is the merge, as Alembic resolves `side@head`.
+    const all = await cli.runbook([...upgradeArgs(d, dir), '--param', 'target=side@head']);
+    expect(all.code, all.stderr + all.stdout).toBe(0);
+    expect(await version(d)).toEqual(['m1']);
+    expect(await ledger(d)).toEqual(once([...ALL, 'm1', 's1', 's2'].sort()));
+    expect(logged(cli.lastRunId(), 'migration.applied')).toEqual([...ALL.slice(20), 'm1']);
+  });
+
+  it('an env.py that wraps the migrations in its own transaction: each revision still commits alone', async () => {
+    const dir = await project('own-transaction', {
+      12: `op.execute("INSERT INTO missing_table VALUES (1)")`,
+    });
+    // As some projects write it: the migrations run inside `connectable.begin()`, whose commit
+    // Alembic cannot split; runbook then runs Alembic once per revision.
+    await writeFile(
+      path.join(dir, 'env.py'),
+      ENV_PY.replace(
+        'with connectable.connect() as connection:',
+        'with connectable.begin() as connection:',
+      ),
+    );
+    const d = await fresh('rb_alembic_long_own_tx');
+    const first = await cli.runbook(upgradeArgs(d, dir));
+    expect(first.code).not.toBe(0);
+    const runId = cli.lastRunId();
+    expect(first.stdout + first.stderr).toContain('relation "missing_table" does not exist');
+    expect(logged(runId, 'migration.applied')).toEqual(ALL.slice(0, 11));
+    expect(await version(d)).toEqual(['r011']);
+    expect(await ledger(d)).toEqual(once(ALL.slice(0, 11)));
+    await writeRevision(dir, 12, body(12));
+    const resumed = await cli.runbook(['resume', runId]);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(logged(runId, 'migration.applied')).toEqual(ALL);
+    expect(await ledger(d)).toEqual(once(ALL));
+  });
+
+  it('a CLI killed mid-history: its bridge stops, the resume applies each revision exactly once', async () => {
+    const d = await fresh('rb_alembic_long_kill');
+    const go = path.join(tmp, 'kill-go');
+    // r017 waits until the marker exists (the second attempt finds it at once).
+    const waits =
+      `${body(17)}\n    if not os.path.exists(${JSON.stringify(go)}):\n` +
+      `        op.execute("SELECT pg_sleep(600)")`;
+    const dir = await project('kill', { 17: waits });
+    const child = cli.ws.start([
+      ...upgradeArgs(d, dir),
+      ...['--procedures', path.resolve('procedures'), '--runs-dir', cli.runsDir],
+      ...['--database-url', adminUrl()],
+    ]);
+    const sleeping = await sessionRunning(d, 'pg_sleep(600)');
+    const runId = cli.lastRunId();
+    // The bridge's session carries the run's tag, so a resume can end it.
+    expect(sleeping.application_name).toBe(sessionTag(runId));
+    expect(await version(d)).toEqual(['r016']);
+    child.child.kill('SIGKILL');
+    await child.done;
+    // The bridge noticed its caller was gone and exited: no Python process left on this project.
+    await waitFor('the bridge to exit', () => !bridgeRunning(dir));
+
+    await writeFile(go, '');
+    const resumed = await cli.runbook(['resume', runId]);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(resumed.stderr).toContain(
+      `ending session pid ${sleeping.pid} left by an earlier attempt`,
+    );
+    expect(await version(d)).toEqual([rev(N)]);
+    expect(await ledger(d)).toEqual(once(ALL));
+    // Across both attempts every revision is logged once: applied as it committed, or (committed
+    // before the kill, its line not yet written) reconciled by the resume.
+    const applied = logged(runId, 'migration.applied') as string[];
+    const reconciled = logged(runId, 'migration.reconciled') as string[];
+    expect([...applied, ...reconciled].sort()).toEqual(ALL);
+    expect(applied.slice(-(N - 16))).toEqual(ALL.slice(16));
+  });
+});
+
+/** The session of `database` running a query containing `text`, once there is one. */
+async function sessionRunning(
+  database: string,
+  text: string,
+): Promise<{ pid: number; application_name: string }> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const r = await adminQuery<{ pid: number; application_name: string }>(
+      `SELECT pid, application_name FROM pg_stat_activity
+        WHERE datname = $1 AND strpos(query, $2) > 0 AND pid <> pg_backend_pid()`,
+      [database, text],
+    );
+    if (r.rows[0]) return r.rows[0];
+    if (Date.now() > until) throw new Error(`no session of ${database} runs ${text}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** True while a Python process runs the bridge on `dir`'s alembic.ini. */
+function bridgeRunning(dir: string): boolean {
+  const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return ps.split('\n').some((l) => l.includes('alembic_bridge.py') && l.includes(dir));
+}
+
+if (!python)
+  console.warn('skipping alembic long-history tests: no python3 can `import alembic, psycopg2`');
