@@ -3,6 +3,7 @@
  * import one way only, lowest first:
  *
  *   errors.ts, json.ts, text/, postgres/url.ts + postgres/redact.ts   pure foundations
+ *   package-root.ts                                                   files shipped with the package
  *   postgres/, step-context.ts                                        database access, step contract
  *   runs/                                                             run store and event log
  *   migrations/ → catalog/ → actions/ → procedure/ → engine/ → report/ → project/ → cli/
@@ -17,6 +18,7 @@ const foundation = [
   '^src/json[.]ts$',
   '^src/text/',
   '^src/postgres/(url|redact)[.]ts$',
+  '^src/package-root[.]ts$',
 ];
 const layers = [
   { name: 'foundation', path: foundation },

@@ -1,26 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StepError } from '../../../errors.js';
+import { packageFile } from '../../../package-root.js';
 
 /** An environment as the bridge reads it. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/**
- * Path of the shipped bridge script (`python/alembic_bridge.py` at the package root), found by
- * walking up from this module, so it holds whether the code runs from `src/`, `dist/` or the CLI
- * bundle (`dist/bin/`).
- */
+/** Path of the shipped bridge script (`python/alembic_bridge.py` at the package root). */
 export function bridgeScript(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const p = path.join(dir, 'python', 'alembic_bridge.py');
-    if (existsSync(p)) return p;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('python/alembic_bridge.py not found next to the package');
-    dir = parent;
-  }
+  return packageFile('python', 'alembic_bridge.py');
 }
 
 function canImport(python: string): boolean {
