@@ -79,8 +79,15 @@ describe('--runs-dir', () => {
 
   it('empty is refused for every verb, and nothing is written in the working directory', async () => {
     const before = readdirSync(ws.dir).sort();
-    for (const args of [['run', 'probe'], ['runs'], ['inspect', 'last'], ['replay', 'last']]) {
-      const r = await ws.cli([...args, '--runs-dir', '', '--database-url', db.adminUrl]);
+    // Only run and resume connect: the offline verbs take no --database-url.
+    const online = ['--database-url', db.adminUrl];
+    for (const args of [
+      ['run', 'probe', ...online],
+      ['runs'],
+      ['inspect', 'last'],
+      ['replay', 'last'],
+    ]) {
+      const r = await ws.cli([...args, '--runs-dir', '']);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toContain('--runs-dir');
     }
@@ -103,8 +110,12 @@ describe('--runs-dir', () => {
       expect(r.stderr).toMatch(says);
       expect(Date.now() - started).toBeLessThan(15_000);
     }
-    for (const args of [['runs'], ['inspect', 'last'], ['resume', 'last']]) {
-      const r = await ws.cli([...args, '--runs-dir', file, '--database-url', db.adminUrl]);
+    for (const args of [
+      ['runs'],
+      ['inspect', 'last'],
+      ['resume', 'last', '--database-url', db.adminUrl],
+    ]) {
+      const r = await ws.cli([...args, '--runs-dir', file]);
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(r.stderr).toMatch(/--runs-dir: .*not-a-dir: is not a directory/);
     }

@@ -16,13 +16,13 @@ export async function run(
   o: { runsDir?: string; store?: string; json?: boolean },
 ): Promise<number> {
   const spec = await storeSpec(o);
-  const { entries, procedure, ...report } = await withRunStore(spec, 'read', async ({ store }) => {
+  const { entries, saved, ...report } = await withRunStore(spec, 'read', async ({ store }) => {
     const run = { store, id: await store.resolve(id!) };
     const replayed = await replayRun(run);
     // replayRun checked the saved source against the log's hash before re-driving it.
-    return { ...replayed, procedure: await readSavedProcedure(run) };
+    return { ...replayed, saved: await readSavedProcedure(run) };
   });
-  const timeline = buildTimeline(entries, procedure, {
+  const timeline = buildTimeline(entries, saved, {
     runId: report.runId,
     integrity: {
       status: 'verified',
