@@ -5,7 +5,7 @@
  *   errors.ts, json.ts, text/, postgres/url.ts + postgres/redact.ts   pure foundations
  *   postgres/, step-context.ts                                        database access, step contract
  *   runs/                                                             run store and event log
- *   migrations/ → catalog/ → actions/ → procedure/ → engine/ → report/ → cli/
+ *   migrations/ → catalog/ → actions/ → procedure/ → engine/ → report/ → fleet/ → cli/
  *
  * A module may import its own layer and any layer below it; an import pointing up fails the lint.
  * Type-only imports count too: a type is as much a dependency as a value.
@@ -28,6 +28,7 @@ const layers = [
   { name: 'procedure', path: ['^src/procedure/'] },
   { name: 'engine', path: ['^src/engine/'] },
   { name: 'report', path: ['^src/report/'] },
+  { name: 'fleet', path: ['^src/fleet/'] },
   { name: 'cli', path: ['^src/cli/'] },
   { name: 'index', path: ['^src/index[.]ts$'] },
 ];

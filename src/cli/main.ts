@@ -181,6 +181,51 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = await importVerb(dir, o);
   });
 
+  const fleet = program.command('fleet').description('one procedure over many databases');
+  common(
+    addAuthorityOptions(fleet.command('run <procedure>'))
+      .description('run a procedure on every target of a targets file (each its own run)')
+      .requiredOption('--targets <file>', 'targets file (YAML)')
+      .option('--concurrency <n>', 'targets at once (default 4)')
+      .option('--per-server <n>', 'targets at once on one server')
+      .option('--queue', 'enqueue the targets for `runbook worker`s instead of driving them')
+      .option('--param <key=value>', 'param of every target; repeatable', collectParam, {})
+      .option('--json'),
+  ).action(async (name: string, o) => {
+    const { fleetRunVerb } = await import('./verbs/fleet.js');
+    exitCode = await fleetRunVerb(name, o, argv);
+  });
+  common(
+    fleet
+      .command('resume <fleet-id>')
+      .description('resume the failed and unfinished targets of a fleet')
+      .option('--concurrency <n>', "targets at once (default: the fleet's)")
+      .option('--per-server <n>', 'targets at once on one server')
+      .option('--json'),
+  ).action(async (id: string, o) => {
+    const { fleetResumeVerb } = await import('./verbs/fleet.js');
+    exitCode = await fleetResumeVerb(id, o);
+  });
+  common(
+    fleet
+      .command('inspect <fleet-id>')
+      .description('per-target status and summary')
+      .option('--json'),
+  ).action(async (id: string, o) => {
+    const { fleetInspectVerb } = await import('./verbs/fleet.js');
+    exitCode = await fleetInspectVerb(id, o);
+  });
+  common(
+    program
+      .command('worker')
+      .description("take fleet targets from the store's queue until SIGINT/SIGTERM")
+      .option('--concurrency <n>', 'jobs at once (default 2)')
+      .option('--lock-timeout <seconds>', "hand a silent worker's job to another (default 60)"),
+  ).action(async (o) => {
+    const { workerVerb } = await import('./verbs/worker.js');
+    exitCode = await workerVerb(o);
+  });
+
   program
     .command('db <action>')
     .description('the embedded PostgreSQL: start | stop | url')

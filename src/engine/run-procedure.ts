@@ -5,7 +5,7 @@ import { Connections } from '../postgres/connections.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import type { Procedure } from '../procedure/types.js';
-import { createRunId } from '../runs/run-id.js';
+import { createRunId, isSafeRunId } from '../runs/run-id.js';
 import type { EventLogWriter, RunRecord, RunStore } from '../runs/run-store.js';
 import { sessionTag } from '../runs/session-tag.js';
 import { driveToRest } from './drive-to-rest.js';
@@ -78,6 +78,12 @@ export interface RunProcedureOptions extends SessionOptions {
   authority?: AuthorityFlags;
   /** The command line recorded in the lock file and the log. */
   command?: string;
+  /**
+   * The new run's id, chosen in advance (a fleet names each target's run before it starts, so
+   * whoever drives the target later finds it); default a fresh `createRunId`. Must be a safe run
+   * id no run of the store has.
+   */
+  runId?: string;
 }
 
 /**
@@ -97,7 +103,10 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
   // Before anything starts: a runs dir that cannot take the run is bad input (exit 2).
   const store = sessionStore(options, d);
   // Known before the checks, so that arguments naming the run (`rb_path_a_${{ run.id }}`) resolve.
-  const runId = createRunId(procedure.name);
+  if (options.runId !== undefined && !isSafeRunId(options.runId)) {
+    throw new InvalidInputError([{ message: `'${options.runId}' cannot be a run id` }]);
+  }
+  const runId = options.runId ?? createRunId(procedure.name);
   const run = { id: runId, dir: store.location(runId) };
   problems.push(...(await preflightSteps(procedure, params, d.actions, d.cwd, d.env, run)));
   if (problems.length > 0) throw new InvalidInputError(problems);
