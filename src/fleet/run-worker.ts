@@ -78,6 +78,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       // Only pending (queued) or running (its worker died) targets are driven: a target at rest
       // failed is not retried blindly.
       if (!target || (target.status !== 'pending' && target.status !== 'running')) return;
+      log(
+        `${fleet.id} ${target.name}: taken, run ${target.runId}${target.status === 'running' ? ' (its worker stopped: resuming)' : ''}`,
+      );
       const outcome = await driveTarget({
         fleets,
         runs,
