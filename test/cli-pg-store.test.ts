@@ -59,6 +59,14 @@ async function storeQuery<R extends Record<string, unknown>>(
   }
 }
 
+/** {@link storeQuery}, or no rows while the store's schema does not exist yet. */
+async function storeRows<R extends Record<string, unknown>>(
+  name: string,
+  sql: string,
+): Promise<R[]> {
+  return storeQuery<R>(name, sql).catch(() => []);
+}
+
 async function count(table: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
   return rows[0]!.n;
@@ -136,6 +144,12 @@ describe('runbook with --store postgres://…', () => {
     const run = await cli(origin, ['run', 'halfway', '--procedures', origin.proceduresDir, '--param', `database=${db.name}`, '--database-url', db.adminUrl, '--store', storeUrl, '--json']); // prettier-ignore
     expect(run.code, run.stderr).toBe(1);
     const { runId } = parseJson<{ runId: string }>(run.stdout);
+    // The resume hint names the store again, without its password.
+    const shown = `--store postgresql://${new URL(storeUrl).username}@${new URL(storeUrl).host}/${db.name}_store`;
+    expect(run.stderr).toContain(`add ${shown}`);
+    const inspect = await cli(elsewhere, ['inspect', runId, '--store', storeUrl]);
+    expect(inspect.stdout).toContain(`runbook resume ${runId}`);
+    expect(inspect.stdout).toContain(`add ${shown}`);
     await db.query('CREATE TABLE pf_second (v text)');
     const resume = await cli(elsewhere, ['resume', runId, '--database-url', db.adminUrl, '--store', storeUrl, '--json']); // prettier-ignore
     expect(resume.code, resume.stderr).toBe(0);
@@ -168,7 +182,7 @@ describe('runbook with --store postgres://…', () => {
     const child = origin.start(['run', 'killed', '--procedures', origin.proceduresDir, '--param', `database=${db.name}`, '--database-url', db.adminUrl, '--store', storeUrl]); // prettier-ignore
     const started = async (): Promise<string | undefined> =>
       (
-        await storeQuery<{ run_id: string }>(
+        await storeRows<{ run_id: string }>(
           `${db.name}_store`,
           `SELECT run_id FROM runbook.events WHERE run_id LIKE 'killed-%' AND line::json->>'type' = 'step.started'`,
         )
@@ -191,6 +205,54 @@ describe('runbook with --store postgres://…', () => {
     // The killed holder's lock was free at once; its description row is reported as recovered.
     expect(types.map((t) => t.type)).toContain('lock.recovered');
     expect(types.map((t) => t.type)).not.toContain('lock.broken');
+  });
+
+  it('a run whose store sessions are cut mid-step stops, and resumes from its checkpoint', async () => {
+    await db.query('CREATE TABLE pc_rows (v text PRIMARY KEY)');
+    const put = (v: string) => `INSERT INTO pc_rows (v) VALUES ('${v}') ON CONFLICT DO NOTHING`;
+    await origin.writeProcedure(
+      'cut',
+      procedure(
+        'cut',
+        `  - id: before
+    do: sql.exec
+    with: { database: "\${{ params.database }}", sql: "${put('before')}" }
+  - id: slow
+    do: sql.exec
+    with:
+      database: "\${{ params.database }}"
+      sql: |
+        SELECT pg_sleep(2);
+        ${put('slow')};
+  - id: after
+    do: sql.exec
+    with: { database: "\${{ params.database }}", sql: "${put('after')}" }
+`,
+      ),
+    );
+    const child = origin.start(['run', 'cut', '--procedures', origin.proceduresDir, '--param', `database=${db.name}`, '--database-url', db.adminUrl, '--store', storeUrl]); // prettier-ignore
+    const store = `${db.name}_store`;
+    let runId: string | undefined;
+    const until = Date.now() + 20_000;
+    while (Date.now() < until) {
+      const [row] = await storeRows<{ run_id: string }>(store, `SELECT run_id FROM runbook.events WHERE run_id LIKE 'cut-%' AND line::json->>'step' = 'slow'`); // prettier-ignore
+      if ((runId = row?.run_id)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(runId).toBeDefined();
+    // Every session of the store (the run lock's among them), as a store restart would.
+    await storeQuery(store, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'runbook-store'`); // prettier-ignore
+    const cut = await child.done;
+    outputs.push(cut);
+    // The lock's session went with the others: the run writes nothing more (exit 3).
+    expect(cut.code, cut.stderr).toBe(3);
+    expect(cut.stderr).toContain('RUN_LOCK_LOST');
+    const resume = await cli(elsewhere, ['resume', runId!, '--database-url', db.adminUrl, '--store', storeUrl]); // prettier-ignore
+    expect(resume.code, resume.stderr).toBe(0);
+    const { rows } = await db.query<{ v: string }>('SELECT v FROM pc_rows ORDER BY v');
+    expect(rows.map((r) => r.v)).toEqual(['after', 'before', 'slow']);
+    const replay = await cli(elsewhere, ['replay', runId!, '--store', storeUrl]);
+    expect(replay.code, replay.stderr).toBe(0);
   });
 
   it('export → replay offline → import into a fresh store → replay, the same bytes everywhere', async () => {

@@ -231,7 +231,7 @@ export async function checkRunFilesAgree(
 ): Promise<void> {
   const facts = logFacts(entries);
   const read = async (document: StoredDocument, name: string): Promise<unknown> => {
-    const text = await run.store.readStoredText(run.id, document).catch(() => undefined);
+    const text = await run.store.readStoredText(run.id, document);
     if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as unknown;

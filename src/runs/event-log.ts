@@ -23,9 +23,8 @@ export interface TornLineRecovery {
 /**
  * The append-only, hash-chained event log of a run in a file (`events.jsonl`): the
  * {@link EventLogWriter} of the file store. Each line is written as the entry's canonical line
- * ({@link entryLine}, the bytes its hash covers) with one `write` to a descriptor opened for
- * appending, and fsynced, so a line is on disk before `append` returns. One writer at a time (the
- * run lock).
+ * ({@link entryLine}, the bytes its hash covers) to a descriptor opened for appending, and
+ * fsynced, so a line is on disk before `append` returns. One writer at a time (the run lock).
  */
 export class EventLog implements EventLogWriter {
   private seq: number;

@@ -30,6 +30,12 @@ export interface OpenedRunStore {
   kind: 'postgres' | 'file';
   /** How to name the store to a person: the directory, or the URL without its password. */
   shown: string;
+  /**
+   * What a later command (`resume`, `inspect`…) needs to reach this store again, for hints:
+   * `--store <shown>` when `--store` named it, else '' (`RUNBOOK_STORE` or the configuration file
+   * names it again).
+   */
+  option: string;
   close(): Promise<void>;
 }
 
@@ -55,14 +61,14 @@ export function openRunStore(spec: RunStoreSpec, use: RunsDirUse): OpenedRunStor
         : spec.configStore !== undefined
           ? ['the configuration file', spec.configStore]
           : undefined;
-  if (!chosen) return fileStore(spec.runsDir, use);
+  if (!chosen) return fileStore(spec.runsDir, use, false);
   const [from, value] = chosen;
   if (value.trim() === '') {
     throw new InvalidInputError([
       { path: from, message: 'the run store is empty', hint: 'a postgres:// URL or a runs directory' },
     ]);
   }
-  if (!isPostgresUrl(value)) return fileStore(value, use);
+  if (!isPostgresUrl(value)) return fileStore(value, use, from === '--store');
   let store: PgRunStore;
   try {
     store = new PgRunStore(value);
@@ -74,13 +80,20 @@ export function openRunStore(spec: RunStoreSpec, use: RunsDirUse): OpenedRunStor
     store,
     kind: 'postgres',
     shown: store.shownUrl,
+    option: from === '--store' ? `--store ${store.shownUrl}` : '',
     close: () => store.close(),
   };
 }
 
-function fileStore(dir: string, use: RunsDirUse): OpenedRunStore {
+function fileStore(dir: string, use: RunsDirUse, named: boolean): OpenedRunStore {
   const store = new FileRunStore(dir).check(use);
-  return { store, kind: 'file', shown: store.dir, close: async () => undefined };
+  const option = named ? `--store ${store.dir}` : '';
+  return { store, kind: 'file', shown: store.dir, option, close: async () => undefined };
+}
+
+/** The hint printed after a command's own resume hint when the store must be named again. */
+export function storeHint(opened: OpenedRunStore): string {
+  return opened.option ? `the run is in the store given with --store: add ${opened.option}` : '';
 }
 
 /**

@@ -2,8 +2,8 @@ import type pg from 'pg';
 import { InvalidInputError, RefusalError } from '../errors.js';
 import { Connections } from '../postgres/connections.js';
 import { redactDatabaseUrl } from '../postgres/url.js';
-import { parseEntry } from './event-log-tail.js';
 import { PgEventLog } from './pg-event-log.js';
+import { insertRun } from './pg-insert-run.js';
 import { acquirePgRunLock, pgLockHolder } from './pg-run-lock.js';
 import { ensureStoreSchema } from './pg-store-schema.js';
 import {
@@ -90,7 +90,7 @@ export class PgRunStore implements RunStore {
     if (this.lostLocks.has(id)) {
       throw new RefusalError(
         'RUN_LOCK_LOST',
-        `run ${id}: this process lost the run's lock (its store session ended, e.g. by --break-lock elsewhere); it writes nothing more`,
+        `run ${id}: this process lost the run's lock (its store session ended: --break-lock elsewhere, or the store's server restarted or dropped the connection); it writes nothing more to the run, which \`runbook resume ${id}\` continues`,
         { runId: id },
       );
     }
@@ -98,38 +98,13 @@ export class PgRunStore implements RunStore {
 
   async create(record: RunRecord, initial: InitialRunData = {}): Promise<void> {
     this.checkId(record.id);
-    const text = toJsonText(record);
-    assertNoSecret(text, this.location(record.id));
-    const lines = initialLines(initial.eventLog, this.location(record.id));
     const artifacts = { ...(initial.artifacts ?? {}) };
     if (initial.procedure !== undefined) artifacts[procedureArtifact()] = initial.procedure;
-    for (const [name, content] of Object.entries(artifacts)) {
-      artifactSegments(name);
-      assertNoSecret(content, this.location(record.id, name));
-    }
-    const pool = await this.pool();
-    await inTransaction(pool, async (c) => {
-      const res = await c.query(
-        `INSERT INTO runbook.runs (id, record, status, procedure, started_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (id) DO NOTHING`,
-        [record.id, text, record.status, record.procedure, record.startedAt],
-      );
-      if (res.rowCount !== 1) throw new Error(`run ${record.id} already exists in ${this.shownUrl}`);
-      if (lines.length > 0) {
-        await c.query(
-          `INSERT INTO runbook.events (run_id, seq, line)
-           SELECT $1, s, l FROM unnest($2::bigint[], $3::text[]) AS t(s, l)`,
-          [record.id, lines.map((l) => l.seq), lines.map((l) => l.line)],
-        );
-      }
-      for (const [name, content] of Object.entries(artifacts)) {
-        await c.query('INSERT INTO runbook.artifacts (run_id, name, content) VALUES ($1, $2, $3)', [
-          record.id,
-          name,
-          Buffer.from(content, 'utf8'),
-        ]);
-      }
-    });
+    await insertRun(
+      () => this.pool(),
+      { record, artifacts, ...(initial.eventLog !== undefined ? { eventLog: initial.eventLog } : {}) },
+      (artifact) => this.location(record.id, artifact),
+    );
   }
 
   async readRecord(id: string): Promise<RunRecord> {
@@ -335,37 +310,4 @@ export class PgRunStore implements RunStore {
 
 function unknownRun(id: string): InvalidInputError {
   return new InvalidInputError([{ message: `no run matches '${id}'` }]);
-}
-
-/** The lines of a new run's initial log, each with its seq; refuses a line that is not an entry. */
-function initialLines(text: string | undefined, where: string): { seq: number; line: string }[] {
-  if (text === undefined || text === '') return [];
-  assertNoSecret(text, where);
-  if (!text.endsWith('\n')) throw new Error(`the initial event log of ${where} does not end a line`);
-  return text
-    .slice(0, -1)
-    .split('\n')
-    .map((line, i) => {
-      const entry = parseEntry(line);
-      if (!entry || entry.seq !== i + 1) {
-        throw new Error(`the initial event log of ${where}: line ${i + 1} is not entry ${i + 1}`);
-      }
-      return { seq: entry.seq, line };
-    });
-}
-
-async function inTransaction(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<void>): Promise<void> {
-  const client = await pool.connect();
-  let failed = false;
-  try {
-    await client.query('BEGIN');
-    await fn(client);
-    await client.query('COMMIT');
-  } catch (err) {
-    failed = true;
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release(failed);
-  }
 }

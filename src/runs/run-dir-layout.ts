@@ -40,22 +40,27 @@ export class RunDirLayout {
     return path.join(this.dir, id);
   }
 
+  /** `run.json`: the run record. */
   recordFile(id: string): string {
     return path.join(this.runDir(id), RECORD_FILE);
   }
 
+  /** `snapshot.json`: the checkpoint. */
   snapshotFile(id: string): string {
     return path.join(this.runDir(id), SNAPSHOT_FILE);
   }
 
+  /** `events.jsonl`: the event log. */
   eventsFile(id: string): string {
     return path.join(this.runDir(id), EVENTS_FILE);
   }
 
+  /** `lock`: present while a process drives the run. */
   lockFile(id: string): string {
     return path.join(this.runDir(id), LOCK_FILE);
   }
 
+  /** `artifacts/`: the run's artifacts. */
   artifactsDir(id: string): string {
     return path.join(this.runDir(id), ARTIFACTS_DIR);
   }

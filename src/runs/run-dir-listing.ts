@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
+import { runIdResolution } from './resolve-run-id.js';
 import { parseRunRecord } from './run-record.js';
 import { runIdTime } from './run-id.js';
 import type { RunDirLayout } from './run-dir-layout.js';
@@ -51,18 +52,5 @@ export async function resolveRunDir(layout: RunDirLayout, idOrPrefix: string): P
     if (!newest) throw new InvalidInputError([{ message: `no runs in ${layout.dir}` }]);
     return newest.id;
   }
-  const ids = await layout.runIds();
-  if (ids.includes(idOrPrefix)) return idOrPrefix;
-  const candidates = idOrPrefix === '' ? [] : ids.filter((id) => id.startsWith(idOrPrefix));
-  if (candidates.length === 1 && candidates[0] !== undefined) return candidates[0];
-  if (candidates.length === 0) {
-    throw new InvalidInputError([{ message: `no run matches '${idOrPrefix}'` }]);
-  }
-  candidates.sort();
-  throw new InvalidInputError([
-    {
-      message: `'${idOrPrefix}' matches ${candidates.length} runs: ${candidates.join(', ')}`,
-      hint: 'give more of the run id',
-    },
-  ]);
+  return runIdResolution(idOrPrefix, await layout.runIds());
 }

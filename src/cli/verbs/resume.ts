@@ -2,7 +2,7 @@ import { resumeRun } from '../../engine/resume-run.js';
 import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { commandLine } from '../command-line.js';
-import { withRunStore } from '../../runs/open-run-store.js';
+import { storeHint, withRunStore } from '../../runs/open-run-store.js';
 
 /**
  * `runbook resume <run-id> [--retry|--skip <step>] [--allow-changed] [--note <text>]
@@ -25,11 +25,13 @@ export async function resumeVerb(
   } & AuthorityFlagValues,
   argv: string[],
 ): Promise<number> {
-  const result = await withRunStore(o, 'write', ({ store }) =>
-    resumeRun({
+  let hint = '';
+  const result = await withRunStore(o, 'write', (opened) => {
+    hint = storeHint(opened);
+    return resumeRun({
       run: id,
       runsDir: o.runsDir,
-      store,
+      store: opened.store,
       ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
       ...(o.retry ? { retry: true } : {}),
       ...(o.skip ? { skip: o.skip } : {}),
@@ -40,8 +42,9 @@ export async function resumeVerb(
       params: o.param,
       authority: authorityFlags(o),
       command: commandLine(argv),
-    }),
-  );
+    });
+  });
+  if (result.exitCode !== 0 && hint) process.stderr.write(`  ${hint}\n`);
   if (o.json) printRunResult(result);
   return result.exitCode;
 }

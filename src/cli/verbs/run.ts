@@ -3,7 +3,7 @@ import { printRunResult } from '../print-run-result.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { findProcedureFile } from '../../procedure/find-procedures.js';
 import { commandLine } from '../command-line.js';
-import { withRunStore } from '../../runs/open-run-store.js';
+import { storeHint, withRunStore } from '../../runs/open-run-store.js';
 
 /** Flags of `runbook run`. */
 export interface RunFlags extends AuthorityFlagValues {
@@ -32,17 +32,20 @@ export async function runVerb(name: string, o: RunFlags, argv: string[]): Promis
       process.stdout.write(JSON.stringify({ ok: true, dryRun: true, plan }, null, 2) + '\n');
     return 0;
   }
-  const result = await withRunStore(o, 'write', ({ store }) =>
-    runProcedure({
+  let hint = '';
+  const result = await withRunStore(o, 'write', (opened) => {
+    hint = storeHint(opened);
+    return runProcedure({
       procedure: file,
       params: o.param,
       ...(o.databaseUrl ? { databaseUrl: o.databaseUrl } : {}),
       runsDir: o.runsDir,
-      store,
+      store: opened.store,
       authority,
       command: commandLine(argv),
-    }),
-  );
+    });
+  });
+  if (result.exitCode !== 0 && hint) process.stderr.write(`  ${hint}\n`);
   if (o.json) printRunResult(result);
   return result.exitCode;
 }
