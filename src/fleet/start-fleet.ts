@@ -101,19 +101,21 @@ export type ResumeFleetOptions = Pick<
 > & { id: string };
 
 /**
- * Resumes a fleet: its failed, incomplete, refused, running (interrupted) and pending targets,
- * never a succeeded one. Each is driven again by {@link driveFleet} (its run resumed from its
- * checkpoint, or started when it never was), or, for a queued fleet, enqueued again. Resolves to
- * the number of targets taken up.
+ * Resumes a fleet: its failed, incomplete, refused and pending targets, and for a fleet driven in
+ * process its running (interrupted) ones; never a succeeded one. Each is driven again by
+ * {@link driveFleet} (its run resumed from its checkpoint, or started when it never was), or, for
+ * a queued fleet, enqueued again. Resolves to the number of targets taken up.
  */
 export async function resumeFleet(options: ResumeFleetOptions): Promise<number> {
   const fleet = await options.fleets.fleet(options.id);
+  // A queued fleet's `running` targets belong to the workers: a dead worker's job comes back by
+  // itself after the lock timeout, and a live one's must not be driven twice.
   const targets = await options.fleets.targets(fleet.id, [
     'failed',
     'incomplete',
     'refused',
-    'running',
     'pending',
+    ...(fleet.queued ? [] : (['running'] as const)),
   ]);
   if (targets.length === 0) return 0;
   if (fleet.queued) {
