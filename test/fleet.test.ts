@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdent } from '../src/postgres/quote.js';
 import { withDatabase } from '../src/postgres/url.js';
@@ -19,6 +21,7 @@ import {
  */
 
 const COUNT = 104;
+const PASSWORD = 'fl33t-Secret-pw';
 const FAILING = 7;
 
 let db: TestDatabase;
@@ -133,6 +136,21 @@ describe('runbook fleet run (in process)', () => {
     expect(r.stdout).toContain(`${COUNT} targets: ${COUNT - 1} succeeded, 1 failed, 0 not started`);
   });
 
+  it('report --html writes one page for the whole fleet', async () => {
+    const html = path.join(ws.dir, 'fleet.html');
+    const r = await ws.cli(['fleet', 'report', fleetId, '--html', html, '--store', storeUrl]);
+    expect(r.code, r.stderr).toBe(1);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain(`${COUNT} targets: ${COUNT - 1} succeeded, 1 failed, 0 not started`);
+    expect(page).toMatch(
+      new RegExp(
+        `<strong>${name(FAILING)}</strong>: failed at\\s+<code>migrate</code> \\(23505\\)`,
+      ),
+    );
+    expect(page.match(/<tr class=/g)).toHaveLength(COUNT);
+    expect(page).not.toMatch(/<script|https?:\/\//);
+  });
+
   it('fleet resume after the fix completes the failed target only; every run replays', async () => {
     await queryDb(db.adminUrl, name(FAILING), 'DELETE FROM accounts WHERE id = 2');
     const r = await ws.cli(['fleet', 'resume', fleetId, '--store', storeUrl, '--json']);
@@ -168,6 +186,36 @@ targets:
       succeeded: 10,
     });
     for (let i = 0; i < 10; i++) await expectAtHeadOnce(db.adminUrl, name(i));
+  });
+});
+
+describe('secrets', () => {
+  it('a password in a target URL is used to connect, and never printed or stored', async () => {
+    const u = new URL(withDatabase(db.adminUrl, `${db.name}_pw`));
+    u.password = PASSWORD;
+    const file = await writeTargets(
+      ws,
+      'pw.yaml',
+      `params: { migrations: migrations }
+targets:
+  - url: ${u.toString()}
+`,
+    );
+    const r = await ws.cli(['fleet', 'run', 'up', '--targets', file, '--store', storeUrl]);
+    expect(r.code, r.stderr).toBe(0);
+    await expectAtHeadOnce(db.adminUrl, `${db.name}_pw`);
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    const stored = await queryDb<{ t: string }>(
+      db.adminUrl,
+      `${db.name}_store`,
+      `
+      SELECT (SELECT string_agg(f::text, ' ') FROM runbook.fleets f) ||
+             (SELECT string_agg(t::text, ' ') FROM runbook.fleet_targets t) ||
+             (SELECT string_agg(r.record, ' ') FROM runbook.runs r) ||
+             (SELECT string_agg(e.line, ' ') FROM runbook.events e) AS t`,
+    );
+    expect(stored[0]!.t).toContain(`${db.name}_pw`);
+    expect(stored[0]!.t).not.toContain(PASSWORD);
   });
 });
 
@@ -214,7 +262,11 @@ targets: [{ database: ${db.name}_p1 }, { database: ${db.name}_p2 }]
       const out = parseJson<{ summary: { failed: number } }>(refused.stdout);
       expect(out.summary.failed).toBe(2);
       expect(
-        (await adminQuery(`SELECT 1 FROM pg_database WHERE datname LIKE '${db.name}_p_'`)).rowCount,
+        (
+          await adminQuery(
+            `SELECT 1 FROM pg_database WHERE datname IN ('${db.name}_p1', '${db.name}_p2')`,
+          )
+        ).rowCount,
       ).toBe(0);
       const confirmed = await prod.cli([...args, '--confirm-prod']);
       expect(confirmed.code, confirmed.stderr).toBe(0);

@@ -216,6 +216,16 @@ export async function main(argv: string[]): Promise<number> {
     exitCode = await fleetInspectVerb(id, o);
   });
   common(
+    fleet
+      .command('report <fleet-id>')
+      .description('one self-contained HTML page for the whole fleet')
+      .requiredOption('--html <file>', 'where to write it')
+      .option('--json'),
+  ).action(async (id: string, o) => {
+    const { fleetReportVerb } = await import('./verbs/fleet.js');
+    exitCode = await fleetReportVerb(id, o);
+  });
+  common(
     program
       .command('worker')
       .description("take fleet targets from the store's queue until SIGINT/SIGTERM")

@@ -41,31 +41,23 @@ const RECLAIM_SQL = `
 const RENEW_SQL = `UPDATE graphile_worker._private_jobs SET locked_at = now()
    WHERE id = $1 AND locked_by = $2`;
 
-/**
- * Starts a worker taking fleet target jobs from the store database's graphile-worker queue
- * (docs/design.md "Workers"). Each job drives its target with {@link driveTarget}: the target's run
- * is started, or resumed from its checkpoint when a worker before this one had started it. A
- * target already at rest as failed (or refused, incomplete) is left alone: it waits for
- * `fleet resume`. graphile-worker only frees a dead worker's jobs after four hours, so this worker
- * renews the lock of each job it runs and hands back jobs whose lock is older than
- * `lockTimeoutSeconds` (their worker stopped renewing).
- */
-export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const queueConnections = new Connections(options.storeUrl, {
-    applicationName: 'runbook-worker',
-    max: options.concurrency + 3,
-  });
-  const pool: pg.Pool = queueConnections.pool();
-  await ensureStoreSchema(pool);
-  const fleets = new FleetStore(options.storeUrl);
-  const free: PgRunStore[] = Array.from(
-    { length: options.concurrency },
-    () => new PgRunStore(options.storeUrl),
-  );
-  const log = options.log ?? (() => undefined);
-  const renewEvery = Math.max(250, (options.lockTimeoutSeconds * 1000) / 4);
+/** What the task of each job shares within one worker. */
+interface TaskContext {
+  options: WorkerOptions;
+  pool: pg.Pool;
+  fleets: FleetStore;
+  /** Run stores not in use by a job (one per concurrent job: a run holds a session for its lock). */
+  free: PgRunStore[];
+  log: (line: string) => void;
+  renewEvery: number;
+}
 
-  const task = async (payload: unknown, helpers: JobHelpers): Promise<void> => {
+/** The graphile-worker task driving one fleet target, renewing its job's lock meanwhile. */
+function fleetTargetTask(
+  ctx: TaskContext,
+): (payload: unknown, helpers: JobHelpers) => Promise<void> {
+  const { options, pool, fleets, free, log, renewEvery } = ctx;
+  return async (payload, helpers) => {
     if (!isFleetTargetJob(payload)) throw new Error('not a fleet target job');
     const { id, locked_by: lockedBy } = helpers.job;
     const renew = setInterval(() => {
@@ -97,6 +89,33 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       free.push(runs);
     }
   };
+}
+
+/**
+ * Starts a worker taking fleet target jobs from the store database's graphile-worker queue
+ * (docs/design.md "Workers"). Each job drives its target with {@link driveTarget}: the target's run
+ * is started, or resumed from its checkpoint when a worker before this one had started it. A
+ * target already at rest as failed (or refused, incomplete) is left alone: it waits for
+ * `fleet resume`. graphile-worker only frees a dead worker's jobs after four hours, so this worker
+ * renews the lock of each job it runs and hands back jobs whose lock is older than
+ * `lockTimeoutSeconds` (their worker stopped renewing).
+ */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const queueConnections = new Connections(options.storeUrl, {
+    applicationName: 'runbook-worker',
+    max: options.concurrency + 3,
+  });
+  const pool: pg.Pool = queueConnections.pool();
+  await ensureStoreSchema(pool);
+  const fleets = new FleetStore(options.storeUrl);
+  const free: PgRunStore[] = Array.from(
+    { length: options.concurrency },
+    () => new PgRunStore(options.storeUrl),
+  );
+  const log = options.log ?? (() => undefined);
+  const renewEvery = Math.max(250, (options.lockTimeoutSeconds * 1000) / 4);
+
+  const task = fleetTargetTask({ options, pool, fleets, free, log, renewEvery });
 
   const runner: Runner = await run({
     pgPool: pool,

@@ -46,7 +46,8 @@ export async function startFleet(options: StartFleetOptions): Promise<string> {
   const procedure = await loadProcedure(options.procedure);
   const file = await readTargetsFile(options.targetsFile);
   const targets = await resolveTargets(file, options.databaseUrl, options.params ?? {});
-  const secret = Object.keys(targets[0]?.params ?? {}).filter((name) => {
+  const given = new Set(targets.flatMap((t) => Object.keys(t.params)));
+  const secret = [...given].filter((name) => {
     const spec = procedure.params[name];
     return spec !== undefined && isSecretParam(name, spec.secret, spec.type);
   });

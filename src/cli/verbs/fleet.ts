@@ -152,3 +152,27 @@ export async function fleetInspectVerb(id: string, o: FleetFlags): Promise<numbe
     await fleets.close();
   }
 }
+
+/** `runbook fleet report <id> --html FILE`: one HTML page for the whole fleet; 0 when all succeeded. */
+export async function fleetReportVerb(
+  id: string,
+  o: FleetFlags & { html: string },
+): Promise<number> {
+  const { writeFile } = await import('node:fs/promises');
+  const { renderFleetHtml } = await import('../../fleet/render-fleet-html.js');
+  const fleets = new FleetStore(fleetStoreUrl(o));
+  try {
+    const fleet = await fleets.fleet(id);
+    const targets = await fleets.targets(fleet.id);
+    await writeFile(o.html, renderFleetHtml(fleet, targets));
+    const summary = summarizeFleet(targets);
+    if (o.json)
+      process.stdout.write(
+        JSON.stringify({ ok: true, fleet: fleet.id, html: o.html, summary }) + '\n',
+      );
+    else process.stdout.write(`${o.html}: fleet ${fleet.id}, ${summaryLine(summary)}\n`);
+    return summary.succeeded === summary.total ? 0 : 1;
+  } finally {
+    await fleets.close();
+  }
+}
