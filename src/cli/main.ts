@@ -192,8 +192,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('--param <key=value>', 'param of every target; repeatable', collectParam, {})
       .option('--json'),
   ).action(async (name: string, o) => {
-    const { fleetRunVerb } = await import('./verbs/fleet.js');
-    exitCode = await fleetRunVerb(name, o, argv);
+    exitCode = await (await import('./verbs/fleet.js')).run(['run', name], o, { argv });
   });
   common(
     fleet
@@ -203,8 +202,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('--per-server <n>', 'targets at once on one server')
       .option('--json'),
   ).action(async (id: string, o) => {
-    const { fleetResumeVerb } = await import('./verbs/fleet.js');
-    exitCode = await fleetResumeVerb(id, o);
+    exitCode = await (await import('./verbs/fleet.js')).run(['resume', id], o, { argv });
   });
   common(
     fleet
@@ -212,8 +210,7 @@ export async function main(argv: string[]): Promise<number> {
       .description('per-target status and summary')
       .option('--json'),
   ).action(async (id: string, o) => {
-    const { fleetInspectVerb } = await import('./verbs/fleet.js');
-    exitCode = await fleetInspectVerb(id, o);
+    exitCode = await (await import('./verbs/fleet.js')).run(['inspect', id], o, { argv });
   });
   common(
     fleet
@@ -222,8 +219,7 @@ export async function main(argv: string[]): Promise<number> {
       .requiredOption('--html <file>', 'where to write it')
       .option('--json'),
   ).action(async (id: string, o) => {
-    const { fleetReportVerb } = await import('./verbs/fleet.js');
-    exitCode = await fleetReportVerb(id, o);
+    exitCode = await (await import('./verbs/fleet.js')).run(['report', id], o, { argv });
   });
   common(
     program
@@ -232,8 +228,7 @@ export async function main(argv: string[]): Promise<number> {
       .option('--concurrency <n>', 'jobs at once (default 2)')
       .option('--lock-timeout <seconds>', "hand a silent worker's job to another (default 60)"),
   ).action(async (o) => {
-    const { workerVerb } = await import('./verbs/worker.js');
-    exitCode = await workerVerb(o);
+    exitCode = await (await import('./verbs/worker.js')).run([], o);
   });
 
   program

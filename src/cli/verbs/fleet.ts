@@ -176,3 +176,43 @@ export async function fleetReportVerb(
     await fleets.close();
   }
 }
+
+/** The options of every `fleet` action together (a verb table registers `fleet` as one verb). */
+export type FleetVerbOptions = FleetFlags &
+  AuthorityFlagValues & {
+    targets?: string;
+    queue?: boolean;
+    param?: Record<string, string>;
+    html?: string;
+  };
+
+/**
+ * `runbook fleet <action> <procedure|fleet-id>` as one verb: `run`, `resume`, `inspect`,
+ * `report`, each as its function above; an unknown action or a missing flag is invalid input.
+ */
+export async function run(
+  [action, arg]: string[],
+  o: FleetVerbOptions,
+  ctx: { argv: readonly string[] },
+): Promise<number> {
+  const missing = (flag: string): InvalidInputError =>
+    new InvalidInputError([{ path: flag, message: `fleet ${action} needs ${flag}` }]);
+  if (arg === undefined)
+    throw new InvalidInputError([{ message: `fleet ${action} needs an argument` }]);
+  switch (action) {
+    case 'run':
+      if (o.targets === undefined) throw missing('--targets');
+      return fleetRunVerb(arg, { ...o, targets: o.targets, param: o.param ?? {} }, [...ctx.argv]);
+    case 'resume':
+      return fleetResumeVerb(arg, o);
+    case 'inspect':
+      return fleetInspectVerb(arg, o);
+    case 'report':
+      if (o.html === undefined) throw missing('--html');
+      return fleetReportVerb(arg, { ...o, html: o.html });
+    default:
+      throw new InvalidInputError([
+        { message: `unknown fleet action '${action}'`, hint: 'run, resume, inspect or report' },
+      ]);
+  }
+}

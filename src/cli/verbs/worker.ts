@@ -44,3 +44,8 @@ export async function workerVerb(o: {
   await worker.done;
   return 0;
 }
+
+/** The verb-table entry point: `runbook worker` takes no arguments. */
+export function run(_args: string[], o: Parameters<typeof workerVerb>[0]): Promise<number> {
+  return workerVerb(o);
+}
