@@ -6,7 +6,7 @@
  *   package-root.ts                                                   files shipped with the package
  *   postgres/, step-context.ts                                        database access, step contract
  *   runs/                                                             run store and event log
- *   migrations/ → catalog/ → actions/ → procedure/ → engine/ → report/ → project/ → cli/
+ *   migrations/ → catalog/ → actions/ → procedure/ → engine/ → report/ → fleet/ → project/ → cli/
  *
  * A module may import its own layer and any layer below it; an import pointing up fails the lint.
  * Type-only imports count too: a type is as much a dependency as a value.
@@ -30,6 +30,7 @@ const layers = [
   { name: 'procedure', path: ['^src/procedure/'] },
   { name: 'engine', path: ['^src/engine/'] },
   { name: 'report', path: ['^src/report/'] },
+  { name: 'fleet', path: ['^src/fleet/'] },
   { name: 'project', path: ['^src/project/'] },
   { name: 'cli', path: ['^src/cli/'] },
   { name: 'index', path: ['^src/index[.]ts$'] },

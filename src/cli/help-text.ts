@@ -14,6 +14,10 @@ export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['RUNBOOK_CONFIG', 'the config file (default ./runbook.config.yaml)'],
   ['RUNBOOK_EMBEDDED_DIR', 'data directory of the embedded server (default .runbook/postgres)'],
   ['RUNBOOK_STORE', 'the run store: a postgres:// URL or a runs directory (below --store)'],
+  [
+    'RUNBOOK_WORKER_LOCK_TIMEOUT',
+    "seconds before a silent worker's fleet job goes to another (default 60)",
+  ],
   ['RUNBOOK_LOCK_TIMEOUT', "a migration's lock_timeout, e.g. 5s (default 5s, 3 retries)"],
   ['RUNBOOK_HEARTBEAT_MS', 'interval of the "still running" lines of a long migration (ms)'],
   ['RUNBOOK_PYTHON', 'the python3 with alembic for the `alembic` layout (default python3)'],

@@ -26,6 +26,10 @@ function prepareEnvironment(options: { color?: boolean }): void {
 /** Adds one verb of the table to the program; its action records the exit code in `result`. */
 function addVerb(program: Command, verb: Verb, ctx: VerbContext, result: { code: number }): void {
   const cmd = program.command(verb.command).description(verb.summary);
+  if (verb.subcommands) {
+    for (const sub of verb.subcommands) addVerb(cmd, sub, ctx, result);
+    return;
+  }
   for (const o of verb.options()) cmd.addOption(o);
   if (verb.help) cmd.addHelpText('after', verb.help);
   cmd.action(async (...received: unknown[]) => {

@@ -22,4 +22,9 @@ export interface Verb {
   /** Printed after the options in the verb's `--help`. */
   help?: string;
   load(): Promise<VerbModule>;
+  /**
+   * Sub-verbs (`fleet run`, `fleet resume`…): the verb is then only their parent, and each runs
+   * its own module with the sub-verb's name first in `args`.
+   */
+  subcommands?: readonly Verb[];
 }

@@ -4,7 +4,7 @@ import type { JsonObject, JsonValue } from '../json.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import type { Procedure } from '../procedure/types.js';
-import { createRunId } from '../runs/run-id.js';
+import { createRunId, isSafeRunId } from '../runs/run-id.js';
 import type { RunRecord } from '../runs/run-store.js';
 import { driveToRest } from './drive-to-rest.js';
 import type { RunResult } from './finish-run.js';
@@ -67,6 +67,12 @@ export interface RunProcedureOptions extends SessionOptions {
   authority?: AuthorityFlags;
   /** The command line recorded in the lock file and the log. */
   command?: string;
+  /**
+   * The new run's id, chosen in advance (a fleet names each target's run before it starts, so
+   * whoever drives the target later finds it); default a fresh `createRunId`. Must be a safe run
+   * id no run of the store has.
+   */
+  runId?: string;
 }
 
 /**
@@ -88,7 +94,10 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
   // Before anything starts: a runs dir that cannot take the run is bad input (exit 2).
   const store = sessionStore(options, settings);
   // Known before the checks, so that arguments naming the run (`rb_path_a_${{ run.id }}`) resolve.
-  const runId = createRunId(procedure.name);
+  if (options.runId !== undefined && !isSafeRunId(options.runId)) {
+    throw new InvalidInputError([{ message: `'${options.runId}' cannot be a run id` }]);
+  }
+  const runId = options.runId ?? createRunId(procedure.name);
   const run = { id: runId, dir: store.location(runId) };
   problems.push(
     ...(await preflightSteps(procedure, params, settings.actions, settings.cwd, settings.env, run)),

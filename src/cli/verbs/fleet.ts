@@ -1,0 +1,229 @@
+import { projectSettings } from '../project-settings.js';
+import { storeSpecFrom } from '../store-spec.js';
+import { InvalidInputError } from '../../errors.js';
+import { findProcedureFile } from '../../procedure/find-procedures.js';
+import { FleetStore, type FleetTarget, type TargetOutcome } from '../../fleet/fleet-store.js';
+import { fleetStoreUrl } from '../../fleet/fleet-store-url.js';
+import { formatFleet, summarizeFleet, summaryLine } from '../../fleet/fleet-summary.js';
+import { resumeFleet, startFleet } from '../../fleet/start-fleet.js';
+import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
+import { commandLine } from '../command-line.js';
+
+/** Flags shared by the `fleet` verbs. */
+export interface FleetFlags {
+  procedures: string;
+  runsDir: string;
+  store?: string;
+  configStore?: string;
+  databaseUrl?: string;
+  json?: boolean;
+  concurrency?: string;
+  perServer?: string;
+}
+
+function positive(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidInputError([
+      { path: flag, message: `expects a positive integer, got "${value}"` },
+    ]);
+  }
+  return n;
+}
+
+function progress(target: FleetTarget, outcome: TargetOutcome): void {
+  const why = outcome.code ? ` at ${outcome.failedStep ?? '?'} (${outcome.code})` : '';
+  process.stderr.write(`${target.name}: ${outcome.status}${why}  run ${target.runId}\n`);
+}
+
+async function printFleet(
+  fleets: FleetStore,
+  id: string,
+  json: boolean | undefined,
+): Promise<number> {
+  const fleet = await fleets.fleet(id);
+  const targets = await fleets.targets(fleet.id);
+  const summary = summarizeFleet(targets);
+  if (json) {
+    process.stdout.write(JSON.stringify({ ok: true, fleet, summary, targets }, null, 2) + '\n');
+  } else {
+    process.stdout.write(formatFleet(fleet.id, fleet.procedure, targets) + '\n');
+  }
+  return summary.succeeded === summary.total ? 0 : 1;
+}
+
+/**
+ * `runbook fleet run <procedure> --targets FILE [--concurrency N] [--per-server N] [--queue]`:
+ * 0 every target succeeded (or, with --queue, every target queued), 1 some did not, 2 invalid
+ * input (nothing ran).
+ */
+export async function fleetRunVerb(
+  name: string,
+  o: FleetFlags &
+    AuthorityFlagValues & { targets: string; queue?: boolean; param: Record<string, string> },
+  argv: string[],
+): Promise<number> {
+  const storeUrl = fleetStoreUrl(o);
+  const concurrency = positive(o.concurrency, '--concurrency', 4);
+  const perServer =
+    o.perServer === undefined ? undefined : positive(o.perServer, '--per-server', 1);
+  const file = await findProcedureFile(name, o.procedures);
+  const fleets = new FleetStore(storeUrl);
+  try {
+    const id = await startFleet({
+      fleets,
+      storeUrl,
+      procedure: file,
+      targetsFile: o.targets,
+      databaseUrl: o.databaseUrl ?? process.env.DATABASE_URL,
+      params: o.param,
+      authority: authorityFlags(o),
+      concurrency,
+      perServer,
+      queue: Boolean(o.queue),
+      command: commandLine(argv),
+      onCreated: (fleetId) => process.stderr.write(`runbook ▸ fleet ${fleetId}\n`),
+      onTarget: progress,
+    });
+    if (o.queue) {
+      const targets = await fleets.targets(id);
+      if (o.json)
+        process.stdout.write(
+          JSON.stringify({ ok: true, fleet: id, queued: targets.length }) + '\n',
+        );
+      else
+        process.stdout.write(`fleet ${id}: ${targets.length} targets queued for runbook workers\n`);
+      return 0;
+    }
+    return await finish(fleets, id, o.json);
+  } finally {
+    await fleets.close();
+  }
+}
+
+async function finish(fleets: FleetStore, id: string, json: boolean | undefined): Promise<number> {
+  const targets = await fleets.targets(id);
+  const summary = summarizeFleet(targets);
+  if (json) {
+    process.stdout.write(
+      JSON.stringify({ ok: summary.succeeded === summary.total, fleet: id, summary }, null, 2) +
+        '\n',
+    );
+  } else {
+    process.stdout.write(`fleet ${id}: ${summaryLine(summary)}\n`);
+    for (const f of summary.failures)
+      process.stdout.write(
+        `  ${f.target}: ${f.status} at ${f.step ?? '?'} (${f.code ?? '?'}) run ${f.runId}\n`,
+      );
+    if (summary.failures.length > 0)
+      process.stdout.write(`resume with: runbook fleet resume ${id}\n`);
+  }
+  return summary.succeeded === summary.total ? 0 : 1;
+}
+
+/** `runbook fleet resume <id>`: the failed and unfinished targets only; exit codes as `fleet run`. */
+export async function fleetResumeVerb(id: string, o: FleetFlags): Promise<number> {
+  const storeUrl = fleetStoreUrl(o);
+  const fleets = new FleetStore(storeUrl);
+  try {
+    const fleet = await fleets.fleet(id);
+    const taken = await resumeFleet({
+      fleets,
+      storeUrl,
+      id: fleet.id,
+      concurrency: positive(o.concurrency, '--concurrency', fleet.concurrency),
+      perServer: o.perServer === undefined ? undefined : positive(o.perServer, '--per-server', 1),
+      onTarget: progress,
+    });
+    process.stderr.write(
+      `runbook ▸ fleet ${fleet.id}: ${taken} targets ${fleet.queued ? 'queued again' : 'resumed'}\n`,
+    );
+    if (fleet.queued) return 0;
+    return await finish(fleets, fleet.id, o.json);
+  } finally {
+    await fleets.close();
+  }
+}
+
+/** `runbook fleet inspect <id> [--json]`: the per-target table and the summary; 0 when all succeeded. */
+export async function fleetInspectVerb(id: string, o: FleetFlags): Promise<number> {
+  const fleets = new FleetStore(fleetStoreUrl(o));
+  try {
+    return await printFleet(fleets, id, o.json);
+  } finally {
+    await fleets.close();
+  }
+}
+
+/** `runbook fleet report <id> --html FILE`: one HTML page for the whole fleet; 0 when all succeeded. */
+export async function fleetReportVerb(
+  id: string,
+  o: FleetFlags & { html: string },
+): Promise<number> {
+  const { writeFile } = await import('node:fs/promises');
+  const { renderFleetHtml } = await import('../../fleet/render-fleet-html.js');
+  const fleets = new FleetStore(fleetStoreUrl(o));
+  try {
+    const fleet = await fleets.fleet(id);
+    const targets = await fleets.targets(fleet.id);
+    await writeFile(o.html, renderFleetHtml(fleet, targets));
+    const summary = summarizeFleet(targets);
+    if (o.json)
+      process.stdout.write(
+        JSON.stringify({ ok: true, fleet: fleet.id, html: o.html, summary }) + '\n',
+      );
+    else process.stdout.write(`${o.html}: fleet ${fleet.id}, ${summaryLine(summary)}\n`);
+    return summary.succeeded === summary.total ? 0 : 1;
+  } finally {
+    await fleets.close();
+  }
+}
+
+/** The options of every `fleet` action together (a verb table registers `fleet` as one verb). */
+export type FleetVerbOptions = FleetFlags &
+  AuthorityFlagValues & {
+    targets?: string;
+    queue?: boolean;
+    param?: Record<string, string>;
+    html?: string;
+  };
+
+/**
+ * `runbook fleet <action> <procedure|fleet-id>` as one verb: `run`, `resume`, `inspect`,
+ * `report`, each as its function above; an unknown action or a missing flag is invalid input.
+ */
+export async function run(
+  [action, arg]: string[],
+  o: FleetVerbOptions,
+  ctx: { argv: readonly string[] },
+): Promise<number> {
+  const { settings, config } = await projectSettings(o);
+  o = {
+    ...o,
+    ...storeSpecFrom(o, settings, config),
+    procedures: settings.procedures,
+    ...(settings.databaseUrl !== undefined ? { databaseUrl: settings.databaseUrl } : {}),
+    ...(settings.authorityHosts !== undefined ? { authorityHosts: settings.authorityHosts } : {}),
+  };
+  const missing = (flag: string): InvalidInputError =>
+    new InvalidInputError([{ path: flag, message: `fleet ${action} needs ${flag}` }]);
+  if (arg === undefined)
+    throw new InvalidInputError([{ message: `fleet ${action} needs an argument` }]);
+  switch (action) {
+    case 'run':
+      if (o.targets === undefined) throw missing('--targets');
+      return fleetRunVerb(arg, { ...o, targets: o.targets, param: o.param ?? {} }, [...ctx.argv]);
+    case 'resume':
+      return fleetResumeVerb(arg, o);
+    case 'inspect':
+      return fleetInspectVerb(arg, o);
+    case 'report':
+      if (o.html === undefined) throw missing('--html');
+      return fleetReportVerb(arg, { ...o, html: o.html });
+    default:
+      throw new InvalidInputError([
+        { message: `unknown fleet action '${action}'`, hint: 'run, resume, inspect or report' },
+      ]);
+  }
+}

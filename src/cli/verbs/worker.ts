@@ -1,0 +1,56 @@
+import { storeSpec } from '../store-spec.js';
+import { InvalidInputError } from '../../errors.js';
+import { fleetStoreUrl } from '../../fleet/fleet-store-url.js';
+import { startWorker } from '../../fleet/run-worker.js';
+
+/** Default seconds before a silent worker's job goes to another worker (docs/design.md "Workers"). */
+const DEFAULT_LOCK_TIMEOUT = 60;
+
+function positive(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new InvalidInputError([
+      { path: flag, message: `expects a positive number, got "${value}"` },
+    ]);
+  }
+  return n;
+}
+
+/**
+ * `runbook worker [--concurrency N] [--lock-timeout S]`: takes fleet target jobs from the store's
+ * queue until SIGINT or SIGTERM (running jobs finish first); exit 0.
+ */
+export async function workerVerb(o: {
+  runsDir: string;
+  store?: string;
+  configStore?: string;
+  concurrency?: string;
+  lockTimeout?: string;
+}): Promise<number> {
+  const storeUrl = fleetStoreUrl(o);
+  const worker = await startWorker({
+    storeUrl,
+    concurrency: positive(o.concurrency, '--concurrency', 2),
+    lockTimeoutSeconds: positive(
+      o.lockTimeout ?? process.env.RUNBOOK_WORKER_LOCK_TIMEOUT,
+      '--lock-timeout',
+      DEFAULT_LOCK_TIMEOUT,
+    ),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stderr.write(`runbook worker ${process.pid} ready\n`);
+  const stop = (): void => void worker.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await worker.done;
+  return 0;
+}
+
+/** The verb-table entry point: `runbook worker` takes no arguments. */
+export async function run(
+  _args: string[],
+  o: Omit<Parameters<typeof workerVerb>[0], 'runsDir'> & { runsDir?: string },
+): Promise<number> {
+  return workerVerb({ ...o, ...(await storeSpec(o)) });
+}

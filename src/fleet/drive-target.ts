@@ -1,0 +1,95 @@
+import { InvalidInputError, RefusalError } from '../errors.js';
+import type { AuthorityFlags } from '../engine/authorize-procedure.js';
+import type { RunResult } from '../engine/finish-run.js';
+import { createReporter, type Reporter } from '../engine/reporter.js';
+import { resumeRun } from '../engine/resume-run.js';
+import { runProcedure } from '../engine/run-procedure.js';
+import type { RunStore } from '../runs/run-store.js';
+import type { FleetRecord, FleetTarget, FleetStore, TargetOutcome } from './fleet-store.js';
+
+/** What one drive of one target needs. */
+export interface DriveTargetInput {
+  fleets: FleetStore;
+  /** The run store the target's run lives in (the fleet's own PostgreSQL store). */
+  runs: RunStore;
+  fleet: FleetRecord;
+  target: FleetTarget;
+  /** The server URL to connect with (default the stored one, which has no password). */
+  serverUrl?: string;
+  /** Progress of the target's run (default: silent; the fleet reports one line per target). */
+  reporter?: Reporter;
+  cwd?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+function outcomeOf(result: RunResult): TargetOutcome {
+  const failure = result.failures[0];
+  const status =
+    result.status === 'succeeded'
+      ? 'succeeded'
+      : result.exitCode === 3
+        ? 'refused'
+        : result.status === 'incomplete'
+          ? 'incomplete'
+          : 'failed';
+  return {
+    status,
+    ...(failure ? { failedStep: failure.step, code: failure.code, message: failure.message } : {}),
+  };
+}
+
+/**
+ * Drives one target of a fleet to rest and records the outcome in the fleet tables. The target's
+ * run is found by its id, chosen when the fleet was created: absent, it is started with
+ * `runProcedure` (the same procedure, params and authority flags a lone `runbook run` gets, so the
+ * authority contract holds per target); present and not succeeded, it is resumed from its
+ * checkpoint with `resumeRun` (a committed migration is never applied again); succeeded, nothing
+ * runs. A refusal or bad input is recorded as the target's outcome, never thrown; only a failure
+ * to record (the store unreachable) throws.
+ */
+export async function driveTarget(input: DriveTargetInput): Promise<TargetOutcome> {
+  const { fleets, runs, fleet, target } = input;
+  await fleets.markRunning(fleet.id, target.position);
+  const common = {
+    store: runs,
+    databaseUrl: input.serverUrl ?? target.server,
+    reporter: input.reporter ?? createReporter({ silent: true }),
+    authority: fleet.authority as AuthorityFlags,
+    ...(input.cwd !== undefined ? { cwd: input.cwd } : {}),
+    ...(input.env !== undefined ? { env: input.env } : {}),
+  };
+  const command = `runbook fleet ${fleet.id} target ${target.position} (${target.name})`;
+  let outcome: TargetOutcome;
+  try {
+    const existing = await runs.readStoredText(target.runId, 'record');
+    if (existing !== undefined && (await runs.readRecord(target.runId)).status === 'succeeded') {
+      outcome = { status: 'succeeded' };
+    } else {
+      const result =
+        existing === undefined
+          ? await runProcedure({
+              ...common,
+              procedure: fleet.procedureFile,
+              params: target.params,
+              runId: target.runId,
+              command,
+            })
+          : await resumeRun({ ...common, run: target.runId, command: `${command} resume` });
+      outcome = outcomeOf(result);
+    }
+  } catch (err) {
+    const e = err as Error;
+    outcome = {
+      status: err instanceof RefusalError ? 'refused' : 'failed',
+      code:
+        err instanceof RefusalError
+          ? 'REFUSED'
+          : err instanceof InvalidInputError
+            ? 'INVALID_INPUT'
+            : e.name || 'ERROR',
+      message: e.message,
+    };
+  }
+  await fleets.markDone(fleet.id, target.position, outcome);
+  return outcome;
+}

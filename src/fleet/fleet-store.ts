@@ -1,0 +1,274 @@
+import type pg from 'pg';
+import { InvalidInputError } from '../errors.js';
+import type { JsonObject } from '../json.js';
+import { Connections } from '../postgres/connections.js';
+import { parseDatabaseUrl } from '../postgres/url.js';
+import { ensureStoreSchema } from '../runs/pg-store-schema.js';
+import { createRunId } from '../runs/run-id.js';
+import type { ResolvedTarget } from './resolve-targets.js';
+
+/** Where a target of a fleet stands (docs/design.md "Fleets"). */
+export type TargetStatus =
+  'pending' | 'running' | 'succeeded' | 'failed' | 'incomplete' | 'refused';
+
+/** A fleet as stored in `runbook.fleets`. */
+export interface FleetRecord {
+  id: string;
+  procedure: string;
+  procedureFile: string;
+  targetsFile: string;
+  authority: JsonObject;
+  concurrency: number;
+  perServer: number | null;
+  queued: boolean;
+  command: string;
+  createdAt: string;
+}
+
+/** A target of a fleet as stored in `runbook.fleet_targets`. */
+export interface FleetTarget {
+  position: number;
+  name: string;
+  /** The server URL without its password (a driver authenticates with PGPASSWORD or ~/.pgpass). */
+  server: string;
+  serverKey: string;
+  params: Record<string, string>;
+  runId: string;
+  status: TargetStatus;
+  failedStep: string | null;
+  code: string | null;
+  message: string | null;
+  /** How many times a driver took the target (a retried worker job counts again). */
+  drives: number;
+  updatedAt: string;
+}
+
+/** How a drive of a target ended, as recorded. */
+export interface TargetOutcome {
+  status: Exclude<TargetStatus, 'pending' | 'running'>;
+  failedStep?: string | undefined;
+  code?: string | undefined;
+  message?: string | undefined;
+}
+
+/** What a new fleet is. */
+export type NewFleet = Omit<FleetRecord, 'id' | 'createdAt'>;
+
+/** A server URL with its password removed (what is stored). */
+export function withoutPassword(url: string): string {
+  const u = parseDatabaseUrl(url);
+  u.password = '';
+  return u.toString();
+}
+
+interface TargetRow {
+  position: number;
+  name: string;
+  server: string;
+  server_key: string;
+  params: Record<string, string>;
+  run_id: string;
+  status: TargetStatus;
+  failed_step: string | null;
+  code: string | null;
+  message: string | null;
+  drives: number;
+  updated_at: Date;
+}
+
+/**
+ * The fleet tables of the PostgreSQL run store (`runbook.fleets`, `runbook.fleet_targets`,
+ * created by the store's migration 002): one connection pool to the store database, the schema
+ * brought up to date on first use. {@link close} ends it.
+ */
+export class FleetStore {
+  private readonly connections: Connections;
+  private ready: Promise<pg.Pool> | undefined;
+
+  constructor(storeUrl: string) {
+    this.connections = new Connections(storeUrl, { applicationName: 'runbook-fleet', max: 2 });
+  }
+
+  /** The pool of the store database, its schema current. */
+  async pool(): Promise<pg.Pool> {
+    this.ready ??= (async () => {
+      const pool = this.connections.pool();
+      await ensureStoreSchema(pool);
+      return pool;
+    })();
+    return this.ready;
+  }
+
+  async close(): Promise<void> {
+    await this.connections.end();
+  }
+
+  /**
+   * Records a new fleet and its targets in one transaction, each target's run id chosen now
+   * (unique in the store), every target `pending`. Returns the fleet id.
+   */
+  async create(fleet: NewFleet, targets: readonly ResolvedTarget[]): Promise<string> {
+    const pool = await this.pool();
+    const client = await pool.connect();
+    const id = createRunId('fleet');
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO runbook.fleets (id, procedure, procedure_file, targets_file, authority,
+           concurrency, per_server, queued, command) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+        [
+          id,
+          fleet.procedure,
+          fleet.procedureFile,
+          fleet.targetsFile,
+          fleet.authority,
+          fleet.concurrency,
+          fleet.perServer,
+          fleet.queued,
+          fleet.command,
+        ],
+      );
+      const taken = new Set<string>();
+      for (const [position, t] of targets.entries()) {
+        let runId = createRunId(fleet.procedure);
+        // Four random hex digits per second: a fleet starting many runs at once draws again.
+        while (taken.has(runId)) runId = createRunId(fleet.procedure);
+        taken.add(runId);
+        await client.query(
+          `INSERT INTO runbook.fleet_targets (fleet_id, position, name, server, server_key, params, run_id)
+           VALUES ($1,$2,$3,$4,$5,$6,$7)`,
+          [id, position, t.name, withoutPassword(t.serverUrl), t.serverKey, t.params, runId],
+        );
+      }
+      await client.query('COMMIT');
+      return id;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The fleet `idOrPrefix` names (exact id or unique prefix); exit 2 when none or several. */
+  async fleet(idOrPrefix: string): Promise<FleetRecord> {
+    const { rows } = await (
+      await this.pool()
+    ).query<{
+      id: string;
+      procedure: string;
+      procedure_file: string;
+      targets_file: string;
+      authority: JsonObject;
+      concurrency: number;
+      per_server: number | null;
+      queued: boolean;
+      command: string;
+      created_at: Date;
+    }>(
+      `SELECT * FROM runbook.fleets WHERE id = $1 OR starts_with(id, $1) ORDER BY id = $1 DESC LIMIT 2`,
+      [idOrPrefix],
+    );
+    const r = rows[0];
+    if (!r || (rows.length > 1 && r.id !== idOrPrefix)) {
+      throw new InvalidInputError([
+        {
+          message: r ? `'${idOrPrefix}' names several fleets` : `no fleet matches '${idOrPrefix}'`,
+        },
+      ]);
+    }
+    return {
+      id: r.id,
+      procedure: r.procedure,
+      procedureFile: r.procedure_file,
+      targetsFile: r.targets_file,
+      authority: r.authority,
+      concurrency: r.concurrency,
+      perServer: r.per_server,
+      queued: r.queued,
+      command: r.command,
+      createdAt: r.created_at.toISOString(),
+    };
+  }
+
+  /** The targets of fleet `id` in file order (optionally only those in `statuses`). */
+  async targets(id: string, statuses?: readonly TargetStatus[]): Promise<FleetTarget[]> {
+    const { rows } = await (
+      await this.pool()
+    ).query<TargetRow>(
+      `SELECT * FROM runbook.fleet_targets WHERE fleet_id = $1
+         AND ($2::text[] IS NULL OR status = ANY($2)) ORDER BY position`,
+      [id, statuses ?? null],
+    );
+    return rows.map(toTarget);
+  }
+
+  /** One target of fleet `id`. */
+  async target(id: string, position: number): Promise<FleetTarget | undefined> {
+    const { rows } = await (
+      await this.pool()
+    ).query<TargetRow>(
+      'SELECT * FROM runbook.fleet_targets WHERE fleet_id = $1 AND position = $2',
+      [id, position],
+    );
+    return rows[0] && toTarget(rows[0]);
+  }
+
+  /** Marks a target taken by a driver: `running`, one more drive. */
+  async markRunning(id: string, position: number): Promise<void> {
+    await (
+      await this.pool()
+    ).query(
+      `UPDATE runbook.fleet_targets SET status = 'running', drives = drives + 1,
+         failed_step = NULL, code = NULL, message = NULL, updated_at = now()
+       WHERE fleet_id = $1 AND position = $2`,
+      [id, position],
+    );
+  }
+
+  /** Records how a drive of a target ended. */
+  async markDone(id: string, position: number, outcome: TargetOutcome): Promise<void> {
+    await (
+      await this.pool()
+    ).query(
+      `UPDATE runbook.fleet_targets SET status = $3, failed_step = $4, code = $5, message = $6,
+         updated_at = now() WHERE fleet_id = $1 AND position = $2`,
+      [
+        id,
+        position,
+        outcome.status,
+        outcome.failedStep ?? null,
+        outcome.code ?? null,
+        outcome.message ?? null,
+      ],
+    );
+  }
+
+  /** Sets targets back to `pending` (before they are driven or queued again). */
+  async markPending(id: string, positions: readonly number[]): Promise<void> {
+    await (
+      await this.pool()
+    ).query(
+      `UPDATE runbook.fleet_targets SET status = 'pending', updated_at = now()
+        WHERE fleet_id = $1 AND position = ANY($2::int[])`,
+      [id, positions],
+    );
+  }
+}
+
+function toTarget(r: TargetRow): FleetTarget {
+  return {
+    position: r.position,
+    name: r.name,
+    server: r.server,
+    serverKey: r.server_key,
+    params: r.params,
+    runId: r.run_id,
+    status: r.status,
+    failedStep: r.failed_step,
+    code: r.code,
+    message: r.message,
+    drives: r.drives,
+    updatedAt: r.updated_at.toISOString(),
+  };
+}

@@ -1,0 +1,278 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quoteIdent } from '../src/postgres/quote.js';
+import { withDatabase } from '../src/postgres/url.js';
+import { createCliWorkspace, parseJson, type CliWorkspace } from './support/cli.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';
+import {
+  expectAtHeadOnce,
+  queryDb,
+  dropAll,
+  replayAll,
+  writeFleetProject,
+  writeTargets,
+} from './support/fleet-fixtures.js';
+
+/*
+ * `runbook fleet run` in one process over 104 databases of one server: each target its own run
+ * in the PostgreSQL store, the concurrency limits held, one target failing on its own data and
+ * completed by `fleet resume` after the fix; bad targets files and a file store refused.
+ */
+
+const COUNT = 104;
+const PASSWORD = 'fl33t-Secret-pw';
+const FAILING = 7;
+
+let db: TestDatabase;
+let ws: CliWorkspace;
+let storeUrl: string;
+const name = (i: number): string => `${db.name}_t${String(i).padStart(3, '0')}`;
+
+interface Inspected {
+  fleet: { id: string; procedure: string };
+  summary: {
+    total: number;
+    succeeded: number;
+    failed: number;
+    notStarted: number;
+    running: number;
+  };
+  targets: {
+    name: string;
+    runId: string;
+    status: string;
+    failedStep: string | null;
+    code: string | null;
+    drives: number;
+  }[];
+}
+
+async function inspect(id: string): Promise<Inspected> {
+  const r = await ws.cli(['fleet', 'inspect', id, '--store', storeUrl, '--json']);
+  return parseJson<Inspected>(r.stdout);
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase('fleet');
+  await adminQuery(`CREATE DATABASE ${quoteIdent(`${db.name}_store`)}`);
+  storeUrl = withDatabase(db.adminUrl, `${db.name}_store`);
+  ws = await createCliWorkspace('runbook-fleet-');
+  await writeFleetProject(ws);
+  // The failing target's data: two accounts share an email, so the unique index (migration 2) fails.
+  await adminQuery(`CREATE DATABASE ${quoteIdent(name(FAILING))}`);
+  await queryDb(
+    db.adminUrl,
+    name(FAILING),
+    `CREATE TABLE accounts (id int PRIMARY KEY, email text);
+    INSERT INTO accounts VALUES (1, 'a@x'), (2, 'a@x')`,
+  );
+});
+afterAll(async () => {
+  await ws?.dispose();
+  await dropAll(db);
+}, 600_000);
+
+describe('runbook fleet run (in process)', () => {
+  let fleetId: string;
+
+  it('drives 104 targets, each its own run; the one whose data breaks migration 2 stops alone', async () => {
+    const targets = Array.from({ length: COUNT }, (_, i) => `  - database: ${name(i)}`).join('\n');
+    const file = await writeTargets(
+      ws,
+      'targets.yaml',
+      `params: { migrations: migrations }\ntargets:\n${targets}\n`,
+    );
+    const started = Date.now();
+    const r = await ws.cli(
+      ['fleet', 'run', 'up', '--targets', file, '--concurrency', '8', '--per-server', '6',
+        '--store', storeUrl, '--database-url', db.adminUrl, '--json'], // prettier-ignore
+    );
+    expect(r.code, r.stderr).toBe(1);
+    const out = parseJson<{ fleet: string; summary: Inspected['summary'] }>(r.stdout);
+    fleetId = out.fleet;
+    expect(out.summary).toMatchObject({
+      total: COUNT,
+      succeeded: COUNT - 1,
+      failed: 1,
+      notStarted: 0,
+      running: 0,
+    });
+    const seen = await inspect(fleetId);
+    const failed = seen.targets.filter((t) => t.status !== 'succeeded');
+    expect(failed).toEqual([
+      expect.objectContaining({
+        name: name(FAILING),
+        status: 'failed',
+        failedStep: 'migrate',
+        code: '23505',
+        drives: 1,
+      }),
+    ]);
+    expect(new Set(seen.targets.map((t) => t.runId)).size).toBe(COUNT);
+    for (let i = 0; i < COUNT; i++) if (i !== FAILING) await expectAtHeadOnce(db.adminUrl, name(i));
+    // The failing target stopped after migration 1: version 1 recorded, 2 and 3 not applied.
+    expect(
+      await queryDb(db.adminUrl, name(FAILING), 'SELECT version FROM applied ORDER BY 1'),
+    ).toEqual([{ version: 1 }]);
+    // The per-server limit held: never more than 6 runs overlapped (from the runs' own times).
+    const runs = await queryDb<{ s: string; e: Date }>(db.adminUrl, `${db.name}_store`,
+      `SELECT started_at AS s, updated_at AS e FROM runbook.runs`); // prettier-ignore
+    expect(runs).toHaveLength(COUNT);
+    const edges = runs.flatMap((x) => [[Date.parse(x.s), 1], [x.e.getTime(), -1]] as const)
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]); // prettier-ignore
+    let open = 0;
+    let most = 0;
+    for (const [, d] of edges) most = Math.max(most, (open += d));
+    expect(most).toBeLessThanOrEqual(6);
+    expect(most).toBeGreaterThan(1);
+    console.log(`fleet of ${COUNT}: ${Date.now() - started} ms, at most ${most} at once`);
+  });
+
+  it('inspect prints the per-target table and the summary with the failing step and SQLSTATE', async () => {
+    const r = await ws.cli(['fleet', 'inspect', fleetId.slice(0, -2), '--store', storeUrl]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(new RegExp(`${name(FAILING)}\\s+failed\\s+up-\\S+\\s+migrate 23505`));
+    expect(r.stdout).toContain(`${COUNT} targets: ${COUNT - 1} succeeded, 1 failed, 0 not started`);
+  });
+
+  it('report --html writes one page for the whole fleet', async () => {
+    const html = path.join(ws.dir, 'fleet.html');
+    const r = await ws.cli(['fleet', 'report', fleetId, '--html', html, '--store', storeUrl]);
+    expect(r.code, r.stderr).toBe(1);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain(`${COUNT} targets: ${COUNT - 1} succeeded, 1 failed, 0 not started`);
+    expect(page).toMatch(
+      new RegExp(
+        `<strong>${name(FAILING)}</strong>: failed at\\s+<code>migrate</code> \\(23505\\)`,
+      ),
+    );
+    expect(page.match(/<tr class=/g)).toHaveLength(COUNT);
+    expect(page).not.toMatch(/<script|https?:\/\//);
+  });
+
+  it('fleet resume after the fix completes the failed target only; every run replays', async () => {
+    await queryDb(db.adminUrl, name(FAILING), 'DELETE FROM accounts WHERE id = 2');
+    const r = await ws.cli(['fleet', 'resume', fleetId, '--store', storeUrl, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('1 targets resumed');
+    const seen = await inspect(fleetId);
+    expect(seen.summary).toMatchObject({ total: COUNT, succeeded: COUNT, failed: 0 });
+    expect(seen.targets.map((t) => t.drives)).toEqual(
+      Array.from({ length: COUNT }, (_, i) => (i === FAILING ? 2 : 1)),
+    );
+    for (let i = 0; i < COUNT; i++) await expectAtHeadOnce(db.adminUrl, name(i));
+    // Resumed, not restarted: the failing target kept its one run, which records the retry.
+    const statuses = await replayAll(
+      storeUrl,
+      seen.targets.map((t) => t.runId),
+    );
+    expect(statuses).toEqual(Array.from({ length: COUNT }, () => 'succeeded'));
+  });
+
+  it('a query lists the targets; targets already at head apply nothing again', async () => {
+    const file = await writeTargets(
+      ws,
+      'query.yaml',
+      `params: { migrations: migrations }
+targets:
+  - query: SELECT datname FROM pg_database WHERE datname LIKE '${db.name}_t00%' ORDER BY 1
+`,
+    );
+    const r = await ws.cli(['fleet', 'run', 'up', '--targets', file, '--store', storeUrl, '--database-url', db.adminUrl, '--json']); // prettier-ignore
+    expect(r.code, r.stderr).toBe(0);
+    expect(parseJson<{ summary: Inspected['summary'] }>(r.stdout).summary).toMatchObject({
+      total: 10,
+      succeeded: 10,
+    });
+    for (let i = 0; i < 10; i++) await expectAtHeadOnce(db.adminUrl, name(i));
+  });
+});
+
+describe('secrets', () => {
+  it('a password in a target URL is used to connect, and never printed or stored', async () => {
+    const u = new URL(withDatabase(db.adminUrl, `${db.name}_pw`));
+    u.password = PASSWORD;
+    const file = await writeTargets(
+      ws,
+      'pw.yaml',
+      `params: { migrations: migrations }
+targets:
+  - url: ${u.toString()}
+`,
+    );
+    const r = await ws.cli(['fleet', 'run', 'up', '--targets', file, '--store', storeUrl]);
+    expect(r.code, r.stderr).toBe(0);
+    await expectAtHeadOnce(db.adminUrl, `${db.name}_pw`);
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    const stored = await queryDb<{ t: string }>(
+      db.adminUrl,
+      `${db.name}_store`,
+      `
+      SELECT (SELECT string_agg(f::text, ' ') FROM runbook.fleets f) ||
+             (SELECT string_agg(t::text, ' ') FROM runbook.fleet_targets t) ||
+             (SELECT string_agg(r.record, ' ') FROM runbook.runs r) ||
+             (SELECT string_agg(e.line, ' ') FROM runbook.events e) AS t`,
+    );
+    expect(stored[0]!.t).toContain(`${db.name}_pw`);
+    expect(stored[0]!.t).not.toContain(PASSWORD);
+  });
+});
+
+describe('what a fleet refuses', () => {
+  it('a targets file problem names file, line and key; nothing runs', async () => {
+    const file = await writeTargets(
+      ws,
+      'bad.yaml',
+      `targets:
+  - database: ${db.name}_bad1
+  - databse: ${db.name}_bad2
+  - url: mysql://h/x
+`,
+    );
+    const r = await ws.cli(['fleet', 'run', 'up', '--targets', file, '--store', storeUrl, '--database-url', db.adminUrl]); // prettier-ignore
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:3:5: targets[1]`);
+    expect(r.stderr).toMatch(/targets\[2\]\.url.*postgres/);
+    const rows = await adminQuery(`SELECT 1 FROM pg_database WHERE datname LIKE '${db.name}_bad%'`);
+    expect(rows.rowCount).toBe(0);
+  });
+
+  it('a file store cannot hold a fleet (exit 2)', async () => {
+    const file = await writeTargets(ws, 'one.yaml', `targets:\n  - database: ${db.name}_file\n`);
+    const r = await ws.cli(['fleet', 'run', 'up', '--targets', file, '--store', 'runs', '--database-url', db.adminUrl]); // prettier-ignore
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('fleets need a PostgreSQL run store');
+  });
+
+  it('a prod target needs the same confirmation as alone', async () => {
+    const prod = await createCliWorkspace('runbook-fleet-prod-');
+    try {
+      await writeFleetProject(prod, 'prod');
+      const file = await writeTargets(
+        prod,
+        't.yaml',
+        `params: { migrations: migrations }
+targets: [{ database: ${db.name}_p1 }, { database: ${db.name}_p2 }]
+`,
+      );
+      const args = ['fleet', 'run', 'up', '--targets', file, '--store', storeUrl, '--database-url', db.adminUrl, '--role', 'prod', '--json']; // prettier-ignore
+      const refused = await prod.cli(args);
+      expect(refused.code).toBe(1);
+      const out = parseJson<{ summary: { failed: number } }>(refused.stdout);
+      expect(out.summary.failed).toBe(2);
+      expect(
+        (
+          await adminQuery(
+            `SELECT 1 FROM pg_database WHERE datname IN ('${db.name}_p1', '${db.name}_p2')`,
+          )
+        ).rowCount,
+      ).toBe(0);
+      const confirmed = await prod.cli([...args, '--confirm-prod']);
+      expect(confirmed.code, confirmed.stderr).toBe(0);
+      await expectAtHeadOnce(db.adminUrl, `${db.name}_p1`);
+    } finally {
+      await prod.dispose();
+    }
+  });
+});
