@@ -59,6 +59,81 @@ function endOfLine(text: string, i: number): number {
   return nl === -1 ? text.length : nl;
 }
 
+/** Index just past the block comment that opens at `i` (block comments nest). */
+function blockCommentEnd(text: string, i: number): number {
+  let depth = 1;
+  let k = i + 2;
+  while (k < text.length && depth > 0) {
+    const pair = text.slice(k, k + 2);
+    if (pair === '/*' || pair === '*/') {
+      depth += pair === '/*' ? 1 : -1;
+      k += 2;
+    } else k++;
+  }
+  return k;
+}
+
+/** Index just past the string literal that opens at `i` (its closing quote). */
+function stringLiteralEnd(text: string, i: number): number {
+  // E'…' strings take backslash escapes; standard strings do not (standard_conforming_strings).
+  const escapes = /[eE]/.test(text[i - 1] ?? '') && !IDENT.test(text[i - 2] ?? '');
+  let k = i + 1;
+  while (k < text.length) {
+    if (escapes && text[k] === '\\') k += 2;
+    else if (text[k] === "'" && text[k + 1] === "'") k += 2;
+    else if (text[k] === "'") break;
+    else k++;
+  }
+  return k + 1;
+}
+
+/** Index just past the quoted identifier that opens at `i`. */
+function quotedIdentifierEnd(text: string, i: number): number {
+  let k = i + 1;
+  while (k < text.length && !(text[k] === '"' && text[k + 1] !== '"')) {
+    k += text[k] === '"' ? 2 : 1;
+  }
+  return k + 1;
+}
+
+/** Index just past the dollar-quoted string that opens at `i`, if a `$tag$` opens there. */
+function dollarQuoteEnd(text: string, i: number): number | undefined {
+  DOLLAR_TAG.lastIndex = i;
+  const tag = DOLLAR_TAG.exec(text)?.[0];
+  if (tag === undefined) return undefined;
+  const close = text.indexOf(tag, i + tag.length);
+  return close === -1 ? text.length : close + tag.length;
+}
+
+/**
+ * The data psql sends for a `COPY … FROM stdin` whose `;` is at `semicolon`: the lines after the
+ * statement's line, up to a line `\.` (or the end of the script), and the offset past that line.
+ */
+function copyDataAfter(
+  text: string,
+  semicolon: number,
+): { dataStart: number; dataEnd: number; end: number } {
+  const dataStart = Math.min(endOfLine(text, semicolon) + 1, text.length);
+  let k = dataStart;
+  while (k < text.length) {
+    const eol = endOfLine(text, k);
+    if (text.slice(k, eol).replace(/\r$/, '') === '\\.') {
+      return { dataStart, dataEnd: k, end: Math.min(eol + 1, text.length) };
+    }
+    k = eol + 1;
+  }
+  return { dataStart, dataEnd: text.length, end: text.length };
+}
+
+/** Index just past the quoted token (string, quoted identifier, dollar quote) opening at `i`. */
+function quotedTokenEnd(text: string, i: number): number | undefined {
+  const c = text[i];
+  if (c === "'") return stringLiteralEnd(text, i);
+  if (c === '"') return quotedIdentifierEnd(text, i);
+  if (c === '$' && !IDENT.test(text[i - 1] ?? '')) return dollarQuoteEnd(text, i);
+  return undefined;
+}
+
 /**
  * Scans `text` as psql does (quotes, dollar quotes, comments, COPY data), returning it with
  * pg_dump's `\restrict`/`\unrestrict` lines blanked, the other meta-commands, and the COPY blocks.
@@ -71,119 +146,43 @@ export function scanPsqlScript(text: string): PsqlScan {
   // Start of the current statement's first token (after whitespace and comments), if any.
   let statementStart: number | undefined;
   let statementLine = 1;
-  const newlines = (from: number, to: number): void => {
-    for (let k = from; k < to; k++) if (text[k] === '\n') line++;
-  };
   let i = 0;
+  // Moves to `k`, counting the lines passed.
+  const skipTo = (k: number): void => {
+    for (let n = i; n < k; n++) if (text[n] === '\n') line++;
+    i = k;
+  };
   while (i < text.length) {
     const c = text[i] as string;
     const next = text[i + 1];
-    if (c === '\n') {
-      line++;
-      i++;
-      continue;
-    }
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    if (c === '-' && next === '-') {
-      i = endOfLine(text, i);
-      continue;
-    }
-    if (c === '/' && next === '*') {
-      let depth = 1;
-      let k = i + 2;
-      while (k < text.length && depth > 0) {
-        const pair = text.slice(k, k + 2);
-        if (pair === '/*' || pair === '*/') {
-          depth += pair === '/*' ? 1 : -1;
-          k += 2;
-        } else k++;
-      }
-      newlines(i, k);
-      i = k;
-      continue;
-    }
-    if (c === '\\') {
+    if (/\s/.test(c)) skipTo(i + 1);
+    else if (c === '-' && next === '-') i = endOfLine(text, i);
+    else if (c === '/' && next === '*') skipTo(blockCommentEnd(text, i));
+    else if (c === '\\') {
       const end = endOfLine(text, i);
       const command = text.slice(i, end).trimEnd();
       const name = /^\\([A-Za-z]+)/.exec(command)?.[1];
       if (name !== undefined && IGNORED.has(name)) blanks.push([i, end]);
       else metaCommands.push({ line, text: command });
       i = end;
-      continue;
-    }
-    if (statementStart === undefined) {
-      statementStart = i;
-      statementLine = line;
-    }
-    if (c === "'") {
-      // E'…' strings take backslash escapes; standard strings do not (standard_conforming_strings).
-      const escapes = /[eE]/.test(text[i - 1] ?? '') && !IDENT.test(text[i - 2] ?? '');
-      let k = i + 1;
-      while (k < text.length) {
-        if (escapes && text[k] === '\\') k += 2;
-        else if (text[k] === "'" && text[k + 1] === "'") k += 2;
-        else if (text[k] === "'") break;
-        else k++;
+    } else {
+      if (statementStart === undefined) {
+        statementStart = i;
+        statementLine = line;
       }
-      newlines(i, k);
-      i = k + 1;
-      continue;
+      const quoted = quotedTokenEnd(text, i);
+      if (quoted !== undefined) skipTo(quoted);
+      else if (c === ';') {
+        const start = statementStart;
+        statementStart = undefined;
+        if (isCopyFromStdin(text.slice(start, i))) {
+          const { dataStart, dataEnd, end } = copyDataAfter(text, i);
+          const data = text.slice(dataStart, dataEnd);
+          copies.push({ line: statementLine, start, statementEnd: i + 1, data, end });
+          skipTo(end);
+        } else i++;
+      } else i++;
     }
-    if (c === '"') {
-      let k = i + 1;
-      while (k < text.length && !(text[k] === '"' && text[k + 1] !== '"')) {
-        k += text[k] === '"' ? 2 : 1;
-      }
-      newlines(i, k);
-      i = k + 1;
-      continue;
-    }
-    if (c === '$' && !IDENT.test(text[i - 1] ?? '')) {
-      DOLLAR_TAG.lastIndex = i;
-      const tag = DOLLAR_TAG.exec(text)?.[0];
-      if (tag !== undefined) {
-        const close = text.indexOf(tag, i + tag.length);
-        const k = close === -1 ? text.length : close + tag.length;
-        newlines(i, k);
-        i = k;
-        continue;
-      }
-    }
-    if (c === ';') {
-      const from = statementStart;
-      const statement = text.slice(from, i);
-      statementStart = undefined;
-      if (isCopyFromStdin(statement)) {
-        // psql sends the lines after the statement's line, up to a line `\.`, as the data.
-        const dataStart = Math.min(endOfLine(text, i) + 1, text.length);
-        let k = dataStart;
-        let dataEnd = text.length;
-        let end = text.length;
-        while (k < text.length) {
-          const eol = endOfLine(text, k);
-          if (text.slice(k, eol).replace(/\r$/, '') === '\\.') {
-            dataEnd = k;
-            end = Math.min(eol + 1, text.length);
-            break;
-          }
-          k = eol + 1;
-        }
-        copies.push({
-          line: statementLine,
-          start: from,
-          statementEnd: i + 1,
-          data: text.slice(dataStart, dataEnd),
-          end,
-        });
-        newlines(i, end);
-        i = end;
-        continue;
-      }
-    }
-    i++;
   }
   let sql = text;
   for (const [from, to] of blanks.reverse()) {

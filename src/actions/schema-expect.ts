@@ -2,12 +2,13 @@ import * as z from 'zod';
 import {
   evaluateExpectations,
   tablesPerSchema,
+  type CatalogExpectations,
   type VersionExpectation,
 } from '../catalog/expectations.js';
 import { readVersion } from '../catalog/read-version.js';
 import { StepError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
-import { defineAction } from './types.js';
+import { defineAction, type ActionContext } from './types.js';
 import { connectableDatabaseName } from './database-name.js';
 
 const Count = z.number().int().nonnegative();
@@ -48,6 +49,58 @@ const Params = z.object({
 
 const undef = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
+type ExpectParams = z.infer<typeof Params>;
+
+/** The expectations a step states, as {@link evaluateExpectations} takes them. */
+function expectationsOf(p: ExpectParams): CatalogExpectations {
+  const settings = p.settings
+    ? Object.fromEntries(Object.entries(p.settings).map(([k, v]) => [k, String(v)]))
+    : undefined;
+  return {
+    tables: undef(p.tables),
+    total_tables: undef(p.total_tables),
+    views: undef(p.views),
+    tables_exist: undef(p.tables_exist),
+    tables_absent: undef(p.tables_absent),
+    views_exist: undef(p.views_exist),
+    columns_exist: undef(p.columns_exist),
+    foreign_keys: undef(p.foreign_keys),
+    roles: undef(p.roles),
+    grants: undef(p.grants),
+    settings,
+  };
+}
+
+/**
+ * Reads the database's version rows; with `version:` also the expectation on them. Without
+ * `version:` or `source:`, a database with no readable version table gives `rows: null`.
+ */
+async function readVersionState(
+  ctx: ActionContext,
+  p: ExpectParams,
+  database: string,
+): Promise<{ version: VersionExpectation | undefined; rows: string[] | null }> {
+  if (!p.version && !p.source) {
+    return {
+      version: undefined,
+      rows: (await readVersion(ctx.db, database).catch(() => ({ rows: null }))).rows,
+    };
+  }
+  const state = await readVersion(
+    ctx.db,
+    database,
+    p.source ? { dir: p.source, cwd: ctx.cwd, layout: undef(p.layout) } : undefined,
+  );
+  const version = p.version
+    ? {
+        expected: p.version,
+        actual: state.rows,
+        ...(state.heads ? { heads: state.heads } : {}),
+      }
+    : undefined;
+  return { version, rows: state.rows };
+}
+
 /**
  * `schema.expect`: checks declarative expectations on a database's catalog (tables and views per
  * schema, named tables/views/columns, foreign keys with actions, roles, grants, settings, the
@@ -72,44 +125,8 @@ export const schemaExpect = defineAction({
       ctx.db.pool(database),
       p.schemas ? { schemas: p.schemas } : {},
     );
-    let version: VersionExpectation | undefined;
-    let rows: string[] | null = null;
-    if (p.version || p.source) {
-      const state = await readVersion(
-        ctx.db,
-        database,
-        p.source ? { dir: p.source, cwd: ctx.cwd, layout: undef(p.layout) } : undefined,
-      );
-      rows = state.rows;
-      if (p.version)
-        version = {
-          expected: p.version,
-          actual: state.rows,
-          ...(state.heads ? { heads: state.heads } : {}),
-        };
-    } else {
-      rows = (await readVersion(ctx.db, database).catch(() => ({ rows: null }))).rows;
-    }
-    const settings = p.settings
-      ? Object.fromEntries(Object.entries(p.settings).map(([k, v]) => [k, String(v)]))
-      : undefined;
-    const results = evaluateExpectations(
-      snapshot,
-      {
-        tables: undef(p.tables),
-        total_tables: undef(p.total_tables),
-        views: undef(p.views),
-        tables_exist: undef(p.tables_exist),
-        tables_absent: undef(p.tables_absent),
-        views_exist: undef(p.views_exist),
-        columns_exist: undef(p.columns_exist),
-        foreign_keys: undef(p.foreign_keys),
-        roles: undef(p.roles),
-        grants: undef(p.grants),
-        settings,
-      },
-      version,
-    );
+    const { version, rows } = await readVersionState(ctx, p, database);
+    const results = evaluateExpectations(snapshot, expectationsOf(p), version);
     const perSchema = tablesPerSchema(snapshot);
     const output: { [key: string]: JsonValue } = {
       tables_total: snapshot.tables.length,

@@ -5,7 +5,7 @@ import { StepError } from '../errors.js';
 import { targetEnvironment, urlSignInPassword } from '../postgres/libpq-env.js';
 import { secretScrubber } from '../postgres/redact.js';
 import { urlPassword } from '../postgres/url.js';
-import { defineAction } from './types.js';
+import { defineAction, type ActionContext } from './types.js';
 
 const params = z
   .strictObject({
@@ -57,6 +57,104 @@ interface Outcome {
   error?: Error;
 }
 
+type Params = z.infer<typeof params>;
+
+/** The child's environment: the run's, then the step's `env:`, then the checked target's. */
+function childEnvironment(ctx: ActionContext, p: Params, url: string): NodeJS.ProcessEnv {
+  const inherited: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
+  Object.assign(inherited, p.env ?? {});
+  // The checked target overrides whatever the environment or the step says, so that psql,
+  // pg_dump or a bare libpq client in the command cannot reach another server.
+  return targetEnvironment(inherited, url);
+}
+
+/** Runs `sh -c command` to its end, its timeout or the run's abort, capturing both streams. */
+function runShell(
+  command: string,
+  options: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    timeoutSeconds: number | undefined;
+    signal: AbortSignal;
+    stdout: Tail;
+    stderr: Tail;
+  },
+): Promise<Outcome> {
+  const { cwd, env, signal, stdout, stderr } = options;
+  return new Promise<Outcome>((resolve) => {
+    // Own process group, so a timeout or abort also ends what the command started.
+    const child = spawn('sh', ['-c', command], {
+      cwd,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let timedOut = false;
+    const killGroup = (sig: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, sig);
+      } catch {
+        // Already gone.
+      }
+    };
+    const stop = (): void => {
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
+    };
+    const timer =
+      options.timeoutSeconds !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            stop();
+          }, options.timeoutSeconds * 1000)
+        : undefined;
+    signal.addEventListener('abort', stop, { once: true });
+    child.stdout.on('data', (c: Buffer) => stdout.push(c));
+    child.stderr.on('data', (c: Buffer) => stderr.push(c));
+    child.on('error', (error) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code: null, signal: null, timedOut, error });
+    });
+    child.on('close', (code, sig) => {
+      if (timer) clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
+      resolve({ code, signal: sig, timedOut });
+    });
+  });
+}
+
+/** Throws the step's failure for an outcome other than exit code 0 (`err` is scrubbed stderr). */
+function throwUnlessSucceeded(
+  outcome: Outcome,
+  p: Params,
+  err: string,
+  data: { exit_code: number; stdout_tail: string; stderr_tail: string },
+  scrub: (s: string) => string,
+): void {
+  const exitCode = outcome.code ?? -1;
+  if (outcome.error) {
+    throw new StepError('SHELL_FAILED', `could not start sh: ${scrub(outcome.error.message)}`, {
+      data,
+    });
+  }
+  if (outcome.timedOut) {
+    throw new StepError('SHELL_TIMEOUT', `command timed out after ${p.timeout_seconds}s`, {
+      data,
+    });
+  }
+  if (exitCode !== 0) {
+    const last = err.trim().split('\n').pop() ?? '';
+    throw new StepError(
+      'SHELL_FAILED',
+      outcome.signal
+        ? `command was killed by ${outcome.signal}`
+        : `command exited with code ${exitCode}${last ? `: ${last}` : ''}`,
+      { data },
+    );
+  }
+}
+
 /**
  * `shell.exec`: runs `sh -c <command>` (for ORM bootstrap commands and the like), with
  * DATABASE_URL set to the full URL of `database` (default: the run's database) and PGHOST, PGPORT,
@@ -79,56 +177,19 @@ export const shellExec = defineAction({
       urlPassword(url),
       urlSignInPassword(url),
     ]);
-    const inherited: Record<string, string> = {};
-    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
-    Object.assign(inherited, p.env ?? {});
-    // The checked target overrides whatever the environment or the step says, so that psql,
-    // pg_dump or a bare libpq client in the command cannot reach another server.
-    const env = targetEnvironment(inherited, url);
+    const env = childEnvironment(ctx, p, url);
     const cwd = path.resolve(ctx.cwd, p.cwd ?? '.');
     const stdout = new Tail();
     const stderr = new Tail();
     const started = Date.now();
 
-    const outcome = await new Promise<Outcome>((resolve) => {
-      // Own process group, so a timeout or abort also ends what the command started.
-      const child = spawn('sh', ['-c', p.command], {
-        cwd,
-        env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let timedOut = false;
-      const killGroup = (signal: NodeJS.Signals): void => {
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, signal);
-        } catch {
-          // Already gone.
-        }
-      };
-      const stop = (): void => {
-        killGroup('SIGTERM');
-        setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS).unref();
-      };
-      const timer =
-        p.timeout_seconds !== undefined
-          ? setTimeout(() => {
-              timedOut = true;
-              stop();
-            }, p.timeout_seconds * 1000)
-          : undefined;
-      ctx.signal.addEventListener('abort', stop, { once: true });
-      child.stdout.on('data', (c: Buffer) => stdout.push(c));
-      child.stderr.on('data', (c: Buffer) => stderr.push(c));
-      child.on('error', (error) => {
-        if (timer) clearTimeout(timer);
-        resolve({ code: null, signal: null, timedOut, error });
-      });
-      child.on('close', (code, signal) => {
-        if (timer) clearTimeout(timer);
-        ctx.signal.removeEventListener('abort', stop);
-        resolve({ code, signal, timedOut });
-      });
+    const outcome = await runShell(p.command, {
+      cwd,
+      env,
+      timeoutSeconds: p.timeout_seconds,
+      signal: ctx.signal,
+      stdout,
+      stderr,
     });
 
     const out = scrub(stdout.text());
@@ -152,26 +213,7 @@ export const shellExec = defineAction({
       stdout_tail: out.slice(-MAX_TAIL),
       stderr_tail: err.slice(-MAX_TAIL),
     };
-    if (outcome.error) {
-      throw new StepError('SHELL_FAILED', `could not start sh: ${scrub(outcome.error.message)}`, {
-        data,
-      });
-    }
-    if (outcome.timedOut) {
-      throw new StepError('SHELL_TIMEOUT', `command timed out after ${p.timeout_seconds}s`, {
-        data,
-      });
-    }
-    if (exitCode !== 0) {
-      const last = err.trim().split('\n').pop() ?? '';
-      throw new StepError(
-        'SHELL_FAILED',
-        outcome.signal
-          ? `command was killed by ${outcome.signal}`
-          : `command exited with code ${exitCode}${last ? `: ${last}` : ''}`,
-        { data },
-      );
-    }
+    throwUnlessSucceeded(outcome, p, err, data, scrub);
     return {
       output: { exit_code: 0 },
       summary: `command succeeded in ${((Date.now() - started) / 1000).toFixed(1)}s`,

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { CatalogDiff } from '../catalog/diff-types.js';
 import { StepError } from '../errors.js';
 import type { JsonObject } from '../json.js';
+import type { LoggedEvent } from '../step-context.js';
 import { defineAction } from './types.js';
 
 const params = z
@@ -84,6 +85,65 @@ function classifyDiff(diff: CatalogDiff): Finding[] {
   });
 }
 
+type StepOutcome = { type: string; data: JsonObject };
+type PathStatus = 'succeeded' | 'failed' | 'incomplete';
+
+/** Each step's last outcome (`step.succeeded` or `step.failed`) in the run's log. */
+function lastOutcomes(entries: readonly LoggedEvent[]): Map<string, StepOutcome> {
+  const last = new Map<string, StepOutcome>();
+  for (const e of entries) {
+    if (e.step && (e.type === 'step.succeeded' || e.type === 'step.failed')) {
+      last.set(e.step, { type: e.type, data: (e.data ?? {}) as JsonObject });
+    }
+  }
+  return last;
+}
+
+/** A finding for each failed step of Path A, then of Path B. */
+function pathFailures(last: Map<string, StepOutcome>, p: z.infer<typeof params>): Finding[] {
+  const findings: Finding[] = [];
+  for (const [name, steps] of [
+    ['A', p.path_a],
+    ['B', p.path_b],
+  ] as const) {
+    for (const s of steps) {
+      const e = last.get(s);
+      if (e?.type === 'step.failed') {
+        findings.push(
+          classifyFailure(
+            name,
+            s,
+            (e.data.failure ?? {}) as JsonObject,
+            p.stamp_steps,
+            p.bootstrap_steps,
+          ),
+        );
+      }
+    }
+  }
+  return findings;
+}
+
+/** The report's text lines: the verdict, each path's status, the comparison and the findings. */
+function reportLines(
+  verdict: string,
+  a: PathStatus,
+  b: PathStatus,
+  diff: CatalogDiff | undefined,
+  findings: Finding[],
+): string[] {
+  return [
+    `Two-path migration check: ${verdict}`,
+    `  Path A (clean DB, upgrade from empty):     ${a}`,
+    `  Path B (ORM bootstrap, then stamp head):   ${b}`,
+    `  Schemas equal (version table aside):       ${diff ? (diff.equal ? 'yes' : `no — ${diff.summary.differences} difference(s)`) : 'not compared'}`,
+    ...(findings.length ? ['', 'Findings (guard that caught it: what):'] : []),
+    ...findings.map(
+      (f) => `  - [${f.guard}] ${f.path === 'both' ? '' : `Path ${f.path}: `}${f.what}`,
+    ),
+  ];
+}
+
 /**
  * `report.two-path`: the verdict of the two-path CI check. Reads this run's log and the schema
  * diff artifact, names every difference and failure, and says which guard of the two-path
@@ -98,38 +158,14 @@ export const twoPathReport = defineAction({
   writes: false,
   async run(ctx, p) {
     const entries = await ctx.readLog();
-    const last = new Map<string, { type: string; data: JsonObject }>();
-    for (const e of entries) {
-      if (e.step && (e.type === 'step.succeeded' || e.type === 'step.failed')) {
-        last.set(e.step, { type: e.type, data: (e.data ?? {}) as JsonObject });
-      }
-    }
-    const findings: Finding[] = [];
-    const status = (steps: string[]) =>
+    const last = lastOutcomes(entries);
+    const status = (steps: string[]): PathStatus =>
       steps.every((s) => last.get(s)?.type === 'step.succeeded')
         ? 'succeeded'
         : steps.some((s) => last.get(s)?.type === 'step.failed')
           ? 'failed'
           : 'incomplete';
-    for (const [name, steps] of [
-      ['A', p.path_a],
-      ['B', p.path_b],
-    ] as const) {
-      for (const s of steps) {
-        const e = last.get(s);
-        if (e?.type === 'step.failed') {
-          findings.push(
-            classifyFailure(
-              name,
-              s,
-              (e.data.failure ?? {}) as JsonObject,
-              p.stamp_steps,
-              p.bootstrap_steps,
-            ),
-          );
-        }
-      }
-    }
+    const findings = pathFailures(last, p);
     let diff: CatalogDiff | undefined;
     try {
       const text = await ctx.readArtifact(`schema-diff-${p.diff_step}.json`);
@@ -143,16 +179,7 @@ export const twoPathReport = defineAction({
     const b = status(p.path_b);
     const verdict =
       a === 'succeeded' && b === 'succeeded' && diff?.equal === true ? 'PASS' : 'FAIL';
-    const lines = [
-      `Two-path migration check: ${verdict}`,
-      `  Path A (clean DB, upgrade from empty):     ${a}`,
-      `  Path B (ORM bootstrap, then stamp head):   ${b}`,
-      `  Schemas equal (version table aside):       ${diff ? (diff.equal ? 'yes' : `no — ${diff.summary.differences} difference(s)`) : 'not compared'}`,
-      ...(findings.length ? ['', 'Findings (guard that caught it: what):'] : []),
-      ...findings.map(
-        (f) => `  - [${f.guard}] ${f.path === 'both' ? '' : `Path ${f.path}: `}${f.what}`,
-      ),
-    ];
+    const lines = reportLines(verdict, a, b, diff, findings);
     const text = lines.join('\n') + '\n';
     await ctx.writeArtifact('two-path-report.txt', text);
     await ctx.writeArtifact(

@@ -125,27 +125,22 @@ function compareObjects<T>(
   return out;
 }
 
+/** An object's schema-qualified name, its key in the diff. */
+function qualified(x: { schema: string; name: string }): string {
+  return `${x.schema}.${x.name}`;
+}
+
 function props<T extends object>(fields: (keyof T & string)[]): (a: T, b: T) => DiffChange[] {
   const spec = { fields };
   return (a, b) => compareFields(a as Rec, b as Rec, spec, NOTHING);
 }
 
-/**
- * Structural diff of two catalog snapshots, grouped by object (a table with its columns, indexes,
- * constraints, triggers, policies and grants), naming exactly the field that differs. OIDs are
- * never compared (snapshots hold none). Equal catalogs give `equal: true` and no objects.
- */
-export function diffCatalogs(
-  a: CatalogSnapshot,
-  b: CatalogSnapshot,
-  options: DiffOptions = {},
-): CatalogDiff {
+/** Schemas, tables and views (tables and views without the ignored tables). */
+function relationDiffs(a: CatalogSnapshot, b: CatalogSnapshot, options: DiffOptions): ObjectDiff[] {
   const ignored = new Set(options.ignoreTables ?? []);
   const kept = <T extends { schema: string; name: string }>(x: T): boolean =>
     !ignored.has(x.name) && !ignored.has(`${x.schema}.${x.name}`);
-  const q = (x: { schema: string; name: string }): string => `${x.schema}.${x.name}`;
-
-  const objects: ObjectDiff[] = [
+  return [
     ...compareObjects(
       'schema',
       a.schemas,
@@ -156,7 +151,7 @@ export function diffCatalogs(
         ...compareParts('grant', x.grants, y.grants, grantKey, grantKey, GRANT),
       ],
     ),
-    ...compareObjects('table', a.tables.filter(kept), b.tables.filter(kept), q, (x, y) => [
+    ...compareObjects('table', a.tables.filter(kept), b.tables.filter(kept), qualified, (x, y) => [
       ...props<TableInfo>(['partitioned', 'partition', 'owner', 'rls_enabled', 'rls_forced'])(x, y),
       ...tableParts(x, y, options),
     ]),
@@ -164,17 +159,23 @@ export function diffCatalogs(
       (v) => (v.materialized ? 'materialized view' : 'view'),
       a.views.filter(kept),
       b.views.filter(kept),
-      q,
+      qualified,
       (x, y) => [
         ...props<ViewInfo>(['materialized', 'owner', 'definition'])(x, y),
         ...tableParts(x, y, options),
       ],
     ),
+  ];
+}
+
+/** Sequences, functions, roles, settings and extensions. */
+function globalDiffs(a: CatalogSnapshot, b: CatalogSnapshot): ObjectDiff[] {
+  return [
     ...compareObjects(
       'sequence',
       a.sequences,
       b.sequences,
-      q,
+      qualified,
       props(['type', 'start', 'increment', 'min', 'max', 'cache', 'cycle', 'owned_by']),
     ),
     ...compareObjects(
@@ -215,6 +216,19 @@ export function diffCatalogs(
       props(['version', 'schema']),
     ),
   ];
+}
+
+/**
+ * Structural diff of two catalog snapshots, grouped by object (a table with its columns, indexes,
+ * constraints, triggers, policies and grants), naming exactly the field that differs. OIDs are
+ * never compared (snapshots hold none). Equal catalogs give `equal: true` and no objects.
+ */
+export function diffCatalogs(
+  a: CatalogSnapshot,
+  b: CatalogSnapshot,
+  options: DiffOptions = {},
+): CatalogDiff {
+  const objects: ObjectDiff[] = [...relationDiffs(a, b, options), ...globalDiffs(a, b)];
   const count = (s: string): number => objects.filter((o) => o.status === s).length;
   return {
     equal: objects.length === 0,

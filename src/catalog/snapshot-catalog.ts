@@ -61,24 +61,14 @@ export function selectSchemas(existing: string[], options: SnapshotOptions): str
   return wanted.filter((s) => !exclude.has(s));
 }
 
+type Rows<F extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<F>>;
+
 /**
- * Snapshots a database's catalog: one query per object kind (never per table), run concurrently
- * on the pool, so 10,000 tables take a fraction of a second. System schemas are never included.
- * Accepts a Kysely instance typed for `pg_catalog` or a pg pool (from `Connections`); the pool is
- * not ended. The result is plain JSON (`JSON.parse(JSON.stringify(s))` deep-equals `s`).
+ * Runs the per-kind queries for the selected schemas, the heaviest first: the pool (often 4
+ * connections) starts them before the small ones. Each result is decoded as it arrives, while the
+ * server still runs the others.
  */
-export async function snapshotCatalog(
-  source: CatalogDb | pg.Pool,
-  options: SnapshotOptions = {},
-): Promise<CatalogSnapshot> {
-  const db = toCatalogDb(source);
-  const [identity, allSchemas] = await Promise.all([queryIdentity(db), querySchemas(db)]);
-  const names = selectSchemas(
-    allSchemas.map((s) => s.name),
-    options,
-  );
-  // The heaviest queries first: the pool (often 4 connections) starts them before the small ones.
-  // Each result is decoded as it arrives, while the server still runs the others.
+async function queryCatalogRows(db: CatalogDb, names: string[], versionNum: number) {
   const heavy = Promise.all([
     queryColumns(db, names).then((rows) => {
       const { attributes, types } = groupColumns(rows);
@@ -87,7 +77,7 @@ export async function snapshotCatalog(
       typeRows.catch(() => undefined); // awaited below; not unhandled if assembly throws first
       return { attributes, typeRows };
     }),
-    queryIndexes(db, names, identity.version_num).then((rows) => rows.map(decodeIndex)),
+    queryIndexes(db, names, versionNum).then((rows) => rows.map(decodeIndex)),
     queryRelations(db, names).then((rows) => {
       const relations = new Map<number, { schema: string; name: string }>();
       rows.forEach((r) => relations.set(relationOid(r), r));
@@ -107,24 +97,45 @@ export async function snapshotCatalog(
     queryDefaultOpclasses(db),
   ]);
   const [
-    [
-      { attributes, typeRows: typeRowsQuery },
-      indexRows,
-      { relationRows, relations },
-      sequences,
-      constraintRows,
-    ],
+    [{ attributes, typeRows }, indexRows, { relationRows, relations }, sequences, constraintRows],
     [schemaGrants, triggers, policies, functions, roles, settings, extensions, opclasses],
   ] = await Promise.all([heavy, light]);
+  return {
+    attributes,
+    typeRows,
+    indexRows,
+    relationRows,
+    relations,
+    sequences,
+    constraintRows,
+    schemaGrants,
+    triggers,
+    policies,
+    functions,
+    roles,
+    settings,
+    extensions,
+    opclasses,
+  };
+}
 
-  // Index and key definitions are rebuilt from the catalog rows where that is exact; the few
-  // left are asked for in one query each, with the names of FK targets and sequence owners
-  // outside the snapshot.
-  const quote = identifierQuoter(identity.keywords, identity.quote_all);
+type CatalogRows = Awaited<ReturnType<typeof queryCatalogRows>>;
+
+/**
+ * Completes the rows in place: index and key definitions are rebuilt from the catalog rows where
+ * that is exact; the few left are asked for in one query each, with the names of FK targets and
+ * sequence owners outside the snapshot. Resolves to the type names.
+ */
+async function completeDefinitions(
+  db: CatalogDb,
+  rows: CatalogRows,
+  quote: (name: string) => string,
+): Promise<Rows<typeof queryTypeNames>> {
+  const { attributes, relations, indexRows, constraintRows, sequences } = rows;
   indexRows.forEach((i) => i.key && constraintRows.push(i.key));
   const unknown = rebuildDefinitions(indexRows, {
     quote,
-    defaultOpclasses: new Map(opclasses.map((o) => [o.oid, o.intype])),
+    defaultOpclasses: new Map(rows.opclasses.map((o) => [o.oid, o.intype])),
     attributes,
     relations,
   });
@@ -138,7 +149,7 @@ export async function snapshotCatalog(
     if (owner && !named(owner)) foreign.add(owner);
   });
   const [typeRows, foreignColumns, indexDefs, constraintDefs] = await Promise.all([
-    typeRowsQuery,
+    rows.typeRows,
     queryColumnNames(db, [...foreign]),
     queryIndexDefinitions(db, unknown.indexes),
     queryConstraintDefinitions(db, unknown.constraints),
@@ -152,12 +163,21 @@ export async function snapshotCatalog(
   const constraintDef = new Map(constraintDefs.map((d) => [d.oid, d.definition]));
   if (constraintDef.size > 0)
     constraintRows.forEach((k) => (k.definition ??= constraintDef.get(k.oid) ?? null));
+  return typeRows;
+}
 
+/** Tables and views with their columns, indexes, constraints, triggers and policies. */
+function relationsOf(
+  rows: CatalogRows,
+  typeRows: Rows<typeof queryTypeNames>,
+  quote: (name: string) => string,
+) {
+  const { attributes, relations } = rows;
   const triggersByRel = new Map<number, TriggerInfo[]>();
-  for (const t of triggers)
+  for (const t of rows.triggers)
     pushTo(triggersByRel, t.relid, { name: t.name, definition: t.definition, enabled: t.enabled });
   const policiesByTable = new Map<string, PolicyInfo[]>();
-  for (const p of policies)
+  for (const p of rows.policies)
     pushTo(policiesByTable, `${p.schema}.${p.table}`, {
       name: p.name,
       permissive: p.permissive === 'PERMISSIVE',
@@ -166,15 +186,22 @@ export async function snapshotCatalog(
       using: p.using,
       with_check: p.with_check,
     });
-  const { tables, views } = relationInfos(relationRows, {
+  return relationInfos(rows.relationRows, {
     attributes,
     types: typeNames(typeRows),
-    indexes: groupIndexes(indexRows, quote),
-    constraints: groupConstraints(constraintRows, attributes, relations),
+    indexes: groupIndexes(rows.indexRows, quote),
+    constraints: groupConstraints(rows.constraintRows, attributes, relations),
     triggers: triggersByRel,
     policies: policiesByTable,
   });
+}
 
+/** The selected schemas with their owners and grants, by name. */
+function schemaInfos(
+  allSchemas: Rows<typeof querySchemas>,
+  names: string[],
+  schemaGrants: Rows<typeof querySchemaGrants>,
+): CatalogSnapshot['schemas'] {
   const schemaGrantsBy = new Map<string, GrantInfo[]>();
   for (const g of schemaGrants)
     pushTo(schemaGrantsBy, g.schema, {
@@ -182,51 +209,85 @@ export async function snapshotCatalog(
       privilege: g.privilege,
       grantable: g.grantable,
     });
+  return allSchemas
+    .filter((s) => names.includes(s.name))
+    .map((s) => ({
+      name: s.name,
+      owner: s.owner,
+      grants: (schemaGrantsBy.get(s.name) ?? []).sort(byGrant),
+    }))
+    .sort(byName);
+}
 
+/** Functions and procedures, by schema and signature. */
+function functionInfos(functions: Rows<typeof queryFunctions>): CatalogSnapshot['functions'] {
+  return functions
+    .map((f) => ({
+      schema: f.schema,
+      name: f.name,
+      signature: `${f.name}(${f.args})`,
+      result: f.result,
+      kind: FUNCTION_KINDS[f.kind] ?? 'function',
+      language: f.language,
+      body_md5: f.body_md5,
+    }))
+    .sort((a, b) => byQualified({ ...a, name: a.signature }, { ...b, name: b.signature }));
+}
+
+/** Per-role and per-database settings (`name=value` entries), by role then name. */
+function settingInfos(settings: Rows<typeof querySettings>): CatalogSnapshot['settings'] {
+  return settings
+    .flatMap((s) =>
+      (s.config ?? []).map((entry) => {
+        const eq = entry.indexOf('=');
+        return {
+          role: s.role,
+          name: eq < 0 ? entry : entry.slice(0, eq),
+          value: eq < 0 ? '' : entry.slice(eq + 1),
+        };
+      }),
+    )
+    .sort((a, b) =>
+      byName(
+        { name: `${a.role ?? ''}\u0000${a.name}` },
+        { name: `${b.role ?? ''}\u0000${b.name}` },
+      ),
+    );
+}
+
+/**
+ * Snapshots a database's catalog: one query per object kind (never per table), run concurrently
+ * on the pool, so 10,000 tables take a fraction of a second. System schemas are never included.
+ * Accepts a Kysely instance typed for `pg_catalog` or a pg pool (from `Connections`); the pool is
+ * not ended. The result is plain JSON (`JSON.parse(JSON.stringify(s))` deep-equals `s`).
+ */
+export async function snapshotCatalog(
+  source: CatalogDb | pg.Pool,
+  options: SnapshotOptions = {},
+): Promise<CatalogSnapshot> {
+  const db = toCatalogDb(source);
+  const [identity, allSchemas] = await Promise.all([queryIdentity(db), querySchemas(db)]);
+  const names = selectSchemas(
+    allSchemas.map((s) => s.name),
+    options,
+  );
+  const rows = await queryCatalogRows(db, names, identity.version_num);
+  const quote = identifierQuoter(identity.keywords, identity.quote_all);
+  const typeRows = await completeDefinitions(db, rows, quote);
+  const { tables, views } = relationsOf(rows, typeRows, quote);
   return {
     format: CATALOG_FORMAT,
     database: identity.database,
     server_version: identity.server_version,
-    schemas: allSchemas
-      .filter((s) => names.includes(s.name))
-      .map((s) => ({
-        name: s.name,
-        owner: s.owner,
-        grants: (schemaGrantsBy.get(s.name) ?? []).sort(byGrant),
-      }))
-      .sort(byName),
+    schemas: schemaInfos(allSchemas, names, rows.schemaGrants),
     tables,
     views,
-    sequences: sequences.map((q) => sequenceInfo(q, relations, attributes)).sort(byQualified),
-    functions: functions
-      .map((f) => ({
-        schema: f.schema,
-        name: f.name,
-        signature: `${f.name}(${f.args})`,
-        result: f.result,
-        kind: FUNCTION_KINDS[f.kind] ?? 'function',
-        language: f.language,
-        body_md5: f.body_md5,
-      }))
-      .sort((a, b) => byQualified({ ...a, name: a.signature }, { ...b, name: b.signature })),
-    roles: roles.map((r) => ({ ...r })),
-    settings: settings
-      .flatMap((s) =>
-        (s.config ?? []).map((entry) => {
-          const eq = entry.indexOf('=');
-          return {
-            role: s.role,
-            name: eq < 0 ? entry : entry.slice(0, eq),
-            value: eq < 0 ? '' : entry.slice(eq + 1),
-          };
-        }),
-      )
-      .sort((a, b) =>
-        byName(
-          { name: `${a.role ?? ''}\u0000${a.name}` },
-          { name: `${b.role ?? ''}\u0000${b.name}` },
-        ),
-      ),
-    extensions: extensions.map((e) => ({ ...e })),
+    sequences: rows.sequences
+      .map((q) => sequenceInfo(q, rows.relations, rows.attributes))
+      .sort(byQualified),
+    functions: functionInfos(rows.functions),
+    roles: rows.roles.map((r) => ({ ...r })),
+    settings: settingInfos(rows.settings),
+    extensions: rows.extensions.map((e) => ({ ...e })),
   };
 }

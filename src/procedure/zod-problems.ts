@@ -39,6 +39,128 @@ function pickBranch(value: unknown, branches: Issue[][]): Issue[] {
   return branches[Math.min(index, branches.length - 1)] ?? [];
 }
 
+type IssueOf<C extends Issue['code']> = Extract<Issue, { code: C }>;
+
+/** One issue's place: its path in the validated value (`rel`) and in the file (`full`). */
+interface IssueSite {
+  ctx: ProblemContext;
+  rel: Segments;
+  full: Segments;
+}
+
+const nounOf = (ctx: ProblemContext): string => ctx.noun ?? 'key';
+const seeSchema = (ctx: ProblemContext): string =>
+  `see ${ctx.schemaFile ?? 'procedure.schema.json'}`;
+
+/** A problem at `segments` (a full path): its formatted key path and source position. */
+function at(ctx: ProblemContext, segments: Segments): Omit<InputProblem, 'message' | 'hint'> {
+  const path = formatKeyPath(segments);
+  return { path, position: positionOf(ctx.positions, path) };
+}
+
+/** One problem per unknown key, hinting at the nearest allowed key (or listing them). */
+function unknownKeys(issue: IssueOf<'unrecognized_keys'>, s: IssueSite): InputProblem[] {
+  const allowed = s.ctx.allowedKeys?.(s.full) ?? [];
+  return issue.keys.map((key) => {
+    const near = nearestName(key, allowed);
+    return {
+      ...at(s.ctx, [...s.full, key]),
+      message: `unknown ${nounOf(s.ctx)} \`${key}\``,
+      hint: near
+        ? `did you mean \`${near}\`?`
+        : allowed.length > 0
+          ? `allowed: ${allowed.join(', ')}`
+          : 'remove it',
+    };
+  });
+}
+
+/** A missing required key (absent from its map), or else a value of the wrong type. */
+function wrongType(issue: IssueOf<'invalid_type'>, s: IssueSite): InputProblem {
+  const parent = valueAt(s.ctx.value, s.rel.slice(0, -1));
+  const key = s.rel[s.rel.length - 1];
+  const missing =
+    key !== undefined &&
+    parent !== null &&
+    typeof parent === 'object' &&
+    !Array.isArray(parent) &&
+    !Object.prototype.hasOwnProperty.call(parent, key);
+  if (missing) {
+    return {
+      ...at(s.ctx, s.full),
+      message: `missing required ${nounOf(s.ctx)} \`${String(key)}\``,
+      hint: `add \`${String(key)}:\` (${issue.expected})`,
+    };
+  }
+  return {
+    ...at(s.ctx, s.full),
+    message: issue.message.replace(/^Invalid input: /, ''),
+    hint: `write ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a map' : `a ${issue.expected}`} here`,
+  };
+}
+
+/** A value outside an enum, hinting at the nearest option. */
+function notAnOption(issue: IssueOf<'invalid_value'>, s: IssueSite): InputProblem {
+  const got = valueAt(s.ctx.value, s.rel);
+  const options = issue.values.map(String);
+  const near = typeof got === 'string' ? nearestName(got, options) : undefined;
+  return {
+    ...at(s.ctx, s.full),
+    message: `\`${String(got)}\` is not one of ${options.join(', ')}`,
+    hint: near ? `did you mean \`${near}\`?` : `use one of ${options.join(', ')}`,
+  };
+}
+
+/** A string that does not match its format, with an example for the ids runbook names. */
+function badFormat(issue: IssueOf<'invalid_format'>, s: IssueSite): InputProblem {
+  const last = s.rel[s.rel.length - 1];
+  return {
+    ...at(s.ctx, s.full),
+    message: `\`${String(valueAt(s.ctx.value, s.rel))}\` ${issue.message}`,
+    hint:
+      last === 'id'
+        ? 'e.g. `recreate-database`'
+        : last === 'procedure'
+          ? 'e.g. `local-equivalence`'
+          : `write a value matching the ${issue.format} format`,
+  };
+}
+
+/** The problems of one issue other than a union's (those are chosen in {@link zodProblems}). */
+function issueProblems(
+  issue: Exclude<Issue, IssueOf<'invalid_union'>>,
+  s: IssueSite,
+): InputProblem[] {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return unknownKeys(issue, s);
+    case 'invalid_type':
+      return [wrongType(issue, s)];
+    case 'invalid_value':
+      return [notAnOption(issue, s)];
+    case 'invalid_key':
+      return [
+        {
+          ...at(s.ctx, s.full),
+          message: `invalid name \`${String(s.rel[s.rel.length - 1])}\`: ${issue.issues.map((i) => i.message).join('; ')}`,
+          hint: 'use letters, digits, _ and -, starting with a letter or _',
+        },
+      ];
+    case 'invalid_format':
+      return [badFormat(issue, s)];
+    case 'too_small':
+      return [
+        {
+          ...at(s.ctx, s.full),
+          message: issue.message.replace(/^Too small: /, ''),
+          hint: issue.origin === 'array' ? 'add at least one entry' : 'give a non-empty value',
+        },
+      ];
+    default:
+      return [{ ...at(s.ctx, s.full), message: issue.message, hint: seeSchema(s.ctx) }];
+  }
+}
+
 /**
  * Turns zod issues into positioned problems: one per unknown key (with the nearest allowed key as
  * hint), "missing required key" for absent keys, the nearest option for a bad enum value, and the
@@ -46,109 +168,19 @@ function pickBranch(value: unknown, branches: Issue[][]): Issue[] {
  */
 export function zodProblems(issues: readonly Issue[], ctx: ProblemContext): InputProblem[] {
   const base = ctx.base ?? [];
-  const noun = ctx.noun ?? 'key';
-  const seeSchema = `see ${ctx.schemaFile ?? 'procedure.schema.json'}`;
   const problems: InputProblem[] = [];
-  const at = (segments: Segments) => {
-    const path = formatKeyPath(segments);
-    return { path, position: positionOf(ctx.positions, path) };
-  };
-
   const visit = (issue: Issue, prefix: Segments): void => {
     const rel: Segments = [...prefix, ...(issue.path as Segments)];
     const full: Segments = [...base, ...rel];
-    switch (issue.code) {
-      case 'invalid_union': {
-        const branch = pickBranch(valueAt(ctx.value, rel), issue.errors);
-        if (branch.length === 0) {
-          problems.push({ ...at(full), message: issue.message, hint: seeSchema });
-        }
-        for (const sub of branch) visit(sub, rel);
-        return;
-      }
-      case 'unrecognized_keys': {
-        const allowed = ctx.allowedKeys?.(full) ?? [];
-        for (const key of issue.keys) {
-          const near = nearestName(key, allowed);
-          problems.push({
-            ...at([...full, key]),
-            message: `unknown ${noun} \`${key}\``,
-            hint: near
-              ? `did you mean \`${near}\`?`
-              : allowed.length > 0
-                ? `allowed: ${allowed.join(', ')}`
-                : 'remove it',
-          });
-        }
-        return;
-      }
-      case 'invalid_type': {
-        const parent = valueAt(ctx.value, rel.slice(0, -1));
-        const key = rel[rel.length - 1];
-        const missing =
-          key !== undefined &&
-          parent !== null &&
-          typeof parent === 'object' &&
-          !Array.isArray(parent) &&
-          !Object.prototype.hasOwnProperty.call(parent, key);
-        if (missing) {
-          problems.push({
-            ...at(full),
-            message: `missing required ${noun} \`${String(key)}\``,
-            hint: `add \`${String(key)}:\` (${issue.expected})`,
-          });
-        } else {
-          problems.push({
-            ...at(full),
-            message: issue.message.replace(/^Invalid input: /, ''),
-            hint: `write ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a map' : `a ${issue.expected}`} here`,
-          });
-        }
-        return;
-      }
-      case 'invalid_value': {
-        const got = valueAt(ctx.value, rel);
-        const options = issue.values.map(String);
-        const near = typeof got === 'string' ? nearestName(got, options) : undefined;
-        problems.push({
-          ...at(full),
-          message: `\`${String(got)}\` is not one of ${options.join(', ')}`,
-          hint: near ? `did you mean \`${near}\`?` : `use one of ${options.join(', ')}`,
-        });
-        return;
-      }
-      case 'invalid_key': {
-        problems.push({
-          ...at(full),
-          message: `invalid name \`${String(rel[rel.length - 1])}\`: ${issue.issues.map((i) => i.message).join('; ')}`,
-          hint: 'use letters, digits, _ and -, starting with a letter or _',
-        });
-        return;
-      }
-      case 'invalid_format': {
-        problems.push({
-          ...at(full),
-          message: `\`${String(valueAt(ctx.value, rel))}\` ${issue.message}`,
-          hint:
-            rel[rel.length - 1] === 'id'
-              ? 'e.g. `recreate-database`'
-              : rel[rel.length - 1] === 'procedure'
-                ? 'e.g. `local-equivalence`'
-                : `write a value matching the ${issue.format} format`,
-        });
-        return;
-      }
-      case 'too_small': {
-        problems.push({
-          ...at(full),
-          message: issue.message.replace(/^Too small: /, ''),
-          hint: issue.origin === 'array' ? 'add at least one entry' : 'give a non-empty value',
-        });
-        return;
-      }
-      default:
-        problems.push({ ...at(full), message: issue.message, hint: seeSchema });
+    if (issue.code !== 'invalid_union') {
+      problems.push(...issueProblems(issue, { ctx, rel, full }));
+      return;
     }
+    const branch = pickBranch(valueAt(ctx.value, rel), issue.errors);
+    if (branch.length === 0) {
+      problems.push({ ...at(ctx, full), message: issue.message, hint: seeSchema(ctx) });
+    }
+    for (const sub of branch) visit(sub, rel);
   };
   for (const issue of issues) visit(issue, []);
   return problems;
