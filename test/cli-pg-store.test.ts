@@ -305,6 +305,22 @@ describe('runbook with --store postgres://…', () => {
       freshStoreUrl,
     ]);
     expect(refused.code).toBe(4);
+    // A record edited (its attempts), its log intact: the record disagrees with the log, so it
+    // is refused as replay refuses it; so is a run whose log was emptied.
+    const edited = path.join(elsewhere.dir, 'edited');
+    cpSync(path.join(out, runId!), path.join(edited, runId!), { recursive: true });
+    const record = path.join(edited, runId!, 'run.json');
+    writeFileSync(
+      record,
+      readFileSync(record, 'utf8').replace(/"attempts": \d+/, '"attempts": 99'),
+    );
+    const emptied = path.join(elsewhere.dir, 'emptied');
+    cpSync(path.join(out, runId!), path.join(emptied, runId!), { recursive: true });
+    writeFileSync(path.join(emptied, runId!, 'events.jsonl'), '');
+    for (const dir of [edited, emptied]) {
+      const r = await cli(elsewhere, ['import', path.join(dir, runId!), '--store', freshStoreUrl]);
+      expect(r.code, r.stderr).toBe(4);
+    }
   });
 
   it('never prints or stores the store password', async () => {

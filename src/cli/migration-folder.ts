@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { ProjectConfig } from '../project/load-config.js';
+import type { RunStoreSpec } from '../runs/open-run-store.js';
 import { projectSettings } from './project-settings.js';
+import { storeSpecFrom } from './store-spec.js';
 
 /**
  * The migration folder of `status`, `history` and `new`: `--migrations`, else the `migrations`
@@ -23,15 +25,24 @@ export function migrationFolder(flag: string | undefined, config: ProjectConfig)
 export async function folderSettings(o: {
   migrations?: string;
   runsDir?: string;
+  store?: string;
   databaseUrl?: string;
   database?: string;
-}): Promise<{ migrations: string; runsDir: string; databaseUrl?: string; database?: string }> {
+}): Promise<{
+  migrations: string;
+  runsDir: string;
+  /** Where earlier runs are read (`--store`, `RUNBOOK_STORE`, the config's, else the runs dir). */
+  store: RunStoreSpec;
+  databaseUrl?: string;
+  database?: string;
+}> {
   const { config, settings } = await projectSettings(o);
   const configured = config.params.upgrade?.database;
   const database = o.database ?? (typeof configured === 'string' ? configured : undefined);
   return {
     migrations: migrationFolder(o.migrations, config),
     runsDir: settings.runs,
+    store: storeSpecFrom(o, settings, config),
     ...(settings.databaseUrl !== undefined ? { databaseUrl: settings.databaseUrl } : {}),
     ...(database !== undefined ? { database } : {}),
   };

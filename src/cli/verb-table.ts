@@ -206,6 +206,7 @@ export const VERBS: readonly Verb[] = [
         '--runs-dir <dir>',
         'runs whose recorded checksums are compared (default: `runs:` in runbook.config.yaml, else ./runs)',
       ),
+      option.store(),
       option.json('print the status as one JSON object'),
     ],
     load: () => import('./verbs/status.js'),

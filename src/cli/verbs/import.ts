@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { InvalidInputError } from '../../errors.js';
+import { replayRun } from '../../engine/replay-run.js';
 import { copyRun } from '../../runs/copy-run.js';
 import { FileRunStore } from '../../runs/file-run-store.js';
 import { withRunStore } from '../../runs/open-run-store.js';
@@ -25,6 +26,9 @@ export async function run(
       },
     ]);
   }
+  // Only a run that replays (its log verifies and its record and checkpoint agree with it) is
+  // loaded into a shared store, where others trust its status.
+  await replayRun({ store: source, id });
   const { copied, shown } = await withRunStore(await storeSpec(o), 'write', async (to) => {
     if (to.store instanceof FileRunStore && to.store.dir === source.dir) {
       throw new InvalidInputError([{ message: `run ${id} is already in ${source.dir}` }]);

@@ -7,7 +7,7 @@ import { MIGRATION_LAYOUTS, type MigrationLayout } from '../../migrations/types.
 import { ensureEmbeddedServer, releaseEmbeddedServer } from '../../postgres/embedded.js';
 import { describeTarget } from '../../postgres/target.js';
 import { redactDatabaseUrl, withDatabase } from '../../postgres/url.js';
-import { FileRunStore } from '../../runs/file-run-store.js';
+import { withRunStore } from '../../runs/open-run-store.js';
 import { otherRunsIn } from '../../runs/run-view.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 import { folderSettings } from '../migration-folder.js';
@@ -19,6 +19,7 @@ export interface StatusFlags {
   database?: string;
   databaseUrl?: string;
   runsDir?: string;
+  store?: string;
   json?: boolean;
 }
 
@@ -142,13 +143,15 @@ export async function run(_args: string[], o: StatusFlags): Promise<number> {
   const server = await serverUrl(folder.databaseUrl);
   let status: MigrationStatus;
   try {
-    status = await migrationStatus({
-      migrations: folder.migrations,
-      ...(layout ? { layout } : {}),
-      databaseUrl: server.url,
-      ...(folder.database !== undefined ? { database: folder.database } : {}),
-      runs: otherRunsIn(new FileRunStore(path.resolve(folder.runsDir))),
-    });
+    status = await withRunStore(folder.store, 'read', ({ store }) =>
+      migrationStatus({
+        migrations: folder.migrations,
+        ...(layout ? { layout } : {}),
+        databaseUrl: server.url,
+        ...(folder.database !== undefined ? { database: folder.database } : {}),
+        runs: otherRunsIn(store),
+      }),
+    );
   } catch (err) {
     throw asInputError(err, '--migrations');
   } finally {
