@@ -2,11 +2,11 @@
 // dependencies included) into dist/bin/, one ES module per entry plus shared chunks, so a command
 // reads a handful of files instead of some 300 and each verb's dynamic import() loads only its own
 // chunk. bin/runbook.js imports dist/bin/main.js. The library (dist/index.js) stays tsc's per-file
-// output. Options: --metafile writes dist/bin/meta.json (what each chunk holds, for profiling).
+// output. dist/bin/meta.json is esbuild's metafile: what each chunk holds (for profiling, and for
+// the test that --help loads no heavy module).
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import process from 'node:process';
 import { build } from 'esbuild';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -56,9 +56,7 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
-if (process.argv.includes('--metafile')) {
-  writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify(result.metafile));
-}
+writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify(result.metafile));
 writeFileSync(path.join(OUT, 'THIRD-PARTY-NOTICES.txt'), notices(result.metafile));
 
 /**

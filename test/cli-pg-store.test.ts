@@ -323,6 +323,14 @@ describe('runbook with --store postgres://…', () => {
     }
   });
 
+  it('refuses (exit 3) a run whose target database holds its own run store', async () => {
+    await origin.writeProcedure('self', procedure('self', insert('one', 'ps_self', 'a')));
+    const r = await cli(origin, ['run', 'self', '--procedures', origin.proceduresDir, '--param', `database=${db.name}_store`, '--database-url', db.adminUrl, '--store', storeUrl]); // prettier-ignore
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('holds the run store itself');
+    expect(r.stderr).not.toContain(PASSWORD);
+  });
+
   it('never prints or stores the store password', async () => {
     for (const o of outputs) {
       expect(o.stdout).not.toContain(PASSWORD);

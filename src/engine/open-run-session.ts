@@ -1,6 +1,7 @@
 import { RefusalError, type StepFailureRecord } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { Connections } from '../postgres/connections.js';
+import { describeTarget } from '../postgres/target.js';
 import type { Procedure } from '../procedure/types.js';
 import { sessionTag } from '../runs/session-tag.js';
 import type { AuthorityGranted } from './authority.js';
@@ -43,6 +44,25 @@ export interface RunSessionRequest {
    * run is recorded as failed before its first step (resumable once the server is back).
    */
   tolerateUnreachable?: boolean;
+  /** The database holding the run store, when it is one: refused as the run's target. */
+  storeDatabase?: { host: string; port: number; database: string } | undefined;
+}
+
+/**
+ * Refuses (exit 3) a run whose target database is the one holding its own run store: a
+ * procedure that recreates or drops its database would destroy the log it is writing.
+ */
+function refuseStoreAsTarget(request: RunSessionRequest, serverUrl: string): void {
+  const store = request.storeDatabase;
+  if (!store) return;
+  const server = describeTarget(serverUrl);
+  const database = targetDatabase(request.params) ?? server.database;
+  if (server.host === store.host && server.port === store.port && database === store.database) {
+    throw new RefusalError(
+      'TARGET_IS_RUN_STORE',
+      `the run's target database ${server.host}:${server.port}/${database} holds the run store itself; keep runs in another database (--store)`,
+    );
+  }
 }
 
 /**
@@ -63,6 +83,7 @@ export async function withRunSession<T>(
   const server = await openServer(databaseUrl, settings.env, settings.embeddedDir);
   let connections: Connections | undefined;
   try {
+    refuseStoreAsTarget(request, server.url);
     connections = new Connections(server.url, { applicationName: sessionTag(runId) });
     await request.connected?.(server, connections);
     let unreachable: StepFailureRecord | undefined;

@@ -117,6 +117,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
       procedure,
       params: params as Record<string, JsonValue>,
       invocation: options,
+      storeDatabase: store.database,
       connected: async (server: { url: string }, connections: Connections) => {
         refuseOtherTarget(record, server.url);
         leftovers = await endLeftoverSessions(connections, runId, settings.reporter);

@@ -112,6 +112,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
     params: params as Record<string, JsonValue>,
     invocation: options,
     tolerateUnreachable: true,
+    storeDatabase: store.database,
   };
   return withRunSession(settings, request, (session) =>
     startRun(session, store, runId, options.command ?? 'run'),

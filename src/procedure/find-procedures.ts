@@ -28,7 +28,6 @@ export async function listProcedureFiles(dir: string): Promise<string[]> {
     .map((n) => path.join(dir, n));
 }
 
-
 /**
  * The `procedures/` folder shipped in the runbook package: found by walking up from this module
  * to the `package.json` named `runbook` (so it holds whether the code runs from `src/`, `dist/`

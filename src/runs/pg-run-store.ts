@@ -45,6 +45,7 @@ export class PgRunStore implements RunStore {
   private readonly connections: Connections;
   /** The store URL as shown: user, host, port and database, never a password. */
   readonly shownUrl: string;
+  readonly database: { host: string; port: number; database: string };
   private ready: Promise<pg.Pool> | undefined;
   /** Runs whose lock this process took and then lost (its session ended): writes refuse. */
   private readonly lostLocks = new Set<string>();
@@ -55,6 +56,7 @@ export class PgRunStore implements RunStore {
   constructor(url: string) {
     this.connections = new Connections(url, { applicationName: 'runbook-store', max: 6 });
     const t = this.connections.target;
+    this.database = { host: t.host, port: t.port, database: t.database };
     this.shownUrl = `postgresql://${t.user ? `${encodeURIComponent(t.user)}@` : ''}${t.host}:${t.port}/${encodeURIComponent(t.database)}`;
   }
 

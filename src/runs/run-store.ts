@@ -100,6 +100,11 @@ export type StoredDocument = 'record' | 'snapshot';
  */
 export interface RunStore {
   /**
+   * The PostgreSQL database holding the store, when it is one (host and port as its URL names
+   * them): a run must never drive it (docs/design.md "Run stores").
+   */
+  readonly database?: { host: string; port: number; database: string };
+  /**
    * Creates a new run from its first record, atomically together with what `initial` gives (a
    * run is never seen without them); throws if a run with that id exists.
    */
