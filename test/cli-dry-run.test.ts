@@ -141,4 +141,12 @@ steps:
     expect(noDry.stderr).toContain('--sql applies to --dry-run only');
     await untouched();
   });
+
+  it('creates no server: with no URL and no embedded server yet it is invalid input (exit 2)', async () => {
+    const embedded = path.join(ws.dir, 'no-server-here');
+    const r = await ws.cli(['run', 'upgrade', '--procedures', PROCEDURES, '--dry-run', '--param', `database=${nova}`, '--param', `migrations=${path.join(REPO, 'examples', 'nova', 'after')}`], { env: { RUNBOOK_EMBEDDED_DIR: embedded } }); // prettier-ignore
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('a dry run creates nothing');
+    expect(existsSync(embedded)).toBe(false);
+  });
 });

@@ -69,7 +69,9 @@ export async function planProcedure(
   );
   if (problems.length > 0) throw new InvalidInputError(problems);
   authorize(procedure, settings, options.authority, plannedUrl(options.databaseUrl, settings.env));
-  const server = await openServer(options.databaseUrl, settings.env, settings.embeddedDir);
+  const server = await openServer(options.databaseUrl, settings.env, settings.embeddedDir, {
+    existingOnly: true,
+  });
   const connections = new Connections(server.url, { applicationName: 'runbook:dry-run' });
   const planned: PlannedStep[] = [];
   const secrets = secretValues(procedure, params);
