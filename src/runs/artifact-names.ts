@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../errors.js';
 /*
  * How a run's artifacts are named, the same in every store (names, never paths to open).
  */
@@ -16,4 +17,20 @@ export function procedureArtifact(hash?: string): string {
  */
 export function artifactRef(name: string): string {
   return `${ARTIFACTS_DIR}/${name}`;
+}
+
+/**
+ * An artifact's text, read with `find` (undefined when missing): InvalidInputError (exit 2)
+ * naming the run and the artifact when it is missing. Every store's `readArtifact`.
+ */
+export async function requiredArtifact(
+  find: (id: string, name: string) => Promise<string | undefined>,
+  id: string,
+  name: string,
+): Promise<string> {
+  const text = await find(id, name);
+  if (text === undefined) {
+    throw new InvalidInputError([{ message: `run ${id} has no artifact '${name}'` }]);
+  }
+  return text;
 }

@@ -7,7 +7,7 @@ import { acquireRunLock, liveLockHolder } from './run-lock.js';
 import { checkRunsDir, type RunsDirUse } from './runs-dir.js';
 import { parseRunRecord, parseSnapshotFile, toJsonText } from './run-record.js';
 import { listRunDirs, resolveRunDir } from './run-dir-listing.js';
-import { procedureArtifact } from './artifact-names.js';
+import { procedureArtifact, requiredArtifact } from './artifact-names.js';
 import { RunDirLayout } from './run-dir-layout.js';
 import type {
   EventLogWriter,
@@ -211,12 +211,8 @@ export class FileRunStore implements RunStore {
     await writeFileAtomic(file, content, options);
   }
 
-  async readArtifact(id: string, name: string): Promise<string> {
-    const text = await this.findArtifact(id, name);
-    if (text === undefined) {
-      throw new InvalidInputError([{ message: `run ${id} has no artifact '${name}'` }]);
-    }
-    return text;
+  readArtifact(id: string, name: string): Promise<string> {
+    return requiredArtifact((i, n) => this.findArtifact(i, n), id, name);
   }
 
   async findArtifact(id: string, name: string): Promise<string | undefined> {

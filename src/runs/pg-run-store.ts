@@ -24,7 +24,7 @@ import type {
   StoredDocument,
 } from './run-store.js';
 import { assertNoSecret } from './secret-guard.js';
-import { procedureArtifact } from './artifact-names.js';
+import { procedureArtifact, requiredArtifact } from './artifact-names.js';
 import { artifactSegments } from './run-dir-layout.js';
 import { runIdResolution } from './resolve-run-id.js';
 import type { WriteOptions } from './write-file-atomic.js';
@@ -251,12 +251,8 @@ export class PgRunStore implements RunStore {
     if (res.rowCount !== 1) throw unknownRun(id);
   }
 
-  async readArtifact(id: string, name: string): Promise<string> {
-    const text = await this.findArtifact(id, name);
-    if (text === undefined) {
-      throw new InvalidInputError([{ message: `run ${id} has no artifact '${name}'` }]);
-    }
-    return text;
+  readArtifact(id: string, name: string): Promise<string> {
+    return requiredArtifact((i, n) => this.findArtifact(i, n), id, name);
   }
 
   async findArtifact(id: string, name: string): Promise<string | undefined> {
