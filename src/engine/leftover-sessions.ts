@@ -1,6 +1,6 @@
 import type { JsonObject } from '../json.js';
 import type { Connections } from '../postgres/connections.js';
-import { maskSqlPasswords } from '../migrations/migration-watch.js';
+import { maskSqlPasswords } from '../postgres/redact.js';
 import { sessionTag } from '../runs/session-tag.js';
 import type { Reporter } from './reporter.js';
 

@@ -1,3 +1,4 @@
+import { maskSqlPasswords } from '../postgres/redact.js';
 import type pg from 'pg';
 import type { ActionContext } from '../step-context.js';
 import { formatDuration } from '../text/duration.js';
@@ -24,17 +25,6 @@ export interface WatchOptions {
 const BLOCKERS_SQL = `SELECT a.pid, coalesce(a.application_name, '') AS application_name, a.state,
   left(regexp_replace(coalesce(a.query, ''), '\\s+', ' ', 'g'), 160) AS query
   FROM pg_stat_activity a WHERE a.pid = ANY (pg_blocking_pids($1::int)) ORDER BY a.pid`;
-
-/**
- * Another session's query text with the literal of any `PASSWORD '…'` (`ALTER ROLE … PASSWORD`)
- * replaced by `'***'`: it is printed and logged, and a password never is.
- */
-export function maskSqlPasswords(query: string): string {
-  return query.replace(
-    /(\bpassword\s+)(E?'(?:[^']|'')*'?|\$([^$\s]*)\$[\s\S]*?(?:\$\3\$|$))/gi,
-    "$1'***'",
-  );
-}
 
 /** `pid 123 (psql, idle in transaction): LOCK TABLE t` for progress lines and messages. */
 export function describeBlockers(blockers: readonly Blocker[]): string {

@@ -136,3 +136,15 @@ export function secretScrubber(secrets: readonly (string | undefined)[]): (text:
   const ordered = [...forms].sort((a, b) => b.length - a.length);
   return (text) => redactUrl(ordered.reduce((t, s) => t.replaceAll(s, MASK), text));
 }
+
+/**
+ * Another session's query text (as pg_stat_activity shows it, possibly cut short) with the literal
+ * of any `PASSWORD '…'` (`ALTER ROLE … PASSWORD`) replaced by `'***'`, a literal cut off before its
+ * closing quote included: it is printed and logged, and a password never is.
+ */
+export function maskSqlPasswords(query: string): string {
+  return query.replace(
+    /(\bpassword\s+)(E?'(?:[^']|'')*'?|\$([^$\s]*)\$[\s\S]*?(?:\$\3\$|$))/gi,
+    "$1'***'",
+  );
+}
