@@ -1,8 +1,9 @@
 // `npm run bench`: every benchmark in one run against one embedded PostgreSQL it starts and stops
 // itself, printing the machine's description and a table of ratios measured in that run.
 // Usage: node bench/run-all.mjs [name...]   (names: floor alembic alembic-history resume catalog
-// replay write cli)
-// Environment: BENCH_REPS (default 3) repetitions of each engine/floor pair.
+// replay write cli fleet)
+// Environment: BENCH_REPS (default 3) repetitions of each engine/floor pair; BENCH_FLEET_TARGETS
+// (default 200) databases in each fleet of the `fleet` row.
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
@@ -20,6 +21,7 @@ const BENCHES = [
   ['replay', './replay-100k.mjs'],
   ['write', './write-latency.mjs'],
   ['cli', './cli-cold-start.mjs'],
+  ['fleet', './fleet-throughput.mjs'],
 ];
 
 function out(line = '') {
@@ -99,7 +101,7 @@ async function main() {
     `Total ${fmtMs(performance.now() - started)}; ${reps} interleaved repetitions per engine/floor ` +
       `pair (BENCH_REPS), medians compared. The machine is shared: ratios, not absolute times.`,
   );
-  if (errors > 0) process.exitCode = 1;
+  if (errors > 0 || rows.some((r) => r.status === 'ERROR')) process.exitCode = 1;
 }
 
 main().catch((err) => {
