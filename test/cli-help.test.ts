@@ -28,7 +28,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 
 /** Every option line of a verb's help: flag → its description (continuation lines joined). */
 async function optionLines(verb: string): Promise<Map<string, string>> {
-  const { stdout } = await cli([verb, '--help']);
+  const { stdout } = await cli([...verb.split(' '), '--help']);
   const section = stdout.split(/^Options:$/m)[1]!.split(/\n\n/)[0]!;
   const options = new Map<string, string>();
   let last: string | undefined;
@@ -62,7 +62,13 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('--help carries the contract', () => {
   it('every option of every verb has a description', async () => {
-    for (const verb of VERBS.map((v) => v.command.split(' ')[0]!)) {
+    // A parent verb (`fleet`) has no options of its own: its sub-verbs are checked.
+    const names = VERBS.flatMap((v) =>
+      v.subcommands
+        ? v.subcommands.map((s) => `${v.command} ${s.command.split(' ')[0]!}`)
+        : [v.command.split(' ')[0]!],
+    );
+    for (const verb of names) {
       const options = await optionLines(verb);
       expect(options.size, verb).toBeGreaterThan(1);
       for (const [flag, description] of options)
@@ -97,12 +103,16 @@ describe('--help carries the contract', () => {
     expect((await optionLines('run')).get('--no-color')).toContain('NO_COLOR');
   });
 
-  it('bare runbook prints the help on stderr and exits 2; an unknown verb exits 2', async () => {
+  it('bare runbook (and bare runbook fleet) prints the help on stderr and exits 2; an unknown verb exits 2', async () => {
     const bare = await cli([]);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('Usage: runbook');
     expect(bare.stdout).toBe('');
     expect((await cli(['deploy'])).code).toBe(2);
+    const fleet = await cli(['fleet']);
+    expect(fleet.code).toBe(2);
+    expect(fleet.stderr).toContain('Usage: runbook fleet');
+    expect(fleet.stdout).toBe('');
   });
 
   it('--help and run --help load no verb module: no engine, xstate, kysely or pg', async () => {

@@ -310,9 +310,15 @@ targets: [{ database: ${db.name}_p1 }, { database: ${db.name}_p2 }]
       });
       expect(byEnv.code).toBe(1);
       expect((await adminQuery(created)).rowCount).toBe(0);
-      const confirmed = await prod.cli(
-        ['fleet', 'resume', out.fleet, '--store', storeUrl, '--confirm-prod', '--json'],
-      );
+      const confirmed = await prod.cli([
+        'fleet',
+        'resume',
+        out.fleet,
+        '--store',
+        storeUrl,
+        '--confirm-prod',
+        '--json',
+      ]);
       expect(confirmed.code, confirmed.stderr).toBe(0);
       await expectAtHeadOnce(db.adminUrl, `${db.name}_p1`);
       await expectAtHeadOnce(db.adminUrl, `${db.name}_p2`);
@@ -332,7 +338,7 @@ targets: [{ database: ${db.name}_p1 }, { database: ${db.name}_p2 }]
 });
 
 describe('workers take no authority from their environment', () => {
-  it('a confirm gate is not passed by the worker\'s CONFIRM_PROD_MIGRATIONS; fleet resume --confirm-prod passes it', async () => {
+  it("a confirm gate is not passed by the worker's CONFIRM_PROD_MIGRATIONS; fleet resume --confirm-prod passes it", async () => {
     await ws.writeProcedure(
       'gated',
       `procedure: gated

@@ -25,10 +25,7 @@ const fleetAction =
   };
 
 /** Options every fleet sub-verb takes. */
-const fleetOptions = (): Option[] => [
-  option.store(),
-  option.json('print the result as JSON'),
-];
+const fleetOptions = (): Option[] => [option.store(), option.json('print the result as JSON')];
 
 const RUN_EXAMPLES = [
   'DB_AUTHORITY=local DB_ROLE=staging runbook run upgrade --param migrations=db/migrations --param database=app',

@@ -2,12 +2,13 @@ import type pg from 'pg';
 import { InvalidInputError } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { Connections } from '../postgres/connections.js';
-import { containsSecret } from '../postgres/redact.js';
-import { parseDatabaseUrl, redactUrl } from '../postgres/url.js';
+import { redactUrl } from '../postgres/url.js';
 import { ensureStoreSchema } from '../runs/pg-store-schema.js';
-import { assertNoSecret } from '../runs/secret-guard.js';
 import { createRunId } from '../runs/run-id.js';
+import { assertNoSecret } from '../runs/secret-guard.js';
+import { freshRunIds } from './fresh-run-ids.js';
 import type { ResolvedTarget } from './resolve-targets.js';
+import { withoutPassword } from './without-password.js';
 
 /** Where a target of a fleet stands (docs/design.md "Fleets"). */
 export type TargetStatus =
@@ -55,19 +56,6 @@ export interface TargetOutcome {
 
 /** What a new fleet is. */
 export type NewFleet = Omit<FleetRecord, 'id' | 'createdAt'>;
-
-/**
- * A server URL with its passwords removed (what is stored): the userinfo password, and every query
- * key the project's redaction counts as a password (`password`, `sslpassword`, percent-encoded or
- * not). A driver authenticates with PGPASSWORD or ~/.pgpass instead.
- */
-export function withoutPassword(url: string): string {
-  const u = parseDatabaseUrl(url);
-  u.password = '';
-  for (const key of [...new Set(u.searchParams.keys())])
-    if (containsSecret(`${key}=x`)) u.searchParams.delete(key);
-  return u.toString();
-}
 
 /** Refuses (SecretLeakError) a row about to be written to a fleet table that holds a password. */
 function guard(table: string, row: readonly unknown[]): void {
@@ -278,29 +266,6 @@ export class FleetStore {
         WHERE fleet_id = $1 AND position = ANY($2::int[])`,
       [id, positions],
     );
-  }
-}
-
-/**
- * `count` run ids for a fleet's targets, none already a target's or a run's in the store (read
- * in the fleet's transaction). Four random hex digits per second: a fleet starting many runs at
- * once draws again.
- */
-async function freshRunIds(
-  client: pg.PoolClient,
-  procedure: string,
-  count: number,
-): Promise<string[]> {
-  const ids = new Set<string>();
-  for (;;) {
-    while (ids.size < count) ids.add(createRunId(procedure));
-    const { rows } = await client.query<{ id: string }>(
-      `SELECT id FROM runbook.runs WHERE id = ANY($1::text[])
-       UNION SELECT run_id FROM runbook.fleet_targets WHERE run_id = ANY($1::text[])`,
-      [[...ids]],
-    );
-    if (rows.length === 0) return [...ids];
-    for (const r of rows) ids.delete(r.id);
   }
 }
 

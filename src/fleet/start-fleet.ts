@@ -3,6 +3,7 @@ import type { AuthorityFlags } from '../engine/authorize-procedure.js';
 import type { JsonObject } from '../json.js';
 import { containsSecret } from '../postgres/redact.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
+import type { Procedure } from '../procedure/types.js';
 import { isSecretParam } from '../procedure/secret-names.js';
 import { driveFleet } from './drive-fleet.js';
 import {
@@ -12,9 +13,10 @@ import {
   type FleetAuthority,
 } from './fleet-authority.js';
 import { enqueueTargets } from './fleet-queue.js';
-import { withoutPassword, type FleetStore, type FleetTarget, type TargetOutcome } from './fleet-store.js';
-import { resolveTargets } from './resolve-targets.js';
+import type { FleetStore, FleetTarget, TargetOutcome } from './fleet-store.js';
+import { resolveTargets, type ResolvedTarget } from './resolve-targets.js';
 import { readTargetsFile } from './targets-file.js';
+import { withoutPassword } from './without-password.js';
 
 /** Options of {@link startFleet}. */
 export interface StartFleetOptions {
@@ -64,38 +66,7 @@ export async function startFleet(options: StartFleetOptions): Promise<string> {
     options.params ?? {},
     options.defaultParams ?? {},
   );
-  const given = new Set(targets.flatMap((t) => Object.keys(t.params)));
-  const secret = [...given].filter((name) => {
-    const spec = procedure.params[name];
-    return spec !== undefined && isSecretParam(name, spec.secret, spec.type);
-  });
-  if (secret.length > 0) {
-    throw new InvalidInputError([
-      {
-        path: options.targetsFile,
-        message: `secret param ${secret.join(', ')} cannot be given to a fleet (targets' params are stored)`,
-        hint: 'put credentials in PGPASSWORD or ~/.pgpass instead',
-      },
-    ]);
-  }
-  const leaking = [
-    ...new Set(
-      targets.flatMap((t) =>
-        Object.entries(t.params)
-          .filter(([, v]) => containsSecret(v))
-          .map(([k]) => k),
-      ),
-    ),
-  ];
-  if (leaking.length > 0) {
-    throw new InvalidInputError([
-      {
-        path: options.targetsFile,
-        message: `param ${leaking.join(', ')} holds a password (targets' params are stored)`,
-        hint: 'leave the password out of the URL: PGPASSWORD or ~/.pgpass',
-      },
-    ]);
-  }
+  refuseStoredSecrets(procedure, targets, options.targetsFile);
   const env = options.env ?? process.env;
   const authority = resolveFleetAuthority(options.authority ?? {}, env, options.command);
   if (options.queue) {
@@ -220,4 +191,47 @@ export async function resumeFleet(options: ResumeFleetOptions): Promise<number> 
 function serverUrlsOn(targets: readonly FleetTarget[], url: string): Map<number, string> {
   const stored = withoutPassword(url);
   return new Map(targets.filter((t) => t.server === stored).map((t) => [t.position, url]));
+}
+
+/**
+ * Refuses (exit 2, naming the targets file) params a fleet would store in clear: a procedure's
+ * secret params, and any value holding a password (a URL with one, `password=`…).
+ */
+function refuseStoredSecrets(
+  procedure: Procedure,
+  targets: readonly ResolvedTarget[],
+  targetsFile: string,
+): void {
+  const given = new Set(targets.flatMap((t) => Object.keys(t.params)));
+  const secret = [...given].filter((name) => {
+    const spec = procedure.params[name];
+    return spec !== undefined && isSecretParam(name, spec.secret, spec.type);
+  });
+  if (secret.length > 0) {
+    throw new InvalidInputError([
+      {
+        path: targetsFile,
+        message: `secret param ${secret.join(', ')} cannot be given to a fleet (targets' params are stored)`,
+        hint: 'put credentials in PGPASSWORD or ~/.pgpass instead',
+      },
+    ]);
+  }
+  const leaking = [
+    ...new Set(
+      targets.flatMap((t) =>
+        Object.entries(t.params)
+          .filter(([, v]) => containsSecret(v))
+          .map(([k]) => k),
+      ),
+    ),
+  ];
+  if (leaking.length > 0) {
+    throw new InvalidInputError([
+      {
+        path: targetsFile,
+        message: `param ${leaking.join(', ')} holds a password (targets' params are stored)`,
+        hint: 'leave the password out of the URL: PGPASSWORD or ~/.pgpass',
+      },
+    ]);
+  }
 }

@@ -115,9 +115,7 @@ export function parseConfig(text: string, file: string): ProjectConfig {
     dir,
     ...(c.procedures ? { procedures: path.resolve(dir, c.procedures) } : {}),
     ...(c.runs ? { runs: path.resolve(dir, c.runs) } : {}),
-    ...(c.store
-      ? { store: isPostgresUrl(c.store) ? c.store : path.resolve(dir, c.store) }
-      : {}),
+    ...(c.store ? { store: isPostgresUrl(c.store) ? c.store : path.resolve(dir, c.store) } : {}),
     ...(c.database_url_env ? { databaseUrlEnv: c.database_url_env } : {}),
     ...(hosts.length ? { authorityHosts: hosts.join(',') } : {}),
     params: (c.params ?? {}) as Record<string, Record<string, JsonValue>>,

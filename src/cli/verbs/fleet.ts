@@ -32,7 +32,9 @@ function say(line: string): void {
 
 function progress(target: FleetTarget, outcome: TargetOutcome): void {
   const why = outcome.code ? ` at ${outcome.failedStep ?? '?'} (${outcome.code})` : '';
-  process.stderr.write(terminalSafe(`${target.name}: ${outcome.status}${why}  run ${target.runId}`) + '\n');
+  process.stderr.write(
+    terminalSafe(`${target.name}: ${outcome.status}${why}  run ${target.runId}`) + '\n',
+  );
 }
 
 async function printFleet(
@@ -88,7 +90,8 @@ export async function fleetRunVerb(
       perServer,
       queue: Boolean(o.queue),
       command: commandLine(argv),
-      onCreated: (fleetId) => process.stderr.write(terminalSafe(`runbook ▸ fleet ${fleetId}`) + '\n'),
+      onCreated: (fleetId) =>
+        process.stderr.write(terminalSafe(`runbook ▸ fleet ${fleetId}`) + '\n'),
       onTarget: progress,
     });
     if (o.queue) {
@@ -156,7 +159,8 @@ export async function fleetResumeVerb(
       ) + '\n',
     );
     if (!fleet.queued) return await finish(fleets, fleet.id, o.json);
-    if (o.json) process.stdout.write(JSON.stringify({ ok: true, fleet: fleet.id, queued: taken }) + '\n');
+    if (o.json)
+      process.stdout.write(JSON.stringify({ ok: true, fleet: fleet.id, queued: taken }) + '\n');
     else say(`fleet ${fleet.id}: ${taken} targets queued again for runbook workers`);
     return 0;
   } finally {

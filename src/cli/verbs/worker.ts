@@ -36,10 +36,7 @@ export async function workerVerb(o: {
 }
 
 /** The verb-table entry point: `runbook worker` takes no arguments. */
-export async function run(
-  _args: string[],
-  o: Parameters<typeof workerVerb>[0],
-): Promise<number> {
+export async function run(_args: string[], o: Parameters<typeof workerVerb>[0]): Promise<number> {
   const { runsDir: _runsDir, ...spec } = await storeSpec(o);
   return workerVerb({ ...o, ...spec });
 }
