@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetStore } from '../src/fleet/fleet-store.js';
@@ -196,6 +197,25 @@ targets:
       succeeded: 10,
     });
     for (let i = 0; i < 10; i++) await expectAtHeadOnce(db.adminUrl, name(i));
+  });
+});
+
+describe('configuration', () => {
+  it("the config's default params apply under the targets file's", async () => {
+    const conf = await createCliWorkspace('runbook-fleet-config-');
+    try {
+      await writeFleetProject(conf);
+      await writeFile(
+        path.join(conf.dir, 'runbook.config.yaml'),
+        'params:\n  up: { migrations: migrations }\n',
+      );
+      const file = await writeTargets(conf, 't.yaml', `targets:\n  - database: ${db.name}_cfg\n`);
+      const r = await conf.cli(['fleet', 'run', 'up', '--targets', file, '--store', storeUrl, '--database-url', db.adminUrl]); // prettier-ignore
+      expect(r.code, r.stderr).toBe(0);
+      await expectAtHeadOnce(db.adminUrl, `${db.name}_cfg`);
+    } finally {
+      await conf.dispose();
+    }
   });
 });
 
