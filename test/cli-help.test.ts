@@ -103,12 +103,16 @@ describe('--help carries the contract', () => {
     expect((await optionLines('run')).get('--no-color')).toContain('NO_COLOR');
   });
 
-  it('bare runbook prints the help on stderr and exits 2; an unknown verb exits 2', async () => {
+  it('bare runbook (and bare runbook fleet) prints the help on stderr and exits 2; an unknown verb exits 2', async () => {
     const bare = await cli([]);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain('Usage: runbook');
     expect(bare.stdout).toBe('');
     expect((await cli(['deploy'])).code).toBe(2);
+    const fleet = await cli(['fleet']);
+    expect(fleet.code).toBe(2);
+    expect(fleet.stderr).toContain('Usage: runbook fleet');
+    expect(fleet.stdout).toBe('');
   });
 
   it('--help and run --help load no verb module: no engine, xstate, kysely or pg', async () => {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FleetStore } from '../src/fleet/fleet-store.js';
 import { quoteIdent } from '../src/postgres/quote.js';
 import { withDatabase } from '../src/postgres/url.js';
 import { createCliWorkspace, parseJson, type CliWorkspace } from './support/cli.js';
@@ -48,6 +50,11 @@ interface Inspected {
   }[];
 }
 
+/** Rows of a query on the store database. */
+async function storeRows<R extends Record<string, unknown>>(sql: string): Promise<R[]> {
+  return queryDb<R>(db.adminUrl, `${db.name}_store`, sql);
+}
+
 async function inspect(id: string): Promise<Inspected> {
   const r = await ws.cli(['fleet', 'inspect', id, '--store', storeUrl, '--json']);
   return parseJson<Inspected>(r.stdout);
@@ -57,6 +64,10 @@ beforeAll(async () => {
   db = await createTestDatabase('fleet');
   await adminQuery(`CREATE DATABASE ${quoteIdent(`${db.name}_store`)}`);
   storeUrl = withDatabase(db.adminUrl, `${db.name}_store`);
+  // The fleet tables exist before any test reads them (a test may run alone with -t).
+  const fleets = new FleetStore(storeUrl);
+  await fleets.pool();
+  await fleets.close();
   ws = await createCliWorkspace('runbook-fleet-');
   await writeFleetProject(ws);
   // The failing target's data: two accounts share an email, so the unique index (migration 2) fails.
@@ -189,10 +200,31 @@ targets:
   });
 });
 
+describe('configuration', () => {
+  it("the config's default params apply under the targets file's", async () => {
+    const conf = await createCliWorkspace('runbook-fleet-config-');
+    try {
+      await writeFleetProject(conf);
+      await writeFile(
+        path.join(conf.dir, 'runbook.config.yaml'),
+        'params:\n  up: { migrations: migrations }\n',
+      );
+      const file = await writeTargets(conf, 't.yaml', `targets:\n  - database: ${db.name}_cfg\n`);
+      const r = await conf.cli(['fleet', 'run', 'up', '--targets', file, '--store', storeUrl, '--database-url', db.adminUrl]); // prettier-ignore
+      expect(r.code, r.stderr).toBe(0);
+      await expectAtHeadOnce(db.adminUrl, `${db.name}_cfg`);
+    } finally {
+      await conf.dispose();
+    }
+  });
+});
+
 describe('secrets', () => {
   it('a password in a target URL is used to connect, and never printed or stored', async () => {
     const u = new URL(withDatabase(db.adminUrl, `${db.name}_pw`));
     u.password = PASSWORD;
+    // libpq keywords in the query, one key percent-encoded: stripped before anything is stored.
+    u.search = `?sslmode=disable&pass%77ord=${PASSWORD}&sslpassword=${PASSWORD}`;
     const file = await writeTargets(
       ws,
       'pw.yaml',
@@ -215,7 +247,29 @@ targets:
              (SELECT string_agg(e.line, ' ') FROM runbook.events e) AS t`,
     );
     expect(stored[0]!.t).toContain(`${db.name}_pw`);
+    expect(stored[0]!.t).toContain('sslmode=disable');
     expect(stored[0]!.t).not.toContain(PASSWORD);
+  });
+
+  it('a param holding a URL with a password is refused (exit 2); nothing reaches the fleet tables', async () => {
+    const file = await writeTargets(
+      ws,
+      'pw-param.yaml',
+      `params: { migrations: migrations, source_url: "postgres://u:${PASSWORD}@h/x" }
+targets:
+  - database: ${db.name}_pw2
+`,
+    );
+    const r = await ws.cli(['fleet', 'run', 'up', '--targets', file, '--store', storeUrl, '--database-url', db.adminUrl]); // prettier-ignore
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('param source_url holds a password');
+    expect(r.stderr).not.toContain(PASSWORD);
+    const stored = await storeRows<{ t: string }>(
+      `SELECT coalesce((SELECT string_agg(f::text, ' ') FROM runbook.fleets f), '') ||
+              coalesce((SELECT string_agg(t::text, ' ') FROM runbook.fleet_targets t), '') AS t`,
+    );
+    expect(stored[0]!.t).not.toContain(PASSWORD);
+    expect(stored[0]!.t).not.toContain(`${db.name}_pw2`);
   });
 });
 
@@ -245,7 +299,7 @@ describe('what a fleet refuses', () => {
     expect(r.stderr).toContain('fleets need a PostgreSQL run store');
   });
 
-  it('a prod target needs the same confirmation as alone', async () => {
+  it('a prod target needs the same confirmation as alone; queued unconfirmed is refused; resume --confirm-prod completes it', async () => {
     const prod = await createCliWorkspace('runbook-fleet-prod-');
     try {
       await writeFleetProject(prod, 'prod');
@@ -257,22 +311,109 @@ targets: [{ database: ${db.name}_p1 }, { database: ${db.name}_p2 }]
 `,
       );
       const args = ['fleet', 'run', 'up', '--targets', file, '--store', storeUrl, '--database-url', db.adminUrl, '--role', 'prod', '--json']; // prettier-ignore
+      const fleetsBefore = await storeRows('SELECT count(*)::int AS n FROM runbook.fleets');
+      const queued = await prod.cli([...args, '--queue']);
+      expect(queued.code, queued.stderr).toBe(3);
+      expect(queued.stderr).toContain('PROD_UNCONFIRMED');
+      expect(await storeRows('SELECT count(*)::int AS n FROM runbook.fleets')).toEqual(
+        fleetsBefore,
+      );
       const refused = await prod.cli(args);
       expect(refused.code).toBe(1);
-      const out = parseJson<{ summary: { failed: number } }>(refused.stdout);
+      const out = parseJson<{ fleet: string; summary: { failed: number } }>(refused.stdout);
       expect(out.summary.failed).toBe(2);
-      expect(
-        (
-          await adminQuery(
-            `SELECT 1 FROM pg_database WHERE datname IN ('${db.name}_p1', '${db.name}_p2')`,
-          )
-        ).rowCount,
-      ).toBe(0);
-      const confirmed = await prod.cli([...args, '--confirm-prod']);
+      const created = `SELECT 1 FROM pg_database WHERE datname IN ('${db.name}_p1', '${db.name}_p2')`;
+      expect((await adminQuery(created)).rowCount).toBe(0);
+      // The resuming shell's CONFIRM_PROD_MIGRATIONS is not the fleet's authority: still refused.
+      const byEnv = await prod.cli(['fleet', 'resume', out.fleet, '--store', storeUrl], {
+        env: { CONFIRM_PROD_MIGRATIONS: 'true' },
+      });
+      expect(byEnv.code).toBe(1);
+      expect((await adminQuery(created)).rowCount).toBe(0);
+      const confirmed = await prod.cli([
+        'fleet',
+        'resume',
+        out.fleet,
+        '--store',
+        storeUrl,
+        '--confirm-prod',
+        '--json',
+      ]);
       expect(confirmed.code, confirmed.stderr).toBe(0);
       await expectAtHeadOnce(db.adminUrl, `${db.name}_p1`);
+      await expectAtHeadOnce(db.adminUrl, `${db.name}_p2`);
+      const [row] = await storeRows<{ authority: Record<string, unknown> }>(
+        `SELECT authority FROM runbook.fleets WHERE id = '${out.fleet}'`,
+      );
+      expect(row!.authority).toMatchObject({
+        authority: 'local',
+        role: 'prod',
+        confirmProd: true,
+        confirmedBy: expect.stringContaining('--confirm-prod (runbook fleet resume'),
+      });
     } finally {
       await prod.dispose();
     }
   });
 });
+
+describe('workers take no authority from their environment', () => {
+  it("a confirm gate is not passed by the worker's CONFIRM_PROD_MIGRATIONS; fleet resume --confirm-prod passes it", async () => {
+    await ws.writeProcedure(
+      'gated',
+      `procedure: gated
+requires: { authority: local, role: staging }
+params:
+  database: { type: string }
+steps:
+  - id: gate
+    do: confirm
+    with: { gate: prod, message: "writes prod-like data" }
+  - id: create-database
+    do: database.create
+    with: { name: "\${{ params.database }}" }
+`,
+    );
+    const target = `${db.name}_gated`;
+    const file = await writeTargets(ws, 'gated.yaml', `targets:\n  - database: ${target}\n`);
+    const queued = await ws.cli(['fleet', 'run', 'gated', '--targets', file, '--queue', '--store', storeUrl, '--database-url', db.adminUrl, '--json']); // prettier-ignore
+    expect(queued.code, queued.stderr).toBe(0);
+    const id = parseJson<{ fleet: string }>(queued.stdout).fleet;
+    const worker = ws.start(['worker', '--store', storeUrl, '--lock-timeout', '5'], {
+      env: { CONFIRM_PROD_MIGRATIONS: 'true', DB_ROLE: 'prod' },
+    });
+    try {
+      const first = await settledTarget(id);
+      expect(first).toMatchObject({ status: 'refused', code: 'CONFIRMATION_REQUIRED' });
+      const exists = `SELECT 1 FROM pg_database WHERE datname = '${target}'`;
+      expect((await adminQuery(exists)).rowCount).toBe(0);
+      const resumed = await ws.cli(['fleet', 'resume', id, '--store', storeUrl, '--confirm-prod', '--json']); // prettier-ignore
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(parseJson<{ fleet: string; queued: number }>(resumed.stdout)).toEqual({
+        ok: true,
+        fleet: id,
+        queued: 1,
+      });
+      expect(await settledTarget(id)).toMatchObject({ status: 'succeeded', drives: 2 });
+      expect((await adminQuery(exists)).rowCount).toBe(1);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.done;
+    }
+  });
+});
+
+/** The one target of fleet `id` once a worker has taken it and it came to rest. */
+async function settledTarget(
+  id: string,
+): Promise<{ status: string; code: string | null; drives: number }> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const [t] = await storeRows<{ status: string; code: string | null; drives: number }>(
+      `SELECT status, code, drives FROM runbook.fleet_targets WHERE fleet_id = '${id}'`,
+    );
+    if (t && t.status !== 'pending' && t.status !== 'running') return t;
+    if (Date.now() > until) throw new Error(`fleet ${id} not settled: ${JSON.stringify(t)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -9,7 +9,8 @@ CREATE TABLE runbook.fleets (
   -- The procedure file as given (relative to the working directory of `fleet run`).
   procedure_file  text NOT NULL,
   targets_file    text NOT NULL,
-  -- The authority flags given to `fleet run` (names and booleans, never a secret).
+  -- The authority resolved when the fleet was created (flags over DB_* variables), with what
+  -- confirmed prod writes (`confirmedBy`); names and booleans, never a secret.
   authority       jsonb NOT NULL DEFAULT '{}',
   concurrency     integer NOT NULL CHECK (concurrency > 0),
   per_server      integer CHECK (per_server > 0),

@@ -28,15 +28,22 @@ function addVerb(program: Command, verb: Verb, ctx: VerbContext, result: { code:
   const cmd = program.command(verb.command).description(verb.summary);
   if (verb.subcommands) {
     for (const sub of verb.subcommands) addVerb(cmd, sub, ctx, result);
+    // Bare (or an unknown sub-verb): its help on stderr, exit 2, as bare `runbook`.
+    cmd.action(() => {
+      cmd.outputHelp({ error: true });
+      result.code = 2;
+    });
     return;
   }
+  const load = verb.load;
+  if (!load) throw new Error(`verb ${verb.command} has neither a module nor sub-verbs`);
   for (const o of verb.options()) cmd.addOption(o);
   if (verb.help) cmd.addHelpText('after', verb.help);
   cmd.action(async (...received: unknown[]) => {
     const self = received[received.length - 1] as Command;
     const options = self.opts();
     prepareEnvironment(options);
-    const { run } = await verb.load();
+    const { run } = await load();
     result.code = await run(self.args, options as never, ctx);
   });
 }

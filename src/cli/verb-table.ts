@@ -18,18 +18,14 @@ const folderOptions = (): Option[] => [
 
 /** The module of `fleet <action>`: verbs/fleet.js, told which action runs. */
 const fleetAction =
-  (action: string): Verb['load'] =>
+  (action: string): NonNullable<Verb['load']> =>
   async () => {
     const fleet = await import('./verbs/fleet.js');
     return { run: (args, o, ctx) => fleet.run([action, ...args], o, ctx) };
   };
 
 /** Options every fleet sub-verb takes. */
-const fleetOptions = (): Option[] => [
-  option.runsDir(),
-  option.store(),
-  option.json('print the result as JSON'),
-];
+const fleetOptions = (): Option[] => [option.store(), option.json('print the result as JSON')];
 
 const RUN_EXAMPLES = [
   'DB_AUTHORITY=local DB_ROLE=staging runbook run upgrade --param migrations=db/migrations --param database=app',
@@ -227,7 +223,6 @@ export const VERBS: readonly Verb[] = [
     command: 'fleet',
     summary: 'one procedure over many databases, each target its own run (a PostgreSQL store)',
     options: () => [],
-    load: fleetAction('help'),
     subcommands: [
       {
         command: 'run <procedure>',
@@ -254,8 +249,10 @@ export const VERBS: readonly Verb[] = [
         options: () => [
           new Option('--concurrency <n>', "targets driven at once (default: the fleet's)"),
           new Option('--per-server <n>', 'targets driven at once on one server'),
-          option.procedures(),
-          option.databaseUrl(),
+          new Option(
+            '--database-url <url>',
+            "the server URL with its password, for the fleet's targets on that server (stored without it)",
+          ),
           ...fleetOptions(),
           ...authorityOptions(),
         ],
@@ -287,7 +284,6 @@ export const VERBS: readonly Verb[] = [
         '--lock-timeout <seconds>',
         "hand a silent worker's job to another after this long (default 60, or $RUNBOOK_WORKER_LOCK_TIMEOUT)",
       ),
-      option.runsDir(),
       option.store(),
     ],
     load: () => import('./verbs/worker.js'),

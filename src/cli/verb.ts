@@ -21,10 +21,11 @@ export interface Verb {
   options(): Option[];
   /** Printed after the options in the verb's `--help`. */
   help?: string;
-  load(): Promise<VerbModule>;
+  /** Loads the verb's module; absent only for a parent of {@link subcommands}. */
+  load?(): Promise<VerbModule>;
   /**
-   * Sub-verbs (`fleet run`, `fleet resume`…): the verb is then only their parent, and each runs
-   * its own module with the sub-verb's name first in `args`.
+   * Sub-verbs (`fleet run`, `fleet resume`…): the verb is then only their parent (bare, it prints
+   * its help on stderr and exits 2), and each runs its own module.
    */
   subcommands?: readonly Verb[];
 }

@@ -1,10 +1,10 @@
 import { InvalidInputError, RefusalError } from '../errors.js';
-import type { AuthorityFlags } from '../engine/authorize-procedure.js';
 import type { RunResult } from '../engine/finish-run.js';
 import { createReporter, type Reporter } from '../engine/reporter.js';
 import { resumeRun } from '../engine/resume-run.js';
 import { runProcedure } from '../engine/run-procedure.js';
 import type { RunStore } from '../runs/run-store.js';
+import { authorityFlagsOf, withoutAuthorityEnv, type FleetAuthority } from './fleet-authority.js';
 import type { FleetRecord, FleetTarget, FleetStore, TargetOutcome } from './fleet-store.js';
 
 /** What one drive of one target needs. */
@@ -19,6 +19,7 @@ export interface DriveTargetInput {
   /** Progress of the target's run (default: silent; the fleet reports one line per target). */
   reporter?: Reporter;
   cwd?: string;
+  /** The driver's environment; its authority variables are dropped (the fleet's stored authority rules). */
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -41,8 +42,9 @@ function outcomeOf(result: RunResult): TargetOutcome {
 /**
  * Drives one target of a fleet to rest and records the outcome in the fleet tables. The target's
  * run is found by its id, chosen when the fleet was created: absent, it is started with
- * `runProcedure` (the same procedure, params and authority flags a lone `runbook run` gets, so the
- * authority contract holds per target); present and not succeeded, it is resumed from its
+ * `runProcedure` (the same procedure and params a lone `runbook run` gets, and the fleet's stored
+ * authority as its flags, so the authority contract holds per target; the driver's own DB_ROLE,
+ * CONFIRM_PROD_MIGRATIONS… are removed from the run's environment and cannot add authority); present and not succeeded, it is resumed from its
  * checkpoint with `resumeRun` (a committed migration is never applied again); succeeded, nothing
  * runs. A refusal or bad input is recorded as the target's outcome, never thrown; only a failure
  * to record (the store unreachable) throws.
@@ -54,9 +56,9 @@ export async function driveTarget(input: DriveTargetInput): Promise<TargetOutcom
     store: runs,
     databaseUrl: input.serverUrl ?? target.server,
     reporter: input.reporter ?? createReporter({ silent: true }),
-    authority: fleet.authority as AuthorityFlags,
+    authority: authorityFlagsOf(fleet.authority as FleetAuthority),
+    env: withoutAuthorityEnv(input.env ?? process.env),
     ...(input.cwd !== undefined ? { cwd: input.cwd } : {}),
-    ...(input.env !== undefined ? { env: input.env } : {}),
   };
   const command = `runbook fleet ${fleet.id} target ${target.position} (${target.name})`;
   let outcome: TargetOutcome;

@@ -1,15 +1,21 @@
 import { InvalidInputError } from '../errors.js';
-import { STORE_ENV_VARIABLE, type RunStoreSpec } from '../runs/open-run-store.js';
+import {
+  isPostgresUrl,
+  openRunStore,
+  STORE_ENV_VARIABLE,
+  type RunStoreSpec,
+} from '../runs/open-run-store.js';
 
 /**
- * The PostgreSQL run store URL a fleet command uses (`--store`, else `$RUNBOOK_STORE`, else the
- * configuration file's, as for every command). Fleets keep their state and queue in that database,
- * so a runs directory, or no store at all, is refused (exit 2) before anything is read.
+ * The PostgreSQL run store URL a fleet command uses: the store `openRunStore` selects (`--store`,
+ * else `$RUNBOOK_STORE`, else the configuration file's) and validates. Fleets keep their state and
+ * queue in that database, so a runs directory, or no store at all, is refused (exit 2) before
+ * anything is read.
  */
-export function fleetStoreUrl(spec: RunStoreSpec): string {
+export function fleetStoreUrl(spec: Omit<RunStoreSpec, 'runsDir'>): string {
   const env = spec.env ?? process.env;
   const value = spec.store ?? (env[STORE_ENV_VARIABLE] || undefined) ?? spec.configStore;
-  if (value === undefined || !/^postgres(ql)?:\/\//i.test(value.trim())) {
+  if (value === undefined || !isPostgresUrl(value)) {
     throw new InvalidInputError([
       {
         path: spec.store !== undefined ? '--store' : STORE_ENV_VARIABLE,
@@ -21,5 +27,8 @@ export function fleetStoreUrl(spec: RunStoreSpec): string {
       },
     ]);
   }
+  // A PostgreSQL store is chosen: openRunStore refuses a URL that does not parse (its password
+  // masked) as every other command does; it connects to nothing.
+  void openRunStore({ ...spec, runsDir: '' }, 'read').close();
   return value.trim();
 }

@@ -2,10 +2,13 @@ import type pg from 'pg';
 import { InvalidInputError } from '../errors.js';
 import type { JsonObject } from '../json.js';
 import { Connections } from '../postgres/connections.js';
-import { parseDatabaseUrl } from '../postgres/url.js';
+import { redactUrl } from '../postgres/url.js';
 import { ensureStoreSchema } from '../runs/pg-store-schema.js';
 import { createRunId } from '../runs/run-id.js';
+import { assertNoSecret } from '../runs/secret-guard.js';
+import { freshRunIds } from './fresh-run-ids.js';
 import type { ResolvedTarget } from './resolve-targets.js';
+import { withoutPassword } from './without-password.js';
 
 /** Where a target of a fleet stands (docs/design.md "Fleets"). */
 export type TargetStatus =
@@ -54,11 +57,9 @@ export interface TargetOutcome {
 /** What a new fleet is. */
 export type NewFleet = Omit<FleetRecord, 'id' | 'createdAt'>;
 
-/** A server URL with its password removed (what is stored). */
-export function withoutPassword(url: string): string {
-  const u = parseDatabaseUrl(url);
-  u.password = '';
-  return u.toString();
+/** Refuses (SecretLeakError) a row about to be written to a fleet table that holds a password. */
+function guard(table: string, row: readonly unknown[]): void {
+  assertNoSecret(JSON.stringify(row), `runbook.${table}`);
 }
 
 interface TargetRow {
@@ -105,7 +106,9 @@ export class FleetStore {
 
   /**
    * Records a new fleet and its targets in one transaction, each target's run id chosen now
-   * (unique in the store), every target `pending`. Returns the fleet id.
+   * (unique in the store: no other target's, no run's in `runbook.runs`), every target `pending`.
+   * A row holding a password is refused ({@link SecretLeakError}, nothing written): server URLs
+   * are stored {@link withoutPassword}. Returns the fleet id.
    */
   async create(fleet: NewFleet, targets: readonly ResolvedTarget[]): Promise<string> {
     const pool = await this.pool();
@@ -113,31 +116,31 @@ export class FleetStore {
     const id = createRunId('fleet');
     try {
       await client.query('BEGIN');
+      const row = [
+        id,
+        fleet.procedure,
+        fleet.procedureFile,
+        fleet.targetsFile,
+        fleet.authority,
+        fleet.concurrency,
+        fleet.perServer,
+        fleet.queued,
+        fleet.command,
+      ];
+      guard('fleets', row);
       await client.query(
         `INSERT INTO runbook.fleets (id, procedure, procedure_file, targets_file, authority,
            concurrency, per_server, queued, command) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-        [
-          id,
-          fleet.procedure,
-          fleet.procedureFile,
-          fleet.targetsFile,
-          fleet.authority,
-          fleet.concurrency,
-          fleet.perServer,
-          fleet.queued,
-          fleet.command,
-        ],
+        row,
       );
-      const taken = new Set<string>();
+      const runIds = await freshRunIds(client, fleet.procedure, targets.length);
       for (const [position, t] of targets.entries()) {
-        let runId = createRunId(fleet.procedure);
-        // Four random hex digits per second: a fleet starting many runs at once draws again.
-        while (taken.has(runId)) runId = createRunId(fleet.procedure);
-        taken.add(runId);
+        const target = [id, position, t.name, withoutPassword(t.serverUrl), t.serverKey, t.params];
+        guard('fleet_targets', target);
         await client.query(
           `INSERT INTO runbook.fleet_targets (fleet_id, position, name, server, server_key, params, run_id)
            VALUES ($1,$2,$3,$4,$5,$6,$7)`,
-          [id, position, t.name, withoutPassword(t.serverUrl), t.serverKey, t.params, runId],
+          [...target, runIds[position]],
         );
       }
       await client.query('COMMIT');
@@ -226,22 +229,32 @@ export class FleetStore {
     );
   }
 
-  /** Records how a drive of a target ended. */
+  /** Records how a drive of a target ended (a password in its message masked). */
   async markDone(id: string, position: number, outcome: TargetOutcome): Promise<void> {
+    const row = [
+      id,
+      position,
+      outcome.status,
+      outcome.failedStep ?? null,
+      outcome.code ?? null,
+      outcome.message === undefined ? null : redactUrl(outcome.message),
+    ];
+    guard('fleet_targets', row);
     await (
       await this.pool()
     ).query(
       `UPDATE runbook.fleet_targets SET status = $3, failed_step = $4, code = $5, message = $6,
          updated_at = now() WHERE fleet_id = $1 AND position = $2`,
-      [
-        id,
-        position,
-        outcome.status,
-        outcome.failedStep ?? null,
-        outcome.code ?? null,
-        outcome.message ?? null,
-      ],
+      row,
     );
+  }
+
+  /** Replaces the stored authority of fleet `id` (a resume given authority flags). */
+  async setAuthority(id: string, authority: JsonObject): Promise<void> {
+    guard('fleets', [id, authority]);
+    await (
+      await this.pool()
+    ).query('UPDATE runbook.fleets SET authority = $2 WHERE id = $1', [id, authority]);
   }
 
   /** Sets targets back to `pending` (before they are driven or queued again). */

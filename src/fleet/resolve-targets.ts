@@ -34,7 +34,7 @@ function maintenance(url: string): string {
  * Turns a validated targets file into targets, in file order: a `database:` entry runs on the
  * default server (the file's `server:`, else `defaultServer`), a `url:` entry on its own server
  * with `database` set to the URL's database, a `query:` entry becomes one target per row (the
- * first column, a database name) on its server. Params: the file's, then the entry's, then
+ * first column, a database name) on its server. Params: `defaults` (the configuration's), then the file's, then the entry's, then
  * `overrides` (the `--param`s of the command), then `database`. Throws {@link InvalidInputError}
  * when no server is known, a query fails or lists nothing, or two targets name one database.
  */
@@ -42,6 +42,7 @@ export async function resolveTargets(
   targets: TargetsFile,
   defaultServer: string | undefined,
   overrides: Record<string, string>,
+  defaults: Record<string, string> = {},
 ): Promise<ResolvedTarget[]> {
   const server = targets.server ?? defaultServer;
   const noServer = (at: string): InvalidInputError =>
@@ -54,7 +55,7 @@ export async function resolveTargets(
     ]);
   const out: ResolvedTarget[] = [];
   const add = (url: string, database: string, own: Record<string, TargetParamValue> = {}): void => {
-    const params: Record<string, string> = {};
+    const params: Record<string, string> = { ...defaults };
     for (const [k, v] of Object.entries({ ...targets.params, ...own })) params[k] = asParam(v);
     Object.assign(params, overrides, { database });
     out.push({ name: database, serverUrl: url, serverKey: serverKeyOf(url), params });

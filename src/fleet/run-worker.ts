@@ -6,6 +6,7 @@ import { driveTarget } from './drive-target.js';
 import { FLEET_TARGET_TASK, isFleetTargetJob } from './fleet-queue.js';
 import { FleetStore } from './fleet-store.js';
 import { ensureStoreSchema } from '../runs/pg-store-schema.js';
+import { terminalSafe } from '../text/terminal-text.js';
 
 /** Options of {@link startWorker}. */
 export interface WorkerOptions {
@@ -18,7 +19,7 @@ export interface WorkerOptions {
    * gone) is handed to another worker. A live worker renews its jobs' locks every quarter of it.
    */
   lockTimeoutSeconds: number;
-  /** Told when a target comes to rest or a job is handed back (one line each). */
+  /** Told when a target comes to rest or a job is handed back (one line each, terminal-safe). */
   log?: (line: string) => void;
   cwd?: string;
   env?: Readonly<Record<string, string | undefined>>;
@@ -112,7 +113,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     { length: options.concurrency },
     () => new PgRunStore(options.storeUrl),
   );
-  const log = options.log ?? (() => undefined);
+  // Target names and server messages are data: a control character never reaches the terminal.
+  const log = (line: string): void => options.log?.(terminalSafe(line));
   const renewEvery = Math.max(250, (options.lockTimeoutSeconds * 1000) / 4);
 
   const task = fleetTargetTask({ options, pool, fleets, free, log, renewEvery });

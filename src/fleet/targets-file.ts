@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InvalidInputError, type InputProblem } from '../errors.js';
 import { parseDatabaseUrl } from '../postgres/url.js';
 import { readYaml } from '../procedure/read-yaml.js';
+import { isPostgresUrl } from '../runs/open-run-store.js';
 import { zodProblems } from '../procedure/zod-problems.js';
 
 /**
@@ -13,7 +14,7 @@ import { zodProblems } from '../procedure/zod-problems.js';
 
 const paramValue = z.union([z.string(), z.number(), z.boolean()]);
 const params = z.record(z.string(), paramValue);
-const serverUrl = z.string().refine((s) => /^postgres(ql)?:\/\//i.test(s), {
+const serverUrl = z.string().refine((s) => isPostgresUrl(s), {
   message: 'expected a postgres:// or postgresql:// URL',
 });
 

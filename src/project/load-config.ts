@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InvalidInputError, type InputProblem, type SourcePosition } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { redactUrl } from '../postgres/url.js';
+import { isPostgresUrl } from '../runs/open-run-store.js';
 import { formatKeyPath, positionOf } from '../procedure/key-path.js';
 import { readYaml } from '../procedure/read-yaml.js';
 import { isSecretName } from '../procedure/secret-names.js';
@@ -114,9 +115,7 @@ export function parseConfig(text: string, file: string): ProjectConfig {
     dir,
     ...(c.procedures ? { procedures: path.resolve(dir, c.procedures) } : {}),
     ...(c.runs ? { runs: path.resolve(dir, c.runs) } : {}),
-    ...(c.store
-      ? { store: /^postgres(ql)?:\/\//i.test(c.store) ? c.store : path.resolve(dir, c.store) }
-      : {}),
+    ...(c.store ? { store: isPostgresUrl(c.store) ? c.store : path.resolve(dir, c.store) } : {}),
     ...(c.database_url_env ? { databaseUrlEnv: c.database_url_env } : {}),
     ...(hosts.length ? { authorityHosts: hosts.join(',') } : {}),
     params: (c.params ?? {}) as Record<string, Record<string, JsonValue>>,

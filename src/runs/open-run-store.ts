@@ -39,7 +39,8 @@ export interface OpenedRunStore {
   close(): Promise<void>;
 }
 
-function isPostgresUrl(value: string): boolean {
+/** True when `value` names a PostgreSQL server: a `postgres://` or `postgresql://` URL (any case). */
+export function isPostgresUrl(value: string): boolean {
   return /^postgres(ql)?:\/\//i.test(value.trim());
 }
 

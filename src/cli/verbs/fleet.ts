@@ -2,17 +2,21 @@ import { projectSettings } from '../project-settings.js';
 import { storeSpecFrom } from '../store-spec.js';
 import { InvalidInputError } from '../../errors.js';
 import { findProcedureFile } from '../../procedure/find-procedures.js';
+import { loadProcedure } from '../../procedure/load-procedure.js';
+import { paramsWithConfig } from '../../project/config-params.js';
+import { terminalSafe } from '../../text/terminal-text.js';
 import { FleetStore, type FleetTarget, type TargetOutcome } from '../../fleet/fleet-store.js';
 import { fleetStoreUrl } from '../../fleet/fleet-store-url.js';
 import { formatFleet, summarizeFleet, summaryLine } from '../../fleet/fleet-summary.js';
 import { resumeFleet, startFleet } from '../../fleet/start-fleet.js';
+import type { AuthorityFlags } from '../../engine/authorize-procedure.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
 import { commandLine } from '../command-line.js';
+import { positiveInteger } from '../options.js';
 
 /** Flags shared by the `fleet` verbs. */
 export interface FleetFlags {
   procedures: string;
-  runsDir: string;
   store?: string;
   configStore?: string;
   databaseUrl?: string;
@@ -21,20 +25,16 @@ export interface FleetFlags {
   perServer?: string;
 }
 
-function positive(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new InvalidInputError([
-      { path: flag, message: `expects a positive integer, got "${value}"` },
-    ]);
-  }
-  return n;
+/** One line for a person on stdout (server text made terminal-safe). */
+function say(line: string): void {
+  process.stdout.write(`${terminalSafe(line)}\n`);
 }
 
 function progress(target: FleetTarget, outcome: TargetOutcome): void {
   const why = outcome.code ? ` at ${outcome.failedStep ?? '?'} (${outcome.code})` : '';
-  process.stderr.write(`${target.name}: ${outcome.status}${why}  run ${target.runId}\n`);
+  process.stderr.write(
+    terminalSafe(`${target.name}: ${outcome.status}${why}  run ${target.runId}`) + '\n',
+  );
 }
 
 async function printFleet(
@@ -48,7 +48,7 @@ async function printFleet(
   if (json) {
     process.stdout.write(JSON.stringify({ ok: true, fleet, summary, targets }, null, 2) + '\n');
   } else {
-    process.stdout.write(formatFleet(fleet.id, fleet.procedure, targets) + '\n');
+    say(formatFleet(fleet.id, fleet.procedure, targets));
   }
   return summary.succeeded === summary.total ? 0 : 1;
 }
@@ -61,13 +61,19 @@ async function printFleet(
 export async function fleetRunVerb(
   name: string,
   o: FleetFlags &
-    AuthorityFlagValues & { targets: string; queue?: boolean; param: Record<string, string> },
+    AuthorityFlagValues & {
+      targets: string;
+      queue?: boolean;
+      param: Record<string, string>;
+      /** The params under the targets file's: the config's defaults for the procedure. */
+      defaultParams?: Record<string, string>;
+    },
   argv: string[],
 ): Promise<number> {
   const storeUrl = fleetStoreUrl(o);
-  const concurrency = positive(o.concurrency, '--concurrency', 4);
+  const concurrency = positiveInteger(o.concurrency, '--concurrency', 4);
   const perServer =
-    o.perServer === undefined ? undefined : positive(o.perServer, '--per-server', 1);
+    o.perServer === undefined ? undefined : positiveInteger(o.perServer, '--per-server', 1);
   const file = await findProcedureFile(name, o.procedures);
   const fleets = new FleetStore(storeUrl);
   try {
@@ -78,12 +84,14 @@ export async function fleetRunVerb(
       targetsFile: o.targets,
       databaseUrl: o.databaseUrl ?? process.env.DATABASE_URL,
       params: o.param,
+      ...(o.defaultParams ? { defaultParams: o.defaultParams } : {}),
       authority: authorityFlags(o),
       concurrency,
       perServer,
       queue: Boolean(o.queue),
       command: commandLine(argv),
-      onCreated: (fleetId) => process.stderr.write(`runbook ▸ fleet ${fleetId}\n`),
+      onCreated: (fleetId) =>
+        process.stderr.write(terminalSafe(`runbook ▸ fleet ${fleetId}`) + '\n'),
       onTarget: progress,
     });
     if (o.queue) {
@@ -92,8 +100,7 @@ export async function fleetRunVerb(
         process.stdout.write(
           JSON.stringify({ ok: true, fleet: id, queued: targets.length }) + '\n',
         );
-      else
-        process.stdout.write(`fleet ${id}: ${targets.length} targets queued for runbook workers\n`);
+      else say(`fleet ${id}: ${targets.length} targets queued for runbook workers`);
       return 0;
     }
     return await finish(fleets, id, o.json);
@@ -111,19 +118,25 @@ async function finish(fleets: FleetStore, id: string, json: boolean | undefined)
         '\n',
     );
   } else {
-    process.stdout.write(`fleet ${id}: ${summaryLine(summary)}\n`);
+    say(`fleet ${id}: ${summaryLine(summary)}`);
     for (const f of summary.failures)
-      process.stdout.write(
-        `  ${f.target}: ${f.status} at ${f.step ?? '?'} (${f.code ?? '?'}) run ${f.runId}\n`,
-      );
-    if (summary.failures.length > 0)
-      process.stdout.write(`resume with: runbook fleet resume ${id}\n`);
+      say(`  ${f.target}: ${f.status} at ${f.step ?? '?'} (${f.code ?? '?'}) run ${f.runId}`);
+    if (summary.failures.length > 0) say(`resume with: runbook fleet resume ${id}`);
   }
   return summary.succeeded === summary.total ? 0 : 1;
 }
 
-/** `runbook fleet resume <id>`: the failed and unfinished targets only; exit codes as `fleet run`. */
-export async function fleetResumeVerb(id: string, o: FleetFlags): Promise<number> {
+/**
+ * `runbook fleet resume <id>`: the failed and unfinished targets only; exit codes as `fleet run`.
+ * Authority flags given replace the fleet's stored ones (a refused target can be confirmed);
+ * `--database-url` is the password-bearing URL of the targets on that server. A queued fleet's
+ * targets are enqueued again (exit 0; `--json` prints what was queued).
+ */
+export async function fleetResumeVerb(
+  id: string,
+  o: FleetFlags & { authority: AuthorityFlags },
+  argv: string[],
+): Promise<number> {
   const storeUrl = fleetStoreUrl(o);
   const fleets = new FleetStore(storeUrl);
   try {
@@ -132,15 +145,24 @@ export async function fleetResumeVerb(id: string, o: FleetFlags): Promise<number
       fleets,
       storeUrl,
       id: fleet.id,
-      concurrency: positive(o.concurrency, '--concurrency', fleet.concurrency),
-      perServer: o.perServer === undefined ? undefined : positive(o.perServer, '--per-server', 1),
+      concurrency: positiveInteger(o.concurrency, '--concurrency', fleet.concurrency),
+      perServer:
+        o.perServer === undefined ? undefined : positiveInteger(o.perServer, '--per-server', 1),
+      authority: o.authority,
+      command: commandLine(argv),
+      ...(o.databaseUrl !== undefined ? { serverUrl: o.databaseUrl } : {}),
       onTarget: progress,
     });
     process.stderr.write(
-      `runbook ▸ fleet ${fleet.id}: ${taken} targets ${fleet.queued ? 'queued again' : 'resumed'}\n`,
+      terminalSafe(
+        `runbook ▸ fleet ${fleet.id}: ${taken} targets ${fleet.queued ? 'queued again' : 'resumed'}`,
+      ) + '\n',
     );
-    if (fleet.queued) return 0;
-    return await finish(fleets, fleet.id, o.json);
+    if (!fleet.queued) return await finish(fleets, fleet.id, o.json);
+    if (o.json)
+      process.stdout.write(JSON.stringify({ ok: true, fleet: fleet.id, queued: taken }) + '\n');
+    else say(`fleet ${fleet.id}: ${taken} targets queued again for runbook workers`);
+    return 0;
   } finally {
     await fleets.close();
   }
@@ -173,7 +195,7 @@ export async function fleetReportVerb(
       process.stdout.write(
         JSON.stringify({ ok: true, fleet: fleet.id, html: o.html, summary }) + '\n',
       );
-    else process.stdout.write(`${o.html}: fleet ${fleet.id}, ${summaryLine(summary)}\n`);
+    else say(`${o.html}: fleet ${fleet.id}, ${summaryLine(summary)}`);
     return summary.succeeded === summary.total ? 0 : 1;
   } finally {
     await fleets.close();
@@ -198,7 +220,9 @@ export async function run(
   o: FleetVerbOptions,
   ctx: { argv: readonly string[] },
 ): Promise<number> {
-  const { settings, config } = await projectSettings(o);
+  const { settings, config } = await projectSettings(o, { procedures: action === 'run' });
+  // Resume takes only the authority flags given now; run resolves them with the environment.
+  const given = authorityFlags(o);
   o = {
     ...o,
     ...storeSpecFrom(o, settings, config),
@@ -213,9 +237,22 @@ export async function run(
   switch (action) {
     case 'run':
       if (o.targets === undefined) throw missing('--targets');
-      return fleetRunVerb(arg, { ...o, targets: o.targets, param: o.param ?? {} }, [...ctx.argv]);
+      return fleetRunVerb(
+        arg,
+        {
+          ...o,
+          targets: o.targets,
+          param: o.param ?? {},
+          defaultParams: paramsWithConfig(
+            await loadProcedure(await findProcedureFile(arg, o.procedures)),
+            config,
+            o.param ?? {},
+          ),
+        },
+        [...ctx.argv],
+      );
     case 'resume':
-      return fleetResumeVerb(arg, o);
+      return fleetResumeVerb(arg, { ...o, authority: given }, [...ctx.argv]);
     case 'inspect':
       return fleetInspectVerb(arg, o);
     case 'report':

@@ -1,28 +1,16 @@
+import { positiveInteger } from '../options.js';
 import { storeSpec } from '../store-spec.js';
-import { InvalidInputError } from '../../errors.js';
 import { fleetStoreUrl } from '../../fleet/fleet-store-url.js';
 import { startWorker } from '../../fleet/run-worker.js';
 
 /** Default seconds before a silent worker's job goes to another worker (docs/design.md "Workers"). */
 const DEFAULT_LOCK_TIMEOUT = 60;
 
-function positive(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) {
-    throw new InvalidInputError([
-      { path: flag, message: `expects a positive number, got "${value}"` },
-    ]);
-  }
-  return n;
-}
-
 /**
  * `runbook worker [--concurrency N] [--lock-timeout S]`: takes fleet target jobs from the store's
  * queue until SIGINT or SIGTERM (running jobs finish first); exit 0.
  */
 export async function workerVerb(o: {
-  runsDir: string;
   store?: string;
   configStore?: string;
   concurrency?: string;
@@ -31,8 +19,8 @@ export async function workerVerb(o: {
   const storeUrl = fleetStoreUrl(o);
   const worker = await startWorker({
     storeUrl,
-    concurrency: positive(o.concurrency, '--concurrency', 2),
-    lockTimeoutSeconds: positive(
+    concurrency: positiveInteger(o.concurrency, '--concurrency', 2),
+    lockTimeoutSeconds: positiveInteger(
       o.lockTimeout ?? process.env.RUNBOOK_WORKER_LOCK_TIMEOUT,
       '--lock-timeout',
       DEFAULT_LOCK_TIMEOUT,
@@ -48,9 +36,7 @@ export async function workerVerb(o: {
 }
 
 /** The verb-table entry point: `runbook worker` takes no arguments. */
-export async function run(
-  _args: string[],
-  o: Omit<Parameters<typeof workerVerb>[0], 'runsDir'> & { runsDir?: string },
-): Promise<number> {
-  return workerVerb({ ...o, ...(await storeSpec(o)) });
+export async function run(_args: string[], o: Parameters<typeof workerVerb>[0]): Promise<number> {
+  const { runsDir: _runsDir, ...spec } = await storeSpec(o);
+  return workerVerb({ ...o, ...spec });
 }
