@@ -115,6 +115,20 @@ describe('--help carries the contract', () => {
     expect(fleet.stdout).toBe('');
   });
 
+  it('a reader that stops early (`runbook list | head -1`) ends it quietly, exit 0', () => {
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `node ${JSON.stringify(path.join(REPO, 'bin', 'runbook.js'))} list | head -1; exit \${PIPESTATUS[0]}`,
+      ],
+      { cwd: REPO, encoding: 'utf8' },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
   it('--help and run --help load no verb module: no engine, xstate, kysely or pg', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-help-'));
     const log = path.join(dir, 'loaded.txt');
