@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import {
   isPostgresUrl,
+  namedStore,
   openRunStore,
   STORE_ENV_VARIABLE,
   type RunStoreSpec,
@@ -13,12 +14,12 @@ import {
  * anything is read.
  */
 export function fleetStoreUrl(spec: Omit<RunStoreSpec, 'runsDir'>): string {
-  const env = spec.env ?? process.env;
-  const value = spec.store ?? (env[STORE_ENV_VARIABLE] || undefined) ?? spec.configStore;
+  const named = namedStore(spec);
+  const value = named?.value;
   if (value === undefined || !isPostgresUrl(value)) {
     throw new InvalidInputError([
       {
-        path: spec.store !== undefined ? '--store' : STORE_ENV_VARIABLE,
+        path: named?.from ?? STORE_ENV_VARIABLE,
         message:
           value === undefined
             ? 'fleets need a PostgreSQL run store; none is named'

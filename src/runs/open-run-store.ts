@@ -45,6 +45,22 @@ export function isPostgresUrl(value: string): boolean {
 }
 
 /**
+ * The store named for a command, and where it was named: `--store`, else `$RUNBOOK_STORE` (empty
+ * counts as unset), else the configuration file's; undefined when none is (the runs directory).
+ */
+export function namedStore(
+  spec: Omit<RunStoreSpec, 'runsDir'>,
+): { from: string; value: string } | undefined {
+  const env = spec.env ?? process.env;
+  if (spec.store !== undefined) return { from: '--store', value: spec.store };
+  const fromEnv = env[STORE_ENV_VARIABLE];
+  if (fromEnv) return { from: STORE_ENV_VARIABLE, value: fromEnv };
+  if (spec.configStore !== undefined)
+    return { from: 'the configuration file', value: spec.configStore };
+  return undefined;
+}
+
+/**
  * The store a command uses: `--store`, else `$RUNBOOK_STORE` (empty counts as unset), else the
  * configuration file's, else the runs directory (`--runs-dir`, default `runs`). A `postgres://` /
  * `postgresql://` URL opens a {@link PgRunStore} (its schema is created or upgraded on first use);
@@ -53,17 +69,9 @@ export function isPostgresUrl(value: string): boolean {
  * unfit for `use`. Nothing connects until the store is first used.
  */
 export function openRunStore(spec: RunStoreSpec, use: RunsDirUse): OpenedRunStore {
-  const env = spec.env ?? process.env;
-  const chosen: [string, string] | undefined =
-    spec.store !== undefined
-      ? ['--store', spec.store]
-      : env[STORE_ENV_VARIABLE]
-        ? [STORE_ENV_VARIABLE, env[STORE_ENV_VARIABLE]]
-        : spec.configStore !== undefined
-          ? ['the configuration file', spec.configStore]
-          : undefined;
+  const chosen = namedStore(spec);
   if (!chosen) return fileStore(spec.runsDir, use, false);
-  const [from, value] = chosen;
+  const { from, value } = chosen;
   if (value.trim() === '') {
     throw new InvalidInputError([
       { path: from, message: 'the run store is empty', hint: 'a postgres:// URL or a runs directory' },
