@@ -60,7 +60,7 @@ export function spawnCli(
   base: Record<string, string>,
   options: CliOptions = {},
 ): CliProcess {
-  if (!existsSync(path.join(REPO, 'dist', 'cli', 'main.js')))
+  if (!existsSync(path.join(REPO, 'dist', 'bin', 'main.js')))
     throw new Error('dist/ is missing: run `npm run build` before the CLI tests');
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? cwd,
