@@ -1,3 +1,4 @@
+import { embeddedServerDir } from '../postgres/embedded.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import type { RunStore } from '../runs/run-store.js';
 import path from 'node:path';
@@ -60,10 +61,7 @@ export function resolveSessionOptions(options: SessionOptions): SessionSettings 
     cwd,
     env,
     runsDir: path.resolve(cwd, options.runsDir ?? DEFAULT_RUNS_DIR),
-    embeddedDir: path.resolve(
-      cwd,
-      options.embeddedDir ?? env.RUNBOOK_EMBEDDED_DIR ?? '.runbook/postgres',
-    ),
+    embeddedDir: path.resolve(cwd, options.embeddedDir ?? embeddedServerDir(env)),
     reporter: options.reporter ?? createReporter({ env: env as NodeJS.ProcessEnv }),
     actions: options.actions ?? builtInActions,
   };

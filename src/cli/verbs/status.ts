@@ -4,7 +4,11 @@ import { connectableDatabaseName } from '../../actions/database-name.js';
 import { InvalidInputError, RefusalError, StepError } from '../../errors.js';
 import { migrationStatus, type MigrationStatus } from '../../migrations/migration-status.js';
 import { MIGRATION_LAYOUTS, type MigrationLayout } from '../../migrations/types.js';
-import { ensureEmbeddedServer, releaseEmbeddedServer } from '../../postgres/embedded.js';
+import {
+  embeddedServerDir,
+  ensureEmbeddedServer,
+  releaseEmbeddedServer,
+} from '../../postgres/embedded.js';
 import { describeTarget } from '../../postgres/target.js';
 import { redactDatabaseUrl, withDatabase } from '../../postgres/url.js';
 import { withRunStore } from '../../runs/open-run-store.js';
@@ -110,7 +114,7 @@ async function serverUrl(
     }
     return { url, release: async () => undefined };
   }
-  const dir = path.resolve(process.env.RUNBOOK_EMBEDDED_DIR ?? '.runbook/postgres');
+  const dir = path.resolve(embeddedServerDir());
   if (!existsSync(dir)) {
     throw new InvalidInputError([
       {
