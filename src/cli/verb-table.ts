@@ -3,6 +3,7 @@ import { authorityOptions } from './authority-flags.js';
 import { runHelpText } from './help-text.js';
 import { option } from './options.js';
 import type { Verb } from './verb.js';
+import { FLEET_VERBS } from './fleet-verbs.js';
 
 /** `--migrations` and `--layout`, shared by status, history and new. */
 const folderOptions = (): Option[] => [
@@ -15,17 +16,6 @@ const folderOptions = (): Option[] => [
     'alembic-sql, alembic, golang-migrate, diesel, prisma or dbmate (default: detected)',
   ),
 ];
-
-/** The module of `fleet <action>`: verbs/fleet.js, told which action runs. */
-const fleetAction =
-  (action: string): NonNullable<Verb['load']> =>
-  async () => {
-    const fleet = await import('./verbs/fleet.js');
-    return { run: (args, o, ctx) => fleet.run([action, ...args], o, ctx) };
-  };
-
-/** Options every fleet sub-verb takes. */
-const fleetOptions = (): Option[] => [option.store(), option.json('print the result as JSON')];
 
 const RUN_EXAMPLES = [
   'DB_AUTHORITY=local DB_ROLE=staging runbook run upgrade --param migrations=db/migrations --param database=app',
@@ -219,75 +209,7 @@ export const VERBS: readonly Verb[] = [
     options: () => [...folderOptions(), option.json('print the files written as JSON')],
     load: () => import('./verbs/new.js'),
   },
-  {
-    command: 'fleet',
-    summary: 'one procedure over many databases, each target its own run (a PostgreSQL store)',
-    options: () => [],
-    subcommands: [
-      {
-        command: 'run <procedure>',
-        summary: 'run a procedure on every target of a targets file (each its own run)',
-        options: () => [
-          new Option('--targets <file>', 'the targets file (YAML)').makeOptionMandatory(),
-          new Option('--concurrency <n>', 'targets driven at once (default 4)'),
-          new Option('--per-server <n>', 'targets driven at once on one server'),
-          new Option(
-            '--queue',
-            'enqueue the targets for `runbook worker`s instead of driving them',
-          ),
-          option.param('param of every target (over the targets file); repeatable'),
-          option.procedures(),
-          option.databaseUrl(),
-          ...fleetOptions(),
-          ...authorityOptions(),
-        ],
-        load: fleetAction('run'),
-      },
-      {
-        command: 'resume <fleet-id>',
-        summary: 'resume the failed and unfinished targets of a fleet (never a succeeded one)',
-        options: () => [
-          new Option('--concurrency <n>', "targets driven at once (default: the fleet's)"),
-          new Option('--per-server <n>', 'targets driven at once on one server'),
-          new Option(
-            '--database-url <url>',
-            "the server URL with its password, for the fleet's targets on that server (stored without it)",
-          ),
-          ...fleetOptions(),
-          ...authorityOptions(),
-        ],
-        load: fleetAction('resume'),
-      },
-      {
-        command: 'inspect <fleet-id>',
-        summary: 'offline: per-target status and the summary of a fleet',
-        options: fleetOptions,
-        load: fleetAction('inspect'),
-      },
-      {
-        command: 'report <fleet-id>',
-        summary: 'offline: one self-contained HTML page for the whole fleet',
-        options: () => [
-          new Option('--html <file>', 'where to write the HTML report').makeOptionMandatory(),
-          ...fleetOptions(),
-        ],
-        load: fleetAction('report'),
-      },
-    ],
-  },
-  {
-    command: 'worker',
-    summary: "take fleet targets from the store's queue until SIGINT/SIGTERM",
-    options: () => [
-      new Option('--concurrency <n>', 'jobs at once (default 2)'),
-      new Option(
-        '--lock-timeout <seconds>',
-        "hand a silent worker's job to another after this long (default 60, or $RUNBOOK_WORKER_LOCK_TIMEOUT)",
-      ),
-      option.store(),
-    ],
-    load: () => import('./verbs/worker.js'),
-  },
+  ...FLEET_VERBS,
   {
     command: 'db <action>',
     summary: 'the embedded PostgreSQL: start | stop | url',
