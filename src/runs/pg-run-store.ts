@@ -13,7 +13,7 @@ import {
   type RunRecord,
   type SnapshotFile,
 } from './run-record.js';
-import { isSafeRunId, runIdTime } from './run-id.js';
+import { isSafeRunId } from './run-id.js';
 import type {
   EventLogWriter,
   InitialRunData,
@@ -26,7 +26,7 @@ import type {
 import { assertNoSecret } from './secret-guard.js';
 import { procedureArtifact, requiredArtifact } from './artifact-names.js';
 import { artifactSegments } from './run-dir-layout.js';
-import { runIdResolution } from './resolve-run-id.js';
+import { listPgRuns, resolvePgRun } from './pg-run-listing.js';
 import type { WriteOptions } from './write-file-atomic.js';
 
 /** `synchronous_commit` for a write: `off` when the caller allows a non-durable write. */
@@ -179,33 +179,11 @@ export class PgRunStore implements RunStore {
   }
 
   async list(): Promise<RunSummary[]> {
-    const { rows } = await (await this.pool()).query<{ id: string; record: string }>(
-      'SELECT id, record FROM runbook.runs',
-    );
-    const out = rows.map(({ id, record }) => {
-      try {
-        const r = parseRunRecord(record, this.location(id, 'run.json'), id);
-        return { summary: { id, status: r.status, record: r } as RunSummary, time: Date.parse(r.startedAt) };
-      } catch (err) {
-        const summary: RunSummary = { id, status: 'corrupt', problem: (err as Error).message };
-        return { summary, time: runIdTime(id)?.getTime() ?? NaN };
-      }
-    });
-    out.sort((a, b) => (b.time || 0) - (a.time || 0) || b.summary.id.localeCompare(a.summary.id));
-    return out.map((r) => r.summary);
+    return listPgRuns(await this.pool(), (id) => this.location(id, 'run.json'));
   }
 
   async resolve(idOrPrefix: string): Promise<string> {
-    if (idOrPrefix === 'last') {
-      const newest = (await this.list())[0];
-      if (!newest) throw new InvalidInputError([{ message: `no runs in ${this.shownUrl}` }]);
-      return newest.id;
-    }
-    const { rows } = await (await this.pool()).query<{ id: string }>(
-      `SELECT id FROM runbook.runs WHERE $1 <> '' AND starts_with(id, $1) ORDER BY id`,
-      [idOrPrefix],
-    );
-    return runIdResolution(idOrPrefix, rows.map((r) => r.id));
+    return resolvePgRun(await this.pool(), idOrPrefix, this.shownUrl);
   }
 
   async openEventLog(id: string, options: { now?: () => Date } = {}): Promise<EventLogWriter> {
@@ -221,13 +199,11 @@ export class PgRunStore implements RunStore {
 
   async readEventLog(id: string): Promise<string | undefined> {
     this.checkId(id);
-    const { rows } = await (await this.pool()).query<{ text: string | null; n: number }>(
-      `SELECT string_agg(line || E'\\n', '' ORDER BY seq) AS text, count(*)::int AS n
-         FROM runbook.events WHERE run_id = $1`,
+    const { rows } = await (await this.pool()).query<{ text: string | null }>(
+      `SELECT string_agg(line || E'\\n', '' ORDER BY seq) AS text FROM runbook.events WHERE run_id = $1`,
       [id],
     );
-    const text = rows[0]?.text ?? null;
-    return text ?? undefined;
+    return rows[0]?.text ?? undefined;
   }
 
   async writeArtifact(
