@@ -1,3 +1,4 @@
+import { parseRunRecord } from '../runs/run-record.js';
 import { InvalidInputError, RefusalError } from '../errors.js';
 import type { RunResult } from '../engine/finish-run.js';
 import { createReporter, type Reporter } from '../engine/reporter.js';
@@ -64,7 +65,11 @@ export async function driveTarget(input: DriveTargetInput): Promise<TargetOutcom
   let outcome: TargetOutcome;
   try {
     const existing = await runs.readStoredText(target.runId, 'record');
-    if (existing !== undefined && (await runs.readRecord(target.runId)).status === 'succeeded') {
+    const recorded =
+      existing === undefined
+        ? undefined
+        : parseRunRecord(existing, runs.location(target.runId, 'run.json'), target.runId);
+    if (recorded?.status === 'succeeded') {
       outcome = { status: 'succeeded' };
     } else {
       const result =
