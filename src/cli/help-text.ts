@@ -21,6 +21,10 @@ export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['RUNBOOK_LOCK_TIMEOUT', "a migration's lock_timeout, e.g. 5s (default 5s, 3 retries)"],
   ['RUNBOOK_HEARTBEAT_MS', 'interval of the "still running" lines of a long migration (ms)'],
   ['RUNBOOK_PYTHON', 'the python3 with alembic for the `alembic` layout (default python3)'],
+  [
+    'RUNBOOK_COMPILE_CACHE',
+    "directory of the CLI's compiled-code cache, or off (default dist/bin/.cache)",
+  ],
   ['PGHOST, PGPORT', 'honoured by node-postgres when the URL leaves host or port out'],
   ['NO_COLOR', 'no colours; FORCE_COLOR=1 forces them where stderr is no terminal'],
 ];

@@ -43,8 +43,13 @@ function addVerb(program: Command, verb: Verb, ctx: VerbContext, result: { code:
     const self = received[received.length - 1] as Command;
     const options = self.opts();
     prepareEnvironment(options);
-    const { run } = await load();
-    result.code = await run(self.args, options as never, ctx);
+    const verbModule = await load();
+    try {
+      result.code = await verbModule.run(self.args, options as never, ctx);
+    } catch (err) {
+      if (!verbModule.reportError) throw err;
+      result.code = verbModule.reportError(err, ctx.argv.includes('--json'));
+    }
   });
 }
 

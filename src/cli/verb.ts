@@ -10,6 +10,12 @@ export interface VerbContext {
 export interface VerbModule {
   /** Runs the verb; resolves to the exit code. `o` is the verb's options as commander parsed them. */
   run(args: string[], o: never, ctx: VerbContext): Promise<number>;
+  /**
+   * Reports an error `run` threw and returns its exit code. Present in the bundled CLI, where each
+   * verb bundle classifies the errors of its own copy of the error classes; otherwise the CLI's
+   * `reportError` does.
+   */
+  reportError?(err: unknown, json: boolean): number;
 }
 
 /** One verb of the CLI: what `--help` shows, and how to load it. */
