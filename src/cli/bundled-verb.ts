@@ -70,7 +70,8 @@ function loadBundle(file: string, verb: string): VerbBundle {
   } catch {
     cachedData = undefined;
   }
-  const source = readFileSync(filename, 'utf8');
+  // The build keeps the bundles ASCII (esbuild escapes the rest): latin1 decodes without checks.
+  const source = readFileSync(filename, 'latin1');
   const script = new vm.Script(
     `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
     {
