@@ -77,6 +77,26 @@ function bundleEntry(verbs) {
   ].join('\n');
 }
 
+/**
+ * The xstate a bundle carries is the one it was built with, not whichever the package manager
+ * installed beside it later: its version is written in at build time (no package.json read at
+ * run time either).
+ */
+const bundledXstateVersion = {
+  name: 'bundled-xstate-version',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]engine[\\/]xstate-version\.ts$/ }, () => {
+      const { version } = JSON.parse(
+        readFileSync(path.join(ROOT, 'node_modules', 'xstate', 'package.json'), 'utf8'),
+      );
+      return {
+        contents: `export const XSTATE_VERSION = ${JSON.stringify(version)};`,
+        loader: 'ts',
+      };
+    });
+  },
+};
+
 const COMMON = {
   absWorkingDir: ROOT,
   bundle: true,
@@ -84,7 +104,7 @@ const COMMON = {
   target: 'node20.19',
   external: EXTERNAL,
   legalComments: 'linked',
-  plugins: [nodeOnlyPg],
+  plugins: [nodeOnlyPg, bundledXstateVersion],
   logLevel: 'warning',
   metafile: true,
 };
