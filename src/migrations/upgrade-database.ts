@@ -87,8 +87,6 @@ export async function upgradeDatabase(
   }
   if (!connecting) return dryRunPlan(ctx, req, graph);
   const client = await connecting;
-  // Migrations may SET anything for their session; the next step gets a reset session.
-  ctx.db.markUserSql(client);
   const policy = lockPolicy(ctx, { lockTimeout: req.lockTimeout, lockRetries: req.lockRetries });
   const pid = (client as { processID?: number | null }).processID ?? undefined;
   const watch = new MigrationWatch(ctx, req.database, pid, {
@@ -126,7 +124,8 @@ async function lockAndApply(up: Upgrade): Promise<UpgradeOutcome> {
     if (t > 0) state.rows = (await req.source.versionTable.read(client)) ?? [];
     applied += await applyTarget(up, state, target, t === 0);
   }
-  const current = (await req.source.versionTable.read(client)) ?? [];
+  // Nothing applied: the rows last read under the lock are still the table's.
+  const current = applied === 0 ? state.rows : ((await req.source.versionTable.read(client)) ?? []);
   await state.tracker.probe.close(client);
   await unlock();
   // Back to the session's own settings (the pool's application_name, no lock_timeout).
@@ -179,6 +178,9 @@ async function applyTarget(
   const w = String(total).length;
   const labelOf: LabelOf = (i, m) =>
     `[${String(done.size + i + 1).padStart(w)}/${total}] ${displayName(m)}`;
+  // Migrations may SET anything for their session; the next step gets a reset session (one that
+  // ran none of them is handed on as it is, its own settings reset at step end).
+  if (plan.length > 0) ctx.db.markUserSql(up.client);
   if (req.source.external) return applyByBridge(up, state, plan, target, labelOf);
   let recordPrevious: (() => Promise<void>) | undefined;
   let prepared = plan[0] && prepareSql(req.source, state, plan[0], state.rows);

@@ -183,6 +183,10 @@ export class FileRunStore implements RunStore {
     return listRunDirs(this.layout);
   }
 
+  ids(): Promise<string[]> {
+    return this.layout.runIds();
+  }
+
   resolve(idOrPrefix: string): Promise<string> {
     return resolveRunDir(this.layout, idOrPrefix);
   }

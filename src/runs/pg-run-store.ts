@@ -182,6 +182,11 @@ export class PgRunStore implements RunStore {
     return listPgRuns(await this.pool(), (id) => this.location(id, 'run.json'));
   }
 
+  async ids(): Promise<string[]> {
+    const { rows } = await (await this.pool()).query<{ id: string }>('SELECT id FROM runbook.runs');
+    return rows.map((r) => r.id);
+  }
+
   async resolve(idOrPrefix: string): Promise<string> {
     return resolvePgRun(await this.pool(), idOrPrefix, this.shownUrl);
   }

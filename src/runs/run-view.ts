@@ -19,7 +19,7 @@ async function orUndefined<T>(read: () => Promise<T | undefined>): Promise<T | u
  */
 export function otherRunsIn(store: RunStore, exclude?: string): OtherRuns {
   return {
-    ids: async () => (await store.list()).map((r) => r.id).filter((other) => other !== exclude),
+    ids: async () => (await store.ids()).filter((other) => other !== exclude),
     readArtifact: (runId, name) => orUndefined(() => store.findArtifact(runId, name)),
     readProgress: (runId) => orUndefined(async () => (await store.readSnapshot(runId))?.progress),
     readStatus: (runId) => orUndefined(async () => (await store.readRecord(runId)).status),
