@@ -91,7 +91,7 @@ export interface LoggedEvent {
 
 /** Read-only access to the runs kept in the same store as the current one. */
 export interface OtherRuns {
-  /** Their ids, newest first (the current run left out). */
+  /** Their ids, in no particular order (the current run left out); reads none of them. */
   ids(): Promise<string[]>;
   /** An artifact of one of them as UTF-8 text; undefined when missing or unreadable. */
   readArtifact(runId: string, name: string): Promise<string | undefined>;

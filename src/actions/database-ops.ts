@@ -32,9 +32,7 @@ export const newDatabaseName = connectableDatabaseName.describe(
 
 /** True when a database of exactly this name exists on the server. */
 export async function databaseExists(db: Connections, name: string): Promise<boolean> {
-  const { rowCount } = await db
-    .pool()
-    .query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  const { rowCount } = await db.ownQuery('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
   return (rowCount ?? 0) > 0;
 }
 

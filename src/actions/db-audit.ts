@@ -3,7 +3,6 @@ import type { AuditComparison, AuditRecord } from '../catalog/audit.js';
 import { readVersion } from '../catalog/read-version.js';
 import { StepError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
-import { Connections } from '../postgres/connections.js';
 import type { ActionContext } from './types.js';
 import { defineAction } from './types.js';
 import { connectableDatabaseName } from './database-name.js';
@@ -63,10 +62,14 @@ export const dbAudit = defineAction({
   params: Params,
   writes: false,
   async run(ctx, p) {
-    // Loaded on use: the catalog pulls in kysely, which `list`/`show` never need.
-    const [{ auditIdentity, compareAudits, formatAuditSummary }, { catalogDb }] = await Promise.all(
-      [import('../catalog/audit.js'), import('../catalog/catalog-db.js')],
-    );
+    // Loaded on use: the catalog pulls in kysely and a connection of its own node-postgres, which
+    // `list`/`show` never need.
+    const [{ auditIdentity, compareAudits, formatAuditSummary }, { catalogDb }, { Connections }] =
+      await Promise.all([
+        import('../catalog/audit.js'),
+        import('../catalog/catalog-db.js'),
+        import('../postgres/connections.js'),
+      ]);
     const own = p.url
       ? new Connections(p.url, { applicationName: 'runbook-audit', max: 2 })
       : undefined;

@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import * as z from 'zod';
 import { StepError } from '../errors.js';
-import { targetEnvironment, urlSignInPassword } from '../postgres/libpq-env.js';
 import { secretScrubber } from '../postgres/redact.js';
 import { urlPassword } from '../postgres/url.js';
 import { defineAction, type ActionContext } from './types.js';
@@ -60,7 +59,12 @@ interface Outcome {
 type Params = z.infer<typeof params>;
 
 /** The child's environment: the run's, then the step's `env:`, then the checked target's. */
-function childEnvironment(ctx: ActionContext, p: Params, url: string): NodeJS.ProcessEnv {
+function childEnvironment(
+  ctx: ActionContext,
+  p: Params,
+  url: string,
+  targetEnvironment: typeof import('../postgres/libpq-env.js').targetEnvironment,
+): NodeJS.ProcessEnv {
   const inherited: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) inherited[k] = v;
   Object.assign(inherited, p.env ?? {});
@@ -171,13 +175,15 @@ export const shellExec = defineAction({
   params,
   writes: true,
   async run(ctx, p) {
+    // Loaded on use: it resolves the target with node-postgres, which `list` never needs.
+    const { targetEnvironment, urlSignInPassword } = await import('../postgres/libpq-env.js');
     const url = ctx.db.urlFor(p.database);
     const scrub = secretScrubber([
       urlPassword(ctx.db.urlFor()),
       urlPassword(url),
       urlSignInPassword(url),
     ]);
-    const env = childEnvironment(ctx, p, url);
+    const env = childEnvironment(ctx, p, url, targetEnvironment);
     const cwd = path.resolve(ctx.cwd, p.cwd ?? '.');
     const stdout = new Tail();
     const stderr = new Tail();

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import { datesAsText } from '../postgres/text-dates.js';
 import * as z from 'zod';
 import { StepError } from '../errors.js';
 import type { JsonValue } from '../json.js';
@@ -87,6 +86,8 @@ export const sqlExpect = defineAction({
   params,
   writes: false,
   async run(ctx, p) {
+    // Loaded on use: node-postgres' type parsers, which `list` never needs.
+    const { datesAsText } = await import('../postgres/text-dates.js');
     const result = await ctx.db.withClient(p.database, async (client) => {
       // Even a read-only query can set_config(…, false) for its session.
       ctx.db.markUserSql(client);

@@ -38,7 +38,7 @@ export async function lockTargetDatabase(
   const k = got.rows[0]!.k;
   if (got.rows[0]?.ok) {
     // Held for the life of the run: the client stays checked out until the pool ends.
-    connections.onEnd(async () => client.release(true));
+    connections.hold(client);
     return;
   }
   const holder = await client.query<{ app: string | null; pid: number }>(

@@ -6,7 +6,10 @@ import type { MigrationCheckpoint } from './migration-checkpoint.js';
 import { PROVENANCE_ARTIFACT, type Provenance } from './provenance.js';
 import type { Migration } from './types.js';
 
-/** How many of the most recent earlier runs are read (a runs folder may hold thousands). */
+/**
+ * How many of the most recent earlier runs are read, at most, looking for the newest one of the
+ * same database and folder that carries the map forward (a runs folder may hold thousands).
+ */
 const EARLIER_RUNS = 100;
 
 /** A checksum recorded for a migration when it was applied: by an earlier run, or by the tool's table. */
@@ -37,35 +40,105 @@ function parseJson(text: string | undefined, mentions: readonly string[] = []): 
   }
 }
 
+type Identity = { database: string; source: string };
+type StepCheckpoint = Partial<MigrationCheckpoint> &
+  Pick<MigrationCheckpoint, 'applied' | 'checksums'>;
+
+/**
+ * The migrate steps' checkpoints of run `runId` that migrated `identity`, in step order. A
+ * checkpoint names its database and folder; one written before checkpoints did (no `database`)
+ * counts when the run's `provenance.json` names both, as every step of such a run did.
+ */
+async function stepsOf(
+  runs: OtherRuns,
+  runId: string,
+  identity: Identity,
+): Promise<StepCheckpoint[]> {
+  const progress = (await runs.readProgress(runId)) as Record<string, unknown> | undefined;
+  const steps = Object.values(progress ?? {}).filter(
+    (cp): cp is StepCheckpoint =>
+      !!cp &&
+      typeof cp === 'object' &&
+      Array.isArray((cp as StepCheckpoint).applied) &&
+      !!(cp as StepCheckpoint).checksums &&
+      typeof (cp as StepCheckpoint).checksums === 'object',
+  );
+  let unnamedMatch: boolean | undefined;
+  const out: StepCheckpoint[] = [];
+  for (const cp of steps) {
+    if (cp.database !== undefined || cp.source !== undefined) {
+      if (cp.database === identity.database && cp.source === identity.source) out.push(cp);
+      continue;
+    }
+    unnamedMatch ??= await provenanceNames(runs, runId, identity);
+    if (unnamedMatch) out.push(cp);
+  }
+  return out;
+}
+
+async function provenanceNames(
+  runs: OtherRuns,
+  runId: string,
+  identity: Identity,
+): Promise<boolean> {
+  const prov = parseJson(await runs.readArtifact(runId, PROVENANCE_ARTIFACT), [
+    identity.database,
+    identity.source,
+  ]) as Partial<Provenance> | undefined;
+  return prov?.database === identity.database && prov.source === identity.source;
+}
+
+/** A carried map as a checkpoint holds it (by run id: revision → checksum), when well formed. */
+function carriedMap(cp: StepCheckpoint): Record<string, Record<string, string>> | undefined {
+  const e = cp.earlier;
+  return e && typeof e === 'object' && !Array.isArray(e) ? e : undefined;
+}
+
 /**
  * The checksums earlier runs in the same store recorded for the migrations they applied to the
- * same database from the same source (their `provenance.json` names both; their checkpoint's step
- * progress holds the checksums), the latest run's winning. Reads at most the
- * {@link EARLIER_RUNS} most recent runs.
+ * same database from the same folder, the latest run's winning. Each migrate step carries forward
+ * the map it checked against (its checkpoint's `earlier`), so the newest earlier run of that
+ * database and folder holding one is the last run read: its map, then what it and any newer run
+ * of the same database and folder applied (their checkpoints' `applied` and `checksums`). Without
+ * such a run among the {@link EARLIER_RUNS} most recent, every one of those is read.
  */
 export async function earlierChecksums(
   runs: OtherRuns,
-  identity: { database: string; source: string },
+  identity: Identity,
 ): Promise<Map<string, EarlierChecksum>> {
-  let ids: string[];
+  const times = new Map<string, number>();
   try {
-    ids = (await runs.ids()).filter((id) => runIdTime(id) !== undefined);
+    for (const id of await runs.ids()) {
+      const t = runIdTime(id)?.getTime();
+      if (t !== undefined) times.set(id, t);
+    }
   } catch {
     return new Map();
   }
-  const time = (id: string): number => runIdTime(id)?.getTime() ?? 0;
-  ids.sort((a, b) => time(a) - time(b) || a.localeCompare(b));
+  // Ids are ASCII: compared by code unit (localeCompare would load the ICU collator, some ms).
+  const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  const ids = [...times.keys()].sort(
+    (a, b) => (times.get(b) ?? 0) - (times.get(a) ?? 0) || byId(b, a),
+  );
+  // Newest first, down to the first run that carries the map forward.
+  const read: { runId: string; steps: StepCheckpoint[] }[] = [];
+  let carried: Record<string, Record<string, string>> | undefined;
+  for (const runId of ids.slice(0, EARLIER_RUNS)) {
+    const steps = await stepsOf(runs, runId, identity);
+    if (steps.length === 0) continue;
+    read.push({ runId, steps });
+    carried = steps.map(carriedMap).find((m) => m !== undefined);
+    if (carried) break;
+  }
   const out = new Map<string, EarlierChecksum>();
-  for (const runId of ids.slice(-EARLIER_RUNS)) {
-    const prov = parseJson(await runs.readArtifact(runId, PROVENANCE_ARTIFACT), [
-      identity.database,
-      identity.source,
-    ]) as Partial<Provenance> | undefined;
-    if (prov?.database !== identity.database || prov.source !== identity.source) continue;
-    const progress = (await runs.readProgress(runId)) as
-      Record<string, Partial<MigrationCheckpoint> | null> | undefined;
-    for (const cp of Object.values(progress ?? {})) {
-      if (!cp || typeof cp !== 'object' || !Array.isArray(cp.applied) || !cp.checksums) continue;
+  for (const [runId, revisions] of Object.entries(carried ?? {})) {
+    if (!revisions || typeof revisions !== 'object') continue;
+    for (const [revision, checksum] of Object.entries(revisions)) {
+      if (typeof checksum === 'string') out.set(revision, { checksum, runId });
+    }
+  }
+  for (const { runId, steps } of read.reverse()) {
+    for (const cp of steps) {
       for (const revision of cp.applied) {
         const checksum = cp.checksums[revision];
         if (typeof checksum === 'string') out.set(revision, { checksum, runId });
@@ -75,12 +148,25 @@ export async function earlierChecksums(
   return out;
 }
 
+/** {@link earlierChecksums}' map as a checkpoint carries it: by run id, revision → checksum. */
+function toCarried(
+  earlier: ReadonlyMap<string, EarlierChecksum>,
+): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [revision, { checksum, runId }] of earlier) {
+    if (runId !== undefined) (out[runId] ??= {})[revision] = checksum;
+  }
+  return out;
+}
+
 /**
- * Outside a resume: an applied migration whose file differs from what an earlier run applied
- * (see {@link earlierChecksums}) or from the checksum the tool's own table keeps for it (`table`:
- * Prisma's, which wins over an earlier run's, as `prisma migrate` compares it on every run) fails with `MIGRATION_CHANGED` naming every such file and the
- * run that applied it, unless `--allow-changed`. Revisions this run already read (in `cp`) are
- * left to the run's own check. Every change is logged (`migration.changed`, `earlier_run`).
+ * An applied migration whose file differs from what an earlier run applied (see
+ * {@link earlierChecksums}) or from the checksum the tool's own table keeps for it (`table`:
+ * Prisma's, which wins over an earlier run's, as `prisma migrate` compares it on every run) fails
+ * with `MIGRATION_CHANGED` naming every such file and the run that applied it, unless
+ * `--allow-changed`. Revisions this run already read (in `cp`) are left to the run's own check.
+ * Every change is logged (`migration.changed`, `earlier_run`). `cp` is given the step's database
+ * and folder and the earlier runs' map (`earlier`), for the next run to carry on from.
  */
 export async function verifyEarlierChecksums(
   ctx: ActionContext,
@@ -90,7 +176,15 @@ export async function verifyEarlierChecksums(
   applied: Set<string>,
   table?: { name: string; checksums: ReadonlyMap<string, string> },
 ): Promise<void> {
-  const earlier = await earlierChecksums(ctx.otherRuns, identity);
+  cp.database = identity.database;
+  cp.source = identity.source;
+  // An attempt that already read every file (a resume) leaves each to the run's own check.
+  const unread = migrations.some((m) => cp.checksums[m.revision] === undefined);
+  const earlier = unread
+    ? await earlierChecksums(ctx.otherRuns, identity)
+    : new Map<string, EarlierChecksum>();
+  // Carried forward in the checkpoint for the next run (the table's checksums are read anew).
+  if (unread) cp.earlier = toCarried(earlier);
   // Relative to the source, so that Prisma's and diesel's `<dir>/migration.sql` stay distinct.
   const shown = (m: Migration): string =>
     path.relative(identity.source, m.file) || path.basename(m.file);

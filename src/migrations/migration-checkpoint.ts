@@ -17,6 +17,16 @@ export interface MigrationCheckpoint {
   baseline?: string[];
   /** A migration running outside a transaction: set before it starts, cleared once recorded. */
   inflight?: { revision: string; file: string; started_at: string };
+  /** The database the step migrates, so that a later run finds this step's checkpoint its own. */
+  database?: string;
+  /** The migration folder (absolute) it migrates from. */
+  source?: string;
+  /**
+   * What earlier runs had recorded applied to the same database from the same folder when this
+   * step checked them (by run id: revision → checksum; see `earlierChecksums`), carried forward
+   * so that the next run reads this run alone instead of every earlier one.
+   */
+  earlier?: Record<string, Record<string, string>>;
 }
 
 /** Reads the step's checkpoint (an empty one on first attempt). */
@@ -27,6 +37,9 @@ export function readCheckpoint(ctx: ActionContext): MigrationCheckpoint {
     applied: [...(raw?.applied ?? [])],
     ...(raw?.baseline ? { baseline: [...raw.baseline] } : {}),
     ...(raw?.inflight ? { inflight: raw.inflight } : {}),
+    ...(typeof raw?.database === 'string' ? { database: raw.database } : {}),
+    ...(typeof raw?.source === 'string' ? { source: raw.source } : {}),
+    ...(raw?.earlier ? { earlier: raw.earlier } : {}),
   };
 }
 

@@ -35,9 +35,9 @@ export async function readProvenance(
 
 /**
  * Maintains provenance.json across attempts. Each migration's effect travels in its
- * `migration.applied` log line (written as it commits); the artifact is rewritten only at open and
- * by {@link flush} (step end, success or failure), so a long history does not rewrite a growing
- * file per migration. On open, lines of this step the artifact does not have yet (a process killed
+ * `migration.applied` log line (written as it commits); the artifact is written only by
+ * {@link flush} (a draft before the first migration applies, then at step end, success or
+ * failure), so a long history does not rewrite a growing file per migration. On open, lines of this step the artifact does not have yet (a process killed
  * mid-step) are taken from those lines.
  */
 export class ProvenanceRecorder {
@@ -48,7 +48,9 @@ export class ProvenanceRecorder {
 
   /**
    * Continues the run's existing artifact for the same database and source (completed from
-   * `logged`, this step's `migration.applied` lines), else starts one whose baseline is `baseline`; writes it durably.
+   * `logged`, this step's `migration.applied` lines), else starts one whose baseline is
+   * `baseline`. Writes nothing: the caller drafts the artifact ({@link flush}, not durable)
+   * before the first migration applies, and writes it durably at step end.
    */
   static async open(
     ctx: ActionContext,
@@ -66,9 +68,6 @@ export class ProvenanceRecorder {
     data ??= { ...identity, baseline: [...baseline.values()].map(toRel), migrations: [] };
     const recorder = new ProvenanceRecorder(ctx, data);
     recorder.completeFromLog(logged);
-    // A draft (the baseline, what the log had): the step's end writes it durably, and an attempt
-    // after a power loss that lost it rebuilds it from the log.
-    await recorder.flush({ durable: false });
     return recorder;
   }
 

@@ -24,7 +24,14 @@ import { RevisionGraph } from './revision-graph.js';
 import type { TransactionalOutcome } from './send-migration-sql.js';
 import { MIGRATION_APPLIED } from './step-log.js';
 import type { Migration } from './types.js';
-import { endUpgrade, openLoop, type Upgrade, type UpgradeRequest } from './upgrade-session.js';
+import {
+  armLoop,
+  endUpgrade,
+  openLoop,
+  type OpenedLoop,
+  type Upgrade,
+  type UpgradeRequest,
+} from './upgrade-session.js';
 
 export type { UpgradeRequest } from './upgrade-session.js';
 
@@ -87,8 +94,6 @@ export async function upgradeDatabase(
   }
   if (!connecting) return dryRunPlan(ctx, req, graph);
   const client = await connecting;
-  // Migrations may SET anything for their session; the next step gets a reset session.
-  ctx.db.markUserSql(client);
   const policy = lockPolicy(ctx, { lockTimeout: req.lockTimeout, lockRetries: req.lockRetries });
   const pid = (client as { processID?: number | null }).processID ?? undefined;
   const watch = new MigrationWatch(ctx, req.database, pid, {
@@ -114,26 +119,31 @@ async function lockAndApply(up: Upgrade): Promise<UpgradeOutcome> {
   const unlock = await acquireMigrationLock(client, req.database, ctx.runId, {
     lockTimeoutMs: up.policy.timeoutMs,
   });
-  const state = await openLoop(up);
+  const opened = await openLoop(up);
   // Every target is planned before anything applies: one that cannot be met (`+N` beyond the
   // pending migrations) fails the step with nothing applied.
-  planTargets(up.graph, state.rows, req.targets);
+  planTargets(up.graph, opened.rows, req.targets);
+  // Armed (tracker, probe, provenance draft) on the first migration to apply; a no-op never is.
+  let armed: LoopState | undefined;
+  const arm = async (): Promise<LoopState> => (armed ??= await armLoop(up, opened));
   // Every migration planned is applied (or the step fails): the two counts are one.
   let applied = 0;
   for (const [t, target] of req.targets.entries()) {
     // Recomputed from the database before each target: the version table is the truth (the
     // first target's rows were just read, under the lock).
-    if (t > 0) state.rows = (await req.source.versionTable.read(client)) ?? [];
-    applied += await applyTarget(up, state, target, t === 0);
+    if (t > 0) opened.rows = (await req.source.versionTable.read(client)) ?? [];
+    applied += await applyTarget(up, opened, arm, target, t === 0);
   }
-  const current = (await req.source.versionTable.read(client)) ?? [];
-  await state.tracker.probe.close(client);
+  // Nothing applied: the rows last read under the lock are still the table's.
+  const current =
+    applied === 0 ? opened.rows : ((await req.source.versionTable.read(client)) ?? []);
+  await armed?.tracker.probe.close(client);
   await unlock();
   // Back to the session's own settings (the pool's application_name, no lock_timeout).
   await client.query('RESET application_name; RESET lock_timeout');
   return {
     applied,
-    applied_in_run: state.cp.applied.length,
+    applied_in_run: opened.cp.applied.length,
     current,
     plan_total: applied,
   };
@@ -166,19 +176,25 @@ type LabelOf = (i: number, m: Migration) => string;
  */
 async function applyTarget(
   up: Upgrade,
-  state: LoopState,
+  opened: OpenedLoop,
+  arm: () => Promise<LoopState>,
   target: string,
   first: boolean,
 ): Promise<number> {
   const { ctx, req, graph, watch } = up;
-  const done = appliedSet(graph, state.rows);
+  const done = appliedSet(graph, opened.rows);
   const plan = planUpgrade(graph, done, target);
+  if (plan.length === 0) return 0;
+  const state = await arm();
   // Numbered in the history: `[65/124]` after "001–064 already applied".
   const total = done.size + plan.length;
-  if (first && done.size > 0 && plan.length > 0) ctx.progress(alreadyAppliedLine(graph, done));
+  if (first && done.size > 0) ctx.progress(alreadyAppliedLine(graph, done));
   const w = String(total).length;
   const labelOf: LabelOf = (i, m) =>
     `[${String(done.size + i + 1).padStart(w)}/${total}] ${displayName(m)}`;
+  // Migrations may SET anything for their session; the next step gets a reset session (one that
+  // ran none of them is handed on as it is, its own settings reset at step end).
+  ctx.db.markUserSql(up.client);
   if (req.source.external) return applyByBridge(up, state, plan, target, labelOf);
   let recordPrevious: (() => Promise<void>) | undefined;
   let prepared = plan[0] && prepareSql(req.source, state, plan[0], state.rows);

@@ -14,7 +14,7 @@ import {
 import type { MigrationWatch } from './migration-watch.js';
 import { appliedSet } from './plan.js';
 import { ProvenanceRecorder } from './provenance.js';
-import { snapshotRelations } from './relation-snapshot.js';
+import { snapshotRelations, type RelState } from './relation-snapshot.js';
 import { RelationTracker } from './relation-tracker.js';
 import type { RevisionGraph } from './revision-graph.js';
 import { settleInDoubt } from './settle-in-doubt.js';
@@ -50,12 +50,19 @@ export interface Upgrade {
   checkpoint?: MigrationCheckpoint;
 }
 
+/** The loop as {@link openLoop} leaves it: all a step with nothing to apply needs. */
+export type OpenedLoop = Omit<LoopState, 'tracker' | 'versionGuard'> & {
+  /** The relation listing taken under the lock (the tracker starts from it). */
+  listing: Map<string, RelState>;
+};
+
 /**
  * Before the first migration, under the lock: the checkpoint read, every checksum verified
  * (earlier runs' and this step's), a migration in doubt settled, the version table created, the
- * relation listing taken for provenance, and what committed unlogged reconciled.
+ * relation listing taken for provenance, and what committed unlogged reconciled. What only
+ * applying needs waits for {@link armLoop}.
  */
-export async function openLoop(up: Upgrade): Promise<LoopState> {
+export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
   const { ctx, req, graph, client } = up;
   const vt = req.source.versionTable;
   const cp = readCheckpoint(ctx);
@@ -86,19 +93,33 @@ export async function openLoop(up: Upgrade): Promise<LoopState> {
   await reconcileUnrecorded(ctx, graph, cp, rows, new Set(logged.map((l) => l.revision)), (m) =>
     recorder.attributeUnrecorded(m, listing),
   );
-  const tracker = await RelationTracker.open(client, listing, vt.table);
-  const versionGuard = await versionGuardAvailable(client);
   up.checkpoint = cp;
   return {
     client,
     graph,
     cp,
-    tracker,
     rows,
+    listing,
     markBroken: () => (up.broken = true),
-    versionGuard,
     checkpointedAt: performance.now(),
   };
+}
+
+/**
+ * Readies an opened loop to apply migrations, in place: provenance.json drafted (its baseline on
+ * disk before anything applies; see {@link ProvenanceRecorder.open}), the relation tracker opened
+ * (its probe prepared in the session) and whether the version write can check itself. A step
+ * with nothing to apply skips all three (a no-op's provenance.json is written once, at step end).
+ */
+export async function armLoop(up: Upgrade, opened: OpenedLoop): Promise<LoopState> {
+  await up.provenance?.flush({ durable: false });
+  const tracker = await RelationTracker.open(
+    up.client,
+    opened.listing,
+    up.req.source.versionTable.table,
+  );
+  const versionGuard = await versionGuardAvailable(up.client);
+  return Object.assign(opened, { tracker, versionGuard });
 }
 
 /**

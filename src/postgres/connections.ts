@@ -54,6 +54,8 @@ class ResettingPool extends pg.Pool {
 export class Connections {
   private readonly pools = new Map<string, pg.Pool>();
   private readonly endHooks: (() => Promise<void>)[] = [];
+  /** A maintenance-database session checked out for the pools' whole life (see {@link hold}). */
+  private held: pg.PoolClient | undefined;
   /** Backend pids of the sessions this instance opened (so it never mistakes one for a stranger). */
   private readonly backends = new Set<number>();
   /** The target as recorded in run.json: never the password. */
@@ -146,6 +148,31 @@ export class Connections {
       this.pools.delete(database);
       await pool.end();
     }
+  }
+
+  /**
+   * Keeps `client`, a session of the maintenance database's pool, checked out until {@link end}
+   * (which destroys it): a session holding a lock for as long as the pools live. Runbook's own
+   * read-only queries of the maintenance database ({@link ownQuery}) go to it meanwhile.
+   */
+  hold(client: pg.PoolClient): void {
+    this.held = client;
+    this.onEnd(async () => {
+      this.held = undefined;
+      client.release(true);
+    });
+  }
+
+  /**
+   * One of runbook's own read-only queries (never user SQL: it leaves no session state) on the
+   * maintenance database: on the held session when there is one, so that a step asking the
+   * catalog (does this database exist?) opens no second session beside it; else a pooled one.
+   */
+  ownQuery<R extends pg.QueryResultRow>(
+    sql: string,
+    values: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    return (this.held ?? this.pool()).query<R>(sql, values);
   }
 
   /** Registers work to do before the pools close (e.g. releasing a lock-holding client). */

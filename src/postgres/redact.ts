@@ -51,6 +51,18 @@ export const PASSWORD_PATTERNS: readonly RegExp[] = [
 ];
 
 /**
+ * Whether {@link PASSWORD_PATTERNS}[i] can match `text` at all, by what every match must contain:
+ * a URL's `://`; a keyword's `=` and either the keyword spelled out (`password` is in all three)
+ * or a `%` encoding part of it. Most text written (a checkpoint, a log line) has neither, and the
+ * patterns (the keyword's case-insensitive encodings behind a look-behind) cost milliseconds to
+ * compile and run where a substring test costs microseconds.
+ */
+const MAY_MATCH: readonly ((text: string) => boolean)[] = [
+  (text) => text.includes('://'),
+  (text) => text.includes('=') && (text.includes('%') || /password/i.test(text)),
+];
+
+/**
  * A password literal in SQL (`CREATE ROLE … PASSWORD '…'`, `ALTER ROLE … ENCRYPTED PASSWORD $$…$$`),
  * as a failing statement or a step's arguments may carry it; group 2 is the literal.
  */
@@ -66,8 +78,12 @@ const SQL_PASSWORD_PATTERNS: readonly RegExp[] = [
  */
 export function redactUrl(text: string): string {
   let out = text;
-  for (const p of PASSWORD_PATTERNS)
+  for (const [i, p] of PASSWORD_PATTERNS.entries()) {
+    if (MAY_MATCH[i]?.(out) === false) continue;
     out = out.replace(p, (_m, before: string, _pw, after: string) => `${before}${MASK}${after}`);
+  }
+  // Both SQL forms start with the keyword PASSWORD itself.
+  if (!/password/i.test(out)) return out;
   for (const p of SQL_PASSWORD_PATTERNS)
     out = out.replace(p, (_m, before: string) => `${before}'${MASK}'`);
   return out;
@@ -92,11 +108,13 @@ export function redactDatabaseUrl(url: string): string {
 
 /** True when `text` holds a password (URL userinfo or `password=` keyword) other than `***`. */
 export function containsSecret(text: string): boolean {
-  return PASSWORD_PATTERNS.some((pattern) =>
-    [...text.matchAll(pattern)].some((m) => {
-      const pw = (m[2] ?? '').replace(/^'|'$/g, '');
-      return pw !== '' && pw !== REDACTED;
-    }),
+  return PASSWORD_PATTERNS.some(
+    (pattern, i) =>
+      MAY_MATCH[i]?.(text) !== false &&
+      [...text.matchAll(pattern)].some((m) => {
+        const pw = (m[2] ?? '').replace(/^'|'$/g, '');
+        return pw !== '' && pw !== REDACTED;
+      }),
   );
 }
 

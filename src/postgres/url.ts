@@ -55,3 +55,8 @@ export function urlPassword(url: string): string | undefined {
     return undefined;
   }
 }
+
+/** True when `value` names a PostgreSQL server: a `postgres://` or `postgresql://` URL (any case). */
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(value.trim());
+}

@@ -24,6 +24,7 @@ import type {
 import { refuseSymlink } from './no-symlink.js';
 import { assertNoSecret } from './secret-guard.js';
 import {
+  syncConcurrently,
   syncDirectory,
   syncFile,
   writeFileAtomic,
@@ -109,19 +110,23 @@ export class FileRunStore implements RunStore {
     const files = this.layout.stagingFiles(staging);
     await rm(staging, { recursive: true, force: true });
     fs.mkdirSync(files.artifacts, { recursive: true });
-    // Nobody reads the staging directory: each file is written in place and fsynced, and each
-    // directory fsynced once after its last entry, before the rename publishes them together.
+    // Nobody reads the staging directory: each file is written in place, then every file and
+    // directory in it is fsynced (all at once) before the rename publishes them together.
     writeNewFileSync(files.record, text);
-    const dirs = new Set([files.artifacts]);
+    const written = [files.record];
+    const dirs = new Set([staging, files.artifacts]);
     for (const [name, content] of Object.entries(artifacts)) {
       const file = path.join(files.artifacts, name);
       fs.mkdirSync(path.dirname(file), { recursive: true });
       dirs.add(path.dirname(file));
       writeNewFileSync(file, content);
+      written.push(file);
     }
-    if (initial.eventLog !== undefined) writeNewFileSync(files.events, initial.eventLog);
-    for (const dir of [...dirs].sort((a, b) => b.length - a.length)) syncDirectory(dir);
-    syncDirectory(staging);
+    if (initial.eventLog !== undefined) {
+      writeNewFileSync(files.events, initial.eventLog);
+      written.push(files.events);
+    }
+    await syncConcurrently(written, [...dirs]);
     try {
       await rename(staging, final);
     } catch (err) {
@@ -181,6 +186,10 @@ export class FileRunStore implements RunStore {
 
   list(): Promise<RunSummary[]> {
     return listRunDirs(this.layout);
+  }
+
+  ids(): Promise<string[]> {
+    return this.layout.runIds();
   }
 
   resolve(idOrPrefix: string): Promise<string> {

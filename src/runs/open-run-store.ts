@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors.js';
-import { redactUrl } from '../postgres/url.js';
+import { isPostgresUrl, redactUrl } from '../postgres/url.js';
 import { FileRunStore } from './file-run-store.js';
 import { PgRunStore } from './pg-run-store.js';
 import type { RunStore } from './run-store.js';
@@ -39,10 +39,8 @@ export interface OpenedRunStore {
   close(): Promise<void>;
 }
 
-/** True when `value` names a PostgreSQL server: a `postgres://` or `postgresql://` URL (any case). */
-export function isPostgresUrl(value: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(value.trim());
-}
+/** True when `value` names a PostgreSQL server (see `isPostgresUrl` in postgres/url.ts). */
+export { isPostgresUrl };
 
 /**
  * The store named for a command, and where it was named: `--store`, else `$RUNBOOK_STORE` (empty

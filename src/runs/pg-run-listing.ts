@@ -30,6 +30,12 @@ export async function listPgRuns(
   return out.map((r) => r.summary);
 }
 
+/** The id of every run of a PostgreSQL store, in no particular order (no record is read). */
+export async function listPgRunIds(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM runbook.runs');
+  return rows.map((r) => r.id);
+}
+
 /** An exact id, a unique prefix, or `last` -> the run id, as every store resolves it. */
 export async function resolvePgRun(
   pool: pg.Pool,

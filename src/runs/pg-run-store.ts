@@ -26,7 +26,7 @@ import type {
 import { assertNoSecret } from './secret-guard.js';
 import { procedureArtifact, requiredArtifact } from './artifact-names.js';
 import { artifactSegments } from './run-dir-layout.js';
-import { listPgRuns, resolvePgRun } from './pg-run-listing.js';
+import { listPgRunIds, listPgRuns, resolvePgRun } from './pg-run-listing.js';
 import type { WriteOptions } from './write-file-atomic.js';
 
 /** `synchronous_commit` for a write: `off` when the caller allows a non-durable write. */
@@ -180,6 +180,10 @@ export class PgRunStore implements RunStore {
 
   async list(): Promise<RunSummary[]> {
     return listPgRuns(await this.pool(), (id) => this.location(id, 'run.json'));
+  }
+
+  async ids(): Promise<string[]> {
+    return listPgRunIds(await this.pool());
   }
 
   async resolve(idOrPrefix: string): Promise<string> {

@@ -131,6 +131,11 @@ export interface RunStore {
   syncSnapshot(id: string): Promise<void>;
   /** All runs, newest first; runs whose record cannot be read are listed with status `corrupt`. */
   list(): Promise<RunSummary[]>;
+  /**
+   * The ids of all runs, in no particular order, without reading any of them (what `list` costs
+   * grows with the runs' records; this does not).
+   */
+  ids(): Promise<string[]>;
   /** An exact id, a unique prefix, or `last` (the newest run) -> the full run id. */
   resolve(idOrPrefix: string): Promise<string>;
   /**

@@ -133,19 +133,43 @@ export function writeFileAtomicSync(file: string, content: string | Uint8Array):
 }
 
 /**
- * Creates `file` (exclusively: it must not exist), writes `content` and fsyncs it; the directory
- * is not fsynced. For a directory no reader sees until it is renamed into place (a run directory
- * being built), where a temp file and a rename per file would be written for nothing: the caller
- * fsyncs the directory once, after its last file.
+ * Creates `file` (exclusively: it must not exist) and writes `content`, neither file nor directory
+ * fsynced. For a directory no reader sees until it is renamed into place (a run directory being
+ * built), where a temp file and a rename per file would be written for nothing: the caller makes
+ * its files and directories durable at once ({@link syncConcurrently}) before the rename.
  */
 export function writeNewFileSync(file: string, content: string | Uint8Array): void {
   const fd = fs.openSync(file, 'wx', 0o644);
   try {
     fs.writeFileSync(fd, content);
-    fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * fsyncs existing `files` and `dirs` all at once (on the thread pool, so that their waits for the
+ * disk overlap instead of adding up); resolves when every one is durable. A directory that cannot
+ * be fsynced on this platform is passed over, as in {@link syncDirectory}.
+ */
+export async function syncConcurrently(
+  files: readonly string[],
+  dirs: readonly string[],
+): Promise<void> {
+  const sync = async (target: string, isDir: boolean): Promise<void> => {
+    let handle: fs.promises.FileHandle | undefined;
+    try {
+      handle = await fs.promises.open(target, 'r');
+      await handle.sync();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const skip = ['EISDIR', 'EPERM', 'EINVAL', 'EACCES'];
+      if (!isDir || code === undefined || !skip.includes(code)) throw err;
+    } finally {
+      await handle?.close();
+    }
+  };
+  await Promise.all([...files.map((f) => sync(f, false)), ...dirs.map((d) => sync(d, true))]);
 }
 
 /** fsyncs an existing file (its content and size), e.g. one written earlier without an fsync. */

@@ -189,6 +189,7 @@ function describeListing(get: () => { store: RunStore; h: RunStoreHarness }): vo
   it('lists runs newest first, a run whose record does not parse as corrupt', async () => {
     const { store, h } = get();
     expect(await store.list()).toEqual([]);
+    expect(await store.ids()).toEqual([]);
     await seed(store);
     await store.create(contractRecord('eps-20240101T000000Z-0004', '2024-01-01T00:00:00.000Z'));
     await h.corruptRecord('eps-20240101T000000Z-0004');
@@ -202,6 +203,8 @@ function describeListing(get: () => { store: RunStore; h: RunStoreHarness }): vo
     ]);
     const eps = rows[4];
     expect(eps?.status === 'corrupt' && eps.problem).toBeTruthy();
+    // ids(): the same runs, a corrupt one included, in no promised order.
+    expect((await store.ids()).sort()).toEqual(rows.map((r) => r.id).sort());
     const beta = rows[0];
     expect(beta?.status !== 'corrupt' && beta?.record.id).toBe('beta-20250301T000000Z-0001');
     await expectInvalid(store.readRecord('eps-20240101T000000Z-0004'), /./);
