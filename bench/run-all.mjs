@@ -1,7 +1,7 @@
 // `npm run bench`: every benchmark in one run against one embedded PostgreSQL it starts and stops
 // itself, printing the machine's description and a table of ratios measured in that run.
 // Usage: node bench/run-all.mjs [name...]   (names: floor alembic alembic-history resume catalog
-// replay write cli fleet)
+// replay write cli instructions fleet)
 // Environment: BENCH_REPS (default 3) repetitions of each engine/floor pair; BENCH_FLEET_TARGETS
 // (default 200) databases in each fleet of the `fleet` row.
 import { existsSync, rmSync } from 'node:fs';
@@ -21,6 +21,7 @@ const BENCHES = [
   ['replay', './replay-100k.mjs'],
   ['write', './write-latency.mjs'],
   ['cli', './cli-cold-start.mjs'],
+  ['instructions', './cli-instructions.mjs'],
   ['fleet', './fleet-throughput.mjs'],
 ];
 
