@@ -6,10 +6,7 @@ import type { MigrationCheckpoint } from './migration-checkpoint.js';
 import { PROVENANCE_ARTIFACT, type Provenance } from './provenance.js';
 import type { Migration } from './types.js';
 
-/**
- * How many of the most recent earlier runs are read, at most, looking for the newest one of the
- * same database and folder that carries the map forward (a runs folder may hold thousands).
- */
+/** How many of the most recent earlier runs are read (a runs folder may hold thousands). */
 const EARLIER_RUNS = 100;
 
 /** A checksum recorded for a migration when it was applied: by an earlier run, or by the tool's table. */
@@ -88,19 +85,12 @@ async function provenanceNames(
   return prov?.database === identity.database && prov.source === identity.source;
 }
 
-/** A carried map as a checkpoint holds it (by run id: revision → checksum), when well formed. */
-function carriedMap(cp: StepCheckpoint): Record<string, Record<string, string>> | undefined {
-  const e = cp.earlier;
-  return e && typeof e === 'object' && !Array.isArray(e) ? e : undefined;
-}
-
 /**
  * The checksums earlier runs in the same store recorded for the migrations they applied to the
- * same database from the same folder, the latest run's winning. Each migrate step carries forward
- * the map it checked against (its checkpoint's `earlier`), so the newest earlier run of that
- * database and folder holding one is the last run read: its map, then what it and any newer run
- * of the same database and folder applied (their checkpoints' `applied` and `checksums`). Without
- * such a run among the {@link EARLIER_RUNS} most recent, every one of those is read.
+ * same database from the same folder (their migrate checkpoints name both; a checkpoint written
+ * before they did is matched by its run's `provenance.json`), the latest run's winning. Every one
+ * of the {@link EARLIER_RUNS} most recent runs is read: a run may apply migrations long after it
+ * started (a resume), so no run's record can stand for the runs before it.
  */
 export async function earlierChecksums(
   runs: OtherRuns,
@@ -118,43 +108,16 @@ export async function earlierChecksums(
   // Ids are ASCII: compared by code unit (localeCompare would load the ICU collator, some ms).
   const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
   const ids = [...times.keys()].sort(
-    (a, b) => (times.get(b) ?? 0) - (times.get(a) ?? 0) || byId(b, a),
+    (a, b) => (times.get(a) ?? 0) - (times.get(b) ?? 0) || byId(a, b),
   );
-  // Newest first, down to the first run that carries the map forward.
-  const read: { runId: string; steps: StepCheckpoint[] }[] = [];
-  let carried: Record<string, Record<string, string>> | undefined;
-  for (const runId of ids.slice(0, EARLIER_RUNS)) {
-    const steps = await stepsOf(runs, runId, identity);
-    if (steps.length === 0) continue;
-    read.push({ runId, steps });
-    carried = steps.map(carriedMap).find((m) => m !== undefined);
-    if (carried) break;
-  }
   const out = new Map<string, EarlierChecksum>();
-  for (const [runId, revisions] of Object.entries(carried ?? {})) {
-    if (!revisions || typeof revisions !== 'object') continue;
-    for (const [revision, checksum] of Object.entries(revisions)) {
-      if (typeof checksum === 'string') out.set(revision, { checksum, runId });
-    }
-  }
-  for (const { runId, steps } of read.reverse()) {
-    for (const cp of steps) {
+  for (const runId of ids.slice(-EARLIER_RUNS)) {
+    for (const cp of await stepsOf(runs, runId, identity)) {
       for (const revision of cp.applied) {
         const checksum = cp.checksums[revision];
         if (typeof checksum === 'string') out.set(revision, { checksum, runId });
       }
     }
-  }
-  return out;
-}
-
-/** {@link earlierChecksums}' map as a checkpoint carries it: by run id, revision → checksum. */
-function toCarried(
-  earlier: ReadonlyMap<string, EarlierChecksum>,
-): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const [revision, { checksum, runId }] of earlier) {
-    if (runId !== undefined) (out[runId] ??= {})[revision] = checksum;
   }
   return out;
 }
@@ -166,7 +129,7 @@ function toCarried(
  * with `MIGRATION_CHANGED` naming every such file and the run that applied it, unless
  * `--allow-changed`. Revisions this run already read (in `cp`) are left to the run's own check.
  * Every change is logged (`migration.changed`, `earlier_run`). `cp` is given the step's database
- * and folder and the earlier runs' map (`earlier`), for the next run to carry on from.
+ * and folder, for later runs to find this step's checkpoint their own.
  */
 export async function verifyEarlierChecksums(
   ctx: ActionContext,
@@ -183,8 +146,6 @@ export async function verifyEarlierChecksums(
   const earlier = unread
     ? await earlierChecksums(ctx.otherRuns, identity)
     : new Map<string, EarlierChecksum>();
-  // Carried forward in the checkpoint for the next run (the table's checksums are read anew).
-  if (unread) cp.earlier = toCarried(earlier);
   // Relative to the source, so that Prisma's and diesel's `<dir>/migration.sql` stay distinct.
   const shown = (m: Migration): string =>
     path.relative(identity.source, m.file) || path.basename(m.file);

@@ -21,12 +21,6 @@ export interface MigrationCheckpoint {
   database?: string;
   /** The migration folder (absolute) it migrates from. */
   source?: string;
-  /**
-   * What earlier runs had recorded applied to the same database from the same folder when this
-   * step checked them (by run id: revision → checksum; see `earlierChecksums`), carried forward
-   * so that the next run reads this run alone instead of every earlier one.
-   */
-  earlier?: Record<string, Record<string, string>>;
 }
 
 /** Reads the step's checkpoint (an empty one on first attempt). */
@@ -39,7 +33,6 @@ export function readCheckpoint(ctx: ActionContext): MigrationCheckpoint {
     ...(raw?.inflight ? { inflight: raw.inflight } : {}),
     ...(typeof raw?.database === 'string' ? { database: raw.database } : {}),
     ...(typeof raw?.source === 'string' ? { source: raw.source } : {}),
-    ...(raw?.earlier ? { earlier: raw.earlier } : {}),
   };
 }
 

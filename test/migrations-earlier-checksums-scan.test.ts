@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from './support/database.js';
@@ -9,8 +9,9 @@ import {
   type ProcedureCli,
 } from './support/procedure-cli.js';
 
-// Each run's migrate checkpoint carries forward the checksums earlier runs applied (docs/design.md
-// "Checksums"), so a run reads the newest earlier run of its database and folder, not all of them.
+// A run finds the checksums earlier runs applied to its database from its folder in their migrate
+// checkpoints, which name both (docs/design.md "Checksums"); older checkpoints, which do not, are
+// matched by their run's provenance.json.
 
 let cli: ProcedureCli;
 const created: string[] = [];
@@ -26,6 +27,8 @@ afterAll(async () => {
 const A = '-- revision: 001\n-- down_revision:\nCREATE TABLE a (id int);\n';
 const A_EDITED = '-- revision: 001\n-- down_revision:\nCREATE TABLE a (id bigint);\n';
 const B = '-- revision: 002\n-- down_revision: 001\nCREATE TABLE b (id int);\n';
+const B_BROKEN = '-- revision: 002\n-- down_revision: 001\nCREATE TABLE b (id no_such_type);\n';
+const B_EDITED = '-- revision: 002\n-- down_revision: 001\nCREATE TABLE b (id bigint);\n';
 
 function folder(name: string): string {
   const dir = path.join(cli.ws.dir, name);
@@ -34,10 +37,15 @@ function folder(name: string): string {
   return dir;
 }
 
-async function upgrade(database: string, dir: string): Promise<string> {
-  const r = await cli.runbook([
+function upgradeTo(database: string, dir: string, target = 'head') {
+  return cli.runbook([
     'run', 'upgrade', '--param', `database=${database}`, '--param', `migrations=${dir}`,
+    '--param', `target=${target}`,
   ]); // prettier-ignore
+}
+
+async function upgrade(database: string, dir: string): Promise<string> {
+  const r = await upgradeTo(database, dir);
   expect(r.code, r.stderr + r.stdout).toBe(0);
   return cli.lastRunId();
 }
@@ -50,10 +58,10 @@ function migrateProgress(runId: string): Record<string, unknown> {
   return snapshot.progress.migrate ?? {};
 }
 
-/** Rewrites a run's migrate checkpoint as a runbook that did not carry the map wrote it. */
-function withoutCarriedMap(runId: string): void {
+/** Rewrites a run's migrate checkpoint as a runbook that did not name its database wrote it. */
+function unnamed(runId: string): void {
   const snapshot = JSON.parse(readFileSync(snapshotFile(runId), 'utf8')) as { progress: Progress };
-  const { database: _d, source: _s, earlier: _e, ...rest } = snapshot.progress.migrate ?? {};
+  const { database: _d, source: _s, ...rest } = snapshot.progress.migrate ?? {};
   snapshot.progress.migrate = rest;
   writeFileSync(snapshotFile(runId), JSON.stringify(snapshot, null, 2) + '\n');
 }
@@ -75,51 +83,62 @@ async function expectRefusedNaming(database: string, dir: string, applier: strin
   ]);
 }
 
-describe('earlier checksums carried forward from run to run', () => {
-  it('after many runs, a changed applied migration is refused naming its run, from the newest run alone', async () => {
-    const d = uniqueName('rb_carried');
+describe('the checksums earlier runs applied', () => {
+  it('after many runs, a changed applied migration is refused naming the run that applied it', async () => {
+    const d = uniqueName('rb_scan');
     created.push(d);
-    const dir = folder('carried');
+    const dir = folder('scan');
     const applier = await upgrade(d, dir);
-    const between: string[] = [];
-    for (let i = 0; i < 3; i++) between.push(await upgrade(d, dir));
+    for (let i = 0; i < 3; i++) await upgrade(d, dir);
     const newest = await upgrade(d, dir);
-    const cp = migrateProgress(newest);
-    expect(cp).toMatchObject({ database: d, source: dir });
-    expect(Object.keys(cp.earlier as object)).toEqual([applier]);
-    expect(Object.keys((cp.earlier as Record<string, object>)[applier] ?? {})).toEqual(['001']);
-    // Only the newest run is read: the one that applied 001 is gone, those between unreadable.
-    rmSync(path.join(cli.runsDir, applier), { recursive: true });
-    for (const id of between) writeFileSync(snapshotFile(id), 'not json\n');
+    expect(migrateProgress(newest)).toMatchObject({ database: d, source: dir, applied: [] });
     await expectRefusedNaming(d, dir, applier);
   });
 
-  it('falls back to earlier runs whose checkpoints carry no map, matched by their provenance', async () => {
-    const d = uniqueName('rb_carried_old');
-    const other = uniqueName('rb_carried_other');
+  it('a migration an older run applied when resumed after newer runs is checked too', async () => {
+    const d = uniqueName('rb_scan_resumed');
+    created.push(d);
+    const dir = folder('scan-resumed');
+    writeFileSync(path.join(dir, '002_b.sql'), B_BROKEN);
+    expect((await upgradeTo(d, dir, '001')).code).toBe(0);
+    expect((await upgradeTo(d, dir)).code).toBe(1);
+    const failed = cli.lastRunId();
+    // A newer run that applies nothing, then the older one resumed: it applies 002.
+    expect((await upgradeTo(d, dir, '001')).code).toBe(0);
+    writeFileSync(path.join(dir, '002_b.sql'), B);
+    const resumed = await cli.runbook(['resume', failed]);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(migrateProgress(failed)).toMatchObject({ applied: ['002'] });
+    writeFileSync(path.join(dir, '002_b.sql'), B_EDITED);
+    const r = await upgradeTo(d, dir);
+    expect(r.code, r.stderr + r.stdout).toBe(1);
+    expect(r.stdout + r.stderr).toContain(`002_b.sql (run ${failed})`);
+  });
+
+  it('matches earlier checkpoints that name no database by their provenance', async () => {
+    const d = uniqueName('rb_scan_old');
+    const other = uniqueName('rb_scan_other');
     created.push(d, other);
-    const dir = folder('carried-old');
+    const dir = folder('scan-old');
     const applier = await upgrade(d, dir);
     const noop = await upgrade(d, dir);
-    for (const id of [applier, noop]) withoutCarriedMap(id);
-    // The newest run carries a map, but of another database and folder: not this one's.
-    const otherRun = await upgrade(other, folder('carried-other'));
+    for (const id of [applier, noop]) unnamed(id);
+    // The newest run is of another database and folder: not this one's.
+    const otherRun = await upgrade(other, folder('scan-other'));
     expect(migrateProgress(otherRun)).toMatchObject({ database: other });
     await expectRefusedNaming(d, dir, applier);
   });
 
-  it('a resume with --allow-changed applies the pending migration and carries the map on', async () => {
-    const d = uniqueName('rb_carried_resume');
+  it('a resume with --allow-changed applies the pending migration', async () => {
+    const d = uniqueName('rb_scan_resume');
     created.push(d);
-    const dir = folder('carried-resume');
+    const dir = folder('scan-resume');
     const applier = await upgrade(d, dir);
     await expectRefusedNaming(d, dir, applier);
     const refused = cli.lastRunId();
     const resumed = await cli.runbook(['resume', refused, '--allow-changed']);
     expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
-    const cp = migrateProgress(refused);
-    expect(cp.applied).toEqual(['002']);
-    expect(Object.keys((cp.earlier as Record<string, object>)[applier] ?? {})).toEqual(['001']);
+    expect(migrateProgress(refused).applied).toEqual(['002']);
     expect(await queryRows(d, `SELECT to_regclass('b') IS NULL AS absent`)).toEqual([
       { absent: false },
     ]);
