@@ -162,6 +162,43 @@ describe.skipIf(!python)('alembic layout: a long history in one Alembic run', ()
     expect(await ledger(d)).toEqual(once(ALL));
   });
 
+  it("each revision's relations are its own: savepoints, an autocommit block, no catalog change", async () => {
+    const ledgerRow = (i: number): string =>
+      `op.execute("INSERT INTO ledger VALUES ('${rev(i)}')")`;
+    const dir = await project('windows', {
+      // Subtransactions (released savepoints) take xids after the revision's own.
+      1:
+        `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
+        `with op.get_bind().begin_nested():\n        op.create_table("saved", sa.Column("id", sa.Integer))\n    ` +
+        `with op.get_bind().begin_nested():\n        op.execute("CREATE SCHEMA saved_schema")\n    ${ledgerRow(1)}`,
+      2: `op.create_table("after_saved", sa.Column("id", sa.Integer))\n    ${ledgerRow(2)}`,
+      // Transactions of their own, before the revision's version write.
+      3:
+        `with op.get_context().autocommit_block():\n        op.execute("CREATE TABLE outside (id int)")\n    ` +
+        ledgerRow(3),
+      4: ledgerRow(4),
+      5: `op.drop_table("outside")\n    ${ledgerRow(5)}`,
+    });
+    const d = await fresh('rb_alembic_long_windows');
+    const r = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(5)}`]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const relations = cli
+      .events(cli.lastRunId())
+      .filter((e) => e.type === 'migration.applied')
+      .map((e) => e.data.relations as Record<string, { name: string }[]>);
+    const names = (i: number, kind: string): string[] =>
+      (relations[i]?.[kind] ?? []).map((x) => x.name).sort();
+    expect(relations).toHaveLength(5);
+    expect(names(0, 'created')).toEqual(['ledger', 'saved']);
+    expect(names(1, 'created')).toEqual(['after_saved']);
+    expect(names(1, 'altered')).toEqual([]);
+    expect(names(2, 'created')).toEqual(['outside']);
+    expect(names(3, 'created')).toEqual([]);
+    expect(names(3, 'altered')).toEqual([]);
+    expect(names(4, 'dropped')).toEqual(['outside']);
+    expect(await ledger(d)).toEqual(once(ALL.slice(0, 5)));
+  });
+
   it('a branch and its merge: one row per head as Alembic keeps them, each revision once', async () => {
     const dir = await project('branches');
     // Off r010, a labelled side branch of two revisions, merged with the main line at the end.

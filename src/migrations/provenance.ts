@@ -41,10 +41,15 @@ export async function readProvenance(
  * mid-step) are taken from those lines.
  */
 export class ProvenanceRecorder {
+  /** The revisions of `data.migrations` (a history's `add`s stay linear in its length). */
+  private readonly recorded: Set<string>;
+
   private constructor(
     private readonly ctx: ActionContext,
     private readonly data: Provenance,
-  ) {}
+  ) {
+    this.recorded = new Set(data.migrations.map((m) => m.revision));
+  }
 
   /**
    * Continues the run's existing artifact for the same database and source (completed from
@@ -73,13 +78,16 @@ export class ProvenanceRecorder {
 
   /** Revisions with a recorded effect. */
   get revisions(): Set<string> {
-    return new Set(this.data.migrations.map((m) => m.revision));
+    return new Set(this.recorded);
   }
 
   /** Records one migration's effect in memory (re-recording a revision replaces it). */
   add(revision: string, file: string, delta: RelationDelta): void {
-    this.data.migrations = this.data.migrations.filter((m) => m.revision !== revision);
+    if (this.recorded.has(revision)) {
+      this.data.migrations = this.data.migrations.filter((m) => m.revision !== revision);
+    }
     this.data.migrations.push({ revision, file, ...delta });
+    this.recorded.add(revision);
   }
 
   /**
