@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { isConnectionLoss } from './connection-loss.js';
 import { describeTarget, type DatabaseTargetInfo } from './target.js';
 import { redactDatabaseUrl, withDatabase } from './url.js';
 
@@ -166,13 +167,22 @@ export class Connections {
   /**
    * One of runbook's own read-only queries (never user SQL: it leaves no session state) on the
    * maintenance database: on the held session when there is one, so that a step asking the
-   * catalog (does this database exist?) opens no second session beside it; else a pooled one.
+   * catalog (does this database exist?) opens no second session beside it; else, or when that
+   * session is gone (an idle-session timeout, a terminated backend), on a pooled one, as it would
+   * without the held session.
    */
-  ownQuery<R extends pg.QueryResultRow>(
+  async ownQuery<R extends pg.QueryResultRow>(
     sql: string,
     values: unknown[] = [],
   ): Promise<pg.QueryResult<R>> {
-    return (this.held ?? this.pool()).query<R>(sql, values);
+    if (this.held) {
+      try {
+        return await this.held.query<R>(sql, values);
+      } catch (err) {
+        if (!isConnectionLoss(err)) throw err;
+      }
+    }
+    return this.pool().query<R>(sql, values);
   }
 
   /** Registers work to do before the pools close (e.g. releasing a lock-holding client). */
