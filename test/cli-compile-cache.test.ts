@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliWorkspace, parseJson, REPO, type CliWorkspace } from './support/cli.js';
@@ -15,9 +15,13 @@ let cacheDir: string;
 
 const PROCEDURES = path.join(REPO, 'procedures');
 const list = (env: Record<string, string>) => ws.cli(['list', '--procedures', PROCEDURES], { env });
-const cacheFiles = (verb: string) =>
-  existsSync(cacheDir)
-    ? readdirSync(cacheDir).filter((f) => f.includes(`.cjs.${verb}.${process.version}-`))
+const cacheFiles = (verb: string, dir = cacheDir) =>
+  existsSync(dir)
+    ? readdirSync(dir).filter((f) =>
+        new RegExp(`^[a-z]+-[0-9a-f]{12}\\.cjs\\.${verb}\\.\\d+-\\d+\\.${process.version}-`).test(
+          f,
+        ),
+      )
     : [];
 
 beforeAll(async () => {
@@ -89,6 +93,7 @@ describe('the verbs\u2019 code cache', () => {
       '-- revision: 001_one\n-- down_revision: None\n-- message: one\n\nBEGIN;\nCREATE TABLE t1 (id int);\nCOMMIT;\n',
     );
     const env = { RUNBOOK_COMPILE_CACHE: cacheDir };
+    const mtimes: number[] = [];
     for (const database of [`${db.name}_a`, `${db.name}_b`]) {
       const r = await ws.cli(
         [
@@ -109,6 +114,37 @@ describe('the verbs\u2019 code cache', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout + r.stderr).toContain('has its own BEGIN/COMMIT');
       expect(cacheFiles('run')).toHaveLength(1);
+      mtimes.push(statSync(path.join(cacheDir, cacheFiles('run')[0]!)).mtimeMs);
     }
+    // The second run's code came from the cache the first one wrote (accepted: not rewritten).
+    expect(mtimes[1]).toBe(mtimes[0]);
+  });
+
+  it('is taken from where the process was started, never from .env, and only by absolute path', async () => {
+    const fromEnvFile = path.join(ws.dir, 'env-file-cache');
+    const dir = path.join(ws.dir, 'project');
+    await mkdir(dir);
+    await writeFile(path.join(dir, '.env'), `RUNBOOK_COMPILE_CACHE=${fromEnvFile}\n`);
+    const fromDotEnv = await ws.cli(['list', '--procedures', PROCEDURES], { cwd: dir, env: {} });
+    expect(fromDotEnv.code, fromDotEnv.stderr).toBe(0);
+    expect(existsSync(fromEnvFile)).toBe(false);
+    const relative = await ws.cli(['list', '--procedures', PROCEDURES], {
+      cwd: dir,
+      env: { RUNBOOK_COMPILE_CACHE: 'relative-cache' },
+    });
+    expect(relative.code, relative.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'relative-cache'))).toBe(false);
+  });
+
+  it('is not run when others may write it: it is written anew, this user\u2019s alone', async () => {
+    const env = { RUNBOOK_COMPILE_CACHE: cacheDir };
+    expect((await list(env)).code).toBe(0);
+    const cache = path.join(cacheDir, cacheFiles('list')[0]!);
+    await chmod(cache, 0o666);
+    const before = statSync(cache).mtimeMs;
+    const again = await list(env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(statSync(cache).mode & 0o777).toBe(0o600);
+    expect(statSync(cache).mtimeMs).not.toBe(before);
   });
 });

@@ -6,7 +6,18 @@
  * build uses this module: it stands in for each `import('./verbs/<name>.js')` of the verb table.
  * docs/design.md "The CLI bundle" has the contract.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,56 +33,101 @@ interface VerbBundle {
   reportError(err: unknown, json: boolean): number;
 }
 
-/** The environment variable that moves (`<dir>`) or turns off (`off`) the code cache. */
+/** The environment variable that moves (`<absolute dir>`) or turns off (`off`) the code cache. */
 export const COMPILE_CACHE_VARIABLE = 'RUNBOOK_COMPILE_CACHE';
 
+/**
+ * The setting as the process was started with it, read before `.env` is: a cache is code the
+ * process runs, and a checkout's `.env` must not choose where it comes from. The CLI calls this
+ * before it loads `.env` (main.ts).
+ */
+export function captureCacheSetting(): void {
+  cacheSetting ??= { value: process.env[COMPILE_CACHE_VARIABLE] };
+}
+
+let cacheSetting: { value: string | undefined } | undefined;
 const bundles = new Map<string, VerbBundle>();
 
 /**
- * The directory code caches are kept in: `RUNBOOK_COMPILE_CACHE` when set (`off`: none), else
- * `.cache/` beside the bundles, which belongs to whoever installed the package. A cache is code
- * the process runs, so it is read only from a directory the user chose or the package's own.
+ * The directory code caches are kept in: `RUNBOOK_COMPILE_CACHE` when it is an absolute path
+ * (`off`, or a relative path: none), else `.cache/` beside the bundles.
  */
 function cacheDirectory(here: string): string | undefined {
-  const setting = process.env[COMPILE_CACHE_VARIABLE];
-  if (setting === 'off') return undefined;
-  return setting ? path.resolve(setting) : path.join(here, '.cache');
+  captureCacheSetting();
+  const setting = cacheSetting?.value;
+  if (setting === undefined || setting === '') return path.join(here, '.cache');
+  return path.isAbsolute(setting) ? setting : undefined;
 }
 
-/** Writes `data` to `file` whole (a temp file renamed over it); a failure only costs the cache. */
+/**
+ * True for a file or directory only this user (or root) may change: owned by either, writable by
+ * neither group nor others. Only such a cache is run.
+ */
+function ownedPrivately(stats: Stats): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return true; // no POSIX owners (Windows)
+  return (stats.uid === uid || stats.uid === 0) && (stats.mode & 0o022) === 0;
+}
+
+/** The cache in `file`, when it and its directory are {@link ownedPrivately}; else undefined. */
+function readCache(file: string): Buffer | undefined {
+  try {
+    if (!ownedPrivately(statSync(path.dirname(file)))) return undefined;
+    const fd = openSync(file, 'r');
+    try {
+      return ownedPrivately(fstatSync(fd)) ? readFileSync(fd) : undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Writes `data` to `file` whole (a new temp file of this user's alone, renamed over it); a failure
+ * only costs the cache.
+ */
 function writeCache(file: string, data: Buffer): void {
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    writeFileSync(temp, data);
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    writeFileSync(temp, data, { flag: 'wx', mode: 0o600 });
     renameSync(temp, file);
   } catch {
     // An unwritable directory: the next command compiles again.
   }
 }
 
+/** The bundle's text and what identifies this copy of it (size and modification time). */
+function readBundle(filename: string): { source: string; stamp: string } {
+  const fd = openSync(filename, 'r');
+  try {
+    const { size, mtimeMs } = fstatSync(fd);
+    // The build keeps the bundles ASCII (it escapes the rest): latin1 decodes without checks.
+    return { source: readFileSync(fd, 'latin1'), stamp: `${size}-${Math.trunc(mtimeMs)}` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Loads (once per process) the CommonJS bundle `file` of dist/bin/ for verb `verb`, from the
- * verb's code cache when V8 accepts it. Without one (the first run, a new Node or a rebuilt
- * bundle), the cache is written as the process ends after the verb succeeded, holding every
- * function the verb compiled, so the next run of that verb skips their compilation too.
+ * verb's code cache when V8 accepts it. Without one (the first run, a new Node, a rebuilt or
+ * edited bundle), the cache is written as the process ends after the verb succeeded, holding
+ * every function the verb compiled, so the next run of that verb skips their compilation too.
  */
 function loadBundle(file: string, verb: string): VerbBundle {
   const known = bundles.get(file);
   if (known) return known;
   const here = path.dirname(fileURLToPath(import.meta.url));
   const filename = path.join(here, file);
+  const { source, stamp } = readBundle(filename);
   const dir = cacheDirectory(here);
-  // The bundle's name carries its content hash; V8 checks its own version and flags.
-  const cacheFile = dir && path.join(dir, `${file}.${verb}.${process.version}-${process.arch}`);
-  let cachedData: Buffer | undefined;
-  try {
-    if (cacheFile) cachedData = readFileSync(cacheFile);
-  } catch {
-    cachedData = undefined;
-  }
-  // The build keeps the bundles ASCII (esbuild escapes the rest): latin1 decodes without checks.
-  const source = readFileSync(filename, 'latin1');
+  // V8 checks its version, its flags and the source's length; the name checks the rest.
+  const cacheFile =
+    dir && path.join(dir, `${file}.${verb}.${stamp}.${process.version}-${process.arch}`);
+  const cachedData = cacheFile ? readCache(cacheFile) : undefined;
   const script = new vm.Script(
     `(function (exports, require, module, __filename, __dirname) {${source}\n})`,
     {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { captureCacheSetting } from './bundled-verb.js';
 import { reportError } from './exit.js';
 import { PROGRAM_HELP_TEXT } from './help-text.js';
 import type { Verb, VerbContext } from './verb.js';
@@ -79,6 +80,8 @@ function commanderExit(err: CommanderError): number {
  * (docs/design.md "Exit codes"). Bare `runbook` prints the help on stderr and exits 2.
  */
 export async function main(argv: string[]): Promise<number> {
+  // Before `.env` is loaded: it must not choose where compiled code is read from.
+  captureCacheSetting();
   const result = { code: 0 };
   const program = buildProgram({ argv }, result);
   if (argv.length === 0) {
