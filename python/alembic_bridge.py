@@ -32,9 +32,8 @@ EnvironmentContext adds two options to env.py's own `context.configure(...)`, le
 is: `transaction_per_migration=True` (each revision commits with its alembic_version write, as a
 `command.upgrade` per revision would) and an `on_version_apply` callback, which runs probe.rows
 (SQL read in the revision's transaction, after its version write; `$1` is the first xid of the
-revision's window) and keeps its rows for the revision's line. probe.rows answers one row, `rows`
-(a JSON array) and `next`, where the next revision's window starts; probe.start reads where the
-first revision's starts, before it begins. A revision's line is written only once its transaction has
+revision's window, which probe.start read as the revision began) and keeps its rows for the
+revision's line. A revision's line is written only once its transaction has
 ended with the connection idle: a revision that ended Alembic's transaction itself (a commit
 mid-way) leaves its version write in a transaction nobody would commit, so the upgrade stops there
 with error type "VersionNotCommitted" and that write is rolled back as the connection closes.

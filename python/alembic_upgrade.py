@@ -8,15 +8,12 @@ options to env.py's `context.configure(...)` and watches its migration loop:
 - `transaction_per_migration=True`: each revision commits with its version write, so the caller
   can record it as it commits and a stop, crash or failure leaves every earlier one committed.
 - an `on_version_apply` callback (Alembic calls it inside the revision's transaction, after the
-  version write) that runs the caller's probe there and keeps its rows, and where the next
-  revision's window starts (so the revisions after the first need no statement of the bridge's
-  before they begin).
+  version write) that runs the caller's probe there and keeps its rows.
 - the steps come from a generator: Alembic asks for the next step only after the previous one's
   transaction block has ended, which is where the bridge checks that it committed and reports it.
 """
 
 import hashlib
-import json
 import time
 
 from alembic.runtime.environment import EnvironmentContext
@@ -32,74 +29,38 @@ class BridgeStop(Exception):
         self.kind = kind
 
 
-def _dbapi(connection):
-    """The DBAPI connection (psycopg2's, or psycopg 3's) under a SQLAlchemy connection, or None."""
+def _idle(connection):
+    """True when no transaction is open on the connection (a revision's block really committed)."""
     fairy = getattr(connection, "connection", None)
     for attr in ("dbapi_connection", "driver_connection", "connection"):
         raw = getattr(fairy, attr, None)
-        if hasattr(raw, "cursor"):
-            return raw
-    return None
-
-
-def _idle(connection):
-    """True when no transaction is open on the connection (a revision's block really committed)."""
-    raw = _dbapi(connection)
-    status = getattr(raw, "get_transaction_status", None)  # psycopg2
-    if status is not None:
-        return status() == 0  # TRANSACTION_STATUS_IDLE
-    info = getattr(raw, "info", None)  # psycopg 3
-    if info is not None and hasattr(info, "transaction_status"):
-        return int(info.transaction_status) == 0
+        status = getattr(raw, "get_transaction_status", None)  # psycopg2
+        if status is not None:
+            return status() == 0  # TRANSACTION_STATUS_IDLE
+        info = getattr(raw, "info", None)  # psycopg 3
+        if info is not None and hasattr(info, "transaction_status"):
+            return int(info.transaction_status) == 0
     return not connection.in_transaction()
 
 
-class _Probe:
-    """The caller's probe on the migration connection, run straight through its DBAPI connection
-    (for statements this small, SQLAlchemy's statement machinery would cost more than they do).
+def _prepare(connection, sql, prepared):
+    """The name of `sql` prepared (parameter $1 text) in `connection`'s session, prepared there on
+    first use: planning the probe costs more than running it. The name carries a hash of the SQL,
+    so a session that already has it (a pooled connection of an earlier upgrade) has this SQL."""
+    name = "runbook_probe_" + hashlib.sha1(sql.encode("utf-8")).hexdigest()[:12]
+    if prepared.get(name) is not connection:
+        found = connection.exec_driver_sql(
+            "SELECT 1 FROM pg_catalog.pg_prepared_statements WHERE name = '%s'" % name
+        ).first()
+        if found is None:
+            connection.exec_driver_sql("PREPARE %s(text) AS %s" % (name, sql))
+        prepared[name] = connection
+    return name
 
-    `start()` reads where the first revision's window of writes starts (probe.start). `rows(xid)`,
-    in a revision's transaction after its version write, runs probe.rows for the window that began
-    at `xid` ($1): its rows, and where the next revision's window starts (read by the same
-    statement, so a revision after the first needs no read of its own before it begins).
-    """
 
-    def __init__(self, probe):
-        self.start_sql = probe["start"]
-        self.rows_sql = probe["rows"]
-        # The name carries a hash of the SQL: a session that has it prepared (a pooled
-        # connection of an earlier upgrade) has this SQL.
-        self.name = "runbook_probe_" + hashlib.sha1(self.rows_sql.encode("utf-8")).hexdigest()[:12]
-        self.prepared_on = None
-
-    @staticmethod
-    def _cursor(connection):
-        raw = _dbapi(connection)
-        if raw is None:
-            raise RuntimeError("the migration connection has no DBAPI connection")
-        return raw, raw.cursor()
-
-    def start(self, connection):
-        _raw, cur = self._cursor(connection)
-        with cur:
-            cur.execute(self.start_sql)
-            return int(cur.fetchone()[0])
-
-    def rows(self, connection, xid):
-        """(rows, next): the probe's rows for the window from `xid`, and where the next starts."""
-        raw, cur = self._cursor(connection)
-        with cur:
-            if self.prepared_on is not raw:
-                # Prepared once per session: planning the probe costs more than running it.
-                cur.execute(
-                    "SELECT 1 FROM pg_catalog.pg_prepared_statements WHERE name = '%s'" % self.name
-                )
-                if cur.fetchone() is None:
-                    cur.execute("PREPARE %s(text) AS %s" % (self.name, self.rows_sql))
-                self.prepared_on = raw
-            cur.execute("EXECUTE %s('%d')" % (self.name, xid))
-            nxt, rows = cur.fetchone()
-        return json.loads(rows), int(nxt)
+def _rows(result):
+    keys = list(result.keys())
+    return [dict(zip(keys, row)) for row in result.fetchall()]
 
 
 def upgrade(cfg, script, req, emit, stopping, state):
@@ -108,15 +69,17 @@ def upgrade(cfg, script, req, emit, stopping, state):
     revision that was running, None between revisions)."""
     plan = [str(r) for r in req["revisions"]]
     expected = sorted(str(h) for h in req.get("heads") or [])
-    probe = _Probe(req["probe"]) if req.get("probe") else None
-    # "xid": where the running revision's window starts (read before the first revision, then
-    # given by each revision's probe for the next); "next_xid": given by the running one's.
-    state.update(current=None, applied=0, xid=None)
+    probe = req.get("probe") or {}
+    state.update(current=None, applied=0)
+
+    prepared = {}
 
     def on_apply(ctx, step, heads, run_args):
         state["heads"] = sorted(heads)
         if probe:
-            state["probe"], state["next_xid"] = probe.rows(ctx.connection, state["xid"])
+            name = _prepare(ctx.connection, probe["rows"], prepared)
+            result = ctx.connection.exec_driver_sql("EXECUTE %s('%d')" % (name, state["xid"]))
+            state["probe"] = _rows(result)
 
     # env.py that runs the migrations inside a transaction of its own (`connection.begin()`):
     # Alembic then never commits between revisions, so their lines wait until env.py's commit.
@@ -140,9 +103,9 @@ def upgrade(cfg, script, req, emit, stopping, state):
                 raise BridgeStop("Stopped", "stopped before %s" % rev)
             step = MigrationStep.upgrade_from_script(script.revision_map, script.get_revision(rev))
             state.update(current=rev, heads=None, probe=[], started=time.monotonic())
-            if probe and state["xid"] is None:
-                # Where the first revision's window starts: every xid it takes is at or after it.
-                state["xid"] = probe.start(ctx.connection)
+            if probe:
+                # Where this revision's window starts: every xid it will take is at or after it.
+                state["xid"] = int(ctx.connection.exec_driver_sql(probe["start"]).scalar())
             yield step
             # Alembic asks for the next step once this one's transaction block has ended.
             if state["heads"] is None:
@@ -162,7 +125,7 @@ def upgrade(cfg, script, req, emit, stopping, state):
                     "probe": state["probe"],
                 }
             )
-            state.update(current=None, xid=state.pop("next_xid", None))
+            state["current"] = None
 
     environment = EnvironmentContext(
         cfg,

@@ -199,6 +199,31 @@ describe.skipIf(!python)('alembic layout: a long history in one Alembic run', ()
     expect(await ledger(d)).toEqual(once(ALL.slice(0, 5)));
   });
 
+  it("a revision that calls age() while other sessions take xids: the next one's table is its own", async () => {
+    const ledgerRow = (i: number): string =>
+      `op.execute("INSERT INTO ledger VALUES ('${rev(i)}')")`;
+    const dir = await project('age-before-write', {
+      1: `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ${ledgerRow(1)}`,
+      2:
+        `op.execute("SELECT age(datfrozenxid) FROM pg_database LIMIT 1")\n    ` +
+        `other = op.get_bind().engine.connect().execution_options(isolation_level="AUTOCOMMIT")\n    ` +
+        `for _ in range(50):\n        other.execute(sa.text("SELECT pg_current_xact_id()"))\n    ` +
+        `other.close()\n    ` +
+        `op.create_table("two", sa.Column("id", sa.Integer))\n    ${ledgerRow(2)}`,
+      3: `op.create_table("three", sa.Column("id", sa.Integer))\n    ${ledgerRow(3)}`,
+    });
+    const d = await fresh('rb_alembic_age');
+    const r = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(3)}`]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const created = cli
+      .events(cli.lastRunId())
+      .filter((e) => e.type === 'migration.applied')
+      .map((e) =>
+        ((e.data.relations as { created?: { name: string }[] }).created ?? []).map((x) => x.name),
+      );
+    expect(created).toEqual([['ledger'], ['two'], ['three']]);
+  });
+
   it('a branch and its merge: one row per head as Alembic keeps them, each revision once', async () => {
     const dir = await project('branches');
     // Off r010, a labelled side branch of two revisions, merged with the main line at the end.

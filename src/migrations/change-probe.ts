@@ -42,29 +42,23 @@ const REL_ROW = row(
  * The probe's SQL. `thorough`: pg_class is scanned whole for rows the transaction wrote, for SQL
  * that may write relations' rows without locking them (`GRANT … ON ALL TABLES IN SCHEMA` does;
  * so does DML on the catalogs); else only the locked relations are looked at. `own` tells the
- * rows counted (default: written by the current transaction). `withAge`: each row also has `age`,
- * the lowest `age()` of the catalog rows it stands for (null for `gone`).
+ * rows counted (default: written by the current transaction).
  */
-function probeSql(
-  thorough: boolean,
-  own: (xmin: string) => string = written,
-  withAge = false,
-): string {
-  const age = (expr: string): string => (withAge ? `, ${expr} AS age` : '');
+function probeSql(thorough: boolean, own: (xmin: string) => string = written): string {
   return [
     `WITH locked AS MATERIALIZED (${LOCKED})`,
     thorough
-      ? `SELECT ${REL_ROW}${age('age(c.xmin)')} FROM pg_catalog.pg_class c WHERE ${own('c.xmin')}`
-      : `SELECT ${REL_ROW}${age('age(c.xmin)')} FROM locked k JOIN pg_catalog.pg_class c ON c.oid = k.oid WHERE ${own('c.xmin')}`,
-    `UNION ALL SELECT ${row("'col'", 'a.attrelid::text')}${age('min(age(a.xmin))')} FROM locked k
+      ? `SELECT ${REL_ROW} FROM pg_catalog.pg_class c WHERE ${own('c.xmin')}`
+      : `SELECT ${REL_ROW} FROM locked k JOIN pg_catalog.pg_class c ON c.oid = k.oid WHERE ${own('c.xmin')}`,
+    `UNION ALL SELECT ${row("'col'", 'a.attrelid::text')} FROM locked k
   JOIN pg_catalog.pg_attribute a ON a.attrelid = k.oid
  WHERE a.attnum > 0 AND ${own('a.xmin')} GROUP BY a.attrelid`,
-    `UNION ALL SELECT ${row("'col'", 'd.adrelid::text')}${age('min(age(d.xmin))')} FROM locked k
+    `UNION ALL SELECT ${row("'col'", 'd.adrelid::text')} FROM locked k
   JOIN pg_catalog.pg_attrdef d ON d.adrelid = k.oid WHERE ${own('d.xmin')} GROUP BY d.adrelid`,
-    `UNION ALL SELECT ${row("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')}${age('age(n.xmin)')} FROM pg_catalog.pg_namespace n
+    `UNION ALL SELECT ${row("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')} FROM pg_catalog.pg_namespace n
  WHERE ${own('n.xmin')}`,
     // A relation the transaction locked that no longer exists: it dropped it.
-    `UNION ALL SELECT ${row("'gone'", 'k.oid::text')}${age('NULL::int')} FROM locked k
+    `UNION ALL SELECT ${row("'gone'", 'k.oid::text')} FROM locked k
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = k.oid)`,
   ].join('\n');
 }
@@ -81,34 +75,20 @@ export const NEXT_XID_SQL = `SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_cu
  */
 export const WINDOW_PROBE_SQL = windowProbeSql();
 
-/** Counted by the in-transaction window probe: written by this transaction, or in the window from `$1`. */
-const inWindow = (xmin: string): string =>
-  `age(${xmin}) BETWEEN ${-OWN_XID_WINDOW} AND age(pg_catalog.xid($1::text::xid8))`;
-
 /**
  * The probe run inside the last transaction of a window that began at xid `$1` ({@link
- * NEXT_XID_SQL} read before it, or `next` of the probe of the transaction before), before it
- * commits: the Alembic bridge runs it in each revision's transaction, after the version write (see
- * python/alembic_upgrade.py). It is the thorough change probe with the window's rows counted too:
- * `pg_class` and `pg_namespace` rows written by this transaction (its own and its subtransactions'
- * xids, which `age()` puts at 0 and below) or by any transaction that began in the window (a
- * revision's `autocommit_block`, other sessions), and the columns and drops of the relations this
- * transaction locked. Its cost follows the size of `pg_class`, not of the whole catalog.
- *
- * One row: `rows`, the probe's rows as a JSON array (each with its `age`), and `next` (xid8,
- * text), where the next window starts, so that the work after this transaction needs no read of
- * its own before it begins. `next` is just past every xid of this transaction whose writes a later
- * probe could count: its own and its subtransactions'. A released subtransaction's xid lock is
- * gone, so they are found by the catalog rows they wrote, which this probe returns: the `pg_class`
- * and `pg_namespace` rows, and the columns of the relations the transaction locked (as it locked
- * any relation whose columns a subtransaction changed). Transactions that began in the window
- * before this one took its xid are below it; every xid assigned afterwards is at or after it. It
- * is never one of the xids 0–2 that start an epoch (the next one assigned is then 3).
+ * NEXT_XID_SQL} read before it), before it commits: the Alembic bridge runs it in each revision's
+ * transaction, after the version write (see python/alembic_upgrade.py). It is the thorough change
+ * probe with the window's rows counted too: `pg_class` and `pg_namespace` rows written by this
+ * transaction (its own and its subtransactions' xids, which `age()` puts at 0 and below) or by any
+ * transaction that began in the window (a revision's `autocommit_block`, other sessions), and the
+ * columns and drops of the relations this transaction locked. Its cost follows the size of
+ * `pg_class`, not of the whole catalog.
  */
-export const IN_TRANSACTION_WINDOW_PROBE_SQL = `WITH p AS (${probeSql(true, inWindow, true)})
-SELECT (CASE WHEN n % 4294967296 < 3 THEN n - n % 4294967296 + 3 ELSE n END)::text AS next,
-       (SELECT coalesce(json_agg(p), '[]'::json) FROM p)::text AS rows
-  FROM (SELECT pg_catalog.pg_current_xact_id()::text::int8 + 1 - least(0, (SELECT min(p.age) FROM p)) AS n) s`;
+export const IN_TRANSACTION_WINDOW_PROBE_SQL = probeSql(
+  true,
+  (xmin) => `age(${xmin}) BETWEEN ${-OWN_XID_WINDOW} AND age(pg_catalog.xid($1::text::xid8))`,
+);
 
 function windowProbeSql(): string {
   const since = (xmin: string): string =>
