@@ -37,8 +37,14 @@ export async function lockTargetDatabase(
   );
   const k = got.rows[0]!.k;
   if (got.rows[0]?.ok) {
-    // Held for the life of the run: the client stays checked out until the pool ends.
+    // Held for the life of the run: the client stays checked out until the pool ends. It sits
+    // idle meanwhile, and a server's idle_session_timeout (PostgreSQL 14+; no row before) would
+    // end it and the lock with it, letting a second run in.
     connections.hold(client);
+    await client.query(
+      `SELECT pg_catalog.set_config(name, '0', false) FROM pg_catalog.pg_settings
+        WHERE name = 'idle_session_timeout'`,
+    );
     return;
   }
   const holder = await client.query<{ app: string | null; pid: number }>(
