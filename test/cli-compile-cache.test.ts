@@ -147,4 +147,13 @@ describe('the verbs\u2019 code cache', () => {
     expect(statSync(cache).mode & 0o777).toBe(0o600);
     expect(statSync(cache).mtimeMs).not.toBe(before);
   });
+
+  it('is neither read nor written in a directory others may write', async () => {
+    const shared = path.join(ws.dir, 'shared-cache');
+    await mkdir(shared);
+    await chmod(shared, 0o777);
+    const r = await list({ RUNBOOK_COMPILE_CACHE: shared });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(shared)).toEqual([]);
+  });
 });

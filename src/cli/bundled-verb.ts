@@ -69,10 +69,21 @@ function ownedPrivately(stats: Stats): boolean {
   return (stats.uid === uid || stats.uid === 0) && (stats.mode & 0o022) === 0;
 }
 
-/** The cache in `file`, when it and its directory are {@link ownedPrivately}; else undefined. */
+/**
+ * Whether `dir` may hold caches: {@link ownedPrivately}, or not there yet (it is created so).
+ * Another (a group-writable directory, one of another user) is neither read nor written.
+ */
+function usableDirectory(dir: string): boolean {
+  try {
+    return ownedPrivately(statSync(dir));
+  } catch (err) {
+    return (err as { code?: unknown }).code === 'ENOENT';
+  }
+}
+
+/** The cache in `file` when the file is {@link ownedPrivately} (its directory checked before). */
 function readCache(file: string): Buffer | undefined {
   try {
-    if (!ownedPrivately(statSync(path.dirname(file)))) return undefined;
     const fd = openSync(file, 'r');
     try {
       return ownedPrivately(fstatSync(fd)) ? readFileSync(fd) : undefined;
@@ -123,7 +134,8 @@ function loadBundle(file: string, verb: string): VerbBundle {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const filename = path.join(here, file);
   const { source, stamp } = readBundle(filename);
-  const dir = cacheDirectory(here);
+  const chosen = cacheDirectory(here);
+  const dir = chosen !== undefined && usableDirectory(chosen) ? chosen : undefined;
   // V8 checks its version, its flags and the source's length; the name checks the rest.
   const cacheFile =
     dir && path.join(dir, `${file}.${verb}.${stamp}.${process.version}-${process.arch}`);
