@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from './support/database.js';
@@ -95,6 +95,17 @@ describe('the checksums earlier runs applied', () => {
     await expectRefusedNaming(d, dir, applier);
   });
 
+  it('runs that apply nothing keep the record: with its run gone, a change is still refused', async () => {
+    const d = uniqueName('rb_scan_kept');
+    created.push(d);
+    const dir = folder('scan-kept');
+    const applier = await upgrade(d, dir);
+    const noop = await upgrade(d, dir);
+    expect(migrateProgress(noop)).toMatchObject({ kept: { '001': applier } });
+    rmSync(path.join(cli.runsDir, applier), { recursive: true });
+    await expectRefusedNaming(d, dir, applier);
+  });
+
   it('a migration an older run applied when resumed after newer runs is checked too', async () => {
     const d = uniqueName('rb_scan_resumed');
     created.push(d);
@@ -129,7 +140,7 @@ describe('the checksums earlier runs applied', () => {
     await expectRefusedNaming(d, dir, applier);
   });
 
-  it('a resume with --allow-changed applies the pending migration', async () => {
+  it('a resume with --allow-changed applies the pending migration; the change then stands', async () => {
     const d = uniqueName('rb_scan_resume');
     created.push(d);
     const dir = folder('scan-resume');
@@ -138,9 +149,13 @@ describe('the checksums earlier runs applied', () => {
     const refused = cli.lastRunId();
     const resumed = await cli.runbook(['resume', refused, '--allow-changed']);
     expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
-    expect(migrateProgress(refused).applied).toEqual(['002']);
+    expect(migrateProgress(refused)).toMatchObject({ applied: ['002'], kept: { '001': refused } });
     expect(await queryRows(d, `SELECT to_regclass('b') IS NULL AS absent`)).toEqual([
       { absent: false },
     ]);
+    // The accepted content is the record from then on: the next run takes it as it is.
+    const next = await upgradeTo(d, dir);
+    expect(next.code, next.stderr + next.stdout).toBe(0);
+    expect(next.stdout + next.stderr).not.toContain('MIGRATION_CHANGED');
   });
 });

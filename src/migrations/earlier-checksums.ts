@@ -85,12 +85,21 @@ async function provenanceNames(
   return prov?.database === identity.database && prov.source === identity.source;
 }
 
+/** A checkpoint's `kept` records (revision → run id), when well formed. */
+function keptRecords(cp: StepCheckpoint): Record<string, string> {
+  const kept = cp.kept;
+  if (!kept || typeof kept !== 'object' || Array.isArray(kept)) return {};
+  return Object.fromEntries(Object.entries(kept).filter(([, by]) => typeof by === 'string'));
+}
+
 /**
  * The checksums earlier runs in the same store recorded for the migrations they applied to the
  * same database from the same folder (their migrate checkpoints name both; a checkpoint written
- * before they did is matched by its run's `provenance.json`), the latest run's winning. Every one
- * of the {@link EARLIER_RUNS} most recent runs is read: a run may apply migrations long after it
- * started (a resume), so no run's record can stand for the runs before it.
+ * before they did is matched by its run's `provenance.json`), the latest run's winning. A later
+ * run that found an applied file as recorded, or accepted its change, keeps the record (`kept`:
+ * under the run it names), so that runs applying nothing carry it on. Every one of the
+ * {@link EARLIER_RUNS} most recent runs is read: a run may apply migrations long after it started
+ * (a resume), so no run's record can stand for the runs before it.
  */
 export async function earlierChecksums(
   runs: OtherRuns,
@@ -120,9 +129,36 @@ export async function earlierChecksums(
         const checksum = cp.checksums[revision];
         if (typeof checksum === 'string') out.set(revision, { checksum, runId });
       }
+      for (const [revision, by] of Object.entries(keptRecords(cp))) {
+        const checksum = cp.checksums[revision];
+        if (typeof checksum === 'string') out.set(revision, { checksum, runId: by });
+      }
     }
   }
   return out;
+}
+
+/**
+ * Records in `cp.kept` what this attempt found of the earlier runs' records: each applied file
+ * that matched a run's record, under that run, and each changed one accepted (`--allow-changed`),
+ * under this run (its checksum, the one this step records, is the new content's).
+ */
+function keepRecords(
+  ctx: ActionContext,
+  cp: MigrationCheckpoint,
+  migrations: readonly Migration[],
+  applied: Set<string>,
+  earlier: ReadonlyMap<string, EarlierChecksum>,
+  accepted: ReadonlySet<Migration>,
+): void {
+  const kept: Record<string, string> = {};
+  for (const m of migrations) {
+    const was = earlier.get(m.revision);
+    if (!applied.has(m.revision) || was?.runId === undefined) continue;
+    if (cp.checksums[m.revision] !== undefined) continue;
+    kept[m.revision] = accepted.has(m) ? ctx.runId : was.runId;
+  }
+  if (Object.keys(kept).length > 0) cp.kept = kept;
 }
 
 /**
@@ -176,7 +212,10 @@ export async function verifyEarlierChecksums(
     const line = `${shown(m)} changed since ${recordedBy(was)} recorded it applied (sha256 ${was.checksum.slice(0, 12)} → ${m.checksum.slice(0, 12)})`;
     ctx.progress(ctx.attempt.allowChanged ? `${line}: accepted (--allow-changed)` : line);
   }
-  if (changed.length === 0 || ctx.attempt.allowChanged) return;
+  if (changed.length === 0 || ctx.attempt.allowChanged) {
+    keepRecords(ctx, cp, migrations, applied, earlier, new Set(changed.map(({ m }) => m)));
+    return;
+  }
   const first = changed[0] as { m: Migration; was: EarlierChecksum };
   throw new StepError(
     'MIGRATION_CHANGED',

@@ -21,6 +21,12 @@ export interface MigrationCheckpoint {
   database?: string;
   /** The migration folder (absolute) it migrates from. */
   source?: string;
+  /**
+   * Applied migrations whose file this step found as an earlier run recorded it, or accepted
+   * changed: revision → the run whose record it is (this run's, for an accepted change). Their
+   * checksums, in `checksums`, carry the record on to later runs (see `earlierChecksums`).
+   */
+  kept?: Record<string, string>;
 }
 
 /** Reads the step's checkpoint (an empty one on first attempt). */
@@ -33,6 +39,7 @@ export function readCheckpoint(ctx: ActionContext): MigrationCheckpoint {
     ...(raw?.inflight ? { inflight: raw.inflight } : {}),
     ...(typeof raw?.database === 'string' ? { database: raw.database } : {}),
     ...(typeof raw?.source === 'string' ? { source: raw.source } : {}),
+    ...(raw?.kept ? { kept: { ...raw.kept } } : {}),
   };
 }
 
