@@ -85,12 +85,6 @@ async function provenanceNames(
   return prov?.database === identity.database && prov.source === identity.source;
 }
 
-/** When a step last checked its files (ms since the epoch), when its checkpoint says. */
-function checkedAt(cp: StepCheckpoint): number | undefined {
-  const t = typeof cp.checked_at === 'string' ? Date.parse(cp.checked_at) : NaN;
-  return Number.isNaN(t) ? undefined : t;
-}
-
 /** A checkpoint's `kept` records (revision → run id), when well formed. */
 function keptRecords(cp: StepCheckpoint): Record<string, string> {
   const kept = cp.kept;
@@ -103,8 +97,7 @@ function keptRecords(cp: StepCheckpoint): Record<string, string> {
  * same database from the same folder (their migrate checkpoints name both; a checkpoint written
  * before they did is matched by its run's `provenance.json`), the latest run's winning. A later
  * run that found an applied file as recorded, or accepted its change, keeps the record (`kept`:
- * under the run it names), so that runs applying nothing carry it on. "Latest" is the order the
- * steps last checked (`checked_at`), else the order the runs started. Every one of the
+ * under the run it names), so that runs applying nothing carry it on. Every one of the
  * {@link EARLIER_RUNS} most recent runs is read: a run may apply migrations long after it started
  * (a resume), so no run's record can stand for the runs before it.
  */
@@ -127,24 +120,19 @@ export async function earlierChecksums(
     (a, b) => (times.get(a) ?? 0) - (times.get(b) ?? 0) || byId(a, b),
   );
   const recent = ids.slice(-EARLIER_RUNS);
-  // Read side by side (each is a file or a query, most of its time spent waiting).
+  // Read side by side (each is a file or a query, most of its time spent waiting), used in order.
   const steps = await Promise.all(recent.map((runId) => stepsOf(runs, runId, identity)));
-  // In the order the steps last checked (under the migration lock, so one at a time), else in the
-  // order the runs started: a resumed run's records are newer than its id says.
-  const records = recent
-    .flatMap((runId, i) =>
-      (steps[i] ?? []).map((cp) => ({ runId, cp, at: checkedAt(cp) ?? times.get(runId) ?? 0 })),
-    )
-    .sort((a, b) => a.at - b.at);
   const out = new Map<string, EarlierChecksum>();
-  for (const { runId, cp } of records) {
-    for (const revision of cp.applied) {
-      const checksum = cp.checksums[revision];
-      if (typeof checksum === 'string') out.set(revision, { checksum, runId });
-    }
-    for (const [revision, by] of Object.entries(keptRecords(cp))) {
-      const checksum = cp.checksums[revision];
-      if (typeof checksum === 'string') out.set(revision, { checksum, runId: by });
+  for (const [i, runId] of recent.entries()) {
+    for (const cp of steps[i] ?? []) {
+      for (const revision of cp.applied) {
+        const checksum = cp.checksums[revision];
+        if (typeof checksum === 'string') out.set(revision, { checksum, runId });
+      }
+      for (const [revision, by] of Object.entries(keptRecords(cp))) {
+        const checksum = cp.checksums[revision];
+        if (typeof checksum === 'string') out.set(revision, { checksum, runId: by });
+      }
     }
   }
   return out;
@@ -192,8 +180,6 @@ export async function verifyEarlierChecksums(
 ): Promise<void> {
   cp.database = identity.database;
   cp.source = identity.source;
-  // Every attempt, under the migration lock: what it applies is newer than what others checked.
-  cp.checked_at = new Date().toISOString();
   // An attempt that already read every file (a resume) leaves each to the run's own check.
   const unread = migrations.some((m) => cp.checksums[m.revision] === undefined);
   const earlier = unread

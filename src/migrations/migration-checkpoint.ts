@@ -27,11 +27,6 @@ export interface MigrationCheckpoint {
    * checksums, in `checksums`, carry the record on to later runs (see `earlierChecksums`).
    */
   kept?: Record<string, string>;
-  /**
-   * When the step's latest attempt checked the files (ISO 8601), under the migration lock: the
-   * order of the steps' records across runs (a resumed run's are newer than its id says).
-   */
-  checked_at?: string;
 }
 
 /** Reads the step's checkpoint (an empty one on first attempt). */
@@ -45,7 +40,6 @@ export function readCheckpoint(ctx: ActionContext): MigrationCheckpoint {
     ...(typeof raw?.database === 'string' ? { database: raw.database } : {}),
     ...(typeof raw?.source === 'string' ? { source: raw.source } : {}),
     ...(raw?.kept ? { kept: { ...raw.kept } } : {}),
-    ...(typeof raw?.checked_at === 'string' ? { checked_at: raw.checked_at } : {}),
   };
 }
 
