@@ -119,12 +119,9 @@ export async function earlierChecksums(
   const ids = [...times.keys()].sort(
     (a, b) => (times.get(a) ?? 0) - (times.get(b) ?? 0) || byId(a, b),
   );
-  const recent = ids.slice(-EARLIER_RUNS);
-  // Read side by side (each is a file or a query, most of its time spent waiting), used in order.
-  const steps = await Promise.all(recent.map((runId) => stepsOf(runs, runId, identity)));
   const out = new Map<string, EarlierChecksum>();
-  for (const [i, runId] of recent.entries()) {
-    for (const cp of steps[i] ?? []) {
+  for (const runId of ids.slice(-EARLIER_RUNS)) {
+    for (const cp of await stepsOf(runs, runId, identity)) {
       for (const revision of cp.applied) {
         const checksum = cp.checksums[revision];
         if (typeof checksum === 'string') out.set(revision, { checksum, runId });
