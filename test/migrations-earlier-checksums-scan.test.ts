@@ -158,4 +158,58 @@ describe('the checksums earlier runs applied', () => {
     expect(next.code, next.stderr + next.stdout).toBe(0);
     expect(next.stdout + next.stderr).not.toContain('MIGRATION_CHANGED');
   });
+
+  it('a change accepted while an older run was stopped stands after that run is resumed', async () => {
+    const d = uniqueName('rb_scan_replaced');
+    created.push(d);
+    const dir = folder('scan-replaced');
+    writeFileSync(path.join(dir, '002_b.sql'), B_BROKEN);
+    expect((await upgradeTo(d, dir, '001')).code).toBe(0);
+    const applier = cli.lastRunId();
+    expect((await upgradeTo(d, dir)).code).toBe(1);
+    const stopped = cli.lastRunId();
+    writeFileSync(path.join(dir, '001_a.sql'), A_EDITED);
+    expect((await upgradeTo(d, dir, '001')).code).toBe(1);
+    const accepting = cli.lastRunId();
+    const accepted = await cli.runbook(['resume', accepting, '--allow-changed']);
+    expect(accepted.code, accepted.stderr + accepted.stdout).toBe(0);
+    expect(migrateProgress(accepting)).toMatchObject({
+      kept: { '001': accepting },
+      replaced: { '001': applier },
+    });
+    // The stopped run, resumed with the old content, still carries the applier's record.
+    writeFileSync(path.join(dir, '001_a.sql'), A);
+    writeFileSync(path.join(dir, '002_b.sql'), B);
+    const resumed = await cli.runbook(['resume', stopped]);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    const old = await upgradeTo(d, dir);
+    expect(old.code, old.stderr + old.stdout).toBe(1);
+    expect(old.stdout + old.stderr).toContain(`001_a.sql (run ${accepting})`);
+    writeFileSync(path.join(dir, '001_a.sql'), A_EDITED);
+    const current = await upgradeTo(d, dir);
+    expect(current.code, current.stderr + current.stdout).toBe(0);
+  });
+
+  it("a change a resume accepts in its own check is that run's record", async () => {
+    const d = uniqueName('rb_scan_own');
+    created.push(d);
+    const dir = folder('scan-own');
+    writeFileSync(path.join(dir, '002_b.sql'), B_BROKEN);
+    expect((await upgradeTo(d, dir, '001')).code).toBe(0);
+    const applier = cli.lastRunId();
+    expect((await upgradeTo(d, dir)).code).toBe(1);
+    const stopped = cli.lastRunId();
+    writeFileSync(path.join(dir, '001_a.sql'), A_EDITED);
+    writeFileSync(path.join(dir, '002_b.sql'), B);
+    const resumed = await cli.runbook(['resume', stopped, '--allow-changed']);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(migrateProgress(stopped)).toMatchObject({
+      kept: { '001': stopped },
+      replaced: { '001': applier },
+    });
+    writeFileSync(path.join(dir, '001_a.sql'), A);
+    const next = await upgradeTo(d, dir);
+    expect(next.code, next.stderr + next.stdout).toBe(1);
+    expect(next.stdout + next.stderr).toContain(`001_a.sql (run ${stopped})`);
+  });
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ActionContext, OtherRuns } from '../step-context.js';
 import { StepError } from '../errors.js';
 import { runIdTime } from '../runs/run-id.js';
-import type { MigrationCheckpoint } from './migration-checkpoint.js';
+import { acceptChange, type MigrationCheckpoint } from './migration-checkpoint.js';
 import { PROVENANCE_ARTIFACT, type Provenance } from './provenance.js';
 import type { Migration } from './types.js';
 
@@ -85,11 +85,14 @@ async function provenanceNames(
   return prov?.database === identity.database && prov.source === identity.source;
 }
 
-/** A checkpoint's `kept` records (revision → run id), when well formed. */
-function keptRecords(cp: StepCheckpoint): Record<string, string> {
-  const kept = cp.kept;
-  if (!kept || typeof kept !== 'object' || Array.isArray(kept)) return {};
-  return Object.fromEntries(Object.entries(kept).filter(([, by]) => typeof by === 'string'));
+/** A checkpoint's `kept` or `replaced` map (revision → run id), its well-formed entries. */
+function stringRecords(map: unknown): Record<string, string> {
+  if (!map || typeof map !== 'object' || Array.isArray(map)) return {};
+  return Object.fromEntries(
+    Object.entries(map as Record<string, unknown>).filter(
+      (e): e is [string, string] => typeof e[1] === 'string',
+    ),
+  );
 }
 
 /**
@@ -97,7 +100,8 @@ function keptRecords(cp: StepCheckpoint): Record<string, string> {
  * same database from the same folder (their migrate checkpoints name both; a checkpoint written
  * before they did is matched by its run's `provenance.json`), the latest run's winning. A later
  * run that found an applied file as recorded, or accepted its change, keeps the record (`kept`:
- * under the run it names), so that runs applying nothing carry it on. Every one of the
+ * under the run it names), so that runs applying nothing carry it on; a record an accepted change
+ * replaced (`replaced`) no longer counts. Every one of the
  * {@link EARLIER_RUNS} most recent runs is read: a run may apply migrations long after it started
  * (a resume), so no run's record can stand for the runs before it.
  */
@@ -119,17 +123,28 @@ export async function earlierChecksums(
   const ids = [...times.keys()].sort(
     (a, b) => (times.get(a) ?? 0) - (times.get(b) ?? 0) || byId(a, b),
   );
-  const out = new Map<string, EarlierChecksum>();
+  const records: { runId: string; cp: StepCheckpoint }[] = [];
   for (const runId of ids.slice(-EARLIER_RUNS)) {
-    for (const cp of await stepsOf(runs, runId, identity)) {
-      for (const revision of cp.applied) {
-        const checksum = cp.checksums[revision];
-        if (typeof checksum === 'string') out.set(revision, { checksum, runId });
-      }
-      for (const [revision, by] of Object.entries(keptRecords(cp))) {
-        const checksum = cp.checksums[revision];
-        if (typeof checksum === 'string') out.set(revision, { checksum, runId: by });
-      }
+    for (const cp of await stepsOf(runs, runId, identity)) records.push({ runId, cp });
+  }
+  // A record another replaced (a change accepted with --allow-changed) counts no more, wherever
+  // it stands in the order: a run resumed later may still carry it.
+  const replaced = new Set<string>();
+  for (const { cp } of records) {
+    for (const [revision, by] of Object.entries(stringRecords(cp.replaced))) {
+      replaced.add(`${revision}\n${by}`);
+    }
+  }
+  const out = new Map<string, EarlierChecksum>();
+  const take = (revision: string, checksum: unknown, by: string): void => {
+    if (typeof checksum === 'string' && !replaced.has(`${revision}\n${by}`)) {
+      out.set(revision, { checksum, runId: by });
+    }
+  };
+  for (const { runId, cp } of records) {
+    for (const revision of cp.applied) take(revision, cp.checksums[revision], runId);
+    for (const [revision, by] of Object.entries(stringRecords(cp.kept))) {
+      take(revision, cp.checksums[revision], by);
     }
   }
   return out;
@@ -148,14 +163,13 @@ function keepRecords(
   earlier: ReadonlyMap<string, EarlierChecksum>,
   accepted: ReadonlySet<Migration>,
 ): void {
-  const kept: Record<string, string> = {};
   for (const m of migrations) {
     const was = earlier.get(m.revision);
     if (!applied.has(m.revision) || was?.runId === undefined) continue;
     if (cp.checksums[m.revision] !== undefined) continue;
-    kept[m.revision] = accepted.has(m) ? ctx.runId : was.runId;
+    if (accepted.has(m)) acceptChange(cp, m.revision, ctx.runId, was.runId);
+    else (cp.kept ??= {})[m.revision] = was.runId;
   }
-  if (Object.keys(kept).length > 0) cp.kept = kept;
 }
 
 /**

@@ -27,6 +27,8 @@ export interface MigrationCheckpoint {
    * checksums, in `checksums`, carry the record on to later runs (see `earlierChecksums`).
    */
   kept?: Record<string, string>;
+  /** Records a change this step accepted replaced: revision → the run whose record it was. */
+  replaced?: Record<string, string>;
 }
 
 /** Reads the step's checkpoint (an empty one on first attempt). */
@@ -40,6 +42,7 @@ export function readCheckpoint(ctx: ActionContext): MigrationCheckpoint {
     ...(typeof raw?.database === 'string' ? { database: raw.database } : {}),
     ...(typeof raw?.source === 'string' ? { source: raw.source } : {}),
     ...(raw?.kept ? { kept: { ...raw.kept } } : {}),
+    ...(raw?.replaced ? { replaced: { ...raw.replaced } } : {}),
   };
 }
 
@@ -54,6 +57,21 @@ export async function writeCheckpoint(
   options?: { durable?: boolean },
 ): Promise<void> {
   await ctx.checkpoint.write(cp as unknown as JsonValue, options);
+}
+
+/**
+ * Records in `cp` that this step (run `runId`) accepted a change to applied migration `revision`
+ * (`--allow-changed`): the record is this run's from now on, and `earlier`'s (the run it named)
+ * is replaced.
+ */
+export function acceptChange(
+  cp: MigrationCheckpoint,
+  revision: string,
+  runId: string,
+  earlier: string | undefined,
+): void {
+  (cp.kept ??= {})[revision] = runId;
+  if (earlier !== undefined && earlier !== runId) (cp.replaced ??= {})[revision] = earlier;
 }
 
 /**
@@ -84,7 +102,13 @@ export async function verifyChecksums(
       });
       const change = `${path.basename(m.file)} changed since ${isApplied ? 'it was applied' : 'the last attempt'} (sha256 ${old.slice(0, 12)} → ${m.checksum.slice(0, 12)})`;
       if (!isApplied) ctx.progress(`${change}: not applied yet, the new content will run`);
-      else if (ctx.attempt.allowChanged) ctx.progress(`${change}: accepted (--allow-changed)`);
+      else if (ctx.attempt.allowChanged) {
+        ctx.progress(`${change}: accepted (--allow-changed)`);
+        // A revision another run applied: the accepted content is this run's record now.
+        if (!cp.applied.includes(m.revision)) {
+          acceptChange(cp, m.revision, ctx.runId, cp.kept?.[m.revision]);
+        }
+      }
     }
   }
   if (refused.length > 0) {
