@@ -148,12 +148,16 @@ describe('the verbs\u2019 code cache', () => {
     expect(statSync(cache).mtimeMs).not.toBe(before);
   });
 
-  it('is neither read nor written in a directory others may write', async () => {
+  it('is neither read nor written in a directory others may write, and says so', async () => {
     const shared = path.join(ws.dir, 'shared-cache');
     await mkdir(shared);
     await chmod(shared, 0o777);
     const r = await list({ RUNBOOK_COMPILE_CACHE: shared });
     expect(r.code, r.stderr).toBe(0);
     expect(readdirSync(shared)).toEqual([]);
+    expect(r.stderr).toBe(
+      `runbook: RUNBOOK_COMPILE_CACHE=${shared} is not used: it must belong to this user and be ` +
+        'writable by neither group nor others (compiled code is read from it)\n',
+    );
   });
 });

@@ -70,15 +70,28 @@ function ownedPrivately(stats: Stats): boolean {
 }
 
 /**
- * Whether `dir` may hold caches: {@link ownedPrivately}, or not there yet (it is created so).
- * Another (a group-writable directory, one of another user) is neither read nor written.
+ * Whether `dir` may hold caches: `private` ({@link ownedPrivately}), `absent` (it is created so, or
+ * cannot be, which costs only the cache) or `foreign` (another user's, or writable by group or
+ * others: neither read nor written).
  */
-function usableDirectory(dir: string): boolean {
+function directoryState(dir: string): 'private' | 'absent' | 'foreign' {
   try {
-    return ownedPrivately(statSync(dir));
-  } catch (err) {
-    return (err as { code?: unknown }).code === 'ENOENT';
+    return ownedPrivately(statSync(dir)) ? 'private' : 'foreign';
+  } catch {
+    return 'absent';
   }
+}
+
+let warned = false;
+
+/** Says once, on stderr, why the directory the user named holds no cache. */
+function warnUnusable(dir: string): void {
+  if (warned) return;
+  warned = true;
+  process.stderr.write(
+    `runbook: ${COMPILE_CACHE_VARIABLE}=${dir} is not used: it must belong to this user and be ` +
+      'writable by neither group nor others (compiled code is read from it)\n',
+  );
 }
 
 /** The cache in `file` when the file is {@link ownedPrivately} (its directory checked before). */
@@ -135,7 +148,9 @@ function loadBundle(file: string, verb: string): VerbBundle {
   const filename = path.join(here, file);
   const { source, stamp } = readBundle(filename);
   const chosen = cacheDirectory(here);
-  const dir = chosen !== undefined && usableDirectory(chosen) ? chosen : undefined;
+  const state = chosen === undefined ? undefined : directoryState(chosen);
+  const dir = state === 'private' || state === 'absent' ? chosen : undefined;
+  if (chosen !== undefined && state === 'foreign' && cacheSetting?.value) warnUnusable(chosen);
   // V8 checks its version, its flags and the source's length; the name checks the rest.
   const cacheFile =
     dir && path.join(dir, `${file}.${verb}.${stamp}.${process.version}-${process.arch}`);
