@@ -22,10 +22,7 @@ export interface BridgeUpgradeHooks {
   signal: AbortSignal;
 }
 
-/**
- * The probe the bridge runs (see python/alembic_upgrade.py): `rows` in each revision's transaction,
- * which also reads where the next revision's window starts; `start` before the first revision.
- */
+/** The probe the bridge runs per revision (see python/alembic_upgrade.py). */
 const PROBE = { start: NEXT_XID_SQL, rows: IN_TRANSACTION_WINDOW_PROBE_SQL };
 
 /**
