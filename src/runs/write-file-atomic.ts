@@ -25,6 +25,13 @@ function tempPathFor(file: string): string {
   );
 }
 
+/** Errors of a platform (Windows) that cannot open or fsync a directory. */
+const NO_DIRECTORY_SYNC = new Set(['EISDIR', 'EPERM', 'EINVAL', 'EACCES']);
+
+/** True when `err` says this platform cannot fsync a directory (see {@link fsyncDirSync}). */
+const cannotSyncDirectory = (err: unknown): boolean =>
+  NO_DIRECTORY_SYNC.has((err as NodeJS.ErrnoException).code ?? '');
+
 /**
  * fsyncs a directory so a rename inside it is durable. Some platforms (Windows) cannot open or
  * fsync a directory; there the rename is as durable as the OS makes it and we carry on.
@@ -35,8 +42,7 @@ function fsyncDirSync(dir: string): void {
     fd = fs.openSync(dir, 'r');
     fs.fsyncSync(fd);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw err;
+    if (!cannotSyncDirectory(err)) throw err;
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
@@ -162,9 +168,7 @@ export async function syncConcurrently(
       handle = await fs.promises.open(target, 'r');
       await handle.sync();
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const skip = ['EISDIR', 'EPERM', 'EINVAL', 'EACCES'];
-      if (!isDir || code === undefined || !skip.includes(code)) throw err;
+      if (!isDir || !cannotSyncDirectory(err)) throw err;
     } finally {
       await handle?.close();
     }
