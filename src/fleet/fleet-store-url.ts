@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors.js';
+import { isPostgresUrl } from '../postgres/url.js';
 import {
-  isPostgresUrl,
   namedStore,
   openRunStore,
   STORE_ENV_VARIABLE,

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { InvalidInputError, type InputProblem } from '../errors.js';
-import { parseDatabaseUrl } from '../postgres/url.js';
+import { isPostgresUrl, parseDatabaseUrl } from '../postgres/url.js';
 import { readYaml } from '../procedure/read-yaml.js';
-import { isPostgresUrl } from '../runs/open-run-store.js';
 import { zodProblems } from '../procedure/zod-problems.js';
 
 /**

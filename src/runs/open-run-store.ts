@@ -39,9 +39,6 @@ export interface OpenedRunStore {
   close(): Promise<void>;
 }
 
-/** True when `value` names a PostgreSQL server (see `isPostgresUrl` in postgres/url.ts). */
-export { isPostgresUrl };
-
 /**
  * The store named for a command, and where it was named: `--store`, else `$RUNBOOK_STORE` (empty
  * counts as unset), else the configuration file's; undefined when none is (the runs directory).
