@@ -83,6 +83,21 @@ async function expectRefusedNaming(database: string, dir: string, applier: strin
   ]);
 }
 
+/**
+ * A database where run `applier` applied 001 and run `stopped` then failed on a broken 002 (its
+ * resume is what each test varies).
+ */
+async function stoppedAfter001(name: string) {
+  const d = uniqueName(`rb_${name}`.replace(/-/g, '_'));
+  created.push(d);
+  const dir = folder(name);
+  writeFileSync(path.join(dir, '002_b.sql'), B_BROKEN);
+  expect((await upgradeTo(d, dir, '001')).code).toBe(0);
+  const applier = cli.lastRunId();
+  expect((await upgradeTo(d, dir)).code).toBe(1);
+  return { d, dir, applier, stopped: cli.lastRunId() };
+}
+
 describe('the checksums earlier runs applied', () => {
   it('after many runs, a changed applied migration is refused naming the run that applied it', async () => {
     const d = uniqueName('rb_scan');
@@ -107,13 +122,7 @@ describe('the checksums earlier runs applied', () => {
   });
 
   it('a migration an older run applied when resumed after newer runs is checked too', async () => {
-    const d = uniqueName('rb_scan_resumed');
-    created.push(d);
-    const dir = folder('scan-resumed');
-    writeFileSync(path.join(dir, '002_b.sql'), B_BROKEN);
-    expect((await upgradeTo(d, dir, '001')).code).toBe(0);
-    expect((await upgradeTo(d, dir)).code).toBe(1);
-    const failed = cli.lastRunId();
+    const { d, dir, stopped: failed } = await stoppedAfter001('scan-resumed');
     // A newer run that applies nothing, then the older one resumed: it applies 002.
     expect((await upgradeTo(d, dir, '001')).code).toBe(0);
     writeFileSync(path.join(dir, '002_b.sql'), B);
@@ -160,14 +169,7 @@ describe('the checksums earlier runs applied', () => {
   });
 
   it('a change accepted while an older run was stopped stands after that run is resumed', async () => {
-    const d = uniqueName('rb_scan_replaced');
-    created.push(d);
-    const dir = folder('scan-replaced');
-    writeFileSync(path.join(dir, '002_b.sql'), B_BROKEN);
-    expect((await upgradeTo(d, dir, '001')).code).toBe(0);
-    const applier = cli.lastRunId();
-    expect((await upgradeTo(d, dir)).code).toBe(1);
-    const stopped = cli.lastRunId();
+    const { d, dir, applier, stopped } = await stoppedAfter001('scan-replaced');
     writeFileSync(path.join(dir, '001_a.sql'), A_EDITED);
     expect((await upgradeTo(d, dir, '001')).code).toBe(1);
     const accepting = cli.lastRunId();
@@ -191,14 +193,7 @@ describe('the checksums earlier runs applied', () => {
   });
 
   it("a change a resume accepts in its own check is that run's record", async () => {
-    const d = uniqueName('rb_scan_own');
-    created.push(d);
-    const dir = folder('scan-own');
-    writeFileSync(path.join(dir, '002_b.sql'), B_BROKEN);
-    expect((await upgradeTo(d, dir, '001')).code).toBe(0);
-    const applier = cli.lastRunId();
-    expect((await upgradeTo(d, dir)).code).toBe(1);
-    const stopped = cli.lastRunId();
+    const { d, dir, applier, stopped } = await stoppedAfter001('scan-own');
     writeFileSync(path.join(dir, '001_a.sql'), A_EDITED);
     writeFileSync(path.join(dir, '002_b.sql'), B);
     const resumed = await cli.runbook(['resume', stopped, '--allow-changed']);
