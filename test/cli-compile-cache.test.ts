@@ -161,3 +161,65 @@ describe('the verbs\u2019 code cache', () => {
     );
   });
 });
+
+describe('the summaries `list` keeps', () => {
+  const procedure = (description: string) =>
+    `procedure: kept\ndescription: ${description}\nrequires:\n  authority: local\nsteps:\n` +
+    `  - id: one\n    do: sql.exec\n    with:\n      sql: SELECT 1\n`;
+  const summaryFiles = (dir: string) =>
+    existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.procedures.json')) : [];
+  type Row = { name: string; description?: string; error?: string };
+  const rows = (stdout: string) => parseJson<Row[]>(stdout);
+
+  it('are reused while a file is unchanged, derived again when it changes, and ignored when others may write them', async () => {
+    const dir = path.join(ws.dir, 'summaries');
+    const procedures = path.join(ws.dir, 'own-procedures');
+    await mkdir(procedures);
+    await writeFile(path.join(procedures, 'kept.yaml'), procedure('first'));
+    await writeFile(path.join(procedures, 'broken.yaml'), 'procedure: broken\nsteps: 3\n');
+    const env = { RUNBOOK_COMPILE_CACHE: dir };
+    const listOwn = (e: Record<string, string> = env) =>
+      ws.cli(['list', '--json', '--procedures', procedures], { env: e });
+
+    const off = await listOwn({ RUNBOOK_COMPILE_CACHE: 'off' });
+    const first = await listOwn();
+    expect(first.code, first.stderr).toBe(2); // broken.yaml is invalid
+    expect(first).toEqual(off);
+    const broken = rows(first.stdout).find((r) => r.name === 'broken');
+    expect(broken?.error).toMatch(/broken\.yaml/);
+    const [file] = summaryFiles(dir);
+    expect(file).toMatch(/^verbs-[0-9a-f]{12}\.cjs\.list\.\d+-\d+\.procedures\.json$/);
+    const kept = path.join(dir, file!);
+    expect(statSync(kept).mode & 0o777).toBe(0o600);
+    // The same answer from what was kept.
+    expect(await listOwn()).toEqual(first);
+
+    // What is kept is what is shown for an unchanged file (this user's own cache is trusted as
+    // its code cache is)...
+    await writeFile(kept, readFileSync(kept, 'utf8').replace('"first"', '"from the cache"'), {
+      mode: 0o600,
+    });
+    const reused = await listOwn();
+    expect(rows(reused.stdout).find((r) => r.name === 'kept')?.description).toBe('from the cache');
+    // ...but a changed file is read again, and the kept summaries follow it.
+    await writeFile(path.join(procedures, 'kept.yaml'), procedure('second'));
+    const changed = await listOwn();
+    expect(rows(changed.stdout).find((r) => r.name === 'kept')?.description).toBe('second');
+    expect(readFileSync(kept, 'utf8')).not.toContain('from the cache');
+    expect(readFileSync(kept, 'utf8')).not.toContain('"first"');
+
+    // A file others may write is not believed: the summaries are derived again and rewritten.
+    await writeFile(kept, readFileSync(kept, 'utf8').replace('"second"', '"planted"'));
+    await chmod(kept, 0o666);
+    const planted = await listOwn();
+    expect(rows(planted.stdout).find((r) => r.name === 'kept')?.description).toBe('second');
+    expect(statSync(kept).mode & 0o777).toBe(0o600);
+
+    // Cut short or malformed: ignored, and replaced.
+    await writeFile(kept, '{"format":"runbook-procedure-summaries-1","summaries":{', {
+      mode: 0o600,
+    });
+    expect(await listOwn()).toEqual(planted);
+    expect(JSON.parse(readFileSync(kept, 'utf8'))).toMatchObject({ summaries: expect.any(Object) });
+  });
+});

@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import type { VerbContext, VerbModule } from './verb.js';
+import type { VerbContext, VerbDataCache, VerbModule } from './verb.js';
 
 /** Verb name → the file name of the bundle holding it (dist/bin/), set by the bundle build. */
 declare const BUNDLED_VERB_FILES: Readonly<Record<string, string>>;
@@ -136,6 +136,18 @@ function readBundle(filename: string): { source: string; stamp: string } {
 }
 
 /**
+ * The directory this process reads and writes caches in: {@link cacheDirectory} when it is
+ * private or does not exist yet; undefined when off, or when it is foreign (named once on stderr
+ * when the user chose it).
+ */
+function usableCacheDirectory(here: string): string | undefined {
+  const chosen = cacheDirectory(here);
+  const state = chosen === undefined ? undefined : directoryState(chosen);
+  if (chosen !== undefined && state === 'foreign' && cacheSetting?.value) warnUnusable(chosen);
+  return state === 'private' || state === 'absent' ? chosen : undefined;
+}
+
+/**
  * Loads (once per process) the CommonJS bundle `file` of dist/bin/ for verb `verb`, from the
  * verb's code cache when V8 accepts it. Without one (the first run, a new Node, a rebuilt or
  * edited bundle), the cache is written as the process ends after the verb succeeded, holding
@@ -147,10 +159,7 @@ function loadBundle(file: string, verb: string): VerbBundle {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const filename = path.join(here, file);
   const { source, stamp } = readBundle(filename);
-  const chosen = cacheDirectory(here);
-  const state = chosen === undefined ? undefined : directoryState(chosen);
-  const dir = state === 'private' || state === 'absent' ? chosen : undefined;
-  if (chosen !== undefined && state === 'foreign' && cacheSetting?.value) warnUnusable(chosen);
+  const dir = usableCacheDirectory(here);
   // V8 checks its version, its flags and the source's length; the name checks the rest.
   const cacheFile =
     dir && path.join(dir, `${file}.${verb}.${stamp}.${process.version}-${process.arch}`);
@@ -172,7 +181,28 @@ function loadBundle(file: string, verb: string): VerbBundle {
     });
   }
   bundles.set(file, module.exports);
+  stamps.set(file, stamp);
   return module.exports;
+}
+
+/** Size and modification time of each bundle loaded, as its code caches are named by. */
+const stamps = new Map<string, string>();
+
+/**
+ * The verb's data cache ({@link VerbDataCache}): files beside its code cache, named by the bundle
+ * (its content hash, size and modification time) and the verb, so that another build never reads
+ * what this one wrote; read only when private, as code caches are.
+ */
+function dataCache(file: string, verb: string): VerbDataCache | undefined {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const dir = usableCacheDirectory(here);
+  const stamp = stamps.get(file);
+  if (dir === undefined || stamp === undefined) return undefined;
+  const named = (name: string) => path.join(dir, `${file}.${verb}.${stamp}.${name}.json`);
+  return {
+    read: (name) => readCache(named(name))?.toString('utf8'),
+    write: (name, text) => writeCache(named(name), Buffer.from(text, 'utf8')),
+  };
 }
 
 /**
@@ -186,7 +216,8 @@ export function bundledVerb(name: string): Required<VerbModule> {
     run: async (args: string[], o: never, ctx: VerbContext) => {
       const load = loadBundle(file, name).verbs[name];
       if (!load) throw new Error(`verb ${name} is missing from ${file}`);
-      return (await load()).run(args, o, ctx);
+      const cache = dataCache(file, name);
+      return (await load()).run(args, o, cache ? { ...ctx, cache } : ctx);
     },
     reportError: (err: unknown, json: boolean) => loadBundle(file, name).reportError(err, json),
   };

@@ -4,6 +4,21 @@ import type { Option } from 'commander';
 export interface VerbContext {
   /** The whole command line (without node and the script), as recorded by `run` and `resume`. */
   argv: readonly string[];
+  /** Where the verb may keep what it derived from files, between processes (the bundled CLI only). */
+  cache?: VerbDataCache;
+}
+
+/**
+ * Text a verb keeps between processes under a name of its own, for this build of the CLI only: a
+ * file per name in the code cache's directory (docs/design.md, "The CLI bundle"). Whatever is read
+ * back was written by this user (or root) and no one else can have changed it; it may still be
+ * stale or cut short, so a verb keys it by what it was derived from and checks its shape.
+ */
+export interface VerbDataCache {
+  /** The text last written under `name`, or undefined (none, unreadable, not private). */
+  read(name: string): string | undefined;
+  /** Replaces the text under `name`; a failure to write only costs the cache. */
+  write(name: string, text: string): void;
 }
 
 /** A verb's module: loaded with `import()` only when the verb runs. */

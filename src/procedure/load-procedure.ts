@@ -174,6 +174,18 @@ export async function loadProcedure(
       { cause: error },
     );
   }
+  return procedureFromBytes(bytes, file, options);
+}
+
+/**
+ * {@link loadProcedure} of a file whose content the caller has read (`bytes`; `file` names it in
+ * problems): the same validation, the same result for the same content.
+ */
+export function procedureFromBytes(
+  bytes: Buffer,
+  file: string,
+  options: { actions?: ActionRegistry } = {},
+): Procedure {
   const actions = options.actions ?? builtInActions;
   // A long-lived process (the library running procedure after procedure) parses each file
   // content once per action registry; every caller gets its own copy to keep.

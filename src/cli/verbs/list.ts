@@ -1,39 +1,26 @@
-import { actions } from '../../actions/index.js';
-import { formatProblem, InvalidInputError } from '../../errors.js';
 import { listProcedures } from '../../procedure/find-procedures.js';
-import { loadProcedure } from '../../procedure/load-procedure.js';
+import { summarizeProcedures } from '../../procedure/summarize-procedures.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 import { projectSettings } from '../project-settings.js';
-
-interface Row {
-  name: string;
-  origin: string;
-  file: string;
-  description?: string;
-  requires?: unknown;
-  error?: string;
-}
+import type { VerbContext } from '../verb.js';
 
 /**
  * `runbook list`: every procedure visible from the project (its own, then the built-in ones it
- * does not shadow) with where it came from and its description; exit 2 when one is invalid.
+ * does not shadow) with where it came from and its description; exit 2 when one is invalid. The
+ * summaries of files unchanged since the last `list` come from the verb's data cache.
  */
 export async function run(
   _args: string[],
   o: { procedures?: string; json?: boolean },
+  ctx?: VerbContext,
 ): Promise<number> {
   const { settings } = await projectSettings(o, { procedures: true });
-  const rows: Row[] = [];
-  for (const { name, file, origin } of await listProcedures(settings.procedures)) {
-    try {
-      const p = await loadProcedure(file, { actions });
-      const description = p.description ? { description: p.description } : {};
-      rows.push({ name: p.name, origin, file, ...description, requires: p.requires });
-    } catch (err) {
-      if (!(err instanceof InvalidInputError)) throw err;
-      rows.push({ name, origin, file, error: err.problems.map(formatProblem).join('; ') });
-    }
-  }
+  const cache = ctx?.cache;
+  const store = cache && {
+    read: () => cache.read('procedures'),
+    write: (text: string) => cache.write('procedures', text),
+  };
+  const rows = await summarizeProcedures(await listProcedures(settings.procedures), store);
   if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
   else {
     const width = Math.max(4, ...rows.map((r) => r.name.length));
