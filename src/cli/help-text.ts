@@ -23,7 +23,7 @@ export const ENVIRONMENT: readonly (readonly [string, string])[] = [
   ['RUNBOOK_PYTHON', 'the python3 with alembic for the `alembic` layout (default python3)'],
   [
     'RUNBOOK_COMPILE_CACHE',
-    "absolute directory of the CLI's compiled-code cache, or off (default dist/bin/.cache)",
+    "absolute directory of the CLI's caches (compiled code, list's summaries), or off (default dist/bin/.cache)",
   ],
   ['PGHOST, PGPORT', 'honoured by node-postgres when the URL leaves host or port out'],
   ['NO_COLOR', 'no colours; FORCE_COLOR=1 forces them where stderr is no terminal'],
