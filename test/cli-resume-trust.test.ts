@@ -334,3 +334,40 @@ describe('run files are never written through a symbolic link', () => {
     expect(readFileSync(elsewhere)).toEqual(before);
   });
 });
+
+describe('a migration applied by hand between the failure and the resume', () => {
+  it('is logged as applied outside the run, not as the run\u2019s own; the rest resumes', async () => {
+    const { runId, database } = await failedRun();
+    // The operator applies 002 themselves (its table, its row, its version) instead of fixing it.
+    await query(
+      database,
+      `CREATE TABLE needed (v int); INSERT INTO needed (v) VALUES (2);
+       UPDATE alembic_version SET version_num = '002_two'`,
+    );
+    const r = await resume(runId);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await version(database)).toEqual(['004_four']);
+    const migrate = ws.events(runId).filter((e) => e.step === 'migrate');
+    const reconciled = migrate.filter((e) => e.type === 'migration.reconciled');
+    expect(reconciled.map((e) => e.data)).toEqual([
+      expect.objectContaining({
+        revision: '002_two',
+        applied_outside_run: true,
+        reason: expect.stringMatching(/not applied by this run/),
+      }),
+    ]);
+    const applied = migrate.filter((e) => e.type === 'migration.applied');
+    expect(applied.map((e) => (e.data as { revision: string }).revision)).toEqual([
+      '001_one',
+      '003_three',
+      '004_four',
+    ]);
+    const inspect = await ws.cli(['inspect', runId, '--json']);
+    expect(inspect.code, inspect.stderr).toBe(0);
+    const migrations = parseJson<{ migrations: { step: string; applied: number }[] }>(
+      inspect.stdout,
+    ).migrations;
+    expect(migrations).toEqual([expect.objectContaining({ step: 'migrate', applied: 3 })]);
+    expect((await ws.cli(['replay', runId])).code).toBe(0);
+  });
+});

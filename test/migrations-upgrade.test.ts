@@ -282,7 +282,8 @@ describe('a migration that committed just before the process died', () => {
       // The kill window: r2 committed, but its checkpoint and log line never happened.
       const cp = first.checkpoint() as { applied: string[] };
       expect(cp.applied).toEqual(['r1', 'r2']);
-      const crashed = { ...cp, applied: ['r1'] };
+      // Killed before its end: the attempt never marked itself settled either.
+      const crashed = { ...cp, applied: ['r1'], settled: undefined };
       const second = await createActionContext({
         url: db.adminUrl,
         db: conns,
@@ -319,5 +320,68 @@ describe('a migration that committed just before the process died', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a migration applied by hand between two attempts', () => {
+  const header = (rev: string, down: string): string =>
+    `-- revision: ${rev}\n-- down_revision: ${down}\n`;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-mig-hand-'));
+    await writeFile(path.join(dir, '001.sql'), header('r1', '') + 'CREATE TABLE a (v int);\n');
+    await writeFile(path.join(dir, '002.sql'), header('r2', 'r1') + 'SELECT * FROM missing;\n');
+    await writeFile(path.join(dir, '003.sql'), header('r3', 'r2') + 'CREATE TABLE c (v int);\n');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  /** What the operator does instead of fixing the file: r2's change and its version row, by hand. */
+  const byHand = (d: string) =>
+    q(d, `CREATE TABLE b (v int); UPDATE alembic_version SET version_num = 'r2'`);
+
+  it('after an attempt that failed on the server, is recorded as applied outside the run', async () => {
+    const d = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    const err = await fails(
+      migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+    );
+    expect(err.code).toBe('42P01');
+    await byHand(d);
+    t.ctx.attempt.number = 2;
+    const res = await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
+    expect(res.output).toMatchObject({ applied: 1, applied_in_run: 2, current: ['r3'] });
+    const reconciled = t.events.filter((e) => e.type === 'migration.reconciled');
+    expect(reconciled).toHaveLength(1);
+    expect(reconciled[0]?.data).toMatchObject({
+      revision: 'r2',
+      applied_outside_run: true,
+      reason: expect.stringMatching(/not applied by this run/),
+      relations: { created: [expect.objectContaining({ name: 'b' })] },
+    });
+    expect(t.checkpoint()).toMatchObject({ applied: ['r1', 'r3'], external: ['r2'] });
+    // A later attempt neither logs it again nor takes it for this run's.
+    t.ctx.attempt.number = 3;
+    await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
+    expect(t.events.filter((e) => e.type === 'migration.reconciled')).toHaveLength(1);
+    expect(t.checkpoint()).toMatchObject({ applied: ['r1', 'r3'], external: ['r2'] });
+    await t.dispose();
+  });
+
+  it('after an attempt whose end is not known (killed, or settled before that), is taken for the run\u2019s own', async () => {
+    const d = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    await fails(migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }));
+    expect(t.checkpoint()).toMatchObject({ settled: 1 });
+    await byHand(d);
+    // Attempt 2 was killed before it settled: attempt 1's marker no longer says what attempt 2
+    // may have committed, so r2 may be its own whose line was lost.
+    t.ctx.attempt.number = 3;
+    await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
+    const reconciled = t.events.find((e) => e.type === 'migration.reconciled');
+    expect(reconciled?.data).toMatchObject({ revision: 'r2' });
+    expect(reconciled?.data).not.toHaveProperty('applied_outside_run');
+    expect(t.checkpoint()).toMatchObject({ applied: ['r1', 'r2', 'r3'] });
+    await t.dispose();
   });
 });

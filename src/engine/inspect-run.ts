@@ -191,7 +191,7 @@ function readLog(entries: readonly EventLogEntry[]) {
       if (e.type === 'step.started') done.delete(e.step);
     } else if (
       e.type === 'migration.applied' ||
-      e.type === 'migration.reconciled' ||
+      (e.type === 'migration.reconciled' && data.applied_outside_run !== true) ||
       e.type === 'migration.skipped'
     ) {
       count(e.step, typeof data.revision === 'string' ? data.revision : null, e.seq, data);

@@ -13,6 +13,17 @@ export interface MigrationCheckpoint {
   checksums: Record<string, string>;
   /** Revisions this step applied, in order. */
   applied: string[];
+  /**
+   * Revisions found applied that this step did not apply (someone else did, between attempts):
+   * see {@link reconcileUnrecorded}.
+   */
+  external?: string[];
+  /**
+   * The attempt (its number) that last ended knowing the fate of every migration it sent: its
+   * record of what it applied is complete, so what the next attempt finds applied beyond it was
+   * applied outside the run.
+   */
+  settled?: number;
   /** The version table's rows when the step first ran: what was applied before it. */
   baseline?: string[];
   /** A migration running outside a transaction: set before it starts, cleared once recorded. */
@@ -37,6 +48,8 @@ export function readCheckpoint(ctx: ActionContext): MigrationCheckpoint {
   return {
     checksums: { ...(raw?.checksums ?? {}) },
     applied: [...(raw?.applied ?? [])],
+    ...(Array.isArray(raw?.external) ? { external: [...raw.external] } : {}),
+    ...(typeof raw?.settled === 'number' ? { settled: raw.settled } : {}),
     ...(raw?.baseline ? { baseline: [...raw.baseline] } : {}),
     ...(raw?.inflight ? { inflight: raw.inflight } : {}),
     ...(typeof raw?.database === 'string' ? { database: raw.database } : {}),
@@ -161,42 +174,57 @@ export function resolveInDoubt(
 }
 
 /**
- * Accounts for migrations that committed but are missing from this step's checkpoint. One whose
- * `migration.applied` line is in the log (`logged`: the process died between that line and the
- * checkpoint) is just added back. One with no line either (it died between COMMIT and the line)
- * is in the version table (the truth) but nowhere in the run's record: it is logged as
- * `migration.reconciled` and returned, so the run's log names every migration the step applied.
- * `effect` gives such a migration's effect on the relation set, carried in its line.
+ * Accounts for migrations the version table (the truth) shows applied that are missing from this
+ * step's checkpoint. One whose line is in the log (`logged`: the process died between that line
+ * and the checkpoint) is just added back, as its line says. Any other is logged as
+ * `migration.reconciled`, so that the run's log names every migration the version table gained
+ * while the step ran, carrying its effect on the relation set (`effect`):
+ * - after an attempt that ended knowing the fate of every migration it sent (`previousSettled`),
+ *   its record is complete: the migration was applied outside this run (by hand, by another
+ *   tool), and is recorded as such (`applied_outside_run`, `cp.external`), not as this run's;
+ * - otherwise the attempt stopped with a migration's outcome unknown (killed, the connection or
+ *   the machine lost): it is counted as this run's, whose line was lost, as is most likely, and
+ *   the line says it may have been applied outside the run instead.
+ * Returns the migrations logged as this run's.
  */
 export async function reconcileUnrecorded(
   ctx: ActionContext,
   graph: RevisionGraph,
   cp: MigrationCheckpoint,
   rows: readonly string[],
-  logged: ReadonlySet<string> = new Set(),
-  effect?: (m: Migration) => RelationDelta,
+  options: {
+    /** This step's logged applications: revision → whether its line says applied outside the run. */
+    logged?: ReadonlyMap<string, boolean>;
+    previousSettled?: boolean;
+    effect?: (m: Migration) => RelationDelta;
+  } = {},
 ): Promise<Migration[]> {
+  const { logged = new Map<string, boolean>(), previousSettled = false, effect } = options;
   const before = appliedSet(graph, cp.baseline ?? []);
   const now = appliedSet(graph, rows);
-  const recorded = new Set(cp.applied);
+  const recorded = new Set([...cp.applied, ...(cp.external ?? [])]);
   const missing = graph.migrations.filter(
     (m) => now.has(m.revision) && !before.has(m.revision) && !recorded.has(m.revision),
   );
   if (missing.length === 0) return [];
-  const unlogged: Migration[] = [];
+  const own: Migration[] = [];
   for (const m of missing) {
-    cp.applied.push(m.revision);
+    const outside = logged.get(m.revision) ?? previousSettled;
+    if (outside) (cp.external ??= []).push(m.revision);
+    else cp.applied.push(m.revision);
     if (logged.has(m.revision)) continue;
-    unlogged.push(m);
+    if (!outside) own.push(m);
     const relations = effect?.(m);
     await ctx.log('migration.reconciled', {
       revision: m.revision,
       file: m.file,
       ...(relations ? { relations: relations as unknown as JsonObject } : {}),
-      reason:
-        'committed (found in the version table) but not recorded: the process stopped between its COMMIT and its log line',
+      ...(outside ? { applied_outside_run: true } : {}),
+      reason: outside
+        ? 'found applied (in the version table) but not applied by this run: its previous attempt ended with every migration it sent accounted for, so it was applied outside the run since'
+        : 'committed (found in the version table) but not recorded: the process stopped between its COMMIT and its log line (or it was applied outside the run meanwhile)',
     });
   }
   await writeCheckpoint(ctx, cp);
-  return unlogged;
+  return own;
 }

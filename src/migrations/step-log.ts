@@ -15,6 +15,8 @@ export interface AppliedLine {
   file: string;
   /** The migration's effect on the relation set, when provenance was recorded. */
   relations?: RelationDelta;
+  /** A `migration.reconciled` line found it applied by someone else, not this run. */
+  outside?: true;
 }
 
 /**
@@ -35,6 +37,9 @@ export async function loggedApplications(
       revision: d.revision,
       file: typeof d.file === 'string' ? d.file : '',
       ...(d.relations ? { relations: d.relations } : {}),
+      ...((e.data as { applied_outside_run?: unknown }).applied_outside_run === true
+        ? { outside: true as const }
+        : {}),
     });
   }
   return out;

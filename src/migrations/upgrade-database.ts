@@ -101,15 +101,15 @@ export async function upgradeDatabase(
     lockTimeoutMs: policy.timeoutMs,
   });
   const up: Upgrade = { ctx, req, graph, client, policy, watch, broken: false };
-  let failed = false;
+  let failure: { error: unknown } | undefined;
   try {
     return await lockAndApply(up);
   } catch (err) {
     up.broken = true;
-    failed = true;
+    failure = { error: err };
     throw err;
   } finally {
-    await endUpgrade(up, failed);
+    await endUpgrade(up, failure);
   }
 }
 

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { ActionContext } from '../step-context.js';
+import { StepError } from '../errors.js';
 import type { AlembicBridge } from './layouts/alembic/alembic-bridge.js';
 import type { LoopState } from './apply-one-migration.js';
 import { verifyEarlierChecksums } from './earlier-checksums.js';
@@ -66,6 +67,10 @@ export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
   const { ctx, req, graph, client } = up;
   const vt = req.source.versionTable;
   const cp = readCheckpoint(ctx);
+  // Attempt numbers come from the log's durable `step.started` lines: a marker an attempt left
+  // before the one that just stopped (killed mid-way) does not count.
+  const previousSettled = cp.settled !== undefined && cp.settled === ctx.attempt.number - 1;
+  delete cp.settled;
   let rows = (await vt.read(client)) ?? [];
   cp.baseline ??= [...rows];
   const identity = { database: req.database, source: req.source.dir };
@@ -90,9 +95,11 @@ export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
   up.provenance = recorder;
   // A migration committed but never logged gets its effect in its `migration.reconciled` line,
   // so that an attempt stopped before provenance.json is written again still has it.
-  await reconcileUnrecorded(ctx, graph, cp, rows, new Set(logged.map((l) => l.revision)), (m) =>
-    recorder.attributeUnrecorded(m, listing),
-  );
+  await reconcileUnrecorded(ctx, graph, cp, rows, {
+    logged: new Map(logged.map((l) => [l.revision, l.outside === true])),
+    previousSettled,
+    effect: (m) => recorder.attributeUnrecorded(m, listing),
+  });
   up.checkpoint = cp;
   return {
     client,
@@ -123,19 +130,32 @@ export async function armLoop(up: Upgrade, opened: OpenedLoop): Promise<LoopStat
 }
 
 /**
- * Step end, success or failure: the watch and the bridge stop, the session goes back (destroyed
- * when broken: that releases its advisory lock and any half-open transaction with it), the
- * checkpoint catches up (the engine's next transition makes it durable) and provenance.json is
+ * True when a step that failed with `err` knows the fate of every migration it sent: the server
+ * answered the one that failed with its SQLSTATE (its transaction rolled back) and every one
+ * before it was recorded as it committed. Not after a lost session (a COMMIT in flight may have
+ * landed), a bridge that died, or a failure of runbook's own, which may come after a COMMIT.
+ */
+function outcomesKnown(err: unknown): boolean {
+  if (!(err instanceof StepError)) return false;
+  return /^[0-9A-Z]{5}$/.test(err.code) && !/^(08|57P0[123])/.test(err.code);
+}
+
+/**
+ * Step end, success or failure (`failure`: what it failed with): the watch and the bridge stop,
+ * the session goes back (destroyed when broken: that releases its advisory lock and any
+ * half-open transaction with it), the checkpoint catches up (the engine's next transition makes
+ * it durable), marked `settled` when the attempt knows what it applied, and provenance.json is
  * written for inspect's diagnosis. Failing to write either must not hide the step's own failure.
  */
-export async function endUpgrade(up: Upgrade, failed: boolean): Promise<void> {
+export async function endUpgrade(up: Upgrade, failure?: { error: unknown }): Promise<void> {
   await up.watch.close();
   await up.bridge?.close();
   up.client.release(up.broken);
   const keep = (err: unknown): void => {
-    if (!failed) throw err;
+    if (!failure) throw err;
   };
   if (up.checkpoint) {
+    if (!failure || outcomesKnown(failure.error)) up.checkpoint.settled = up.ctx.attempt.number;
     await writeCheckpoint(up.ctx, up.checkpoint, { durable: false }).catch(keep);
   }
   await up.provenance?.flush().catch(keep);
