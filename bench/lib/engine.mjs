@@ -91,7 +91,7 @@ export function cli(project, args, { via = 'bin', env = engineEnv() } = {}) {
  * Runs `runbook run upgrade --json` through the CLI ({@link cli}); throws unless it exits 0 and
  * its result says succeeded. Returns { ms, result } (result: the printed JSON object).
  */
-export async function cliUpgrade(server, project, { database, migrations, runsDir, via }) {
+export async function cliUpgrade(server, project, { database, migrations, runsDir, via, env }) {
   const out = await cli(
     project,
     [
@@ -109,7 +109,7 @@ export async function cliUpgrade(server, project, { database, migrations, runsDi
       '--param',
       `migrations=${migrations}`,
     ],
-    { via },
+    { via, ...(env ? { env } : {}) },
   );
   if (out.code !== 0) {
     throw new Error(`runbook run upgrade exited ${out.code}: ${out.stderr.trim().slice(-800)}`);
