@@ -280,10 +280,12 @@ describe('a migration that committed just before the process died', () => {
       const first = await createActionContext({ url: db.adminUrl, db: conns });
       await migrationsUpgrade.run(first.ctx, { source: dir, database: d, target: 'r2' });
       // The kill window: r2 committed, but its checkpoint and log line never happened.
-      const cp = first.checkpoint() as { applied: string[] };
+      const cp = first.checkpoint() as { applied: string[]; settled?: number };
       expect(cp.applied).toEqual(['r1', 'r2']);
       // Killed before its end: the attempt never marked itself settled either.
-      const crashed = { ...cp, applied: ['r1'], settled: undefined };
+      const { settled, ...unsettled } = cp;
+      expect(settled).toBe(1);
+      const crashed = { ...unsettled, applied: ['r1'] };
       const second = await createActionContext({
         url: db.adminUrl,
         db: conns,
@@ -366,6 +368,65 @@ describe('a migration applied by hand between two attempts', () => {
     expect(t.events.filter((e) => e.type === 'migration.reconciled')).toHaveLength(1);
     expect(t.checkpoint()).toMatchObject({ applied: ['r1', 'r3'], external: ['r2'] });
     await t.dispose();
+  });
+
+  it('after a settled attempt and one refused before it sent anything, is still outside the run', async () => {
+    const d = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    expect((await fails(migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }))).code).toBe('42P01'); // prettier-ignore
+    // An applied file reformatted: attempt 2 is refused before it sends any migration.
+    const first = await readFile(path.join(dir, '001.sql'), 'utf8');
+    await writeFile(path.join(dir, '001.sql'), first + '-- reformatted\n');
+    try {
+      t.ctx.attempt.number = 2;
+      const refused = await fails(
+        migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+      );
+      expect(refused.code).toBe('MIGRATION_CHANGED');
+      await byHand(d);
+      t.ctx.attempt.number = 3;
+      t.ctx.attempt.allowChanged = true;
+      await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
+    } finally {
+      await writeFile(path.join(dir, '001.sql'), first);
+    }
+    const reconciled = t.events.find((e) => e.type === 'migration.reconciled');
+    expect(reconciled?.data).toMatchObject({ revision: 'r2', applied_outside_run: true });
+    expect(t.checkpoint()).toMatchObject({ applied: ['r1', 'r3'], external: ['r2'] });
+    await t.dispose();
+  });
+
+  it('written by another tool while the run applied it (the version-write check), is outside the run', async () => {
+    const slow = await mkdtemp(path.join(os.tmpdir(), 'runbook-mig-tool-'));
+    await writeFile(path.join(slow, '001.sql'), header('r1', '') + 'CREATE TABLE a (v int);\n');
+    await writeFile(
+      path.join(slow, '002.sql'),
+      header('r2', 'r1') + 'SELECT pg_sleep(1);\nCREATE TABLE b (v int);\n',
+    );
+    try {
+      const d = await freshDb();
+      const t = await createActionContext({ url: db.adminUrl, db: conns });
+      const running = fails(
+        migrationsUpgrade.run(t.ctx, { source: slow, database: d, target: 'head' }),
+      );
+      // The other tool: r2's change and its version row, committed while the run's r2 sleeps.
+      const sleeping = `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()`;
+      for (let i = 0; (await q(d, sleeping)).rows.length === 0; i++) {
+        if (i > 600) throw new Error('the run never reached r2');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await q(d, `CREATE TABLE b_by_tool (v int); UPDATE alembic_version SET version_num = 'r2'`);
+      expect((await running).code).toBe('VERSION_TABLE_CHANGED');
+      expect(t.checkpoint()).toMatchObject({ applied: ['r1'], settled: 1 });
+      t.ctx.attempt.number = 2;
+      await migrationsUpgrade.run(t.ctx, { source: slow, database: d, target: 'head' });
+      const reconciled = t.events.find((e) => e.type === 'migration.reconciled');
+      expect(reconciled?.data).toMatchObject({ revision: 'r2', applied_outside_run: true });
+      expect(t.checkpoint()).toMatchObject({ applied: ['r1'], external: ['r2'] });
+      await t.dispose();
+    } finally {
+      await rm(slow, { recursive: true, force: true });
+    }
   });
 
   it('after an attempt whose end is not known (killed, or settled before that), is taken for the run\u2019s own', async () => {

@@ -49,6 +49,10 @@ export interface Upgrade {
   bridge?: AlembicBridge;
   provenance?: ProvenanceRecorder;
   checkpoint?: MigrationCheckpoint;
+  /** Whether the step's previous attempt ended settled (see {@link openLoop}). */
+  previousSettled?: boolean;
+  /** Set by {@link armLoop}: from then on this attempt may have sent a migration. */
+  armed?: boolean;
 }
 
 /** The loop as {@link openLoop} leaves it: all a step with nothing to apply needs. */
@@ -70,6 +74,7 @@ export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
   // Attempt numbers come from the log's durable `step.started` lines: a marker an attempt left
   // before the one that just stopped (killed mid-way) does not count.
   const previousSettled = cp.settled !== undefined && cp.settled === ctx.attempt.number - 1;
+  up.previousSettled = previousSettled;
   delete cp.settled;
   let rows = (await vt.read(client)) ?? [];
   cp.baseline ??= [...rows];
@@ -119,6 +124,7 @@ export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
  * with nothing to apply skips all three (a no-op's provenance.json is written once, at step end).
  */
 export async function armLoop(up: Upgrade, opened: OpenedLoop): Promise<LoopState> {
+  up.armed = true;
   await up.provenance?.flush({ durable: false });
   const tracker = await RelationTracker.open(
     up.client,
@@ -130,33 +136,83 @@ export async function armLoop(up: Upgrade, opened: OpenedLoop): Promise<LoopStat
 }
 
 /**
- * True when a step that failed with `err` knows the fate of every migration it sent: the server
- * answered the one that failed with its SQLSTATE (its transaction rolled back) and every one
- * before it was recorded as it committed. Not after a lost session (a COMMIT in flight may have
- * landed), a bridge that died, or a failure of runbook's own, which may come after a COMMIT.
+ * True when a step that failed with `err` may know the fate of every migration it sent: the
+ * server answered the one that failed with its SQLSTATE (its transaction rolled back). Not after
+ * a lost session (a COMMIT in flight may have landed), a bridge that died, or a failure of
+ * runbook's own, which may come after a COMMIT.
  */
-function outcomesKnown(err: unknown): boolean {
+function answeredByServer(err: unknown): boolean {
   if (!(err instanceof StepError)) return false;
   return /^[0-9A-Z]{5}$/.test(err.code) && !/^(08|57P0[123])/.test(err.code);
+}
+
+/**
+ * True when the version table records nothing beyond what the step's checkpoint accounts for
+ * (the baseline, what it applied, what it found applied outside the run). False when it cannot
+ * be read: the session is not in a state to say.
+ */
+async function versionTableAccounted(up: Upgrade, cp: MigrationCheckpoint): Promise<boolean> {
+  try {
+    const rows = (await up.req.source.versionTable.read(up.client)) ?? [];
+    const before = appliedSet(up.graph, cp.baseline ?? []);
+    const recorded = new Set([...cp.applied, ...(cp.external ?? [])]);
+    return [...appliedSet(up.graph, rows)].every((r) => before.has(r) || recorded.has(r));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The attempt number to mark the checkpoint `settled` with (see reconcileUnrecorded), or
+ * undefined: an attempt that succeeded; one that failed after the server answered its failing
+ * migration, its version table holding nothing it did not record (a revision env.py committed
+ * before failing on its own statement would be there, unlogged); one whose version write found
+ * the table changed by someone else (`VERSION_TABLE_CHANGED`, rolled back); one that failed
+ * before sending any migration, if the attempt before it was settled (it changed nothing the
+ * record must account for).
+ */
+async function settledAttempt(
+  up: Upgrade,
+  failure: { error: unknown } | undefined,
+): Promise<number | undefined> {
+  const attempt = up.ctx.attempt.number;
+  if (!failure) return attempt;
+  if (!up.armed) {
+    const previous = up.previousSettled ?? readCheckpoint(up.ctx).settled === attempt - 1;
+    return previous ? attempt : undefined;
+  }
+  const cp = up.checkpoint;
+  // The version-write check found the table written by someone else and rolled the migration
+  // back (every one before it was logged): what the table holds beyond the record is theirs.
+  if (failure.error instanceof StepError && failure.error.code === 'VERSION_TABLE_CHANGED') {
+    return cp ? attempt : undefined;
+  }
+  if (!cp || !answeredByServer(failure.error)) return undefined;
+  return (await versionTableAccounted(up, cp)) ? attempt : undefined;
 }
 
 /**
  * Step end, success or failure (`failure`: what it failed with): the watch and the bridge stop,
  * the session goes back (destroyed when broken: that releases its advisory lock and any
  * half-open transaction with it), the checkpoint catches up (the engine's next transition makes
- * it durable), marked `settled` when the attempt knows what it applied, and provenance.json is
- * written for inspect's diagnosis. Failing to write either must not hide the step's own failure.
+ * it durable), marked `settled` when the attempt knows what it applied ({@link settledAttempt}),
+ * and provenance.json is written for inspect's diagnosis. Failing to write either must not hide
+ * the step's own failure.
  */
 export async function endUpgrade(up: Upgrade, failure?: { error: unknown }): Promise<void> {
   await up.watch.close();
   await up.bridge?.close();
+  // Before the session goes: deciding may read the version table.
+  const settled = await settledAttempt(up, failure);
   up.client.release(up.broken);
   const keep = (err: unknown): void => {
     if (!failure) throw err;
   };
-  if (up.checkpoint) {
-    if (!failure || outcomesKnown(failure.error)) up.checkpoint.settled = up.ctx.attempt.number;
-    await writeCheckpoint(up.ctx, up.checkpoint, { durable: false }).catch(keep);
+  // An attempt that failed before reading its checkpoint carries the marker on in the one it read.
+  const cp = up.checkpoint ?? (settled !== undefined ? readCheckpoint(up.ctx) : undefined);
+  if (cp) {
+    if (settled !== undefined) cp.settled = settled;
+    await writeCheckpoint(up.ctx, cp, { durable: false }).catch(keep);
   }
   await up.provenance?.flush().catch(keep);
 }
