@@ -325,6 +325,42 @@ describe('a migration that committed just before the process died', () => {
   });
 });
 
+describe('a run stopped between two migrations', () => {
+  it('logs the migration that committed before it stops', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-mig-stop-'));
+    const header = (rev: string, down: string): string =>
+      `-- revision: ${rev}\n-- down_revision: ${down}\n`;
+    await writeFile(
+      path.join(dir, '001.sql'),
+      header('r1', '') + 'SELECT pg_sleep(0.5);\nCREATE TABLE a (v int);\n',
+    );
+    await writeFile(path.join(dir, '002.sql'), header('r2', 'r1') + 'CREATE TABLE b (v int);\n');
+    try {
+      const d = await freshDb();
+      const t = await createActionContext({ url: db.adminUrl, db: conns });
+      const stop = new AbortController();
+      t.ctx.signal = stop.signal;
+      const running = fails(
+        migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+      );
+      const sleeping = `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(0.5)%' AND pid <> pg_backend_pid()`;
+      for (let i = 0; (await q(d, sleeping)).rows.length === 0; i++) {
+        if (i > 600) throw new Error('the run never reached r1');
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      stop.abort(); // while r1 runs: it commits, then the step stops before r2
+      expect((await running).code).toBe('ABORTED');
+      expect(await versions(d)).toEqual(['r1']);
+      const applied = t.events.filter((e) => e.type === 'migration.applied');
+      expect(applied.map((e) => (e.data as { revision: string }).revision)).toEqual(['r1']);
+      expect(t.checkpoint()).toMatchObject({ applied: ['r1'] });
+      await t.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a migration applied by hand between two attempts', () => {
   const header = (rev: string, down: string): string =>
     `-- revision: ${rev}\n-- down_revision: ${down}\n`;

@@ -199,7 +199,11 @@ async function applyTarget(
   let recordPrevious: (() => Promise<void>) | undefined;
   let prepared = plan[0] && prepareSql(req.source, state, plan[0], state.rows);
   for (const [i, m] of plan.entries()) {
-    if (ctx.signal.aborted) throw new StepError('ABORTED', 'the run is being stopped');
+    if (ctx.signal.aborted) {
+      // The previous migration committed: its line is written before the step stops.
+      await recordPrevious?.();
+      throw new StepError('ABORTED', 'the run is being stopped');
+    }
     const started = performance.now();
     const current = prepared;
     const label = labelOf(i, m);
