@@ -353,7 +353,9 @@ describe('a run stopped between two migrations', () => {
       expect(await versions(d)).toEqual(['r1']);
       const applied = t.events.filter((e) => e.type === 'migration.applied');
       expect(applied.map((e) => (e.data as { revision: string }).revision)).toEqual(['r1']);
-      expect(t.checkpoint()).toMatchObject({ applied: ['r1'] });
+      // Everything it sent is accounted for: a migration applied by hand before the resume is
+      // then not the run's.
+      expect(t.checkpoint()).toMatchObject({ applied: ['r1'], settled: 1 });
       await t.dispose();
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -164,12 +164,12 @@ async function versionTableAccounted(up: Upgrade, cp: MigrationCheckpoint): Prom
 
 /**
  * The attempt number to mark the checkpoint `settled` with (see reconcileUnrecorded), or
- * undefined: an attempt that succeeded; one that failed after the server answered its failing
- * migration, its version table holding nothing it did not record (a revision env.py committed
- * before failing on its own statement would be there, unlogged); one whose version write found
- * the table changed by someone else (`VERSION_TABLE_CHANGED`, rolled back); one that failed
- * before sending any migration, if the attempt before it was settled (it changed nothing the
- * record must account for).
+ * undefined. Settled: an attempt that succeeded; one that failed after the server answered its
+ * failing migration, or was stopped between migrations, its version table holding nothing it did
+ * not record (a revision env.py committed before failing on its own statement would be there,
+ * unlogged); one whose version write found the table changed by someone else
+ * (`VERSION_TABLE_CHANGED`, rolled back); one that failed before sending any migration, if the
+ * attempt before it was settled (it changed nothing the record must account for).
  */
 async function settledAttempt(
   up: Upgrade,
@@ -187,7 +187,8 @@ async function settledAttempt(
   if (failure.error instanceof StepError && failure.error.code === 'VERSION_TABLE_CHANGED') {
     return cp ? attempt : undefined;
   }
-  if (!cp || !answeredByServer(failure.error)) return undefined;
+  const stopped = failure.error instanceof StepError && failure.error.code === 'ABORTED';
+  if (!cp || !(answeredByServer(failure.error) || stopped)) return undefined;
   return (await versionTableAccounted(up, cp)) ? attempt : undefined;
 }
 
