@@ -51,8 +51,11 @@ export interface Upgrade {
   checkpoint?: MigrationCheckpoint;
   /** Whether the step's previous attempt ended settled (see {@link openLoop}). */
   previousSettled?: boolean;
-  /** Set by {@link armLoop}: from then on this attempt may have sent a migration. */
-  armed?: boolean;
+  /**
+   * Set once this attempt may have written the database: before an in-doubt migration is settled
+   * ({@link openLoop}) and when the loop is armed to send migrations ({@link armLoop}).
+   */
+  mayHaveWritten?: boolean;
 }
 
 /** The loop as {@link openLoop} leaves it: all a step with nothing to apply needs. */
@@ -85,6 +88,8 @@ export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
   await verifyChecksums(ctx, cp, graph.migrations, applied);
   // Durable with the step's next barrier: the checksums are needed by a later attempt only.
   await writeCheckpoint(ctx, cp, { durable: false });
+  // Settling an in-doubt migration (`--skip`, a tool's dirty record) writes the version table.
+  up.mayHaveWritten = true;
   if (await settleInDoubt(ctx, client, req.source, graph, cp, rows)) {
     rows = (await vt.read(client)) ?? [];
   }
@@ -124,7 +129,7 @@ export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
  * with nothing to apply skips all three (a no-op's provenance.json is written once, at step end).
  */
 export async function armLoop(up: Upgrade, opened: OpenedLoop): Promise<LoopState> {
-  up.armed = true;
+  up.mayHaveWritten = true;
   await up.provenance?.flush({ durable: false });
   const tracker = await RelationTracker.open(
     up.client,
@@ -153,7 +158,16 @@ function answeredByServer(err: unknown): boolean {
  */
 async function versionTableAccounted(up: Upgrade, cp: MigrationCheckpoint): Promise<boolean> {
   try {
-    const rows = (await up.req.source.versionTable.read(up.client)) ?? [];
+    // Bounded: another session's lock on the table must not hold the step (and its lock) open.
+    await up.client.query(
+      "BEGIN READ ONLY; SET LOCAL lock_timeout = '1s'; SET LOCAL statement_timeout = '5s'",
+    );
+    let rows: string[];
+    try {
+      rows = (await up.req.source.versionTable.read(up.client)) ?? [];
+    } finally {
+      await up.client.query('ROLLBACK');
+    }
     const before = appliedSet(up.graph, cp.baseline ?? []);
     const recorded = new Set([...cp.applied, ...(cp.external ?? [])]);
     return [...appliedSet(up.graph, rows)].every((r) => before.has(r) || recorded.has(r));
@@ -168,8 +182,9 @@ async function versionTableAccounted(up: Upgrade, cp: MigrationCheckpoint): Prom
  * failing migration, or was stopped between migrations, its version table holding nothing it did
  * not record (a revision env.py committed before failing on its own statement would be there,
  * unlogged); one whose version write found the table changed by someone else
- * (`VERSION_TABLE_CHANGED`, rolled back); one that failed before sending any migration, if the
- * attempt before it was settled (it changed nothing the record must account for).
+ * (`VERSION_TABLE_CHANGED`, rolled back); one that failed before it could write anything, if
+ * the attempt before it was settled (it changed nothing the record must account for). Never
+ * while a migration run outside a transaction is in flight (`cp.inflight`).
  */
 async function settledAttempt(
   up: Upgrade,
@@ -177,18 +192,20 @@ async function settledAttempt(
 ): Promise<number | undefined> {
   const attempt = up.ctx.attempt.number;
   if (!failure) return attempt;
-  if (!up.armed) {
+  if (!up.mayHaveWritten) {
     const previous = up.previousSettled ?? readCheckpoint(up.ctx).settled === attempt - 1;
     return previous ? attempt : undefined;
   }
   const cp = up.checkpoint;
+  // A migration run outside a transaction that did not finish: its effects are in doubt.
+  if (!cp || cp.inflight) return undefined;
   // The version-write check found the table written by someone else and rolled the migration
   // back (every one before it was logged): what the table holds beyond the record is theirs.
   if (failure.error instanceof StepError && failure.error.code === 'VERSION_TABLE_CHANGED') {
-    return cp ? attempt : undefined;
+    return attempt;
   }
   const stopped = failure.error instanceof StepError && failure.error.code === 'ABORTED';
-  if (!cp || !(answeredByServer(failure.error) || stopped)) return undefined;
+  if (!(answeredByServer(failure.error) || stopped)) return undefined;
   return (await versionTableAccounted(up, cp)) ? attempt : undefined;
 }
 
