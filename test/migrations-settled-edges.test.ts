@@ -34,6 +34,23 @@ async function waitFor(d: string, sql: string): Promise<void> {
   }
 }
 
+/**
+ * Starts an upgrade of `dir` on a fresh database and returns once its r2 (whose first statement
+ * is `SELECT pg_sleep(1)`) runs: the database, the action context and the step's failure to come.
+ */
+async function upgradeUntilSleeping(dir: string) {
+  const d = await scratch.fresh();
+  const t = await createActionContext({ url: db.adminUrl, db: conns });
+  const running = stepErrorOf(
+    migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+  );
+  await waitFor(
+    d,
+    `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()`,
+  );
+  return { d, t, running };
+}
+
 // Edges of the `settled` marker (see reconcileUnrecorded, design.md "Durability"): an attempt must
 // not vouch for its record while a migration it ran may have committed unlogged, and deciding must
 // not hold the step open.
@@ -47,15 +64,7 @@ describe('VERSION_TABLE_CHANGED after a non-transactional migration ran', () => 
       header('r2', 'r1', '-- transaction: false\n') +
         'SELECT pg_sleep(1);\nCREATE TABLE b_by_run (v int);\n',
     );
-    const d = await scratch.fresh();
-    const t = await createActionContext({ url: db.adminUrl, db: conns });
-    const running = stepErrorOf(
-      migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
-    );
-    await waitFor(
-      d,
-      `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()`,
-    );
+    const { d, t, running } = await upgradeUntilSleeping(dir);
     // Another tool stamps r2 (only the version row) while the run's r2 runs; it holds the row
     // until the run's version write waits on it.
     const other = new pg.Client({ connectionString: withDatabase(db.adminUrl, d) });
@@ -96,15 +105,7 @@ describe('the settled check reads the version table at step end', () => {
       path.join(dir, '002.sql'),
       header('r2', 'r1') + 'SELECT pg_sleep(1);\nSELECT * FROM missing;\n',
     );
-    const d = await scratch.fresh();
-    const t = await createActionContext({ url: db.adminUrl, db: conns });
-    const running = stepErrorOf(
-      migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
-    );
-    await waitFor(
-      d,
-      `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()`,
-    );
+    const { d, t, running } = await upgradeUntilSleeping(dir);
     // Another session locks the version table (a backup, another tool's DDL) while r2 runs, and
     // keeps it until the step has ended.
     const other = new pg.Client({ connectionString: withDatabase(db.adminUrl, d) });
