@@ -181,12 +181,15 @@ function loadBundle(file: string, verb: string): VerbBundle {
     });
   }
   bundles.set(file, module.exports);
-  stamps.set(file, stamp);
+  if (dir) cachePlaces.set(file, { dir, stamp });
   return module.exports;
 }
 
-/** Size and modification time of each bundle loaded, as its code caches are named by. */
-const stamps = new Map<string, string>();
+/**
+ * Where each loaded bundle's caches are kept: the directory {@link loadBundle} chose and the
+ * bundle's size and modification time, as its code caches are named by.
+ */
+const cachePlaces = new Map<string, { dir: string; stamp: string }>();
 
 /**
  * The verb's data cache ({@link VerbDataCache}): files beside its code cache, named by the bundle
@@ -194,10 +197,9 @@ const stamps = new Map<string, string>();
  * what this one wrote; read only when private, as code caches are.
  */
 function dataCache(file: string, verb: string): VerbDataCache | undefined {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const dir = usableCacheDirectory(here);
-  const stamp = stamps.get(file);
-  if (dir === undefined || stamp === undefined) return undefined;
+  const place = cachePlaces.get(file);
+  if (place === undefined) return undefined;
+  const { dir, stamp } = place;
   const named = (name: string) => path.join(dir, `${file}.${verb}.${stamp}.${name}.json`);
   return {
     read: (name) => readCache(named(name))?.toString('utf8'),
