@@ -185,7 +185,6 @@ export function resolveInDoubt(
  * - otherwise the attempt stopped with a migration's outcome unknown (killed, the connection or
  *   the machine lost): it is counted as this run's, whose line was lost, as is most likely, and
  *   the line says it may have been applied outside the run instead.
- * Returns the migrations logged as this run's.
  */
 export async function reconcileUnrecorded(
   ctx: ActionContext,
@@ -198,7 +197,7 @@ export async function reconcileUnrecorded(
     previousSettled?: boolean;
     effect?: (m: Migration) => RelationDelta;
   } = {},
-): Promise<Migration[]> {
+): Promise<void> {
   const { logged = new Map<string, boolean>(), previousSettled = false, effect } = options;
   const before = appliedSet(graph, cp.baseline ?? []);
   const now = appliedSet(graph, rows);
@@ -206,14 +205,12 @@ export async function reconcileUnrecorded(
   const missing = graph.migrations.filter(
     (m) => now.has(m.revision) && !before.has(m.revision) && !recorded.has(m.revision),
   );
-  if (missing.length === 0) return [];
-  const own: Migration[] = [];
+  if (missing.length === 0) return;
   for (const m of missing) {
     const outside = logged.get(m.revision) ?? previousSettled;
     if (outside) (cp.external ??= []).push(m.revision);
     else cp.applied.push(m.revision);
     if (logged.has(m.revision)) continue;
-    if (!outside) own.push(m);
     const relations = effect?.(m);
     await ctx.log('migration.reconciled', {
       revision: m.revision,
@@ -226,5 +223,4 @@ export async function reconcileUnrecorded(
     });
   }
   await writeCheckpoint(ctx, cp);
-  return own;
 }

@@ -76,8 +76,7 @@ export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
   const cp = readCheckpoint(ctx);
   // Attempt numbers come from the log's durable `step.started` lines: a marker an attempt left
   // before the one that just stopped (killed mid-way) does not count.
-  const previousSettled = cp.settled !== undefined && cp.settled === ctx.attempt.number - 1;
-  up.previousSettled = previousSettled;
+  up.previousSettled = cp.settled !== undefined && cp.settled === ctx.attempt.number - 1;
   delete cp.settled;
   let rows = (await vt.read(client)) ?? [];
   cp.baseline ??= [...rows];
@@ -107,7 +106,7 @@ export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
   // so that an attempt stopped before provenance.json is written again still has it.
   await reconcileUnrecorded(ctx, graph, cp, rows, {
     logged: new Map(logged.map((l) => [l.revision, l.outside === true])),
-    previousSettled,
+    previousSettled: up.previousSettled,
     effect: (m) => recorder.attributeUnrecorded(m, listing),
   });
   up.checkpoint = cp;
