@@ -46,7 +46,7 @@ async function upgradeUntilSleeping(dir: string) {
   );
   await waitFor(
     d,
-    `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()`,
+    `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()`,
   );
   return { d, t, running };
 }
@@ -74,7 +74,7 @@ describe('VERSION_TABLE_CHANGED after a non-transactional migration ran', () => 
     );
     await waitFor(
       d,
-      `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%alembic_version%'`,
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%alembic_version%'`,
     );
     await other.query('COMMIT');
     await other.end();

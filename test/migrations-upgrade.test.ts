@@ -343,7 +343,7 @@ describe('a run stopped between two migrations', () => {
       const running = fails(
         migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
       );
-      const sleeping = `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(0.5)%' AND pid <> pg_backend_pid()`;
+      const sleeping = `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(0.5)%' AND pid <> pg_backend_pid()`;
       for (let i = 0; (await q(d, sleeping)).rows.length === 0; i++) {
         if (i > 600) throw new Error('the run never reached r1');
         await new Promise((r) => setTimeout(r, 25));
@@ -448,7 +448,7 @@ describe('a migration applied by hand between two attempts', () => {
         migrationsUpgrade.run(t.ctx, { source: slow, database: d, target: 'head' }),
       );
       // The other tool: r2's change and its version row, committed while the run's r2 sleeps.
-      const sleeping = `SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()`;
+      const sleeping = `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(1)%' AND pid <> pg_backend_pid()`;
       for (let i = 0; (await q(d, sleeping)).rows.length === 0; i++) {
         if (i > 600) throw new Error('the run never reached r2');
         await new Promise((r) => setTimeout(r, 25));
