@@ -7,7 +7,7 @@ import { cpSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import { consumerProject } from './lib/consumer.mjs';
-import { cli, cliUpgrade } from './lib/engine.mjs';
+import { cli, cliUpgrade, upgradeArgs } from './lib/engine.mjs';
 import { engineEnv, ROOT } from './lib/server.mjs';
 
 const VALGRIND = '/usr/bin/valgrind';
@@ -61,25 +61,7 @@ export async function run({ server, work, note }) {
     ...engineEnv(),
     PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
   };
-  const commands = [
-    ['--help'],
-    ['list', '--procedures', procedures],
-    [
-      'run',
-      'upgrade',
-      '--json',
-      '--procedures',
-      procedures,
-      '--runs-dir',
-      runsDir,
-      '--database-url',
-      server.url,
-      '--param',
-      `database=${database}`,
-      '--param',
-      `migrations=${history}`,
-    ],
-  ];
+  const commands = [['--help'], ['list', '--procedures', procedures], upgradeArgs(server, upgrade)];
   for (const args of commands) await cli(project, args); // each verb's code cache
   const opts = { cwd: project.dir, env };
   const node = await instructions(process.execPath, ['-e', ''], opts);

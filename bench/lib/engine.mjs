@@ -88,29 +88,36 @@ export function cli(project, args, { via = 'bin', env = engineEnv() } = {}) {
 }
 
 /**
+ * The arguments of `runbook run upgrade --json` with the shipped procedures: `database` upgraded
+ * through `migrations` on `server`, the run kept in `runsDir`.
+ */
+export function upgradeArgs(server, { database, migrations, runsDir }) {
+  return [
+    'run',
+    'upgrade',
+    '--json',
+    '--procedures',
+    path.join(ROOT, 'procedures'),
+    '--runs-dir',
+    runsDir,
+    '--database-url',
+    server.url,
+    '--param',
+    `database=${database}`,
+    '--param',
+    `migrations=${migrations}`,
+  ];
+}
+
+/**
  * Runs `runbook run upgrade --json` through the CLI ({@link cli}); throws unless it exits 0 and
  * its result says succeeded. Returns { ms, result } (result: the printed JSON object).
  */
 export async function cliUpgrade(server, project, { database, migrations, runsDir, via, env }) {
-  const out = await cli(
-    project,
-    [
-      'run',
-      'upgrade',
-      '--json',
-      '--procedures',
-      path.join(ROOT, 'procedures'),
-      '--runs-dir',
-      runsDir,
-      '--database-url',
-      server.url,
-      '--param',
-      `database=${database}`,
-      '--param',
-      `migrations=${migrations}`,
-    ],
-    { via, ...(env ? { env } : {}) },
-  );
+  const out = await cli(project, upgradeArgs(server, { database, migrations, runsDir }), {
+    via,
+    ...(env ? { env } : {}),
+  });
   if (out.code !== 0) {
     throw new Error(`runbook run upgrade exited ${out.code}: ${out.stderr.trim().slice(-800)}`);
   }
