@@ -14,8 +14,8 @@ stdin and answers each with one JSON line on stdout (Alembic's own logging goes 
                                        "cacheable": bool, "clean": bool}
   {"cmd": "bind", "env": {...}}    -> {"ok": true}   (only before the first upgrade; the database
                                       URL, if any, in env's RUNBOOK_DATABASE_URL)
-  {"cmd": "upgrade", "revisions": [R1, R2, ...], "heads": [...], "probe": {"start": SQL, "rows": SQL},
-   "one_transaction": bool}
+  {"cmd": "upgrade", "revisions": [R1, R2, ...], "heads": [...],
+   "probe": {"start": SQL, "rows": SQL, "unlocked": REGEX}, "one_transaction": bool}
                                    -> one line per revision as its transaction commits:
                                         {"event": "applied", "revision": R, "duration_ms": n,
                                          "heads": [...], "probe": [{column: value}, ...]}
@@ -32,8 +32,10 @@ EnvironmentContext adds two options to env.py's own `context.configure(...)`, le
 is: `transaction_per_migration=True` (each revision commits with its alembic_version write, as a
 `command.upgrade` per revision would) and an `on_version_apply` callback, which runs probe.rows
 (SQL read in the revision's transaction, after its version write; `$1` is the first xid of the
-revision's window, which probe.start read as the revision began) and keeps its rows for the
-revision's line. A revision's line is written only once its transaction has
+revision's window, `$2` true when the revision sent a statement matching probe.unlocked, or when
+its statements could not be watched) and keeps its rows for the revision's line, except the row
+whose "what" is "next": its "name" is the first xid of the next revision's window. Only the first
+revision's window start is read, by probe.start, as it begins. A revision's line is written only once its transaction has
 ended with the connection idle: a revision that ended Alembic's transaction itself (a commit
 mid-way) leaves its version write in a transaction nobody would commit, so the upgrade stops there
 with error type "VersionNotCommitted" and that write is rolled back as the connection closes.

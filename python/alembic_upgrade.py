@@ -9,11 +9,15 @@ options to env.py's `context.configure(...)` and watches its migration loop:
   can record it as it commits and a stop, crash or failure leaves every earlier one committed.
 - an `on_version_apply` callback (Alembic calls it inside the revision's transaction, after the
   version write) that runs the caller's probe there and keeps its rows.
+- a watch on the statements sent through the migration connection (SQLAlchemy's and raw cursors'
+  alike): the probe scans pg_class whole only for a revision that sent a statement matching the
+  caller's `probe.unlocked` pattern (one that may write relations' rows without locking them).
 - the steps come from a generator: Alembic asks for the next step only after the previous one's
   transaction block has ended, which is where the bridge checks that it committed and reports it.
 """
 
 import hashlib
+import re
 import time
 
 from alembic.runtime.environment import EnvironmentContext
@@ -43,19 +47,83 @@ def _idle(connection):
     return not connection.in_transaction()
 
 
+PROBE_PARAMS = "text, boolean"
+
+
 def _prepare(connection, sql, prepared):
-    """The name of `sql` prepared (parameter $1 text) in `connection`'s session, prepared there on
-    first use: planning the probe costs more than running it. The name carries a hash of the SQL,
-    so a session that already has it (a pooled connection of an earlier upgrade) has this SQL."""
-    name = "runbook_probe_" + hashlib.sha1(sql.encode("utf-8")).hexdigest()[:12]
+    """The name of `sql` prepared (parameters $1 text, $2 boolean) in `connection`'s session,
+    prepared there on first use: planning the probe costs more than running it. The name carries a
+    hash of the statement, so a session that already has it (a pooled connection of an earlier
+    upgrade) has this SQL."""
+    digest = hashlib.sha1(("%s:%s" % (PROBE_PARAMS, sql)).encode("utf-8")).hexdigest()[:12]
+    name = "runbook_probe_" + digest
     if prepared.get(name) is not connection:
         found = connection.exec_driver_sql(
             "SELECT 1 FROM pg_catalog.pg_prepared_statements WHERE name = '%s'" % name
         ).first()
         if found is None:
-            connection.exec_driver_sql("PREPARE %s(text) AS %s" % (name, sql))
+            connection.exec_driver_sql("PREPARE %s(%s) AS %s" % (name, PROBE_PARAMS, sql))
         prepared[name] = connection
     return name
+
+
+def _dbapi_connection(connection):
+    fairy = getattr(connection, "connection", None)
+    for attr in ("dbapi_connection", "driver_connection", "connection"):
+        raw = getattr(fairy, attr, None)
+        if raw is not None:
+            return raw
+    return None
+
+
+def _watch(connection, note):
+    """Passes the text of every statement sent through `connection`'s DBAPI connection to `note`
+    (SQLAlchemy's cursors and a migration's raw ones alike; text that cannot be read as `None`).
+    Returns a function that undoes it, or None when the driver's cursors cannot be watched (only
+    psycopg2's can: its connection's `cursor_factory` is replaced by a subclass of the one set).
+    A cursor opened with a `cursor_factory` argument of its own is not watched."""
+    try:
+        import psycopg2.extensions as ext
+    except ImportError:
+        return None
+    raw = _dbapi_connection(connection)
+    if not isinstance(raw, ext.connection):
+        return None
+    original = raw.cursor_factory
+    base = original or ext.cursor
+    if not (isinstance(base, type) and issubclass(base, ext.cursor)):
+        return None
+
+    def text(query, cursor):
+        if isinstance(query, str):
+            return query
+        if isinstance(query, bytes):
+            return query.decode("utf-8", "replace")
+        try:
+            return query.as_string(cursor)  # psycopg2.sql.Composable
+        except Exception:
+            return None
+
+    class Watched(base):
+        def execute(self, query, vars=None):
+            note(text(query, self))
+            return super().execute(query, vars)
+
+        def executemany(self, query, vars_list):
+            note(text(query, self))
+            return super().executemany(query, vars_list)
+
+        def callproc(self, procname, *args, **kwargs):
+            note(None)
+            return super().callproc(procname, *args, **kwargs)
+
+    raw.cursor_factory = Watched
+
+    def undo():
+        if raw.cursor_factory is Watched:
+            raw.cursor_factory = original
+
+    return undo
 
 
 def _rows(result):
@@ -73,13 +141,32 @@ def upgrade(cfg, script, req, emit, stopping, state):
     state.update(current=None, applied=0)
 
     prepared = {}
+    # The statements of each revision's window, as the watch sees them (see _watch).
+    unlocked = re.compile(probe.get("unlocked") or r"", re.IGNORECASE)
+    window = {"unlocked": True, "internal": False}
+    undo = []
+
+    def note(sql):
+        if not window["internal"] and (sql is None or unlocked.search(sql)):
+            window["unlocked"] = True
+
+    def internal(fn):
+        window["internal"] = True
+        try:
+            return fn()
+        finally:
+            window["internal"] = False
 
     def on_apply(ctx, step, heads, run_args):
         state["heads"] = sorted(heads)
         if probe:
-            name = _prepare(ctx.connection, probe["rows"], prepared)
-            result = ctx.connection.exec_driver_sql("EXECUTE %s('%d')" % (name, state["xid"]))
-            state["probe"] = _rows(result)
+            name = internal(lambda: _prepare(ctx.connection, probe["rows"], prepared))
+            sql = "EXECUTE %s('%d', %s)" % (name, state["xid"], window["unlocked"])
+            rows = _rows(internal(lambda: ctx.connection.exec_driver_sql(sql)))
+            # The probe's `next` row: where the window after this revision's commit starts.
+            following = [r.get("name") for r in rows if r.get("what") == "next"]
+            state["next_xid"] = following[0] if following else None
+            state["probe"] = [r for r in rows if r.get("what") != "next"]
 
     # env.py that runs the migrations inside a transaction of its own (`connection.begin()`):
     # Alembic then never commits between revisions, so their lines wait until env.py's commit.
@@ -87,6 +174,10 @@ def upgrade(cfg, script, req, emit, stopping, state):
 
     def steps(heads, ctx):
         external = bool(getattr(ctx, "_in_external_transaction", False))
+        watchable = probe.get("unlocked") and ctx.connection is not None
+        watching = _watch(ctx.connection, note) if watchable else None
+        if watching:
+            undo.append(watching)
         if external and not req.get("one_transaction"):
             raise BridgeStop(
                 "ExternalTransaction",
@@ -105,7 +196,12 @@ def upgrade(cfg, script, req, emit, stopping, state):
             state.update(current=rev, heads=None, probe=[], started=time.monotonic())
             if probe:
                 # Where this revision's window starts: every xid it will take is at or after it.
-                state["xid"] = int(ctx.connection.exec_driver_sql(probe["start"]).scalar())
+                # Read once; each next window starts where the probe of the one before put it.
+                start = state.pop("next_xid", None) or internal(
+                    lambda: ctx.connection.exec_driver_sql(probe["start"]).scalar()
+                )
+                state["xid"] = int(start)
+                window["unlocked"] = not watching
             yield step
             # Alembic asks for the next step once this one's transaction block has ended.
             if state["heads"] is None:
@@ -145,8 +241,12 @@ def upgrade(cfg, script, req, emit, stopping, state):
 
     # env.py's `context.configure(...)` is a module function calling this instance's attribute.
     environment.configure = configure_with_options
-    with environment:
-        script.run_env()
+    try:
+        with environment:
+            script.run_env()
+    finally:
+        for fn in undo:
+            fn()
     # env.py returned: its own transaction, if it had one, committed.
     for event in deferred:
         emit(event)

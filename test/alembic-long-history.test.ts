@@ -224,6 +224,48 @@ describe.skipIf(!python)('alembic layout: a long history in one Alembic run', ()
     expect(created).toEqual([['ledger'], ['two'], ['three']]);
   });
 
+  it('writes a revision makes without locking: grants, through SQLAlchemy or a raw cursor, and a side session', async () => {
+    const ledgerRow = (i: number): string =>
+      `op.execute("INSERT INTO ledger VALUES ('${rev(i)}')")`;
+    const side =
+      `other = op.get_bind().engine.connect().execution_options(isolation_level="AUTOCOMMIT")\n    ` +
+      `other.execute(sa.text("CREATE TABLE side (id int)"))\n    other.close()\n    `;
+    const dir = await project('unlocked', {
+      1:
+        `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
+        `op.create_table("a", sa.Column("id", sa.Integer))\n    ` +
+        `op.create_table("b", sa.Column("id", sa.Integer))\n    ${ledgerRow(1)}`,
+      // GRANT … ON ALL TABLES rewrites each table's pg_class row without locking the table.
+      2: `op.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO PUBLIC")\n    ${ledgerRow(2)}`,
+      3: `op.add_column("a", sa.Column("x", sa.Text))\n    ${ledgerRow(3)}`,
+      4:
+        `cur = op.get_bind().connection.cursor()\n    ` +
+        `cur.execute("REVOKE SELECT ON ALL TABLES IN SCHEMA public FROM PUBLIC")\n    ` +
+        `cur.close()\n    ${ledgerRow(4)}`,
+      // Another session's table, created after this revision's first write.
+      5: `op.add_column("b", sa.Column("y", sa.Text))\n    ${ledgerRow(5)}\n    ${side}pass`,
+      6: `op.add_column("b", sa.Column("z", sa.Text))\n    ${ledgerRow(6)}`,
+    });
+    const d = await fresh('rb_alembic_unlocked');
+    const r = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(6)}`]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const relations = cli
+      .events(cli.lastRunId())
+      .filter((e) => e.type === 'migration.applied')
+      .map((e) => e.data.relations as Record<string, { name: string }[]>);
+    const names = (i: number, kind: string): string[] =>
+      (relations[i]?.[kind] ?? []).map((x) => x.name).sort();
+    expect(relations).toHaveLength(6);
+    expect(names(1, 'altered')).toEqual(['a', 'b', 'ledger']);
+    expect(names(2, 'altered')).toEqual(['a']);
+    expect(names(3, 'altered')).toEqual(['a', 'b', 'ledger']);
+    expect(names(4, 'altered')).toEqual(['b']);
+    expect(names(4, 'created')).toEqual(['side']);
+    expect(names(5, 'altered')).toEqual(['b']);
+    expect(names(5, 'created')).toEqual([]);
+    expect(await ledger(d)).toEqual(once(ALL.slice(0, 6)));
+  });
+
   it('a branch and its merge: one row per head as Alembic keeps them, each revision once', async () => {
     const dir = await project('branches');
     // Off r010, a labelled side branch of two revisions, merged with the main line at the end.

@@ -6,7 +6,7 @@ import type { Queryable } from './types.js';
  * its writes. `age(xmin) <= 0` alone would also take catalog rows frozen more than 2^31
  * transactions ago, whose raw xmin wraps around to look "newer".
  */
-const OWN_XID_WINDOW = 10_000_000;
+export const OWN_XID_WINDOW = 10_000_000;
 
 /** True for a catalog row the current transaction (or one of its subtransactions) wrote. */
 const written = (xmin: string): string =>
@@ -14,7 +14,7 @@ const written = (xmin: string): string =>
   `abs(age(${xmin})::int8 + ${OWN_XID_WINDOW / 2}) <= ${OWN_XID_WINDOW / 2}`;
 
 /** The lowest OID a user object can have (PostgreSQL's FirstNormalObjectId, also after wraparound). */
-const FIRST_USER_OID = 16384;
+export const FIRST_USER_OID = 16384;
 
 /**
  * The user relations the current transaction holds a lock on. Every statement that creates,
@@ -26,11 +26,11 @@ const LOCKED = `SELECT DISTINCT l.relation AS oid FROM pg_catalog.pg_locks l
  WHERE l.locktype = 'relation' AND l.pid = pg_catalog.pg_backend_pid() AND l.relation >= ${FIRST_USER_OID}`;
 
 /** One probe row's select list; every part names its columns (the first part of a UNION names them for all). */
-const row = (what: string, oid: string, ns = 'NULL', name = 'NULL', kind = 'NULL'): string =>
+export const row = (what: string, oid: string, ns = 'NULL', name = 'NULL', kind = 'NULL'): string =>
   `${what} AS what, ${oid} AS oid, ${ns}::text AS namespace, ${name}::text AS name, ${kind}::text AS kind`;
 
 /** A pg_class row as a `rel` probe row. */
-const REL_ROW = row(
+export const REL_ROW = row(
   "'rel'",
   'c.oid::text',
   'c.relnamespace::text',
@@ -75,21 +75,6 @@ export const NEXT_XID_SQL = `SELECT pg_catalog.pg_snapshot_xmax(pg_catalog.pg_cu
  */
 export const WINDOW_PROBE_SQL = windowProbeSql();
 
-/**
- * The probe run inside the last transaction of a window that began at xid `$1` ({@link
- * NEXT_XID_SQL} read before it), before it commits: the Alembic bridge runs it in each revision's
- * transaction, after the version write (see python/alembic_upgrade.py). It is the thorough change
- * probe with the window's rows counted too: `pg_class` and `pg_namespace` rows written by this
- * transaction (its own and its subtransactions' xids, which `age()` puts at 0 and below) or by any
- * transaction that began in the window (a revision's `autocommit_block`, other sessions), and the
- * columns and drops of the relations this transaction locked. Its cost follows the size of
- * `pg_class`, not of the whole catalog.
- */
-export const IN_TRANSACTION_WINDOW_PROBE_SQL = probeSql(
-  true,
-  (xmin) => `age(${xmin}) BETWEEN ${-OWN_XID_WINDOW} AND age(pg_catalog.xid($1::text::xid8))`,
-);
-
 function windowProbeSql(): string {
   const since = (xmin: string): string =>
     `age(${xmin}) BETWEEN 0 AND age(pg_catalog.xid($1::text::xid8))`;
@@ -106,8 +91,11 @@ function windowProbeSql(): string {
   ].join('\n');
 }
 
-/** Words of SQL that may write a relation's catalog rows without locking the relation. */
-const UNLOCKED_WRITES = /\b(?:grant|revoke|pg_class|pg_attribute|pg_attrdef)\b/i;
+/**
+ * Words of SQL that may write a relation's catalog rows without locking the relation: where they
+ * appear, the probe scans pg_class whole (a regular expression, the same in Python's `re`).
+ */
+export const UNLOCKED_WRITES = /\b(?:grant|revoke|pg_class|pg_attribute|pg_attrdef)\b/i;
 
 /** One row of the probe. */
 export interface ProbeRow {

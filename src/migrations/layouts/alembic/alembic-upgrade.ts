@@ -3,11 +3,8 @@ import type { JsonObject } from '../../../json.js';
 import type { AlembicBridge, BridgeError } from './alembic-bridge.js';
 import { bridgeFailure, confirmRecorded } from './alembic-outcome.js';
 import type { LoopState } from '../../apply-one-migration.js';
-import {
-  IN_TRANSACTION_WINDOW_PROBE_SQL,
-  NEXT_XID_SQL,
-  type ProbeRow,
-} from '../../change-probe.js';
+import { NEXT_XID_SQL, type ProbeRow, UNLOCKED_WRITES } from '../../change-probe.js';
+import { IN_TRANSACTION_WINDOW_PROBE_SQL } from '../../in-transaction-window-probe.js';
 import type { TransactionalOutcome } from '../../send-migration-sql.js';
 import { appliedSet } from '../../plan.js';
 import type { Migration, VersionTableAdapter } from '../../types.js';
@@ -23,7 +20,11 @@ export interface BridgeUpgradeHooks {
 }
 
 /** The probe the bridge runs per revision (see python/alembic_upgrade.py). */
-const PROBE = { start: NEXT_XID_SQL, rows: IN_TRANSACTION_WINDOW_PROBE_SQL };
+const PROBE = {
+  start: NEXT_XID_SQL,
+  rows: IN_TRANSACTION_WINDOW_PROBE_SQL,
+  unlocked: UNLOCKED_WRITES.source,
+};
 
 /**
  * Applies `plan` (in order, from the version rows `state.rows`) through the Alembic bridge in one

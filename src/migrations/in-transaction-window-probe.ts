@@ -1,0 +1,80 @@
+import { FIRST_USER_OID, OWN_XID_WINDOW, REL_ROW, row } from './change-probe.js';
+
+/** Counted in the window: written by a transaction that took its xid at or after `$1`. */
+const inWindow = (xmin: string): string =>
+  `age(${xmin}) BETWEEN ${-OWN_XID_WINDOW} AND age(pg_catalog.xid($1::text::xid8))`;
+
+/**
+ * When the probe may look at the locked relations only: the caller saw no statement that may
+ * write a relation's rows without locking it (`$2` false); this transaction took the window's
+ * first xid (`$1`), so no other transaction (an earlier one of the revision's, another
+ * session's) took one in the window before it; and every transaction that ended so far took its
+ * xid before this one (the snapshot's xmax is one past the newest that ended; a rolled-back
+ * savepoint counts), so none that began in the window after it can have written rows this
+ * transaction sees. A condition on the parameters and stable functions alone: PostgreSQL
+ * evaluates it once, before it scans anything, and skips the branch it rules out.
+ */
+const ONLY_LOCKED = `NOT $2::boolean AND pg_catalog.pg_current_xact_id() = $1::text::xid8
+ AND pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) <= pg_catalog.pg_current_xact_id()`;
+
+const TOP = 'pg_catalog.pg_current_xact_id()';
+
+/**
+ * The relations the session holds a lock on (see change-probe.ts), and the rows the probe
+ * counts, each with the age of the xid that wrote it, kept for the `next` row.
+ */
+const WITH = `WITH locked AS MATERIALIZED (SELECT DISTINCT l.relation AS oid FROM pg_catalog.pg_locks l
+ WHERE l.locktype = 'relation' AND l.pid = pg_catalog.pg_backend_pid() AND l.relation >= ${FIRST_USER_OID}),
+rel AS MATERIALIZED (
+ SELECT ${REL_ROW}, age(c.xmin) AS age FROM pg_catalog.pg_class c
+  WHERE ${inWindow('c.xmin')} AND NOT (${ONLY_LOCKED})
+ UNION ALL SELECT ${REL_ROW}, age(c.xmin) FROM locked k JOIN pg_catalog.pg_class c ON c.oid = k.oid
+  WHERE ${inWindow('c.xmin')} AND ${ONLY_LOCKED}),
+col AS MATERIALIZED (
+ SELECT ${row("'col'", 'a.attrelid::text')}, min(age(a.xmin)) AS age FROM locked k
+  JOIN pg_catalog.pg_attribute a ON a.attrelid = k.oid
+  WHERE a.attnum > 0 AND ${inWindow('a.xmin')} GROUP BY a.attrelid
+ UNION ALL SELECT ${row("'col'", 'd.adrelid::text')}, min(age(d.xmin)) FROM locked k
+  JOIN pg_catalog.pg_attrdef d ON d.adrelid = k.oid WHERE ${inWindow('d.xmin')} GROUP BY d.adrelid),
+ns AS MATERIALIZED (
+ SELECT ${row("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')}, age(n.xmin) AS age
+  FROM pg_catalog.pg_namespace n WHERE ${inWindow('n.xmin')})`;
+
+const COLUMNS = 'what, oid, namespace, name, kind';
+
+/**
+ * The xid after every one that wrote a counted row, and after this transaction's own: ages count
+ * back from one base (`age()` fixes it at its first call in a transaction, which may be before
+ * this transaction took its xid), so the newest is the own xid's age minus the lowest age seen.
+ */
+const NEXT = `(${TOP}::text::int8 + 1 + age(pg_catalog.xid(${TOP})) - LEAST(age(pg_catalog.xid(${TOP})),
+  (SELECT min(s.age) FROM (SELECT age FROM rel UNION ALL SELECT age FROM col UNION ALL SELECT age FROM ns) s)))`;
+
+/**
+ * The change probe run inside the last transaction of a window that began at xid `$1`
+ * (`NEXT_XID_SQL` read before it, or the `next` row of the probe before), before it commits: the
+ * Alembic bridge runs it in each revision's transaction, after the version write (see
+ * python/alembic_upgrade.py). Its rows are those of the change probe with the window's counted
+ * too: `pg_class` and `pg_namespace` rows written by this transaction (its own and its
+ * subtransactions' xids, which `age()` puts at 0 and below) or by any transaction that took its
+ * xid in the window (a revision's `autocommit_block`, other sessions), and the columns and drops
+ * of the relations this transaction locked.
+ *
+ * `$2` (boolean) says the window ran a statement that may write relations' rows without locking
+ * them (`UNLOCKED_WRITES`), or that the caller could not see its statements. pg_class is
+ * scanned whole, at a cost that follows its size, only then or when another transaction took an
+ * xid in the window; otherwise only the relations this transaction locked are looked at, as the
+ * locked change probe does, with the same rows as a result (a statement's hidden effects, such
+ * as a function called that grants on all tables, are missed as they are there).
+ *
+ * Its last row, `next`, carries (as `name`) where the window of what runs after this transaction
+ * starts: the xid after the newest that wrote a row counted here. A subtransaction's xid is not
+ * otherwise readable once it is released.
+ */
+export const IN_TRANSACTION_WINDOW_PROBE_SQL = [
+  WITH,
+  `SELECT ${COLUMNS} FROM rel UNION ALL SELECT ${COLUMNS} FROM col UNION ALL SELECT ${COLUMNS} FROM ns`,
+  `UNION ALL SELECT ${row("'gone'", 'k.oid::text')} FROM locked k
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = k.oid)`,
+  `UNION ALL SELECT ${row("'next'", 'NULL', 'NULL', NEXT)}`,
+].join('\n');
