@@ -4,6 +4,7 @@ import { runHelpText } from './help-text.js';
 import { option } from './options.js';
 import type { Verb } from './verb.js';
 import { FLEET_VERBS } from './fleet-verbs.js';
+import { prestartAlembicBridge } from './prestart-alembic-bridge.js';
 
 /** `--migrations` and `--layout`, shared by status, history and new. */
 const folderOptions = (): Option[] => [
@@ -84,6 +85,7 @@ export const VERBS: readonly Verb[] = [
       option.noColor(),
     ],
     help: runHelpText(RUN_EXAMPLES),
+    prestart: prestartAlembicBridge,
     load: () => import('./verbs/run.js'),
   },
   {

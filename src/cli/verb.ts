@@ -42,6 +42,11 @@ export interface Verb {
   options(): Option[];
   /** Printed after the options in the verb's `--help`. */
   help?: string;
+  /**
+   * Starts, as soon as the options are parsed and before the verb's module loads, work the verb
+   * will wait for (`run`: the Alembic bridge); it must not fail nor change what the verb does.
+   */
+  prestart?(options: Record<string, unknown>): void;
   /** Loads the verb's module; absent only for a parent of {@link subcommands}. */
   load?(): Promise<VerbModule>;
   /**

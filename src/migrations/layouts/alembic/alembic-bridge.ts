@@ -4,9 +4,11 @@ import {
   knownPython,
   pythonCandidates,
   rememberPython,
+  startupKey,
   type Env,
 } from './bridge-python.js';
 import { BridgeProcess } from './bridge-process.js';
+import { takePrestartedBridge, type PrestartedBridge } from './bridge-prestart.js';
 
 /** A revision as the bridge lists it. */
 export interface BridgeRevision {
@@ -28,22 +30,6 @@ export interface BridgeError {
   position: number | null;
   statement: string | null;
   traceback?: string;
-}
-
-/**
- * The variables a Python process reads as it starts or as Alembic, SQLAlchemy and psycopg2 are
- * imported (interpreter, paths, locale, time zone, dynamic linker, SQLAlchemy's switches). Two
- * environments that agree on these start the same bridge; the rest is handed over by `bind`.
- */
-const STARTUP_VARIABLE =
-  /^(PYTHON.*|RUNBOOK_PYTHON|PATH|HOME|LANG|LANGUAGE|LC_.*|TZ|VIRTUAL_ENV|CONDA_PREFIX|LD_.*|SQLALCHEMY.*|DISABLE_SQLALCHEMY.*)$/;
-
-function startupKey(ini: string, env: Env): string {
-  const vars = Object.keys(env)
-    .filter((k) => STARTUP_VARIABLE.test(k) && env[k] !== undefined)
-    .sort()
-    .map((k) => [k, env[k]]);
-  return JSON.stringify([ini, vars]);
 }
 
 /**
@@ -83,11 +69,13 @@ async function startProcess(
   env: Env,
   childEnv: Record<string, string>,
   key: string,
+  failures: string[] = [],
+  tried?: string,
 ): Promise<BridgeProcess> {
   const known = knownPython(env);
   if (known === null) throw alembicUnavailable();
-  const failures: string[] = [];
-  for (const python of known ? [known] : pythonCandidates(env)) {
+  const candidates = known ? [known] : pythonCandidates(env).filter((c) => c !== tried);
+  for (const python of candidates) {
     const started = await BridgeProcess.spawn(python, ini, childEnv, key);
     if ('process' in started) {
       rememberPython(env, python);
@@ -98,6 +86,45 @@ async function startProcess(
   // A remembered Python that stopped working is forgotten: the next start tries them all again.
   rememberPython(env, known ? undefined : null);
   throw alembicUnavailable(failures.join('\n').slice(-4000));
+}
+
+/** `p` handed the run's environment (`bind`); a process started afresh if it refuses. */
+async function bound(
+  p: BridgeProcess,
+  ini: string,
+  env: Env,
+  childEnv: Record<string, string>,
+  key: string,
+): Promise<BridgeProcess> {
+  const res = await p.request({ cmd: 'bind', env: childEnv }).catch(() => undefined);
+  if (res?.ok === true) return p;
+  void p.quit();
+  return startProcess(ini, env, childEnv, key);
+}
+
+/**
+ * The bridge started ahead of need, once it said hello, bound to the run's environment; when its
+ * Python cannot run the bridge, the other candidates are tried as a start would, that one not
+ * again.
+ */
+async function adoptPrestarted(
+  early: PrestartedBridge,
+  ini: string,
+  env: Env,
+  childEnv: Record<string, string>,
+  key: string,
+): Promise<BridgeProcess> {
+  const started = early.gone
+    ? { failed: early.gone }
+    : await BridgeProcess.adopt(early.child, early.python, key);
+  if ('process' in started) {
+    rememberPython(env, early.python);
+    return bound(started.process, ini, env, childEnv, key);
+  }
+  if (knownPython(env) === undefined) {
+    return startProcess(ini, env, childEnv, key, [started.failed], early.python);
+  }
+  return startProcess(ini, env, childEnv, key);
 }
 
 /**
@@ -144,18 +171,9 @@ export class AlembicBridge {
     if (applicationName && childEnv.PGAPPNAME === undefined) childEnv.PGAPPNAME = applicationName;
     const key = startupKey(ini, env);
     const reused = takeParked(key);
-    if (reused) {
-      return new AlembicBridge(
-        reused.request({ cmd: 'bind', env: childEnv }).then(
-          (res) => {
-            if (res.ok === true) return reused;
-            void reused.quit();
-            return startProcess(ini, env, childEnv, key);
-          },
-          () => startProcess(ini, env, childEnv, key),
-        ),
-      );
-    }
+    if (reused) return new AlembicBridge(bound(reused, ini, env, childEnv, key));
+    const early = takePrestartedBridge(key);
+    if (early) return new AlembicBridge(adoptPrestarted(early, ini, env, childEnv, key));
     return new AlembicBridge(startProcess(ini, env, childEnv, key));
   }
 

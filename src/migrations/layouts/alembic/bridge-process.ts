@@ -60,6 +60,19 @@ export class BridgeProcess {
       env: childEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    return BridgeProcess.adopt(child, python, key);
+  }
+
+  /**
+   * Waits for the hello of a bridge already started with `python` (spawned by {@link spawn}, or
+   * ahead of need: bridge-prestart.ts), as {@link spawn} does. The child must not have exited or
+   * failed to spawn before this call: its end is watched from here on.
+   */
+  static async adopt(
+    child: ChildProcessWithoutNullStreams,
+    python: string,
+    key: string,
+  ): Promise<{ process: BridgeProcess } | { failed: string }> {
     const p = new BridgeProcess(child, key);
     const hello = await p.lines.next();
     if (!hello.done) {

@@ -10,6 +10,27 @@ export function bridgeScript(): string {
   return packageFile('python', 'alembic_bridge.py');
 }
 
+/**
+ * The variables a Python process reads as it starts or as Alembic, SQLAlchemy and psycopg2 are
+ * imported (interpreter, paths, locale, time zone, dynamic linker, SQLAlchemy's switches). Two
+ * environments that agree on these start the same bridge; the rest is handed over by `bind`.
+ */
+const STARTUP_VARIABLE =
+  /^(PYTHON.*|RUNBOOK_PYTHON|PATH|HOME|LANG|LANGUAGE|LC_.*|TZ|VIRTUAL_ENV|CONDA_PREFIX|LD_.*|SQLALCHEMY.*|DISABLE_SQLALCHEMY.*)$/;
+
+/**
+ * What identifies a started bridge process: the ini and the environment variables Python reads
+ * as it starts ({@link STARTUP_VARIABLE}); a process started under one key serves a run under the
+ * same key once handed the rest of the run's environment.
+ */
+export function startupKey(ini: string, env: Env): string {
+  const vars = Object.keys(env)
+    .filter((k) => STARTUP_VARIABLE.test(k) && env[k] !== undefined)
+    .sort()
+    .map((k) => [k, env[k]]);
+  return JSON.stringify([ini, vars]);
+}
+
 function canImport(python: string): boolean {
   const r = spawnSync(python, ['-c', 'import alembic, psycopg2'], { stdio: 'ignore' });
   return r.status === 0;
