@@ -76,6 +76,14 @@ def _dbapi_connection(connection):
     return None
 
 
+def _cursor_class(raw):
+    cursor = raw.cursor()
+    try:
+        return type(cursor)
+    finally:
+        cursor.close()
+
+
 def _watch(connection, note):
     """Passes the text of every statement sent through `connection`'s DBAPI connection to `note`
     (SQLAlchemy's cursors and a migration's raw ones alike; text that cannot be read as `None`).
@@ -90,7 +98,11 @@ def _watch(connection, note):
     if not isinstance(raw, ext.connection):
         return None
     original = raw.cursor_factory
-    base = original or ext.cursor
+    try:
+        # Unset, the connection's own class picks the cursor (DictConnection: DictCursor).
+        base = original or _cursor_class(raw)
+    except Exception:
+        return None
     if not (isinstance(base, type) and issubclass(base, ext.cursor)):
         return None
 
@@ -143,12 +155,17 @@ def upgrade(cfg, script, req, emit, stopping, state):
     prepared = {}
     # The statements of each revision's window, as the watch sees them (see _watch).
     unlocked = re.compile(probe.get("unlocked") or r"", re.IGNORECASE)
-    window = {"unlocked": True, "internal": False}
+    subtransactions = re.compile(probe.get("subtransactions") or r"", re.IGNORECASE)
+    window = {"unlocked": True, "subtransactions": True, "internal": False}
     undo = []
 
     def note(sql):
-        if not window["internal"] and (sql is None or unlocked.search(sql)):
+        if window["internal"]:
+            return
+        if sql is None or unlocked.search(sql):
             window["unlocked"] = True
+        if sql is None or subtransactions.search(sql):
+            window["subtransactions"] = True
 
     def internal(fn):
         window["internal"] = True
@@ -163,9 +180,11 @@ def upgrade(cfg, script, req, emit, stopping, state):
             name = internal(lambda: _prepare(ctx.connection, probe["rows"], prepared))
             sql = "EXECUTE %s('%d', %s)" % (name, state["xid"], window["unlocked"])
             rows = _rows(internal(lambda: ctx.connection.exec_driver_sql(sql)))
-            # The probe's `next` row: where the window after this revision's commit starts.
+            # The probe's `next` row: where the window after this revision's commit starts,
+            # unless a subtransaction took an xid the probe cannot see (then read afresh).
             following = [r.get("name") for r in rows if r.get("what") == "next"]
-            state["next_xid"] = following[0] if following else None
+            known = following and not window["subtransactions"]
+            state["next_xid"] = following[0] if known else None
             state["probe"] = [r for r in rows if r.get("what") != "next"]
 
     # env.py that runs the migrations inside a transaction of its own (`connection.begin()`):
@@ -201,7 +220,7 @@ def upgrade(cfg, script, req, emit, stopping, state):
                     lambda: ctx.connection.exec_driver_sql(probe["start"]).scalar()
                 )
                 state["xid"] = int(start)
-                window["unlocked"] = not watching
+                window.update(unlocked=not watching, subtransactions=not watching)
             yield step
             # Alembic asks for the next step once this one's transaction block has ended.
             if state["heads"] is None:
@@ -245,7 +264,7 @@ def upgrade(cfg, script, req, emit, stopping, state):
         with environment:
             script.run_env()
     finally:
-        for fn in undo:
+        for fn in reversed(undo):
             fn()
     # env.py returned: its own transaction, if it had one, committed.
     for event in deferred:

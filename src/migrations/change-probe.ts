@@ -92,10 +92,11 @@ function windowProbeSql(): string {
 }
 
 /**
- * Words of SQL that may write a relation's catalog rows without locking the relation: where they
+ * Words of SQL that may write a relation's catalog rows without locking the relation (`GRANT …
+ * ON ALL TABLES`, `REVOKE`, `DROP OWNED BY` on privileges, DML on the catalogs): where they
  * appear, the probe scans pg_class whole (a regular expression, the same in Python's `re`).
  */
-export const UNLOCKED_WRITES = /\b(?:grant|revoke|pg_class|pg_attribute|pg_attrdef)\b/i;
+export const UNLOCKED_WRITES = /\b(?:grant|revoke|owned|pg_class|pg_attribute|pg_attrdef)\b/i;
 
 /** One row of the probe. */
 export interface ProbeRow {

@@ -51,6 +51,14 @@ const NEXT = `(${TOP}::text::int8 + 1 + age(pg_catalog.xid(${TOP})) - LEAST(age(
   (SELECT min(s.age) FROM (SELECT age FROM rel UNION ALL SELECT age FROM col UNION ALL SELECT age FROM ns) s)))`;
 
 /**
+ * Words of SQL that open a subtransaction (`SAVEPOINT`, a PL/pgSQL block with an `EXCEPTION`
+ * clause): its xid comes after the transaction's own, and when it wrote no row the probe counts,
+ * the `next` row cannot place the next window after it, so the bridge reads that window's start
+ * instead (a regular expression, the same in Python's `re`).
+ */
+export const SUBTRANSACTION_WORDS = /\b(?:savepoint|exception)\b/i;
+
+/**
  * The change probe run inside the last transaction of a window that began at xid `$1`
  * (`NEXT_XID_SQL` read before it, or the `next` row of the probe before), before it commits: the
  * Alembic bridge runs it in each revision's transaction, after the version write (see
@@ -69,7 +77,8 @@ const NEXT = `(${TOP}::text::int8 + 1 + age(pg_catalog.xid(${TOP})) - LEAST(age(
  *
  * Its last row, `next`, carries (as `name`) where the window of what runs after this transaction
  * starts: the xid after the newest that wrote a row counted here. A subtransaction's xid is not
- * otherwise readable once it is released.
+ * otherwise readable once it is released, so after one ({@link SUBTRANSACTION_WORDS}) the caller
+ * reads the next window's start instead.
  */
 export const IN_TRANSACTION_WINDOW_PROBE_SQL = [
   WITH,

@@ -4,7 +4,10 @@ import type { AlembicBridge, BridgeError } from './alembic-bridge.js';
 import { bridgeFailure, confirmRecorded } from './alembic-outcome.js';
 import type { LoopState } from '../../apply-one-migration.js';
 import { NEXT_XID_SQL, type ProbeRow, UNLOCKED_WRITES } from '../../change-probe.js';
-import { IN_TRANSACTION_WINDOW_PROBE_SQL } from '../../in-transaction-window-probe.js';
+import {
+  IN_TRANSACTION_WINDOW_PROBE_SQL,
+  SUBTRANSACTION_WORDS,
+} from '../../in-transaction-window-probe.js';
 import type { TransactionalOutcome } from '../../send-migration-sql.js';
 import { appliedSet } from '../../plan.js';
 import type { Migration, VersionTableAdapter } from '../../types.js';
@@ -24,6 +27,7 @@ const PROBE = {
   start: NEXT_XID_SQL,
   rows: IN_TRANSACTION_WINDOW_PROBE_SQL,
   unlocked: UNLOCKED_WRITES.source,
+  subtransactions: SUBTRANSACTION_WORDS.source,
 };
 
 /**

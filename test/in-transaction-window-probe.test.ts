@@ -1,0 +1,160 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NEXT_XID_SQL } from '../src/migrations/change-probe.js';
+import { IN_TRANSACTION_WINDOW_PROBE_SQL } from '../src/migrations/in-transaction-window-probe.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+
+// The Alembic bridge's per-revision probe, run here as the bridge runs it (prepared, inside the
+// revision's transaction): the rows it counts, where it says the next window starts, and when it
+// reads pg_class whole.
+
+let db: TestDatabase;
+let client: pg.Client;
+
+beforeAll(async () => {
+  db = await createTestDatabase('window_probe');
+  client = new pg.Client(db.url);
+  await client.connect();
+  await client.query(`PREPARE probe(text, boolean) AS ${IN_TRANSACTION_WINDOW_PROBE_SQL}`);
+});
+afterAll(async () => {
+  await client?.end();
+  await db?.drop();
+});
+
+interface Row {
+  what: string;
+  oid: string | null;
+  name: string | null;
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Actual Loops'?: number;
+  Plans?: PlanNode[];
+}
+
+/** The loops of each scan of pg_class by sequential scan in the plan (0: never executed). */
+function seqScansOfPgClass(node: PlanNode): number[] {
+  const here =
+    node['Node Type'] === 'Seq Scan' && node['Relation Name'] === 'pg_class'
+      ? [node['Actual Loops'] ?? 0]
+      : [];
+  return [...here, ...(node.Plans ?? []).flatMap(seqScansOfPgClass)];
+}
+
+/**
+ * Runs `work` in a transaction whose window starts before it, then the probe with `unlocked`:
+ * its rows, the plan's pg_class scans, and the transaction's own xid. Rolled back.
+ */
+async function probe(
+  work: string[],
+  unlocked: boolean,
+): Promise<{ rows: Row[]; scans: number[]; top: bigint; xmin: Record<string, bigint> }> {
+  await client.query('BEGIN');
+  try {
+    const start = (await client.query<{ xid: string }>(NEXT_XID_SQL)).rows[0]?.xid ?? '';
+    for (const sql of work) await client.query(sql);
+    const rows = (await client.query<Row>(`EXECUTE probe('${start}', ${unlocked})`)).rows;
+    const plan = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE probe('${start}', ${unlocked})`,
+    );
+    const top = (await client.query<{ x: string }>('SELECT pg_current_xact_id()::text AS x'))
+      .rows[0]?.x;
+    const root = plan.rows[0]?.['QUERY PLAN'][0]?.Plan as PlanNode;
+    const written = await client.query<{ relname: string; xmin: string }>(
+      `SELECT relname, xmin::text FROM pg_catalog.pg_class WHERE relname = ANY($1)`,
+      [names(rows, 'rel')],
+    );
+    const xmin = Object.fromEntries(written.rows.map((r) => [r.relname, BigInt(r.xmin)]));
+    return { rows, scans: seqScansOfPgClass(root), top: BigInt(top ?? '0'), xmin };
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+const names = (rows: Row[], what: string): string[] =>
+  rows
+    .filter((r) => r.what === what)
+    .map((r) => r.name ?? '')
+    .sort();
+const next = (rows: Row[]): bigint => BigInt(rows.find((r) => r.what === 'next')?.name ?? '-1');
+
+describe('the in-transaction window probe', () => {
+  it('alone in its window: the locked relations only, pg_class never scanned whole', async () => {
+    // Xids are the cluster's: another test file's transaction may share a window. Tried until
+    // one window is this transaction's alone.
+    let alone = false;
+    for (let i = 0; i < 50 && !alone; i++) {
+      const { rows, scans, top } = await probe(['CREATE TABLE alone (id int)'], false);
+      expect(names(rows, 'rel')).toEqual(['alone']);
+      expect(scans.length).toBeGreaterThan(0);
+      alone = scans.every((loops) => loops === 0);
+      if (alone) expect(next(rows)).toBe(top + 1n);
+    }
+    expect(alone).toBe(true);
+  });
+
+  it('told of an unlocked write: pg_class scanned whole, the same rows for a plain change', async () => {
+    const { rows, scans } = await probe(['CREATE TABLE told (id int)'], true);
+    expect(names(rows, 'rel')).toEqual(['told']);
+    expect(scans.some((loops) => loops > 0)).toBe(true);
+  });
+
+  it.each([
+    ['before', ['CREATE TABLE elsewhere (id int)', 'CREATE TABLE here (id int)']],
+    ['after', ['CREATE TABLE here (id int)', 'CREATE TABLE elsewhere (id int)']],
+  ])(
+    "another session's transaction ending in the window %s this one's xid: pg_class scanned whole",
+    async (_when, [first, second]) => {
+      const other = new pg.Client(db.url);
+      await other.connect();
+      await client.query('BEGIN');
+      try {
+        const start = (await client.query<{ xid: string }>(NEXT_XID_SQL)).rows[0]?.xid ?? '';
+        const session = (sql: string): pg.Client => (sql.includes('elsewhere') ? other : client);
+        await session(first as string).query(first as string);
+        await session(second as string).query(second as string);
+        const plan = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE probe('${start}', false)`,
+        );
+        const root = plan.rows[0]?.['QUERY PLAN'][0]?.Plan as PlanNode;
+        expect(seqScansOfPgClass(root).some((loops) => loops > 0)).toBe(true);
+        const rows = (await client.query<Row>(`EXECUTE probe('${start}', false)`)).rows;
+        // It took its xid in the window: counted with this transaction's, as the window says.
+        expect(names(rows, 'rel')).toEqual(['elsewhere', 'here']);
+      } finally {
+        await client.query('ROLLBACK');
+        await other.query('DROP TABLE IF EXISTS elsewhere');
+        await other.end();
+      }
+    },
+  );
+
+  it("a released savepoint's rows are counted and the next window starts after its xid", async () => {
+    const { rows, top, xmin } = await probe(
+      [
+        'CREATE TABLE outer_t (id int)',
+        'SAVEPOINT s',
+        'CREATE TABLE inner_t (id int)',
+        'RELEASE s',
+      ],
+      false,
+    );
+    expect(names(rows, 'rel')).toEqual(['inner_t', 'outer_t']);
+    // The savepoint's xid (its row's xmin, 32 bits) is the newest: the window after starts past it.
+    expect(next(rows)).toBeGreaterThan(top + 1n);
+    expect((next(rows) - 1n) % 2n ** 32n).toBe(xmin.inner_t);
+  });
+
+  it("the next window's start does not depend on when age() was first called", async () => {
+    // age() fixes its base at its first call in a transaction: here before the xid is taken.
+    const { rows, top } = await probe(
+      ['SELECT age(datfrozenxid) FROM pg_database LIMIT 1', 'CREATE TABLE late (id int)'],
+      false,
+    );
+    expect(names(rows, 'rel')).toEqual(['late']);
+    expect(next(rows)).toBe(top + 1n);
+  });
+});
