@@ -191,8 +191,12 @@ export async function verifyEarlierChecksums(
 ): Promise<void> {
   cp.database = identity.database;
   cp.source = identity.source;
-  // An attempt that already read every file (a resume) leaves each to the run's own check.
-  const unread = migrations.some((m) => cp.checksums[m.revision] === undefined);
+  // Only a migration applied before this step can differ from what an earlier run applied (a
+  // fresh database reads no earlier run); one this attempt already read (a resume) is left to
+  // the run's own check.
+  const unread = migrations.some(
+    (m) => applied.has(m.revision) && cp.checksums[m.revision] === undefined,
+  );
   const earlier = unread
     ? await earlierChecksums(ctx.otherRuns, identity)
     : new Map<string, EarlierChecksum>();
