@@ -34,8 +34,9 @@ is: `transaction_per_migration=True` (each revision commits with its alembic_ver
 (SQL read in the revision's transaction, after its version write; `$1` is the first xid of the
 revision's window, `$2` true when the revision sent a statement matching probe.unlocked, or when
 its statements could not be watched) and keeps its rows for the revision's line, except the row
-whose "what" is "next": its "name" is the first xid of the next revision's window. Only the first
-revision's window start is read, by probe.start, as it begins. A revision's line is written only once its transaction has
+whose "what" is "next": its "name", when not null, is the first xid of the next revision's window.
+A revision without one (the first, or one after a null or absent "next") reads its window's start
+with probe.start as it begins. A revision's line is written only once its transaction has
 ended with the connection idle: a revision that ended Alembic's transaction itself (a commit
 mid-way) leaves its version write in a transaction nobody would commit, so the upgrade stops there
 with error type "VersionNotCommitted" and that write is rolled back as the connection closes.

@@ -155,17 +155,12 @@ def upgrade(cfg, script, req, emit, stopping, state):
     prepared = {}
     # The statements of each revision's window, as the watch sees them (see _watch).
     unlocked = re.compile(probe.get("unlocked") or r"", re.IGNORECASE)
-    subtransactions = re.compile(probe.get("subtransactions") or r"", re.IGNORECASE)
-    window = {"unlocked": True, "subtransactions": True, "internal": False}
+    window = {"unlocked": True, "internal": False}
     undo = []
 
     def note(sql):
-        if window["internal"]:
-            return
-        if sql is None or unlocked.search(sql):
+        if not window["internal"] and (sql is None or unlocked.search(sql)):
             window["unlocked"] = True
-        if sql is None or subtransactions.search(sql):
-            window["subtransactions"] = True
 
     def internal(fn):
         window["internal"] = True
@@ -180,11 +175,10 @@ def upgrade(cfg, script, req, emit, stopping, state):
             name = internal(lambda: _prepare(ctx.connection, probe["rows"], prepared))
             sql = "EXECUTE %s('%d', %s)" % (name, state["xid"], window["unlocked"])
             rows = _rows(internal(lambda: ctx.connection.exec_driver_sql(sql)))
-            # The probe's `next` row: where the window after this revision's commit starts,
-            # unless a subtransaction took an xid the probe cannot see (then read afresh).
+            # The probe's `next` row: where the window after this revision's commit starts
+            # (absent or null: read afresh).
             following = [r.get("name") for r in rows if r.get("what") == "next"]
-            known = following and not window["subtransactions"]
-            state["next_xid"] = following[0] if known else None
+            state["next_xid"] = following[0] if following else None
             state["probe"] = [r for r in rows if r.get("what") != "next"]
 
     # env.py that runs the migrations inside a transaction of its own (`connection.begin()`):
@@ -220,7 +214,7 @@ def upgrade(cfg, script, req, emit, stopping, state):
                     lambda: ctx.connection.exec_driver_sql(probe["start"]).scalar()
                 )
                 state["xid"] = int(start)
-                window.update(unlocked=not watching, subtransactions=not watching)
+                window["unlocked"] = not watching
             yield step
             # Alembic asks for the next step once this one's transaction block has ended.
             if state["heads"] is None:

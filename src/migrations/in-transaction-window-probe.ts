@@ -43,20 +43,30 @@ ns AS MATERIALIZED (
 const COLUMNS = 'what, oid, namespace, name, kind';
 
 /**
+ * Whether this transaction holds subtransaction xids (a released savepoint, a PL/pgSQL block with
+ * an `EXCEPTION` clause, in a function called or not): from the server's own count (PostgreSQL 16
+ * and later), read afresh (the backend status is otherwise read once per transaction). Null when
+ * it cannot tell.
+ */
+const HAS_SUBXIDS = `(SELECT s.subxact_count > 0 OR s.subxact_overflowed
+  FROM (SELECT pg_catalog.pg_stat_clear_snapshot() IS NULL AS cleared) c,
+  LATERAL (SELECT b.id FROM pg_catalog.pg_stat_get_backend_idset() b(id)
+   WHERE pg_catalog.pg_stat_get_backend_pid(b.id) = pg_catalog.pg_backend_pid() AND c.cleared IS NOT NULL) own,
+  LATERAL pg_catalog.pg_stat_get_backend_subxact(own.id) s)`;
+
+/**
  * The xid after every one that wrote a counted row, and after this transaction's own: ages count
  * back from one base (`age()` fixes it at its first call in a transaction, which may be before
  * this transaction took its xid), so the newest is the own xid's age minus the lowest age seen.
+ * Null when the transaction holds subtransaction xids: one that wrote no row counted here cannot
+ * be placed, and none is readable once released.
  */
-const NEXT = `(${TOP}::text::int8 + 1 + age(pg_catalog.xid(${TOP})) - LEAST(age(pg_catalog.xid(${TOP})),
-  (SELECT min(s.age) FROM (SELECT age FROM rel UNION ALL SELECT age FROM col UNION ALL SELECT age FROM ns) s)))`;
+const NEXT = `CASE WHEN ${HAS_SUBXIDS} IS NOT FALSE THEN NULL ELSE
+ (${TOP}::text::int8 + 1 + age(pg_catalog.xid(${TOP})) - LEAST(age(pg_catalog.xid(${TOP})),
+  (SELECT min(s.age) FROM (SELECT age FROM rel UNION ALL SELECT age FROM col UNION ALL SELECT age FROM ns) s))) END`;
 
-/**
- * Words of SQL that open a subtransaction (`SAVEPOINT`, a PL/pgSQL block with an `EXCEPTION`
- * clause): its xid comes after the transaction's own, and when it wrote no row the probe counts,
- * the `next` row cannot place the next window after it, so the bridge reads that window's start
- * instead (a regular expression, the same in Python's `re`).
- */
-export const SUBTRANSACTION_WORDS = /\b(?:savepoint|exception)\b/i;
+/** The server version (`server_version_num`) from which the probe says where the next window starts. */
+const SUBXACT_COUNT_SINCE = 160000;
 
 /**
  * The change probe run inside the last transaction of a window that began at xid `$1`
@@ -75,15 +85,19 @@ export const SUBTRANSACTION_WORDS = /\b(?:savepoint|exception)\b/i;
  * locked change probe does, with the same rows as a result (a statement's hidden effects, such
  * as a function called that grants on all tables, are missed as they are there).
  *
- * Its last row, `next`, carries (as `name`) where the window of what runs after this transaction
- * starts: the xid after the newest that wrote a row counted here. A subtransaction's xid is not
- * otherwise readable once it is released, so after one ({@link SUBTRANSACTION_WORDS}) the caller
- * reads the next window's start instead.
+ * On a server of PostgreSQL 16 or later (`serverVersionNum`), its last row, `next`, carries (as
+ * `name`) where the window of what runs after this transaction starts: the xid after the newest
+ * that wrote a row counted here, or null when the transaction took subtransaction xids. Where it
+ * is absent or null, the caller reads the next window's start.
  */
-export const IN_TRANSACTION_WINDOW_PROBE_SQL = [
-  WITH,
-  `SELECT ${COLUMNS} FROM rel UNION ALL SELECT ${COLUMNS} FROM col UNION ALL SELECT ${COLUMNS} FROM ns`,
-  `UNION ALL SELECT ${row("'gone'", 'k.oid::text')} FROM locked k
+export function inTransactionWindowProbeSql(serverVersionNum: number): string {
+  return [
+    WITH,
+    `SELECT ${COLUMNS} FROM rel UNION ALL SELECT ${COLUMNS} FROM col UNION ALL SELECT ${COLUMNS} FROM ns`,
+    `UNION ALL SELECT ${row("'gone'", 'k.oid::text')} FROM locked k
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = k.oid)`,
-  `UNION ALL SELECT ${row("'next'", 'NULL', 'NULL', NEXT)}`,
-].join('\n');
+    ...(serverVersionNum >= SUBXACT_COUNT_SINCE
+      ? [`UNION ALL SELECT ${row("'next'", 'NULL', 'NULL', NEXT)}`]
+      : []),
+  ].join('\n');
+}

@@ -4,10 +4,7 @@ import type { AlembicBridge, BridgeError } from './alembic-bridge.js';
 import { bridgeFailure, confirmRecorded } from './alembic-outcome.js';
 import type { LoopState } from '../../apply-one-migration.js';
 import { NEXT_XID_SQL, type ProbeRow, UNLOCKED_WRITES } from '../../change-probe.js';
-import {
-  IN_TRANSACTION_WINDOW_PROBE_SQL,
-  SUBTRANSACTION_WORDS,
-} from '../../in-transaction-window-probe.js';
+import { inTransactionWindowProbeSql } from '../../in-transaction-window-probe.js';
 import type { TransactionalOutcome } from '../../send-migration-sql.js';
 import { appliedSet } from '../../plan.js';
 import type { Migration, VersionTableAdapter } from '../../types.js';
@@ -22,13 +19,14 @@ export interface BridgeUpgradeHooks {
   signal: AbortSignal;
 }
 
-/** The probe the bridge runs per revision (see python/alembic_upgrade.py). */
-const PROBE = {
-  start: NEXT_XID_SQL,
-  rows: IN_TRANSACTION_WINDOW_PROBE_SQL,
-  unlocked: UNLOCKED_WRITES.source,
-  subtransactions: SUBTRANSACTION_WORDS.source,
-};
+/** The probe the bridge runs per revision on a server of `serverVersionNum` (see python/alembic_upgrade.py). */
+function probeFor(serverVersionNum: number): JsonObject {
+  return {
+    start: NEXT_XID_SQL,
+    rows: inTransactionWindowProbeSql(serverVersionNum),
+    unlocked: UNLOCKED_WRITES.source,
+  };
+}
 
 /**
  * Applies `plan` (in order, from the version rows `state.rows`) through the Alembic bridge in one
@@ -49,7 +47,10 @@ export async function upgradeByBridge(
   vt: VersionTableAdapter,
   hooks: BridgeUpgradeHooks,
 ): Promise<void> {
-  const progress = { done: 0 };
+  const version = await state.client.query<{ v: number }>(
+    `SELECT pg_catalog.current_setting('server_version_num')::int AS v`,
+  );
+  const progress = { done: 0, probe: probeFor(version.rows[0]?.v ?? 0) };
   const onAbort = (): void => bridge.stop();
   hooks.signal.addEventListener('abort', onAbort, { once: true });
   let res: JsonObject;
@@ -86,8 +87,9 @@ const errorType = (res: JsonObject): unknown =>
   res.ok === true ? undefined : (res.error as { type?: unknown } | undefined)?.type;
 
 /**
- * One Alembic run of `revisions` (the next ones of `plan`, `progress.done` of which are applied):
- * each revision's line, as it commits, advances `progress` and goes to `hooks.applied`.
+ * One Alembic run of `revisions` (the next ones of `plan`, `progress.done` of which are applied),
+ * each probed with `progress.probe`: each revision's line, as it commits, advances `progress` and
+ * goes to `hooks.applied`.
  * `oneTransaction`: the run may be inside env.py's own transaction (lines come as env.py commits;
  * sent with one revision each).
  */
@@ -96,7 +98,7 @@ function send(
   bridge: AlembicBridge,
   plan: readonly Migration[],
   revisions: readonly Migration[],
-  progress: { done: number },
+  progress: { done: number; probe: JsonObject },
   hooks: BridgeUpgradeHooks,
   oneTransaction = false,
 ): Promise<JsonObject> {
@@ -104,7 +106,7 @@ function send(
     cmd: 'upgrade',
     revisions: revisions.map((m) => m.revision),
     heads: state.rows,
-    probe: PROBE,
+    probe: progress.probe,
   };
   if (oneTransaction) command.one_transaction = true;
   return bridge.request(command, async (event) => {
