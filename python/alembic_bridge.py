@@ -15,7 +15,8 @@ stdin and answers each with one JSON line on stdout (Alembic's own logging goes 
   {"cmd": "bind", "env": {...}}    -> {"ok": true}   (only before the first upgrade; the database
                                       URL, if any, in env's RUNBOOK_DATABASE_URL)
   {"cmd": "upgrade", "revisions": [R1, R2, ...], "heads": [...],
-   "probe": {"start": SQL, "rows": SQL, "unlocked": REGEX}, "one_transaction": bool}
+   "probe": {"start": SQL, "rows": SQL, "prelude": SQL, "unlocked": REGEX},
+   "one_transaction": bool}
                                    -> one line per revision as its transaction commits:
                                         {"event": "applied", "revision": R, "duration_ms": n,
                                          "heads": [...], "probe": [{column: value}, ...]}
@@ -31,9 +32,10 @@ its migration steps (what `command.upgrade` would compute for each of them in tu
 EnvironmentContext adds two options to env.py's own `context.configure(...)`, leaving env.py as it
 is: `transaction_per_migration=True` (each revision commits with its alembic_version write, as a
 `command.upgrade` per revision would) and an `on_version_apply` callback, which runs probe.rows
-(SQL read in the revision's transaction, after its version write; `$1` is the first xid of the
-revision's window, `$2` true when the revision sent a statement matching probe.unlocked, or when
-its statements could not be watched) and keeps its rows for the revision's line, except the row
+(SQL read in the revision's transaction, after its version write, sent after probe.prelude in the
+same message; `$1` is the first xid of the revision's window, `$2` true when the revision sent a
+statement matching probe.unlocked, or when its statements could not be watched) and keeps its
+rows for the revision's line, except the row
 whose "what" is "next": its "name", when not null, is the first xid of the next revision's window.
 A revision without one (the first, or one after a null or absent "next") reads its window's start
 with probe.start as it begins. A revision's line is written only once its transaction has

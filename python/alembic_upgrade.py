@@ -174,6 +174,8 @@ def upgrade(cfg, script, req, emit, stopping, state):
         if probe:
             name = internal(lambda: _prepare(ctx.connection, probe["rows"], prepared))
             sql = "EXECUTE %s('%d', %s)" % (name, state["xid"], window["unlocked"])
+            if probe.get("prelude"):
+                sql = "%s; %s" % (probe["prelude"], sql)  # one message: the last result is the probe's
             rows = _rows(internal(lambda: ctx.connection.exec_driver_sql(sql)))
             # The probe's `next` row: where the window after this revision's commit starts
             # (absent or null: read afresh).

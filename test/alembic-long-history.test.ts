@@ -449,6 +449,35 @@ describe.skipIf(!python)('alembic layout: unlocked writes and subtransactions in
     await adminQuery(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
   });
 
+  it("the same after the revision read the backend status, whatever the probe's plan", async () => {
+    const role = uniqueName('rb_probe_role');
+    const dir = await project('savepoint-hidden-stale', {
+      1:
+        `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
+        `op.execute("CREATE ROLE ${role}")\n    ` +
+        `op.create_table("granted", sa.Column("id", sa.Integer))\n    ` +
+        `op.execute("GRANT SELECT ON granted TO ${role}")\n    ` +
+        `op.execute("CREATE FUNCTION strip_privileges() RETURNS void LANGUAGE sql ` +
+        `AS 'DROP OWNED BY ${role}'")\n    ${ledgerRow(1)}`,
+      // pg_stat_activity read first (the backend status is then kept for the transaction), and
+      // a planner setting any role or database may carry.
+      2:
+        `op.execute("SET LOCAL geqo_threshold = 2")\n    ` +
+        `op.execute("SELECT count(*) FROM pg_stat_activity")\n    ` +
+        `with op.get_bind().begin_nested():\n        op.execute("SELECT strip_privileges()")\n    ` +
+        ledgerRow(2),
+      3: `op.create_table("three", sa.Column("id", sa.Integer))\n    ${ledgerRow(3)}`,
+    });
+    const d = await fresh('rb_alembic_probe_savepoint_stale');
+    const r = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(3)}`]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const relations = appliedRelations();
+    expect(relations).toHaveLength(3);
+    expect((relations[2]?.created ?? []).map((x) => x.name)).toEqual(['three']);
+    expect((relations[2]?.altered ?? []).map((x) => x.name)).toEqual([]);
+    await adminQuery(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+  });
+
   it("the watch keeps a DictConnection's cursors: a revision's raw cursor still returns DictRows", async () => {
     const dir = await project('dict-connection', {
       1:

@@ -116,6 +116,18 @@ describe.skipIf(!python)('runbook run: the Alembic bridge started ahead of need'
     );
     expect(rows[0]?.n).toBe(0);
   });
+
+  it('an unknown procedure starts no Python', async () => {
+    const dir = await project('bad-input');
+    const py = await wrapper('python-bad-input', python);
+    const r = await cli.runbook(
+      ['run', 'no_such_procedure', '--param', 'database=x', '--param', `migrations=${dir}`],
+      { env: { RUNBOOK_PYTHON: py.bin } },
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('unknown procedure "no_such_procedure"');
+    expect(starts(py.log)).toBe(0);
+  });
 });
 
 if (!python)

@@ -180,10 +180,18 @@ describe('--help carries the contract', () => {
           return Object.keys(meta.outputs[output]?.inputs ?? {});
         });
       expect(inputs.some((i) => i.includes('node_modules/commander/'))).toBe(true);
-      const heavy = inputs.filter((i) =>
-        /node_modules\/(pg|kysely|xstate|zod|yaml|libpg-query|graphile-worker)\/|^src\/(engine|actions|migrations|fleet|cli\/verbs)\//.test(
-          i,
-        ),
+      // `run`'s head start for the Alembic bridge (a spawn and a few file checks) is in the
+      // launcher on purpose; nothing else of the migrations.
+      const headStart = new Set([
+        'src/migrations/layouts/alembic/bridge-prestart.ts',
+        'src/migrations/layouts/alembic/bridge-python.ts',
+      ]);
+      const heavy = inputs.filter(
+        (i) =>
+          !headStart.has(i) &&
+          /node_modules\/(pg|kysely|xstate|zod|yaml|libpg-query|graphile-worker)\/|^src\/(engine|actions|migrations|fleet|cli\/verbs)\//.test(
+            i,
+          ),
       );
       expect(heavy).toEqual([]);
     } finally {

@@ -1,7 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NEXT_XID_SQL } from '../src/migrations/change-probe.js';
-import { inTransactionWindowProbeSql } from '../src/migrations/in-transaction-window-probe.js';
+import {
+  inTransactionWindowProbeSql,
+  WINDOW_PROBE_PRELUDE,
+} from '../src/migrations/in-transaction-window-probe.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 // The Alembic bridge's per-revision probe, run here as the bridge runs it (prepared, inside the
@@ -51,6 +54,14 @@ function seqScansOfPgClass(node: PlanNode): number[] {
   return [...here, ...(node.Plans ?? []).flatMap(seqScansOfPgClass)];
 }
 
+/** The probe as the bridge sends it: after its prelude, in one message; its rows. */
+async function runProbe(start: string, unlocked: boolean): Promise<Row[]> {
+  const results = (await client.query(
+    `${WINDOW_PROBE_PRELUDE}; EXECUTE probe('${start}', ${unlocked})`,
+  )) as unknown as pg.QueryResult<Row>[];
+  return results[results.length - 1]?.rows ?? [];
+}
+
 /**
  * Runs `work` in a transaction whose window starts before it, then the probe with `unlocked`:
  * its rows, the plan's pg_class scans, and the transaction's own xid. Rolled back.
@@ -63,7 +74,7 @@ async function probe(
   try {
     const start = (await client.query<{ xid: string }>(NEXT_XID_SQL)).rows[0]?.xid ?? '';
     for (const sql of work) await client.query(sql);
-    const rows = (await client.query<Row>(`EXECUTE probe('${start}', ${unlocked})`)).rows;
+    const rows = await runProbe(start, unlocked);
     const plan = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
       `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE probe('${start}', ${unlocked})`,
     );
@@ -127,7 +138,7 @@ describe('the in-transaction window probe', () => {
         );
         const root = plan.rows[0]?.['QUERY PLAN'][0]?.Plan as PlanNode;
         expect(seqScansOfPgClass(root).some((loops) => loops > 0)).toBe(true);
-        const rows = (await client.query<Row>(`EXECUTE probe('${start}', false)`)).rows;
+        const rows = await runProbe(start, false);
         // It took its xid in the window: counted with this transaction's, as the window says.
         expect(names(rows, 'rel')).toEqual(['elsewhere', 'here']);
       } finally {
@@ -150,7 +161,7 @@ describe('the in-transaction window probe', () => {
     );
     expect(names(rows, 'rel')).toEqual(['inner_t', 'outer_t']);
     // The savepoint's xid cannot be read once released: the caller reads the next window's start.
-    expect(rows.some((r) => r.what === 'next')).toBe(serverVersion >= 160000);
+    expect(rows.some((r) => r.what === 'next')).toBe(serverVersion >= 170000);
     expect(next(rows)).toBe(null);
   });
 
@@ -167,9 +178,26 @@ describe('the in-transaction window probe', () => {
     expect(next(rows)).toBe(null);
   });
 
-  it('a server before PostgreSQL 16 gets no next row', () => {
-    expect(inTransactionWindowProbeSql(150000)).not.toContain("'next'");
-    expect(inTransactionWindowProbeSql(160000)).toContain("'next'");
+  it('a server before PostgreSQL 17 gets no next row', () => {
+    expect(inTransactionWindowProbeSql(160004)).not.toContain("'next'");
+    expect(inTransactionWindowProbeSql(170000)).toContain("'next'");
+  });
+
+  it('the subtransaction count is read afresh, whatever the plan: a backend status read before', async () => {
+    const { rows } = await probe(
+      [
+        // A planner setting any role or database may carry, and the backend status read first.
+        'SET LOCAL geqo_threshold = 2',
+        'CREATE TABLE read_first (id int)',
+        'SELECT count(*) FROM pg_stat_activity',
+        'SAVEPOINT s',
+        'CREATE TABLE read_then (id int)',
+        'RELEASE s',
+      ],
+      false,
+    );
+    expect(names(rows, 'rel')).toEqual(['read_first', 'read_then']);
+    expect(next(rows)).toBe(null);
   });
 
   it("the next window's start does not depend on when age() was first called", async () => {

@@ -44,7 +44,7 @@ function addVerb(program: Command, verb: Verb, ctx: VerbContext, result: { code:
     const self = received[received.length - 1] as Command;
     const options = self.opts();
     prepareEnvironment(options);
-    verb.prestart?.(options);
+    verb.prestart?.(self.args, options);
     const verbModule = await load();
     try {
       result.code = await verbModule.run(self.args, options as never, ctx);

@@ -46,7 +46,7 @@ export interface Verb {
    * Starts, as soon as the options are parsed and before the verb's module loads, work the verb
    * will wait for (`run`: the Alembic bridge); it must not fail nor change what the verb does.
    */
-  prestart?(options: Record<string, unknown>): void;
+  prestart?(args: string[], options: Record<string, unknown>): void;
   /** Loads the verb's module; absent only for a parent of {@link subcommands}. */
   load?(): Promise<VerbModule>;
   /**

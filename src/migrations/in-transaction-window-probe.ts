@@ -44,15 +44,22 @@ const COLUMNS = 'what, oid, namespace, name, kind';
 
 /**
  * Whether this transaction holds subtransaction xids (a released savepoint, a PL/pgSQL block with
- * an `EXCEPTION` clause, in a function called or not): from the server's own count (PostgreSQL 16
- * and later), read afresh (the backend status is otherwise read once per transaction). Null when
- * it cannot tell.
+ * an `EXCEPTION` clause, in a function called or not), from the server's own count. The backend
+ * status it reads is taken once per transaction, so the probe must follow
+ * {@link WINDOW_PROBE_PRELUDE}. Null when it cannot tell.
  */
 const HAS_SUBXIDS = `(SELECT s.subxact_count > 0 OR s.subxact_overflowed
-  FROM (SELECT pg_catalog.pg_stat_clear_snapshot() IS NULL AS cleared) c,
-  LATERAL (SELECT b.id FROM pg_catalog.pg_stat_get_backend_idset() b(id)
-   WHERE pg_catalog.pg_stat_get_backend_pid(b.id) = pg_catalog.pg_backend_pid() AND c.cleared IS NOT NULL) own,
-  LATERAL pg_catalog.pg_stat_get_backend_subxact(own.id) s)`;
+  FROM pg_catalog.pg_stat_get_backend_idset() b(id),
+  LATERAL pg_catalog.pg_stat_get_backend_subxact(b.id) s
+  WHERE pg_catalog.pg_stat_get_backend_pid(b.id) = pg_catalog.pg_backend_pid())`;
+
+/**
+ * Sent before the in-transaction window probe, in the same message: drops the backend status a
+ * migration may have read earlier in the transaction (`pg_stat_activity`), so that the probe's
+ * count of subtransactions is read now. A statement of its own, so that nothing in how the probe
+ * is planned can order it after the count.
+ */
+export const WINDOW_PROBE_PRELUDE = 'SELECT pg_catalog.pg_stat_clear_snapshot()';
 
 /**
  * The xid after every one that wrote a counted row, and after this transaction's own: ages count
@@ -65,8 +72,12 @@ const NEXT = `CASE WHEN ${HAS_SUBXIDS} IS NOT FALSE THEN NULL ELSE
  (${TOP}::text::int8 + 1 + age(pg_catalog.xid(${TOP})) - LEAST(age(pg_catalog.xid(${TOP})),
   (SELECT min(s.age) FROM (SELECT age FROM rel UNION ALL SELECT age FROM col UNION ALL SELECT age FROM ns) s))) END`;
 
-/** The server version (`server_version_num`) from which the probe says where the next window starts. */
-const SUBXACT_COUNT_SINCE = 160000;
+/**
+ * The server version (`server_version_num`) from which the probe says where the next window
+ * starts: PostgreSQL 17, whose backend numbers are the same for `pg_stat_get_backend_idset()`
+ * and `pg_stat_get_backend_subxact()`. (16 has the function; its numbering is not verified here.)
+ */
+const SUBXACT_COUNT_SINCE = 170000;
 
 /**
  * The change probe run inside the last transaction of a window that began at xid `$1`
@@ -85,10 +96,11 @@ const SUBXACT_COUNT_SINCE = 160000;
  * locked change probe does, with the same rows as a result (a statement's hidden effects, such
  * as a function called that grants on all tables, are missed as they are there).
  *
- * On a server of PostgreSQL 16 or later (`serverVersionNum`), its last row, `next`, carries (as
+ * On a server of PostgreSQL 17 or later (`serverVersionNum`), its last row, `next`, carries (as
  * `name`) where the window of what runs after this transaction starts: the xid after the newest
  * that wrote a row counted here, or null when the transaction took subtransaction xids. Where it
- * is absent or null, the caller reads the next window's start.
+ * is absent or null, the caller reads the next window's start. Send it after
+ * {@link WINDOW_PROBE_PRELUDE}.
  */
 export function inTransactionWindowProbeSql(serverVersionNum: number): string {
   return [

@@ -113,6 +113,18 @@ export async function resolveProcedure(nameOrPath: string, dir: string): Promise
   ]);
 }
 
+/**
+ * Whether {@link resolveProcedure} would find `nameOrPath` in `dir` or among the built-in
+ * procedures, answered from the file names alone (no directory listing, nothing parsed).
+ */
+export function procedureFileExists(nameOrPath: string, dir: string): boolean {
+  if (nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml')) return existsSync(nameOrPath);
+  const shipped = builtinProceduresDir();
+  return [dir, ...(shipped ? [shipped] : [])].some((d) =>
+    ['.yaml', '.yml'].some((ext) => existsSync(path.join(d, `${nameOrPath}${ext}`))),
+  );
+}
+
 /** {@link resolveProcedure}, returning only the file. */
 export async function findProcedureFile(nameOrPath: string, dir: string): Promise<string> {
   return (await resolveProcedure(nameOrPath, dir)).file;

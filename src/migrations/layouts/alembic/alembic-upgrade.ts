@@ -4,7 +4,10 @@ import type { AlembicBridge, BridgeError } from './alembic-bridge.js';
 import { bridgeFailure, confirmRecorded } from './alembic-outcome.js';
 import type { LoopState } from '../../apply-one-migration.js';
 import { NEXT_XID_SQL, type ProbeRow, UNLOCKED_WRITES } from '../../change-probe.js';
-import { inTransactionWindowProbeSql } from '../../in-transaction-window-probe.js';
+import {
+  inTransactionWindowProbeSql,
+  WINDOW_PROBE_PRELUDE,
+} from '../../in-transaction-window-probe.js';
 import type { TransactionalOutcome } from '../../send-migration-sql.js';
 import { appliedSet } from '../../plan.js';
 import type { Migration, VersionTableAdapter } from '../../types.js';
@@ -24,6 +27,7 @@ function probeFor(serverVersionNum: number): JsonObject {
   return {
     start: NEXT_XID_SQL,
     rows: inTransactionWindowProbeSql(serverVersionNum),
+    prelude: WINDOW_PROBE_PRELUDE,
     unlocked: UNLOCKED_WRITES.source,
   };
 }

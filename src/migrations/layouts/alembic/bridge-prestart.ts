@@ -82,7 +82,7 @@ export function prestartBridge(ini: string, env: Env = process.env): void {
   const entry: Entry = { child, python, timer };
   // Until taken, nobody else listens: a failed spawn or an early exit is noted for the taker.
   child.once('error', (err) => (entry.gone ??= `${python}: ${err.message}`));
-  child.once('exit', () => (entry.gone ??= `${python} exited before it was used`));
+  child.once('exit', () => (entry.gone ??= 'exited'));
   child.stdin.on('error', () => undefined);
   setRef(child, false);
   registry().set(key, entry);
@@ -98,5 +98,11 @@ export function takePrestartedBridge(key: string): PrestartedBridge | undefined 
   registry().delete(key);
   clearTimeout(entry.timer);
   setRef(entry.child, true);
-  return { child: entry.child, python: entry.python, gone: entry.gone };
+  let gone = entry.gone;
+  if (gone === 'exited') {
+    // As a start that fails reports it: what the process wrote on stderr (unread so far).
+    const said = (entry.child.stderr.read() as Buffer | null)?.toString('utf8').trim();
+    gone = said || `${entry.python} cannot import alembic and psycopg2`;
+  }
+  return { child: entry.child, python: entry.python, ...(gone !== undefined ? { gone } : {}) };
 }
