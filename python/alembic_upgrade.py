@@ -10,8 +10,9 @@ options to env.py's `context.configure(...)` and watches its migration loop:
 - an `on_version_apply` callback (Alembic calls it inside the revision's transaction, after the
   version write) that runs the caller's probe there and keeps its rows.
 - a watch on the statements sent through the migration connection (SQLAlchemy's and raw cursors'
-  alike): the probe scans pg_class whole only for a revision that sent a statement matching the
-  caller's `probe.unlocked` pattern (one that may write relations' rows without locking them).
+  alike): the probe may skip its scan of all of pg_class for a revision that sent no statement
+  matching the caller's `probe.unlocked` pattern (one that may write relations' rows without
+  locking them); see src/migrations/in-transaction-window-probe.ts for its other conditions.
 - the steps come from a generator: Alembic asks for the next step only after the previous one's
   transaction block has ended, which is where the bridge checks that it committed and reports it.
 """
@@ -143,6 +144,71 @@ def _rows(result):
     return [dict(zip(keys, row)) for row in result.fetchall()]
 
 
+class _Windows:
+    """The caller's probe (`probe`: start, rows, prelude, unlocked) over an upgrade's revisions:
+    each revision's window of writes, from `begin` (before the revision runs) to `probe` (inside
+    its transaction, after its version write), and what the statement watch saw in it."""
+
+    def __init__(self, probe):
+        self.spec = probe
+        self.pattern = re.compile(probe.get("unlocked") or r"", re.IGNORECASE)
+        self.prepared = {}
+        self.undo = []
+        self.watching = False
+        self.unlocked = True  # the window sent a statement that may write unlocked (or unseen)
+        self.internal = False  # the bridge's own statements are not the revision's
+        self.start = None
+        self.next_start = None  # from the last probe: where the window after it starts
+
+    def watch(self, connection):
+        """Watches the statements sent through `connection` (see _watch), when it can."""
+        watchable = self.spec.get("unlocked") and connection is not None
+        undo = _watch(connection, self._note) if watchable else None
+        if undo:
+            self.undo.append(undo)
+            self.watching = True
+
+    def unwatch(self):
+        for fn in reversed(self.undo):
+            fn()
+        self.undo = []
+
+    def _note(self, sql):
+        if not self.internal and (sql is None or self.pattern.search(sql)):
+            self.unlocked = True
+
+    def _own(self, fn):
+        self.internal = True
+        try:
+            return fn()
+        finally:
+            self.internal = False
+
+    def begin(self, connection):
+        """Opens a revision's window: where the probe before put its start, else read now (every
+        xid the revision will take is at or after it). A transaction that already took an xid
+        (env.py wrote before the migrations ran) may hold writes nobody watched."""
+        start, self.next_start = self.next_start, None
+        self.unlocked = not self.watching
+        if start is None:
+            row = self._own(lambda: connection.exec_driver_sql(self.spec["start"]).first())
+            start = row[0]
+            if len(row) > 1 and row[1]:
+                self.unlocked = True
+        self.start = int(start)
+
+    def probe(self, connection):
+        """The probe's rows for the window (its `next` row kept for the window after)."""
+        name = self._own(lambda: _prepare(connection, self.spec["rows"], self.prepared))
+        sql = "EXECUTE %s('%d', %s)" % (name, self.start, self.unlocked)
+        if self.spec.get("prelude"):
+            sql = "%s; %s" % (self.spec["prelude"], sql)  # one message: the last result is the probe's
+        rows = _rows(self._own(lambda: connection.exec_driver_sql(sql)))
+        following = [r.get("name") for r in rows if r.get("what") == "next"]
+        self.next_start = following[0] if following else None
+        return [r for r in rows if r.get("what") != "next"]
+
+
 def upgrade(cfg, script, req, emit, stopping, state):
     """Runs the upgrade and returns the number of revisions committed; raises on failure. `state`
     (a dict) holds, also after a failure, "applied" (revisions committed) and "current" (the
@@ -152,36 +218,12 @@ def upgrade(cfg, script, req, emit, stopping, state):
     probe = req.get("probe") or {}
     state.update(current=None, applied=0)
 
-    prepared = {}
-    # The statements of each revision's window, as the watch sees them (see _watch).
-    unlocked = re.compile(probe.get("unlocked") or r"", re.IGNORECASE)
-    window = {"unlocked": True, "internal": False}
-    undo = []
-
-    def note(sql):
-        if not window["internal"] and (sql is None or unlocked.search(sql)):
-            window["unlocked"] = True
-
-    def internal(fn):
-        window["internal"] = True
-        try:
-            return fn()
-        finally:
-            window["internal"] = False
+    windows = _Windows(probe)
 
     def on_apply(ctx, step, heads, run_args):
         state["heads"] = sorted(heads)
         if probe:
-            name = internal(lambda: _prepare(ctx.connection, probe["rows"], prepared))
-            sql = "EXECUTE %s('%d', %s)" % (name, state["xid"], window["unlocked"])
-            if probe.get("prelude"):
-                sql = "%s; %s" % (probe["prelude"], sql)  # one message: the last result is the probe's
-            rows = _rows(internal(lambda: ctx.connection.exec_driver_sql(sql)))
-            # The probe's `next` row: where the window after this revision's commit starts
-            # (absent or null: read afresh).
-            following = [r.get("name") for r in rows if r.get("what") == "next"]
-            state["next_xid"] = following[0] if following else None
-            state["probe"] = [r for r in rows if r.get("what") != "next"]
+            state["probe"] = windows.probe(ctx.connection)
 
     # env.py that runs the migrations inside a transaction of its own (`connection.begin()`):
     # Alembic then never commits between revisions, so their lines wait until env.py's commit.
@@ -189,10 +231,7 @@ def upgrade(cfg, script, req, emit, stopping, state):
 
     def steps(heads, ctx):
         external = bool(getattr(ctx, "_in_external_transaction", False))
-        watchable = probe.get("unlocked") and ctx.connection is not None
-        watching = _watch(ctx.connection, note) if watchable else None
-        if watching:
-            undo.append(watching)
+        windows.watch(ctx.connection)
         if external and not req.get("one_transaction"):
             raise BridgeStop(
                 "ExternalTransaction",
@@ -210,13 +249,7 @@ def upgrade(cfg, script, req, emit, stopping, state):
             step = MigrationStep.upgrade_from_script(script.revision_map, script.get_revision(rev))
             state.update(current=rev, heads=None, probe=[], started=time.monotonic())
             if probe:
-                # Where this revision's window starts: every xid it will take is at or after it.
-                # Read once; each next window starts where the probe of the one before put it.
-                start = state.pop("next_xid", None) or internal(
-                    lambda: ctx.connection.exec_driver_sql(probe["start"]).scalar()
-                )
-                state["xid"] = int(start)
-                window["unlocked"] = not watching
+                windows.begin(ctx.connection)
             yield step
             # Alembic asks for the next step once this one's transaction block has ended.
             if state["heads"] is None:
@@ -260,8 +293,7 @@ def upgrade(cfg, script, req, emit, stopping, state):
         with environment:
             script.run_env()
     finally:
-        for fn in reversed(undo):
-            fn()
+        windows.unwatch()
     # env.py returned: its own transaction, if it had one, committed.
     for event in deferred:
         emit(event)

@@ -9,6 +9,7 @@ import { waitFor } from './support/cli.js';
 import { adminQuery, adminUrl, uniqueName } from './support/database.js';
 import {
   createDatabase,
+  execSql,
   createProcedureCli,
   dropDatabases,
   queryRows,
@@ -370,6 +371,17 @@ describe.skipIf(!python)('alembic layout: a long history in one Alembic run', ()
 // What the probe records for statements that write relations' rows without locking them, and
 // for subtransactions, whose xids the next revision's window must not take.
 describe.skipIf(!python)('alembic layout: unlocked writes and subtransactions in the probe', () => {
+  // Roles are the cluster's: each test's role goes once the file is done, whatever happened.
+  const roles: string[] = [];
+  const newRole = (): string => {
+    const role = uniqueName('rb_probe_role');
+    roles.push(role);
+    return role;
+  };
+  afterAll(async () => {
+    for (const role of roles)
+      await adminQuery(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+  });
   const ledgerRow = (i: number): string => `op.execute("INSERT INTO ledger VALUES ('${rev(i)}')")`;
   const appliedRelations = (): Record<string, { name: string }[]>[] =>
     cli
@@ -378,7 +390,7 @@ describe.skipIf(!python)('alembic layout: unlocked writes and subtransactions in
       .map((e) => e.data.relations as Record<string, { name: string }[]>);
 
   it('DROP OWNED BY rewrites a table it does not lock: its revision records the table altered', async () => {
-    const role = uniqueName('rb_probe_role');
+    const role = newRole();
     const dir = await project('drop-owned', {
       1:
         `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
@@ -398,7 +410,7 @@ describe.skipIf(!python)('alembic layout: unlocked writes and subtransactions in
   });
 
   it("an unlocked write in a released savepoint is not the next revision's", async () => {
-    const role = uniqueName('rb_probe_role');
+    const role = newRole();
     const dir = await project('savepoint-unlocked', {
       1:
         `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
@@ -422,7 +434,7 @@ describe.skipIf(!python)('alembic layout: unlocked writes and subtransactions in
   });
 
   it("a savepoint's write the probe cannot see is not blamed on the next revision", async () => {
-    const role = uniqueName('rb_probe_role');
+    const role = newRole();
     const dir = await project('savepoint-hidden', {
       1:
         `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
@@ -446,11 +458,10 @@ describe.skipIf(!python)('alembic layout: unlocked writes and subtransactions in
     expect(relations).toHaveLength(3);
     expect((relations[2]?.created ?? []).map((x) => x.name)).toEqual(['three']);
     expect((relations[2]?.altered ?? []).map((x) => x.name)).toEqual([]);
-    await adminQuery(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
   });
 
   it("the same after the revision read the backend status, whatever the probe's plan", async () => {
-    const role = uniqueName('rb_probe_role');
+    const role = newRole();
     const dir = await project('savepoint-hidden-stale', {
       1:
         `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
@@ -475,7 +486,37 @@ describe.skipIf(!python)('alembic layout: unlocked writes and subtransactions in
     expect(relations).toHaveLength(3);
     expect((relations[2]?.created ?? []).map((x) => x.name)).toEqual(['three']);
     expect((relations[2]?.altered ?? []).map((x) => x.name)).toEqual([]);
-    await adminQuery(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+  });
+
+  it('a write env.py makes before the migrations run counts in the first revision', async () => {
+    const dir = await project('env-writes-first', {
+      2: `op.create_table("second", sa.Column("id", sa.Integer))`,
+    });
+    // Sent before Alembic's loop starts, in the transaction the first revision then runs in (a
+    // DO block: SQLAlchemy does not commit it on its own, as it would a bare GRANT).
+    await writeFile(
+      path.join(dir, 'env.py'),
+      ENV_PY.replace(
+        'context.run_migrations()',
+        () =>
+          `connection.exec_driver_sql("DO $$ BEGIN EXECUTE 'GRANT SELECT ON ALL TABLES IN SCHEMA public TO PUBLIC'; END $$")\n            context.run_migrations()`,
+      ),
+    );
+    const d = await fresh('rb_alembic_probe_env_first');
+    // At r001 already: Alembic then creates no version table, whose commit would end env.py's
+    // transaction before the first revision.
+    await execSql(
+      d,
+      `CREATE TABLE before_run (id int);
+       CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY);
+       INSERT INTO alembic_version VALUES ('${rev(1)}')`,
+    );
+    const r = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(2)}`]);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const relations = appliedRelations();
+    expect(relations).toHaveLength(1);
+    expect((relations[0]?.created ?? []).map((x) => x.name)).toEqual(['second']);
+    expect((relations[0]?.altered ?? []).map((x) => x.name)).toEqual(['before_run']);
   });
 
   it("the watch keeps a DictConnection's cursors: a revision's raw cursor still returns DictRows", async () => {

@@ -67,13 +67,13 @@ async function runProbe(start: string, unlocked: boolean): Promise<Row[]> {
  * its rows, the plan's pg_class scans, and the transaction's own xid. Rolled back.
  */
 async function probe(
-  work: string[],
+  work: (string | (() => Promise<unknown>))[],
   unlocked: boolean,
 ): Promise<{ rows: Row[]; scans: number[]; top: bigint }> {
   await client.query('BEGIN');
   try {
     const start = (await client.query<{ xid: string }>(NEXT_XID_SQL)).rows[0]?.xid ?? '';
-    for (const sql of work) await client.query(sql);
+    for (const step of work) await (typeof step === 'string' ? client.query(step) : step());
     const rows = await runProbe(start, unlocked);
     const plan = await client.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
       `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE probe('${start}', ${unlocked})`,
@@ -201,12 +201,26 @@ describe('the in-transaction window probe', () => {
   });
 
   it("the next window's start does not depend on when age() was first called", async () => {
-    // age() fixes its base at its first call in a transaction: here before the xid is taken.
-    const { rows, top } = await probe(
-      ['SELECT age(datfrozenxid) FROM pg_database LIMIT 1', 'CREATE TABLE late (id int)'],
-      false,
-    );
-    expect(names(rows, 'rel')).toEqual(['late']);
-    expect(next(rows)).toBe(top + 1n);
+    // age() fixes its base at its first call in a transaction: here before the xid is taken,
+    // and another session takes xids in between, so the base is behind the transaction's xid.
+    const other = new pg.Client(db.url);
+    await other.connect();
+    try {
+      const takeXids = async (): Promise<void> => {
+        for (let i = 0; i < 5; i++) await other.query('SELECT pg_current_xact_id()');
+      };
+      const { rows, top } = await probe(
+        [
+          'SELECT age(datfrozenxid) FROM pg_database LIMIT 1',
+          takeXids,
+          'CREATE TABLE late (id int)',
+        ],
+        false,
+      );
+      expect(names(rows, 'rel')).toEqual(['late']);
+      expect(next(rows)).toBe(top + 1n);
+    } finally {
+      await other.end();
+    }
   });
 });

@@ -26,11 +26,17 @@ const LOCKED = `SELECT DISTINCT l.relation AS oid FROM pg_catalog.pg_locks l
  WHERE l.locktype = 'relation' AND l.pid = pg_catalog.pg_backend_pid() AND l.relation >= ${FIRST_USER_OID}`;
 
 /** One probe row's select list; every part names its columns (the first part of a UNION names them for all). */
-export const row = (what: string, oid: string, ns = 'NULL', name = 'NULL', kind = 'NULL'): string =>
+export const probeRowSelect = (
+  what: string,
+  oid: string,
+  ns = 'NULL',
+  name = 'NULL',
+  kind = 'NULL',
+): string =>
   `${what} AS what, ${oid} AS oid, ${ns}::text AS namespace, ${name}::text AS name, ${kind}::text AS kind`;
 
 /** A pg_class row as a `rel` probe row. */
-export const REL_ROW = row(
+export const REL_ROW = probeRowSelect(
   "'rel'",
   'c.oid::text',
   'c.relnamespace::text',
@@ -50,15 +56,15 @@ function probeSql(thorough: boolean, own: (xmin: string) => string = written): s
     thorough
       ? `SELECT ${REL_ROW} FROM pg_catalog.pg_class c WHERE ${own('c.xmin')}`
       : `SELECT ${REL_ROW} FROM locked k JOIN pg_catalog.pg_class c ON c.oid = k.oid WHERE ${own('c.xmin')}`,
-    `UNION ALL SELECT ${row("'col'", 'a.attrelid::text')} FROM locked k
+    `UNION ALL SELECT ${probeRowSelect("'col'", 'a.attrelid::text')} FROM locked k
   JOIN pg_catalog.pg_attribute a ON a.attrelid = k.oid
  WHERE a.attnum > 0 AND ${own('a.xmin')} GROUP BY a.attrelid`,
-    `UNION ALL SELECT ${row("'col'", 'd.adrelid::text')} FROM locked k
+    `UNION ALL SELECT ${probeRowSelect("'col'", 'd.adrelid::text')} FROM locked k
   JOIN pg_catalog.pg_attrdef d ON d.adrelid = k.oid WHERE ${own('d.xmin')} GROUP BY d.adrelid`,
-    `UNION ALL SELECT ${row("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')} FROM pg_catalog.pg_namespace n
+    `UNION ALL SELECT ${probeRowSelect("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')} FROM pg_catalog.pg_namespace n
  WHERE ${own('n.xmin')}`,
     // A relation the transaction locked that no longer exists: it dropped it.
-    `UNION ALL SELECT ${row("'gone'", 'k.oid::text')} FROM locked k
+    `UNION ALL SELECT ${probeRowSelect("'gone'", 'k.oid::text')} FROM locked k
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = k.oid)`,
   ].join('\n');
 }
@@ -80,13 +86,13 @@ function windowProbeSql(): string {
     `age(${xmin}) BETWEEN 0 AND age(pg_catalog.xid($1::text::xid8))`;
   return [
     `SELECT ${REL_ROW} FROM pg_catalog.pg_class c WHERE ${since('c.xmin')}`,
-    `UNION ALL SELECT ${row("'col'", 'a.attrelid::text')} FROM pg_catalog.pg_attribute a
+    `UNION ALL SELECT ${probeRowSelect("'col'", 'a.attrelid::text')} FROM pg_catalog.pg_attribute a
  WHERE a.attnum > 0 AND ${since('a.xmin')} GROUP BY a.attrelid`,
-    `UNION ALL SELECT ${row("'col'", 'd.adrelid::text')} FROM pg_catalog.pg_attrdef d
+    `UNION ALL SELECT ${probeRowSelect("'col'", 'd.adrelid::text')} FROM pg_catalog.pg_attrdef d
  WHERE ${since('d.xmin')} GROUP BY d.adrelid`,
-    `UNION ALL SELECT ${row("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')} FROM pg_catalog.pg_namespace n
+    `UNION ALL SELECT ${probeRowSelect("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')} FROM pg_catalog.pg_namespace n
  WHERE ${since('n.xmin')}`,
-    `UNION ALL SELECT ${row("'all'", "coalesce(string_agg(c.oid::text, ','), '')")}
+    `UNION ALL SELECT ${probeRowSelect("'all'", "coalesce(string_agg(c.oid::text, ','), '')")}
   FROM pg_catalog.pg_class c WHERE ${USER_RELATION}`,
   ].join('\n');
 }

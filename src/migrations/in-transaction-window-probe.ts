@@ -1,4 +1,10 @@
-import { FIRST_USER_OID, OWN_XID_WINDOW, REL_ROW, row } from './change-probe.js';
+import {
+  FIRST_USER_OID,
+  NEXT_XID_SQL,
+  OWN_XID_WINDOW,
+  probeRowSelect as row,
+  REL_ROW,
+} from './change-probe.js';
 
 /** Counted in the window: written by a transaction that took its xid at or after `$1`. */
 const inWindow = (xmin: string): string =>
@@ -17,13 +23,13 @@ const inWindow = (xmin: string): string =>
 const ONLY_LOCKED = `NOT $2::boolean AND pg_catalog.pg_current_xact_id() = $1::text::xid8
  AND pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) <= pg_catalog.pg_current_xact_id()`;
 
-const TOP = 'pg_catalog.pg_current_xact_id()';
+const OWN_XID = 'pg_catalog.pg_current_xact_id()';
 
 /**
  * The relations the session holds a lock on (see change-probe.ts), and the rows the probe
  * counts, each with the age of the xid that wrote it, kept for the `next` row.
  */
-const WITH = `WITH locked AS MATERIALIZED (SELECT DISTINCT l.relation AS oid FROM pg_catalog.pg_locks l
+const COUNTED_ROWS = `WITH locked AS MATERIALIZED (SELECT DISTINCT l.relation AS oid FROM pg_catalog.pg_locks l
  WHERE l.locktype = 'relation' AND l.pid = pg_catalog.pg_backend_pid() AND l.relation >= ${FIRST_USER_OID}),
 rel AS MATERIALIZED (
  SELECT ${REL_ROW}, age(c.xmin) AS age FROM pg_catalog.pg_class c
@@ -54,6 +60,14 @@ const HAS_SUBXIDS = `(SELECT s.subxact_count > 0 OR s.subxact_overflowed
   WHERE pg_catalog.pg_stat_get_backend_pid(b.id) = pg_catalog.pg_backend_pid())`;
 
 /**
+ * Where a window starts, read as it begins ({@link NEXT_XID_SQL}, column `xid`), and whether the
+ * transaction it runs in already took an xid (column `begun`): then it may hold writes made before
+ * anyone watched its statements (env.py's, before the migrations ran), and the probe is told so.
+ */
+export const WINDOW_START_SQL = `SELECT w.xid, pg_catalog.pg_current_xact_id_if_assigned() IS NOT NULL AS begun
+  FROM (${NEXT_XID_SQL}) w`;
+
+/**
  * Sent before the in-transaction window probe, in the same message: drops the backend status a
  * migration may have read earlier in the transaction (`pg_stat_activity`), so that the probe's
  * count of subtransactions is read now. A statement of its own, so that nothing in how the probe
@@ -68,8 +82,8 @@ export const WINDOW_PROBE_PRELUDE = 'SELECT pg_catalog.pg_stat_clear_snapshot()'
  * Null when the transaction holds subtransaction xids: one that wrote no row counted here cannot
  * be placed, and none is readable once released.
  */
-const NEXT = `CASE WHEN ${HAS_SUBXIDS} IS NOT FALSE THEN NULL ELSE
- (${TOP}::text::int8 + 1 + age(pg_catalog.xid(${TOP})) - LEAST(age(pg_catalog.xid(${TOP})),
+const NEXT_WINDOW_START = `CASE WHEN ${HAS_SUBXIDS} IS NOT FALSE THEN NULL ELSE
+ (${OWN_XID}::text::int8 + 1 + age(pg_catalog.xid(${OWN_XID})) - LEAST(age(pg_catalog.xid(${OWN_XID})),
   (SELECT min(s.age) FROM (SELECT age FROM rel UNION ALL SELECT age FROM col UNION ALL SELECT age FROM ns) s))) END`;
 
 /**
@@ -104,12 +118,12 @@ const SUBXACT_COUNT_SINCE = 170000;
  */
 export function inTransactionWindowProbeSql(serverVersionNum: number): string {
   return [
-    WITH,
+    COUNTED_ROWS,
     `SELECT ${COLUMNS} FROM rel UNION ALL SELECT ${COLUMNS} FROM col UNION ALL SELECT ${COLUMNS} FROM ns`,
     `UNION ALL SELECT ${row("'gone'", 'k.oid::text')} FROM locked k
  WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = k.oid)`,
     ...(serverVersionNum >= SUBXACT_COUNT_SINCE
-      ? [`UNION ALL SELECT ${row("'next'", 'NULL', 'NULL', NEXT)}`]
+      ? [`UNION ALL SELECT ${row("'next'", 'NULL', 'NULL', NEXT_WINDOW_START)}`]
       : []),
   ].join('\n');
 }

@@ -3,10 +3,11 @@ import type { JsonObject } from '../../../json.js';
 import type { AlembicBridge, BridgeError } from './alembic-bridge.js';
 import { bridgeFailure, confirmRecorded } from './alembic-outcome.js';
 import type { LoopState } from '../../apply-one-migration.js';
-import { NEXT_XID_SQL, type ProbeRow, UNLOCKED_WRITES } from '../../change-probe.js';
+import { type ProbeRow, UNLOCKED_WRITES } from '../../change-probe.js';
 import {
   inTransactionWindowProbeSql,
   WINDOW_PROBE_PRELUDE,
+  WINDOW_START_SQL,
 } from '../../in-transaction-window-probe.js';
 import type { TransactionalOutcome } from '../../send-migration-sql.js';
 import { appliedSet } from '../../plan.js';
@@ -22,10 +23,13 @@ export interface BridgeUpgradeHooks {
   signal: AbortSignal;
 }
 
-/** The probe the bridge runs per revision on a server of `serverVersionNum` (see python/alembic_upgrade.py). */
+/**
+ * The probe the bridge runs per revision on a server of `serverVersionNum` (see
+ * python/alembic_upgrade.py).
+ */
 function probeFor(serverVersionNum: number): JsonObject {
   return {
-    start: NEXT_XID_SQL,
+    start: WINDOW_START_SQL,
     rows: inTransactionWindowProbeSql(serverVersionNum),
     prelude: WINDOW_PROBE_PRELUDE,
     unlocked: UNLOCKED_WRITES.source,

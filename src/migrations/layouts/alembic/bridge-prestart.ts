@@ -9,6 +9,7 @@ const UNCLAIMED_MS = 30_000;
 
 /** A bridge process started ahead of need, not yet taken. */
 export interface PrestartedBridge {
+  /** The bridge's process, started with `python bridgeScript() <ini>`, its pipes unread. */
   child: ChildProcessWithoutNullStreams;
   /** The Python it runs. */
   python: string;
