@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPython } from '../src/migrations/index.js';
 import { sessionTag } from '../src/runs/session-tag.js';
-import { waitFor } from './support/cli.js';
+import { bridgeRunning, waitFor } from './support/cli.js';
 import { adminQuery, adminUrl, uniqueName } from './support/database.js';
 import {
   createDatabase,
@@ -128,6 +127,20 @@ const version = async (d: string): Promise<string[]> =>
 const ledger = async (d: string): Promise<{ revision: string; n: number }[]> =>
   queryRows(d, 'SELECT revision, count(*)::int AS n FROM ledger GROUP BY 1 ORDER BY 1');
 
+/** The relations each `migration.applied` line of the last run records, in order. */
+const appliedRelations = (): Record<string, { name: string }[]>[] =>
+  cli
+    .events(cli.lastRunId())
+    .filter((e) => e.type === 'migration.applied')
+    .map((e) => e.data.relations as Record<string, { name: string }[]>);
+
+/** The names, sorted, of the `kind` relations (created, altered, dropped) of applied line `i`. */
+const relationNames = (
+  relations: Record<string, { name: string }[]>[],
+  i: number,
+  kind: string,
+): string[] => (relations[i]?.[kind] ?? []).map((x) => x.name).sort();
+
 const once = (revs: string[]): { revision: string; n: number }[] =>
   revs.map((revision) => ({ revision, n: 1 }));
 
@@ -183,12 +196,8 @@ describe.skipIf(!python)('alembic layout: a long history in one Alembic run', ()
     const d = await fresh('rb_alembic_long_windows');
     const r = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(5)}`]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    const relations = cli
-      .events(cli.lastRunId())
-      .filter((e) => e.type === 'migration.applied')
-      .map((e) => e.data.relations as Record<string, { name: string }[]>);
-    const names = (i: number, kind: string): string[] =>
-      (relations[i]?.[kind] ?? []).map((x) => x.name).sort();
+    const relations = appliedRelations();
+    const names = (i: number, kind: string): string[] => relationNames(relations, i, kind);
     expect(relations).toHaveLength(5);
     expect(names(0, 'created')).toEqual(['ledger', 'saved']);
     expect(names(1, 'created')).toEqual(['after_saved']);
@@ -250,12 +259,8 @@ describe.skipIf(!python)('alembic layout: a long history in one Alembic run', ()
     const d = await fresh('rb_alembic_unlocked');
     const r = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(6)}`]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    const relations = cli
-      .events(cli.lastRunId())
-      .filter((e) => e.type === 'migration.applied')
-      .map((e) => e.data.relations as Record<string, { name: string }[]>);
-    const names = (i: number, kind: string): string[] =>
-      (relations[i]?.[kind] ?? []).map((x) => x.name).sort();
+    const relations = appliedRelations();
+    const names = (i: number, kind: string): string[] => relationNames(relations, i, kind);
     expect(relations).toHaveLength(6);
     expect(names(1, 'altered')).toEqual(['a', 'b', 'ledger']);
     expect(names(2, 'altered')).toEqual(['a']);
@@ -383,20 +388,24 @@ describe.skipIf(!python)('alembic layout: unlocked writes and subtransactions in
       await adminQuery(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
   });
   const ledgerRow = (i: number): string => `op.execute("INSERT INTO ledger VALUES ('${rev(i)}')")`;
-  const appliedRelations = (): Record<string, { name: string }[]>[] =>
-    cli
-      .events(cli.lastRunId())
-      .filter((e) => e.type === 'migration.applied')
-      .map((e) => e.data.relations as Record<string, { name: string }[]>);
+  /** Revision 1's body: the ledger, `role`, and a table "granted" it may read; `then` after. */
+  const granted = (role: string, then = ''): string =>
+    `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
+    `op.execute("CREATE ROLE ${role}")\n    ` +
+    `op.create_table("granted", sa.Column("id", sa.Integer))\n    ` +
+    `op.execute("GRANT SELECT ON granted TO ${role}")\n    ${then}${ledgerRow(1)}`;
+  /** Also a function that revokes `role`'s privileges: the revoke is hidden from its callers. */
+  const withHiddenRevoke = (role: string): string =>
+    granted(
+      role,
+      `op.execute("CREATE FUNCTION strip_privileges() RETURNS void LANGUAGE sql ` +
+        `AS 'DROP OWNED BY ${role}'")\n    `,
+    );
 
   it('DROP OWNED BY rewrites a table it does not lock: its revision records the table altered', async () => {
     const role = newRole();
     const dir = await project('drop-owned', {
-      1:
-        `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
-        `op.execute("CREATE ROLE ${role}")\n    ` +
-        `op.create_table("granted", sa.Column("id", sa.Integer))\n    ` +
-        `op.execute("GRANT SELECT ON granted TO ${role}")\n    ${ledgerRow(1)}`,
+      1: granted(role),
       // No GRANT/REVOKE word, yet it revokes the role's privileges on "granted" (pg_class.relacl)
       // without locking it.
       2: `op.execute("DROP OWNED BY ${role}")\n    op.execute("DROP ROLE ${role}")\n    ${ledgerRow(2)}`,
@@ -412,11 +421,7 @@ describe.skipIf(!python)('alembic layout: unlocked writes and subtransactions in
   it("an unlocked write in a released savepoint is not the next revision's", async () => {
     const role = newRole();
     const dir = await project('savepoint-unlocked', {
-      1:
-        `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
-        `op.execute("CREATE ROLE ${role}")\n    ` +
-        `op.create_table("granted", sa.Column("id", sa.Integer))\n    ` +
-        `op.execute("GRANT SELECT ON granted TO ${role}")\n    ${ledgerRow(1)}`,
+      1: granted(role),
       // The savepoint's xid comes after the revision's own; the probe counts no row it wrote.
       2:
         `with op.get_bind().begin_nested():\n        op.execute("DROP OWNED BY ${role}")\n    ` +
@@ -433,60 +438,37 @@ describe.skipIf(!python)('alembic layout: unlocked writes and subtransactions in
     expect((relations[1]?.altered ?? []).map((x) => x.name).sort()).toEqual(['granted']);
   });
 
-  it("a savepoint's write the probe cannot see is not blamed on the next revision", async () => {
-    const role = newRole();
-    const dir = await project('savepoint-hidden', {
-      1:
-        `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
-        `op.execute("CREATE ROLE ${role}")\n    ` +
-        `op.create_table("granted", sa.Column("id", sa.Integer))\n    ` +
-        `op.execute("GRANT SELECT ON granted TO ${role}")\n    ` +
-        `op.execute("CREATE FUNCTION strip_privileges() RETURNS void LANGUAGE sql ` +
-        `AS 'DROP OWNED BY ${role}'")\n    ${ledgerRow(1)}`,
-      // Nothing in this revision's text says it rewrites "granted": the probe misses it (as it
-      // would in a SQL file); what matters is that the savepoint's xid does not land in the
-      // next revision's window.
-      2:
-        `with op.get_bind().begin_nested():\n        op.execute("SELECT strip_privileges()")\n    ` +
-        ledgerRow(2),
-      3: `op.create_table("three", sa.Column("id", sa.Integer))\n    ${ledgerRow(3)}`,
-    });
-    const d = await fresh('rb_alembic_probe_savepoint_hidden');
-    const r = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(3)}`]);
-    expect(r.code, r.stderr + r.stdout).toBe(0);
-    const relations = appliedRelations();
-    expect(relations).toHaveLength(3);
-    expect((relations[2]?.created ?? []).map((x) => x.name)).toEqual(['three']);
-    expect((relations[2]?.altered ?? []).map((x) => x.name)).toEqual([]);
-  });
-
-  it("the same after the revision read the backend status, whatever the probe's plan", async () => {
-    const role = newRole();
-    const dir = await project('savepoint-hidden-stale', {
-      1:
-        `op.execute("CREATE TABLE ledger (revision text NOT NULL)")\n    ` +
-        `op.execute("CREATE ROLE ${role}")\n    ` +
-        `op.create_table("granted", sa.Column("id", sa.Integer))\n    ` +
-        `op.execute("GRANT SELECT ON granted TO ${role}")\n    ` +
-        `op.execute("CREATE FUNCTION strip_privileges() RETURNS void LANGUAGE sql ` +
-        `AS 'DROP OWNED BY ${role}'")\n    ${ledgerRow(1)}`,
-      // pg_stat_activity read first (the backend status is then kept for the transaction), and
-      // a planner setting any role or database may carry.
-      2:
-        `op.execute("SET LOCAL geqo_threshold = 2")\n    ` +
-        `op.execute("SELECT count(*) FROM pg_stat_activity")\n    ` +
-        `with op.get_bind().begin_nested():\n        op.execute("SELECT strip_privileges()")\n    ` +
-        ledgerRow(2),
-      3: `op.create_table("three", sa.Column("id", sa.Integer))\n    ${ledgerRow(3)}`,
-    });
-    const d = await fresh('rb_alembic_probe_savepoint_stale');
-    const r = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(3)}`]);
-    expect(r.code, r.stderr + r.stdout).toBe(0);
-    const relations = appliedRelations();
-    expect(relations).toHaveLength(3);
-    expect((relations[2]?.created ?? []).map((x) => x.name)).toEqual(['three']);
-    expect((relations[2]?.altered ?? []).map((x) => x.name)).toEqual([]);
-  });
+  // Nothing in revision 2's text says it rewrites "granted": the probe misses it (as it would in
+  // a SQL file); what matters is that the savepoint's xid does not land in revision 3's window.
+  // The second case reads pg_stat_activity first (the backend status is then kept for the
+  // transaction) with a planner setting any role or database may carry.
+  it.each([
+    ['as it is', ''],
+    [
+      "after the revision read the backend status, whatever the probe's plan",
+      `op.execute("SET LOCAL geqo_threshold = 2")\n    ` +
+        `op.execute("SELECT count(*) FROM pg_stat_activity")\n    `,
+    ],
+  ])(
+    "a savepoint's write the probe cannot see is not blamed on the next revision: %s",
+    async (_case, first) => {
+      const role = newRole();
+      const dir = await project(`savepoint-hidden-${roles.length}`, {
+        1: withHiddenRevoke(role),
+        2:
+          `${first}with op.get_bind().begin_nested():\n        op.execute("SELECT strip_privileges()")\n    ` +
+          ledgerRow(2),
+        3: `op.create_table("three", sa.Column("id", sa.Integer))\n    ${ledgerRow(3)}`,
+      });
+      const d = await fresh('rb_alembic_probe_savepoint_hidden');
+      const r = await cli.runbook([...upgradeArgs(d, dir), '--param', `target=${rev(3)}`]);
+      expect(r.code, r.stderr + r.stdout).toBe(0);
+      const relations = appliedRelations();
+      expect(relations).toHaveLength(3);
+      expect((relations[2]?.created ?? []).map((x) => x.name)).toEqual(['three']);
+      expect((relations[2]?.altered ?? []).map((x) => x.name)).toEqual([]);
+    },
+  );
 
   it('a write env.py makes before the migrations run counts in the first revision', async () => {
     const dir = await project('env-writes-first', {
@@ -559,12 +541,6 @@ async function sessionRunning(
     if (Date.now() > until) throw new Error(`no session of ${database} runs ${text}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** True while a Python process runs the bridge on `dir`'s alembic.ini. */
-function bridgeRunning(dir: string): boolean {
-  const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-  return ps.split('\n').some((l) => l.includes('alembic_bridge.py') && l.includes(dir));
 }
 
 if (!python)

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPython } from '../src/migrations/index.js';
-import { waitFor } from './support/cli.js';
+import { bridgeRunning, waitFor } from './support/cli.js';
 import { uniqueName } from './support/database.js';
 import {
   createDatabase,
@@ -65,12 +64,6 @@ async function fresh(prefix: string): Promise<string> {
 const upgradeArgs = (d: string, dir: string): string[] => [
   'run', 'upgrade', '--param', `database=${d}`, '--param', `migrations=${dir}`,
 ]; // prettier-ignore
-
-/** True while a Python process runs the bridge on `dir`'s alembic.ini. */
-function bridgeRunning(dir: string): boolean {
-  const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-  return ps.split('\n').some((l) => l.includes('alembic_bridge.py') && l.includes(dir));
-}
 
 describe.skipIf(!python)('runbook run: the Alembic bridge started ahead of need', () => {
   it('one Python process lists and upgrades', async () => {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -177,4 +177,10 @@ export async function waitFor<T>(
 /** Parses the single JSON object `--json` prints on stdout. */
 export function parseJson<T = Record<string, unknown>>(stdout: string): T {
   return JSON.parse(stdout) as T;
+}
+
+/** True while a Python process runs the Alembic bridge on `dir`'s alembic.ini. */
+export function bridgeRunning(dir: string): boolean {
+  const ps = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return ps.split('\n').some((l) => l.includes('alembic_bridge.py') && l.includes(dir));
 }
