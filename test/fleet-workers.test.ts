@@ -118,15 +118,23 @@ describe('runbook worker', () => {
       const done = new Set(finished(victim!));
       return taken(victim!).filter((t) => !done.has(t));
     };
+    const inFlightNow = async (): Promise<string[]> => {
+      const running = new Set(
+        (await targets(fleet)).filter((r) => r.status === 'running').map((r) => r.name),
+      );
+      return open().filter((t) => running.has(t));
+    };
     const until = Date.now() + 120_000;
     for (;;) {
       if (Date.now() > until)
         throw new Error(`the victim never was mid-fleet: ${victim!.stderr()}`);
-      if (finished(victim!).length >= 5 && open().length > 0) {
-        const running = new Set(
-          (await targets(fleet)).filter((r) => r.status === 'running').map((r) => r.name),
-        );
-        if (open().some((t) => running.has(t))) break;
+      if (finished(victim!).length >= 5 && (await inFlightNow()).length > 0) {
+        // Frozen, it can finish nothing more: once what it sent has landed (its output read, its
+        // last statements done), a target still in flight is one the kill leaves mid-drive.
+        victim!.child.kill('SIGSTOP');
+        await new Promise((r) => setTimeout(r, 300));
+        if ((await inFlightNow()).length > 0) break;
+        victim!.child.kill('SIGCONT');
       }
       await new Promise((r) => setTimeout(r, 50));
     }
