@@ -1,6 +1,7 @@
 import type { JsonObject } from '../../../json.js';
 import {
   alembicUnavailable,
+  childEnvOf,
   knownPython,
   pythonCandidates,
   rememberPython,
@@ -162,8 +163,7 @@ export class AlembicBridge {
     applicationName?: string,
   ): AlembicBridge {
     if (knownPython(env) === null) throw alembicUnavailable();
-    const childEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
+    const childEnv = childEnvOf(env);
     if (databaseUrl) {
       childEnv.RUNBOOK_DATABASE_URL = sqlalchemyUrl(databaseUrl);
       childEnv.DATABASE_URL = sqlalchemyUrl(databaseUrl);

@@ -1,15 +1,21 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';
-import { bridgeScript, pythonCandidates, startupKey, type Env } from './bridge-python.js';
+import {
+  childEnvOf,
+  pythonCandidates,
+  spawnBridge,
+  startupKey,
+  type Env,
+} from './bridge-python.js';
 
 /** How long a bridge started ahead of need waits for the run to take it before it quits. */
 const UNCLAIMED_MS = 30_000;
 
 /** A bridge process started ahead of need, not yet taken. */
 export interface PrestartedBridge {
-  /** The bridge's process, started with `python bridgeScript() <ini>`, its pipes unread. */
+  /** The bridge's process, started by `spawnBridge`, its pipes unread. */
   child: ChildProcessWithoutNullStreams;
   /** The Python it runs. */
   python: string;
@@ -67,13 +73,7 @@ export function prestartBridge(ini: string, env: Env = process.env): void {
   const key = startupKey(ini, env);
   const python = pythonCandidates(env)[0];
   if (!python || registry().has(key)) return;
-  const childEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) childEnv[k] = v;
-  const child = spawn(python, [bridgeScript(), ini], {
-    cwd: path.dirname(ini),
-    env: childEnv,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawnBridge(python, ini, childEnvOf(env));
   const timer = setTimeout(() => {
     if (registry().get(key)?.child !== child) return;
     registry().delete(key);

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Socket } from 'node:net';
-import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { StepError } from '../../../errors.js';
 import type { JsonObject } from '../../../json.js';
-import { bridgeScript } from './bridge-python.js';
+import { spawnBridge } from './bridge-python.js';
 
 /** How long a bridge that only listed revisions waits, idle, for a run's upgrade to take it. */
 const PARK_MS = 30_000;
@@ -55,12 +54,7 @@ export class BridgeProcess {
     childEnv: Record<string, string>,
     key: string,
   ): Promise<{ process: BridgeProcess } | { failed: string }> {
-    const child = spawn(python, [bridgeScript(), ini], {
-      cwd: path.dirname(ini),
-      env: childEnv,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    return BridgeProcess.adopt(child, python, key);
+    return BridgeProcess.adopt(spawnBridge(python, ini, childEnv), python, key);
   }
 
   /**

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
 import { StepError } from '../../../errors.js';
 import { packageFile } from '../../../package-root.js';
 
@@ -8,6 +9,26 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Path of the shipped bridge script (`python/alembic_bridge.py` at the package root). */
 export function bridgeScript(): string {
   return packageFile('python', 'alembic_bridge.py');
+}
+
+/** `env` without its unset variables, as a child process's environment. */
+export function childEnvOf(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Spawns `python` on the bridge script for `ini` (in the ini's directory), its three pipes open. */
+export function spawnBridge(
+  python: string,
+  ini: string,
+  env: Record<string, string>,
+): ChildProcessWithoutNullStreams {
+  return spawn(python, [bridgeScript(), ini], {
+    cwd: path.dirname(ini),
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
 }
 
 /**
