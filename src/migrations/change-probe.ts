@@ -14,7 +14,7 @@ const written = (xmin: string): string =>
   `abs(age(${xmin})::int8 + ${OWN_XID_WINDOW / 2}) <= ${OWN_XID_WINDOW / 2}`;
 
 /** The lowest OID a user object can have (PostgreSQL's FirstNormalObjectId, also after wraparound). */
-export const FIRST_USER_OID = 16384;
+const FIRST_USER_OID = 16384;
 
 /**
  * The user relations the current transaction holds a lock on. Every statement that creates,
@@ -22,7 +22,7 @@ export const FIRST_USER_OID = 16384;
  * to it), so this is the candidate set: a handful of rows, looked up by OID, however large the
  * catalog. Relations the migration only read are locked too; the xmin test drops them.
  */
-const LOCKED = `SELECT DISTINCT l.relation AS oid FROM pg_catalog.pg_locks l
+export const LOCKED = `SELECT DISTINCT l.relation AS oid FROM pg_catalog.pg_locks l
  WHERE l.locktype = 'relation' AND l.pid = pg_catalog.pg_backend_pid() AND l.relation >= ${FIRST_USER_OID}`;
 
 /** One probe row's select list; every part names its columns (the first part of a UNION names them for all). */
@@ -45,6 +45,13 @@ export const REL_ROW = probeRowSelect(
 );
 
 /**
+ * `gone` probe rows: the relations the transaction locked (the `locked` CTE, {@link LOCKED}) that
+ * no longer exist: it dropped them.
+ */
+export const DROPPED = `SELECT ${probeRowSelect("'gone'", 'k.oid::text')} FROM locked k
+ WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = k.oid)`;
+
+/**
  * The probe's SQL. `thorough`: pg_class is scanned whole for rows the transaction wrote, for SQL
  * that may write relations' rows without locking them (`GRANT … ON ALL TABLES IN SCHEMA` does;
  * so does DML on the catalogs); else only the locked relations are looked at. `own` tells the
@@ -63,9 +70,7 @@ function probeSql(thorough: boolean, own: (xmin: string) => string = written): s
   JOIN pg_catalog.pg_attrdef d ON d.adrelid = k.oid WHERE ${own('d.xmin')} GROUP BY d.adrelid`,
     `UNION ALL SELECT ${probeRowSelect("'ns'", 'n.oid::text', 'NULL', 'n.nspname::text')} FROM pg_catalog.pg_namespace n
  WHERE ${own('n.xmin')}`,
-    // A relation the transaction locked that no longer exists: it dropped it.
-    `UNION ALL SELECT ${probeRowSelect("'gone'", 'k.oid::text')} FROM locked k
- WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = k.oid)`,
+    `UNION ALL ${DROPPED}`,
   ].join('\n');
 }
 

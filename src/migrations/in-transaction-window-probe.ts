@@ -1,10 +1,14 @@
 import {
-  FIRST_USER_OID,
+  DROPPED,
+  LOCKED,
   NEXT_XID_SQL,
   OWN_XID_WINDOW,
   probeRowSelect as row,
   REL_ROW,
 } from './change-probe.js';
+
+/** This transaction's xid (taken now if it has none). */
+const OWN_XID = 'pg_catalog.pg_current_xact_id()';
 
 /** Counted in the window: written by a transaction that took its xid at or after `$1`. */
 const inWindow = (xmin: string): string =>
@@ -20,17 +24,14 @@ const inWindow = (xmin: string): string =>
  * transaction sees. A condition on the parameters and stable functions alone: PostgreSQL
  * evaluates it once, before it scans anything, and skips the branch it rules out.
  */
-const ONLY_LOCKED = `NOT $2::boolean AND pg_catalog.pg_current_xact_id() = $1::text::xid8
- AND pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) <= pg_catalog.pg_current_xact_id()`;
-
-const OWN_XID = 'pg_catalog.pg_current_xact_id()';
+const ONLY_LOCKED = `NOT $2::boolean AND ${OWN_XID} = $1::text::xid8
+ AND pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) <= ${OWN_XID}`;
 
 /**
  * The relations the session holds a lock on (see change-probe.ts), and the rows the probe
  * counts, each with the age of the xid that wrote it, kept for the `next` row.
  */
-const COUNTED_ROWS = `WITH locked AS MATERIALIZED (SELECT DISTINCT l.relation AS oid FROM pg_catalog.pg_locks l
- WHERE l.locktype = 'relation' AND l.pid = pg_catalog.pg_backend_pid() AND l.relation >= ${FIRST_USER_OID}),
+const COUNTED_ROWS = `WITH locked AS MATERIALIZED (${LOCKED}),
 rel AS MATERIALIZED (
  SELECT ${REL_ROW}, age(c.xmin) AS age FROM pg_catalog.pg_class c
   WHERE ${inWindow('c.xmin')} AND NOT (${ONLY_LOCKED})
@@ -120,8 +121,7 @@ export function inTransactionWindowProbeSql(serverVersionNum: number): string {
   return [
     COUNTED_ROWS,
     `SELECT ${COLUMNS} FROM rel UNION ALL SELECT ${COLUMNS} FROM col UNION ALL SELECT ${COLUMNS} FROM ns`,
-    `UNION ALL SELECT ${row("'gone'", 'k.oid::text')} FROM locked k
- WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.oid = k.oid)`,
+    `UNION ALL ${DROPPED}`,
     ...(serverVersionNum >= SUBXACT_COUNT_SINCE
       ? [`UNION ALL SELECT ${row("'next'", 'NULL', 'NULL', NEXT_WINDOW_START)}`]
       : []),
