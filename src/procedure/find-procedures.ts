@@ -47,6 +47,9 @@ function sameDir(a: string, b: string): boolean {
   }
 }
 
+/** A name given as a YAML file's path rather than a procedure's name. */
+const isYamlPath = (nameOrPath: string): boolean => /\.ya?ml$/.test(nameOrPath);
+
 const baseName = (file: string): string => path.basename(file).replace(/\.ya?ml$/, '');
 
 /**
@@ -92,7 +95,7 @@ export function checkProceduresDir(dir: string, givenBy: string): void {
  * Unknown names are an {@link InvalidInputError} suggesting the nearest known procedure.
  */
 export async function resolveProcedure(nameOrPath: string, dir: string): Promise<FoundProcedure> {
-  if ((nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml')) && existsSync(nameOrPath))
+  if (isYamlPath(nameOrPath) && existsSync(nameOrPath))
     return { name: baseName(nameOrPath), file: nameOrPath, origin: 'project' };
   const known = await listProcedures(dir);
   const found = known.find((p) => p.name === nameOrPath);
@@ -118,7 +121,7 @@ export async function resolveProcedure(nameOrPath: string, dir: string): Promise
  * procedures, answered from the file names alone (no directory listing, nothing parsed).
  */
 export function procedureFileExists(nameOrPath: string, dir: string): boolean {
-  if (nameOrPath.endsWith('.yaml') || nameOrPath.endsWith('.yml')) return existsSync(nameOrPath);
+  if (isYamlPath(nameOrPath)) return existsSync(nameOrPath);
   const shipped = builtinProceduresDir();
   return [dir, ...(shipped ? [shipped] : [])].some((d) =>
     ['.yaml', '.yml'].some((ext) => existsSync(path.join(d, `${nameOrPath}${ext}`))),
