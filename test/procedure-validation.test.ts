@@ -378,3 +378,32 @@ checklist:
     expect(error.problems[0]!.position).toMatchObject({ file: FILE, line: 3 });
   });
 });
+
+describe('maps where a scalar belongs, with keys that shadow toString and valueOf', () => {
+  // `String()` throws on such a map; the loader must still answer with positioned problems.
+  const shadow = '{ toString: 0, valueOf: 0 }';
+  const cases: [string, string][] = [
+    ['step id', `steps:\n  - id: ${shadow}\n    do: sql.exec\n    with: { sql: SELECT 1 }\n`],
+    ['action', `steps:\n  - id: a\n    do: ${shadow}\n    with: { sql: SELECT 1 }\n`],
+    [
+      'branch id',
+      `steps:\n  - id: p\n    parallel:\n      - id: ${shadow}\n        steps:\n          - { id: a, do: sql.exec, with: { sql: SELECT 1 } }\n`,
+    ],
+    [
+      'param type',
+      `params:\n  x: { type: ${shadow}, default: 1 }\nsteps:\n  - { id: a, do: sql.exec, with: { sql: SELECT 1 } }\n`,
+    ],
+    ['authority', `steps:\n  - { id: a, do: sql.exec, with: { sql: SELECT 1 } }\n`],
+  ];
+  for (const [what, body] of cases) {
+    it(`${what}: rejected with positions, nothing thrown`, () => {
+      const text =
+        what === 'authority'
+          ? `procedure: demo\nrequires: { authority: ${shadow}, role: staging }\n${body}`
+          : `procedure: demo\nrequires: { authority: local, role: staging }\n${body}`;
+      const error = rejected(text);
+      expect(error.problems.length).toBeGreaterThan(0);
+      for (const p of error.problems) expect(p.position?.file).toBe(FILE);
+    });
+  }
+});

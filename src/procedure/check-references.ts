@@ -104,7 +104,10 @@ export function checkReferences(
   const problems: InputProblem[] = [];
   const params: ParamTypes = new Map(
     isObject(root) && isObject(root.params)
-      ? Object.entries(root.params).map(([k, v]) => [k, isObject(v) ? String(v.type) : ''])
+      ? Object.entries(root.params).map(([k, v]) => [
+          k,
+          isObject(v) && typeof v.type === 'string' ? v.type : '',
+        ])
       : [],
   );
   const check = (value: unknown, segments: (string | number)[], reader?: StepEntry) => {

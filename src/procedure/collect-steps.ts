@@ -27,16 +27,17 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 export function collectSteps(root: unknown): StepEntry[] {
   const entries: StepEntry[] = [];
   if (!isObject(root)) return entries;
-  const push = (entry: StepEntry) => {
-    if (typeof entry.raw.id === 'string') entries.push(entry);
+  const push = (entry: Omit<StepEntry, 'id'>) => {
+    // An id that is not a string is the schema's to report; String() on it could even throw.
+    if (typeof entry.raw.id === 'string') entries.push({ ...entry, id: entry.raw.id });
   };
+  const idOf = (value: Record<string, unknown>) => (typeof value.id === 'string' ? value.id : '');
   const steps = Array.isArray(root.steps) ? root.steps : [];
   steps.forEach((step, top) => {
     if (!isObject(step)) return;
     if ('parallel' in step) {
       push({
         kind: 'parallel',
-        id: String(step.id),
         scope: 'main',
         segments: ['steps', top],
         top,
@@ -49,7 +50,6 @@ export function collectSteps(root: unknown): StepEntry[] {
         const segments = ['steps', top, 'parallel', b];
         push({
           kind: 'branch',
-          id: String(branch.id),
           scope: 'branch',
           segments,
           top,
@@ -61,11 +61,10 @@ export function collectSteps(root: unknown): StepEntry[] {
           if (!isObject(s)) return;
           push({
             kind: 'action',
-            id: String(s.id),
             scope: 'branch',
             segments: [...segments, 'steps', index],
             top,
-            branch: String(branch.id),
+            branch: idOf(branch),
             index,
             raw: s,
           });
@@ -74,7 +73,6 @@ export function collectSteps(root: unknown): StepEntry[] {
     } else {
       push({
         kind: 'action',
-        id: String(step.id),
         scope: 'main',
         segments: ['steps', top],
         top,
@@ -88,7 +86,6 @@ export function collectSteps(root: unknown): StepEntry[] {
     if (!isObject(step)) return;
     push({
       kind: 'action',
-      id: String(step.id),
       scope: 'finally',
       segments: ['finally', top],
       top,

@@ -207,14 +207,15 @@ export function validateProcedure(
       if (
         !isObject(spec) ||
         !Object.hasOwn(spec, 'default') ||
-        !PARAM_TYPES.includes(String(spec.type))
+        typeof spec.type !== 'string' ||
+        !PARAM_TYPES.includes(spec.type)
       )
         continue;
       const checked = checkParamValue(spec.type as ParamType, spec.default);
       if ('problem' in checked) {
         problems.push({
           ...at(positions, ['params', name, 'default']),
-          message: `default of param \`${name}\` (${String(spec.type)}): ${checked.problem.message}`,
+          message: `default of param \`${name}\` (${spec.type}): ${checked.problem.message}`,
           hint: checked.problem.hint,
         });
       }

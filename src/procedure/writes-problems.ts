@@ -2,6 +2,7 @@ import type { ActionDefinition } from '../actions/types.js';
 import type { InputProblem, SourcePosition } from '../errors.js';
 import type { StepEntry } from './collect-steps.js';
 import { formatKeyPath, positionOf } from './key-path.js';
+import { showValue } from './show-value.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -38,14 +39,16 @@ export function writesProblems(
 ): InputProblem[] {
   if (!isObject(root) || !isObject(root.requires) || root.requires.writes !== false) return [];
   // Unknown actions are reported on their own; they are not counted against the declaration.
-  const writing = writingSteps(entries, actions).filter((e) => actions.has(String(e.raw.do)));
+  const writing = writingSteps(entries, actions).filter(
+    (e) => typeof e.raw.do === 'string' && actions.has(e.raw.do),
+  );
   if (writing.length === 0) return [];
   const path = formatKeyPath(['requires', 'writes']);
   const named = writing
     .slice(0, 3)
     .map((e) => {
       const line = positionOf(positions, formatKeyPath([...e.segments, 'do']))?.line;
-      return `\`${e.id}\` (${String(e.raw.do)}${line !== undefined ? `, line ${line}` : ''})`;
+      return `\`${e.id}\` (${showValue(e.raw.do)}${line !== undefined ? `, line ${line}` : ''})`;
     })
     .join(', ');
   const more = writing.length > 3 ? ` and ${writing.length - 3} more` : '';

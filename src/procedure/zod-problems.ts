@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { InputProblem, SourcePosition } from '../errors.js';
 import { formatKeyPath, positionOf } from './key-path.js';
 import { nearestName } from './nearest-name.js';
+import { showValue } from './show-value.js';
 
 type Issue = z.core.$ZodIssue;
 type Segments = (string | number)[];
@@ -106,7 +107,7 @@ function notAnOption(issue: IssueOf<'invalid_value'>, s: IssueSite): InputProble
   const near = typeof got === 'string' ? nearestName(got, options) : undefined;
   return {
     ...at(s.ctx, s.full),
-    message: `\`${String(got)}\` is not one of ${options.join(', ')}`,
+    message: `\`${showValue(got)}\` is not one of ${options.join(', ')}`,
     hint: near ? `did you mean \`${near}\`?` : `use one of ${options.join(', ')}`,
   };
 }
@@ -116,7 +117,7 @@ function badFormat(issue: IssueOf<'invalid_format'>, s: IssueSite): InputProblem
   const last = s.rel[s.rel.length - 1];
   return {
     ...at(s.ctx, s.full),
-    message: `\`${String(valueAt(s.ctx.value, s.rel))}\` ${issue.message}`,
+    message: `\`${showValue(valueAt(s.ctx.value, s.rel))}\` ${issue.message}`,
     hint:
       last === 'id'
         ? 'e.g. `recreate-database`'
