@@ -141,6 +141,20 @@ export function stepDuration(runDir, step) {
   throw new Error(`run ${runDir} logged no step.succeeded for ${step}`);
 }
 
+/**
+ * The times (ms since the epoch) of a run's `migration.applied` lines, in the order they were
+ * logged: one per migration the run applied.
+ */
+export function appliedTimes(runDir) {
+  const times = [];
+  for (const line of readFileSync(path.join(runDir, 'events.jsonl'), 'utf8').split('\n')) {
+    if (!line) continue;
+    const e = JSON.parse(line);
+    if (e.type === 'migration.applied') times.push(Date.parse(e.time));
+  }
+  return times;
+}
+
 /** Throws with the run's first failure unless the library run succeeded. */
 export function assertSucceeded(result, what) {
   if (result.status !== 'succeeded') {
