@@ -10,6 +10,8 @@
  * between the server's unit and this one.
  */
 
+import { sqlCode } from './sql-code.js';
+
 /** One statement of a script. */
 export interface ScriptStatement {
   /**
@@ -135,11 +137,16 @@ const TRANSACTION_WORDS =
 
 /**
  * False when `text` cannot hold a statement of its own transaction control, because none of the
- * words such a statement opens with appears anywhere in it; true means "parse it to know"
- * (`CASE … END` and PL/pgSQL bodies also contain them). Spares the parser on most files.
+ * words such a statement opens with appears in its code: outside its comments, string literals,
+ * quoted identifiers and dollar-quoted bodies ({@link sqlCode}), where PL/pgSQL's `BEGIN … END`
+ * lives. True means "parse it to know" (`CASE … END` also holds one), and is the answer whenever
+ * the scanner is not sure it reads the text as the server does. Spares loading the parser on the
+ * files of most histories.
  */
 export function mayControlTransactions(text: string): boolean {
-  return TRANSACTION_WORDS.test(text);
+  if (!TRANSACTION_WORDS.test(text)) return false;
+  const code = sqlCode(text);
+  return code === undefined || TRANSACTION_WORDS.test(code);
 }
 
 /** The statement that contains `index` (UTF-16 code units): the last one starting at or before it. */

@@ -1,0 +1,113 @@
+/**
+ * A script's code with everything PostgreSQL's lexer reads as a constant or a comment blanked out:
+ * what a cheap check may search for keywords without loading the parser. It is only used to rule
+ * a parse out, so it answers `undefined` ("not sure") wherever its reading could differ from the
+ * server's, and the caller then parses.
+ */
+
+/** A character that starts an identifier or keyword (PostgreSQL's `ident_start`). */
+const IDENT_START = /[A-Za-z_\u0080-\uffff]/;
+/** The characters an identifier continues with (`ident_cont`, `$` included). */
+const IDENT = /[A-Za-z0-9_$\u0080-\uffff]*/y;
+const DIGITS = /[0-9]*/y;
+/** A dollar-quote delimiter: `$$` or `$tag$` (`dolqdelim`). */
+const DOLLAR_DELIMITER = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
+/** A positional parameter, `$1`. */
+const PARAMETER = /\$[0-9]+/y;
+
+/** The end (exclusive) of the match of sticky `re` at `i` (`i` when it matches nothing). */
+function matchEnd(re: RegExp, text: string, i: number): number {
+  re.lastIndex = i;
+  return re.exec(text) ? re.lastIndex : i;
+}
+
+/**
+ * The end (exclusive) of the quoted run opened by `quote` at `i` (`''` and `""` stand for the
+ * quote itself), or undefined when it is unterminated or holds a backslash: a backslash escapes
+ * the quote in an `E''` string and, with `standard_conforming_strings` off, in any string.
+ */
+function quotedEnd(text: string, i: number, quote: string): number | undefined {
+  let j = i + 1;
+  for (;;) {
+    const close = text.indexOf(quote, j);
+    if (close < 0) return undefined;
+    if (text.slice(j, close).includes('\\')) return undefined;
+    if (text[close + 1] !== quote) return close + 1;
+    j = close + 2;
+  }
+}
+
+/** The end (exclusive) of the (nesting) block comment opened at `i`, or undefined. */
+function blockCommentEnd(text: string, i: number): number | undefined {
+  let depth = 0;
+  let j = i;
+  while (j < text.length) {
+    if (text.startsWith('/*', j)) {
+      depth++;
+      j += 2;
+    } else if (text.startsWith('*/', j)) {
+      depth--;
+      j += 2;
+      if (depth === 0) return j;
+    } else j++;
+  }
+  return undefined;
+}
+
+/**
+ * `text` with its comments, string literals, quoted identifiers and dollar-quoted bodies (function
+ * and DO bodies among them) each replaced by one space; every other character kept. Undefined when
+ * the text holds something this scanner does not read exactly as the server does: an unterminated
+ * quote or comment, a backslash in a quoted run (an escape in an `E''` string, and in any string
+ * with `standard_conforming_strings` off), or a `$` that is neither a dollar quote, a parameter
+ * nor part of an identifier.
+ */
+export function sqlCode(text: string): string | undefined {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    let end: number | undefined;
+    if (c === '-' && text[i + 1] === '-') {
+      const nl = text.indexOf('\n', i);
+      end = nl < 0 ? text.length : nl;
+    } else if (c === '/' && text[i + 1] === '*') {
+      end = blockCommentEnd(text, i);
+    } else if (c === "'" || c === '"') {
+      end = quotedEnd(text, i, c);
+    } else if (c === '$') {
+      const delimiterEnd = matchEnd(DOLLAR_DELIMITER, text, i);
+      if (delimiterEnd > i) {
+        const close = text.indexOf(text.slice(i, delimiterEnd), delimiterEnd);
+        end = close < 0 ? undefined : close + (delimiterEnd - i);
+      } else {
+        const paramEnd = matchEnd(PARAMETER, text, i);
+        if (paramEnd === i) return undefined;
+        out += text.slice(i, paramEnd);
+        i = paramEnd;
+        continue;
+      }
+    } else if (IDENT_START.test(c)) {
+      // A one-letter prefix (E, B, X, N) is kept and its quote read next: an `E''` string's
+      // escapes are backslashes, which make the quote unsure (quotedEnd).
+      const wordEnd = matchEnd(IDENT, text, i + 1);
+      out += text.slice(i, wordEnd);
+      i = wordEnd;
+      continue;
+    } else if (c >= '0' && c <= '9') {
+      // A number ends before `$`: the server reads `1$a$` as a number and a dollar quote.
+      const numberEnd = matchEnd(DIGITS, text, i);
+      out += text.slice(i, numberEnd);
+      i = numberEnd;
+      continue;
+    } else {
+      out += c;
+      i++;
+      continue;
+    }
+    if (end === undefined) return undefined;
+    out += ' ';
+    i = end;
+  }
+  return out;
+}
