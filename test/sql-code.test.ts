@@ -1,11 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sqlCode } from '../src/postgres/sql-code.js';
-import { mayControlTransactions, splitScript } from '../src/postgres/sql-script.js';
+import { scanSql } from '../src/postgres/sql-code.js';
+import {
+  mayControlTransactions,
+  splitScript,
+  type ParsedScript,
+} from '../src/postgres/sql-script.js';
 
 // mayControlTransactions decides whether a migration file is parsed before it is sent: a false
 // answer sends it wrapped in the engine's transaction. It must never answer false for a script
 // PostgreSQL's parser finds a BEGIN/COMMIT/… statement in, whatever hides the words elsewhere.
+// splitScript's `trees: false` splits a one-statement script without the parser: it must split
+// exactly as the parser does, or leave the script to the parser.
+
+const sqlCode = (text: string): string | undefined => scanSql(text)?.code;
 
 const RUNS = Number(process.env.RUNBOOK_PROPERTY_RUNS ?? 300);
 
@@ -40,6 +48,13 @@ describe('sqlCode', () => {
     ]) {
       expect(sqlCode(text), text).toBeUndefined();
     }
+  });
+});
+
+describe('scanSql terminators', () => {
+  it('are the semicolons of the code outside parentheses', () => {
+    const text = `CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT ';');\n-- ;\nSELECT $$;$$;`;
+    expect(scanSql(text)?.terminators).toEqual([text.indexOf(');') + 1, text.length - 1]);
   });
 });
 
@@ -123,6 +138,8 @@ describe('mayControlTransactions', () => {
     fc.array(literal, { minLength: 1, maxLength: 3 }).map((ls) => `SELECT ${ls.join(', ')}`),
     literal.map((l) => `SELECT CASE WHEN true THEN ${l} END`),
     literal.map((l) => `CREATE FUNCTION f() RETURNS text LANGUAGE sql AS ${l}`),
+    literal.map((l) => `CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT ${l}; SELECT (1))`),
+    fc.constantFrom('CREATE INDEX CONCURRENTLY i ON t (a)', 'VACUUM t'),
   );
   const script = fc
     .array(fc.tuple(fc.option(comment), statement, fc.constantFrom(';', ';\n', ' ;')), {
@@ -130,6 +147,9 @@ describe('mayControlTransactions', () => {
       maxLength: 5,
     })
     .map((parts) => parts.map(([c, s, end]) => `${c ?? ''}${s}${end}`).join(''));
+  const single = fc
+    .tuple(fc.option(comment), statement, fc.constantFrom('', ';', ';\n', ';;'), fc.option(comment))
+    .map(([c, st, end, tail]) => `${c ?? ''}${st}${end}${tail ?? ''}`);
   const junk = fc
     .array(fc.oneof(literal, comment, word, fc.constantFrom(';', ' ', '\n', '$', "'", '"')), {
       maxLength: 12,
@@ -139,7 +159,7 @@ describe('mayControlTransactions', () => {
   it('never answers false for a script the parser finds its own transaction control in', async () => {
     let ownTransactions = 0;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(script, junk), async (text) => {
+      fc.asyncProperty(fc.oneof(script, single, junk), async (text) => {
         const parsed = await splitScript(text);
         if (!parsed.ownTransaction) return;
         ownTransactions++;
@@ -149,5 +169,28 @@ describe('mayControlTransactions', () => {
     );
     // The generator reaches the case the property is about.
     expect(ownTransactions).toBeGreaterThan(RUNS / 4);
+  });
+
+  const withoutTrees = (p: ParsedScript): unknown =>
+    p.statements?.map(({ tree: _tree, ...rest }) => rest) ?? null;
+
+  it('splits without the parser (trees: false) only as the parser splits', async () => {
+    let quick = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(single, script, junk), async (text) => {
+        const parsed = await splitScript(text);
+        const sent = await splitScript(text, { trees: false });
+        if (sent.statements?.some((s) => s.tree === undefined)) quick++;
+        if (parsed.statements === null) {
+          // The server sees the one statement alone, and rejects it as it would the whole text.
+          if (sent.statements !== null) expect(sent.statements).toHaveLength(1);
+          return;
+        }
+        expect(withoutTrees(sent)).toEqual(withoutTrees(parsed));
+        expect(sent.ownTransaction).toBe(parsed.ownTransaction);
+      }),
+      { numRuns: RUNS * 4 },
+    );
+    expect(quick).toBeGreaterThan(RUNS / 4);
   });
 });

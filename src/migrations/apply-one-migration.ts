@@ -116,6 +116,9 @@ export function prepareSql(
   return { query, write, rowsBefore };
 }
 
+/** The statements are only sent: a one-statement file needs no parse tree, nor the parser. */
+const SEND_ONLY = { trees: false };
+
 /** SQLSTATE active_sql_transaction: the statement cannot run inside a transaction block. */
 const IN_TRANSACTION_BLOCK = '25001';
 
@@ -140,7 +143,7 @@ export async function applySqlMigration(
   } catch (err) {
     if (!m.unwrapped || (err as { code?: unknown }).code !== IN_TRANSACTION_BLOCK) throw err;
     const text = currentText(m);
-    const script = await splitScript(text);
+    const script = await splitScript(text, SEND_ONLY);
     if (script.statements?.length !== 1) throw err;
     ctx.progress(
       `${displayName(m)}: cannot run inside a transaction block; sent without BEGIN, as ${source.layout} sends it`,
@@ -182,7 +185,7 @@ async function applyWrapped(
   }
   // Synchronous up to the first round trip, so the caller's pipelining sends it at once.
   const text = currentText(m);
-  const script = mayControlTransactions(text) ? await splitScript(text) : undefined;
+  const script = mayControlTransactions(text) ? await splitScript(text, SEND_ONLY) : undefined;
   if (m.transactional && !script?.ownTransaction) {
     const write = vt.recordSql(m, graph, state.rows);
     const out = await sendInTransaction(client, m, text, {
@@ -196,7 +199,7 @@ async function applyWrapped(
     ctx.progress(`${displayName(m)}: has its own BEGIN/COMMIT, run without a wrapping transaction`);
     await ctx.log('migration.own_transaction', { revision: m.revision, file: m.file });
   }
-  return applyOutside(ctx, source, state, m, text, script ?? (await splitScript(text)));
+  return applyOutside(ctx, source, state, m, text, script ?? (await splitScript(text, SEND_ONLY)));
 }
 
 /**

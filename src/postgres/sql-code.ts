@@ -37,8 +37,8 @@ function quotedEnd(text: string, i: number, quote: string): number | undefined {
   }
 }
 
-/** The end (exclusive) of the (nesting) block comment opened at `i`, or undefined. */
-function blockCommentEnd(text: string, i: number): number | undefined {
+/** The end (exclusive) of the block comment opened at `i` (they nest), or undefined. */
+export function blockCommentEnd(text: string, i: number): number | undefined {
   let depth = 0;
   let j = i;
   while (j < text.length) {
@@ -54,16 +54,31 @@ function blockCommentEnd(text: string, i: number): number | undefined {
   return undefined;
 }
 
+/** A script as the scanner reads it. */
+export interface ScannedSql {
+  /**
+   * The text with its comments, string literals, quoted identifiers and dollar-quoted bodies
+   * (function and DO bodies among them) each replaced by one space; every other character kept.
+   */
+  code: string;
+  /**
+   * The indexes (in the text) of the semicolons in its code outside parentheses: where psql ends
+   * a statement, but for a `BEGIN ATOMIC … END` body (whose `BEGIN` the caller looks for).
+   */
+  terminators: number[];
+}
+
 /**
- * `text` with its comments, string literals, quoted identifiers and dollar-quoted bodies (function
- * and DO bodies among them) each replaced by one space; every other character kept. Undefined when
- * the text holds something this scanner does not read exactly as the server does: an unterminated
- * quote or comment, a backslash in a quoted run (an escape in an `E''` string, and in any string
- * with `standard_conforming_strings` off), or a `$` that is neither a dollar quote, a parameter
- * nor part of an identifier.
+ * Scans `text` as PostgreSQL's lexer reads it ({@link ScannedSql}). Undefined when the text holds
+ * something this scanner does not read exactly as the server does: an unterminated quote or
+ * comment, a backslash in a quoted run (an escape in an `E''` string, and in any string with
+ * `standard_conforming_strings` off), or a `$` that is neither a dollar quote, a parameter nor
+ * part of an identifier.
  */
-export function sqlCode(text: string): string | undefined {
-  let out = '';
+export function scanSql(text: string): ScannedSql | undefined {
+  let code = '';
+  const terminators: number[] = [];
+  let depth = 0;
   let i = 0;
   while (i < text.length) {
     const c = text[i] as string;
@@ -83,7 +98,7 @@ export function sqlCode(text: string): string | undefined {
       } else {
         const paramEnd = matchEnd(PARAMETER, text, i);
         if (paramEnd === i) return undefined;
-        out += text.slice(i, paramEnd);
+        code += text.slice(i, paramEnd);
         i = paramEnd;
         continue;
       }
@@ -91,23 +106,26 @@ export function sqlCode(text: string): string | undefined {
       // A one-letter prefix (E, B, X, N) is kept and its quote read next: an `E''` string's
       // escapes are backslashes, which make the quote unsure (quotedEnd).
       const wordEnd = matchEnd(IDENT, text, i + 1);
-      out += text.slice(i, wordEnd);
+      code += text.slice(i, wordEnd);
       i = wordEnd;
       continue;
     } else if (c >= '0' && c <= '9') {
       // A number ends before `$`: the server reads `1$a$` as a number and a dollar quote.
       const numberEnd = matchEnd(DIGITS, text, i);
-      out += text.slice(i, numberEnd);
+      code += text.slice(i, numberEnd);
       i = numberEnd;
       continue;
     } else {
-      out += c;
+      if (c === '(') depth++;
+      else if (c === ')' && depth > 0) depth--;
+      else if (c === ';' && depth === 0) terminators.push(i);
+      code += c;
       i++;
       continue;
     }
     if (end === undefined) return undefined;
-    out += ' ';
+    code += ' ';
     i = end;
   }
-  return out;
+  return { code, terminators };
 }

@@ -10,13 +10,13 @@
  * between the server's unit and this one.
  */
 
-import { sqlCode } from './sql-code.js';
+import { blockCommentEnd, scanSql } from './sql-code.js';
 
 /** One statement of a script. */
 export interface ScriptStatement {
   /**
-   * The statement's text exactly as in the script, from the end of the statement before it:
-   * leading whitespace and comments included, its terminating `;` excluded.
+   * The statement's text exactly as in the script, from its first token (the whitespace and
+   * comments before it left out) to its terminating `;` (excluded) or the script's end.
    */
   text: string;
   /** Offset of `text` in the script (UTF-16 code units). */
@@ -25,8 +25,11 @@ export interface ScriptStatement {
   line: number;
   /** True for BEGIN/COMMIT/ROLLBACK/SAVEPOINT…: the script manages its own transaction. */
   transactionControl: boolean;
-  /** The statement's parse tree as libpg-query returns it: one key, the node type. */
-  tree: Record<string, unknown>;
+  /**
+   * The statement's parse tree as libpg-query returns it: one key, the node type. Absent when the
+   * script was split without the parser ({@link splitScript}'s `trees: false`).
+   */
+  tree?: Record<string, unknown>;
 }
 
 /** A script split into statements (`statements` null when the parser rejected it). */
@@ -71,8 +74,7 @@ function firstToken(text: string): number {
       const nl = text.indexOf('\n', i);
       i = nl < 0 ? text.length : nl + 1;
     } else if (text.startsWith('/*', i)) {
-      const close = text.indexOf('*/', i + 2);
-      i = close < 0 ? text.length : close + 2;
+      i = blockCommentEnd(text, i) ?? text.length;
     } else break;
   }
   return i;
@@ -96,8 +98,18 @@ function byteToIndex(bytes: Buffer): (byteOffset: number) => number {
  * Splits `text` into statements with PostgreSQL's parser. Never throws for a syntax error: the
  * result then has `statements: null` and the parser's error (the server reports the error itself
  * when the script is sent whole). Statements holding nothing but comments are left out.
+ *
+ * `trees: false`, for a caller that only sends the statements: a script that is one statement
+ * other than transaction control, as the scanner reads it for sure ({@link oneStatement}), comes
+ * back without its parse tree and without loading the parser. A script of several statements is
+ * still parsed, so that one with a syntax error anywhere is sent whole and nothing of it runs.
  */
-export async function splitScript(text: string): Promise<ParsedScript> {
+export async function splitScript(
+  text: string,
+  { trees = true }: { trees?: boolean } = {},
+): Promise<ParsedScript> {
+  const one = trees ? undefined : oneStatement(text);
+  if (one) return { statements: [one], ownTransaction: false };
   const parse = await loadParser();
   let tree: { stmts?: RawStmt[] };
   try {
@@ -129,6 +141,34 @@ export async function splitScript(text: string): Promise<ParsedScript> {
 }
 
 /**
+ * `text`'s one statement, split as the parser splits it, when the scanner reads it for sure and
+ * finds no word a transaction-control statement (or a `BEGIN ATOMIC` body, whose semicolons do not
+ * end it) opens with in its code, and exactly one statement between its top-level semicolons;
+ * else undefined.
+ */
+function oneStatement(text: string): ScriptStatement | undefined {
+  const scanned = scanSql(text);
+  if (!scanned || TRANSACTION_WORDS.test(scanned.code)) return undefined;
+  let found: ScriptStatement | undefined;
+  let start = 0;
+  for (const end of [...scanned.terminators, text.length]) {
+    const stmtText = text.slice(start, end);
+    const token = firstToken(stmtText);
+    if (token < stmtText.length) {
+      if (found) return undefined;
+      found = {
+        text: stmtText.slice(token),
+        offset: start + token,
+        line: lineAt(text, start + token),
+        transactionControl: false,
+      };
+    }
+    start = end + 1;
+  }
+  return found;
+}
+
+/**
  * Every transaction-control statement (BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT,
  * SAVEPOINT, RELEASE, PREPARE TRANSACTION) opens with one of these words.
  */
@@ -138,15 +178,15 @@ const TRANSACTION_WORDS =
 /**
  * False when `text` cannot hold a statement of its own transaction control, because none of the
  * words such a statement opens with appears in its code: outside its comments, string literals,
- * quoted identifiers and dollar-quoted bodies ({@link sqlCode}), where PL/pgSQL's `BEGIN … END`
+ * quoted identifiers and dollar-quoted bodies ({@link scanSql}), where PL/pgSQL's `BEGIN … END`
  * lives. True means "parse it to know" (`CASE … END` also holds one), and is the answer whenever
  * the scanner is not sure it reads the text as the server does. Spares loading the parser on the
  * files of most histories.
  */
 export function mayControlTransactions(text: string): boolean {
   if (!TRANSACTION_WORDS.test(text)) return false;
-  const code = sqlCode(text);
-  return code === undefined || TRANSACTION_WORDS.test(code);
+  const scanned = scanSql(text);
+  return scanned === undefined || TRANSACTION_WORDS.test(scanned.code);
 }
 
 /** The statement that contains `index` (UTF-16 code units): the last one starting at or before it. */
