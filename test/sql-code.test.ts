@@ -51,6 +51,23 @@ describe('sqlCode', () => {
   });
 });
 
+describe('splitScript without trees', () => {
+  it('leaves a script to the parser when a comment line ends at a carriage return or a statement holds a non-ASCII space', async () => {
+    const twoIndexes =
+      'CREATE INDEX CONCURRENTLY i ON t (a);\r-- next one\rCREATE INDEX CONCURRENTLY j ON t (b);\r';
+    const two = await splitScript(twoIndexes, { trees: false });
+    expect(two.statements?.map((st) => st.text)).toEqual([
+      'CREATE INDEX CONCURRENTLY i ON t (a)',
+      'CREATE INDEX CONCURRENTLY j ON t (b)',
+    ]);
+    const split = await splitScript('SELECT 1 -- c\r; SELECT 2', { trees: false });
+    expect(split.statements).toHaveLength(2);
+    // U+00A0 is an identifier character to PostgreSQL: the parser rejects the script whole.
+    const nbsp = await splitScript('CREATE INDEX CONCURRENTLY i ON t (a);\u00a0', { trees: false });
+    expect(nbsp.statements).toBeNull();
+  });
+});
+
 describe('scanSql terminators', () => {
   it('are the semicolons of the code outside parentheses', () => {
     const text = `CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT ';');\n-- ;\nSELECT $$;$$;`;
@@ -71,6 +88,9 @@ describe('mayControlTransactions', () => {
 
   it('is true for a statement of transaction control in the code, and for CASE … END', () => {
     for (const text of [
+      // PostgreSQL ends a `--` comment at a carriage return (a file with CR line endings).
+      '-- note\rCOMMIT;',
+      'CREATE TABLE t (a int);\r-- add table\rCOMMIT;\r',
       'CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\nBEGIN;\nCREATE TABLE t ();\nCOMMIT;',
       "SELECT 'a'; start transaction; select 1; end",
       'SELECT CASE WHEN true THEN 1 END',
@@ -103,6 +123,7 @@ describe('mayControlTransactions', () => {
           '/*',
           '*/',
           '\n',
+          '\r',
           ' ',
           'E',
           '1',
@@ -120,8 +141,11 @@ describe('mayControlTransactions', () => {
       .map(([tag, s]) => (s.includes(tag) ? `'x'` : `${tag}${s}${tag}`)),
     fc.constantFrom('1', 'a$b$', 'a$$', 'b$a$', '$1', "B'01'", "U&'x'"),
   );
+  // A `--` comment ends at a carriage return as well as a line feed.
   const comment = fc.oneof(
-    inner.map((s) => `--${s.replaceAll('\n', ' ')}\n`),
+    fc
+      .tuple(inner, fc.constantFrom('\n', '\r', '\r\n'))
+      .map(([s, end]) => `--${s.replaceAll('\n', ' ')}${end}`),
     inner.map((s) => (s.includes('/*') || s.includes('*/') ? '/* x */' : `/* ${s} /* ${s} */ */`)),
   );
   const statement = fc.oneof(

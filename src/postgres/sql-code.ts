@@ -14,6 +14,8 @@ const DIGITS = /[0-9]*/y;
 const DOLLAR_DELIMITER = /\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/y;
 /** A positional parameter, `$1`. */
 const PARAMETER = /\$[0-9]+/y;
+/** PostgreSQL's newline (`[\n\r]`), searched from `lastIndex`. */
+const NEWLINE = /[\n\r]/g;
 
 /** The end (exclusive) of the match of sticky `re` at `i` (`i` when it matches nothing). */
 function matchEnd(re: RegExp, text: string, i: number): number {
@@ -35,6 +37,15 @@ function quotedEnd(text: string, i: number, quote: string): number | undefined {
     if (text[close + 1] !== quote) return close + 1;
     j = close + 2;
   }
+}
+
+/**
+ * The end (exclusive) of the `--` comment at `i`: the next newline, which for PostgreSQL is a
+ * carriage return as well as a line feed (a file with CR line endings ends its comments there).
+ */
+export function lineCommentEnd(text: string, i: number): number {
+  NEWLINE.lastIndex = i;
+  return NEWLINE.exec(text) ? NEWLINE.lastIndex - 1 : text.length;
 }
 
 /** The end (exclusive) of the block comment opened at `i` (they nest), or undefined. */
@@ -84,8 +95,7 @@ export function scanSql(text: string): ScannedSql | undefined {
     const c = text[i] as string;
     let end: number | undefined;
     if (c === '-' && text[i + 1] === '-') {
-      const nl = text.indexOf('\n', i);
-      end = nl < 0 ? text.length : nl;
+      end = lineCommentEnd(text, i);
     } else if (c === '/' && text[i + 1] === '*') {
       end = blockCommentEnd(text, i);
     } else if (c === "'" || c === '"') {

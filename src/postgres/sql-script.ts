@@ -10,7 +10,7 @@
  * between the server's unit and this one.
  */
 
-import { blockCommentEnd, scanSql } from './sql-code.js';
+import { blockCommentEnd, lineCommentEnd, scanSql } from './sql-code.js';
 
 /** One statement of a script. */
 export interface ScriptStatement {
@@ -65,14 +65,19 @@ export function lineAt(text: string, index: number): number {
   return line;
 }
 
+/**
+ * PostgreSQL's whitespace (`[ \t\n\r\f\v]`); other Unicode spaces are identifier characters to
+ * it, and a statement holding one is the server's to reject.
+ */
+const WHITESPACE = /[ \t\n\r\f\v]/;
+
 /** Offset of the first character that is neither whitespace nor inside a comment. */
 function firstToken(text: string): number {
   let i = 0;
   while (i < text.length) {
-    if (/\s/.test(text[i] as string)) i++;
+    if (WHITESPACE.test(text[i] as string)) i++;
     else if (text.startsWith('--', i)) {
-      const nl = text.indexOf('\n', i);
-      i = nl < 0 ? text.length : nl + 1;
+      i = lineCommentEnd(text, i);
     } else if (text.startsWith('/*', i)) {
       i = blockCommentEnd(text, i) ?? text.length;
     } else break;
