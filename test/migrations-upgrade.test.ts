@@ -264,53 +264,6 @@ describe('failure, fix and resume', () => {
   });
 });
 
-describe('transaction words outside the code', () => {
-  // A file is parsed (libpg-query) only when a transaction-control word appears in its code;
-  // PL/pgSQL's BEGIN … END, comments and literals do not count, and must not hide a real one.
-  it('runs a file whose BEGIN/END are in bodies, comments and literals in one transaction with its version row, and one with its own COMMIT after a body on its own', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-mig-words-'));
-    const header = (rev: string, down: string): string =>
-      `-- revision: ${rev}\n-- down_revision: ${down}\n`;
-    await writeFile(
-      path.join(dir, '001_body.sql'),
-      header('w1', '') +
-        `-- begin: the table and its trigger, to commit together\n` +
-        `CREATE TABLE w (id int, note text DEFAULT 'rollback; end');\n` +
-        `CREATE FUNCTION w_touch() RETURNS trigger LANGUAGE plpgsql AS $fn$\nBEGIN\n  RETURN NEW;\nEND;\n$fn$;\n` +
-        `DO $$ BEGIN PERFORM 1; END $$;\n`,
-    );
-    await writeFile(
-      path.join(dir, '002_own.sql'),
-      header('w2', 'w1') +
-        `CREATE FUNCTION w_note() RETURNS text LANGUAGE sql AS $q$ SELECT 'it''s $$ done' $q$;\n` +
-        `BEGIN;\nCREATE TABLE own_after_body (id int);\nCOMMIT;\n`,
-    );
-    try {
-      const d = await freshDb();
-      const t = await createActionContext({ url: db.adminUrl, db: conns });
-      const res = await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' });
-      expect(res.output).toMatchObject({ applied: 2, current: ['w2'] });
-      const own = t.events.filter((e) => e.type === 'migration.own_transaction');
-      expect(own.map((e) => (e.data as { revision?: string }).revision)).toEqual(['w2']);
-      // 001's statements committed together: its table and function share one transaction id.
-      const xmins = await q(
-        d,
-        `SELECT (SELECT xmin::text FROM pg_class WHERE oid = 'w'::regclass) AS tbl,
-                (SELECT xmin::text FROM pg_proc WHERE oid = 'w_touch'::regproc) AS fn,
-                (SELECT xmin::text FROM pg_proc WHERE oid = 'w_note'::regproc) AS note,
-                (SELECT xmin::text FROM pg_class WHERE oid = 'own_after_body'::regclass) AS own`,
-      );
-      const row = xmins.rows[0] as Record<string, string>;
-      expect(row.fn).toBe(row.tbl);
-      // 002 ran as written: its function before its own BEGIN, in a transaction of its own.
-      expect(row.own).not.toBe(row.note);
-      await t.dispose();
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-});
-
 describe('a migration that committed just before the process died', () => {
   it('is logged as reconciled on the next attempt, never re-run and never missing from the log', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-mig-rec-'));

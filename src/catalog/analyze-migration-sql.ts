@@ -90,7 +90,7 @@ function emptyAnalysis(): MigrationSqlAnalysis {
  * Parses a migration's SQL with PostgreSQL's parser (the shared splitter, `splitScript`) and lists
  * the relations it creates, drops, alters, renames and truncates, plus every destructive
  * statement (DROP TABLE / DROP MATERIALIZED VIEW / DROP SCHEMA / TRUNCATE / DROP COLUMN) with its
- * text and line (the line its text starts on, a leading comment included). A syntax error
+ * text and line (the line of its first token, past any comment before it). A syntax error
  * rejects with the parser's error.
  */
 export async function analyzeMigrationSql(source: string): Promise<MigrationSqlAnalysis> {

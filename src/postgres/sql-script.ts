@@ -1,8 +1,9 @@
 /**
  * The one SQL statement splitter: a script as PostgreSQL's own parser (libpg-query, a WebAssembly
  * build of it) delimits it, so dollar quotes, comments and nested bodies are handled as the
- * server handles them. libpg-query is loaded on the first split, so a command that never splits
- * SQL never loads it.
+ * server handles them. libpg-query is loaded on the first parse, so a command that never parses
+ * SQL never loads it; a caller that only sends statements lets the lexical scanner
+ * (`sql-code.ts`) answer for a script it reads for sure as one statement.
  *
  * Offsets: every offset and index here counts UTF-16 code units, as JavaScript strings index
  * (`text.slice(offset)`). The parser reports UTF-8 byte offsets and the server reports an error's
@@ -106,8 +107,10 @@ function byteToIndex(bytes: Buffer): (byteOffset: number) => number {
  *
  * `trees: false`, for a caller that only sends the statements: a script that is one statement
  * other than transaction control, as the scanner reads it for sure ({@link oneStatement}), comes
- * back without its parse tree and without loading the parser. A script of several statements is
- * still parsed, so that one with a syntax error anywhere is sent whole and nothing of it runs.
+ * back as that statement, without its parse tree and without loading the parser, even when the
+ * parser would reject it (the server then rejects the statement alone, as it would the whole
+ * script). A script of several statements is still parsed, so that one with a syntax error
+ * anywhere is sent whole and nothing of it runs.
  */
 export async function splitScript(
   text: string,
@@ -146,10 +149,10 @@ export async function splitScript(
 }
 
 /**
- * `text`'s one statement, split as the parser splits it, when the scanner reads it for sure and
- * finds no word a transaction-control statement (or a `BEGIN ATOMIC` body, whose semicolons do not
- * end it) opens with in its code, and exactly one statement between its top-level semicolons;
- * else undefined.
+ * `text`'s one statement (split as the parser splits it, when the parser accepts it), when the
+ * scanner reads it for sure and finds no word a transaction-control statement (or a `BEGIN
+ * ATOMIC` body, whose semicolons do not end it) opens with in its code, and exactly one statement
+ * between its top-level semicolons; else undefined.
  */
 function oneStatement(text: string): ScriptStatement | undefined {
   const scanned = scanSql(text);
