@@ -199,8 +199,13 @@ async function applyWrapped(
     ctx.progress(`${displayName(m)}: has its own BEGIN/COMMIT, run without a wrapping transaction`);
     await ctx.log('migration.own_transaction', { revision: m.revision, file: m.file });
   }
-  return applyOutside(ctx, source, state, m, text, script ?? (await splitScript(text, SEND_ONLY)));
+  // A file its tool sends as one query is sent so: nothing to split.
+  const parsed = script ?? (m.oneQuery ? ONE_QUERY : await splitScript(text, SEND_ONLY));
+  return applyOutside(ctx, source, state, m, text, parsed);
 }
+
+/** A script sent whole, as one query. */
+const ONE_QUERY: ParsedScript = { statements: null, ownTransaction: false };
 
 /**
  * Runs `m` outside a transaction, marked in-flight first (and started in the version table, for
@@ -217,7 +222,7 @@ async function applyOutside(
 ): Promise<TransactionalOutcome> {
   const { client, graph, cp } = state;
   const vt = source.versionTable;
-  const sent: ParsedScript = m.oneQuery ? { statements: null, ownTransaction: false } : parsed;
+  const sent: ParsedScript = m.oneQuery ? ONE_QUERY : parsed;
   const out = await aroundWindow(state, async () => {
     cp.inflight = { revision: m.revision, file: m.file, started_at: new Date().toISOString() };
     await writeCheckpoint(ctx, cp);
