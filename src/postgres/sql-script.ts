@@ -42,6 +42,14 @@ export interface ParsedScript {
   parseError?: Error;
 }
 
+/** A statement the parser delimited: its parse tree is there. */
+export type ParsedStatement = ScriptStatement & { tree: Record<string, unknown> };
+
+/** A script split by the parser (the default of {@link splitScript}): every tree is there. */
+export interface ParsedScriptWithTrees extends ParsedScript {
+  statements: ParsedStatement[] | null;
+}
+
 interface RawStmt {
   stmt?: Record<string, unknown>;
   stmt_location?: number;
@@ -112,6 +120,11 @@ function byteToIndex(bytes: Buffer): (byteOffset: number) => number {
  * script). A script of several statements is still parsed, so that one with a syntax error
  * anywhere is sent whole and nothing of it runs.
  */
+export function splitScript(
+  text: string,
+  options?: { trees: true },
+): Promise<ParsedScriptWithTrees>;
+export function splitScript(text: string, options: { trees: boolean }): Promise<ParsedScript>;
 export async function splitScript(
   text: string,
   { trees = true }: { trees?: boolean } = {},
@@ -128,7 +141,7 @@ export async function splitScript(
   }
   const bytes = Buffer.from(text, 'utf8');
   const indexOf = byteToIndex(bytes);
-  const statements: ScriptStatement[] = [];
+  const statements: ParsedStatement[] = [];
   for (const s of tree.stmts ?? []) {
     const start = s.stmt_location ?? 0;
     // stmt_len 0 means "to the end of the script".
