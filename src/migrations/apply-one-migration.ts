@@ -199,9 +199,7 @@ async function applyWrapped(
     ctx.progress(`${displayName(m)}: has its own BEGIN/COMMIT, run without a wrapping transaction`);
     await ctx.log('migration.own_transaction', { revision: m.revision, file: m.file });
   }
-  // A file its tool sends as one query is sent so: nothing to split.
-  const parsed = script ?? (m.oneQuery ? ONE_QUERY : await splitScript(text, SEND_ONLY));
-  return applyOutside(ctx, source, state, m, text, parsed);
+  return applyOutside(ctx, source, state, m, text, script);
 }
 
 /** A script sent whole, as one query. */
@@ -210,7 +208,7 @@ const ONE_QUERY: ParsedScript = { statements: null, ownTransaction: false };
 /**
  * Runs `m` outside a transaction, marked in-flight first (and started in the version table, for
  * a tool that records that), then records it: statement by statement, or as one query when its
- * tool sends it so (`oneQuery`).
+ * tool sends it so (`oneQuery`). `parsed`: the file already split, if it was.
  */
 async function applyOutside(
   ctx: ActionContext,
@@ -218,11 +216,12 @@ async function applyOutside(
   state: LoopState,
   m: Migration,
   text: string,
-  parsed: ParsedScript,
+  parsed: ParsedScript | undefined,
 ): Promise<TransactionalOutcome> {
   const { client, graph, cp } = state;
   const vt = source.versionTable;
-  const sent: ParsedScript = m.oneQuery ? ONE_QUERY : parsed;
+  // A file its tool sends as one query is sent so: nothing to split.
+  const sent = m.oneQuery ? ONE_QUERY : (parsed ?? (await splitScript(text, SEND_ONLY)));
   const out = await aroundWindow(state, async () => {
     cp.inflight = { revision: m.revision, file: m.file, started_at: new Date().toISOString() };
     await writeCheckpoint(ctx, cp);
