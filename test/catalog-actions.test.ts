@@ -190,6 +190,49 @@ describe('schema.expect', () => {
   });
 });
 
+describe('schema.expect version: head on a tool that records every migration (dbmate)', () => {
+  const dbmateFile = (table: string) =>
+    `-- migrate:up\nCREATE TABLE ${table} (id int);\n-- migrate:down\nDROP TABLE ${table};\n`;
+  const rowsSql = (versions: string[]) =>
+    `CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);
+     INSERT INTO schema_migrations VALUES ${versions.map((v) => `('${v}')`).join(', ')};`;
+
+  it('passes with every migration recorded, fails while one below the last (a gap) is not', async () => {
+    const src = await writeMigrations(path.join(dir, 'expect-dbmate'), {
+      '20240101000000_a.sql': dbmateFile('a'),
+      '20240201000000_b.sql': dbmateFile('b'),
+      '20240301000000_c.sql': dbmateFile('c'),
+    });
+    const all = await freshDb(
+      'dbmate_all',
+      rowsSql(['20240101000000', '20240201000000', '20240301000000']),
+    );
+    const gap = await freshDb('dbmate_gap', rowsSql(['20240101000000', '20240301000000']));
+    const t = await createActionContext({ url: db.adminUrl });
+    try {
+      const atHead = await run(t, 'schema.expect', { database: all, version: 'head', source: src });
+      expect(atHead.error).toBeUndefined();
+      const current = await run(t, 'migrations.current', { database: all, source: src });
+      expect(current.result?.output).toMatchObject({ is_head: true });
+      const missing = await run(t, 'schema.expect', {
+        database: gap,
+        version: 'head',
+        source: src,
+      });
+      expect(missing.error?.code).toBe('EXPECTATION_FAILED');
+      const unmet = missing.error?.fields.data?.unmet as { kind: string; actual: unknown }[];
+      expect(unmet).toMatchObject([
+        { kind: 'version', actual: ['20240101000000', '20240301000000'] },
+      ]);
+      const behind = await run(t, 'migrations.current', { database: gap, source: src });
+      expect(behind.result?.output).toMatchObject({ is_head: false });
+      expect(behind.result?.summary).not.toContain('(head)');
+    } finally {
+      await t.dispose();
+    }
+  });
+});
+
 describe('schema.snapshot and schema.diff', () => {
   it('saves a snapshot, reports equal, then names the differences and fails', async () => {
     const copy = await freshDb(

@@ -106,6 +106,69 @@ describe('diesel', () => {
   });
 });
 
+describe('a migration added below applied ones (a gap) is applied, as diesel and Prisma apply it', () => {
+  const cases = [
+    {
+      layout: 'diesel',
+      file: (v: string) => `${v.slice(0, 4)}-${v.slice(4, 6)}-${v.slice(6, 8)}-000000_t${v}/up.sql`,
+      rows: 'SELECT version AS v FROM __diesel_schema_migrations ORDER BY 1',
+      recorded: (v: string) => v,
+    },
+    {
+      layout: 'prisma',
+      file: (v: string) => `${v}_t${v}/migration.sql`,
+      rows: `SELECT migration_name AS v FROM _prisma_migrations
+              WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY 1`,
+      recorded: (v: string) => `${v}_t${v}`,
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.layout}: pending until applied, and the version step does not call the database at its head meanwhile`, async () => {
+      const dir = path.join(cli.ws.dir, `${c.layout}-gap`);
+      const add = (v: string) => {
+        const file = path.join(dir, c.file(v));
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, `CREATE TABLE t${v} (id int);\n`);
+      };
+      add('20240101000000');
+      add('20240301000000');
+      const database = uniqueName(`rb_fid_gap_${c.layout}`);
+      const first = await upgrade(database, dir);
+      expect(first.code, first.stderr + first.stdout).toBe(0);
+      add('20240201000000');
+      // Nothing up to the first migration is pending: the version step still sees the gap.
+      const held = await upgrade(
+        database,
+        dir,
+        '--param',
+        `target=${c.recorded('20240101000000')}`,
+        '--json',
+      );
+      expect(held.code, held.stderr + held.stdout).toBe(0);
+      const heldOut = JSON.parse(held.stdout) as {
+        outputs: Record<string, Record<string, unknown>>;
+      };
+      expect(heldOut.outputs.migrate?.applied).toBe(0);
+      expect(heldOut.outputs.version?.is_head).toBe(false);
+      const status = await cli.runbook(['status', '--migrations', dir, '--database', database]);
+      expect(status.code, status.stdout).toBe(1);
+      const run = await upgrade(database, dir, '--json');
+      expect(run.code, run.stderr + run.stdout).toBe(0);
+      const out = JSON.parse(run.stdout) as { outputs: Record<string, Record<string, unknown>> };
+      expect(out.outputs.migrate?.applied).toBe(1);
+      expect(out.outputs.version?.is_head).toBe(true);
+      const applied = cli.events(cli.lastRunId()).filter((e) => e.type === 'migration.applied');
+      expect(applied.map((e) => e.data.revision)).toEqual([c.recorded('20240201000000')]);
+      expect((await queryRows<{ v: string }>(database, c.rows)).map((r) => r.v)).toEqual(
+        ['20240101000000', '20240201000000', '20240301000000'].map(c.recorded),
+      );
+      expect(
+        await queryRows(database, `SELECT to_regclass('t20240201000000') IS NOT NULL AS made`),
+      ).toEqual([{ made: true }]);
+    });
+  }
+});
+
 describe('golang-migrate and Prisma send a file without BEGIN', () => {
   it('golang-migrate: a file holding only CREATE INDEX CONCURRENTLY applies, the next ones too', async () => {
     const database = uniqueName('rb_fid_golang');

@@ -2,6 +2,7 @@ import path from 'node:path';
 import * as z from 'zod';
 import {
   AlembicVersionTable,
+  atHeads,
   loadMigrationSource,
   RevisionGraph,
   summarizeVersions,
@@ -37,10 +38,8 @@ export const migrationsCurrent = defineAction({
     const rows = await ctx.db.withClient(database, (c) => vt.read(c));
     let isHead = false;
     if (source && rows !== null) {
-      const graph = new RevisionGraph(await source.list());
-      const heads = graph.heads();
-      const applied = new Set([...graph.ancestors(rows.filter((r) => graph.has(r))), ...rows]);
-      isHead = heads.length > 0 && heads.every((h) => applied.has(h));
+      // As the upgrade plans: a gap below a recorded row is pending where the tool applies gaps.
+      isHead = atHeads(new RevisionGraph(await source.list()), rows);
     }
     return {
       output: { current: rows ?? [], is_head: isHead, has_version_table: rows !== null },

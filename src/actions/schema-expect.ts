@@ -96,6 +96,7 @@ async function readVersionState(
         expected: p.version,
         actual: state.rows,
         ...(state.heads ? { heads: state.heads } : {}),
+        ...(state.atHead !== undefined ? { atHead: state.atHead } : {}),
       }
     : undefined;
   return { version, rows: state.rows };

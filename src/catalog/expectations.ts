@@ -43,6 +43,12 @@ export interface VersionExpectation {
   expected: string;
   /** The heads of the migration source (needed for `head`). */
   heads?: string[];
+  /**
+   * Whether the rows put the database at those heads (every migration up to them applied): what
+   * `head` checks. The rows are shown as they are (a tool such as dbmate records every
+   * migration, not only the head).
+   */
+  atHead?: boolean;
   /** Rows of the version table, null when it does not exist. */
   actual: string[] | null;
 }
@@ -235,6 +241,7 @@ export function evaluateExpectations(
         version.expected === 'head' ? 'version = head' : `version = ${version.expected}`,
         expected,
         actual,
+        version.expected === 'head' && version.atHead !== undefined ? version.atHead : undefined,
       ),
     );
   }

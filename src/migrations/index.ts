@@ -16,7 +16,14 @@ export { loadMigrationSource } from './load-source.js';
 export { LAYOUTS, layoutNamed, sourceFor } from './layouts/index.js';
 export { AlembicVersionTable } from './layouts/alembic/alembic-version-table.js';
 export { RevisionGraph } from './revision-graph.js';
-export { appliedSet, planTargets, planUpgrade, resolveTarget, upgradeOrder } from './plan.js';
+export {
+  appliedSet,
+  atHeads,
+  planTargets,
+  planUpgrade,
+  resolveTarget,
+  upgradeOrder,
+} from './plan.js';
 export { upgradeDatabase, type UpgradeOutcome, type UpgradeRequest } from './upgrade-database.js';
 export { displayName } from './apply-one-migration.js';
 export { stampRevision, type StampOutcome } from './stamp.js';

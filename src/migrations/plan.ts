@@ -5,7 +5,7 @@ import type { Migration } from './types.js';
 /**
  * Revisions the version table's rows imply are applied: each row and all its ancestors
  * (parents and dependencies). Linear tools record every applied revision; the rule still holds,
- * except for a history whose migrations are `recordedAlone` (dbmate), where a row implies only
+ * except for a history whose migrations are `recordedAlone` (dbmate, diesel, prisma), where a row implies only
  * itself and a gap below it is still pending, as the tool sees it.
  */
 export function appliedSet(graph: RevisionGraph, rows: readonly string[]): Set<string> {
@@ -24,6 +24,21 @@ export function appliedSet(graph: RevisionGraph, rows: readonly string[]): Set<s
   const out = graph.ancestors(known);
   for (const r of known) out.add(r);
   return out;
+}
+
+/**
+ * Whether the version table's `rows` put the database at the history's heads: every head and
+ * every migration below them applied ({@link appliedSet}), so that an upgrade to the heads has
+ * nothing to run. Rows naming no revision of the history are ignored here (the upgrade refuses
+ * them); a history without migrations has no heads to be at.
+ */
+export function atHeads(graph: RevisionGraph, rows: readonly string[]): boolean {
+  const heads = graph.heads();
+  const applied = appliedSet(
+    graph,
+    rows.filter((r) => graph.has(r)),
+  );
+  return heads.length > 0 && [...heads, ...graph.ancestors(heads)].every((r) => applied.has(r));
 }
 
 function ambiguous(target: string, candidates: string[], hint: string): StepError {

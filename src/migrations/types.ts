@@ -49,7 +49,8 @@ export interface Migration {
   checksum: string;
   /**
    * Set by layouts whose tool records every migration on its own row and applies whatever the
-   * table lacks, gaps included (dbmate): a row then implies only itself, not its ancestors.
+   * table lacks, gaps included (dbmate, diesel, prisma): a row then implies only itself, not its
+   * ancestors.
    */
   recordedAlone?: boolean;
   /**

@@ -65,6 +65,8 @@ const DIESEL: LinearLayout = {
     ...m,
     transactional: dieselRunsInTransaction(path.dirname(m.file)),
     oneQuery: true,
+    // diesel runs every migration its table lacks (`pending_migrations`), older ones included.
+    recordedAlone: true,
   }),
 };
 

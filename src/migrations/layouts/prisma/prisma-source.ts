@@ -10,7 +10,9 @@ const PRISMA: LinearLayout = {
   isMigrationFile: (name) => name === 'migration.sql',
   identify: (name) => ({ revision: name, key: name }),
   versionTable: () => new PrismaTable(),
-  complete: (m) => ({ ...m, oneQuery: true, unwrapped: true }),
+  // `migrate deploy` applies every migration the table lacks (or holds only rolled back), older
+  // ones included.
+  complete: (m) => ({ ...m, oneQuery: true, unwrapped: true, recordedAlone: true }),
 };
 
 /**
