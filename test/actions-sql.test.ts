@@ -204,6 +204,38 @@ describe('sql.expect', () => {
     expect(shape.message).toContain('expected a single value, got 2 row(s) of 2 column(s)');
   });
 
+  it('compares numbers exactly: a numeric or bigint one digit off fails, 1.50 equals 1.5', async () => {
+    const big = await failure(
+      expectQuery({ query: 'SELECT 9007199254740993::bigint', scalar: 9007199254740992 }),
+    );
+    expect(big.message).toBe('expected 9007199254740992, got "9007199254740993"');
+    const tiny = await failure(
+      expectQuery({ query: 'SELECT 0.30000000000000001::numeric', scalar: 0.3 }),
+    );
+    expect(tiny.code).toBe('EXPECTATION_FAILED');
+    await expectQuery({ query: 'SELECT 1.50::numeric', scalar: 1.5 });
+    await expectQuery({ query: 'SELECT 1e21::numeric', scalar: 1e21 });
+    await expectQuery({ query: 'SELECT -0.0::numeric', scalar: 0 });
+    await expectQuery({ query: 'SELECT 9007199254740993::bigint', scalar: '9007199254740993' });
+    await expectQuery({ query: 'SELECT 0.1::float8', scalar: 0.1 });
+    // An integer YAML cannot hold exactly is refused before the run, with the way out.
+    const problems = await sqlExpect.preflight?.(
+      sqlExpect.params.parse({ query: 'SELECT 1', scalar: 2 ** 53 + 2 }),
+      t.ctx as never,
+    );
+    expect(problems?.map((p) => p.message)).toEqual([
+      expect.stringContaining('beyond the integers a YAML number holds exactly'),
+    ]);
+  });
+
+  it('rows with two columns of one name fail instead of comparing one of them', async () => {
+    const err = await failure(expectQuery({ query: 'SELECT 1 AS a, 2 AS a', rows: [{ a: 2 }] }));
+    expect(err.code).toBe('EXPECTATION_FAILED');
+    expect(err.message).toContain('several columns named "a"');
+    expect(err.fields.data).toMatchObject({ actual: { columns: ['a', 'a'] } });
+    await expectQuery({ query: 'SELECT 1 AS a, 2 AS a', row_count: 1 });
+  });
+
   it('runs the query read-only', async () => {
     const err = await expectQuery({
       query: "INSERT INTO facts VALUES (3, 0, now(), 'x') RETURNING 1",

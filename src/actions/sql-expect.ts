@@ -19,7 +19,12 @@ const params = z
       .array(z.record(z.string(), z.json()))
       .optional()
       .describe('The exact rows, in order (use ORDER BY)'),
-    scalar: z.json().optional().describe('The single value of a one-row, one-column result'),
+    scalar: z
+      .json()
+      .optional()
+      .describe(
+        'The single value of a one-row, one-column result (a number equals a numeric column of exactly that value; write integers beyond 2^53 as strings)',
+      ),
     row_count: z.number().int().min(0).optional().describe('How many rows the query returns'),
   })
   .refine((p) => p.rows !== undefined || p.scalar !== undefined || p.row_count !== undefined, {
@@ -28,7 +33,45 @@ const params = z
   .describe('sql.expect arguments');
 
 const MAX_ROWS_SHOWN = 50;
-const NUMERIC = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+
+/**
+ * A number's text (a YAML number as JavaScript writes it, or a numeric column as PostgreSQL does)
+ * as an exact decimal: sign, significant digits and the power of ten of the last one, so that
+ * `1.50`, `1.5` and `15e-1` are one value and `9007199254740993` is not `9007199254740992`.
+ * Undefined for text that is not a plain decimal number (`NaN`, `Infinity`, anything else).
+ */
+function exactDecimal(text: string): string | undefined {
+  const m = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([-+]?\d+))?$/.exec(text);
+  if (!m) return undefined;
+  const fraction = m[3] ?? '';
+  const all = `${m[2]}${fraction}`.replace(/^0+/, '');
+  if (all === '') return '0';
+  const digits = all.replace(/0+$/, '');
+  const exponent = Number(m[4] ?? 0) - fraction.length + (all.length - digits.length);
+  return `${m[1]}${digits}e${exponent}`;
+}
+
+/** Whether a number and a numeric text are the same value, exactly (see {@link exactDecimal}). */
+function sameNumber(n: number, text: string): boolean {
+  const key = exactDecimal(text);
+  return key !== undefined && key === exactDecimal(String(n));
+}
+
+/**
+ * The first integer in `values` too large for a double to hold exactly (the YAML number it was
+ * read from may have been another one), or undefined.
+ */
+function inexactInteger(values: unknown): number | undefined {
+  if (typeof values === 'number') {
+    return Number.isInteger(values) && !Number.isSafeInteger(values) ? values : undefined;
+  }
+  if (typeof values !== 'object' || values === null) return undefined;
+  for (const v of Object.values(values)) {
+    const found = inexactInteger(v);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
 
 /** Converts what pg returned into JSON (bigint → string, Buffer → `\x` hex). */
 function toJson(v: unknown): JsonValue {
@@ -44,15 +87,15 @@ function toJson(v: unknown): JsonValue {
 }
 
 /**
- * Deep equality of JSON values where a number equals a numeric string of the same value: pg
- * returns bigint and numeric columns as strings (`count(*)` is `"3"`), YAML gives numbers.
+ * Deep equality of JSON values where a number equals a numeric string of exactly the same value:
+ * pg returns bigint and numeric columns as strings (`count(*)` is `"3"`), YAML gives numbers.
  */
 function sameJson(expected: JsonValue, actual: JsonValue): boolean {
-  if (typeof expected === 'number' && typeof actual === 'string' && NUMERIC.test(actual)) {
-    return Number(actual) === expected;
+  if (typeof expected === 'number' && typeof actual === 'string') {
+    return sameNumber(expected, actual);
   }
-  if (typeof actual === 'number' && typeof expected === 'string' && NUMERIC.test(expected)) {
-    return Number(expected) === actual;
+  if (typeof actual === 'number' && typeof expected === 'string') {
+    return sameNumber(actual, expected);
   }
   if (Array.isArray(expected) || Array.isArray(actual)) {
     return (
@@ -95,15 +138,25 @@ export const sqlExpect = defineAction({
       try {
         // The extended protocol takes exactly one statement: a `…; COMMIT; DELETE …` cannot
         // leave the READ ONLY transaction, which is what makes this action count as not writing.
-        const config = { text: p.query, types: datesAsText, queryMode: 'extended' };
+        const config = {
+          text: p.query,
+          types: datesAsText,
+          queryMode: 'extended',
+          rowMode: 'array',
+        };
         return await client.query(config as pg.QueryConfig);
       } finally {
         await client.query('ROLLBACK');
       }
     });
-    const rows = result.rows.map((r) => toJson(r) as { [k: string]: JsonValue });
+    const names = result.fields.map((f) => f.name);
+    const rows = (result.rows as unknown[][]).map((r) =>
+      Object.fromEntries(names.map((n, i) => [n, toJson(r[i])])),
+    );
     const shown = rows.slice(0, MAX_ROWS_SHOWN);
     const failures: string[] = [];
+    // Rows are compared by column name: two columns of one name would hide one of them.
+    const repeated = names.find((n, i) => names.indexOf(n) !== i);
     const expected: { [k: string]: JsonValue } = {};
     const actual: { [k: string]: JsonValue } = {};
     if (p.row_count !== undefined && rows.length !== p.row_count) {
@@ -111,7 +164,13 @@ export const sqlExpect = defineAction({
       expected.row_count = p.row_count;
       actual.row_count = rows.length;
     }
-    if (p.rows !== undefined && !sameJson(p.rows, rows)) {
+    if (p.rows !== undefined && repeated !== undefined) {
+      failures.push(
+        `the query returns several columns named "${repeated}": rows are compared by column name, so give each its own (AS)`,
+      );
+      expected.rows = p.rows;
+      actual.columns = names;
+    } else if (p.rows !== undefined && !sameJson(p.rows, rows)) {
       const expectedRows = p.rows;
       const i = expectedRows.findIndex((e, k) => !sameJson(e, rows[k] ?? null));
       failures.push(
@@ -130,7 +189,7 @@ export const sqlExpect = defineAction({
         expected.scalar = p.scalar;
         actual.rows = shown;
       } else {
-        const value = Object.values(first)[0] ?? null;
+        const value = toJson((result.rows as unknown[][])[0]?.[0]);
         if (!sameJson(p.scalar, value)) {
           failures.push(`expected ${JSON.stringify(p.scalar)}, got ${JSON.stringify(value)}`);
           expected.scalar = p.scalar;
@@ -150,10 +209,20 @@ export const sqlExpect = defineAction({
     };
   },
   async preflight(p) {
+    const problems: { message: string }[] = [];
     // PostgreSQL accepts no NUL in a query: refused before the run rather than at this step.
     const line = nulLine(p.query);
-    return line === undefined
-      ? []
-      : [{ message: `sql.expect: the query holds a NUL byte (line ${line} of the query)` }];
+    if (line !== undefined) {
+      problems.push({
+        message: `sql.expect: the query holds a NUL byte (line ${line} of the query)`,
+      });
+    }
+    const inexact = inexactInteger([p.scalar, p.rows]);
+    if (inexact !== undefined) {
+      problems.push({
+        message: `sql.expect: ${inexact} is beyond the integers a YAML number holds exactly (2^53); write the expected value as a string ('${inexact}' is what was read)`,
+      });
+    }
+    return problems;
   },
 });
