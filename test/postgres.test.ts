@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connections } from '../src/postgres/connections.js';
 import { quoteIdent, quoteLiteral } from '../src/postgres/quote.js';
+import {
+  containsSecret,
+  maskSqlPasswords,
+  maskValues,
+  redactJson,
+  secretScrubber,
+} from '../src/postgres/redact.js';
 import { redactDatabaseUrl, redactUrl } from '../src/postgres/url.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
@@ -75,6 +82,59 @@ describe('postgres helpers', () => {
     expect(redactUrl('CREATE ROLE r ENCRYPTED PASSWORD $p$s3cret$p$;')).toBe(
       "CREATE ROLE r ENCRYPTED PASSWORD '***';",
     );
+  });
+
+  it('masks passwords holding quotes, separators or comments, whatever form they take', () => {
+    // A quote in a URL's password (a URL parser leaves it unencoded; SQL doubles it).
+    const quoted = "x postgresql://u:S3cr3t'Qu@h:5/db y";
+    expect(containsSecret(quoted)).toBe(true);
+    expect(redactUrl(quoted)).toBe('x postgresql://u:***@h:5/db y');
+    expect(redactUrl("SELECT dblink_connect('postgresql://u:S3cr3t''Qu@h/db')")).toBe(
+      "SELECT dblink_connect('postgresql://u:***@h/db')",
+    );
+    // libpq ends an unquoted value at whitespace only.
+    for (const pw of ['pa;S3cr3t', 'pa,S3cr3t', "pa'S3cr3t", 'pa&S3cr3t'])
+      expect(redactUrl(`host=h password=${pw} user=x`)).toBe('host=h password=*** user=x');
+    // SQL literals: E'' with a backslash escape, U&'', a comment before the literal.
+    for (const lit of [String.raw`E'S3cr\'3t'`, "U&'S3cr\\0041'", "/* rotated */ 'S3cr3t'"])
+      expect(redactUrl(`ALTER ROLE r PASSWORD ${lit} LOGIN`)).not.toContain('S3cr');
+    expect(redactUrl("ALTER ROLE r PASSWORD -- new\n'S3cr3t';")).toBe(
+      "ALTER ROLE r PASSWORD -- new\n'***';",
+    );
+    // Another session's query, cut short, with a URL in it.
+    expect(maskSqlPasswords("ALTER ROLE r PASSWORD 'S3cr")).toBe("ALTER ROLE r PASSWORD '***'");
+    expect(maskSqlPasswords("SELECT pg_sleep(9), 'postgresql://u:S3cr3t''Qu@h/db'")).toBe(
+      "SELECT pg_sleep(9), 'postgresql://u:***@h/db'",
+    );
+    // SQLAlchemy's bound values, as text and inside JSON.
+    const sqla =
+      "boom\n[SQL: ALTER ROLE a PASSWORD %(pw)s]\n[parameters: {'pw': 'S3cr3tEnv'}]\n(Background)";
+    expect(redactUrl(sqla)).toBe(
+      'boom\n[SQL: ALTER ROLE a PASSWORD %(pw)s]\n[parameters: ***]\n(Background)',
+    );
+    expect(redactUrl(JSON.stringify({ t: sqla, u: 1 }))).not.toContain('S3cr3tEnv');
+    expect(JSON.parse(redactUrl(JSON.stringify({ t: sqla, u: 1 })))).toMatchObject({ u: 1 });
+    const quoting = `x\n[parameters: {'pw': 'S3cr3tEnv', 'note': 'a "b"'}]\ny`;
+    expect(redactUrl(quoting)).not.toContain('S3cr3tEnv');
+    expect(JSON.parse(redactUrl(JSON.stringify({ t: quoting, u: 1 })))).toMatchObject({ u: 1 });
+    expect(redactUrl(JSON.stringify({ t: quoting }))).not.toContain('S3cr3tEnv');
+  });
+
+  it('masks known secrets longest first, as numbers too, and as a URL writes them', () => {
+    expect(maskValues("'S3cr3tPAdminTail' 'S3cr3tP'", ['S3cr3tP', 'S3cr3tPAdminTail'])).toBe(
+      "'***' '***'",
+    );
+    expect(redactJson({ pin: 73310937, n: 5, s: 'pin 73310937' }, ['73310937'])).toEqual({
+      pin: '***',
+      n: 5,
+      s: 'pin ***',
+    });
+    const secret = "S3c'r$t:x/y";
+    const url = new URL('postgresql://u@h/db');
+    url.password = secret;
+    const scrub = secretScrubber([secret]);
+    expect(scrub(`connecting to ${url.href}`)).toBe('connecting to postgresql://u:***@h/db');
+    expect(scrub(`raw ${secret} and ${url.password}`)).toBe('raw *** and ***');
   });
 
   it('redacts one known URL by its structure, whatever its password holds', () => {

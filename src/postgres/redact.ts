@@ -17,6 +17,12 @@ const MASK = REDACTED;
 /** Characters that end a URL inside free text (whitespace, quotes, angle brackets). */
 const URL_END = `\\s"'<>\``;
 
+/**
+ * Characters that end a URL's password inside free text: as {@link URL_END} but for `'`, which a
+ * password may hold unencoded (a URL parser leaves it so), and which SQL doubles inside a literal.
+ */
+const PASSWORD_END = `\\s"<>\``;
+
 /** Keywords whose value is a password: libpq's `password`, `sslpassword`, and `PGPASSWORD`. */
 const SECRET_KEYS = ['password', 'sslpassword', 'pgpassword'] as const;
 
@@ -43,9 +49,13 @@ function secretKeyPattern(): string {
  * so what is redacted and what is refused never drift apart.
  */
 export const PASSWORD_PATTERNS: readonly RegExp[] = [
-  new RegExp(`(\\b[a-z][a-z0-9+.-]*://[^:/?#@${URL_END}]*:)([^${URL_END}]*)(@)`, 'gi'),
+  new RegExp(`(\\b[a-z][a-z0-9+.-]*://[^:/?#@${URL_END}]*:)([^${PASSWORD_END}]*)(@)`, 'gi'),
+  // In a URL's query a value ends at the next `&` or `#`.
+  new RegExp(`((?<=[?&])${secretKeyPattern()}\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|[^\\s&#"]+)()`, 'gi'),
+  // libpq ends an unquoted value at whitespace only: `;`, `,`, `&` and `'` may be in it (a
+  // closing quote after it is masked with it: over-masked, never under-masked).
   new RegExp(
-    `((?<![a-z0-9_%])${secretKeyPattern()}\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|[^\\s&'",;]+)()`,
+    `((?<![a-z0-9_%?&])${secretKeyPattern()}\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|[^\\s"]+)()`,
     'gi',
   ),
 ];
@@ -57,23 +67,32 @@ export const PASSWORD_PATTERNS: readonly RegExp[] = [
  * patterns (the keyword's case-insensitive encodings behind a look-behind) cost milliseconds to
  * compile and run where a substring test costs microseconds.
  */
+const mayHoldKeyword = (text: string): boolean =>
+  text.includes('=') && (text.includes('%') || /password/i.test(text));
 const MAY_MATCH: readonly ((text: string) => boolean)[] = [
   (text) => text.includes('://'),
-  (text) => text.includes('=') && (text.includes('%') || /password/i.test(text)),
+  mayHoldKeyword,
+  mayHoldKeyword,
 ];
+
+/** Whitespace and comments between the keyword PASSWORD and its literal. */
+const SQL_GAP = String.raw`(?:\s|/\*[\s\S]*?\*/|--[^\n\r]*[\n\r])+`;
 
 /**
  * A password literal in SQL (`CREATE ROLE … PASSWORD '…'`, `ALTER ROLE … ENCRYPTED PASSWORD $$…$$`),
- * as a failing statement or a step's arguments may carry it; group 2 is the literal.
+ * as a failing statement or a step's arguments may carry it, comments before it or not: a plain,
+ * `E'…'` (backslash escapes), `U&'…'` or dollar-quoted literal; group 2 is the literal.
  */
 const SQL_PASSWORD_PATTERNS: readonly RegExp[] = [
-  /(\bPASSWORD\s+)(E?'(?:[^']|'')*')()/gi,
-  /(\bPASSWORD\s+)(\$([a-z_][a-z0-9_]*)?\$[\s\S]*?\$\3\$)()/gi,
+  new RegExp(String.raw`(\bPASSWORD${SQL_GAP})(E'(?:[^'\\]|''|\\[\s\S])*')()`, 'gi'),
+  new RegExp(String.raw`(\bPASSWORD${SQL_GAP})((?:U&)?'(?:[^']|'')*')()`, 'gi'),
+  new RegExp(String.raw`(\bPASSWORD${SQL_GAP})(\$([a-z_][a-z0-9_]*)?\$[\s\S]*?\$\3\$)()`, 'gi'),
 ];
 
 /**
- * Replaces every password in `text` with `***`: URL userinfo passwords, libpq `password=` keywords
- * and SQL `PASSWORD '…'` literals (which become `PASSWORD '***'`). Safe on any text, including
+ * Replaces every password in `text` with `***`: URL userinfo passwords, libpq `password=` keywords,
+ * SQL `PASSWORD '…'` literals (which become `PASSWORD '***'`) and the bound values SQLAlchemy
+ * shows in its errors (`[parameters: ***]`). Safe on any text, including
  * JSON (a quote ends a URL, so the structure is never cut).
  */
 export function redactUrl(text: string): string {
@@ -82,7 +101,16 @@ export function redactUrl(text: string): string {
     if (MAY_MATCH[i]?.(out) === false) continue;
     out = out.replace(p, (_m, before: string, _pw, after: string) => `${before}${MASK}${after}`);
   }
-  // Both SQL forms start with the keyword PASSWORD itself.
+  // SQLAlchemy's errors show the statement's bound values (`[parameters: {'pw': '…'}]`), a
+  // password passed as a parameter among them. The block ends with `]` at the end of its line;
+  // it never runs past an unescaped `"` (in JSON text, the end of the string holding it), and
+  // one that holds such a quote is masked up to it.
+  if (out.includes('[parameters: ')) {
+    out = out
+      .replace(/\[parameters: (?:\\.|[^"\\\r\n])*?\](?=\r?\n|\\n|"|$)/g, `[parameters: ${MASK}]`)
+      .replace(/\[parameters: (?!\*\*\*\])[^"\r\n]*/g, `[parameters: ${MASK}`);
+  }
+  // Every SQL form starts with the keyword PASSWORD itself.
   if (!/password/i.test(out)) return out;
   for (const p of SQL_PASSWORD_PATTERNS)
     out = out.replace(p, (_m, before: string) => `${before}'${MASK}'`);
@@ -106,7 +134,11 @@ export function redactDatabaseUrl(url: string): string {
   return redactUrl(scheme[0] + masked);
 }
 
-/** True when `text` holds a password (URL userinfo or `password=` keyword) other than `***`. */
+/**
+ * True when `text` holds a password (URL userinfo or `password=` keyword) other than `***`. SQL
+ * `PASSWORD '…'` literals are masked by {@link redactUrl} but not looked for here: the procedure
+ * file a run keeps verbatim may hold one its author wrote.
+ */
 export function containsSecret(text: string): boolean {
   return PASSWORD_PATTERNS.some(
     (pattern, i) =>
@@ -118,10 +150,15 @@ export function containsSecret(text: string): boolean {
   );
 }
 
-/** Replaces every occurrence of each of `values` in `text` with `***`, in the order given. */
+/**
+ * Replaces every occurrence of each of `values` in `text` with `***`, longest first (a secret that
+ * holds another one is masked whole, not around the shorter one's mask).
+ */
 export function maskValues(text: string, values: readonly string[]): string {
   let out = text;
-  for (const value of values) out = out.split(value).join(MASK);
+  for (const value of [...values].sort((a, b) => b.length - a.length)) {
+    if (value !== '') out = out.split(value).join(MASK);
+  }
   return out;
 }
 
@@ -132,6 +169,8 @@ export function maskValues(text: string, values: readonly string[]): string {
  */
 export function redactJson(value: JsonValue, secrets: readonly string[] = []): JsonValue {
   if (typeof value === 'string') return maskValues(redactUrl(value), secrets);
+  // A secret number (a PIN declared `type: integer, secret: true`) is hidden as a value too.
+  if (typeof value === 'number' && secrets.includes(String(value))) return MASK;
   if (Array.isArray(value)) return value.map((v) => redactJson(v, secrets));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactJson(v, secrets)]));
@@ -150,19 +189,29 @@ export function secretScrubber(secrets: readonly (string | undefined)[]): (text:
     if (!s) continue;
     forms.add(s);
     forms.add(encodeURIComponent(s));
+    // As a URL parser writes it in a URL's userinfo (some characters encoded, others not).
+    const url = new URL('postgresql://u@h');
+    url.password = s;
+    forms.add(url.password);
   }
   const ordered = [...forms].sort((a, b) => b.length - a.length);
   return (text) => redactUrl(ordered.reduce((t, s) => t.replaceAll(s, MASK), text));
 }
 
 /**
- * Another session's query text (as pg_stat_activity shows it, possibly cut short) with the literal
- * of any `PASSWORD '…'` (`ALTER ROLE … PASSWORD`) replaced by `'***'`, a literal cut off before its
- * closing quote included: it is printed and logged, and a password never is.
+ * Another session's query text (as pg_stat_activity shows it, possibly cut short) with every
+ * password masked: the literal of any `PASSWORD '…'` (`ALTER ROLE … PASSWORD`) replaced by
+ * `'***'`, a literal cut off before its closing quote included, then URLs' and libpq keywords'
+ * passwords ({@link redactUrl}): it is printed and logged, and a password never is.
  */
 export function maskSqlPasswords(query: string): string {
-  return query.replace(
-    /(\bpassword\s+)(E?'(?:[^']|'')*'?|\$([^$\s]*)\$[\s\S]*?(?:\$\3\$|$))/gi,
-    "$1'***'",
+  return redactUrl(
+    query.replace(
+      new RegExp(
+        String.raw`(\bpassword${SQL_GAP})((?:E|U&)?'(?:[^'\\]|''|\\[\s\S])*(?:'|\\?$)|\$([^$\s]*)\$[\s\S]*?(?:\$\3\$|$))`,
+        'gi',
+      ),
+      "$1'***'",
+    ),
   );
 }

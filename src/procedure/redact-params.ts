@@ -2,17 +2,21 @@ import type { JsonValue } from '../json.js';
 import { REDACTED, redactJson } from '../postgres/redact.js';
 import type { Procedure } from './types.js';
 
-/** Every string inside a JSON value (itself, or the items and values of a list or map). */
+/**
+ * Every string inside a JSON value (itself, or the items and values of a list or map), and every
+ * number as its decimal text (a secret PIN declared `type: integer`).
+ */
 function strings(value: JsonValue | undefined): string[] {
   if (typeof value === 'string') return [value];
+  if (typeof value === 'number') return [String(value)];
   if (Array.isArray(value)) return value.flatMap(strings);
   if (value !== null && typeof value === 'object') return Object.values(value).flatMap(strings);
   return [];
 }
 
 /**
- * The values of a procedure's `secret: true` params in this run (the strings to hide): a secret
- * string, or every string inside a secret list or map.
+ * The values of a procedure's `secret: true` params in this run (the texts to hide): a secret
+ * string or number, or every string and number inside a secret list or map.
  */
 export function secretValues(procedure: Procedure, params: Record<string, JsonValue>): string[] {
   return Object.entries(procedure.params)
