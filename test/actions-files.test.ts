@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,8 +97,41 @@ describe('files.absent', () => {
         text: 'SQLModel.metadata.create_all(engine)',
       },
     ]);
-    const ok = await run({ path: 'app', patterns: ['metadata.create_all'], include: ['.sql'] });
-    expect(ok.output).toEqual({ files_scanned: 0, matches: 0 });
+    const ok = await run({ path: 'migrations', patterns: ['create_all'], include: ['.sql'] });
+    expect(ok.output).toEqual({ files_scanned: 1, matches: 0 });
+  });
+
+  it('fails when nothing was scanned: an empty folder, or include matching no file', async () => {
+    await mkdir(path.join(dir, 'empty'), { recursive: true });
+    for (const args of [
+      { path: 'empty', patterns: ['x'] },
+      { path: 'app', patterns: ['metadata.create_all'], include: ['.sql'] },
+    ]) {
+      const err = await run(args).then(
+        () => undefined,
+        (e: unknown) => e as StepError,
+      );
+      expect(err?.code, JSON.stringify(args)).toBe('NOTHING_SCANNED');
+      expect(err?.message).toContain('would prove nothing');
+    }
+  });
+
+  it('follows symlinked files and folders, each folder once', async () => {
+    await mkdir(path.join(dir, 'linked/models'), { recursive: true });
+    await symlink(path.join(dir, 'app/db.py'), path.join(dir, 'linked/models/boot.py'));
+    await symlink(path.join(dir, 'migrations'), path.join(dir, 'linked/more'));
+    // A link back into the folder being walked, and one that leads nowhere.
+    await symlink(path.join(dir, 'linked'), path.join(dir, 'linked/models/loop'));
+    await symlink(path.join(dir, 'missing.py'), path.join(dir, 'linked/models/gone.py'));
+    const err = await run({ path: 'linked', patterns: ['metadata.create_all'] }).then(
+      () => undefined,
+      (e: unknown) => e as StepError,
+    );
+    expect(err?.code).toBe('FILES_PRESENT');
+    expect(err?.fields.data).toMatchObject({
+      files_scanned: 3,
+      matches: [{ file: 'linked/models/boot.py', line: 4 }],
+    });
   });
 
   it('fails on a missing path rather than passing vacuously, and rejects a bad regex', async () => {

@@ -1,4 +1,4 @@
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
 import { StepError } from '../errors.js';
@@ -59,19 +59,39 @@ function matcher(p: string): Matcher {
   return { pattern: p, test: (line) => line.includes(p) };
 }
 
-/** Files under `root` (or `root` itself), depth-first in name order; no symlinks followed. */
-async function* walk(root: string): AsyncGenerator<string> {
-  const info = await stat(root);
-  if (info.isFile()) {
+/** What `full` is, a symlink followed (as Python's imports and the migration tools follow it). */
+async function kindOf(full: string): Promise<'dir' | 'file' | 'other'> {
+  try {
+    const info = await stat(full);
+    return info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'other';
+  } catch {
+    // A link that leads nowhere holds no text; nothing loads it either.
+    return 'other';
+  }
+}
+
+/**
+ * Files under `root` (or `root` itself), depth-first in name order, symlinked files and folders
+ * followed; each folder is walked once (by its real path), so a link back into a folder being
+ * walked ends there.
+ */
+async function* walk(root: string, seen = new Set<string>()): AsyncGenerator<string> {
+  const kind = await kindOf(root);
+  if (kind === 'file') {
     yield root;
     return;
   }
+  if (kind !== 'dir') return;
+  const real = await realpath(root);
+  if (seen.has(real)) return;
+  seen.add(real);
   const entries = await readdir(root, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const full = path.join(root, e.name);
-    if (e.isDirectory() && !SKIP_DIRS.has(e.name)) yield* walk(full);
-    else if (e.isFile()) yield full;
+    const what = e.isSymbolicLink() ? await kindOf(full) : e.isDirectory() ? 'dir' : 'file';
+    if (what === 'dir' && !SKIP_DIRS.has(e.name)) yield* walk(full, seen);
+    else if (what === 'file' && (e.isFile() || e.isSymbolicLink())) yield full;
   }
 }
 
@@ -87,11 +107,12 @@ async function isBinary(file: string): Promise<boolean> {
 }
 
 /**
- * `files.absent`: fails with FILES_PRESENT when any file under `path` (recursively, skipping
- * node_modules and .git, binary files and symlinks) has a line matching one of `patterns`, listing
- * every `file:line` (data.matches). Runbook step 1: "confirm no ORM bootstrap call". Reads only,
- * so it is safe to re-run. A missing path fails (PATH_NOT_FOUND) rather than passing vacuously.
- * Output `{ files_scanned, matches: 0 }`.
+ * `files.absent`: fails with FILES_PRESENT when any file under `path` (recursively, symlinks
+ * followed, skipping node_modules and .git and binary files) has a line matching one of
+ * `patterns`, listing every `file:line` (data.matches). Runbook step 1: "confirm no ORM bootstrap
+ * call". Reads only, so it is safe to re-run. It never passes vacuously: a missing path fails
+ * (PATH_NOT_FOUND), and so does a path where no file was scanned (NOTHING_SCANNED: an empty
+ * folder, or `include` matching no file). Output `{ files_scanned, matches: 0 }`.
  */
 export const filesAbsent = defineAction({
   name: 'files.absent',
@@ -143,6 +164,13 @@ export const filesAbsent = defineAction({
         'FILES_PRESENT',
         `${total} forbidden match(es) under ${p.path}: ${listed}${total > 10 ? ', …' : ''}`,
         { data: { matches, total, files_scanned: scanned } },
+      );
+    }
+    if (scanned === 0) {
+      throw new StepError(
+        'NOTHING_SCANNED',
+        `no text file under ${p.path}${suffixes ? ` ending with ${suffixes.join(', ')}` : ''} was scanned: its absence check would prove nothing`,
+        { hint: 'point path (and include) at the code to check', data: { files_scanned: 0 } },
       );
     }
     return {
