@@ -205,6 +205,84 @@ describe('diffCatalogs', () => {
     expect(text).toContain('constraint orders_customer_id_fkey: on_delete:');
   });
 
+  it('names an enum label and a domain CHECK that differ, not only the type a column has', async () => {
+    const types = (labels: string, check: string) => `
+      CREATE SCHEMA kinds;
+      CREATE TYPE kinds.mood AS ENUM (${labels});
+      CREATE DOMAIN kinds.posint AS integer ${check} DEFAULT 1;
+      CREATE TABLE kinds.person (m kinds.mood, n kinds.posint);`;
+    const [x, y] = ['tx', 'ty'].map((t) => uniqueName(`${db.name}_${t}`).slice(0, 60));
+    for (const [name, sql] of [
+      [x, types("'happy', 'sad', 'angry'", 'NOT NULL CHECK (VALUE > 0)')],
+      [y, types("'happy', 'sad'", '')],
+    ] as const) {
+      await conn.pool().query(`CREATE DATABASE "${name}"`);
+      await conn.pool(name).query(sql);
+    }
+    const left = await snapshotCatalog(conn.pool(x), { schemas: ['kinds'] });
+    const right = await snapshotCatalog(conn.pool(y), { schemas: ['kinds'] });
+    expect(left.types).toEqual([
+      {
+        schema: 'kinds',
+        name: 'mood',
+        kind: 'enum',
+        labels: ['happy', 'sad', 'angry'],
+        base: null,
+        not_null: false,
+        default: null,
+        checks: [],
+      },
+      {
+        schema: 'kinds',
+        name: 'posint',
+        kind: 'domain',
+        labels: [],
+        base: 'integer',
+        not_null: true,
+        default: '1',
+        checks: ['CHECK ((VALUE > 0))'],
+      },
+    ]);
+    const diff = diffCatalogs(left, right);
+    expect(diff.equal).toBe(false);
+    expect(diff.objects).toEqual([
+      {
+        kind: 'enum',
+        name: 'kinds.mood',
+        status: 'changed',
+        changes: [
+          {
+            part: 'property',
+            status: 'changed',
+            field: 'labels',
+            left: ['happy', 'sad', 'angry'],
+            right: ['happy', 'sad'],
+          },
+        ],
+      },
+      {
+        kind: 'domain',
+        name: 'kinds.posint',
+        status: 'changed',
+        changes: [
+          { part: 'property', status: 'changed', field: 'not_null', left: true, right: false },
+          {
+            part: 'property',
+            status: 'changed',
+            field: 'checks',
+            left: ['CHECK ((VALUE > 0))'],
+            right: [],
+          },
+        ],
+      },
+    ]);
+    expect(formatDiff(diff)).toContain('enum kinds.mood');
+    // A snapshot saved before types were recorded compares without them.
+    const { types: _, ...older } = left;
+    expect(diffCatalogs(older, { ...left }).equal).toBe(true);
+    for (const name of [x, y]) await conn.pool().query(`DROP DATABASE "${name}" WITH (FORCE)`);
+  });
+
   it('ignores generated constraint names, column order and named tables when asked', async () => {
     const x = uniqueName(`${db.name}_x`).slice(0, 60);
     const y = uniqueName(`${db.name}_y`).slice(0, 60);

@@ -11,6 +11,7 @@ import type {
   ConstraintInfo,
   IndexInfo,
   TableInfo,
+  TypeInfo,
   ViewInfo,
 } from './snapshot-types.js';
 
@@ -168,7 +169,7 @@ function relationDiffs(a: CatalogSnapshot, b: CatalogSnapshot, options: DiffOpti
   ];
 }
 
-/** Sequences, functions, roles, settings and extensions. */
+/** Sequences, functions, roles, settings, extensions, enums and domains. */
 function globalDiffs(a: CatalogSnapshot, b: CatalogSnapshot): ObjectDiff[] {
   return [
     ...compareObjects(
@@ -215,6 +216,16 @@ function globalDiffs(a: CatalogSnapshot, b: CatalogSnapshot): ObjectDiff[] {
       (e) => e.name,
       props(['version', 'schema']),
     ),
+    // A snapshot saved before types were recorded has none to compare.
+    ...(a.types && b.types
+      ? compareObjects(
+          (t) => t.kind,
+          a.types,
+          b.types,
+          qualified,
+          props<TypeInfo>(['kind', 'labels', 'base', 'not_null', 'default', 'checks']),
+        )
+      : []),
   ];
 }
 

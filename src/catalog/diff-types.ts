@@ -13,7 +13,9 @@ export type DiffObjectKind =
   | 'function'
   | 'role'
   | 'setting'
-  | 'extension';
+  | 'extension'
+  | 'enum'
+  | 'domain';
 
 /** One precise difference inside an object: a field of the object or of one of its parts. */
 export interface DiffChange {

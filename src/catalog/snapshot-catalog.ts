@@ -42,6 +42,7 @@ import {
 } from './snapshot-parts.js';
 import { relationInfos, relationOid } from './snapshot-relations.js';
 import { sequenceInfo, sequenceOwner } from './snapshot-sequences.js';
+import { queryUserTypes, userTypeInfos } from './query-user-types.js';
 import {
   CATALOG_FORMAT,
   type CatalogSnapshot,
@@ -95,10 +96,11 @@ async function queryCatalogRows(db: CatalogDb, names: string[], versionNum: numb
     querySettings(db),
     queryExtensions(db),
     queryDefaultOpclasses(db),
+    queryUserTypes(db, names),
   ]);
   const [
     [{ attributes, typeRows }, indexRows, { relationRows, relations }, sequences, constraintRows],
-    [schemaGrants, triggers, policies, functions, roles, settings, extensions, opclasses],
+    [schemaGrants, triggers, policies, functions, roles, settings, extensions, opclasses, types],
   ] = await Promise.all([heavy, light]);
   return {
     attributes,
@@ -116,6 +118,7 @@ async function queryCatalogRows(db: CatalogDb, names: string[], versionNum: numb
     settings,
     extensions,
     opclasses,
+    types,
   };
 }
 
@@ -289,5 +292,6 @@ export async function snapshotCatalog(
     roles: rows.roles.map((r) => ({ ...r })),
     settings: settingInfos(rows.settings),
     extensions: rows.extensions.map((e) => ({ ...e })),
+    types: userTypeInfos(rows.types),
   };
 }

@@ -174,6 +174,26 @@ export interface ExtensionInfo {
   schema: string;
 }
 
+/**
+ * A user-defined enum or domain: what a column of its type accepts (the column shows only the
+ * type's name).
+ */
+export interface TypeInfo {
+  schema: string;
+  name: string;
+  kind: 'enum' | 'domain';
+  /** An enum's labels in their sort order (empty for a domain). */
+  labels: string[];
+  /** A domain's base type with its modifiers (null for an enum). */
+  base: string | null;
+  /** A domain's NOT NULL. */
+  not_null: boolean;
+  /** A domain's default expression, or null. */
+  default: string | null;
+  /** A domain's CHECK constraints, as definitions (`CHECK ((VALUE > 0))`), sorted. */
+  checks: string[];
+}
+
 /** The whole snapshot of one database's catalog. */
 export interface CatalogSnapshot {
   format: number;
@@ -188,6 +208,11 @@ export interface CatalogSnapshot {
   roles: RoleInfo[];
   settings: SettingInfo[];
   extensions: ExtensionInfo[];
+  /**
+   * Enums and domains. Absent from a snapshot saved before they were recorded: such a snapshot is
+   * compared without them.
+   */
+  types?: TypeInfo[];
 }
 
 /** Which schemas a snapshot covers. System schemas are always excluded. */
