@@ -41,7 +41,8 @@ export function bridgeFailure(m: Migration, e: BridgeError | undefined): StepErr
  * only when it records `m` (or a descendant). A revision that commits Alembic's transaction
  * itself (`op.get_bind().commit()` under the stock env.py) leaves its version write in a
  * transaction nobody commits: Alembic reports success, the row is not there, and the next
- * upgrade would run `m` again. Throws `VERSION_NOT_RECORDED` naming the revision and the cause.
+ * upgrade would run `m` again; so does an env.py that connects to a database of its own. Throws
+ * `VERSION_NOT_RECORDED` naming the revision and both causes.
  */
 export async function confirmRecorded(
   vt: VersionTableAdapter,
@@ -54,15 +55,17 @@ export async function confirmRecorded(
   throw new StepError(
     'VERSION_NOT_RECORDED',
     `alembic ran ${m.revision} (${path.basename(m.file)}) but ${vt.table} does not record it ` +
-      `(it holds ${rows.length > 0 ? rows.join(', ') : 'no row'}): the revision ended Alembic's ` +
-      `transaction itself (a commit mid-way), so the version write after it was never committed`,
+      `(it holds ${rows.length > 0 ? rows.join(', ') : 'no row'}): either the revision ended ` +
+      `Alembic's transaction itself (a commit mid-way), so the version write after it was never ` +
+      `committed, or env.py connected to another database than this one and wrote it there`,
     {
       migration: m.revision,
       file: m.file,
       hint:
-        'what ran before the commit took effect; run non-transactional statements inside ' +
-        '`with op.get_context().autocommit_block():` instead of committing, then check the ' +
-        `database and stamp ${m.revision} or fix it and resume`,
+        'after a commit mid-way, what ran before it took effect: run non-transactional ' +
+        'statements inside `with op.get_context().autocommit_block():` instead of committing; ' +
+        'an env.py must connect with the URL it is given (sqlalchemy.url, or DATABASE_URL), not ' +
+        `one of its own. Then check both databases and stamp ${m.revision} or fix it and resume`,
       data: { version_rows: rows },
     },
   );
