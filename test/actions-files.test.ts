@@ -116,12 +116,16 @@ describe('files.absent', () => {
     }
   });
 
-  it('follows symlinked files and folders, each folder once', async () => {
+  it('follows symlinked files, and symlinked folders inside the path, each file once', async () => {
     await mkdir(path.join(dir, 'linked/models'), { recursive: true });
+    await mkdir(path.join(dir, 'linked/sub'), { recursive: true });
+    await writeFile(path.join(dir, 'linked/sub/a.sql'), 'SELECT 1;\n');
+    // A file link leading anywhere; a folder link inside the tree (its files already seen), one
+    // back into the folder being walked, one leading out of the tree, and one leading nowhere.
     await symlink(path.join(dir, 'app/db.py'), path.join(dir, 'linked/models/boot.py'));
-    await symlink(path.join(dir, 'migrations'), path.join(dir, 'linked/more'));
-    // A link back into the folder being walked, and one that leads nowhere.
+    await symlink(path.join(dir, 'linked/sub'), path.join(dir, 'linked/more'));
     await symlink(path.join(dir, 'linked'), path.join(dir, 'linked/models/loop'));
+    await symlink(path.join(dir, 'migrations'), path.join(dir, 'linked/out'));
     await symlink(path.join(dir, 'missing.py'), path.join(dir, 'linked/models/gone.py'));
     const err = await run({ path: 'linked', patterns: ['metadata.create_all'] }).then(
       () => undefined,
@@ -129,8 +133,14 @@ describe('files.absent', () => {
     );
     expect(err?.code).toBe('FILES_PRESENT');
     expect(err?.fields.data).toMatchObject({
-      files_scanned: 3,
+      files_scanned: 2,
       matches: [{ file: 'linked/models/boot.py', line: 4 }],
+    });
+    const clean = await run({ path: 'linked', patterns: ['never-here'] });
+    expect(clean.output).toEqual({
+      files_scanned: 2,
+      matches: 0,
+      links_not_followed: ['linked/out'],
     });
   });
 

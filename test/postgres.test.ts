@@ -112,12 +112,32 @@ describe('postgres helpers', () => {
     expect(redactUrl(sqla)).toBe(
       'boom\n[SQL: ALTER ROLE a PASSWORD %(pw)s]\n[parameters: ***]\n(Background)',
     );
-    expect(redactUrl(JSON.stringify({ t: sqla, u: 1 }))).not.toContain('S3cr3tEnv');
-    expect(JSON.parse(redactUrl(JSON.stringify({ t: sqla, u: 1 })))).toMatchObject({ u: 1 });
-    const quoting = `x\n[parameters: {'pw': 'S3cr3tEnv', 'note': 'a "b"'}]\ny`;
-    expect(redactUrl(quoting)).not.toContain('S3cr3tEnv');
-    expect(JSON.parse(redactUrl(JSON.stringify({ t: quoting, u: 1 })))).toMatchObject({ u: 1 });
-    expect(redactUrl(JSON.stringify({ t: quoting }))).not.toContain('S3cr3tEnv');
+    for (const params of [
+      `{'doc': '{"a": 1}', 'pw': 'S3cr3tEnv'}] (rev.py:12)`,
+      `{'a': 'x]\\nnext', 'pw': 'S3cr3tEnv'}]`,
+      `{'pw': 'S3cr3tEnv', 'cut': '`,
+    ])
+      expect(redactUrl(`boom\r\n[parameters: ${params}\r\n(Background)`)).not.toContain(
+        'S3cr3tEnv',
+      );
+    // JSON is redacted string by string: its syntax is never taken.
+    const record = { t: sqla, s: 'psql "host=db password=x;y"', e: "PASSWORD E'x", k: "y'", u: 1 };
+    const masked = redactJson(JSON.parse(JSON.stringify(record)));
+    expect(masked).toMatchObject({ u: 1, s: 'psql "host=db password=***"' });
+    expect(JSON.stringify(masked)).not.toMatch(/S3cr3tEnv|x;y/);
+  });
+
+  it('finds no password where there is none, and stays linear on adversarial text', () => {
+    const insert = "INSERT INTO t VALUES('http://localhost:8080/','ops@example.com')";
+    expect(containsSecret(insert)).toBe(false);
+    expect(redactUrl(insert)).toBe(insert);
+    // A masked value and what follows it on the line is not a password.
+    for (const text of ['x PGPASSWORD=***\\necho', 'password=***;', 'a password=*** b'])
+      expect(containsSecret(text), text).toBe(false);
+    const started = performance.now();
+    maskSqlPasswords(`SELECT 1 AS password ${'/**/ '.repeat(2000)}FROM t`);
+    redactUrl(`password ${'/**/ '.repeat(2000)}x ${'password /*'.repeat(2000)}`);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it('masks known secrets longest first, as numbers too, and as a URL writes them', () => {
@@ -129,6 +149,10 @@ describe('postgres helpers', () => {
       n: 5,
       s: 'pin ***',
     });
+    // A number is masked as a token of its own, not inside times, dates or longer numbers.
+    expect(maskValues('pin=12 at 2024-01-12T12:34 x123 12.5 (12)', ['12'])).toBe(
+      'pin=*** at 2024-01-12T12:34 x123 12.5 (***)',
+    );
     const secret = "S3c'r$t:x/y";
     const url = new URL('postgresql://u@h/db');
     url.password = secret;

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 // holding `;`, SQL literals with a comment before them or an E'' escape, a secret integer, and
 // two secrets one of which holds the other. None may reach stdout, stderr, --json, the lock file
 // or any file under the run directory but the procedure's own copy.
-const CORES = ['Zq7Quote', 'Zq7Semi', 'Zq7Comment', 'Zq7Escape', '73310937', 'Zq7Tail'];
+const CORES = ['Zq7Quote', 'Zq7Semi', 'Zq7Comment', 'Xq8Tail', '73310937', 'Zq7Tail'];
 let db: TestDatabase;
 let ws: CliWorkspace;
 const printed: string[] = [];
@@ -54,7 +54,7 @@ requires: { authority: local, role: staging }
 steps:
   - id: escape
     do: sql.exec
-    with: { database: ${db.name}, sql: "ALTER ROLE no_such_role_zq7 PASSWORD E'Zq7\\\\'Escape'" }
+    with: { database: ${db.name}, sql: "ALTER ROLE no_such_role_zq7 PASSWORD E'Zq7\\\\'Xq8Tail'" }
 `,
   );
 });

@@ -70,28 +70,51 @@ async function kindOf(full: string): Promise<'dir' | 'file' | 'other'> {
   }
 }
 
+/** Whether the real path `inner` is `outer` or below it. */
+const within = (inner: string, outer: string): boolean =>
+  inner === outer || inner.startsWith(outer.endsWith(path.sep) ? outer : outer + path.sep);
+
+/** What {@link walk} found: files to scan, and the symlinked folders it did not enter. */
+interface Walk {
+  /** Real paths already yielded: a file reached by two paths is scanned once. */
+  files: Set<string>;
+  /** Real paths of the folders walked: a link back into one ends there. */
+  dirs: Set<string>;
+  /** Symlinked folders leading out of the scanned tree (not entered: the scan stays bounded). */
+  outside: string[];
+}
+
 /**
- * Files under `root` (or `root` itself), depth-first in name order, symlinked files and folders
- * followed; each folder is walked once (by its real path), so a link back into a folder being
- * walked ends there.
+ * Files under `root` (or `root` itself), depth-first in name order. Symlinked files are followed
+ * wherever they lead (as Python's imports and the migration tools follow them); symlinked folders
+ * only inside the scanned tree (`top`, a real path), each folder once.
  */
-async function* walk(root: string, seen = new Set<string>()): AsyncGenerator<string> {
+async function* walk(root: string, top: string, seen: Walk): AsyncGenerator<string> {
   const kind = await kindOf(root);
   if (kind === 'file') {
-    yield root;
+    const real = await realpath(root);
+    if (!seen.files.has(real)) {
+      seen.files.add(real);
+      yield root;
+    }
     return;
   }
   if (kind !== 'dir') return;
   const real = await realpath(root);
-  if (seen.has(real)) return;
-  seen.add(real);
+  if (seen.dirs.has(real)) return;
+  seen.dirs.add(real);
   const entries = await readdir(root, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const full = path.join(root, e.name);
     const what = e.isSymbolicLink() ? await kindOf(full) : e.isDirectory() ? 'dir' : 'file';
-    if (what === 'dir' && !SKIP_DIRS.has(e.name)) yield* walk(full, seen);
-    else if (what === 'file' && (e.isFile() || e.isSymbolicLink())) yield full;
+    if (what === 'dir' && SKIP_DIRS.has(e.name)) continue;
+    if (what === 'dir' && e.isSymbolicLink() && !within(await realpath(full), top)) {
+      seen.outside.push(full);
+      continue;
+    }
+    if (what === 'dir' || (what === 'file' && (e.isFile() || e.isSymbolicLink())))
+      yield* walk(full, top, seen);
   }
 }
 
@@ -107,12 +130,14 @@ async function isBinary(file: string): Promise<boolean> {
 }
 
 /**
- * `files.absent`: fails with FILES_PRESENT when any file under `path` (recursively, symlinks
- * followed, skipping node_modules and .git and binary files) has a line matching one of
- * `patterns`, listing every `file:line` (data.matches). Runbook step 1: "confirm no ORM bootstrap
- * call". Reads only, so it is safe to re-run. It never passes vacuously: a missing path fails
- * (PATH_NOT_FOUND), and so does a path where no file was scanned (NOTHING_SCANNED: an empty
- * folder, or `include` matching no file). Output `{ files_scanned, matches: 0 }`.
+ * `files.absent`: fails with FILES_PRESENT when any file under `path` (recursively, skipping
+ * node_modules and .git and binary files) has a line matching one of `patterns`, listing every
+ * `file:line` (data.matches). Symlinked files are followed, symlinked folders only inside `path`
+ * (those leading out of it are listed as `links_not_followed`); each file is scanned once.
+ * Runbook step 1: "confirm no ORM bootstrap call". Reads only, so it is safe to re-run. It never
+ * passes vacuously: a missing path fails (PATH_NOT_FOUND), and so does a path where no file was
+ * scanned (NOTHING_SCANNED: an empty folder, or `include` matching no file). Output
+ * `{ files_scanned, matches: 0, links_not_followed? }`.
  */
 export const filesAbsent = defineAction({
   name: 'files.absent',
@@ -133,7 +158,9 @@ export const filesAbsent = defineAction({
     const matches: JsonObject[] = [];
     let total = 0;
     let scanned = 0;
-    for await (const file of walk(root)) {
+    const seen: Walk = { files: new Set(), dirs: new Set(), outside: [] };
+    const top = await realpath(root);
+    for await (const file of walk(root, top, seen)) {
       if (suffixes && !suffixes.some((s) => file.endsWith(s))) continue;
       if (await isBinary(file)) continue;
       scanned++;
@@ -173,8 +200,13 @@ export const filesAbsent = defineAction({
         { hint: 'point path (and include) at the code to check', data: { files_scanned: 0 } },
       );
     }
+    const outside = seen.outside.map((f) => path.relative(ctx.cwd, f).split(path.sep).join('/'));
     return {
-      output: { files_scanned: scanned, matches: 0 },
+      output: {
+        files_scanned: scanned,
+        matches: 0,
+        ...(outside.length > 0 ? { links_not_followed: outside } : {}),
+      },
       summary: `${scanned} file(s) under ${p.path} free of ${p.patterns.join(', ')}`,
     };
   },

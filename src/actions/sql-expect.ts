@@ -58,19 +58,16 @@ function sameNumber(n: number, text: string): boolean {
 }
 
 /**
- * The first integer in `values` too large for a double to hold exactly (the YAML number it was
- * read from may have been another one), or undefined.
+ * Whether `values` holds an integer a double cannot hold exactly (beyond 2^53): the YAML number it
+ * was read from may have been another one, which a failure's message says.
  */
-function inexactInteger(values: unknown): number | undefined {
-  if (typeof values === 'number') {
-    return Number.isInteger(values) && !Number.isSafeInteger(values) ? values : undefined;
-  }
-  if (typeof values !== 'object' || values === null) return undefined;
-  for (const v of Object.values(values)) {
-    const found = inexactInteger(v);
-    if (found !== undefined) return found;
-  }
-  return undefined;
+function holdsInexactInteger(values: unknown): boolean {
+  if (typeof values === 'number') return Number.isInteger(values) && !Number.isSafeInteger(values);
+  return (
+    typeof values === 'object' &&
+    values !== null &&
+    Object.values(values).some((v) => holdsInexactInteger(v))
+  );
 }
 
 /** Converts what pg returned into JSON (bigint → string, Buffer → `\x` hex). */
@@ -198,8 +195,14 @@ export const sqlExpect = defineAction({
       }
     }
     if (failures.length > 0) {
+      const inexact = holdsInexactInteger([expected.scalar, expected.rows]);
       throw new StepError('EXPECTATION_FAILED', failures.join('; '), {
         statement: p.query,
+        ...(inexact
+          ? {
+              hint: 'an integer beyond 2^53 is not held exactly as a YAML number: write the expected value as a string',
+            }
+          : {}),
         data: { expected, actual, actual_row_count: rows.length },
       });
     }
@@ -215,12 +218,6 @@ export const sqlExpect = defineAction({
     if (line !== undefined) {
       problems.push({
         message: `sql.expect: the query holds a NUL byte (line ${line} of the query)`,
-      });
-    }
-    const inexact = inexactInteger([p.scalar, p.rows]);
-    if (inexact !== undefined) {
-      problems.push({
-        message: `sql.expect: ${inexact} is beyond the integers a YAML number holds exactly (2^53); write the expected value as a string ('${inexact}' is what was read)`,
       });
     }
     return problems;

@@ -14,22 +14,11 @@ export interface VersionState {
   rows: string[] | null;
   /** Heads of the migration source (revisions nobody names as a parent); absent without one. */
   heads?: string[];
-  /**
-   * Whether the rows put the database at those heads: every migration up to them applied
-   * (`atHeads`, gaps included), and, where the table records only heads (Alembic,
-   * golang-migrate), the rows are exactly the heads. Absent without a source.
-   */
+  /** Whether the rows put the database at those heads (`atHeads`); absent without a source. */
   atHead?: boolean;
   /** The version table's name. */
   table: string;
 }
-
-/** True for a history whose tool records every applied migration (dbmate, diesel, prisma). */
-const recordsEach = (graph: RevisionGraph): boolean => graph.migrations[0]?.recordedAlone === true;
-
-/** True when `rows` are exactly the heads: what a table recording only its heads holds there. */
-const sameRows = (rows: readonly string[], graph: RevisionGraph): boolean =>
-  JSON.stringify([...rows].sort()) === JSON.stringify([...graph.heads()].sort());
 
 /**
  * Reads the version table of `database` through the migration source's own adapter (Alembic's
@@ -53,7 +42,7 @@ export async function readVersion(
   return {
     rows,
     heads: graph.heads(),
-    atHead: rows !== null && atHeads(graph, rows) && (recordsEach(graph) || sameRows(rows, graph)),
+    atHead: rows !== null && atHeads(graph, rows),
     table: table.table,
   };
 }

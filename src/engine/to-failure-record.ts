@@ -4,7 +4,8 @@ import {
   connectionLossMessage,
   isConnectionLoss,
 } from '../postgres/connection-loss.js';
-import { redactUrl } from '../postgres/url.js';
+import type { JsonValue } from '../json.js';
+import { redactJson } from '../postgres/redact.js';
 import { StepError, type StepFailureRecord } from '../errors.js';
 
 /** Node socket error codes that mean the server could not be reached (resumable, exit 1). */
@@ -75,5 +76,8 @@ export function toFailureRecord(step: string, error: unknown, at = new Date()): 
   } else {
     record = { ...base, code: 'ERROR', message: String(error) };
   }
-  return JSON.parse(redactUrl(JSON.stringify(record))) as StepFailureRecord;
+  // String by string: a password pattern run over JSON text could take part of its syntax.
+  return redactJson(
+    JSON.parse(JSON.stringify(record)) as JsonValue,
+  ) as unknown as StepFailureRecord;
 }

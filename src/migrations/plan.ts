@@ -27,18 +27,21 @@ export function appliedSet(graph: RevisionGraph, rows: readonly string[]): Set<s
 }
 
 /**
- * Whether the version table's `rows` put the database at the history's heads: every head and
- * every migration below them applied ({@link appliedSet}), so that an upgrade to the heads has
- * nothing to run. Rows naming no revision of the history are ignored here (the upgrade refuses
- * them); a history without migrations has no heads to be at.
+ * Whether the version table's `rows` put the database at the history's heads, so that an upgrade
+ * to them has nothing to run and nothing to refuse: every row names a revision of the history;
+ * where the tool records every migration (`recordedAlone`), every head and every migration below
+ * them is recorded (a gap below the last is pending); elsewhere (Alembic, golang-migrate, which
+ * record where they are) the rows are exactly the heads. A history without migrations has no
+ * heads to be at.
  */
 export function atHeads(graph: RevisionGraph, rows: readonly string[]): boolean {
   const heads = graph.heads();
-  const applied = appliedSet(
-    graph,
-    rows.filter((r) => graph.has(r)),
-  );
-  return heads.length > 0 && [...heads, ...graph.ancestors(heads)].every((r) => applied.has(r));
+  if (heads.length === 0 || rows.some((r) => !graph.has(r))) return false;
+  if (!graph.migrations[0]?.recordedAlone) {
+    return rows.length === heads.length && heads.every((h) => rows.includes(h));
+  }
+  const applied = new Set(rows);
+  return [...heads, ...graph.ancestors(heads)].every((r) => applied.has(r));
 }
 
 function ambiguous(target: string, candidates: string[], hint: string): StepError {

@@ -18,10 +18,11 @@ const MASK = REDACTED;
 const URL_END = `\\s"'<>\``;
 
 /**
- * Characters that end a URL's password inside free text: as {@link URL_END} but for `'`, which a
- * password may hold unencoded (a URL parser leaves it so), and which SQL doubles inside a literal.
+ * A character of a URL's password inside free text: anything but what ends a URL
+ * ({@link URL_END}), and a `'` too (a URL parser leaves it unencoded; SQL doubles it inside a
+ * literal) unless it closes a literal (`','`, `')`, `';`, or before whitespace or the end).
  */
-const PASSWORD_END = `\\s"<>\``;
+const PASSWORD_CHAR = `(?:[^${URL_END}]|'(?![,);\\s]|$))`;
 
 /** Keywords whose value is a password: libpq's `password`, `sslpassword`, and `PGPASSWORD`. */
 const SECRET_KEYS = ['password', 'sslpassword', 'pgpassword'] as const;
@@ -42,14 +43,15 @@ function secretKeyPattern(): string {
 
 /**
  * Where a password stands in free text; group 2 captures it. A URL's userinfo: after `user:`, up
- * to the LAST `@` before the URL ends (whitespace or a quote), so a password holding unencoded
+ * to the LAST `@` before the URL ends (whitespace or a quote; within 1,000 characters, so that a
+ * long text of `scheme://user:` without an `@` costs linear time), so a password holding unencoded
  * `/`, `#`, `?`, `:` or `@` is covered whole (an `@` later in the path or query over-masks, never
  * under-masks); and a libpq keyword (`password=…`, `sslpassword=…`, `PGPASSWORD=…`, quoted or not,
  * its key percent-encoded or not). Shared by {@link redactUrl} and the run store's secret guard,
  * so what is redacted and what is refused never drift apart.
  */
 export const PASSWORD_PATTERNS: readonly RegExp[] = [
-  new RegExp(`(\\b[a-z][a-z0-9+.-]*://[^:/?#@${URL_END}]*:)([^${PASSWORD_END}]*)(@)`, 'gi'),
+  new RegExp(`(\\b[a-z][a-z0-9+.-]*://[^:/?#@${URL_END}]*:)(${PASSWORD_CHAR}{0,1000})(@)`, 'gi'),
   // In a URL's query a value ends at the next `&` or `#`.
   new RegExp(`((?<=[?&])${secretKeyPattern()}\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|[^\\s&#"]+)()`, 'gi'),
   // libpq ends an unquoted value at whitespace only: `;`, `,`, `&` and `'` may be in it (a
@@ -75,8 +77,12 @@ const MAY_MATCH: readonly ((text: string) => boolean)[] = [
   mayHoldKeyword,
 ];
 
-/** Whitespace and comments between the keyword PASSWORD and its literal. */
-const SQL_GAP = String.raw`(?:\s|/\*[\s\S]*?\*/|--[^\n\r]*[\n\r])+`;
+/**
+ * Whitespace and comments between the keyword PASSWORD and its literal. A comment is at most 500
+ * characters long here: every PASSWORD in a text starts a match, and an unbounded comment would
+ * scan to the end of the text from each one (quadratic on a long adversarial query).
+ */
+const SQL_GAP = String.raw`(?:\s|/\*(?:[^*]|\*(?!/)){0,500}\*/|--[^\n\r]{0,500}[\n\r])+`;
 
 /**
  * A password literal in SQL (`CREATE ROLE … PASSWORD '…'`, `ALTER ROLE … ENCRYPTED PASSWORD $$…$$`),
@@ -89,11 +95,26 @@ const SQL_PASSWORD_PATTERNS: readonly RegExp[] = [
   new RegExp(String.raw`(\bPASSWORD${SQL_GAP})(\$([a-z_][a-z0-9_]*)?\$[\s\S]*?\$\3\$)()`, 'gi'),
 ];
 
+const PARAMETERS = '[parameters: ';
+
+/**
+ * `line` with the bound values SQLAlchemy shows in its errors (`[parameters: {'pw': '…'}]`, a
+ * password passed as a parameter among them) masked: from the first `[parameters: ` to the last
+ * `]` of the line (their repr is one line), or to the line's end when there is none.
+ */
+function maskParameters(line: string): string {
+  const at = line.indexOf(PARAMETERS);
+  if (at < 0) return line;
+  const end = line.lastIndexOf(']');
+  const rest = end > at ? line.slice(end + 1) : '';
+  return `${line.slice(0, at)}${PARAMETERS}${MASK}${end > at ? ']' : ''}${rest}`;
+}
+
 /**
  * Replaces every password in `text` with `***`: URL userinfo passwords, libpq `password=` keywords,
  * SQL `PASSWORD '…'` literals (which become `PASSWORD '***'`) and the bound values SQLAlchemy
- * shows in its errors (`[parameters: ***]`). Safe on any text, including
- * JSON (a quote ends a URL, so the structure is never cut).
+ * shows in its errors (`[parameters: ***]`). For text: a JSON value is redacted string by string
+ * with {@link redactJson}, as a pattern may take a quote or a backslash of JSON's syntax.
  */
 export function redactUrl(text: string): string {
   let out = text;
@@ -101,15 +122,7 @@ export function redactUrl(text: string): string {
     if (MAY_MATCH[i]?.(out) === false) continue;
     out = out.replace(p, (_m, before: string, _pw, after: string) => `${before}${MASK}${after}`);
   }
-  // SQLAlchemy's errors show the statement's bound values (`[parameters: {'pw': '…'}]`), a
-  // password passed as a parameter among them. The block ends with `]` at the end of its line;
-  // it never runs past an unescaped `"` (in JSON text, the end of the string holding it), and
-  // one that holds such a quote is masked up to it.
-  if (out.includes('[parameters: ')) {
-    out = out
-      .replace(/\[parameters: (?:\\.|[^"\\\r\n])*?\](?=\r?\n|\\n|"|$)/g, `[parameters: ${MASK}]`)
-      .replace(/\[parameters: (?!\*\*\*\])[^"\r\n]*/g, `[parameters: ${MASK}`);
-  }
+  if (out.includes(PARAMETERS)) out = out.split('\n').map(maskParameters).join('\n');
   // Every SQL form starts with the keyword PASSWORD itself.
   if (!/password/i.test(out)) return out;
   for (const p of SQL_PASSWORD_PATTERNS)
@@ -145,21 +158,32 @@ export function containsSecret(text: string): boolean {
       MAY_MATCH[i]?.(text) !== false &&
       [...text.matchAll(pattern)].some((m) => {
         const pw = (m[2] ?? '').replace(/^'|'$/g, '');
-        return pw !== '' && pw !== REDACTED;
+        // A masked value followed by what the pattern also takes (`***;`, `***\\n` in JSON).
+        return pw !== '' && !pw.startsWith(REDACTED);
       }),
   );
 }
 
 /**
  * Replaces every occurrence of each of `values` in `text` with `***`, longest first (a secret that
- * holds another one is masked whole, not around the shorter one's mask).
+ * holds another one is masked whole, not around the shorter one's mask); a number only where it
+ * stands as a token of its own.
  */
 export function maskValues(text: string, values: readonly string[]): string {
   let out = text;
   for (const value of [...values].sort((a, b) => b.length - a.length)) {
-    if (value !== '') out = out.split(value).join(MASK);
+    if (value === '') continue;
+    out = NUMBER.test(value) ? out.replace(numberToken(value), MASK) : out.split(value).join(MASK);
   }
   return out;
+}
+
+/** A secret that is a number (a PIN): masked as a whole token, not inside other numbers or times. */
+const NUMBER = /^-?\d+(?:\.\d+)?$/;
+
+/** `value` where it stands alone: not inside a word, a longer number, a time (`12:34`) or a date. */
+function numberToken(value: string): RegExp {
+  return new RegExp(`(?<![\\w.:-])${value.replace(/[.-]/g, '\\$&')}(?![\\w.:])`, 'g');
 }
 
 /**

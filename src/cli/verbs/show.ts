@@ -3,6 +3,7 @@ import { resolveProcedure, type ProcedureOrigin } from '../../procedure/find-pro
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import type { Procedure, Step } from '../../procedure/types.js';
 import type { JsonValue } from '../../json.js';
+import { redactJson } from '../../postgres/redact.js';
 import { redactUrl } from '../../postgres/url.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 import { projectSettings } from '../project-settings.js';
@@ -103,6 +104,6 @@ export async function run(
     finally: p.finally,
     checklist: p.checklist,
   };
-  process.stdout.write(redactUrl(JSON.stringify(shown, null, 2)) + '\n');
+  process.stdout.write(JSON.stringify(redactJson(shown as unknown as JsonValue), null, 2) + '\n');
   return 0;
 }
