@@ -136,6 +136,19 @@ describe('files.absent', () => {
       files_scanned: 2,
       matches: [{ file: 'linked/models/boot.py', line: 4 }],
     });
+    // A file first reached by a link whose name `include` refuses is scanned by its own name.
+    await mkdir(path.join(dir, 'named/z'), { recursive: true });
+    await writeFile(path.join(dir, 'named/z/models.py'), 'Base.metadata.create_all(e)\n');
+    await symlink(path.join(dir, 'named/z/models.py'), path.join(dir, 'named/a_models'));
+    const named = await run({
+      path: 'named',
+      patterns: ['metadata.create_all'],
+      include: ['.py'],
+    }).then(
+      () => undefined,
+      (e: unknown) => e as StepError,
+    );
+    expect(named?.fields.data).toMatchObject({ matches: [{ file: 'named/z/models.py' }] });
     const clean = await run({ path: 'linked', patterns: ['never-here'] });
     expect(clean.output).toEqual({
       files_scanned: 2,

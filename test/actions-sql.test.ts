@@ -214,7 +214,6 @@ describe('sql.expect', () => {
     );
     expect(tiny.code).toBe('EXPECTATION_FAILED');
     await expectQuery({ query: 'SELECT 1.50::numeric', scalar: 1.5 });
-    await expectQuery({ query: 'SELECT 1e21::numeric', scalar: 1e21 });
     await expectQuery({ query: 'SELECT -0.0::numeric', scalar: 0 });
     await expectQuery({ query: 'SELECT 9007199254740993::bigint', scalar: '9007199254740993' });
     await expectQuery({ query: 'SELECT 0.1::float8', scalar: 0.1 });
@@ -224,6 +223,11 @@ describe('sql.expect', () => {
     );
     expect(inexact.fields.hint).toContain('write the expected value as a string');
     await expectQuery({ query: 'SELECT 1e20::float8', scalar: 1e20 });
+    // Equal as doubles, but the YAML may have said 9007199254740993: never a silent pass.
+    const unsure = await failure(
+      expectQuery({ query: 'SELECT 9007199254740992::bigint', scalar: 2 ** 53 }),
+    );
+    expect(unsure.fields.hint).toContain('write the expected value as a string');
   });
 
   it('rows with two columns of one name fail instead of comparing one of them', async () => {

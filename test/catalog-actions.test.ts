@@ -224,6 +224,20 @@ describe('schema.expect version: head on a tool that records every migration (db
       expect(unmet).toMatchObject([
         { kind: 'version', actual: ['20240101000000', '20240301000000'] },
       ]);
+      // Alembic folds a head another revision depends on into it: [b1] is at both heads.
+      const folded = await writeMigrations(path.join(dir, 'expect-depends'), {
+        'a1.sql': migration('a1', '', 'SELECT 1;'),
+        'a2.sql': migration('a2', 'a1', 'SELECT 1;'),
+        'b0.sql': migration('b0', '', 'SELECT 1;', 'bee'),
+        'b1.sql': `-- revision: b1\n-- down_revision: b0\n-- depends_on: a2\nSELECT 1;\n`,
+      });
+      const foldedDb = await freshDb(
+        'depends',
+        `CREATE TABLE alembic_version (version_num varchar(128) PRIMARY KEY);
+         INSERT INTO alembic_version VALUES ('b1');`,
+      );
+      const both = await run(t, 'migrations.current', { database: foldedDb, source: folded });
+      expect(both.result?.output).toMatchObject({ is_head: true });
       const behind = await run(t, 'migrations.current', { database: gap, source: src });
       expect(behind.result?.output).toMatchObject({ is_head: false });
       expect(behind.result?.summary).not.toContain('(head)');

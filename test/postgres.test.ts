@@ -9,6 +9,7 @@ import {
   secretScrubber,
 } from '../src/postgres/redact.js';
 import { redactDatabaseUrl, redactUrl } from '../src/postgres/url.js';
+import { assertNoSecret } from '../src/runs/secret-guard.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 let db: TestDatabase;
@@ -127,16 +128,39 @@ describe('postgres helpers', () => {
     expect(JSON.stringify(masked)).not.toMatch(/S3cr3tEnv|x;y/);
   });
 
+  it('masks a quote in a URL password outside a literal, a doubled one inside, and JSON keys', () => {
+    for (const pw of ["ab',cd", "ab';cd", "ab')cd"])
+      expect(redactUrl(`x postgres://u:${pw}@h/db y`)).toBe('x postgres://u:***@h/db y');
+    expect(redactUrl("SELECT 'postgres://u:ab'',cd@h/db'")).toBe("SELECT 'postgres://u:***@h/db'");
+    expect(redactJson({ 'postgres://u:pw@h/db': 1 })).toEqual({ 'postgres://u:***@h/db': 1 });
+    expect(containsSecret('password=***hunter2')).toBe(true);
+    // The run store's guard reads JSON string by string: an escaped line break ends a URL.
+    const line = JSON.stringify({ m: 'see http://localhost:8080\nadmin@example.com', n: 'x' });
+    expect(() => assertNoSecret(line, 'events.jsonl')).not.toThrow();
+    expect(() => assertNoSecret(`${line}\n${line}\n`, 'events.jsonl')).not.toThrow();
+    expect(() => assertNoSecret(JSON.stringify({ u: 'postgres://u:pw@h' }), 'x')).toThrow(
+      /refusing to write x/,
+    );
+  });
+
   it('finds no password where there is none, and stays linear on adversarial text', () => {
     const insert = "INSERT INTO t VALUES('http://localhost:8080/','ops@example.com')";
     expect(containsSecret(insert)).toBe(false);
     expect(redactUrl(insert)).toBe(insert);
-    // A masked value and what follows it on the line is not a password.
-    for (const text of ['x PGPASSWORD=***\\necho', 'password=***;', 'a password=*** b'])
-      expect(containsSecret(text), text).toBe(false);
+    // A masked value followed by an escaped line break, as a JSON line holds it.
+    for (const out of ['x PGPASSWORD=***\necho', 'a password=*** b', 'password=\tabc'])
+      expect(() => assertNoSecret(JSON.stringify({ out: redactUrl(out) }), 'e')).not.toThrow();
     const started = performance.now();
     maskSqlPasswords(`SELECT 1 AS password ${'/**/ '.repeat(2000)}FROM t`);
     redactUrl(`password ${'/**/ '.repeat(2000)}x ${'password /*'.repeat(2000)}`);
+    for (const text of [
+      `${'a.'.repeat(50000)}://`,
+      `://${'a-'.repeat(50000)}`,
+      'postgresql://u:'.repeat(8000),
+      '[parameters: '.repeat(8000),
+      'PASSWORD $t$ '.repeat(8000),
+    ])
+      expect(containsSecret(redactUrl(maskSqlPasswords(text)))).toBe(false);
     expect(performance.now() - started).toBeLessThan(2000);
   });
 
@@ -150,8 +174,11 @@ describe('postgres helpers', () => {
       s: 'pin ***',
     });
     // A number is masked as a token of its own, not inside times, dates or longer numbers.
-    expect(maskValues('pin=12 at 2024-01-12T12:34 x123 12.5 (12)', ['12'])).toBe(
-      'pin=*** at 2024-01-12T12:34 x123 12.5 (***)',
+    expect(maskValues('pin=12 at T12:34 x123 12.5 (12)', ['12'])).toBe(
+      'pin=*** at T12:34 x123 12.5 (***)',
+    );
+    expect(maskValues('your PIN is 1234. pin:1234 code-1234', ['1234'])).toBe(
+      'your PIN is ***. pin:*** code-***',
     );
     const secret = "S3c'r$t:x/y";
     const url = new URL('postgresql://u@h/db');

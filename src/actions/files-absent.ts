@@ -89,9 +89,17 @@ interface Walk {
  * wherever they lead (as Python's imports and the migration tools follow them); symlinked folders
  * only inside the scanned tree (`top`, a real path), each folder once.
  */
-async function* walk(root: string, top: string, seen: Walk): AsyncGenerator<string> {
+async function* walk(
+  root: string,
+  top: string,
+  seen: Walk,
+  keep: (file: string) => boolean,
+): AsyncGenerator<string> {
   const kind = await kindOf(root);
   if (kind === 'file') {
+    // Filtered by the name it is reached by, before it counts as seen: reached again by a name
+    // that passes, it is scanned then.
+    if (!keep(root)) return;
     const real = await realpath(root);
     if (!seen.files.has(real)) {
       seen.files.add(real);
@@ -114,7 +122,7 @@ async function* walk(root: string, top: string, seen: Walk): AsyncGenerator<stri
       continue;
     }
     if (what === 'dir' || (what === 'file' && (e.isFile() || e.isSymbolicLink())))
-      yield* walk(full, top, seen);
+      yield* walk(full, top, seen, keep);
   }
 }
 
@@ -160,8 +168,8 @@ export const filesAbsent = defineAction({
     let scanned = 0;
     const seen: Walk = { files: new Set(), dirs: new Set(), outside: [] };
     const top = await realpath(root);
-    for await (const file of walk(root, top, seen)) {
-      if (suffixes && !suffixes.some((s) => file.endsWith(s))) continue;
+    const keep = (file: string): boolean => !suffixes || suffixes.some((s) => file.endsWith(s));
+    for await (const file of walk(root, top, seen, keep)) {
       if (await isBinary(file)) continue;
       scanned++;
       const rel = path.relative(ctx.cwd, file).split(path.sep).join('/');

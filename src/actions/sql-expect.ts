@@ -51,8 +51,12 @@ function exactDecimal(text: string): string | undefined {
   return `${m[1]}${digits}e${exponent}`;
 }
 
-/** Whether a number and a numeric text are the same value, exactly (see {@link exactDecimal}). */
+/**
+ * Whether a number and a numeric text are the same value, exactly (see {@link exactDecimal}). An
+ * integer beyond 2^53 never is: the YAML number it was read from may have been another one.
+ */
 function sameNumber(n: number, text: string): boolean {
+  if (Number.isInteger(n) && !Number.isSafeInteger(n)) return false;
   const key = exactDecimal(text);
   return key !== undefined && key === exactDecimal(String(n));
 }

@@ -28,19 +28,18 @@ export function appliedSet(graph: RevisionGraph, rows: readonly string[]): Set<s
 
 /**
  * Whether the version table's `rows` put the database at the history's heads, so that an upgrade
- * to them has nothing to run and nothing to refuse: every row names a revision of the history;
- * where the tool records every migration (`recordedAlone`), every head and every migration below
- * them is recorded (a gap below the last is pending); elsewhere (Alembic, golang-migrate, which
- * record where they are) the rows are exactly the heads. A history without migrations has no
- * heads to be at.
+ * to them has nothing to run and nothing to refuse: every row names a revision of the history,
+ * and every head and every migration below them is applied ({@link appliedSet}: for a tool that
+ * records every migration, `recordedAlone`, a gap below the last is pending). Where the tool
+ * records where it is (Alembic, golang-migrate), every row must also be a head: a row below one
+ * is not where an upgrade leaves the table (a head another one depends on is folded into it, as
+ * Alembic folds it). A history without migrations has no heads to be at.
  */
 export function atHeads(graph: RevisionGraph, rows: readonly string[]): boolean {
   const heads = graph.heads();
   if (heads.length === 0 || rows.some((r) => !graph.has(r))) return false;
-  if (!graph.migrations[0]?.recordedAlone) {
-    return rows.length === heads.length && heads.every((h) => rows.includes(h));
-  }
-  const applied = new Set(rows);
+  if (!graph.migrations[0]?.recordedAlone && rows.some((r) => !heads.includes(r))) return false;
+  const applied = appliedSet(graph, rows);
   return [...heads, ...graph.ancestors(heads)].every((r) => applied.has(r));
 }
 

@@ -19,10 +19,19 @@ const URL_END = `\\s"'<>\``;
 
 /**
  * A character of a URL's password inside free text: anything but what ends a URL
- * ({@link URL_END}), and a `'` too (a URL parser leaves it unencoded; SQL doubles it inside a
- * literal) unless it closes a literal (`','`, `')`, `';`, or before whitespace or the end).
+ * ({@link URL_END}), and a `'` too (a URL parser leaves it unencoded).
  */
-const PASSWORD_CHAR = `(?:[^${URL_END}]|'(?![,);\\s]|$))`;
+const PASSWORD_CHAR = `[^\\s"<>\`]`;
+
+/**
+ * The same inside a quoted literal (the URL follows a `'`): a doubled `''` is one quote of the
+ * password, and a single `'` is one too unless it closes the literal (`','`, `')`, `';`, before
+ * whitespace or the end), so `('http://h:8080/','ops@example.com')` holds no password.
+ */
+const QUOTED_PASSWORD_CHAR = `(?:[^${URL_END}]|''|'(?![,);\\s]|$))`;
+
+/** The start of a URL up to its password: `scheme://user:`, the scheme not inside a word. */
+const URL_USER = `[a-z][a-z0-9+.-]*://[^:/?#@${URL_END}]*:`;
 
 /** Keywords whose value is a password: libpq's `password`, `sslpassword`, and `PGPASSWORD`. */
 const SECRET_KEYS = ['password', 'sslpassword', 'pgpassword'] as const;
@@ -51,13 +60,18 @@ function secretKeyPattern(): string {
  * so what is redacted and what is refused never drift apart.
  */
 export const PASSWORD_PATTERNS: readonly RegExp[] = [
-  new RegExp(`(\\b[a-z][a-z0-9+.-]*://[^:/?#@${URL_END}]*:)(${PASSWORD_CHAR}{0,1000})(@)`, 'gi'),
+  // The look-behinds, not `\\b`: a scheme starts at most once per run of letters (linear time).
+  new RegExp(`((?<![a-z0-9+.'-])${URL_USER})(${PASSWORD_CHAR}{0,1000})(@)`, 'gi'),
+  new RegExp(`((?<=')${URL_USER})(${QUOTED_PASSWORD_CHAR}{0,1000})(@)`, 'gi'),
   // In a URL's query a value ends at the next `&` or `#`.
-  new RegExp(`((?<=[?&])${secretKeyPattern()}\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|[^\\s&#"]+)()`, 'gi'),
+  new RegExp(
+    `((?<=[?&])${secretKeyPattern()}[ \\t]*=[ \\t]*)('(?:[^'\\\\]|\\\\.)*'|[^\\s&#"]+)()`,
+    'gi',
+  ),
   // libpq ends an unquoted value at whitespace only: `;`, `,`, `&` and `'` may be in it (a
   // closing quote after it is masked with it: over-masked, never under-masked).
   new RegExp(
-    `((?<![a-z0-9_%?&])${secretKeyPattern()}\\s*=\\s*)('(?:[^'\\\\]|\\\\.)*'|[^\\s"]+)()`,
+    `((?<![a-z0-9_%?&])${secretKeyPattern()}[ \\t]*=[ \\t]*)('(?:[^'\\\\]|\\\\.)*'|[^\\s"]+)()`,
     'gi',
   ),
 ];
@@ -73,6 +87,7 @@ const mayHoldKeyword = (text: string): boolean =>
   text.includes('=') && (text.includes('%') || /password/i.test(text));
 const MAY_MATCH: readonly ((text: string) => boolean)[] = [
   (text) => text.includes('://'),
+  (text) => text.includes("'") && text.includes('://'),
   mayHoldKeyword,
   mayHoldKeyword,
 ];
@@ -92,7 +107,10 @@ const SQL_GAP = String.raw`(?:\s|/\*(?:[^*]|\*(?!/)){0,500}\*/|--[^\n\r]{0,500}[
 const SQL_PASSWORD_PATTERNS: readonly RegExp[] = [
   new RegExp(String.raw`(\bPASSWORD${SQL_GAP})(E'(?:[^'\\]|''|\\[\s\S])*')()`, 'gi'),
   new RegExp(String.raw`(\bPASSWORD${SQL_GAP})((?:U&)?'(?:[^']|'')*')()`, 'gi'),
-  new RegExp(String.raw`(\bPASSWORD${SQL_GAP})(\$([a-z_][a-z0-9_]*)?\$[\s\S]*?\$\3\$)()`, 'gi'),
+  new RegExp(
+    String.raw`(\bPASSWORD${SQL_GAP})(\$([a-z_][a-z0-9_]*)?\$[\s\S]{0,2000}?\$\3\$)()`,
+    'gi',
+  ),
 ];
 
 const PARAMETERS = '[parameters: ';
@@ -158,8 +176,7 @@ export function containsSecret(text: string): boolean {
       MAY_MATCH[i]?.(text) !== false &&
       [...text.matchAll(pattern)].some((m) => {
         const pw = (m[2] ?? '').replace(/^'|'$/g, '');
-        // A masked value followed by what the pattern also takes (`***;`, `***\\n` in JSON).
-        return pw !== '' && !pw.startsWith(REDACTED);
+        return pw !== '' && pw !== REDACTED;
       }),
   );
 }
@@ -181,9 +198,9 @@ export function maskValues(text: string, values: readonly string[]): string {
 /** A secret that is a number (a PIN): masked as a whole token, not inside other numbers or times. */
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
 
-/** `value` where it stands alone: not inside a word, a longer number, a time (`12:34`) or a date. */
+/** `value` where it stands alone: not inside a word, a longer number or a time (`12:34`, `1.5`). */
 function numberToken(value: string): RegExp {
-  return new RegExp(`(?<![\\w.:-])${value.replace(/[.-]/g, '\\$&')}(?![\\w.:])`, 'g');
+  return new RegExp(`(?<!\\w|\\d[.:])${value.replace(/[.-]/g, '\\$&')}(?!\\w|[.:]\\d)`, 'g');
 }
 
 /**
@@ -197,7 +214,12 @@ export function redactJson(value: JsonValue, secrets: readonly string[] = []): J
   if (typeof value === 'number' && secrets.includes(String(value))) return MASK;
   if (Array.isArray(value)) return value.map((v) => redactJson(v, secrets));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactJson(v, secrets)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        maskValues(redactUrl(k), secrets),
+        redactJson(v, secrets),
+      ]),
+    );
   }
   return value;
 }
