@@ -126,6 +126,19 @@ async function* walk(
   }
 }
 
+/**
+ * A file or folder the scan could not read, as the step's failure: an absence check that skipped
+ * it would prove nothing about it. Anything else is rethrown as it is.
+ */
+function unreadable(err: unknown, cwd: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string' || typeof e.path !== 'string') return err;
+  const where = path.relative(cwd, e.path) || e.path;
+  return new StepError('FILE_NOT_READABLE', `files.absent could not read ${where} (${e.code})`, {
+    hint: 'an absence check must read every file under its path: fix the permissions or narrow the path',
+  });
+}
+
 async function isBinary(file: string): Promise<boolean> {
   const handle = await open(file, 'r');
   try {
@@ -143,8 +156,9 @@ async function isBinary(file: string): Promise<boolean> {
  * `file:line` (data.matches). Symlinked files are followed, symlinked folders only inside `path`
  * (those leading out of it are listed as `links_not_followed`); each file is scanned once.
  * Runbook step 1: "confirm no ORM bootstrap call". Reads only, so it is safe to re-run. It never
- * passes vacuously: a missing path fails (PATH_NOT_FOUND), and so does a path where no file was
- * scanned (NOTHING_SCANNED: an empty folder, or `include` matching no file). Output
+ * passes vacuously: a missing path fails (PATH_NOT_FOUND), a file or folder it cannot read fails
+ * (FILE_NOT_READABLE), and so does a path where no file was scanned (NOTHING_SCANNED: an empty
+ * folder, or `include` matching no file). Output
  * `{ files_scanned, matches: 0, links_not_followed? }`.
  */
 export const filesAbsent = defineAction({
@@ -169,26 +183,30 @@ export const filesAbsent = defineAction({
     const seen: Walk = { files: new Set(), dirs: new Set(), outside: [] };
     const top = await realpath(root);
     const keep = (file: string): boolean => !suffixes || suffixes.some((s) => file.endsWith(s));
-    for await (const file of walk(root, top, seen, keep)) {
-      if (await isBinary(file)) continue;
-      scanned++;
-      const rel = path.relative(ctx.cwd, file).split(path.sep).join('/');
-      const lines = (await readFile(file, 'utf8')).split(/\r?\n/);
-      lines.forEach((text, i) => {
-        for (const m of matchers) {
-          if (!m.test(text)) continue;
-          total++;
-          if (matches.length < MAX_MATCHES_KEPT) {
-            const shown = text.trim();
-            matches.push({
-              file: rel,
-              line: i + 1,
-              pattern: m.pattern,
-              text: shown.length > MAX_LINE_SHOWN ? shown.slice(0, MAX_LINE_SHOWN) + ' …' : shown,
-            });
+    try {
+      for await (const file of walk(root, top, seen, keep)) {
+        if (await isBinary(file)) continue;
+        scanned++;
+        const rel = path.relative(ctx.cwd, file).split(path.sep).join('/');
+        const lines = (await readFile(file, 'utf8')).split(/\r?\n/);
+        lines.forEach((text, i) => {
+          for (const m of matchers) {
+            if (!m.test(text)) continue;
+            total++;
+            if (matches.length < MAX_MATCHES_KEPT) {
+              const shown = text.trim();
+              matches.push({
+                file: rel,
+                line: i + 1,
+                pattern: m.pattern,
+                text: shown.length > MAX_LINE_SHOWN ? shown.slice(0, MAX_LINE_SHOWN) + ' …' : shown,
+              });
+            }
           }
-        }
-      });
+        });
+      }
+    } catch (err) {
+      throw unreadable(err, ctx.cwd);
     }
     if (total > 0) {
       const listed = matches
