@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -156,6 +157,22 @@ describe('files.absent', () => {
       links_not_followed: ['linked/out'],
     });
   });
+
+  it.runIf(existsSync('/proc/self/mem'))(
+    'fails naming a file it cannot read, rather than skipping it',
+    async () => {
+      await mkdir(path.join(dir, 'unreadable'), { recursive: true });
+      await writeFile(path.join(dir, 'unreadable/ok.py'), 'pass\n');
+      // Reading a process's memory at offset 0 fails (EIO), even for root.
+      await symlink('/proc/self/mem', path.join(dir, 'unreadable/mem.py'));
+      const err = await run({ path: 'unreadable', patterns: ['x'] }).then(
+        () => undefined,
+        (e: unknown) => e as StepError,
+      );
+      expect(err?.code).toBe('FILE_NOT_READABLE');
+      expect(err?.message).toMatch(/could not read unreadable\/mem\.py \(E[A-Z]+\)/);
+    },
+  );
 
   it('fails on a missing path rather than passing vacuously, and rejects a bad regex', async () => {
     const err = await run({ path: 'nowhere', patterns: ['x'] }).then(

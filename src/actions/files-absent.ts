@@ -130,10 +130,11 @@ async function* walk(
  * A file or folder the scan could not read, as the step's failure: an absence check that skipped
  * it would prove nothing about it. Anything else is rethrown as it is.
  */
-function unreadable(err: unknown, cwd: string): unknown {
+function unreadable(err: unknown, cwd: string, file?: string): unknown {
   const e = err as NodeJS.ErrnoException;
-  if (typeof e?.code !== 'string' || typeof e.path !== 'string') return err;
-  const where = path.relative(cwd, e.path) || e.path;
+  const at = typeof e?.path === 'string' ? e.path : file;
+  if (typeof e?.code !== 'string' || at === undefined) return err;
+  const where = path.relative(cwd, at) || at;
   return new StepError('FILE_NOT_READABLE', `files.absent could not read ${where} (${e.code})`, {
     hint: 'an absence check must read every file under its path: fix the permissions or narrow the path',
   });
@@ -185,10 +186,14 @@ export const filesAbsent = defineAction({
     const keep = (file: string): boolean => !suffixes || suffixes.some((s) => file.endsWith(s));
     try {
       for await (const file of walk(root, top, seen, keep)) {
-        if (await isBinary(file)) continue;
+        const text = await isBinary(file).then(
+          (binary) => (binary ? undefined : readFile(file, 'utf8')),
+          (err: unknown) => Promise.reject(unreadable(err, ctx.cwd, file)),
+        );
+        if (text === undefined) continue;
         scanned++;
         const rel = path.relative(ctx.cwd, file).split(path.sep).join('/');
-        const lines = (await readFile(file, 'utf8')).split(/\r?\n/);
+        const lines = text.split(/\r?\n/);
         lines.forEach((text, i) => {
           for (const m of matchers) {
             if (!m.test(text)) continue;
