@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -117,10 +117,11 @@ describe('files.absent', () => {
     }
   });
 
-  it('follows symlinked files, and symlinked folders inside the path, each file once', async () => {
+  it('follows symlinked files, and symlinked folders inside the path, each file once (hard links too)', async () => {
     await mkdir(path.join(dir, 'linked/models'), { recursive: true });
     await mkdir(path.join(dir, 'linked/sub'), { recursive: true });
     await writeFile(path.join(dir, 'linked/sub/a.sql'), 'SELECT 1;\n');
+    await link(path.join(dir, 'linked/sub/a.sql'), path.join(dir, 'linked/sub/hard.sql'));
     // A file link leading anywhere; a folder link inside the tree (its files already seen), one
     // back into the folder being walked, one leading out of the tree, and one leading nowhere.
     await symlink(path.join(dir, 'app/db.py'), path.join(dir, 'linked/models/boot.py'));

@@ -76,7 +76,7 @@ const within = (inner: string, outer: string): boolean =>
 
 /** What {@link walk} found: files to scan, and the symlinked folders it did not enter. */
 interface Walk {
-  /** Real paths already yielded: a file reached by two paths is scanned once. */
+  /** Files already yielded (device:inode): a file reached by two paths is scanned once. */
   files: Set<string>;
   /** Real paths of the folders walked: a link back into one ends there. */
   dirs: Set<string>;
@@ -100,9 +100,11 @@ async function* walk(
     // Filtered by the name it is reached by, before it counts as seen: reached again by a name
     // that passes, it is scanned then.
     if (!keep(root)) return;
-    const real = await realpath(root);
-    if (!seen.files.has(real)) {
-      seen.files.add(real);
+    // By device and inode: a file reached by a symlink or a hard link too is scanned once.
+    const { dev, ino } = await stat(root);
+    const id = `${dev}:${ino}`;
+    if (!seen.files.has(id)) {
+      seen.files.add(id);
       yield root;
     }
     return;
