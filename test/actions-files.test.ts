@@ -128,6 +128,9 @@ describe('files.absent', () => {
     await symlink(path.join(dir, 'linked/sub'), path.join(dir, 'linked/more'));
     await symlink(path.join(dir, 'linked'), path.join(dir, 'linked/models/loop'));
     await symlink(path.join(dir, 'migrations'), path.join(dir, 'linked/out'));
+    await mkdir(path.join(dir, 'linked/node_modules/x'), { recursive: true });
+    await writeFile(path.join(dir, 'linked/node_modules/x/i.py'), 'metadata.create_all()\n');
+    await symlink(path.join(dir, 'linked/node_modules'), path.join(dir, 'linked/deps'));
     await symlink(path.join(dir, 'missing.py'), path.join(dir, 'linked/models/gone.py'));
     const err = await run({ path: 'linked', patterns: ['metadata.create_all'] }).then(
       () => undefined,

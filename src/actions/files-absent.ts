@@ -119,9 +119,14 @@ async function* walk(
     const full = path.join(root, e.name);
     const what = e.isSymbolicLink() ? await kindOf(full) : e.isDirectory() ? 'dir' : 'file';
     if (what === 'dir' && SKIP_DIRS.has(e.name)) continue;
-    if (what === 'dir' && e.isSymbolicLink() && !within(await realpath(full), top)) {
-      seen.outside.push(full);
-      continue;
+    if (what === 'dir' && e.isSymbolicLink()) {
+      const target = await realpath(full);
+      // A link into node_modules or .git is skipped as they are, whatever it is called.
+      if (SKIP_DIRS.has(path.basename(target))) continue;
+      if (!within(target, top)) {
+        seen.outside.push(full);
+        continue;
+      }
     }
     if (what === 'dir' || (what === 'file' && (e.isFile() || e.isSymbolicLink())))
       yield* walk(full, top, seen, keep);
