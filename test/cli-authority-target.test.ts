@@ -1,3 +1,5 @@
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliWorkspace, type CliWorkspace } from './support/cli.js';
 import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';
@@ -108,6 +110,57 @@ describe('the authority check reads the host node-postgres will use', () => {
     expect(r.stderr).toContain('PGHOSTADDR');
     expect(ws.runIds()).toEqual([]);
     expect(await databaseExists(`${db.name}_localish`)).toBe(false);
+  });
+
+  it('a URL libpq would read as another server (a fragment, two @, a line break) is invalid input (exit 2)', async () => {
+    const u = new URL(db.adminUrl);
+    const cases: [string, RegExp][] = [
+      [`${db.adminUrl}#?host=192.0.2.2&port=55432`, /holds a # \(a fragment/],
+      [
+        `${u.protocol}//x@192.0.2.2:55432,@${u.host}${u.pathname}?user=${u.username}`,
+        /more than one @/,
+      ],
+      [
+        `${u.protocol}//${u.username}@${u.hostname}\n:${u.port}${u.pathname}`,
+        /tab or a line break/,
+      ],
+    ];
+    for (const [url, why] of cases) {
+      const r = await ws.cli(['run', 'localish', '--database-url', url]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(why);
+    }
+    expect(ws.runIds()).toEqual([]);
+    expect(await databaseExists(`${db.name}_localish`)).toBe(false);
+  });
+
+  it('a .env file cannot declare the authority, the role or a prod confirmation', async () => {
+    await ws.writeProcedure(
+      'prodish',
+      creating('prodish', 'local').replace('role: staging', 'role: prod'),
+    );
+    await writeFile(
+      path.join(ws.dir, '.env'),
+      'DB_AUTHORITY=local\nDB_ROLE=prod\nCONFIRM_PROD_MIGRATIONS=true\n',
+    );
+    try {
+      const r = await ws.cli(['run', 'prodish', '--database-url', db.adminUrl], {
+        env: { DB_AUTHORITY: undefined, DB_ROLE: undefined, CONFIRM_PROD_MIGRATIONS: undefined },
+      });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(
+        '.env sets DB_AUTHORITY, DB_ROLE, CONFIRM_PROD_MIGRATIONS: ignored',
+      );
+      // Declared by the invocation, prod still needs its own confirmation.
+      const unconfirmed = await ws.cli(['run', 'prodish', '--database-url', db.adminUrl], {
+        env: { DB_AUTHORITY: 'local', DB_ROLE: 'prod', CONFIRM_PROD_MIGRATIONS: undefined },
+      });
+      expect(unconfirmed.code, unconfirmed.stderr).toBe(3);
+      expect(unconfirmed.stderr).toContain('PROD_UNCONFIRMED');
+      expect(await databaseExists(`${db.name}_prodish`)).toBe(false);
+    } finally {
+      await rm(path.join(ws.dir, '.env'));
+    }
   });
 
   it("a shell step's DATABASE_URL and PG* name the checked target, whatever the environment says", async () => {

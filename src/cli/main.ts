@@ -13,11 +13,29 @@ import { VERBS } from './verb-table.js';
 const VERSION = '0.1.0';
 
 /**
+ * What a file never declares: the authority, the role and a production confirmation are given
+ * per invocation (docs/design.md, "Database authority contract"), so that a file in the project
+ * cannot confirm prod for whoever runs a command there.
+ */
+const INVOCATION_ONLY = ['DB_AUTHORITY', 'DB_ROLE', 'DB_ENV', 'CONFIRM_PROD_MIGRATIONS'] as const;
+
+/**
  * The environment of a verb: `.env` in the working directory when present (Node's own parser;
- * variables already set win), and `--no-color` as `NO_COLOR` (clearing `FORCE_COLOR`).
+ * variables already set win; {@link INVOCATION_ONLY} ones it sets are dropped, said once on
+ * stderr), and `--no-color` as `NO_COLOR` (clearing `FORCE_COLOR`).
  */
 function prepareEnvironment(options: { color?: boolean }): void {
-  if (existsSync('.env')) process.loadEnvFile('.env');
+  if (existsSync('.env')) {
+    const unset = INVOCATION_ONLY.filter((k) => process.env[k] === undefined);
+    process.loadEnvFile('.env');
+    const dropped = unset.filter((k) => process.env[k] !== undefined);
+    for (const k of dropped) delete process.env[k];
+    if (dropped.length > 0) {
+      process.stderr.write(
+        `runbook: .env sets ${dropped.join(', ')}: ignored, the authority, role and prod confirmation are given per invocation\n`,
+      );
+    }
+  }
   if (options.color === false) {
     process.env.NO_COLOR = '1';
     delete process.env.FORCE_COLOR;

@@ -21,7 +21,30 @@ export function parseDatabaseUrl(url: string): URL {
   if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
     throw new Error(`not a PostgreSQL URL (scheme ${parsed.protocol}): ${redactDatabaseUrl(url)}`);
   }
+  const ambiguity = libpqReadsOtherwise(url);
+  if (ambiguity) throw new Error(`${ambiguity}: ${redactDatabaseUrl(url)}`);
   return parsed;
+}
+
+/**
+ * Why libpq (psql, pg_dump in a shell step, which get this URL) would read `url` differently from
+ * node-postgres, whose reading the authority check verifies; undefined when they agree. libpq
+ * knows no fragment (`#?host=…` is a query to it), splits the user at the first `@` where a URL
+ * parser takes the last, and does not drop the tabs and line breaks a URL parser removes.
+ */
+function libpqReadsOtherwise(url: string): string | undefined {
+  if (/[\t\n\r]/.test(url)) return 'the URL holds a tab or a line break';
+  if (url.includes('#')) {
+    return 'the URL holds a # (a fragment, which libpq reads as part of the URL): percent-encode it as %23';
+  }
+  const start = url.indexOf('://') + 3;
+  const rest = url.slice(start);
+  const end = rest.search(/[/?]/);
+  const authority = end < 0 ? rest : rest.slice(0, end);
+  if ((authority.match(/@/g) ?? []).length > 1) {
+    return 'the URL holds more than one @ before its host (libpq splits at the first, node-postgres at the last): percent-encode an @ in the user or password as %40';
+  }
+  return undefined;
 }
 
 /**
