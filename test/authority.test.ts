@@ -263,6 +263,16 @@ describe('checkAuthority', () => {
     expect(r.message).not.toContain('s3cret');
   });
 
+  it('local takes no host patterns: they would let it reach any host', () => {
+    const remote = 'postgresql://u:pw@192.0.2.2:5432/postgres';
+    for (const hosts of ['local=*', 'local=192.0.2.*,rds=*.rds.amazonaws.com']) {
+      const r = refusal({ env: { DB_AUTHORITY: 'local', DB_ROLE: 'staging', RUNBOOK_AUTHORITY_HOSTS: hosts }, url: remote }); // prettier-ignore
+      expect(r.code, hosts).toBe('AUTHORITY_HOSTS_INVALID');
+      expect(r.message).toContain('local is loopback');
+    }
+    expect(refusal({ url: remote }).code).toBe('URL_AUTHORITY_MISMATCH');
+  });
+
   it('warns (but allows) a prod role on a local host', () => {
     const d = checkAuthority(
       input({

@@ -76,6 +76,14 @@ function hostMap(input: AuthorityInput): { hosts: AuthorityHostMap } | Authority
         'write it like neon=*.neon.tech,other=*.example.com',
     );
   }
+  if (parsed.hosts.local) {
+    return refuse(
+      'AUTHORITY_HOSTS_INVALID',
+      'RUNBOOK_AUTHORITY_HOSTS / --authority-hosts / authority_hosts gives host patterns for local: ' +
+        'local is loopback, a unix socket or a docker service name and takes none; declare the ' +
+        'authority that owns those hosts under its own name',
+    );
+  }
   return { hosts: { ...DEFAULT_AUTHORITY_HOSTS, ...parsed.hosts } };
 }
 
@@ -225,9 +233,8 @@ function checkTargetHost(
   if (!('hosts' in map)) return map;
   const patterns = map.hosts[authority] ?? [];
   if (authority === 'local') {
-    const foreign = hosts.filter(
-      (h) => !isLocalHost(h) && !patterns.some((p) => hostMatches(h, p)),
-    );
+    // Patterns never widen local (refused in hostMap): its hosts are fixed by the contract.
+    const foreign = hosts.filter((h) => !isLocalHost(h));
     if (foreign.length > 0) {
       return refuse(
         'URL_AUTHORITY_MISMATCH',
