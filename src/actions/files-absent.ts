@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { open, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
@@ -59,15 +60,17 @@ function matcher(p: string): Matcher {
   return { pattern: p, test: (line) => line.includes(p) };
 }
 
-/** What `full` is, a symlink followed (as Python's imports and the migration tools follow it). */
-async function kindOf(full: string): Promise<'dir' | 'file' | 'other'> {
-  try {
-    const info = await stat(full);
-    return info.isDirectory() ? 'dir' : info.isFile() ? 'file' : 'other';
-  } catch {
-    // A link that leads nowhere holds no text; nothing loads it either.
-    return 'other';
-  }
+/**
+ * `full`'s stats, a symlink followed (as Python's imports and the migration tools follow it);
+ * undefined for a link that leads nowhere (it holds no text; nothing loads it either).
+ */
+async function statOf(full: string): Promise<Stats | undefined> {
+  return stat(full).catch(() => undefined);
+}
+
+/** What `info` (from {@link statOf}) is. */
+function kindOf(info: Stats | undefined): 'dir' | 'file' | 'other' {
+  return info?.isDirectory() ? 'dir' : info?.isFile() ? 'file' : 'other';
 }
 
 /** Whether the real path `inner` is `outer` or below it. */
@@ -95,14 +98,14 @@ async function* walk(
   seen: Walk,
   keep: (file: string) => boolean,
 ): AsyncGenerator<string> {
-  const kind = await kindOf(root);
-  if (kind === 'file') {
+  const info = await statOf(root);
+  const kind = kindOf(info);
+  if (kind === 'file' && info) {
     // Filtered by the name it is reached by, before it counts as seen: reached again by a name
     // that passes, it is scanned then.
     if (!keep(root)) return;
     // By device and inode: a file reached by a symlink or a hard link too is scanned once.
-    const { dev, ino } = await stat(root);
-    const id = `${dev}:${ino}`;
+    const id = `${info.dev}:${info.ino}`;
     if (!seen.files.has(id)) {
       seen.files.add(id);
       yield root;
@@ -117,7 +120,7 @@ async function* walk(
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const full = path.join(root, e.name);
-    const what = e.isSymbolicLink() ? await kindOf(full) : e.isDirectory() ? 'dir' : 'file';
+    const what = e.isSymbolicLink() ? kindOf(await statOf(full)) : e.isDirectory() ? 'dir' : 'file';
     if (what === 'dir' && SKIP_DIRS.has(e.name)) continue;
     if (what === 'dir' && e.isSymbolicLink()) {
       const target = await realpath(full);

@@ -56,17 +56,20 @@ function exactDecimal(text: string): string | undefined {
  * integer beyond 2^53 never is: the YAML number it was read from may have been another one.
  */
 function sameNumber(n: number, text: string): boolean {
-  if (Number.isInteger(n) && !Number.isSafeInteger(n)) return false;
+  if (inexactInteger(n)) return false;
   const key = exactDecimal(text);
   return key !== undefined && key === exactDecimal(String(n));
 }
 
+/** An integer a double cannot hold exactly (beyond 2^53). */
+const inexactInteger = (n: number): boolean => Number.isInteger(n) && !Number.isSafeInteger(n);
+
 /**
- * Whether `values` holds an integer a double cannot hold exactly (beyond 2^53): the YAML number it
- * was read from may have been another one, which a failure's message says.
+ * Whether `values` holds an {@link inexactInteger}: the YAML number it was read from may have
+ * been another one, which a failure's message says.
  */
 function holdsInexactInteger(values: unknown): boolean {
-  if (typeof values === 'number') return Number.isInteger(values) && !Number.isSafeInteger(values);
+  if (typeof values === 'number') return inexactInteger(values);
   return (
     typeof values === 'object' &&
     values !== null &&
@@ -216,14 +219,10 @@ export const sqlExpect = defineAction({
     };
   },
   async preflight(p) {
-    const problems: { message: string }[] = [];
     // PostgreSQL accepts no NUL in a query: refused before the run rather than at this step.
     const line = nulLine(p.query);
-    if (line !== undefined) {
-      problems.push({
-        message: `sql.expect: the query holds a NUL byte (line ${line} of the query)`,
-      });
-    }
-    return problems;
+    return line === undefined
+      ? []
+      : [{ message: `sql.expect: the query holds a NUL byte (line ${line} of the query)` }];
   },
 });

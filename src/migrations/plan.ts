@@ -5,8 +5,8 @@ import type { Migration } from './types.js';
 /**
  * Revisions the version table's rows imply are applied: each row and all its ancestors
  * (parents and dependencies). Linear tools record every applied revision; the rule still holds,
- * except for a history whose migrations are `recordedAlone` (dbmate, diesel, prisma), where a row implies only
- * itself and a gap below it is still pending, as the tool sees it.
+ * except for a history whose migrations are `recordedAlone` (dbmate, diesel, prisma), where a row
+ * implies only itself and a gap below it is still pending, as the tool sees it.
  */
 export function appliedSet(graph: RevisionGraph, rows: readonly string[]): Set<string> {
   const known = rows.filter((r) => graph.has(r));

@@ -200,8 +200,18 @@ const NUMBER = /^-?\d+(?:\.\d+)?$/;
 
 /** `value` where it stands alone: not inside a word, a longer number or a time (`12:34`, `1.5`). */
 function numberToken(value: string): RegExp {
-  return new RegExp(`(?<!\\w|\\d[.:])${value.replace(/[.-]/g, '\\$&')}(?!\\w|[.:]\\d)`, 'g');
+  let re = numberTokens.get(value);
+  if (!re) {
+    re = new RegExp(`(?<!\\w|\\d[.:])${value.replace(/[.-]/g, '\\$&')}(?!\\w|[.:]\\d)`, 'g');
+    // A worker sees many runs' secrets: kept for the runs at hand, not for the process's life.
+    if (numberTokens.size >= 64) numberTokens.clear();
+    numberTokens.set(value, re);
+  }
+  return re;
 }
+
+/** {@link numberToken}'s patterns by value: redactJson masks every string of a log line. */
+const numberTokens = new Map<string, RegExp>();
 
 /**
  * Redacts a JSON value before it is printed or logged: URL passwords become `***` and every
@@ -251,13 +261,11 @@ export function secretScrubber(secrets: readonly (string | undefined)[]): (text:
  * passwords ({@link redactUrl}): it is printed and logged, and a password never is.
  */
 export function maskSqlPasswords(query: string): string {
-  return redactUrl(
-    query.replace(
-      new RegExp(
-        String.raw`(\bpassword${SQL_GAP})((?:E|U&)?'(?:[^'\\]|''|\\[\s\S])*(?:'|\\?$)|\$([^$\s]*)\$[\s\S]*?(?:\$\3\$|$))`,
-        'gi',
-      ),
-      "$1'***'",
-    ),
-  );
+  return redactUrl(query.replace(CUT_SQL_PASSWORD, "$1'***'"));
 }
+
+/** A SQL password literal as in {@link SQL_PASSWORD_PATTERNS}, or cut off before its end. */
+const CUT_SQL_PASSWORD = new RegExp(
+  String.raw`(\bpassword${SQL_GAP})((?:E|U&)?'(?:[^'\\]|''|\\[\s\S])*(?:'|\\?$)|\$([^$\s]*)\$[\s\S]*?(?:\$\3\$|$))`,
+  'gi',
+);
