@@ -239,14 +239,23 @@ describe('sql.expect', () => {
   });
 
   it('runs the query read-only', async () => {
-    const err = await expectQuery({
-      query: "INSERT INTO facts VALUES (3, 0, now(), 'x') RETURNING 1",
-      row_count: 1,
-    }).then(
-      () => undefined,
-      (e: unknown) => e as { code?: string },
+    const failure = (query: string) =>
+      expectQuery({ query, row_count: 1 }).then(
+        () => undefined,
+        (e: unknown) => e as { code?: string },
+      );
+    // Not a query: refused before it is sent.
+    expect((await failure("INSERT INTO facts VALUES (3, 0, now(), 'x') RETURNING 1"))?.code).toBe(
+      'QUERY_NOT_READ_ONLY',
     );
-    expect(err?.code).toBe('25006');
+    // A query that writes (a data-modifying WITH): the READ ONLY transaction refuses it.
+    expect(
+      (
+        await failure(
+          "WITH w AS (INSERT INTO facts VALUES (3, 0, now(), 'x') RETURNING 1) SELECT * FROM w",
+        )
+      )?.code,
+    ).toBe('25006');
     const r = await tdb.query('SELECT count(*)::int AS n FROM facts');
     expect(r.rows).toEqual([{ n: 2 }]);
   });

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import * as z from 'zod';
 import { StepError } from '../errors.js';
 import type { JsonValue } from '../json.js';
+import { readOnlyQueryProblem, type ReadOnlyQueryProblem } from '../postgres/read-only-query.js';
 import { nulLine } from './migration-file-checks.js';
 import { defineAction } from './types.js';
 import { connectableDatabaseName } from './database-name.js';
@@ -11,7 +12,9 @@ const params = z
     query: z
       .string()
       .min(1)
-      .describe('A read-only query: one statement, run in a READ ONLY transaction'),
+      .describe(
+        'One query (SELECT, WITH, VALUES, TABLE, SHOW or EXPLAIN), run in a READ ONLY transaction; calls to server functions whose effect outlives a ROLLBACK (pg_terminate_backend, replication slots, dblink…) are refused',
+      ),
     database: connectableDatabaseName
       .optional()
       .describe('Database to query (default: the maintenance database of the URL)'),
@@ -121,11 +124,18 @@ function sameJson(expected: JsonValue, actual: JsonValue): boolean {
   return expected === actual;
 }
 
+const NOT_READ_ONLY_HINT =
+  'sql.expect counts as not writing, so it runs on a replica and on prod without confirmation: ' +
+  'run this with sql.exec, which counts as writing';
+
 /**
  * `sql.expect`: runs a read-only query (inside BEGIN READ ONLY … ROLLBACK) and compares the result
  * with the expected `rows` (exact, in order), `scalar` (one row, one column) and/or `row_count`.
  * A mismatch fails the step with EXPECTATION_FAILED and data `{ expected, actual }`. Reads only,
- * so it is safe to re-run. Output `{ row_count }`.
+ * so it is safe to re-run: a query calling a server function whose effect a ROLLBACK does not
+ * undo (`pg_terminate_backend`, a replication slot, `dblink`…), or a statement that is not a
+ * query (`DO`, `COPY`), is refused before the run (exit 2), or with QUERY_NOT_READ_ONLY when it
+ * is only known as the step runs, and never sent. Output `{ row_count }`.
  */
 export const sqlExpect = defineAction({
   name: 'sql.expect',
@@ -133,6 +143,15 @@ export const sqlExpect = defineAction({
   params,
   writes: false,
   async run(ctx, p) {
+    // Checked again here: a query naming another step's output is only known now. Nothing is sent.
+    const lasting = await readOnlyQueryProblem(p.query);
+    if (lasting) {
+      throw new StepError('QUERY_NOT_READ_ONLY', `sql.expect: ${lasting.message}`, {
+        statement: p.query,
+        hint: NOT_READ_ONLY_HINT,
+        data: { what: lasting.what },
+      });
+    }
     // Loaded on use: node-postgres' type parsers, which `list` never needs.
     const { datesAsText } = await import('../postgres/text-dates.js');
     const result = await ctx.db.withClient(p.database, async (client) => {
@@ -221,8 +240,12 @@ export const sqlExpect = defineAction({
   async preflight(p) {
     // PostgreSQL accepts no NUL in a query: refused before the run rather than at this step.
     const line = nulLine(p.query);
-    return line === undefined
-      ? []
-      : [{ message: `sql.expect: the query holds a NUL byte (line ${line} of the query)` }];
+    if (line !== undefined) {
+      return [{ message: `sql.expect: the query holds a NUL byte (line ${line} of the query)` }];
+    }
+    const lasting: ReadOnlyQueryProblem | null = await readOnlyQueryProblem(p.query);
+    return lasting
+      ? [{ path: 'query', message: `sql.expect: ${lasting.message}`, hint: NOT_READ_ONLY_HINT }]
+      : [];
   },
 });

@@ -40,7 +40,8 @@ export interface ActionDefinition<P = unknown> {
   /**
    * Optional checks that need files but no database (e.g. a migration folder's headers and revision
    * graph), run before anything executes: any problem refuses the run with exit 2 and nothing is
-   * written. Problems may carry the position of the offending file.
+   * written. Problems may carry the position of the offending file, and as `path` the argument
+   * (a key under the step's `with`) they concern.
    */
   preflight?(params: P, ctx: PreflightContext): Promise<InputProblem[]>;
 }
