@@ -78,7 +78,10 @@ export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
   // before the one that just stopped (killed mid-way) does not count.
   up.previousSettled = cp.settled !== undefined && cp.settled === ctx.attempt.number - 1;
   delete cp.settled;
-  let rows = (await vt.read(client)) ?? [];
+  const read = await vt.read(client);
+  // Null: the table is absent (created below); else it exists, and creating it is a no-op.
+  let exists = read !== null;
+  let rows = read ?? [];
   cp.baseline ??= [...rows];
   const identity = { database: req.database, source: req.source.dir };
   const kept = vt.checksums && { name: vt.table, checksums: await vt.checksums(client) };
@@ -90,10 +93,12 @@ export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
   // Settling an in-doubt migration (`--skip`, a tool's dirty record) writes the version table.
   up.mayHaveWritten = true;
   if (await settleInDoubt(ctx, client, req.source, graph, cp, rows)) {
-    rows = (await vt.read(client)) ?? [];
+    const settled = await vt.read(client);
+    exists = settled !== null;
+    rows = settled ?? [];
   }
   const logged = await loggedApplications(ctx);
-  if (!req.source.external) await vt.ensure(client);
+  if (!req.source.external && !exists) await vt.ensure(client);
   const listing = await snapshotRelations(client, vt.table);
   const recorder = await ProvenanceRecorder.open(
     ctx,
