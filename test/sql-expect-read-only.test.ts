@@ -119,6 +119,30 @@ describe('sql.expect refuses what a ROLLBACK does not undo', () => {
     expect(await slots(slot)).toBe(0);
   });
 
+  it('a database reading backslashes the old way cannot hide a call from the parser', async () => {
+    // With standard_conforming_strings off, the server would read 'a\\', $$' as one string and
+    // run the call the parser saw inside a dollar quote; the step runs its query with it on.
+    const slot = uniqueName('rb_slot');
+    await adminQuery(`ALTER DATABASE "${db.name}" SET standard_conforming_strings = off`);
+    try {
+      await ws.writeProcedure(
+        'legacy',
+        checking(
+          'legacy',
+          'replica',
+          `SELECT 'a\\', $$' AS x, pg_create_physical_replication_slot('${slot}') AS f -- $$ AS y`,
+        ),
+      );
+      const r = await ws.cli(['run', 'legacy', '--database-url', db.adminUrl], {
+        env: { DB_ROLE: 'replica' },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      expect(await slots(slot)).toBe(0);
+    } finally {
+      await adminQuery(`ALTER DATABASE "${db.name}" RESET standard_conforming_strings`);
+    }
+  });
+
   it('ordinary checks still run, names inside literals and constant SQL text included', async () => {
     await ws.writeProcedure(
       'fine',
@@ -148,6 +172,13 @@ describe('readOnlyQueryProblem', () => {
       "SELECT * FROM pg_replication_slots WHERE slot_name LIKE 'dblink%'",
       "SELECT query_to_xml($$SELECT count(*) FROM pg_class$$, true, false, '')",
       'SELECT pg_advisory_xact_lock(1)',
+      "SELECT query_to_xml(query => 'SELECT 1', nulls => true, tableforest => false, targetns => '')",
+      "SELECT * FROM crosstab('SELECT 1, 2, 3', 2) AS t(a int, b int)",
+      "SELECT ts_rewrite('a'::tsquery, 'a'::tsquery, 'b'::tsquery)",
+      "SELECT ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, ''b''::tsquery')",
+      "SELECT pg_replication_origin_progress('o', true)",
+      'SELECT dblink_get_connections()',
+      'SELECT count(*) FROM pg_stat_activity WHERE backend_type = $$client backend$$',
     ]) {
       expect(await readOnlyQueryProblem(q), q).toBeNull();
     }
@@ -172,6 +203,31 @@ describe('readOnlyQueryProblem', () => {
       ['ANALYZE', 'VACUUM/ANALYZE'],
       ["LOAD 'auto_explain'", 'LOAD'],
       ['SELEC 1', 'syntax'],
+      [
+        "SELECT ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, ''b''::tsquery FROM pg_create_physical_' || 'replication_slot(''s'')')",
+        'ts_rewrite',
+      ],
+      [
+        "SELECT ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, ''b''::tsquery FROM pg_create_physical_replication_slot(''s'')')",
+        'pg_create_physical_replication_slot',
+      ],
+      [
+        "SELECT * FROM connectby('items, pg_create_physical_' || 'replication_slot(''s'') s', 'id', 'parent', '1', 0) AS t(id int, parent int, level int)",
+        'connectby',
+      ],
+      [
+        "SELECT * FROM xpath_table('id', 'doc', 'docs', '/a', 'true') AS t(id int, a text)",
+        'xpath_table',
+      ],
+      ["SELECT heap_force_kill('victim'::regclass, ARRAY['(0,1)']::tid[])", 'heap_force_kill'],
+      ["SELECT brin_summarize_new_values('i'::regclass)", 'brin_summarize_new_values'],
+      ["SELECT gin_clean_pending_list('i'::regclass)", 'gin_clean_pending_list'],
+      [
+        "SELECT query_to_xml(query => 'SELECT pg_reload_conf()', nulls => true, tableforest => false, targetns => '')",
+        'pg_reload_conf',
+      ],
+      ["SELECT dblink_exec('dbname=x', 'DELETE FROM t')", 'dblink_exec'],
+      ["SELECT pg_replication_origin_advance('o', '0/1')", 'pg_replication_origin_advance'],
     ];
     for (const [q, what] of cases) {
       expect((await readOnlyQueryProblem(q))?.what, q).toBe(what);

@@ -157,7 +157,9 @@ export const sqlExpect = defineAction({
     const result = await ctx.db.withClient(p.database, async (client) => {
       // Even a read-only query can set_config(…, false) for its session.
       ctx.db.markUserSql(client);
-      await client.query('BEGIN READ ONLY');
+      // The parser that checked the query reads string literals so (a database set to
+      // standard_conforming_strings = off would read `'a\', $$' …` otherwise); also the default.
+      await client.query('BEGIN READ ONLY; SET LOCAL standard_conforming_strings = on');
       try {
         // The extended protocol takes exactly one statement: a `…; COMMIT; DELETE …` cannot
         // leave the READ ONLY transaction, which is what makes this action count as not writing.

@@ -38,18 +38,17 @@ export async function preflightSteps(
     const parsed = action.params.safeParse(args);
     if (!parsed.success) continue; // already reported by validateStepArguments
     for (const p of await action.preflight(parsed.data, { cwd, memo, env })) {
-      const key = `${p.message}\u0000${p.position?.file ?? ''}:${p.position?.line ?? ''}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
       // A problem's own `path` names the argument under `with` it concerns.
       const path = formatKeyPath([...segments, 'with', ...(p.path ? [p.path] : [])]);
+      // A problem of a shared file once; one of a step's own argument once per step.
+      const where = p.position ? `${p.position.file}:${p.position.line}` : p.path ? path : '';
+      const key = `${p.message}\u0000${where}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       problems.push({
         ...p,
         path,
-        position:
-          p.position ??
-          positionOf(procedure.source.positions, path) ??
-          positionOf(procedure.source.positions, formatKeyPath([...segments, 'with'])),
+        position: p.position ?? positionOf(procedure.source.positions, path),
       });
     }
   }

@@ -9,9 +9,12 @@
  *
  * The check reads the query with PostgreSQL's own parser (libpg-query), loaded only when a cheap
  * look at the text cannot rule such a call out. It sees what the query itself calls, and the SQL
- * text it hands to the core functions that run SQL text (`query_to_xml`, `ts_stat`, `crosstab`);
- * not the bodies of the database's own functions and views, which whoever defined them vouches
- * for.
+ * text it hands to the functions that run SQL text (`query_to_xml`, `ts_stat`, `ts_rewrite`,
+ * tablefunc's `crosstab`); functions that build SQL from names they are given (`connectby`,
+ * xml2's `xpath_table`) are refused. It does not see into the bodies of the database's own
+ * functions and views, which whoever defined them vouches for. The parser reads string literals
+ * as `standard_conforming_strings = on` has them; the caller runs the query with that setting on,
+ * so that the server reads it the same way.
  */
 
 import { blockCommentEnd, lineCommentEnd } from './sql-code.js';
@@ -30,6 +33,8 @@ const ORIGIN = 'changes a replication origin';
 const BACKUP = 'starts or stops a backup';
 const REPLAY = 'pauses or resumes WAL replay';
 const FILES = 'writes a file on the server';
+const IN_PLACE_INDEX = 'changes an index in place, outside any transaction';
+const IN_PLACE_ROWS = "changes a table's rows or visibility map in place, bypassing transactions";
 const SESSION_LOCK =
   'takes a session-level advisory lock, which outlives the ROLLBACK (pg_advisory_xact_lock does not)';
 
@@ -61,6 +66,8 @@ const LASTING: ReadonlyMap<string, string> = new Map([
   ['pg_replication_slot_advance', SLOT_READ],
   ['pg_logical_slot_get_changes', SLOT_READ],
   ['pg_logical_slot_get_binary_changes', SLOT_READ],
+  ['pg_sync_replication_slots', 'synchronizes replication slots from the primary'],
+  ['pg_log_standby_snapshot', 'writes a snapshot record to the WAL'],
   ['pg_advisory_lock', SESSION_LOCK],
   ['pg_advisory_lock_shared', SESSION_LOCK],
   ['pg_try_advisory_lock', SESSION_LOCK],
@@ -71,30 +78,66 @@ const LASTING: ReadonlyMap<string, string> = new Map([
   ['pg_file_unlink', FILES],
   ['pg_file_sync', FILES],
   ['pg_stat_statements_reset', 'resets statistics'],
+  ['brin_summarize_new_values', IN_PLACE_INDEX],
+  ['brin_summarize_range', IN_PLACE_INDEX],
+  ['brin_desummarize_range', IN_PLACE_INDEX],
+  ['gin_clean_pending_list', IN_PLACE_INDEX],
+  ['heap_force_kill', IN_PLACE_ROWS],
+  ['heap_force_freeze', IN_PLACE_ROWS],
+  ['pg_truncate_visibility_map', IN_PLACE_ROWS],
+  ['autoprewarm_dump_now', FILES],
+  ['autoprewarm_start_worker', 'starts a background worker'],
+  ['pg_replication_origin_create', ORIGIN],
+  ['pg_replication_origin_drop', ORIGIN],
+  ['pg_replication_origin_advance', ORIGIN],
+  ['pg_replication_origin_session_setup', ORIGIN],
+  ['pg_replication_origin_session_reset', ORIGIN],
+  ['pg_replication_origin_xact_setup', ORIGIN],
+  ['pg_replication_origin_xact_reset', ORIGIN],
+  ['connectby', 'builds SQL from the names it is given, which cannot be checked'],
+  ['xpath_table', 'builds SQL from the names and condition it is given, which cannot be checked'],
+]);
+
+/** dblink functions that only read the state of this session's dblink connections. */
+const DBLINK_READS = new Set([
+  'dblink_get_connections',
+  'dblink_is_busy',
+  'dblink_error_message',
+  'dblink_get_pkey',
+  'dblink_build_sql_insert',
+  'dblink_build_sql_update',
+  'dblink_build_sql_delete',
 ]);
 
 /** Families of functions named by their prefix, with what they do. */
 const LASTING_PREFIXES: readonly (readonly [string, string])[] = [
   ['pg_stat_reset', 'resets statistics'],
-  ['pg_replication_origin_', ORIGIN],
+  ['pg_buffercache_evict', 'evicts pages from shared buffers'],
   ['dblink', 'runs SQL in another session, outside this READ ONLY transaction'],
+  ['pg_background_', 'runs SQL in a background worker, outside this READ ONLY transaction'],
 ];
 
 /**
- * Core and contrib functions that run SQL text they are given, with the positions of the
- * arguments holding it: the text is checked as a query of its own, and refused when it is not a
+ * Core and contrib functions that run SQL text they are given: the positions of the arguments
+ * holding it (for calls of `arity` arguments, when given), and the names those parameters take in
+ * a named-argument call. The text is checked as a query of its own, and refused when it is not a
  * constant (computed text cannot be checked).
  */
-const RUNS_SQL_TEXT: ReadonlyMap<string, readonly number[]> = new Map([
-  ['query_to_xml', [0]],
-  ['query_to_xmlschema', [0]],
-  ['query_to_xml_and_xmlschema', [0]],
-  ['ts_stat', [0]],
-  ['crosstab', [0, 1]],
-  ['crosstab2', [0]],
-  ['crosstab3', [0]],
-  ['crosstab4', [0]],
+const RUNS_SQL_TEXT: ReadonlyMap<string, { at: readonly number[]; arity?: number }> = new Map([
+  ['query_to_xml', { at: [0] }],
+  ['query_to_xmlschema', { at: [0] }],
+  ['query_to_xml_and_xmlschema', { at: [0] }],
+  ['ts_stat', { at: [0] }],
+  // ts_rewrite(query tsquery, select text); the three-argument form takes tsqueries only.
+  ['ts_rewrite', { at: [1], arity: 2 }],
+  ['crosstab', { at: [0, 1] }],
+  ['crosstab2', { at: [0] }],
+  ['crosstab3', { at: [0] }],
+  ['crosstab4', { at: [0] }],
 ]);
+
+/** Parameter names of those SQL-text arguments, for calls that name their arguments. */
+const SQL_TEXT_PARAMETERS = new Set(['query', 'sqlquery', 'select', 'source_sql', 'category_sql']);
 
 /** Statement kinds a check may be: queries. */
 const QUERY_STATEMENTS = new Set(['SelectStmt', 'VariableShowStmt', 'ExplainStmt']);
@@ -120,6 +163,7 @@ const STATEMENT_NAMES: Readonly<Record<string, string>> = {
 
 /** What a lowercased name does, when it is one of the functions above. */
 function lastingEffect(name: string): string | undefined {
+  if (DBLINK_READS.has(name)) return undefined;
   return LASTING.get(name) ?? LASTING_PREFIXES.find(([p]) => name.startsWith(p))?.[1];
 }
 
@@ -151,11 +195,11 @@ type Parse = (sql: string) => Promise<{ stmts?: { stmt?: Record<string, unknown>
 let parser: Promise<Parse> | undefined;
 
 /**
- * Why `query` cannot run as a read-only check, or null when it can: it must be one query
- * (SELECT, WITH, VALUES, TABLE, SHOW or EXPLAIN of one) calling none of the server functions
- * whose effect outlives a ROLLBACK. A text the parser rejects is refused too (what cannot be read
- * cannot be vouched for). Several statements are each checked when the text is parsed; the server
- * refuses several in one extended-protocol message anyway.
+ * Why `query` cannot run as a read-only check, or null when it can: it must be a query (SELECT,
+ * WITH, VALUES, TABLE, SHOW or EXPLAIN of one) calling none of the server functions whose effect
+ * outlives a ROLLBACK. A text the parser rejects is refused too (what cannot be read cannot be
+ * vouched for). Only the first statement's kind is certain without the parser: the caller sends
+ * the query alone in the extended protocol, which refuses a second statement.
  */
 export async function readOnlyQueryProblem(query: string): Promise<ReadOnlyQueryProblem | null> {
   const lower = query.toLowerCase();
@@ -237,12 +281,17 @@ async function checkCall(
       message: `${parts.join('.')}() ${effect}: a ROLLBACK does not undo it, so a read-only check cannot call it`,
     };
   }
-  const textArgs = RUNS_SQL_TEXT.get(name);
-  if (!textArgs) return null;
-  for (const i of textArgs) {
-    const arg = call.args?.[i];
-    if (arg === undefined) continue;
+  const runs = RUNS_SQL_TEXT.get(name);
+  const args = call.args ?? [];
+  if (!runs || (runs.arity !== undefined && args.length !== runs.arity)) return null;
+  const sqlArgs = args.flatMap((arg, i) => {
+    const named = (arg as { NamedArgExpr?: { name?: string; arg?: unknown } }).NamedArgExpr;
+    if (named) return SQL_TEXT_PARAMETERS.has(named.name ?? '') ? [named.arg] : [];
+    return runs.at.includes(i) ? [arg] : [];
+  });
+  for (const arg of sqlArgs) {
     const text = constantText(arg);
+    if (text === null) continue; // a constant of another type (crosstab's column count)
     if (text === undefined || depth >= 4) {
       return {
         what: name,
@@ -255,13 +304,17 @@ async function checkCall(
   return null;
 }
 
-/** The value of a string constant (a cast of one included), else undefined. */
-function constantText(node: unknown): string | undefined {
+/**
+ * The value of a string constant (a cast of one included); null for a constant of another kind
+ * (a number, a boolean); undefined for anything computed.
+ */
+function constantText(node: unknown): string | null | undefined {
   const n = node as {
     A_Const?: { sval?: { sval?: string } };
     TypeCast?: { arg?: unknown };
   };
   if (n.TypeCast) return constantText(n.TypeCast.arg);
-  const sval = n.A_Const?.sval;
-  return sval ? (sval.sval ?? '') : undefined;
+  if (!n.A_Const) return undefined;
+  const sval = n.A_Const.sval;
+  return sval ? (sval.sval ?? '') : null;
 }
