@@ -74,6 +74,12 @@ export interface ActionContext {
   };
   /** Confirmations given for this invocation (`prod` for --confirm-prod / CONFIRM_PROD_MIGRATIONS). */
   confirmations: ReadonlySet<string>;
+  /**
+   * Whether an environment variable may pass a gate (`confirm`'s `env`): false when a fleet's
+   * driver runs the step, whose environment is not the invocation that decided the fleet.
+   * Absent means true.
+   */
+  gatesFromEnv?: boolean;
   /** The environment (read-only). */
   env: Readonly<Record<string, string | undefined>>;
   /** Aborted when the run is being stopped. */

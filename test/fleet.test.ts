@@ -404,6 +404,63 @@ steps:
   });
 });
 
+describe("a confirm gate's own variable counts where the fleet is created, never in a worker", () => {
+  const released = (name: string) => `procedure: ${name}
+requires: { authority: local, role: staging }
+params:
+  database: { type: string }
+steps:
+  - id: gate
+    do: confirm
+    with: { gate: release, env: RELEASE_OK, message: "ships the release" }
+  - id: create-database
+    do: database.create
+    with: { name: "\${{ params.database }}" }
+`;
+  const exists = (target: string) =>
+    adminQuery(`SELECT 1 FROM pg_database WHERE datname = '${target}'`).then((r) => r.rowCount);
+
+  it("a worker's RELEASE_OK=true does not pass it; fleet resume --confirm release does", async () => {
+    await ws.writeProcedure('released', released('released'));
+    const target = `${db.name}_released`;
+    const file = await writeTargets(ws, 'released.yaml', `targets:\n  - database: ${target}\n`);
+    const queued = await ws.cli(['fleet', 'run', 'released', '--targets', file, '--queue', '--store', storeUrl, '--database-url', db.adminUrl, '--json']); // prettier-ignore
+    expect(queued.code, queued.stderr).toBe(0);
+    const id = parseJson<{ fleet: string }>(queued.stdout).fleet;
+    const worker = ws.start(['worker', '--store', storeUrl, '--lock-timeout', '5'], {
+      env: { RELEASE_OK: 'true' },
+    });
+    try {
+      expect(await settledTarget(id)).toMatchObject({
+        status: 'refused',
+        code: 'CONFIRMATION_REQUIRED',
+      });
+      expect(await exists(target)).toBe(0);
+      const resumed = await ws.cli(['fleet', 'resume', id, '--store', storeUrl, '--confirm', 'release', '--json']); // prettier-ignore
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(await settledTarget(id)).toMatchObject({ status: 'succeeded', drives: 2 });
+      expect(await exists(target)).toBe(1);
+    } finally {
+      worker.child.kill('SIGTERM');
+      await worker.done;
+    }
+  });
+
+  it('RELEASE_OK=true in the shell that runs the fleet confirms the gate, recorded with it', async () => {
+    await ws.writeProcedure('released-here', released('released-here'));
+    const target = `${db.name}_released_here`;
+    const file = await writeTargets(ws, 'here.yaml', `targets:\n  - database: ${target}\n`);
+    const r = await ws.cli(['fleet', 'run', 'released-here', '--targets', file, '--store', storeUrl, '--database-url', db.adminUrl, '--json'], { env: { RELEASE_OK: 'true' } }); // prettier-ignore
+    expect(r.code, r.stderr).toBe(0);
+    const id = parseJson<{ fleet: string }>(r.stdout).fleet;
+    const [fleet] = await storeRows<{ authority: { confirm?: string[] } }>(
+      `SELECT authority FROM runbook.fleets WHERE id = '${id}'`,
+    );
+    expect(fleet?.authority.confirm).toEqual(['release']);
+    expect(await exists(target)).toBe(1);
+  });
+});
+
 /** The one target of fleet `id` once a worker has taken it and it came to rest. */
 async function settledTarget(
   id: string,

@@ -36,7 +36,11 @@ export const confirm = defineAction({
   params,
   writes: false,
   async run(ctx, p) {
-    const variable = p.env ?? (p.gate === 'prod' ? 'CONFIRM_PROD_MIGRATIONS' : undefined);
+    // A fleet's driver reads no variable: only the fleet's stored confirmations (flags) count.
+    const variable =
+      ctx.gatesFromEnv === false
+        ? undefined
+        : (p.env ?? (p.gate === 'prod' ? 'CONFIRM_PROD_MIGRATIONS' : undefined));
     if (ctx.confirmations.has(p.gate)) {
       return { output: { gate: p.gate, via: 'flag' }, summary: `${p.gate} confirmed by flag` };
     }

@@ -30,6 +30,12 @@ export interface SessionOptions {
    * arguments checked and its steps run against this one registry.
    */
   actions?: ActionRegistry;
+  /**
+   * Whether a `confirm` step's environment variable can pass its gate (default true). A fleet's
+   * driver gives false: its environment is not the invocation that decided the fleet, whose
+   * confirmations are stored with the fleet and given as flags.
+   */
+  gatesFromEnv?: boolean;
 }
 
 /** {@link SessionOptions} with every default applied: what a run, resume or plan works with. */
@@ -43,6 +49,7 @@ export interface SessionSettings {
   embeddedDir: string;
   reporter: Reporter;
   actions: ActionRegistry;
+  gatesFromEnv: boolean;
 }
 
 /**
@@ -64,6 +71,7 @@ export function resolveSessionOptions(options: SessionOptions): SessionSettings 
     embeddedDir: path.resolve(cwd, options.embeddedDir ?? embeddedServerDir(env)),
     reporter: options.reporter ?? createReporter({ env: env as NodeJS.ProcessEnv }),
     actions: options.actions ?? builtInActions,
+    gatesFromEnv: options.gatesFromEnv ?? true,
   };
 }
 

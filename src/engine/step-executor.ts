@@ -41,6 +41,8 @@ export interface StepRunEnvironment {
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
   confirmations: ReadonlySet<string>;
+  /** Whether an environment variable may pass a `confirm` gate (see {@link ActionContext}). */
+  gatesFromEnv: boolean;
   allowChanged: boolean;
   /** Steps the operator's decision applies to (the failed ones at resume), and the decision. */
   decision?: { steps: ReadonlySet<string>; decision: StepDecision };
@@ -203,6 +205,7 @@ function actionContext(
       allowChanged: environment.allowChanged,
     },
     confirmations: environment.confirmations,
+    gatesFromEnv: environment.gatesFromEnv,
     env: environment.env,
     signal,
   };

@@ -3,6 +3,7 @@ import { authorize } from '../engine/authorize-procedure.js';
 import { createReporter } from '../engine/reporter.js';
 import { resolveSessionOptions } from '../engine/session-options.js';
 import type { Procedure } from '../procedure/types.js';
+import { actionSteps } from '../procedure/validate-step-arguments.js';
 
 /**
  * The environment variables of the authority contract (docs/design.md "Database authority
@@ -27,15 +28,41 @@ function set(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
+/** A `confirm` step's gate and the environment variable of its own (`env:`) that passes it. */
+export interface EnvGate {
+  gate: string;
+  variable: string;
+}
+
+/**
+ * The gates `procedure`'s `confirm` steps let a variable of their own pass (`with.env`, when it
+ * is a plain name). A fleet reads those variables once, in the shell that creates it; whoever
+ * drives a target reads none (`gatesFromEnv: false`).
+ */
+export function envGates(procedure: Procedure): EnvGate[] {
+  return actionSteps(procedure).flatMap(({ step }) => {
+    const args = step.with as { gate?: unknown; env?: unknown } | undefined;
+    return step.do === 'confirm' &&
+      typeof args?.gate === 'string' &&
+      typeof args.env === 'string' &&
+      /^[A-Za-z_][A-Za-z0-9_]*$/.test(args.env)
+      ? [{ gate: args.gate, variable: args.env }]
+      : [];
+  });
+}
+
 /**
  * The full authority of a fleet: each flag, else its environment variable, as the engine's
  * authority check resolves them (`checkAuthority`: a flag overrides its variable; prod is confirmed
- * by `--confirm-prod` or `CONFIRM_PROD_MIGRATIONS=true`). `command` is recorded with a confirmation.
+ * by `--confirm-prod` or `CONFIRM_PROD_MIGRATIONS=true`). A gate of `gates` whose variable is
+ * `true` here counts as confirmed (`--confirm <gate>`), except `prod`, which only `--confirm-prod`
+ * or CONFIRM_PROD_MIGRATIONS confirms for a fleet. `command` is recorded with a confirmation.
  */
 export function resolveFleetAuthority(
   flags: AuthorityFlags,
   env: Readonly<Record<string, string | undefined>>,
   command: string,
+  gates: readonly EnvGate[] = [],
 ): FleetAuthority {
   const authority = flags.authority ?? set(env.DB_AUTHORITY);
   const role = flags.role ?? set(env.DB_ROLE);
@@ -47,12 +74,16 @@ export function resolveFleetAuthority(
       : env.CONFIRM_PROD_MIGRATIONS?.trim() === 'true'
         ? 'CONFIRM_PROD_MIGRATIONS=true'
         : undefined;
+  const confirm = new Set(flags.confirm ?? []);
+  for (const g of gates) {
+    if (g.gate !== 'prod' && env[g.variable]?.trim() === 'true') confirm.add(g.gate);
+  }
   return {
     ...(authority !== undefined ? { authority } : {}),
     ...(role !== undefined ? { role } : {}),
     ...(dbEnv !== undefined ? { env: dbEnv } : {}),
     ...(hosts !== undefined ? { authorityHosts: hosts } : {}),
-    ...(flags.confirm?.length ? { confirm: [...flags.confirm] } : {}),
+    ...(confirm.size > 0 ? { confirm: [...confirm] } : {}),
     ...(via !== undefined ? { confirmProd: true, confirmedBy: `${via} (${command})` } : {}),
   };
 }

@@ -9,6 +9,7 @@ import { driveFleet } from './drive-fleet.js';
 import {
   checkFleetAuthority,
   replaceFleetAuthority,
+  envGates,
   resolveFleetAuthority,
   type FleetAuthority,
 } from './fleet-authority.js';
@@ -68,7 +69,12 @@ export async function startFleet(options: StartFleetOptions): Promise<string> {
   );
   refuseStoredSecrets(procedure, targets, options.targetsFile);
   const env = options.env ?? process.env;
-  const authority = resolveFleetAuthority(options.authority ?? {}, env, options.command);
+  const authority = resolveFleetAuthority(
+    options.authority ?? {},
+    env,
+    options.command,
+    envGates(procedure),
+  );
   if (options.queue) {
     checkFleetAuthority(
       procedure,
