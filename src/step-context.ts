@@ -75,11 +75,11 @@ export interface ActionContext {
   /** Confirmations given for this invocation (`prod` for --confirm-prod / CONFIRM_PROD_MIGRATIONS). */
   confirmations: ReadonlySet<string>;
   /**
-   * Whether an environment variable may pass a gate (`confirm`'s `env`): false when a fleet's
-   * driver runs the step, whose environment is not the invocation that decided the fleet.
-   * Absent means true.
+   * Where a gate's variable (`confirm`'s `env`) is read; absent: {@link env}. When a fleet's
+   * driver runs the step, the variables the shell that created the fleet confirmed, and nothing
+   * of the driver's own.
    */
-  gatesFromEnv?: boolean;
+  gateEnv?: Readonly<Record<string, string | undefined>>;
   /** The environment (read-only). */
   env: Readonly<Record<string, string | undefined>>;
   /** Aborted when the run is being stopped. */

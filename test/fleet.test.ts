@@ -446,17 +446,34 @@ steps:
     }
   });
 
-  it('RELEASE_OK=true in the shell that runs the fleet confirms the gate, recorded with it', async () => {
-    await ws.writeProcedure('released-here', released('released-here'));
+  it('RELEASE_OK=true where the fleet is created passes the steps naming it, as alone, and no other', async () => {
+    // A second gate of the same name with a variable of its own: RELEASE_OK does not pass it.
+    await ws.writeProcedure(
+      'released-here',
+      released('released-here').replace(
+        '  - id: create-database',
+        '  - id: second\n    do: confirm\n    with: { gate: release, env: OTHER_OK, message: "and again" }\n  - id: create-database',
+      ),
+    );
     const target = `${db.name}_released_here`;
     const file = await writeTargets(ws, 'here.yaml', `targets:\n  - database: ${target}\n`);
     const r = await ws.cli(['fleet', 'run', 'released-here', '--targets', file, '--store', storeUrl, '--database-url', db.adminUrl, '--json'], { env: { RELEASE_OK: 'true' } }); // prettier-ignore
-    expect(r.code, r.stderr).toBe(0);
+    expect(r.code, r.stderr).toBe(1);
     const id = parseJson<{ fleet: string }>(r.stdout).fleet;
-    const [fleet] = await storeRows<{ authority: { confirm?: string[] } }>(
+    const [fleet] = await storeRows<{ authority: { confirm?: string[]; confirmedVariables?: string[] } }>(
       `SELECT authority FROM runbook.fleets WHERE id = '${id}'`,
-    );
-    expect(fleet?.authority.confirm).toEqual(['release']);
+    ); // prettier-ignore
+    expect(fleet?.authority.confirmedVariables).toEqual(['RELEASE_OK']);
+    expect(fleet?.authority.confirm).toBeUndefined();
+    const seen = await inspect(id);
+    expect(seen.targets[0]).toMatchObject({
+      status: 'refused',
+      failedStep: 'second',
+      code: 'CONFIRMATION_REQUIRED',
+    });
+    expect(await exists(target)).toBe(0);
+    const resumed = await ws.cli(['fleet', 'resume', id, '--store', storeUrl, '--confirm', 'release', '--database-url', db.adminUrl, '--json']); // prettier-ignore
+    expect(resumed.code, resumed.stderr).toBe(0);
     expect(await exists(target)).toBe(1);
   });
 });

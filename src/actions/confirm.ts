@@ -36,25 +36,25 @@ export const confirm = defineAction({
   params,
   writes: false,
   async run(ctx, p) {
-    // A fleet's driver reads no variable: only the fleet's stored confirmations (flags) count.
-    const variable =
-      ctx.gatesFromEnv === false
-        ? undefined
-        : (p.env ?? (p.gate === 'prod' ? 'CONFIRM_PROD_MIGRATIONS' : undefined));
+    const variable = p.env ?? (p.gate === 'prod' ? 'CONFIRM_PROD_MIGRATIONS' : undefined);
+    // A fleet's driver reads the variables its creating shell confirmed, none of its own.
+    const source = ctx.gateEnv ?? ctx.env;
     if (ctx.confirmations.has(p.gate)) {
       return { output: { gate: p.gate, via: 'flag' }, summary: `${p.gate} confirmed by flag` };
     }
-    if (variable !== undefined && ctx.env[variable]?.trim() === 'true') {
+    if (variable !== undefined && source[variable]?.trim() === 'true') {
       return {
         output: { gate: p.gate, via: variable },
         summary: `${p.gate} confirmed by ${variable}=true`,
       };
     }
-    const how = variable
-      ? `pass ${flagOf(p.gate)} or set ${variable}=true`
-      : `pass ${flagOf(p.gate)}`;
+    const how = ctx.gateEnv
+      ? `pass ${flagOf(p.gate)} to \`runbook fleet resume\`${variable ? ` (${variable}=true counts only in the shell that creates the fleet)` : ''}`
+      : variable
+        ? `pass ${flagOf(p.gate)} or set ${variable}=true`
+        : `pass ${flagOf(p.gate)}`;
     throw new StepError('CONFIRMATION_REQUIRED', `${p.message} — not confirmed: ${how}`, {
-      hint: `${how}, then resume the run`,
+      hint: ctx.gateEnv ? how : `${how}, then resume the run`,
       data: { gate: p.gate, flag: flagOf(p.gate), ...(variable ? { env: variable } : {}) },
     });
   },

@@ -55,7 +55,7 @@ async function drive(run: OpenRun, start: DriveStart): Promise<RunResult> {
     cwd: settings.cwd,
     env: settings.env,
     confirmations: run.confirmations,
-    gatesFromEnv: settings.gatesFromEnv,
+    ...(settings.gateEnv ? { gateEnv: settings.gateEnv } : {}),
     shared: new Map(),
     diagnose: diagnoseWith(store, record.id),
     ...start,

@@ -31,11 +31,11 @@ export interface SessionOptions {
    */
   actions?: ActionRegistry;
   /**
-   * Whether a `confirm` step's environment variable can pass its gate (default true). A fleet's
-   * driver gives false: its environment is not the invocation that decided the fleet, whose
-   * confirmations are stored with the fleet and given as flags.
+   * Where a `confirm` step reads the variable that passes its gate (default: `env`). A fleet's
+   * driver gives the variables the shell that created the fleet confirmed, and nothing of its
+   * own: its environment is not the invocation that decided the fleet.
    */
-  gatesFromEnv?: boolean;
+  gateEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 /** {@link SessionOptions} with every default applied: what a run, resume or plan works with. */
@@ -49,7 +49,7 @@ export interface SessionSettings {
   embeddedDir: string;
   reporter: Reporter;
   actions: ActionRegistry;
-  gatesFromEnv: boolean;
+  gateEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
@@ -71,7 +71,7 @@ export function resolveSessionOptions(options: SessionOptions): SessionSettings 
     embeddedDir: path.resolve(cwd, options.embeddedDir ?? embeddedServerDir(env)),
     reporter: options.reporter ?? createReporter({ env: env as NodeJS.ProcessEnv }),
     actions: options.actions ?? builtInActions,
-    gatesFromEnv: options.gatesFromEnv ?? true,
+    ...(options.gateEnv ? { gateEnv: options.gateEnv } : {}),
   };
 }
 

@@ -41,8 +41,8 @@ export interface StepRunEnvironment {
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
   confirmations: ReadonlySet<string>;
-  /** Whether an environment variable may pass a `confirm` gate (see {@link ActionContext}). */
-  gatesFromEnv: boolean;
+  /** Where a `confirm` gate's variable is read (see {@link ActionContext}); default `env`. */
+  gateEnv?: Readonly<Record<string, string | undefined>>;
   allowChanged: boolean;
   /** Steps the operator's decision applies to (the failed ones at resume), and the decision. */
   decision?: { steps: ReadonlySet<string>; decision: StepDecision };
@@ -205,7 +205,7 @@ function actionContext(
       allowChanged: environment.allowChanged,
     },
     confirmations: environment.confirmations,
-    gatesFromEnv: environment.gatesFromEnv,
+    ...(environment.gateEnv ? { gateEnv: environment.gateEnv } : {}),
     env: environment.env,
     signal,
   };

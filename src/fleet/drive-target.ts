@@ -5,7 +5,12 @@ import { createReporter, type Reporter } from '../engine/reporter.js';
 import { resumeRun } from '../engine/resume-run.js';
 import { runProcedure } from '../engine/run-procedure.js';
 import type { RunStore } from '../runs/run-store.js';
-import { authorityFlagsOf, withoutAuthorityEnv, type FleetAuthority } from './fleet-authority.js';
+import {
+  authorityFlagsOf,
+  fleetGateEnv,
+  withoutAuthorityEnv,
+  type FleetAuthority,
+} from './fleet-authority.js';
 import type { FleetRecord, FleetTarget, FleetStore, TargetOutcome } from './fleet-store.js';
 
 /** What one drive of one target needs. */
@@ -60,8 +65,8 @@ export async function driveTarget(input: DriveTargetInput): Promise<TargetOutcom
     reporter: input.reporter ?? createReporter({ silent: true }),
     authority: authorityFlagsOf(fleet.authority as FleetAuthority),
     env: withoutAuthorityEnv(input.env ?? process.env),
-    // Nor can a variable of the driver's pass a confirm gate: the fleet's confirmations are flags.
-    gatesFromEnv: false,
+    // Nor can a variable of the driver's pass a confirm gate: only those the fleet confirmed.
+    gateEnv: fleetGateEnv(fleet.authority as FleetAuthority),
     ...(input.cwd !== undefined ? { cwd: input.cwd } : {}),
   };
   const command = `runbook fleet ${fleet.id} target ${target.position} (${target.name})`;

@@ -22,47 +22,50 @@ export const AUTHORITY_ENV_VARIABLES = [
 export type FleetAuthority = AuthorityFlags & {
   /** `--confirm-prod` or `CONFIRM_PROD_MIGRATIONS=true`, and the command that gave it. */
   confirmedBy?: string;
+  /**
+   * The variables of the procedure's `confirm` steps (`env:`) that were `true` in the shell that
+   * created the fleet: each passes the steps naming it, as it would alone, and no other.
+   */
+  confirmedVariables?: string[];
 };
 
 function set(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-/** A `confirm` step's gate and the environment variable of its own (`env:`) that passes it. */
-export interface EnvGate {
-  gate: string;
-  variable: string;
-}
-
 /**
- * The gates `procedure`'s `confirm` steps let a variable of their own pass (`with.env`, when it
- * is a plain name). A fleet reads those variables once, in the shell that creates it; whoever
- * drives a target reads none (`gatesFromEnv: false`).
+ * The variables `procedure`'s `confirm` steps name as their own (`with.env`, written as a plain
+ * name; one written as an expression is not known before a target runs), the authority
+ * contract's own left out (the fleet resolves those itself). A fleet reads them once, in the
+ * shell that creates it; whoever drives a target reads none of its own (`gateEnv`).
  */
-export function envGates(procedure: Procedure): EnvGate[] {
-  return actionSteps(procedure).flatMap(({ step }) => {
-    const args = step.with as { gate?: unknown; env?: unknown } | undefined;
-    return step.do === 'confirm' &&
-      typeof args?.gate === 'string' &&
-      typeof args.env === 'string' &&
-      /^[A-Za-z_][A-Za-z0-9_]*$/.test(args.env)
-      ? [{ gate: args.gate, variable: args.env }]
+export function gateVariables(procedure: Procedure): string[] {
+  const names = actionSteps(procedure).flatMap(({ step }) => {
+    const env = (step.with as { env?: unknown } | undefined)?.env;
+    return step.do === 'confirm' && typeof env === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(env)
+      ? [env]
       : [];
   });
+  const contract = new Set<string>(AUTHORITY_ENV_VARIABLES);
+  return [...new Set(names)].filter((n) => !contract.has(n));
+}
+
+/** What a fleet's driver gives its runs as `gateEnv`: each variable the fleet confirmed. */
+export function fleetGateEnv(authority: FleetAuthority): Record<string, string> {
+  return Object.fromEntries((authority.confirmedVariables ?? []).map((v) => [v, 'true']));
 }
 
 /**
  * The full authority of a fleet: each flag, else its environment variable, as the engine's
  * authority check resolves them (`checkAuthority`: a flag overrides its variable; prod is confirmed
- * by `--confirm-prod` or `CONFIRM_PROD_MIGRATIONS=true`). A gate of `gates` whose variable is
- * `true` here counts as confirmed (`--confirm <gate>`), except `prod`, which only `--confirm-prod`
- * or CONFIRM_PROD_MIGRATIONS confirms for a fleet. `command` is recorded with a confirmation.
+ * by `--confirm-prod` or `CONFIRM_PROD_MIGRATIONS=true`), and which of `variables` (a procedure's
+ * {@link gateVariables}) are `true` here. `command` is recorded with a prod confirmation.
  */
 export function resolveFleetAuthority(
   flags: AuthorityFlags,
   env: Readonly<Record<string, string | undefined>>,
   command: string,
-  gates: readonly EnvGate[] = [],
+  variables: readonly string[] = [],
 ): FleetAuthority {
   const authority = flags.authority ?? set(env.DB_AUTHORITY);
   const role = flags.role ?? set(env.DB_ROLE);
@@ -74,16 +77,14 @@ export function resolveFleetAuthority(
       : env.CONFIRM_PROD_MIGRATIONS?.trim() === 'true'
         ? 'CONFIRM_PROD_MIGRATIONS=true'
         : undefined;
-  const confirm = new Set(flags.confirm ?? []);
-  for (const g of gates) {
-    if (g.gate !== 'prod' && env[g.variable]?.trim() === 'true') confirm.add(g.gate);
-  }
+  const confirmed = variables.filter((v) => env[v]?.trim() === 'true');
   return {
     ...(authority !== undefined ? { authority } : {}),
     ...(role !== undefined ? { role } : {}),
     ...(dbEnv !== undefined ? { env: dbEnv } : {}),
     ...(hosts !== undefined ? { authorityHosts: hosts } : {}),
-    ...(confirm.size > 0 ? { confirm: [...confirm] } : {}),
+    ...(flags.confirm?.length ? { confirm: [...flags.confirm] } : {}),
+    ...(confirmed.length > 0 ? { confirmedVariables: confirmed } : {}),
     ...(via !== undefined ? { confirmProd: true, confirmedBy: `${via} (${command})` } : {}),
   };
 }
@@ -113,7 +114,7 @@ export function withoutAuthorityEnv(
 
 /** The stored authority as the engine's flags (the record of who confirmed dropped). */
 export function authorityFlagsOf(authority: FleetAuthority): AuthorityFlags {
-  const { confirmedBy: _confirmedBy, ...flags } = authority;
+  const { confirmedBy: _confirmedBy, confirmedVariables: _variables, ...flags } = authority;
   return flags;
 }
 

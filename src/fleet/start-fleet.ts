@@ -9,7 +9,7 @@ import { driveFleet } from './drive-fleet.js';
 import {
   checkFleetAuthority,
   replaceFleetAuthority,
-  envGates,
+  gateVariables,
   resolveFleetAuthority,
   type FleetAuthority,
 } from './fleet-authority.js';
@@ -73,7 +73,7 @@ export async function startFleet(options: StartFleetOptions): Promise<string> {
     options.authority ?? {},
     env,
     options.command,
-    envGates(procedure),
+    gateVariables(procedure),
   );
   if (options.queue) {
     checkFleetAuthority(
