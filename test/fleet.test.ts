@@ -472,9 +472,23 @@ steps:
       code: 'CONFIRMATION_REQUIRED',
     });
     expect(await exists(target)).toBe(0);
+    // The shell resuming it drives it, and its own OTHER_OK=true counts for nothing.
+    const again = await ws.cli(['fleet', 'resume', id, '--store', storeUrl, '--database-url', db.adminUrl, '--json'], { env: { OTHER_OK: 'true' } }); // prettier-ignore
+    expect(again.code, again.stderr).toBe(1);
+    expect((await inspect(id)).targets[0]).toMatchObject({
+      status: 'refused',
+      failedStep: 'second',
+    });
     const resumed = await ws.cli(['fleet', 'resume', id, '--store', storeUrl, '--confirm', 'release', '--database-url', db.adminUrl, '--json']); // prettier-ignore
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(await exists(target)).toBe(1);
+    const [after] = await storeRows<{ authority: { confirm?: string[]; confirmedVariables?: string[] } }>(
+      `SELECT authority FROM runbook.fleets WHERE id = '${id}'`,
+    ); // prettier-ignore
+    expect(after?.authority).toMatchObject({
+      confirm: ['release'],
+      confirmedVariables: ['RELEASE_OK'],
+    });
   });
 });
 

@@ -27,7 +27,8 @@ function flagOf(gate: string): string {
 /**
  * `confirm`: a gate. Passes when the invocation confirmed `gate` (ctx.confirmations, e.g. from
  * --confirm-prod) or the environment variable `env` (default for `prod`:
- * CONFIRM_PROD_MIGRATIONS) equals `true`; otherwise fails with CONFIRMATION_REQUIRED, naming the
+ * CONFIRM_PROD_MIGRATIONS) equals `true` (read from `ctx.gateEnv` when the engine gives one: a
+ * fleet's driver gives the variables its creating shell confirmed); otherwise fails with CONFIRMATION_REQUIRED, naming the
  * flag and the variable (the CLI exits 3). Writes nothing; safe to re-run. Output `{ gate, via }`.
  */
 export const confirm = defineAction({

@@ -50,8 +50,9 @@ function outcomeOf(result: RunResult): TargetOutcome {
  * run is found by its id, chosen when the fleet was created: absent, it is started with
  * `runProcedure` (the same procedure and params a lone `runbook run` gets, and the fleet's stored
  * authority as its flags, so the authority contract holds per target; the driver's own DB_ROLE,
- * CONFIRM_PROD_MIGRATIONS… are removed from the run's environment and cannot add authority, nor can
- * a variable a `confirm` step names pass its gate); present and not succeeded, it is resumed from its
+ * CONFIRM_PROD_MIGRATIONS… are removed from the run's environment and cannot add authority, and
+ * a `confirm` step's variable counts only as the fleet's creating shell had it, never as the
+ * driver has it); present and not succeeded, it is resumed from its
  * checkpoint with `resumeRun` (a committed migration is never applied again); succeeded, nothing
  * runs. A refusal or bad input is recorded as the target's outcome, never thrown; only a failure
  * to record (the store unreachable) throws.

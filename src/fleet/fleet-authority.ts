@@ -35,9 +35,9 @@ function set(value: string | undefined): string | undefined {
 
 /**
  * The variables `procedure`'s `confirm` steps name as their own (`with.env`, written as a plain
- * name; one written as an expression is not known before a target runs), the authority
- * contract's own left out (the fleet resolves those itself). A fleet reads them once, in the
- * shell that creates it; whoever drives a target reads none of its own (`gateEnv`).
+ * name; one written as an expression is not known before a target runs). A fleet reads them
+ * once, in the shell that creates it; whoever drives a target reads none of its own (`gateEnv`).
+ * Only `confirm` reads them there, never the authority check.
  */
 export function gateVariables(procedure: Procedure): string[] {
   const names = actionSteps(procedure).flatMap(({ step }) => {
@@ -46,8 +46,7 @@ export function gateVariables(procedure: Procedure): string[] {
       ? [env]
       : [];
   });
-  const contract = new Set<string>(AUTHORITY_ENV_VARIABLES);
-  return [...new Set(names)].filter((n) => !contract.has(n));
+  return [...new Set(names)];
 }
 
 /** What a fleet's driver gives its runs as `gateEnv`: each variable the fleet confirmed. */
