@@ -2,7 +2,7 @@ import type pg from 'pg';
 import * as z from 'zod';
 import { StepError } from '../errors.js';
 import type { JsonValue } from '../json.js';
-import { readOnlyQueryProblem, type ReadOnlyQueryProblem } from '../postgres/read-only-query.js';
+import { readOnlyQueryProblem } from '../postgres/read-only-query.js';
 import { nulLine } from './migration-file-checks.js';
 import { defineAction } from './types.js';
 import { connectableDatabaseName } from './database-name.js';
@@ -245,7 +245,7 @@ export const sqlExpect = defineAction({
     if (line !== undefined) {
       return [{ message: `sql.expect: the query holds a NUL byte (line ${line} of the query)` }];
     }
-    const lasting: ReadOnlyQueryProblem | null = await readOnlyQueryProblem(p.query);
+    const lasting = await readOnlyQueryProblem(p.query);
     return lasting
       ? [{ path: 'query', message: `sql.expect: ${lasting.message}`, hint: NOT_READ_ONLY_HINT }]
       : [];

@@ -76,7 +76,7 @@ const LASTING: ReadonlyMap<string, string> = new Map([
   ['xpath_table', 'builds SQL from the names and condition it is given, which cannot be checked'],
 ]);
 
-/** dblink functions that only read the state of this session's dblink connections. */
+/** dblink functions that only read the state of the calling backend's dblink connections. */
 const DBLINK_READS = new Set([
   'dblink_get_connections',
   'dblink_is_busy',

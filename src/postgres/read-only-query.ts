@@ -18,7 +18,7 @@
  */
 
 import { lastingEffect, NEEDLE_NAMES, sqlTextArguments } from './lasting-functions.js';
-import { blockCommentEnd, lineCommentEnd } from './sql-code.js';
+import { firstToken, loadParser, type SqlParser } from './sql-script.js';
 
 /** Why a query cannot run as a read-only check. */
 export interface ReadOnlyQueryProblem {
@@ -60,21 +60,6 @@ const NEEDLES = [
 /** A query keyword at the start of the text: the statement is a query, as the parser would say. */
 const QUERY_START = /^(?:select|with|values|table|show|explain)\b|^\(/i;
 
-/** The text from its first token on (whitespace and comments before it skipped). */
-function fromFirstToken(text: string): string {
-  let i = 0;
-  while (i < text.length) {
-    if (/\s/.test(text[i] as string)) i++;
-    else if (text.startsWith('--', i)) i = lineCommentEnd(text, i);
-    else if (text.startsWith('/*', i)) i = blockCommentEnd(text, i) ?? text.length;
-    else break;
-  }
-  return text.slice(i);
-}
-
-type Parse = (sql: string) => Promise<{ stmts?: { stmt?: Record<string, unknown> }[] }>;
-let parser: Promise<Parse> | undefined;
-
 /**
  * Why `query` cannot run as a read-only check, or null when it can: it must be a query (SELECT,
  * WITH, VALUES, TABLE, SHOW or EXPLAIN of one) calling none of the server functions whose effect
@@ -84,17 +69,15 @@ let parser: Promise<Parse> | undefined;
  */
 export async function readOnlyQueryProblem(query: string): Promise<ReadOnlyQueryProblem | null> {
   const lower = query.toLowerCase();
-  if (QUERY_START.test(fromFirstToken(query)) && !NEEDLES.some((n) => lower.includes(n))) {
+  if (QUERY_START.test(query.slice(firstToken(query))) && !NEEDLES.some((n) => lower.includes(n))) {
     return null;
   }
-  parser ??= import('libpg-query').then((m) => m.parse as unknown as Parse);
-  const parse = await parser;
-  return checkText(query, parse, 0);
+  return checkText(query, await loadParser(), 0);
 }
 
 async function checkText(
   query: string,
-  parse: Parse,
+  parse: SqlParser,
   depth: number,
 ): Promise<ReadOnlyQueryProblem | null> {
   let stmts: { stmt?: Record<string, unknown> }[];
@@ -125,7 +108,7 @@ async function checkText(
 /** The first lasting call in a parse tree (function calls, and the SQL text some of them run). */
 async function checkTree(
   tree: unknown,
-  parse: Parse,
+  parse: SqlParser,
   depth: number,
 ): Promise<ReadOnlyQueryProblem | null> {
   const stack: unknown[] = [tree];
@@ -148,7 +131,7 @@ async function checkTree(
 
 async function checkCall(
   call: { funcname?: unknown[]; args?: unknown[] },
-  parse: Parse,
+  parse: SqlParser,
   depth: number,
 ): Promise<ReadOnlyQueryProblem | null> {
   const parts = (call.funcname ?? []).map(

@@ -56,13 +56,14 @@ interface RawStmt {
   stmt_len?: number;
 }
 
-type Parse = (sql: string) => Promise<{ stmts?: RawStmt[] }>;
+/** libpg-query's `parse`: a script's statements with their parse trees; rejects a syntax error. */
+export type SqlParser = (sql: string) => Promise<{ stmts?: RawStmt[] }>;
 
-let parser: Promise<Parse> | undefined;
+let parser: Promise<SqlParser> | undefined;
 
-/** libpg-query, loaded on first use. */
-function loadParser(): Promise<Parse> {
-  parser ??= import('libpg-query').then((m) => m.parse as unknown as Parse);
+/** libpg-query, loaded on first use (once per process, whoever asks first). */
+export function loadParser(): Promise<SqlParser> {
+  parser ??= import('libpg-query').then((m) => m.parse as unknown as SqlParser);
   return parser;
 }
 
@@ -81,7 +82,7 @@ export function lineAt(text: string, index: number): number {
 const WHITESPACE = /[ \t\n\r\f\v]/;
 
 /** Offset of the first character that is neither whitespace nor inside a comment. */
-function firstToken(text: string): number {
+export function firstToken(text: string): number {
   let i = 0;
   while (i < text.length) {
     if (WHITESPACE.test(text[i] as string)) i++;
