@@ -18,6 +18,7 @@ import type { RelationTracker } from './relation-tracker.js';
 import { errorIndex, errorPosition, isPgError, migrationError } from './migration-error.js';
 import type { Migration, VersionWrite } from './types.js';
 import { checkVersionWrite, guardedVersionSql, versionGuardFailure } from './version-write.js';
+import { DEFER_FLUSH_SQL } from './deferred-durability.js';
 
 /**
  * Sends the statements of a migration on `client`, one simple-protocol query each (so
@@ -130,18 +131,24 @@ export interface MigrationQuery {
   m: Migration;
   /** The migration file's text. */
   text: string;
-  /** `BEGIN`, the file, the version write, the probe (and `COMMIT` when guarded). */
+  /** `BEGIN` and the deferred flush, the file, the version write, the probe (and `COMMIT` when guarded). */
   sql: string;
   /** How many results the server returns for the version write. */
   versionResults: number;
 }
 
-/** The characters before the file in {@link MigrationQuery.sql}. */
-const QUERY_PREFIX = `BEGIN;\n`;
+/**
+ * The characters before the file in {@link MigrationQuery.sql}: BEGIN, then the deferred flush
+ * (before the file, so a file that sets `synchronous_commit` itself has its way).
+ */
+const QUERY_PREFIX = `BEGIN;\n${DEFER_FLUSH_SQL};\n`;
+/** How many results the server returns for {@link QUERY_PREFIX}. */
+const PREFIX_RESULTS = 2;
 
 /**
- * Builds the query of a transactional migration: `BEGIN`, the whole file, the version-table
- * write, the provenance probe and (when guarded) `COMMIT`. The version write comes after the
+ * Builds the query of a transactional migration: `BEGIN` (its commit not waiting for the WAL
+ * flush: {@link DEFER_FLUSH_SQL}), the whole file, the version-table write, the provenance probe
+ * and (when guarded) `COMMIT`. The version write comes after the
  * file so that a file that writes the version table itself is caught by the row counts. Pure:
  * the loop builds the next migration's query while the server runs the current one.
  */
@@ -201,12 +208,18 @@ export async function sendInTransaction(
       (await locateFailure(client, m, text, err, QUERY_PREFIX.length, markBroken))
     );
   }
-  // BEGIN; then the file; then the version write and the probe.
-  const fileResults = results.length - 1 - query.versionResults - 1 - (guarded ? 1 : 0);
-  const probe = results[1 + fileResults + query.versionResults];
+  // The prefix; then the file; then the version write and the probe.
+  const fileResults =
+    results.length - PREFIX_RESULTS - query.versionResults - 1 - (guarded ? 1 : 0);
+  const probe = results[PREFIX_RESULTS + fileResults + query.versionResults];
   if (!guarded) {
     try {
-      checkVersionWrite(version.table, m, version.write, results.slice(1 + fileResults));
+      checkVersionWrite(
+        version.table,
+        m,
+        version.write,
+        results.slice(PREFIX_RESULTS + fileResults),
+      );
       await client.query('COMMIT');
     } catch (err) {
       // A deferred constraint fails at COMMIT: the file's error, with no statement to name.

@@ -10,6 +10,7 @@ import { acquireMigrationLock } from './advisory-lock.js';
 import { sessionTag } from '../runs/session-tag.js';
 import { AlembicBridge } from './layouts/alembic/alembic-bridge.js';
 import { upgradeByBridge } from './layouts/alembic/alembic-upgrade.js';
+import { flushCommits } from './deferred-durability.js';
 import {
   applySqlMigration,
   displayName,
@@ -138,6 +139,8 @@ async function lockAndApply(up: Upgrade): Promise<UpgradeOutcome> {
   const current =
     applied === 0 ? opened.rows : ((await req.source.versionTable.read(client)) ?? []);
   await armed?.tracker.probe.close(client);
+  // The migrations' commits did not wait for their flush: the step ends once they are durable.
+  if (armed) await flushCommits(client);
   await unlock();
   // Back to the session's own settings (the pool's application_name, no lock_timeout).
   await client.query('RESET application_name; RESET lock_timeout');

@@ -22,6 +22,8 @@ import { settleInDoubt } from './settle-in-doubt.js';
 import { loggedApplications } from './step-log.js';
 import type { MigrationSource } from './types.js';
 import { versionGuardAvailable } from './version-write.js';
+import { flushCommits } from './deferred-durability.js';
+import { isConnectionLoss } from '../postgres/connection-loss.js';
 
 /** What to upgrade. */
 export interface UpgradeRequest {
@@ -224,6 +226,14 @@ async function settledAttempt(
 export async function endUpgrade(up: Upgrade, failure?: { error: unknown }): Promise<void> {
   await up.watch.close();
   await up.bridge?.close();
+  // A failed or stopped step's commits are made durable too, when its session can still say so
+  // (a lost one cannot; the next attempt reads the version table either way).
+  const lost =
+    isConnectionLoss(failure?.error) ||
+    (failure?.error as { code?: unknown } | undefined)?.code === 'CONNECTION_LOST';
+  if (failure && up.mayHaveWritten && !lost) {
+    await flushCommits(up.client).catch(() => undefined);
+  }
   // Before the session goes: deciding may read the version table.
   const settled = await settledAttempt(up, failure);
   up.client.release(up.broken);

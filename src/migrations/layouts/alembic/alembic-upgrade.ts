@@ -11,6 +11,7 @@ import {
 } from '../../in-transaction-window-probe.js';
 import type { TransactionalOutcome } from '../../send-migration-sql.js';
 import { appliedSet } from '../../plan.js';
+import { DEFER_FLUSH_SQL } from '../../deferred-durability.js';
 import type { Migration, VersionTableAdapter } from '../../types.js';
 
 /** What {@link upgradeByBridge} tells its caller as the plan goes. */
@@ -25,13 +26,15 @@ export interface BridgeUpgradeHooks {
 
 /**
  * The probe the bridge runs per revision on a server of `serverVersionNum` (see
- * python/alembic_upgrade.py).
+ * python/alembic_upgrade.py), after the deferred flush ({@link DEFER_FLUSH_SQL}).
  */
 function probeFor(serverVersionNum: number): JsonObject {
   return {
     start: WINDOW_START_SQL,
     rows: inTransactionWindowProbeSql(serverVersionNum),
-    prelude: WINDOW_PROBE_PRELUDE,
+    // Inside the revision's transaction, after its own statements: its commit does not wait
+    // for the WAL flush unless it or the session chose otherwise; the step's end waits once.
+    prelude: `${DEFER_FLUSH_SQL}; ${WINDOW_PROBE_PRELUDE}`,
     unlocked: UNLOCKED_WRITES.source,
   };
 }
