@@ -15,13 +15,15 @@ export const DEFER_FLUSH_SQL = `SELECT pg_catalog.set_config('synchronous_commit
  WHERE pg_catalog.current_setting('synchronous_commit') = 'on'`;
 
 /**
- * A transaction that commits an xid at the database's own `synchronous_commit` (its default, not
- * a value a migration set for the session): its commit waits until the WAL up to it, holding
- * every commit of every session before it, is flushed (and, on a server with synchronous
+ * A transaction that writes WAL (a transactional logical-decoding message: one small WAL record,
+ * no table touched, any role may send it) and commits at the database's own `synchronous_commit`
+ * (its default, not a value a migration set for the session). PostgreSQL waits for the flush only
+ * at the commit of a transaction that wrote WAL; this one's waits until the WAL up to it, holding
+ * every commit of every session before it, is durable (and, on a server with synchronous
  * standbys, replicated as configured).
  */
 const FLUSH_SQL = `BEGIN; SET LOCAL synchronous_commit TO DEFAULT;
- SELECT pg_catalog.pg_current_xact_id(); COMMIT`;
+ SELECT pg_catalog.pg_logical_emit_message(true, 'runbook', 'flush'); COMMIT`;
 
 /**
  * Waits until every commit sent before it on the server is durable as the database's

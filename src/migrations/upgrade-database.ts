@@ -146,7 +146,8 @@ async function lockAndApply(up: Upgrade): Promise<UpgradeOutcome> {
   await client.query('RESET application_name; RESET lock_timeout');
   return {
     applied,
-    applied_in_run: opened.cp.applied.length,
+    // Distinct: a migration whose commit a server crash lost is applied again by the resume.
+    applied_in_run: new Set(opened.cp.applied).size,
     current,
     plan_total: applied,
   };

@@ -227,12 +227,17 @@ export async function endUpgrade(up: Upgrade, failure?: { error: unknown }): Pro
   await up.watch.close();
   await up.bridge?.close();
   // A failed or stopped step's commits are made durable too, when its session can still say so
-  // (a lost one cannot; the next attempt reads the version table either way).
+  // (a lost one cannot; the next attempt reads the version table either way). A transaction the
+  // failure left open (a version write whose row counts were refused) is rolled back first, as
+  // destroying the session would: it must never be committed.
   const lost =
     isConnectionLoss(failure?.error) ||
     (failure?.error as { code?: unknown } | undefined)?.code === 'CONNECTION_LOST';
   if (failure && up.mayHaveWritten && !lost) {
-    await flushCommits(up.client).catch(() => undefined);
+    await up.client
+      .query('ROLLBACK')
+      .then(() => flushCommits(up.client))
+      .catch(() => undefined);
   }
   // Before the session goes: deciding may read the version table.
   const settled = await settledAttempt(up, failure);
