@@ -33,7 +33,8 @@ export async function migrationSourceProblems(
     let listed = ctx.memo.get(key) as Listed | undefined;
     if (!listed) {
       const source = await loadMigrationSource(dir, params.layout);
-      const graph = new RevisionGraph(await source.list());
+      // Only checked here: the step lists again for what it applies.
+      const graph = new RevisionGraph(await source.list({ checkOnly: true }));
       // Reported once per history, however many steps name it.
       const fileProblems = [
         ...revisionIdProblems(source.layout, graph),
