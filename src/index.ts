@@ -77,7 +77,7 @@ export type {
   StoredRun,
 } from './runs/run-store.js';
 export { inspectRun, formatInspection, type RunInspection } from './engine/inspect-run.js';
-export { replayRun, type ReplayReport } from './engine/replay-run.js';
+export { replayRun, type ReplayOptions, type ReplayReport } from './engine/replay-run.js';
 export { verifyEventLog, type EventLogVerification } from './runs/verify-event-log.js';
 export type { EventLogEntry } from './runs/event-hash.js';
 export { evaluateChecklist, formatChecklist, type ChecklistResult } from './engine/checklist.js';

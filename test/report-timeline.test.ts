@@ -92,6 +92,7 @@ describe('replay and report of a real run that failed, was fixed, resumed and sk
     expect(t.integrity).toEqual({
       status: 'verified',
       lines: log.length,
+      head: log.at(-1)!.hash,
       transitions: out.transitions,
     });
     expect(t.stoppedAt).toEqual(['verify']);

@@ -144,6 +144,10 @@ export const VERBS: readonly Verb[] = [
     options: () => [
       option.runsDir(),
       option.store(),
+      new Option(
+        '--anchor <hash>',
+        'a log head `run` or `resume` printed (sha256:…), kept apart from the run: exit 4 unless the log passes through it',
+      ),
       option.json('print the verification and the timeline as JSON'),
     ],
     load: () => import('./verbs/replay.js'),

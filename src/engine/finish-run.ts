@@ -36,6 +36,12 @@ export interface RunResult {
   outputs: Record<string, JsonObject>;
   checklist: ChecklistResult[];
   runDir: string;
+  /**
+   * The event log as this command left it: its line count and the hash of its last line. Kept
+   * apart from the run (a CI log, a ticket), the head is what `runbook replay --anchor` checks a
+   * copy of the run against: a log rewritten with its hashes recomputed no longer passes through it.
+   */
+  log: { lines: number; head: string };
 }
 
 /**
@@ -94,7 +100,9 @@ export async function finishRun(input: {
   if (checklist.length > 0) await writeChecklist(store, record.id, checklist, reporter);
   await store.writeRecord(record);
   const refused = outcome.failures.some((f) => REFUSAL_FAILURE_CODES.has(f.code));
+  const log = { lines: journal.lastSeq, head: journal.lastHash };
   printEnding(reporter, record, status, notPassed);
+  reporter.line(`  log:     ${log.lines} lines, head sha256:${log.head}`);
   return {
     runId: record.id,
     status,
@@ -103,6 +111,7 @@ export async function finishRun(input: {
     outputs: outcome.context.outputs,
     checklist,
     runDir: store.location(record.id),
+    log,
   };
 }
 

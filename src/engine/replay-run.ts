@@ -8,10 +8,11 @@ import { artifactRef, procedureArtifact } from '../runs/artifact-names.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import type { StoredRun } from '../runs/run-store.js';
 import { loadSavedProcedure } from './read-saved-procedure.js';
-import type { ReplayedRun, ReplayReport } from './replay-types.js';
+import type { ReplayedRun, ReplayOptions, ReplayReport } from './replay-types.js';
+import { anchorLine, logHead } from '../runs/log-anchor.js';
 import { checkRunFilesAgree } from './run-agreement.js';
 
-export type { ReplayedRun, ReplayedState, ReplayReport } from './replay-types.js';
+export type { ReplayedRun, ReplayedState, ReplayOptions, ReplayReport } from './replay-types.js';
 
 /** Reads a procedure source saved with the run and checks it is the one the log names. */
 async function savedProcedure(
@@ -66,10 +67,13 @@ export async function replayEntries(
  * compiled machine with the recorded events ({@link replayEntries}), and checks that run.json and
  * snapshot.json agree with the log, unless a live process still drives the run (see
  * {@link ReplayReport.inProgress}). Throws {@link TamperedLogError} (exit 4) naming the first bad
- * or diverging line. `run` is a run directory (`runs/<run-id>` of a {@link FileRunStore}) or a
+ * or diverging line, or a log that does not pass through `options.anchor`. `run` is a run directory (`runs/<run-id>` of a {@link FileRunStore}) or a
  * run of any store.
  */
-export async function replayRun(run: string | StoredRun): Promise<ReplayReport> {
+export async function replayRun(
+  run: string | StoredRun,
+  options: ReplayOptions = {},
+): Promise<ReplayReport> {
   const stored = typeof run === 'string' ? FileRunStore.forRunDir(run) : run;
   const runId = stored.id;
   const holder = await stored.store.lockHolder(runId);
@@ -82,6 +86,13 @@ export async function replayRun(run: string | StoredRun): Promise<ReplayReport> 
   if (!verified.ok && !(holder && midAppend))
     throw new TamperedLogError(verified.line, verified.reason);
   const entries = verified.entries;
+  const anchoredAt = options.anchor === undefined ? undefined : anchorLine(entries, options.anchor);
+  if (options.anchor !== undefined && anchoredAt === undefined) {
+    throw new TamperedLogError(
+      entries.length,
+      `no line of the log has the hash ${options.anchor.trim()} given as its anchor: this is not the log that printed that head (rewritten whole, or another run's)`,
+    );
+  }
   const replayed = await replayEntries(stored, entries);
   // The driving process writes run.json and snapshot.json around its log lines: while it runs,
   // they may be a write ahead of the log read here, so only the log is judged.
@@ -90,6 +101,8 @@ export async function replayRun(run: string | StoredRun): Promise<ReplayReport> 
     runId,
     procedure: replayed.procedure.name,
     lines: entries.length,
+    head: logHead(entries).head,
+    ...(anchoredAt !== undefined ? { anchoredAt } : {}),
     transitions: replayed.transitions,
     status: replayed.status,
     entries,

@@ -7,6 +7,13 @@ export interface ReplayReport {
   procedure: string;
   /** Lines verified in the hash chain. */
   lines: number;
+  /** SHA-256 of the last line: what `run` and `resume` printed as the log's head when they ended. */
+  head: string;
+  /**
+   * The line the anchor given ({@link ReplayOptions.anchor}) names: the log passes through it.
+   * Absent when no anchor was given.
+   */
+  anchoredAt?: number;
   /** State values the re-driven machine went through, each matching the log. */
   transitions: number;
   /** Final status per the log and per the re-driven machine (they agree). */
@@ -18,6 +25,16 @@ export interface ReplayReport {
    * ahead of it, were not checked against it.
    */
   inProgress?: { pid: number; since: string; command: string };
+}
+
+/** How {@link ReplayReport} is checked beyond the log's own chain. */
+export interface ReplayOptions {
+  /**
+   * A log head printed when the run was driven (`run`/`resume`'s last line, their JSON `log.head`),
+   * kept apart from the run: the log must pass through it, else the replay fails as tampered. The
+   * chain alone cannot tell a log rewritten whole with its hashes recomputed.
+   */
+  anchor?: string;
 }
 
 /** One state the re-driven machine went through, with the snapshot it would persist there. */

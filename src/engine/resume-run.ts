@@ -1,3 +1,4 @@
+import { logHead } from '../runs/log-anchor.js';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
@@ -278,5 +279,6 @@ async function alreadyFinished(
     outputs: context?.outputs ?? {},
     checklist: [],
     runDir: store.location(runId),
+    log: logHead(verified.entries),
   };
 }

@@ -54,6 +54,7 @@ async function stopUnreachable(
     outputs: {},
     checklist: [],
     runDir: store.location(record.id),
+    log: { lines: journal.lastSeq, head: journal.lastHash },
   };
 }
 

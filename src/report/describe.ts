@@ -59,6 +59,10 @@ export function describeIntegrity(verdict: IntegrityVerdict): string {
   if (verdict.status === 'verified') {
     return (
       `VERIFIED — ${verdict.lines} lines, SHA-256 hash chain intact` +
+      (verdict.head !== undefined ? `, head sha256:${verdict.head}` : '') +
+      (verdict.anchoredAt !== undefined
+        ? `; it passes through the anchor given (line ${verdict.anchoredAt})`
+        : '') +
       (verdict.transitions !== undefined
         ? `; the compiled machine re-driven offline through ${verdict.transitions} recorded states agrees with the log`
         : '') +

@@ -46,6 +46,7 @@ export async function loadRunReport(run: string | StoredRun): Promise<RunReport>
     integrity = {
       status: 'verified',
       lines: rest.lines,
+      head: rest.head,
       transitions: rest.transitions,
       ...(rest.inProgress
         ? { inProgress: { pid: rest.inProgress.pid, since: rest.inProgress.since } }

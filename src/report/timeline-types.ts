@@ -8,6 +8,10 @@ export type IntegrityVerdict =
       status: 'verified';
       /** Lines in the SHA-256 chain, all verified. */
       lines: number;
+      /** SHA-256 of the last line (the head `run` and `resume` print). */
+      head?: string;
+      /** The line an anchor given to `replay --anchor` names: the log passes through it. */
+      anchoredAt?: number;
       /** State values the re-driven machine went through, each matching the log (when replayed). */
       transitions?: number;
       /** A live process still drives the run: only the log was verified (not run.json/snapshot). */

@@ -8,17 +8,18 @@ import { storeSpec } from '../store-spec.js';
 
 /**
  * `runbook replay <run-id>`: verifies the log's hash chain and re-drives the compiled machine
- * offline (a tampered or diverging log throws TamperedLogError: exit 4, naming the line), then
+ * offline (a tampered or diverging log throws TamperedLogError: exit 4, naming the line), with
+ * `--anchor` also that the log passes through a head printed when the run was driven, then
  * prints the run's timeline for a reviewer; `--json` prints the same as data under `timeline`.
  */
 export async function run(
   [id]: string[],
-  o: { runsDir?: string; store?: string; json?: boolean },
+  o: { runsDir?: string; store?: string; json?: boolean; anchor?: string },
 ): Promise<number> {
   const spec = await storeSpec(o);
   const { entries, saved, ...report } = await withRunStore(spec, 'read', async ({ store }) => {
     const run = { store, id: await store.resolve(id!) };
-    const replayed = await replayRun(run);
+    const replayed = await replayRun(run, o.anchor !== undefined ? { anchor: o.anchor } : {});
     // replayRun checked the saved source against the log's hash before re-driving it.
     return { ...replayed, saved: await readSavedProcedure(run) };
   });
@@ -27,6 +28,8 @@ export async function run(
     integrity: {
       status: 'verified',
       lines: report.lines,
+      head: report.head,
+      ...(report.anchoredAt !== undefined ? { anchoredAt: report.anchoredAt } : {}),
       transitions: report.transitions,
       ...(report.inProgress
         ? { inProgress: { pid: report.inProgress.pid, since: report.inProgress.since } }
