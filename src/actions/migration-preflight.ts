@@ -33,8 +33,7 @@ export async function migrationSourceProblems(
     let listed = ctx.memo.get(key) as Listed | undefined;
     if (!listed) {
       const source = await loadMigrationSource(dir, params.layout);
-      // Only checked here: the step lists again for what it applies.
-      const graph = new RevisionGraph(await source.list({ checkOnly: true }));
+      const graph = new RevisionGraph(await source.list());
       // Reported once per history, however many steps name it.
       const fileProblems = [
         ...revisionIdProblems(source.layout, graph),

@@ -5,7 +5,6 @@
 export type {
   GraphView,
   LayoutDefinition,
-  ListOptions,
   Migration,
   MigrationLayout,
   MigrationSource,
@@ -31,8 +30,4 @@ export { stampRevision, type StampOutcome } from './stamp.js';
 export { PROVENANCE_ARTIFACT, type MigrationProvenance, type Provenance } from './provenance.js';
 export type { Rel } from './relation-snapshot.js';
 export { findPython } from './layouts/alembic/bridge-python.js';
-export {
-  keepAlembicListingsIn,
-  type AlembicListingStore,
-} from './layouts/alembic/alembic-source.js';
 export { summarizeVersions } from './version-summary.js';

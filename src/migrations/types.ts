@@ -145,12 +145,6 @@ export interface VersionTableAdapter {
   dirtyRefusal?(migration: Migration, runId: string): Error;
 }
 
-/** How {@link MigrationSource.list} is asked. */
-export interface ListOptions {
-  /** The answer is only checked, never applied: a listing kept between processes will do. */
-  checkOnly?: boolean;
-}
-
 /**
  * A migration history on disk in one layout. Modelled on Kysely's Dialect: everything
  * layout-specific sits behind this object; the planner and executor are layout-agnostic.
@@ -159,13 +153,8 @@ export interface MigrationSource {
   readonly layout: MigrationLayout;
   /** Absolute directory (for `alembic`, the directory holding alembic.ini). */
   readonly dir: string;
-  /**
-   * Every migration, in declared order (the graph validates parents, duplicates and cycles).
-   * `options.checkOnly`: the caller only checks the history (a run's preflight) and sends nothing
-   * to the database from the answer, so a source may answer from what it kept between processes
-   * while its files are unchanged (see {@link ListOptions}).
-   */
-  list(options?: ListOptions): Promise<Migration[]>;
+  /** Every migration, in declared order (the graph validates parents, duplicates and cycles). */
+  list(): Promise<Migration[]>;
   /** The upgrade SQL of a migration (SQL layouts). The `alembic` layout throws. */
   upgradeSql(migration: Migration): Promise<string>;
   readonly versionTable: VersionTableAdapter;

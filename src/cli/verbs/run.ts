@@ -13,7 +13,6 @@ import type { VerbContext } from '../verb.js';
 import { InvalidInputError } from '../../errors.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 import { plannedSqlText } from './planned-sql-text.js';
-import { keepAlembicListingsIn } from '../../migrations/layouts/alembic/alembic-source.js';
 
 /** Flags of `runbook run`. */
 export interface RunFlags extends AuthorityFlagValues {
@@ -33,8 +32,6 @@ export interface RunFlags extends AuthorityFlagValues {
  * input, 3 refused.
  */
 export async function run([name]: string[], o: RunFlags, ctx: VerbContext): Promise<number> {
-  // A preflight then checks an unchanged Alembic history without waiting for Python's start.
-  keepAlembicListingsIn(ctx.cache);
   const { settings, config } = await projectSettings(o, { procedures: true });
   const { file } = await resolveProcedure(name!, settings.procedures);
   const params = paramsWithConfig(await loadProcedure(file, { actions }), config, o.param ?? {});

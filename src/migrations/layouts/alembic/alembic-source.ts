@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StepError } from '../../../errors.js';
 import { AlembicBridge, type BridgeRevision } from './alembic-bridge.js';
 import { readWithChecksum } from '../../files.js';
-import type { LayoutDefinition, ListOptions, Migration, MigrationSource } from '../../types.js';
+import type { LayoutDefinition, Migration, MigrationSource } from '../../types.js';
 import { AlembicVersionTable } from './alembic-version-table.js';
 
 /** A listing the bridge answered, with what it read (stamped before reading it). */
@@ -83,81 +82,6 @@ function keptListing(ini: string): Listing | undefined {
   return undefined;
 }
 
-/**
- * Where listings are kept between processes: text by name, read back only as its writer left it
- * (the CLI's data cache, docs/design.md "The CLI bundle"). What is read may still be stale or cut
- * short: it is checked before use.
- */
-export interface AlembicListingStore {
-  read(name: string): string | undefined;
-  write(name: string, text: string): void;
-}
-
-let store: AlembicListingStore | undefined;
-
-/**
- * Keeps Alembic listings in `store` between processes, for run preflights
- * ({@link ListOptions.checkOnly}): a run's preflight then checks the history without waiting for
- * Python's start, while the bridge lists it afresh for the step that applies it.
- */
-export function keepAlembicListingsIn(s: AlembicListingStore | undefined): void {
-  store = s;
-}
-
-const storeName = (ini: string): string =>
-  `alembic-listing-${createHash('sha256').update(ini).digest('hex').slice(0, 24)}`;
-
-/** Saves a listing just kept, for the next process's preflight. */
-function storeListing(ini: string, listing: Listing): void {
-  const { revisions, dirs, stamps } = listing;
-  store?.write(storeName(ini), JSON.stringify({ ini, revisions, dirs, stamps: [...stamps] }));
-}
-
-const isStrings = (v: unknown): v is string[] =>
-  Array.isArray(v) && v.every((x) => typeof x === 'string');
-
-function isRevision(v: unknown): v is BridgeRevision {
-  const r = v as Partial<BridgeRevision> | null;
-  return (
-    typeof r === 'object' &&
-    r !== null &&
-    typeof r.revision === 'string' &&
-    typeof r.path === 'string' &&
-    (r.message === undefined || r.message === null || typeof r.message === 'string') &&
-    isStrings(r.down_revisions) &&
-    isStrings(r.branch_labels) &&
-    isStrings(r.depends_on)
-  );
-}
-
-/**
- * The listing an earlier process saved for `ini`, when it is whole and nothing it read has
- * changed since: the ini, the version directories' entries and every file in them keep their
- * stamps, and every revision it names is a file in one of those directories.
- */
-function storedListing(ini: string): Listing | undefined {
-  const text = store?.read(storeName(ini));
-  if (text === undefined) return undefined;
-  let saved: { ini?: unknown; revisions?: unknown; dirs?: unknown; stamps?: unknown };
-  try {
-    saved = JSON.parse(text) as typeof saved;
-  } catch {
-    return undefined;
-  }
-  const { revisions, dirs, stamps } = saved;
-  if (saved.ini !== ini || !isStrings(dirs) || !Array.isArray(revisions)) return undefined;
-  if (!Array.isArray(stamps) || !stamps.every((e) => isStrings(e) && e.length === 2)) {
-    return undefined;
-  }
-  if (!revisions.every(isRevision)) return undefined;
-  const listing: Listing = { revisions, dirs, stamps: new Map(stamps as [string, string][]) };
-  if (!sameStamps(listing.stamps, stampsOf(ini, dirs))) return undefined;
-  const within = revisions.every(
-    (r) => dirs.includes(path.dirname(r.path)) && listing.stamps.has(r.path),
-  );
-  return within ? listing : undefined;
-}
-
 /** Asks a bridge for the revisions; keeps the answer when nothing changed while it was read. */
 async function listThroughBridge(ini: string): Promise<Listing> {
   const bridge = AlembicBridge.start(ini);
@@ -181,30 +105,18 @@ async function listThroughBridge(ini: string): Promise<Listing> {
       stamps: stampsOf(ini, dirs),
     };
     // Kept only when what the bridge stamped before reading is what is there now.
-    if (res.cacheable === true && sameStamps(seen, listing.stamps)) {
-      listings.set(ini, listing);
-      storeListing(ini, listing);
-    } else listings.delete(ini);
+    if (res.cacheable === true && sameStamps(seen, listing.stamps)) listings.set(ini, listing);
+    else listings.delete(ini);
     return listing;
   } finally {
     await bridge.close();
   }
 }
 
-/**
- * The revisions of `ini`: kept, being listed, or listed now. `checkOnly` (a preflight): a
- * listing an earlier process saved will do while its files are unchanged; the bridge then lists
- * afresh meanwhile, for the step that applies the history.
- */
-async function listRevisions(ini: string, checkOnly = false): Promise<BridgeRevision[]> {
+/** The revisions of `ini`: kept, being listed, or listed now. */
+async function listRevisions(ini: string): Promise<BridgeRevision[]> {
   const kept = keptListing(ini);
   if (kept) return kept.revisions;
-  const stored = checkOnly && !inFlight.has(ini) ? storedListing(ini) : undefined;
-  if (stored) {
-    // Its failure is the step's to report, when it lists again.
-    startListing(ini).catch(() => undefined);
-    return stored.revisions;
-  }
   const running = inFlight.get(ini);
   if (running) {
     await running.catch(() => undefined);
@@ -212,18 +124,13 @@ async function listRevisions(ini: string, checkOnly = false): Promise<BridgeRevi
     const after = keptListing(ini);
     if (after) return after.revisions;
   }
-  return (await startListing(ini)).revisions;
-}
-
-/** Lists `ini` through a bridge, as the one listing in flight for it until it answers. */
-function startListing(ini: string): Promise<Listing> {
   const listing = listThroughBridge(ini);
   inFlight.set(ini, listing);
-  const done = (): void => {
+  try {
+    return (await listing).revisions;
+  } finally {
     if (inFlight.get(ini) === listing) inFlight.delete(ini);
-  };
-  listing.then(done, done);
-  return listing;
+  }
 }
 
 /**
@@ -244,10 +151,10 @@ export function alembicSource(dirOrIni: string): MigrationSource & { ini: string
     ini,
     external: true,
     versionTable: new AlembicVersionTable(),
-    async list(options?: ListOptions): Promise<Migration[]> {
+    async list(): Promise<Migration[]> {
       if (!existsSync(ini)) throw new StepError('MIGRATION_SOURCE', `${ini} does not exist`);
       // walk_revisions goes heads → base; declared order is the reverse, ties by file path.
-      const revs = [...(await listRevisions(ini, options?.checkOnly === true))].reverse();
+      const revs = [...(await listRevisions(ini))].reverse();
       return Promise.all(
         revs.map(async (r) => ({
           revision: r.revision,
