@@ -84,7 +84,7 @@ describe('the log head', () => {
     // Each head the run printed anchors the log, the earlier one at the line it was then.
     for (const [anchor, line] of [
       [`sha256:${stopped.log.head}`, stopped.log.lines],
-      [done.log.head.slice(0, 16), done.log.lines],
+      [done.log.head.slice(0, 32), done.log.lines],
     ] as const) {
       const replay = await ws.cli(['replay', stopped.runId, '--anchor', anchor, '--json']);
       expect(replay.code, replay.stderr).toBe(0);
@@ -93,8 +93,12 @@ describe('the log head', () => {
         anchoredAt: line,
       });
     }
-    const text = await ws.cli(['replay', stopped.runId]);
+    const text = await ws.cli(['replay', stopped.runId, '--anchor', stopped.log.head]);
     expect(text.stdout).toContain(`head sha256:${done.log.head}`);
+    const after = done.log.lines - stopped.log.lines;
+    expect(text.stdout).toContain(
+      `passes through the anchor given (line ${stopped.log.lines}; the ${after} lines after it were appended since and are not covered by it)`,
+    );
   });
 
   it('tells a log rewritten whole, which the chain alone does not', async () => {
@@ -115,8 +119,15 @@ describe('the log head', () => {
     expect(anchored.code).toBe(4);
     expect(anchored.stderr).toContain(`no line of the log has the hash sha256:${log.head}`);
 
-    const bad = await ws.cli(['replay', runId, '--anchor', 'abc']);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--anchor: 'abc' is not a log head");
+    const report = await ws.cli([
+      'report', runId, '--html', path.join(ws.dir, 'r.html'), '--anchor', log.head,
+    ]); // prettier-ignore
+    expect(report.code).toBe(4);
+    expect(report.stderr).toContain('TAMPERED at line 1');
+
+    // 16 hex digits are a prefix a forger could match by varying a line: refused.
+    const short = await ws.cli(['replay', runId, '--anchor', log.head.slice(0, 16)]);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('is not a log head (sha256: and 32 to 64 hex digits');
   });
 });

@@ -157,6 +157,10 @@ export const VERBS: readonly Verb[] = [
     summary: 'offline: write a self-contained HTML report of a run (exit 4 when tampered)',
     options: () => [
       new Option('--html <file>', 'where to write the HTML report').makeOptionMandatory(),
+      new Option(
+        '--anchor <hash>',
+        'a log head `run` or `resume` printed: the report says TAMPERED (exit 4) unless the log passes through it',
+      ),
       option.runsDir(),
       option.store(),
       option.json('print the file written and the integrity verdict on stdout'),

@@ -1,3 +1,4 @@
+import { logHeadLine } from '../runs/log-anchor.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Procedure } from '../procedure/types.js';
 import type { EventLogWriter, RunRecord, RunStore } from '../runs/run-store.js';
@@ -102,7 +103,7 @@ export async function finishRun(input: {
   const refused = outcome.failures.some((f) => REFUSAL_FAILURE_CODES.has(f.code));
   const log = { lines: journal.lastSeq, head: journal.lastHash };
   printEnding(reporter, record, status, notPassed);
-  reporter.line(`  log:     ${log.lines} lines, head sha256:${log.head}`);
+  reporter.line(logHeadLine(log));
   return {
     runId: record.id,
     status,

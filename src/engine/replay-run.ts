@@ -88,9 +88,10 @@ export async function replayRun(
   const entries = verified.entries;
   const anchoredAt = options.anchor === undefined ? undefined : anchorLine(entries, options.anchor);
   if (options.anchor !== undefined && anchoredAt === undefined) {
+    // Nothing in such a log is vouched for: it is not the one that printed that head.
     throw new TamperedLogError(
-      entries.length,
-      `no line of the log has the hash ${options.anchor.trim()} given as its anchor: this is not the log that printed that head (rewritten whole, or another run's)`,
+      1,
+      `no line of the log has the hash ${options.anchor.trim()} given as its anchor: this is not the log that printed that head (rewritten, or another run's)`,
     );
   }
   const replayed = await replayEntries(stored, entries);

@@ -1,4 +1,4 @@
-import { logHead } from '../runs/log-anchor.js';
+import { logHead, logHeadLine } from '../runs/log-anchor.js';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
@@ -271,6 +271,8 @@ async function alreadyFinished(
       ? `run ${runId} finished with checklist items not PASS; nothing to resume (start a new run)`
       : `run ${runId} already succeeded; nothing to resume`,
   );
+  const log = logHead(verified.entries);
+  reporter.line(logHeadLine(log));
   return {
     runId,
     status,
@@ -279,6 +281,6 @@ async function alreadyFinished(
     outputs: context?.outputs ?? {},
     checklist: [],
     runDir: store.location(runId),
-    log: logHead(verified.entries),
+    log,
   };
 }

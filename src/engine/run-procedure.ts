@@ -1,3 +1,4 @@
+import { logHeadLine } from '../runs/log-anchor.js';
 import { readFile } from 'node:fs/promises';
 import { InvalidInputError, type StepFailureRecord } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
@@ -46,6 +47,8 @@ async function stopUnreachable(
     `${reporter.color('fail', 'stopped')} before ${failure.step}: ${failure.code} ${failure.message}`,
   );
   reporter.line(`  resume once the server is reachable:  ${resumeCommand(record)}`);
+  const log = { lines: journal.lastSeq, head: journal.lastHash };
+  reporter.line(logHeadLine(log));
   return {
     runId: record.id,
     status: 'failed',
@@ -54,7 +57,7 @@ async function stopUnreachable(
     outputs: {},
     checklist: [],
     runDir: store.location(record.id),
-    log: { lines: journal.lastSeq, head: journal.lastHash },
+    log,
   };
 }
 

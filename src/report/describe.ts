@@ -61,7 +61,10 @@ export function describeIntegrity(verdict: IntegrityVerdict): string {
       `VERIFIED — ${verdict.lines} lines, SHA-256 hash chain intact` +
       (verdict.head !== undefined ? `, head sha256:${verdict.head}` : '') +
       (verdict.anchoredAt !== undefined
-        ? `; it passes through the anchor given (line ${verdict.anchoredAt})`
+        ? `; it passes through the anchor given (line ${verdict.anchoredAt}` +
+          (verdict.lines > verdict.anchoredAt
+            ? `; the ${verdict.lines - verdict.anchoredAt} lines after it were appended since and are not covered by it)`
+            : ')')
         : '') +
       (verdict.transitions !== undefined
         ? `; the compiled machine re-driven offline through ${verdict.transitions} recorded states agrees with the log`

@@ -1,4 +1,4 @@
-import type { ReplayReport } from '../engine/replay-run.js';
+import type { ReplayOptions, ReplayReport } from '../engine/replay-run.js';
 import { replayRun } from '../engine/replay-run.js';
 import { readSavedProcedure } from '../engine/read-saved-procedure.js';
 import { FileRunStore } from '../runs/file-run-store.js';
@@ -29,7 +29,10 @@ export interface RunReport {
  * the first bad or diverging one) and its integrity verdict says TAMPERED at that line; the
  * caller decides the exit code (4). Other errors (an unreadable directory) propagate.
  */
-export async function loadRunReport(run: string | StoredRun): Promise<RunReport> {
+export async function loadRunReport(
+  run: string | StoredRun,
+  options: ReplayOptions = {},
+): Promise<RunReport> {
   const stored = typeof run === 'string' ? FileRunStore.forRunDir(run) : run;
   const runId = stored.id;
   const [saved, artifacts] = await Promise.all([
@@ -40,13 +43,14 @@ export async function loadRunReport(run: string | StoredRun): Promise<RunReport>
   let integrity: IntegrityVerdict;
   let replay: RunReport['replay'] = null;
   try {
-    const { entries: all, ...rest } = await replayRun(stored);
+    const { entries: all, ...rest } = await replayRun(stored, options);
     entries = all;
     replay = rest;
     integrity = {
       status: 'verified',
       lines: rest.lines,
       head: rest.head,
+      ...(rest.anchoredAt !== undefined ? { anchoredAt: rest.anchoredAt } : {}),
       transitions: rest.transitions,
       ...(rest.inProgress
         ? { inProgress: { pid: rest.inProgress.pid, since: rest.inProgress.since } }

@@ -13,12 +13,20 @@ export function logHead(entries: readonly EventLogEntry[]): LogHead {
   return { lines: entries.length, head: entries.at(-1)?.hash ?? GENESIS_HASH };
 }
 
-/** Fewer hex digits than this could name more than one line by chance. */
-const MIN_ANCHOR_DIGITS = 12;
+/** The line `run` and `resume` end with: the log's head, for the reader to keep apart from the run. */
+export function logHeadLine(log: LogHead): string {
+  return `  log:     ${log.lines} lines, head sha256:${log.head}`;
+}
+
+/**
+ * Hex digits an anchor must give: 128 bits, beyond a forger who recomputes the chain and varies a
+ * line until its hash starts with the digits given (12 digits would take about 2^48 tries).
+ */
+const MIN_ANCHOR_DIGITS = 32;
 
 /**
  * The 1-based line of `entries` whose hash `anchor` names: a head a command printed (`sha256:`
- * optional, the whole 64 hex digits or their first 12 or more), or undefined when no line has
+ * optional, the whole 64 hex digits or their first 32 or more), or undefined when no line has
  * it. A verified chain passes through that line, so everything up to it is what the command that
  * printed the head left; lines appended later (a resume) do not change that. Throws
  * InvalidInputError (exit 2) for an anchor that is not such a hash.

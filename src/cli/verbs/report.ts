@@ -9,15 +9,17 @@ import { storeSpec } from '../store-spec.js';
 /**
  * `runbook report <run-id> --html <file>`: writes the run's self-contained HTML report. The log
  * is verified and replayed offline first; a tampered log still gets its report (built from the
- * lines before the bad one, saying TAMPERED at line N) and the command then exits 4.
+ * lines before the bad one, saying TAMPERED at line N) and the command then exits 4, as it does
+ * for a log that does not pass through `--anchor` (see `replay`).
  */
 export async function run(
   [id]: string[],
-  o: { runsDir?: string; store?: string; html: string; json?: boolean },
+  o: { runsDir?: string; store?: string; html: string; json?: boolean; anchor?: string },
 ): Promise<number> {
   const { runId, report } = await withRunStore(await storeSpec(o), 'read', async ({ store }) => {
     const runId = await store.resolve(id!);
-    return { runId, report: await loadRunReport({ store, id: runId }) };
+    const options = o.anchor !== undefined ? { anchor: o.anchor } : {};
+    return { runId, report: await loadRunReport({ store, id: runId }, options) };
   });
   const file = path.resolve(o.html);
   await mkdir(path.dirname(file), { recursive: true });
