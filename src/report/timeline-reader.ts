@@ -24,6 +24,7 @@ const MIGRATION_EVENTS = new Set([
   'migration.changed',
   'migration.skipped',
   'migration.retry',
+  'migration.lost',
   'migration.own_transaction',
 ]);
 
@@ -251,7 +252,12 @@ export class TimelineReader {
       list.push({ kind: 'own-transaction', revision });
     } else {
       list.push({
-        kind: entry.type === 'migration.skipped' ? 'skipped' : 'retry',
+        kind:
+          entry.type === 'migration.skipped'
+            ? 'skipped'
+            : entry.type === 'migration.lost'
+              ? 'lost'
+              : 'retry',
         revision,
         reason: str(data, 'reason') ?? '',
       });
