@@ -117,47 +117,6 @@ describe('SQL migrations commit without waiting for the WAL flush', () => {
   });
 });
 
-describe('a commit the server lost', () => {
-  it('is logged as lost on resume, applied again and counted once', async () => {
-    const d = uniqueName('rb_deferred_lost');
-    created.push(d);
-    const dir = await sqlHistory([
-      ['001', 'CREATE TABLE t1 (id int);'],
-      ['002', 'CREATE TABLE t2 (id int);'],
-      ['003', 'SELECT 1/0;'],
-    ]);
-    const run = await cli.runbook([
-      'run', 'upgrade', '--param', `database=${d}`, '--param', `migrations=${dir}`,
-    ]); // prettier-ignore
-    expect(run.code, run.stderr).toBe(1);
-    const runId = cli.lastRunId();
-    // What a server crash before the WAL writer flushed 002's commit leaves: 002 never happened.
-    await queryRows(d, `DROP TABLE t2; UPDATE alembic_version SET version_num = '001'`);
-    await writeFile(
-      path.join(dir, '003.sql'),
-      '-- revision: 003\n-- down_revision: 002\n\nCREATE TABLE t3 (id int);',
-    );
-    const resumed = await cli.runbook(['resume', runId, '--allow-changed', '--json']);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    const lost = cli.events(runId).filter((e) => e.type === 'migration.lost');
-    expect(lost.map((e) => e.data.revision)).toEqual(['002']);
-    expect(String(lost[0]!.data.reason)).toMatch(/no longer in the version table/);
-    const applied = cli
-      .events(runId)
-      .filter((e) => e.type === 'migration.applied')
-      .map((e) => e.data.revision);
-    expect(applied).toEqual(['001', '002', '002', '003']);
-    const out = JSON.parse(resumed.stdout) as { outputs: { migrate: { applied_in_run: number } } };
-    expect(out.outputs.migrate.applied_in_run).toBe(3);
-    expect(await queryRows(d, `SELECT to_regclass('t2') IS NOT NULL AS t2`)).toEqual([
-      { t2: true },
-    ]);
-    const replay = await cli.runbook(['replay', runId], { databaseUrl: null });
-    expect(replay.code, replay.stderr).toBe(0);
-    expect(replay.stdout).toContain('002  no longer applied');
-  });
-});
-
 describe.skipIf(!python)('Alembic revisions commit without waiting for the WAL flush', () => {
   const revision = (rev: string, down: string | null, sql: string): string => `"""${rev}"""
 from alembic import op

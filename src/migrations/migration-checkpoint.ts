@@ -174,37 +174,6 @@ export function resolveInDoubt(
 }
 
 /**
- * Accounts for migrations this step's checkpoint says it applied that the version table (the
- * truth) no longer records: a commit lost with the server (a migration's commit does not wait for
- * the WAL flush; the step waits once, at its end) or one undone outside the run. Each gets a
- * `migration.lost` line, naming why it runs again, and leaves the checkpoint's applied list, so
- * the step counts it once when it is applied again.
- */
-export async function accountForLost(
-  ctx: ActionContext,
-  graph: RevisionGraph,
-  cp: MigrationCheckpoint,
-  rows: readonly string[],
-): Promise<void> {
-  const now = appliedSet(graph, rows);
-  const lost = graph.migrations.filter(
-    (m) => cp.applied.includes(m.revision) && !now.has(m.revision),
-  );
-  if (lost.length === 0) return;
-  const gone = new Set(lost.map((m) => m.revision));
-  cp.applied = cp.applied.filter((r) => !gone.has(r));
-  for (const m of lost) {
-    await ctx.log('migration.lost', {
-      revision: m.revision,
-      file: m.file,
-      reason:
-        'applied by an earlier attempt of this step, no longer in the version table: its commit was lost with the server (before the step could flush it) or it was undone outside the run; it is applied again',
-    });
-  }
-  await writeCheckpoint(ctx, cp);
-}
-
-/**
  * Accounts for migrations the version table (the truth) shows applied that are missing from this
  * step's checkpoint. One whose line is in the log (`logged`: the process died between that line
  * and the checkpoint) is just added back, as its line says. Any other is logged as

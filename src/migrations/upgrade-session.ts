@@ -7,7 +7,6 @@ import { verifyEarlierChecksums } from './earlier-checksums.js';
 import type { lockPolicy } from './lock-wait.js';
 import {
   readCheckpoint,
-  accountForLost,
   reconcileUnrecorded,
   verifyChecksums,
   writeCheckpoint,
@@ -110,8 +109,6 @@ export async function openLoop(up: Upgrade): Promise<OpenedLoop> {
     logged,
   );
   up.provenance = recorder;
-  // One logged applied that the version table no longer records (a lost commit) runs again.
-  await accountForLost(ctx, graph, cp, rows);
   // A migration committed but never logged gets its effect in its `migration.reconciled` line,
   // so that an attempt stopped before provenance.json is written again still has it.
   await reconcileUnrecorded(ctx, graph, cp, rows, {

@@ -41,8 +41,6 @@ export function describeMigrationRow(row: MigrationRow): string {
       return `${row.revision}  recorded as applied without running it (${row.reason})`;
     case 'retry':
       return `${row.revision}  re-run (${row.reason})`;
-    case 'lost':
-      return `${row.revision}  no longer applied (${row.reason})`;
     case 'own-transaction':
       return `${row.revision}  runs outside a transaction (marked in flight first)`;
   }

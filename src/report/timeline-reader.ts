@@ -24,7 +24,6 @@ const MIGRATION_EVENTS = new Set([
   'migration.changed',
   'migration.skipped',
   'migration.retry',
-  'migration.lost',
   'migration.own_transaction',
 ]);
 
@@ -252,12 +251,7 @@ export class TimelineReader {
       list.push({ kind: 'own-transaction', revision });
     } else {
       list.push({
-        kind:
-          entry.type === 'migration.skipped'
-            ? 'skipped'
-            : entry.type === 'migration.lost'
-              ? 'lost'
-              : 'retry',
+        kind: entry.type === 'migration.skipped' ? 'skipped' : 'retry',
         revision,
         reason: str(data, 'reason') ?? '',
       });

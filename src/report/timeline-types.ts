@@ -67,7 +67,7 @@ export type MigrationRow =
       /** Whether the change was accepted (`--allow-changed`, or a not-yet-applied file). */
       accepted: boolean;
     }
-  | { kind: 'skipped' | 'retry' | 'lost'; revision: string; reason: string }
+  | { kind: 'skipped' | 'retry'; revision: string; reason: string }
   | { kind: 'own-transaction'; revision: string };
 
 /** Every migration a step applied, over all its attempts. */
