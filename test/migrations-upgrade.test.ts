@@ -262,6 +262,30 @@ describe('failure, fix and resume', () => {
     expect((await q(d, `SELECT to_regclass('t_note') AS t`)).rows[0].t).toBeNull();
     await t.dispose();
   });
+
+  it('refuses --skip over a migration it builds on that is no longer applied', async () => {
+    const d = await freshDb();
+    const t = await createActionContext({ url: db.adminUrl, db: conns });
+    await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: '004' });
+    const cp = t.checkpoint() as { inflight?: unknown };
+    cp.inflight = {
+      revision: '005',
+      file: path.join(dir, '005_concurrently.sql'),
+      started_at: 'x',
+    };
+    await t.ctx.checkpoint.write(cp as never);
+    // 004's commit lost with the server (or undone by hand): the table records 003.
+    await q(d, `UPDATE alembic_version SET version_num = '003'`);
+    t.ctx.attempt.decision = { kind: 'skip', target: '005' };
+    const err = await fails(
+      migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
+    );
+    expect(err.code).toBe('MIGRATION_IN_DOUBT');
+    expect(err.message).toContain('cannot record 005 applied without running it: 004');
+    expect(err.fields.hint).toMatch(/--retry` applies 004 and then 005/);
+    expect(await versions(d)).toEqual(['003']);
+    await t.dispose();
+  });
 });
 
 describe('a migration that committed just before the process died', () => {

@@ -5,10 +5,38 @@ import {
   writeCheckpoint,
   type MigrationCheckpoint,
 } from './migration-checkpoint.js';
+import { StepError } from '../errors.js';
 import { appliedSet } from './plan.js';
 import type { RevisionGraph } from './revision-graph.js';
 import type { MigrationSource } from './types.js';
 import { recordApplied } from './version-write.js';
+
+/**
+ * `--skip <revision>` records the migration applied: refused while one it builds on (a parent, a
+ * dependency) is not, since recording it would make the version table vouch for that one too (a
+ * commit lost with the server, which migrations' deferred flushes allow, or one undone outside
+ * the run). `--retry` applies them in order instead.
+ */
+function refuseSkipOverMissing(
+  ctx: ActionContext,
+  graph: RevisionGraph,
+  rows: readonly string[],
+  revision: string,
+): void {
+  const m = graph.get(revision);
+  const applied = appliedSet(graph, rows);
+  const missing = [...m.parents, ...m.dependsOn].filter((r) => !applied.has(r));
+  if (missing.length === 0) return;
+  throw new StepError(
+    'MIGRATION_IN_DOUBT',
+    `cannot record ${revision} applied without running it: ${missing.join(', ')}, which it builds on, ${missing.length === 1 ? 'is' : 'are'} not applied (the version table does not record ${missing.length === 1 ? 'it' : 'them'})`,
+    {
+      migration: revision,
+      file: m.file,
+      hint: `a commit may have been lost with the server, or undone by hand: \`runbook resume ${ctx.runId} --retry\` applies ${missing.join(', ')} and then ${revision}`,
+    },
+  );
+}
 
 /**
  * Before planning: a migration marked in-flight (or left dirty by golang-migrate, failed in
@@ -43,6 +71,8 @@ export async function settleInDoubt(
   }
   // As the tool's own way out (`migrate force`, `prisma migrate resolve`) sets its table.
   const settle = revision === dirty && vt.settle;
+  // A tool's failed record is settled its own way (`migrate force`), rows and all.
+  if (decision === 'skip' && !settle) refuseSkipOverMissing(ctx, graph, rows, revision);
   if (decision === 'skip') {
     await client.query('BEGIN');
     await vt.ensure(client);
