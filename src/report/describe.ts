@@ -57,13 +57,14 @@ export function failureOrigin(f: StepFailureRecord): string | null {
 /** The integrity verdict as one sentence (starts with VERIFIED, TAMPERED or UNCHECKED). */
 export function describeIntegrity(verdict: IntegrityVerdict): string {
   if (verdict.status === 'verified') {
+    const uncovered = verdict.lines - (verdict.anchoredAt ?? verdict.lines);
     return (
       `VERIFIED — ${verdict.lines} lines, SHA-256 hash chain intact` +
       (verdict.head !== undefined ? `, head sha256:${verdict.head}` : '') +
       (verdict.anchoredAt !== undefined
         ? `; it passes through the anchor given (line ${verdict.anchoredAt}` +
-          (verdict.lines > verdict.anchoredAt
-            ? `; the ${verdict.lines - verdict.anchoredAt} lines after it were appended since and are not covered by it)`
+          (uncovered > 0
+            ? `; ${uncovered} line${uncovered === 1 ? '' : 's'} after it not covered by it)`
             : ')')
         : '') +
       (verdict.transitions !== undefined
