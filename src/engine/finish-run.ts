@@ -1,7 +1,7 @@
-import { logHeadLine } from '../runs/log-anchor.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Procedure } from '../procedure/types.js';
 import type { EventLogWriter, RunRecord, RunStore } from '../runs/run-store.js';
+import { logHeadLine, writtenHead, type LogHead } from '../runs/log-anchor.js';
 import { resumeCommand } from './resume-command.js';
 import {
   checklistNotPassed,
@@ -42,7 +42,7 @@ export interface RunResult {
    * apart from the run (a CI log, a ticket), the head is what `runbook replay --anchor` checks a
    * copy of the run against: a log rewritten with its hashes recomputed no longer passes through it.
    */
-  log: { lines: number; head: string };
+  log: LogHead;
 }
 
 /**
@@ -101,7 +101,7 @@ export async function finishRun(input: {
   if (checklist.length > 0) await writeChecklist(store, record.id, checklist, reporter);
   await store.writeRecord(record);
   const refused = outcome.failures.some((f) => REFUSAL_FAILURE_CODES.has(f.code));
-  const log = { lines: journal.lastSeq, head: journal.lastHash };
+  const log = writtenHead(journal);
   printEnding(reporter, record, status, notPassed);
   reporter.line(logHeadLine(log));
   return {

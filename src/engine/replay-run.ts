@@ -8,8 +8,8 @@ import { artifactRef, procedureArtifact } from '../runs/artifact-names.js';
 import { FileRunStore } from '../runs/file-run-store.js';
 import type { StoredRun } from '../runs/run-store.js';
 import { loadSavedProcedure } from './read-saved-procedure.js';
-import type { ReplayedRun, ReplayOptions, ReplayReport } from './replay-types.js';
 import { anchorLine, logHead } from '../runs/log-anchor.js';
+import type { ReplayedRun, ReplayOptions, ReplayReport } from './replay-types.js';
 import { checkRunFilesAgree } from './run-agreement.js';
 
 export type { ReplayedRun, ReplayedState, ReplayOptions, ReplayReport } from './replay-types.js';
@@ -67,8 +67,8 @@ export async function replayEntries(
  * compiled machine with the recorded events ({@link replayEntries}), and checks that run.json and
  * snapshot.json agree with the log, unless a live process still drives the run (see
  * {@link ReplayReport.inProgress}). Throws {@link TamperedLogError} (exit 4) naming the first bad
- * or diverging line, or a log that does not pass through `options.anchor`. `run` is a run directory (`runs/<run-id>` of a {@link FileRunStore}) or a
- * run of any store.
+ * or diverging line, or for a log that does not pass through `options.anchor`. `run` is a run
+ * directory (`runs/<run-id>` of a {@link FileRunStore}) or a run of any store.
  */
 export async function replayRun(
   run: string | StoredRun,

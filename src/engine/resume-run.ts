@@ -1,4 +1,3 @@
-import { logHead, logHeadLine } from '../runs/log-anchor.js';
 import path from 'node:path';
 import { InvalidInputError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
@@ -35,6 +34,7 @@ import {
 } from './session-options.js';
 import { shownTargetUrl } from './shown-target.js';
 import { XSTATE_VERSION } from './xstate-version.js';
+import { logHead, logHeadLine } from '../runs/log-anchor.js';
 
 /** Options of {@link resumeRun}. */
 export interface ResumeRunOptions extends SessionOptions {

@@ -1,4 +1,3 @@
-import { logHeadLine } from '../runs/log-anchor.js';
 import { readFile } from 'node:fs/promises';
 import { InvalidInputError, type StepFailureRecord } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
@@ -21,6 +20,7 @@ import { recordedCommand } from './recorded-command.js';
 import { resolveSessionOptions, sessionStore, type SessionOptions } from './session-options.js';
 import { XSTATE_VERSION } from './xstate-version.js';
 import { shownTargetUrl } from './shown-target.js';
+import { logHeadLine, writtenHead } from '../runs/log-anchor.js';
 
 /**
  * Records a run whose server could not be reached before its first step: failed at that step
@@ -47,7 +47,7 @@ async function stopUnreachable(
     `${reporter.color('fail', 'stopped')} before ${failure.step}: ${failure.code} ${failure.message}`,
   );
   reporter.line(`  resume once the server is reachable:  ${resumeCommand(record)}`);
-  const log = { lines: journal.lastSeq, head: journal.lastHash };
+  const log = writtenHead(journal);
   reporter.line(logHeadLine(log));
   return {
     runId: record.id,

@@ -131,7 +131,10 @@ export interface MigrationQuery {
   m: Migration;
   /** The migration file's text. */
   text: string;
-  /** `BEGIN` and the deferred flush, the file, the version write, the probe (and `COMMIT` when guarded). */
+  /**
+   * `BEGIN` and the deferred flush, the file, the version write, the probe (and `COMMIT` when
+   * guarded).
+   */
   sql: string;
   /** How many results the server returns for the version write. */
   versionResults: number;
@@ -148,9 +151,9 @@ const PREFIX_RESULTS = 2;
 /**
  * Builds the query of a transactional migration: `BEGIN` (its commit not waiting for the WAL
  * flush: {@link DEFER_FLUSH_SQL}), the whole file, the version-table write, the provenance probe
- * and (when guarded) `COMMIT`. The version write comes after the
- * file so that a file that writes the version table itself is caught by the row counts. Pure:
- * the loop builds the next migration's query while the server runs the current one.
+ * and (when guarded) `COMMIT`. The version write comes after the file so that a file that writes
+ * the version table itself is caught by the row counts. Pure: the loop builds the next
+ * migration's query while the server runs the current one.
  */
 export function buildMigrationQuery(
   m: Migration,

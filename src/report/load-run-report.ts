@@ -22,6 +22,22 @@ export interface RunReport {
   replay: Omit<ReplayReport, 'entries'> | null;
 }
 
+/** The integrity verdict of a replay that verified the log (`replay` and `report` alike). */
+export function verifiedIntegrity(
+  replay: Omit<ReplayReport, 'entries'>,
+): IntegrityVerdict & { status: 'verified' } {
+  return {
+    status: 'verified',
+    lines: replay.lines,
+    head: replay.head,
+    ...(replay.anchoredAt !== undefined ? { anchoredAt: replay.anchoredAt } : {}),
+    transitions: replay.transitions,
+    ...(replay.inProgress
+      ? { inProgress: { pid: replay.inProgress.pid, since: replay.inProgress.since } }
+      : {}),
+  };
+}
+
 /**
  * Verifies and replays a run offline, then builds its timeline and reads its artifacts. `run` is
  * a run directory (`runs/<run-id>` of a {@link FileRunStore}) or a run of any store.
@@ -46,16 +62,7 @@ export async function loadRunReport(
     const { entries: all, ...rest } = await replayRun(stored, options);
     entries = all;
     replay = rest;
-    integrity = {
-      status: 'verified',
-      lines: rest.lines,
-      head: rest.head,
-      ...(rest.anchoredAt !== undefined ? { anchoredAt: rest.anchoredAt } : {}),
-      transitions: rest.transitions,
-      ...(rest.inProgress
-        ? { inProgress: { pid: rest.inProgress.pid, since: rest.inProgress.since } }
-        : {}),
-    };
+    integrity = verifiedIntegrity(rest);
   } catch (err) {
     if (!(err instanceof TamperedLogError)) throw err;
     const verified = await verifyRunLog(stored);

@@ -13,6 +13,11 @@ export function logHead(entries: readonly EventLogEntry[]): LogHead {
   return { lines: entries.length, head: entries.at(-1)?.hash ?? GENESIS_HASH };
 }
 
+/** The {@link LogHead} of a log being written, as its last append left it. */
+export function writtenHead(journal: { readonly lastSeq: number; readonly lastHash: string }): LogHead {
+  return { lines: journal.lastSeq, head: journal.lastHash };
+}
+
 /** The line `run` and `resume` end with: the log's head, for the reader to keep apart from the run. */
 export function logHeadLine(log: LogHead): string {
   return `  log:     ${log.lines} lines, head sha256:${log.head}`;

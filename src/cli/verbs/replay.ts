@@ -2,6 +2,7 @@ import { readSavedProcedure } from '../../engine/read-saved-procedure.js';
 import { replayRun } from '../../engine/replay-run.js';
 import { formatTimeline } from '../../report/format-timeline.js';
 import { buildTimeline } from '../../report/timeline.js';
+import { verifiedIntegrity } from '../../report/load-run-report.js';
 import { withRunStore } from '../../runs/open-run-store.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 import { storeSpec } from '../store-spec.js';
@@ -25,16 +26,7 @@ export async function run(
   });
   const timeline = buildTimeline(entries, saved, {
     runId: report.runId,
-    integrity: {
-      status: 'verified',
-      lines: report.lines,
-      head: report.head,
-      ...(report.anchoredAt !== undefined ? { anchoredAt: report.anchoredAt } : {}),
-      transitions: report.transitions,
-      ...(report.inProgress
-        ? { inProgress: { pid: report.inProgress.pid, since: report.inProgress.since } }
-        : {}),
-    },
+    integrity: verifiedIntegrity(report),
   });
   if (o.json) {
     process.stdout.write(JSON.stringify({ ok: true, ...report, timeline }, null, 2) + '\n');
