@@ -239,11 +239,14 @@ describe('failure, fix and resume', () => {
     await t.dispose();
   });
 
-  it('stops on an in-flight non-transactional migration until --retry or --skip', async () => {
+  /** A database upgraded to 004, and a crash during 005: marker written, version table not updated. */
+  async function crashedDuring005(): Promise<{
+    d: string;
+    t: Awaited<ReturnType<typeof createActionContext>>;
+  }> {
     const d = await freshDb();
     const t = await createActionContext({ url: db.adminUrl, db: conns });
     await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: '004' });
-    // Simulate a crash during 005: marker written, version table not updated.
     const cp = t.checkpoint() as { inflight?: unknown };
     cp.inflight = {
       revision: '005',
@@ -251,6 +254,11 @@ describe('failure, fix and resume', () => {
       started_at: 'x',
     };
     await t.ctx.checkpoint.write(cp as never);
+    return { d, t };
+  }
+
+  it('stops on an in-flight non-transactional migration until --retry or --skip', async () => {
+    const { d, t } = await crashedDuring005();
     const err = await fails(
       migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: 'head' }),
     );
@@ -264,16 +272,7 @@ describe('failure, fix and resume', () => {
   });
 
   it('refuses --skip over a migration it builds on that is no longer applied', async () => {
-    const d = await freshDb();
-    const t = await createActionContext({ url: db.adminUrl, db: conns });
-    await migrationsUpgrade.run(t.ctx, { source: dir, database: d, target: '004' });
-    const cp = t.checkpoint() as { inflight?: unknown };
-    cp.inflight = {
-      revision: '005',
-      file: path.join(dir, '005_concurrently.sql'),
-      started_at: 'x',
-    };
-    await t.ctx.checkpoint.write(cp as never);
+    const { d, t } = await crashedDuring005();
     // 004's commit lost with the server (or undone by hand): the table records 003.
     await q(d, `UPDATE alembic_version SET version_num = '003'`);
     t.ctx.attempt.decision = { kind: 'skip', target: '005' };
