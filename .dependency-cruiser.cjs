@@ -2,7 +2,8 @@
  * Architecture check (`npm run lint` runs `depcruise src`): the folders of src/ form layers that
  * import one way only, lowest first:
  *
- *   errors.ts, json.ts, text/, postgres/url.ts + postgres/redact.ts   pure foundations
+ *   errors.ts, json.ts, text/, postgres/url.ts + postgres/redact.ts,
+ *   lazy-builtin.ts                                                   pure foundations
  *   package-root.ts                                                   files shipped with the package
  *   postgres/, step-context.ts                                        database access, step contract
  *   runs/                                                             run store and event log
@@ -19,6 +20,7 @@ const foundation = [
   '^src/text/',
   '^src/postgres/(url|redact)[.]ts$',
   '^src/package-root[.]ts$',
+  '^src/lazy-builtin[.]ts$',
 ];
 const layers = [
   { name: 'foundation', path: foundation },

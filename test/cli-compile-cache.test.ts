@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliWorkspace, parseJson, REPO, type CliWorkspace } from './support/cli.js';
@@ -15,6 +15,9 @@ let cacheDir: string;
 
 const PROCEDURES = path.join(REPO, 'procedures');
 const list = (env: Record<string, string>) => ws.cli(['list', '--procedures', PROCEDURES], { env });
+// A verb that loads its bundle each time (`list` answers from its data cache when it can).
+const runs = (env: Record<string, string>) =>
+  ws.cli(['runs', '--runs-dir', path.join(ws.dir, 'no-runs')], { env });
 const cacheFiles = (verb: string, dir = cacheDir) =>
   existsSync(dir)
     ? readdirSync(dir).filter((f) =>
@@ -37,23 +40,23 @@ afterAll(async () => {
 describe('the verbs\u2019 code cache', () => {
   it('is written once a verb succeeded, then used as is; a corrupt one is replaced', async () => {
     const env = { RUNBOOK_COMPILE_CACHE: cacheDir };
-    const first = await list(env);
+    const first = await runs(env);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/^upgrade\s/m);
-    const [file] = cacheFiles('list');
-    expect(file).toMatch(/^verbs-[0-9a-f]{12}\.cjs\.list\./);
+    expect(first.stdout).toMatch(/^ID\s+PROCEDURE/);
+    const [file] = cacheFiles('runs');
+    expect(file).toMatch(/^verbs-[0-9a-f]{12}\.cjs\.runs\./);
     const cache = path.join(cacheDir, file!);
     const written = statSync(cache);
     expect(written.size).toBeGreaterThan(10_000);
 
-    const second = await list(env);
+    const second = await runs(env);
     expect(second).toEqual(first);
     // Accepted by V8: not written again.
     expect(statSync(cache).mtimeMs).toBe(written.mtimeMs);
-    expect(cacheFiles('list')).toEqual([file]);
+    expect(cacheFiles('runs')).toEqual([file]);
 
     await writeFile(cache, 'not a code cache');
-    const third = await list(env);
+    const third = await runs(env);
     expect(third).toEqual(first);
     expect(readFileSync(cache).subarray(0, 16).toString()).not.toBe('not a code cache');
   });
@@ -138,11 +141,11 @@ describe('the verbs\u2019 code cache', () => {
 
   it('is not run when others may write it: it is written anew, this user\u2019s alone', async () => {
     const env = { RUNBOOK_COMPILE_CACHE: cacheDir };
-    expect((await list(env)).code).toBe(0);
-    const cache = path.join(cacheDir, cacheFiles('list')[0]!);
+    expect((await runs(env)).code).toBe(0);
+    const cache = path.join(cacheDir, cacheFiles('runs')[0]!);
     await chmod(cache, 0o666);
     const before = statSync(cache).mtimeMs;
-    const again = await list(env);
+    const again = await runs(env);
     expect(again.code, again.stderr).toBe(0);
     expect(statSync(cache).mode & 0o777).toBe(0o600);
     expect(statSync(cache).mtimeMs).not.toBe(before);
@@ -221,5 +224,68 @@ describe('the summaries `list` keeps', () => {
     });
     expect(await listOwn()).toEqual(planted);
     expect(JSON.parse(readFileSync(kept, 'utf8'))).toMatchObject({ summaries: expect.any(Object) });
+  });
+
+  it('answer the next `list` before its bundle loads while nothing changed, the config included', async () => {
+    const dir = path.join(ws.dir, 'answered-cache');
+    const project = path.join(ws.dir, 'answered-project');
+    const config = path.join(project, 'runbook.config.yaml');
+    const named = (name: string, description: string) =>
+      procedure(description).replace('procedure: kept', `procedure: ${name}`);
+    await mkdir(path.join(project, 'procs'), { recursive: true });
+    await writeFile(path.join(project, 'procs', 'kept.yaml'), named('kept', 'first'));
+    await writeFile(config, 'procedures: procs\n');
+    const env = { RUNBOOK_COMPILE_CACHE: dir };
+    const listHere = (e: Record<string, string> = env) =>
+      ws.cli(['list', '--json'], { cwd: project, env: e });
+    // The bundle writes its code cache as it ends when it had none: removed, the cache comes
+    // back only from a `list` that loaded the bundle.
+    const bundleLoaded = () => {
+      const files = cacheFiles('list', dir);
+      for (const f of files) rmSync(path.join(dir, f));
+      return files.length === 1;
+    };
+    const names = (stdout: string) => rows(stdout).map((r) => r.name);
+
+    const first = await listHere();
+    expect(first.code, first.stderr).toBe(0);
+    expect(names(first.stdout)).toContain('kept');
+    expect(bundleLoaded()).toBe(true);
+    const second = await listHere();
+    expect(second).toEqual(first);
+    expect(bundleLoaded()).toBe(false);
+
+    // A changed procedure is summarised again, by the verb.
+    await writeFile(path.join(project, 'procs', 'kept.yaml'), named('kept', 'second'));
+    const changed = await listHere();
+    expect(rows(changed.stdout).find((r) => r.name === 'kept')?.description).toBe('second');
+    expect(bundleLoaded()).toBe(true);
+    expect(await listHere()).toEqual(changed);
+    expect(bundleLoaded()).toBe(false);
+
+    // A changed config is read again, by the verb, and followed.
+    await mkdir(path.join(project, 'other'));
+    await writeFile(path.join(project, 'other', 'moved.yaml'), named('moved', 'elsewhere'));
+    await writeFile(config, 'procedures: other\n');
+    const moved = await listHere();
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(names(moved.stdout)).toContain('moved');
+    expect(names(moved.stdout)).not.toContain('kept');
+    expect(bundleLoaded()).toBe(true);
+    expect(await listHere()).toEqual(moved);
+    expect(bundleLoaded()).toBe(false);
+
+    // What is wrong is reported by the verb, as without a cache: a config naming a folder that
+    // does not exist, or the folder a kept config names, removed since.
+    await writeFile(config, 'procedures: gone\n');
+    const gone = await listHere();
+    expect(gone.code).toBe(2);
+    expect(gone).toEqual(await listHere({ RUNBOOK_COMPILE_CACHE: 'off' }));
+    await writeFile(config, 'procedures: other\n');
+    await rm(path.join(project, 'other'), { recursive: true });
+    const removed = await listHere();
+    expect(removed.code).toBe(2);
+    expect(removed.stdout).toMatch(/other does not exist/);
+    expect(removed).toEqual(await listHere({ RUNBOOK_COMPILE_CACHE: 'off' }));
   });
 });

@@ -120,7 +120,7 @@ describe('--help carries the contract', () => {
       'bash',
       [
         '-c',
-        `node ${JSON.stringify(path.join(REPO, 'bin', 'runbook.js'))} list | head -1; exit \${PIPESTATUS[0]}`,
+        `node ${JSON.stringify(path.join(REPO, 'bin', 'runbook.cjs'))} list | head -1; exit \${PIPESTATUS[0]}`,
       ],
       { cwd: REPO, encoding: 'utf8' },
     );
@@ -132,33 +132,32 @@ describe('--help carries the contract', () => {
   it('--help and run --help load no verb module: no engine, xstate, kysely or pg', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-help-'));
     const log = path.join(dir, 'loaded.txt');
-    // A module hook recording every module the process loads (ESM and CommonJS alike).
+    // Preloaded: records every CommonJS module the process loads from a file (the launcher and
+    // main.cjs are CommonJS; a verb bundle is run through vm.Script, which leaves a cache instead).
     await writeFile(
-      path.join(dir, 'hooks.mjs'),
-      `import { appendFileSync } from 'node:fs';
-       let log;
-       export function initialize(data) { log = data; }
-       export async function load(url, context, next) { appendFileSync(log, url + '\\n'); return next(url, context); }`,
-    );
-    await writeFile(
-      path.join(dir, 'register.mjs'),
-      `import { register } from 'node:module';
-       register('./hooks.mjs', import.meta.url, { data: ${JSON.stringify(log)} });`,
+      path.join(dir, 'record.cjs'),
+      `const { appendFileSync } = require('node:fs');
+       const Module = require('node:module');
+       const load = Module.prototype.load;
+       Module.prototype.load = function (filename) {
+         appendFileSync(${JSON.stringify(log)}, filename + '\\n');
+         return load.call(this, filename);
+       };`,
     );
     try {
       for (const args of [['--help'], ['run', '--help']]) {
         const r = spawnSync(
           process.execPath,
           [
-            '--import',
-            path.join(dir, 'register.mjs'),
-            path.join(REPO, 'bin', 'runbook.js'),
+            '--require',
+            path.join(dir, 'record.cjs'),
+            path.join(REPO, 'bin', 'runbook.cjs'),
             ...args,
           ],
           {
             cwd: REPO,
             encoding: 'utf8',
-            // A verb bundle loaded (outside the module hooks: vm.Script) would leave its cache here.
+            // A verb bundle loaded (through vm.Script, unseen by record.cjs) would leave its cache here.
             env: { ...process.env, RUNBOOK_COMPILE_CACHE: path.join(dir, 'cache') },
           },
         );
@@ -166,7 +165,7 @@ describe('--help carries the contract', () => {
       }
       expect(existsSync(path.join(dir, 'cache'))).toBe(false);
       const loaded = readFileSync(log, 'utf8').trim().split('\n');
-      expect(loaded.some((u) => u.endsWith('/dist/bin/main.js'))).toBe(true);
+      expect(loaded.some((f) => f.endsWith('/dist/bin/main.cjs'))).toBe(true);
       // The CLI is bundled: what each loaded file of dist/bin holds is in the build's metafile.
       const meta = JSON.parse(
         readFileSync(path.join(REPO, 'dist', 'bin', 'meta.json'), 'utf8'),
@@ -174,9 +173,9 @@ describe('--help carries the contract', () => {
         outputs: Record<string, { inputs: Record<string, unknown> }>;
       };
       const inputs = loaded
-        .filter((u) => u.includes('/dist/bin/'))
-        .flatMap((u) => {
-          const output = path.relative(REPO, new URL(u).pathname);
+        .filter((f) => f.includes('/dist/bin/'))
+        .flatMap((f) => {
+          const output = path.relative(REPO, f);
           return Object.keys(meta.outputs[output]?.inputs ?? {});
         });
       expect(inputs.some((i) => i.includes('node_modules/commander/'))).toBe(true);

@@ -75,7 +75,7 @@ beforeAll(async () => {
   project = path.join(tmp, 'shop');
   // The build `pretest` made: `--ignore-scripts` keeps `prepare` from rebuilding dist/ while
   // other test files run the CLI from it.
-  expect(existsSync(path.join(REPO, 'dist', 'bin', 'main.js')), 'run `npm run build`').toBe(true);
+  expect(existsSync(path.join(REPO, 'dist', 'bin', 'main.cjs')), 'run `npm run build`').toBe(true);
   const pack = spawnSync(
     'npm',
     ['pack', '--ignore-scripts', '--pack-destination', tmp, '--silent'],

@@ -56,7 +56,7 @@ export async function createReportWorkspace(
           RUNBOOK_EMBEDDED_DIR: path.join(dir, '.runbook', 'postgres'),
           ...env,
         });
-        const child = spawn(process.execPath, [path.join(REPO, 'bin', 'runbook.js'), ...args], {
+        const child = spawn(process.execPath, [path.join(REPO, 'bin', 'runbook.cjs'), ...args], {
           cwd: dir,
           env: childEnv,
           stdio: ['ignore', 'pipe', 'pipe'],

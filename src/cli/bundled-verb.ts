@@ -1,12 +1,11 @@
 /**
  * How the bundled CLI (scripts/bundle-cli.mjs) loads a verb: the verbs are compiled into CommonJS
- * bundles beside dist/bin/main.js, and one is run through `vm.Script` with a V8 code cache, so a
+ * bundles beside dist/bin/main.cjs, and one is run through `vm.Script` with a V8 code cache, so a
  * command that ran once before starts from compiled code instead of parsing and compiling a few
  * megabytes of JavaScript again (Node 20 has no compile cache for ES modules). Only the bundle
  * build uses this module: it stands in for each `import('./verbs/<name>.js')` of the verb table.
  * docs/design.md "The CLI bundle" has the contract.
  */
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   fstatSync,
@@ -115,7 +114,8 @@ function readCache(file: string): Buffer | undefined {
 function writeCache(file: string, data: Buffer): void {
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    // Named by this process (created exclusively): node:crypto stays unloaded for `--help`.
+    const temp = `${file}.${process.pid}-${Date.now().toString(36)}.tmp`;
     writeFileSync(temp, data, { flag: 'wx', mode: 0o600 });
     renameSync(temp, file);
   } catch {
@@ -192,12 +192,31 @@ function loadBundle(file: string, verb: string): VerbBundle {
 const cachePlaces = new Map<string, { dir: string; stamp: string }>();
 
 /**
+ * Where bundle `file`'s caches are kept: as {@link loadBundle} chose once it loaded it, else as it
+ * would choose (the directory, and the bundle's size and modification time read from the file
+ * system) without loading it; undefined when caches are off or the bundle cannot be read.
+ */
+function cachePlace(file: string): { dir: string; stamp: string } | undefined {
+  const known = cachePlaces.get(file);
+  if (known) return known;
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const dir = usableCacheDirectory(here);
+  if (dir === undefined) return undefined;
+  try {
+    const { size, mtimeMs } = statSync(path.join(here, file));
+    return { dir, stamp: `${size}-${Math.trunc(mtimeMs)}` };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The verb's data cache ({@link VerbDataCache}): files beside its code cache, named by the bundle
  * (its content hash, size and modification time) and the verb, so that another build never reads
  * what this one wrote; read only when private, as code caches are.
  */
 function dataCache(file: string, verb: string): VerbDataCache | undefined {
-  const place = cachePlaces.get(file);
+  const place = cachePlace(file);
   if (place === undefined) return undefined;
   const { dir, stamp } = place;
   const named = (name: string) => path.join(dir, `${file}.${verb}.${stamp}.${name}.json`);
@@ -222,5 +241,6 @@ export function bundledVerb(name: string): Required<VerbModule> {
       return (await load()).run(args, o, cache ? { ...ctx, cache } : ctx);
     },
     reportError: (err: unknown, json: boolean) => loadBundle(file, name).reportError(err, json),
+    dataCache: () => dataCache(file, name),
   };
 }

@@ -64,6 +64,12 @@ function addVerb(program: Command, verb: Verb, ctx: VerbContext, result: { code:
     prepareEnvironment(options);
     verb.prestart?.(self.args, options);
     const verbModule = await load();
+    const cache = verb.fromCache && verbModule.dataCache?.();
+    const answered = cache && (await verb.fromCache?.(options, cache));
+    if (answered !== undefined) {
+      result.code = answered;
+      return;
+    }
     try {
       result.code = await verbModule.run(self.args, options as never, ctx);
     } catch (err) {

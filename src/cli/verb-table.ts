@@ -4,6 +4,7 @@ import { runHelpText } from './help-text.js';
 import { option } from './options.js';
 import type { Verb } from './verb.js';
 import { FLEET_VERBS } from './fleet-verbs.js';
+import { listFromCache } from './list-from-cache.js';
 import { prestartAlembicBridge } from './prestart-alembic-bridge.js';
 
 /** `--migrations` and `--layout`, shared by status, history and new. */
@@ -49,6 +50,7 @@ export const VERBS: readonly Verb[] = [
       option.procedures(),
       option.json('print them as a JSON array (name, origin, file, description, requires)'),
     ],
+    fromCache: (o, cache) => listFromCache(o, cache),
     load: () => import('./verbs/list.js'),
   },
   {

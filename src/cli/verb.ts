@@ -31,6 +31,11 @@ export interface VerbModule {
    * `reportError` does.
    */
   reportError?(err: unknown, json: boolean): number;
+  /**
+   * The data cache `run` will be given, without loading the verb's code (the bundled CLI only),
+   * for the verb's {@link Verb.fromCache}.
+   */
+  dataCache?(): VerbDataCache | undefined;
 }
 
 /** One verb of the CLI: what `--help` shows, and how to load it. */
@@ -47,6 +52,12 @@ export interface Verb {
    * will wait for (`run`: the Alembic bridge); it must not fail nor change what the verb does.
    */
   prestart?(args: string[], options: Record<string, unknown>): void;
+  /**
+   * Answers from the verb's data cache alone, before its module loads: resolves to the exit code
+   * once it printed the verb's whole output, or to undefined, having printed and changed nothing,
+   * when the verb must run (`list`: a procedure file changed). It must not throw.
+   */
+  fromCache?(options: Record<string, unknown>, cache: VerbDataCache): Promise<number | undefined>;
   /** Loads the verb's module; absent only for a parent of {@link subcommands}. */
   load?(): Promise<VerbModule>;
   /**

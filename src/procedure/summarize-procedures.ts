@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { formatProblem, InvalidInputError } from '../errors.js';
+import { lazyBuiltin } from '../lazy-builtin.js';
 import type { FoundProcedure, ProcedureOrigin } from './find-procedures.js';
 import type { Requirements } from './types.js';
 
@@ -16,7 +16,16 @@ export interface ProcedureSummary {
 }
 
 /** The part of a summary that follows from the file's path and content alone. */
-type Derived = Omit<ProcedureSummary, 'origin' | 'file'>;
+export type DerivedSummary = Omit<ProcedureSummary, 'origin' | 'file'>;
+
+/**
+ * Derives the summary of one procedure file from its bytes (undefined when it could not be
+ * read, the loader then saying why), or throws to give up on the whole list.
+ */
+export type SummarizeFile = (
+  found: FoundProcedure,
+  bytes: Buffer | undefined,
+) => Promise<DerivedSummary>;
 
 /**
  * Where summaries are kept between processes (the CLI's verb data cache): text this code wrote,
@@ -29,12 +38,15 @@ export interface SummaryStore {
 
 const FORMAT = 'runbook-procedure-summaries-1';
 
-/** Path and content, hashed: what a summary is derived from. */
-const keyOf = (file: string, bytes: Buffer): string =>
-  createHash('sha256').update(file).update('\0').update(bytes).digest('hex');
+/** Loaded on first use: the CLI's launcher holds this module (`list` answered from its cache). */
+const crypto = lazyBuiltin<typeof Crypto>('node:crypto');
 
-/** True for a summary as {@link summarize} makes them (a cut-short or foreign entry is not). */
-function isDerived(value: unknown): value is Derived {
+/** A file's path and content, hashed: what a summary (or anything derived from the file) is keyed by. */
+export const fileKey = (file: string, bytes: Buffer): string =>
+  crypto().createHash('sha256').update(file).update('\0').update(bytes).digest('hex');
+
+/** True for a summary as a {@link SummarizeFile} makes them (a cut-short or foreign entry is not). */
+function isDerived(value: unknown): value is DerivedSummary {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
   const optionalText = (k: string) => v[k] === undefined || typeof v[k] === 'string';
@@ -48,8 +60,8 @@ function isDerived(value: unknown): value is Derived {
 }
 
 /** The summaries a store holds, by key; none when it holds nothing usable. */
-function readStore(store: SummaryStore | undefined): Map<string, Derived> {
-  const kept = new Map<string, Derived>();
+function readStore(store: SummaryStore | undefined): Map<string, DerivedSummary> {
+  const kept = new Map<string, DerivedSummary>();
   const text = store?.read();
   if (text === undefined) return kept;
   try {
@@ -65,34 +77,19 @@ function readStore(store: SummaryStore | undefined): Map<string, Derived> {
   return kept;
 }
 
-/** Loads and validates one procedure (the parser and the actions load on first use). */
-async function summarize(found: FoundProcedure, bytes: Buffer | undefined): Promise<Derived> {
-  const { loadProcedure, procedureFromBytes } = await import('./load-procedure.js');
-  try {
-    const p = bytes ? procedureFromBytes(bytes, found.file) : await loadProcedure(found.file);
-    return {
-      name: p.name,
-      ...(p.description ? { description: p.description } : {}),
-      requires: p.requires,
-    };
-  } catch (err) {
-    if (!(err instanceof InvalidInputError)) throw err;
-    return { name: found.name, error: err.problems.map(formatProblem).join('; ') };
-  }
-}
-
 /**
- * Summarises each procedure file against the built-in actions: its name, description and
- * requirements, or why it is invalid. With a `store`, a file whose path and content are those of a
- * summary kept there is not parsed again, and the store is rewritten to hold exactly the
- * summaries of `procedures` when that changes it.
+ * Summarises each procedure file (its name, description and requirements, or why it is invalid)
+ * with `summarize`. With a `store`, a file whose path and content are those of a summary kept
+ * there is not summarised again, and the store is rewritten to hold exactly the summaries of
+ * `procedures` when that changes it (not when `summarize` threw).
  */
 export async function summarizeProcedures(
   procedures: readonly FoundProcedure[],
+  summarize: SummarizeFile,
   store?: SummaryStore,
 ): Promise<ProcedureSummary[]> {
   const kept = readStore(store);
-  const next = new Map<string, Derived>();
+  const next = new Map<string, DerivedSummary>();
   const rows: ProcedureSummary[] = [];
   for (const found of procedures) {
     let bytes: Buffer | undefined;
@@ -101,7 +98,7 @@ export async function summarizeProcedures(
     } catch {
       // loadProcedure reports why it cannot be read; nothing is kept for it.
     }
-    const key = bytes && keyOf(found.file, bytes);
+    const key = bytes && fileKey(found.file, bytes);
     const derived = (key && kept.get(key)) || (await summarize(found, bytes));
     if (key) next.set(key, derived);
     const { name, description, requires, error } = derived;

@@ -1,8 +1,7 @@
 import * as z from 'zod';
 import { PARAM_NAME, PROCEDURE_NAME } from '../procedure/procedure-schema.js';
 
-/** The project configuration file, read from the working directory (or `$RUNBOOK_CONFIG`). */
-export const CONFIG_FILE = 'runbook.config.yaml';
+export { CONFIG_FILE } from './config-file.js';
 
 /** Names of environment variables: letters, digits and `_`, not starting with a digit. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

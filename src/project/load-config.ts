@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, type InputProblem, type SourcePosition } from '../errors.js';
@@ -9,6 +8,7 @@ import { readYaml } from '../procedure/read-yaml.js';
 import { isSecretName } from '../procedure/secret-names.js';
 import { zodProblems } from '../procedure/zod-problems.js';
 import { CONFIG_FILE, CONFIG_KEYS, configSchema } from './config-schema.js';
+import { configFileOf } from './config-file.js';
 
 /** Where the JSON Schema generated from the config schema is committed (see ./config-json-schema.ts). */
 export const CONFIG_SCHEMA_FILE = 'runbook.config.schema.json';
@@ -130,15 +130,7 @@ export async function loadProjectConfig(
   cwd: string = process.cwd(),
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<ProjectConfig> {
-  const named = env.RUNBOOK_CONFIG?.trim();
-  const file = path.resolve(cwd, named || CONFIG_FILE);
-  if (!existsSync(file)) {
-    if (named) {
-      throw new InvalidInputError([
-        { path: 'RUNBOOK_CONFIG', message: `config file ${file} does not exist` },
-      ]);
-    }
-    return { file: null, dir: path.resolve(cwd), params: {}, positions: {} };
-  }
+  const file = configFileOf(cwd, env);
+  if (file === null) return { file: null, dir: path.resolve(cwd), params: {}, positions: {} };
   return parseConfig(await readFile(file, 'utf8'), path.relative(cwd, file) || file);
 }

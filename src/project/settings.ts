@@ -1,5 +1,5 @@
 import { DEFAULT_RUNS_DIR } from '../runs/file-run-store.js';
-import { DEFAULT_PROCEDURES_DIR } from '../procedure/find-procedures.js';
+import { proceduresSetting } from './procedures-setting.js';
 import type { ProjectConfig } from './load-config.js';
 
 /** The flags that have a config or environment counterpart. */
@@ -39,19 +39,12 @@ export function resolveSettings(
   config: ProjectConfig,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Settings {
-  const proceduresGivenBy =
-    flags.procedures !== undefined
-      ? '--procedures'
-      : config.procedures !== undefined
-        ? `${config.file ?? 'config'}: procedures`
-        : undefined;
   const databaseUrl =
     given(flags.databaseUrl) ?? given(env[config.databaseUrlEnv ?? 'DATABASE_URL']);
   const authorityHosts =
     given(flags.authorityHosts) ?? given(env.RUNBOOK_AUTHORITY_HOSTS) ?? config.authorityHosts;
   return {
-    procedures: flags.procedures ?? config.procedures ?? DEFAULT_PROCEDURES_DIR,
-    ...(proceduresGivenBy ? { proceduresGivenBy } : {}),
+    ...proceduresSetting(flags, config),
     runs: flags.runsDir ?? config.runs ?? DEFAULT_RUNS_DIR,
     ...(databaseUrl !== undefined ? { databaseUrl } : {}),
     ...(authorityHosts !== undefined ? { authorityHosts } : {}),

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 /** The repository root and its launcher; the tests assume `npm run build` has run (`pretest`). */
 export const REPO = path.resolve(import.meta.dirname, '..', '..');
-const BIN = path.join(REPO, 'bin', 'runbook.js');
+const BIN = path.join(REPO, 'bin', 'runbook.cjs');
 
 /** What a finished CLI process left. */
 export interface CliResult {
@@ -51,7 +51,7 @@ function childEnv(base: Record<string, string>, extra: CliOptions['env']): NodeJ
 }
 
 /**
- * Spawns `node bin/runbook.js ...args` and collects its output. The child gets
+ * Spawns `node bin/runbook.cjs ...args` and collects its output. The child gets
  * DB_AUTHORITY=local, DB_ROLE=staging, NO_COLOR=1 and no DATABASE_URL unless `env` says otherwise.
  */
 export function spawnCli(
@@ -60,7 +60,7 @@ export function spawnCli(
   base: Record<string, string>,
   options: CliOptions = {},
 ): CliProcess {
-  if (!existsSync(path.join(REPO, 'dist', 'bin', 'main.js')))
+  if (!existsSync(path.join(REPO, 'dist', 'bin', 'main.cjs')))
     throw new Error('dist/ is missing: run `npm run build` before the CLI tests');
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? cwd,

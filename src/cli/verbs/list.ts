@@ -1,36 +1,54 @@
+import { formatProblem, InvalidInputError } from '../../errors.js';
 import { listProcedures } from '../../procedure/find-procedures.js';
-import { summarizeProcedures } from '../../procedure/summarize-procedures.js';
-import { terminalSafe } from '../../text/terminal-text.js';
+import { summarizeProcedures, type SummarizeFile } from '../../procedure/summarize-procedures.js';
+import {
+  readConfigFile,
+  rememberConfig,
+  summaryStore,
+  type ListOptions,
+} from '../list-from-cache.js';
+import { printProcedureList } from '../print-procedure-list.js';
 import { projectSettings } from '../project-settings.js';
 import type { VerbContext } from '../verb.js';
+
+/** Loads and validates one procedure (the parser and the actions load on first use). */
+const summarizeFile: SummarizeFile = async (found, bytes) => {
+  const { loadProcedure, procedureFromBytes } = await import('../../procedure/load-procedure.js');
+  try {
+    const p = bytes ? procedureFromBytes(bytes, found.file) : await loadProcedure(found.file);
+    return {
+      name: p.name,
+      ...(p.description ? { description: p.description } : {}),
+      requires: p.requires,
+    };
+  } catch (err) {
+    if (!(err instanceof InvalidInputError)) throw err;
+    return { name: found.name, error: err.problems.map(formatProblem).join('; ') };
+  }
+};
+
+/** The config file as it is now, for {@link rememberConfig}; undefined when it cannot be read. */
+function configFileNow(): ReturnType<typeof readConfigFile> | undefined {
+  try {
+    return readConfigFile();
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * `runbook list`: every procedure visible from the project (its own, then the built-in ones it
  * does not shadow) with where it came from and its description; exit 2 when one is invalid. The
- * summaries of files unchanged since the last `list` come from the verb's data cache.
+ * summaries of files unchanged since the last `list`, and the procedures directory the config
+ * names, are kept in the verb's data cache, from which the CLI answers the next `list` when
+ * nothing changed (../list-from-cache.ts).
  */
-export async function run(
-  _args: string[],
-  o: { procedures?: string; json?: boolean },
-  ctx?: VerbContext,
-): Promise<number> {
-  const { settings } = await projectSettings(o, { procedures: true });
+export async function run(_args: string[], o: ListOptions, ctx?: VerbContext): Promise<number> {
   const cache = ctx?.cache;
-  const store = cache && {
-    read: () => cache.read('procedures'),
-    write: (text: string) => cache.write('procedures', text),
-  };
-  const rows = await summarizeProcedures(await listProcedures(settings.procedures), store);
-  if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-  else {
-    const width = Math.max(4, ...rows.map((r) => r.name.length));
-    for (const r of rows) {
-      const text = r.error ? `INVALID: ${r.error}` : (r.description ?? '');
-      process.stdout.write(
-        terminalSafe(`${r.name.padEnd(width)}  ${r.origin.padEnd(8)}  ${text}`) + '\n',
-      );
-    }
-    if (rows.length === 0) process.stderr.write(`no procedures in ${settings.procedures}/\n`);
-  }
-  return rows.some((r) => r.error) ? 2 : 0;
+  const configBefore = cache && configFileNow();
+  const { config, settings } = await projectSettings(o, { procedures: true });
+  const found = await listProcedures(settings.procedures);
+  const rows = await summarizeProcedures(found, summarizeFile, cache && summaryStore(cache));
+  if (cache && configBefore) rememberConfig(cache, configBefore, config);
+  return printProcedureList(rows, o.json, settings.procedures);
 }

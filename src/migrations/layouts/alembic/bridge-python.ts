@@ -1,7 +1,12 @@
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { StepError } from '../../../errors.js';
+import { lazyBuiltin } from '../../../lazy-builtin.js';
 import { packageFile } from '../../../package-root.js';
+
+/** Loaded when a bridge is first spawned: the CLI's launcher holds this module (`run`'s head start). */
+const childProcess = lazyBuiltin<typeof ChildProcess>('node:child_process');
 
 /** An environment as the bridge reads it. */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -24,7 +29,7 @@ export function spawnBridge(
   ini: string,
   env: Record<string, string>,
 ): ChildProcessWithoutNullStreams {
-  return spawn(python, [bridgeScript(), ini], {
+  return childProcess().spawn(python, [bridgeScript(), ini], {
     cwd: path.dirname(ini),
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -53,7 +58,9 @@ export function startupKey(ini: string, env: Env): string {
 }
 
 function canImport(python: string): boolean {
-  const r = spawnSync(python, ['-c', 'import alembic, psycopg2'], { stdio: 'ignore' });
+  const r = childProcess().spawnSync(python, ['-c', 'import alembic, psycopg2'], {
+    stdio: 'ignore',
+  });
   return r.status === 0;
 }
 
