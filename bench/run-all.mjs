@@ -47,7 +47,7 @@ function table(rows) {
 async function main() {
   for (const built of [
     ['engine', 'run-procedure.js'],
-    ['bin', 'main.js'],
+    ['bin', 'main.cjs'],
   ]) {
     if (!existsSync(path.join(ROOT, 'dist', ...built))) {
       throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)');

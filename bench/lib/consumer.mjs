@@ -26,7 +26,7 @@ export function consumerProject(dir) {
       ) + '\n',
     );
     symlinkSync(ROOT, path.join(dir, 'node_modules', 'runbook'), 'dir');
-    symlinkSync(path.join('..', 'runbook', 'bin', 'runbook.js'), bin);
+    symlinkSync(path.join('..', 'runbook', 'bin', 'runbook.cjs'), bin);
   }
   return { dir, bin };
 }
