@@ -109,6 +109,9 @@ const COMMON = {
   target: 'node20.19',
   external: EXTERNAL,
   legalComments: 'linked',
+  // Whitespace and comments only (names are kept, so are stack traces' function names): a third
+  // less text for every command to read before its code cache applies (about 6 ms of a `run`).
+  minifyWhitespace: true,
   plugins: [nodeOnlyPg, bundledXstateVersion],
   logLevel: 'warning',
   metafile: true,
