@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -173,6 +174,8 @@ describe('the summaries `list` keeps', () => {
     existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.procedures.json')) : [];
   type Row = { name: string; description?: string; error?: string };
   const rows = (stdout: string) => parseJson<Row[]>(stdout);
+  const named = (name: string, description: string) =>
+    procedure(description).replace('procedure: kept', `procedure: ${name}`);
 
   it('are reused while a file is unchanged, derived again when it changes, and ignored when others may write them', async () => {
     const dir = path.join(ws.dir, 'summaries');
@@ -230,8 +233,6 @@ describe('the summaries `list` keeps', () => {
     const dir = path.join(ws.dir, 'answered-cache');
     const project = path.join(ws.dir, 'answered-project');
     const config = path.join(project, 'runbook.config.yaml');
-    const named = (name: string, description: string) =>
-      procedure(description).replace('procedure: kept', `procedure: ${name}`);
     await mkdir(path.join(project, 'procs'), { recursive: true });
     await writeFile(path.join(project, 'procs', 'kept.yaml'), named('kept', 'first'));
     await writeFile(config, 'procedures: procs\n');
@@ -287,5 +288,33 @@ describe('the summaries `list` keeps', () => {
     expect(removed.code).toBe(2);
     expect(removed.stdout).toMatch(/other does not exist/);
     expect(removed).toEqual(await listHere({ RUNBOOK_COMPILE_CACHE: 'off' }));
+  });
+
+  it('leave a config that can be read once (a pipe) to the verb, which follows it as without a cache', async () => {
+    const project = path.join(ws.dir, 'piped-project');
+    await mkdir(path.join(project, 'procedures'), { recursive: true });
+    await mkdir(path.join(project, 'other'));
+    await writeFile(path.join(project, 'procedures', 'here.yaml'), named('here', 'here'));
+    await writeFile(path.join(project, 'other', 'there.yaml'), named('there', 'there'));
+    const fifo = path.join(project, 'config.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    // The config comes through the pipe once: a second read would wait for a writer forever.
+    const listPiped = async (config: string, cache: string) => {
+      const listed = ws.cli(['list', '--json'], {
+        cwd: project,
+        env: { RUNBOOK_CONFIG: fifo, RUNBOOK_COMPILE_CACHE: cache },
+      });
+      await writeFile(fifo, config);
+      return listed;
+    };
+    const cache = path.join(ws.dir, 'piped-cache');
+    const off = await listPiped('procedures: other\n', 'off');
+    expect(off.code, off.stderr).toBe(0);
+    expect(rows(off.stdout).map((r) => r.name)).toContain('there');
+    for (let i = 0; i < 2; i++) expect(await listPiped('procedures: other\n', cache)).toEqual(off);
+    // An invalid one is reported, as without a cache.
+    const invalid = await listPiped('procedurs: other\n', 'off');
+    expect(invalid.code).toBe(2);
+    expect(await listPiped('procedurs: other\n', cache)).toEqual(invalid);
   });
 });

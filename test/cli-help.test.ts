@@ -142,7 +142,11 @@ describe('--help carries the contract', () => {
        Module.prototype.load = function (filename) {
          appendFileSync(${JSON.stringify(log)}, filename + '\\n');
          return load.call(this, filename);
-       };`,
+       };
+       process.on('exit', () => {
+         const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule '));
+         appendFileSync(${JSON.stringify(log)}, builtins.map((m) => 'node:' + m.slice(13) + '\\n').join(''));
+       });`,
     );
     try {
       for (const args of [['--help'], ['run', '--help']]) {
@@ -179,6 +183,10 @@ describe('--help carries the contract', () => {
           return Object.keys(meta.outputs[output]?.inputs ?? {});
         });
       expect(inputs.some((i) => i.includes('node_modules/commander/'))).toBe(true);
+      // Nor the built-ins only some verbs use (a few milliseconds each to load).
+      expect(loaded).toContain('node:fs');
+      expect(loaded).not.toContain('node:crypto');
+      expect(loaded).not.toContain('node:child_process');
       // `run`'s head start for the Alembic bridge (a spawn and a few file checks) is in the
       // launcher on purpose; nothing else of the migrations.
       const headStart = new Set([

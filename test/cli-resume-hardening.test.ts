@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../src/postgres/url.js';
-import { createCliWorkspace, parseJson, waitFor, type CliWorkspace } from './support/cli.js';
+import { createCliWorkspace, parseJson, REPO, waitFor, type CliWorkspace } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 // Resume at its edges: a resume killed after it logged run.resumed, --skip names that only a
@@ -143,6 +143,21 @@ describe('--break-lock', () => {
     } finally {
       await c.end();
     }
+  });
+
+  it('refuses the lock of a process started after it that runs the CLI (bin/runbook.cjs)', async () => {
+    const { runId, dir } = await failedRun();
+    // Started after the lock was taken (as a reused pid would be), but its command line runs
+    // runbook's launcher: a live runbook process, which --break-lock leaves alone.
+    const launcher = path.join(REPO, 'bin', 'runbook.cjs');
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', launcher], { stdio: 'ignore' }); // prettier-ignore
+    children.push(live);
+    writeFileSync(path.join(dir, 'lock'), JSON.stringify({ pid: live.pid, host: os.hostname(), command: 'runbook run gate', since: '2026-01-01T00:00:00.000Z' }) + '\n'); // prettier-ignore
+    const r = await resume(runId, '--break-lock');
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain(`pid ${live.pid}`);
+    expect(existsSync(path.join(dir, 'lock'))).toBe(true);
+    live.kill('SIGKILL');
   });
 
   it('breaks a lock whose live pid is another program (a reused pid), recorded in the log', async () => {

@@ -123,13 +123,19 @@ function writeCache(file: string, data: Buffer): void {
   }
 }
 
-/** The bundle's text and what identifies this copy of it (size and modification time). */
+/** The directory holding the bundles (and this code, bundled into main.cjs beside them). */
+const bundleDirectory = (): string => path.dirname(fileURLToPath(import.meta.url));
+
+/** What identifies a copy of a bundle in its caches' names: its size and modification time. */
+const stampOf = ({ size, mtimeMs }: Stats): string => `${size}-${Math.trunc(mtimeMs)}`;
+
+/** The bundle's text and what identifies this copy of it ({@link stampOf}). */
 function readBundle(filename: string): { source: string; stamp: string } {
   const fd = openSync(filename, 'r');
   try {
-    const { size, mtimeMs } = fstatSync(fd);
+    const stamp = stampOf(fstatSync(fd));
     // The build keeps the bundles ASCII (it escapes the rest): latin1 decodes without checks.
-    return { source: readFileSync(fd, 'latin1'), stamp: `${size}-${Math.trunc(mtimeMs)}` };
+    return { source: readFileSync(fd, 'latin1'), stamp };
   } finally {
     closeSync(fd);
   }
@@ -156,7 +162,7 @@ function usableCacheDirectory(here: string): string | undefined {
 function loadBundle(file: string, verb: string): VerbBundle {
   const known = bundles.get(file);
   if (known) return known;
-  const here = path.dirname(fileURLToPath(import.meta.url));
+  const here = bundleDirectory();
   const filename = path.join(here, file);
   const { source, stamp } = readBundle(filename);
   const dir = usableCacheDirectory(here);
@@ -199,12 +205,11 @@ const cachePlaces = new Map<string, { dir: string; stamp: string }>();
 function cachePlace(file: string): { dir: string; stamp: string } | undefined {
   const known = cachePlaces.get(file);
   if (known) return known;
-  const here = path.dirname(fileURLToPath(import.meta.url));
+  const here = bundleDirectory();
   const dir = usableCacheDirectory(here);
   if (dir === undefined) return undefined;
   try {
-    const { size, mtimeMs } = statSync(path.join(here, file));
-    return { dir, stamp: `${size}-${Math.trunc(mtimeMs)}` };
+    return { dir, stamp: stampOf(statSync(path.join(here, file))) };
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@
  * changed, no cache, an error to report) is left to the verb itself, which then fills the cache.
  * docs/design.md, "The CLI bundle".
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { checkProceduresDir, listProcedures } from '../procedure/find-procedures.js';
 import {
   fileKey,
@@ -36,55 +36,48 @@ export function summaryStore(cache: VerbDataCache): SummaryStore {
 const CONFIG_ENTRY = 'config';
 const CONFIG_FORMAT = 'runbook-list-config-1';
 
-/** The config file a command run here reads, and its content; null when there is none. */
-export function readConfigFile(): { file: string; bytes: Buffer } | null {
-  const file = configFileOf(process.cwd(), process.env);
-  return file === null ? null : { file, bytes: readFileSync(file) };
-}
+/** A regular file: read as often as one likes (a pipe, or a device, gives its content once). */
+const isRegularFile = (file: string): boolean => statSync(file).isFile();
 
 /**
  * Keeps what `list` takes from the project's config (its procedures directory), keyed by the
- * config file's path and content: `read` is that file as it was before `config` was loaded from
- * it, and nothing is kept unless the file still holds the same bytes (so that the key is that of
- * the content `config` came from).
+ * config file's path and the bytes `config` was parsed from (`source`, as `readProjectConfig`
+ * read them). Only a regular file's: {@link listFromCache} reads no other.
  */
 export function rememberConfig(
   cache: VerbDataCache,
-  read: { file: string; bytes: Buffer },
+  source: { file: string; bytes: Buffer },
   config: ProjectConfig,
 ): void {
-  const now = readConfigFile();
-  if (now === null || now.file !== read.file || config.file !== read.file) return;
-  if (!now.bytes.equals(read.bytes)) return;
-  const entry = {
+  if (config.file !== source.file || !isRegularFile(source.file)) return;
+  const entry = JSON.stringify({
     format: CONFIG_FORMAT,
-    key: fileKey(read.file, read.bytes),
+    key: fileKey(source.file, source.bytes),
     ...(config.procedures === undefined ? {} : { procedures: config.procedures }),
-  };
-  cache.write(CONFIG_ENTRY, JSON.stringify(entry));
+  });
+  if (cache.read(CONFIG_ENTRY) !== entry) cache.write(CONFIG_ENTRY, entry);
 }
 
 /**
- * The project's config as far as `list` uses it: from the cache when its file has the content
- * {@link rememberConfig} kept; `{ file: null }` without a config file; undefined otherwise.
+ * The project's config as far as `list` uses it: `{ file: null }` without a config file; from the
+ * cache when the config is a regular file with the content {@link rememberConfig} kept (read
+ * here once); undefined otherwise, having read nothing that is not a regular file.
  */
 function keptConfig(cache: VerbDataCache): Pick<ProjectConfig, 'file' | 'procedures'> | undefined {
-  const current = readConfigFile();
-  if (current === null) return { file: null };
+  const file = configFileOf(process.cwd(), process.env);
+  if (file === null) return { file: null };
+  if (!isRegularFile(file)) return undefined;
   let entry: { format?: unknown; key?: unknown; procedures?: unknown };
   try {
     entry = JSON.parse(cache.read(CONFIG_ENTRY) ?? 'null') ?? {};
   } catch {
     return undefined;
   }
-  if (entry.format !== CONFIG_FORMAT || entry.key !== fileKey(current.file, current.bytes)) {
+  if (entry.format !== CONFIG_FORMAT || entry.key !== fileKey(file, readFileSync(file))) {
     return undefined;
   }
   if (entry.procedures !== undefined && typeof entry.procedures !== 'string') return undefined;
-  return {
-    file: current.file,
-    ...(entry.procedures === undefined ? {} : { procedures: entry.procedures }),
-  };
+  return { file, ...(entry.procedures === undefined ? {} : { procedures: entry.procedures }) };
 }
 
 /** Thrown by {@link notKept}: a procedure file whose summary the cache does not hold. */

@@ -64,8 +64,9 @@ function addVerb(program: Command, verb: Verb, ctx: VerbContext, result: { code:
     prepareEnvironment(options);
     verb.prestart?.(self.args, options);
     const verbModule = await load();
-    const cache = verb.fromCache && verbModule.dataCache?.();
-    const answered = cache && (await verb.fromCache?.(options, cache));
+    const fromCache = verb.fromCache;
+    const cache = fromCache && verbModule.dataCache?.();
+    const answered = cache ? await fromCache(options, cache) : undefined;
     if (answered !== undefined) {
       result.code = answered;
       return;

@@ -50,7 +50,7 @@ export const VERBS: readonly Verb[] = [
       option.procedures(),
       option.json('print them as a JSON array (name, origin, file, description, requires)'),
     ],
-    fromCache: (o, cache) => listFromCache(o, cache),
+    fromCache: listFromCache,
     load: () => import('./verbs/list.js'),
   },
   {

@@ -1,8 +1,6 @@
 import * as z from 'zod';
 import { PARAM_NAME, PROCEDURE_NAME } from '../procedure/procedure-schema.js';
 
-export { CONFIG_FILE } from './config-file.js';
-
 /** Names of environment variables: letters, digits and `_`, not starting with a digit. */
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Authority names as `DB_AUTHORITY` takes them. */

@@ -3,7 +3,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidInputError, StepError } from '../errors.js';
 import { loadMigrationSource, type MigrationSource } from '../migrations/index.js';
-import { CONFIG_FILE } from './config-schema.js';
+import { CONFIG_FILE } from './config-file.js';
 import { exampleProcedure, type FoundMigrations } from './example-procedure.js';
 
 /** Where `runbook init` looks for a migration folder, in order (the first with a layout wins). */

@@ -7,8 +7,8 @@ import { formatKeyPath, positionOf } from '../procedure/key-path.js';
 import { readYaml } from '../procedure/read-yaml.js';
 import { isSecretName } from '../procedure/secret-names.js';
 import { zodProblems } from '../procedure/zod-problems.js';
-import { CONFIG_FILE, CONFIG_KEYS, configSchema } from './config-schema.js';
-import { configFileOf } from './config-file.js';
+import { CONFIG_FILE, configFileOf } from './config-file.js';
+import { CONFIG_KEYS, configSchema } from './config-schema.js';
 
 /** Where the JSON Schema generated from the config schema is committed (see ./config-json-schema.ts). */
 export const CONFIG_SCHEMA_FILE = 'runbook.config.schema.json';
@@ -122,15 +122,36 @@ export function parseConfig(text: string, file: string): ProjectConfig {
   };
 }
 
+/** A project's config, with the file and the bytes it was parsed from (null: the project has none). */
+export interface LoadedConfig {
+  config: ProjectConfig;
+  source: { file: string; bytes: Buffer } | null;
+}
+
 /**
- * Reads the project's config: `$RUNBOOK_CONFIG` when set (it must exist), else
+ * Reads the project's config, once: `$RUNBOOK_CONFIG` when set (it must exist), else
  * `runbook.config.yaml` in `cwd` when present, else an empty config (every setting defaults).
  */
+export async function readProjectConfig(
+  cwd: string = process.cwd(),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<LoadedConfig> {
+  const file = configFileOf(cwd, env);
+  if (file === null) {
+    return {
+      config: { file: null, dir: path.resolve(cwd), params: {}, positions: {} },
+      source: null,
+    };
+  }
+  const bytes = await readFile(file);
+  const config = parseConfig(bytes.toString('utf8'), path.relative(cwd, file) || file);
+  return { config, source: { file, bytes } };
+}
+
+/** The project's config, as {@link readProjectConfig} reads it. */
 export async function loadProjectConfig(
   cwd: string = process.cwd(),
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<ProjectConfig> {
-  const file = configFileOf(cwd, env);
-  if (file === null) return { file: null, dir: path.resolve(cwd), params: {}, positions: {} };
-  return parseConfig(await readFile(file, 'utf8'), path.relative(cwd, file) || file);
+  return (await readProjectConfig(cwd, env)).config;
 }

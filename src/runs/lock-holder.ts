@@ -32,7 +32,8 @@ function processStartMs(pid: number): number | undefined {
  * Whether a live process `pid` on this host is still the holder of `holder`'s run lock rather than
  * another process that reused its pid. Read from /proc (Linux): it is the holder when it started
  * before the lock was taken (a pid is reused only after its process died, hence after `since`), or
- * when its command line runs runbook (an argument named `runbook`/`runbook.js`) or names the run.
+ * when its command line runs runbook (an argument named `runbook`, `runbook.js` or `runbook.cjs`)
+ * or names the run.
  * Undefined where /proc cannot tell (another OS, or the process vanished meanwhile).
  */
 export function isLiveHolder(holder: LockInfo, runId: string): boolean | undefined {
@@ -43,5 +44,5 @@ export function isLiveHolder(holder: LockInfo, runId: string): boolean | undefin
   if (Number.isFinite(since) && started <= since + START_SLACK_MS) return true;
   return cmdline
     .split('\0')
-    .some((arg) => /^runbook(\.js)?$/.test(path.basename(arg)) || arg === runId);
+    .some((arg) => /^runbook(\.c?js)?$/.test(path.basename(arg)) || arg === runId);
 }

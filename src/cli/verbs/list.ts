@@ -1,12 +1,7 @@
 import { formatProblem, InvalidInputError } from '../../errors.js';
 import { listProcedures } from '../../procedure/find-procedures.js';
 import { summarizeProcedures, type SummarizeFile } from '../../procedure/summarize-procedures.js';
-import {
-  readConfigFile,
-  rememberConfig,
-  summaryStore,
-  type ListOptions,
-} from '../list-from-cache.js';
+import { rememberConfig, summaryStore, type ListOptions } from '../list-from-cache.js';
 import { printProcedureList } from '../print-procedure-list.js';
 import { projectSettings } from '../project-settings.js';
 import type { VerbContext } from '../verb.js';
@@ -27,15 +22,6 @@ const summarizeFile: SummarizeFile = async (found, bytes) => {
   }
 };
 
-/** The config file as it is now, for {@link rememberConfig}; undefined when it cannot be read. */
-function configFileNow(): ReturnType<typeof readConfigFile> | undefined {
-  try {
-    return readConfigFile();
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * `runbook list`: every procedure visible from the project (its own, then the built-in ones it
  * does not shadow) with where it came from and its description; exit 2 when one is invalid. The
@@ -45,10 +31,9 @@ function configFileNow(): ReturnType<typeof readConfigFile> | undefined {
  */
 export async function run(_args: string[], o: ListOptions, ctx?: VerbContext): Promise<number> {
   const cache = ctx?.cache;
-  const configBefore = cache && configFileNow();
-  const { config, settings } = await projectSettings(o, { procedures: true });
+  const { config, source, settings } = await projectSettings(o, { procedures: true });
   const found = await listProcedures(settings.procedures);
   const rows = await summarizeProcedures(found, summarizeFile, cache && summaryStore(cache));
-  if (cache && configBefore) rememberConfig(cache, configBefore, config);
+  if (cache && source) rememberConfig(cache, source, config);
   return printProcedureList(rows, o.json, settings.procedures);
 }
