@@ -12,7 +12,7 @@ import {
   dropAll,
   expectAtHeadOnce,
   queryDb,
-  replayAll,
+  replayLogs,
   writeFleetProject,
   writeTargets,
 } from './support/fleet-fixtures.js';
@@ -174,11 +174,16 @@ describe('runbook worker', () => {
     expect(after.filter((r) => r.status !== 'succeeded')).toEqual([]);
     expect(after[FAILING]!.drives).toBe(2);
     for (let i = 0; i < COUNT; i++) await expectAtHeadOnce(db.adminUrl, name(i));
-    const statuses = await replayAll(
+    const replayed = await replayLogs(
       storeUrl,
       after.map((r) => r.run_id),
     );
-    expect(statuses).toEqual(Array.from({ length: COUNT }, () => 'succeeded'));
+    expect(replayed.map((r) => r.status)).toEqual(Array.from({ length: COUNT }, () => 'succeeded'));
+    // Each target's log head, recorded by the worker whose drive ended last (the one that took
+    // over from the killed worker included), is its verified log's.
+    const recorded = await queryDb<{ log_lines: number; log_head: string }>(db.adminUrl, `${db.name}_store`,
+      `SELECT log_lines, log_head FROM runbook.fleet_targets WHERE fleet_id = '${fleet}' ORDER BY position`); // prettier-ignore
+    expect(recorded).toEqual(replayed.map((r) => ({ log_lines: r.lines, log_head: r.head })));
 
     const inspected = await ws.cli(['fleet', 'inspect', fleet, '--store', storeUrl]);
     expect(inspected.code).toBe(0);

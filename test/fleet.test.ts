@@ -12,6 +12,7 @@ import {
   queryDb,
   dropAll,
   replayAll,
+  replayLogs,
   writeFleetProject,
   writeTargets,
 } from './support/fleet-fixtures.js';
@@ -47,7 +48,14 @@ interface Inspected {
     failedStep: string | null;
     code: string | null;
     drives: number;
+    log: { lines: number; head: string } | null;
   }[];
+}
+
+function seenTarget(seen: Inspected, target: string): Inspected['targets'][number] {
+  const t = seen.targets.find((x) => x.name === target);
+  if (!t) throw new Error(`no target ${target}`);
+  return t;
 }
 
 /** Rows of a query on the store database. */
@@ -86,6 +94,8 @@ afterAll(async () => {
 
 describe('runbook fleet run (in process)', () => {
   let fleetId: string;
+  /** Each target's log head as `fleet run` printed it, by run id. */
+  let heads: Map<string, string>;
 
   it('drives 104 targets, each its own run; the one whose data breaks migration 2 stops alone', async () => {
     const targets = Array.from({ length: COUNT }, (_, i) => `  - database: ${name(i)}`).join('\n');
@@ -100,8 +110,22 @@ describe('runbook fleet run (in process)', () => {
         '--store', storeUrl, '--database-url', db.adminUrl, '--json'], // prettier-ignore
     );
     expect(r.code, r.stderr).toBe(1);
-    const out = parseJson<{ fleet: string; summary: Inspected['summary'] }>(r.stdout);
+    const out = parseJson<{
+      fleet: string;
+      summary: Inspected['summary'];
+      logs: { target: string; runId: string; log: { lines: number; head: string } | null }[];
+    }>(r.stdout);
     fleetId = out.fleet;
+    // Each target's log head, as a lone run prints its own: one per target, on its progress line too.
+    expect(out.logs).toHaveLength(COUNT);
+    for (const l of out.logs) {
+      expect(l.log?.lines).toBeGreaterThan(0);
+      expect(l.log?.head).toMatch(/^[0-9a-f]{64}$/);
+      expect(r.stderr).toContain(
+        `run ${l.runId}  log ${l.log?.lines} lines, head sha256:${l.log?.head}`,
+      );
+    }
+    heads = new Map(out.logs.map((l) => [l.runId, l.log?.head ?? '']));
     expect(out.summary).toMatchObject({
       total: COUNT,
       succeeded: COUNT - 1,
@@ -146,6 +170,13 @@ describe('runbook fleet run (in process)', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`${name(FAILING)}\\s+failed\\s+up-\\S+\\s+migrate 23505`));
     expect(r.stdout).toContain(`${COUNT} targets: ${COUNT - 1} succeeded, 1 failed, 0 not started`);
+    expect(r.stdout).toContain('log heads (replay <run> --anchor <head>');
+    const failing = seenTarget(await inspect(fleetId), name(FAILING));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `${name(FAILING)}\\s+${failing.runId}\\s+\\d+ lines, head sha256:${heads.get(failing.runId)}`,
+      ),
+    );
   });
 
   it('report --html writes one page for the whole fleet', async () => {
@@ -160,6 +191,7 @@ describe('runbook fleet run (in process)', () => {
       ),
     );
     expect(page.match(/<tr class=/g)).toHaveLength(COUNT);
+    expect(page.match(/ lines, <code>sha256:[0-9a-f]{64}<\/code>/g)).toHaveLength(COUNT);
     expect(page).not.toMatch(/<script|https?:\/\//);
   });
 
@@ -180,6 +212,33 @@ describe('runbook fleet run (in process)', () => {
       seen.targets.map((t) => t.runId),
     );
     expect(statuses).toEqual(Array.from({ length: COUNT }, () => 'succeeded'));
+    // The resumed target's head moved on with its log; the head `fleet run` printed still
+    // anchors it (its lines are the log's first ones), as do the others' theirs.
+    const resumed = seenTarget(seen, name(FAILING));
+    expect(resumed.log?.head).not.toBe(heads.get(resumed.runId));
+    for (const t of [resumed, seenTarget(seen, name(0))]) {
+      for (const anchor of [heads.get(t.runId), t.log?.head]) {
+        const replay = await ws.cli(['replay', t.runId, '--anchor', `sha256:${anchor}`, '--store', storeUrl]); // prettier-ignore
+        expect(replay.code, replay.stdout + replay.stderr).toBe(0);
+      }
+    }
+  });
+
+  it('a target whose run succeeded but whose driver died before recording it gets its head from the verified log', async () => {
+    const t = seenTarget(await inspect(fleetId), name(1));
+    // The driver died between the run's last line and its record in the fleet tables.
+    await storeRows(
+      `UPDATE runbook.fleet_targets SET status = 'running', log_lines = NULL, log_head = NULL
+        WHERE run_id = '${t.runId}'`,
+    );
+    const r = await ws.cli(['fleet', 'resume', fleetId, '--store', storeUrl, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const [replayed] = await replayLogs(storeUrl, [t.runId]);
+    expect(seenTarget(await inspect(fleetId), name(1))).toMatchObject({
+      status: 'succeeded',
+      log: { lines: replayed!.lines, head: replayed!.head },
+    });
+    expect(replayed!.lines).toBe(t.log?.lines);
   });
 
   it('a query lists the targets; targets already at head apply nothing again', async () => {

@@ -1,4 +1,6 @@
+import { logHead } from '../runs/log-anchor.js';
 import { parseRunRecord } from '../runs/run-record.js';
+import { readRunLog } from '../runs/verify-event-log.js';
 import { InvalidInputError, RefusalError } from '../errors.js';
 import type { RunResult } from '../engine/finish-run.js';
 import { createReporter, type Reporter } from '../engine/reporter.js';
@@ -42,6 +44,8 @@ function outcomeOf(result: RunResult): TargetOutcome {
   return {
     status,
     ...(failure ? { failedStep: failure.step, code: failure.code, message: failure.message } : {}),
+    // A run refused before its first line has no log to anchor.
+    ...(result.log.lines > 0 ? { log: result.log } : {}),
   };
 }
 
@@ -54,8 +58,9 @@ function outcomeOf(result: RunResult): TargetOutcome {
  * a `confirm` step's variable counts only as the fleet's creating shell had it, never as the
  * driver has it); present and not succeeded, it is resumed from its
  * checkpoint with `resumeRun` (a committed migration is never applied again); succeeded, nothing
- * runs. A refusal or bad input is recorded as the target's outcome, never thrown; only a failure
- * to record (the store unreachable) throws.
+ * runs (its log is verified, for the head recorded with the outcome). A refusal or bad input is
+ * recorded as the target's outcome, never thrown; only a failure to record (the store
+ * unreachable) throws.
  */
 export async function driveTarget(input: DriveTargetInput): Promise<TargetOutcome> {
   const { fleets, runs, fleet, target } = input;
@@ -79,7 +84,9 @@ export async function driveTarget(input: DriveTargetInput): Promise<TargetOutcom
         ? undefined
         : parseRunRecord(existing, runs.location(target.runId, 'run.json'), target.runId);
     if (recorded?.status === 'succeeded') {
-      outcome = { status: 'succeeded' };
+      // Its driver may have died before recording it: the head is read off the verified log.
+      const log = logHead(await readRunLog({ store: runs, id: target.runId }));
+      outcome = { status: 'succeeded', log };
     } else {
       const result =
         existing === undefined

@@ -4,6 +4,7 @@ import type { JsonObject } from '../json.js';
 import { Connections } from '../postgres/connections.js';
 import { redactUrl } from '../postgres/url.js';
 import { ensureStoreSchema } from '../runs/pg-store-schema.js';
+import type { LogHead } from '../runs/log-anchor.js';
 import { createRunId } from '../runs/run-id.js';
 import { assertNoSecret } from '../runs/secret-guard.js';
 import { freshRunIds } from './fresh-run-ids.js';
@@ -44,6 +45,11 @@ export interface FleetTarget {
   /** How many times a driver took the target (a retried worker job counts again). */
   drives: number;
   updatedAt: string;
+  /**
+   * The head of the target's event log as the drive that last ended with a run left it (null
+   * before one did): what `run` and `resume` print as their `log:` line.
+   */
+  log: LogHead | null;
 }
 
 /** How a drive of a target ended, as recorded. */
@@ -52,6 +58,8 @@ export interface TargetOutcome {
   failedStep?: string | undefined;
   code?: string | undefined;
   message?: string | undefined;
+  /** The head of the target's event log as this drive left it (absent: no run was driven). */
+  log?: LogHead | undefined;
 }
 
 /** What a new fleet is. */
@@ -75,6 +83,8 @@ interface TargetRow {
   message: string | null;
   drives: number;
   updated_at: Date;
+  log_lines: number | null;
+  log_head: string | null;
 }
 
 /**
@@ -229,7 +239,11 @@ export class FleetStore {
     );
   }
 
-  /** Records how a drive of a target ended (a password in its message masked). */
+  /**
+   * Records how a drive of a target ended (a password in its message masked), with the log head
+   * it left; a drive that drove no run (refused before it started, or found it succeeded) keeps
+   * the head recorded before.
+   */
   async markDone(id: string, position: number, outcome: TargetOutcome): Promise<void> {
     const row = [
       id,
@@ -238,13 +252,16 @@ export class FleetStore {
       outcome.failedStep ?? null,
       outcome.code ?? null,
       outcome.message === undefined ? null : redactUrl(outcome.message),
+      outcome.log?.lines ?? null,
+      outcome.log?.head ?? null,
     ];
     guard('fleet_targets', row);
     await (
       await this.pool()
     ).query(
       `UPDATE runbook.fleet_targets SET status = $3, failed_step = $4, code = $5, message = $6,
-         updated_at = now() WHERE fleet_id = $1 AND position = $2`,
+         log_lines = coalesce($7, log_lines), log_head = coalesce($8, log_head), updated_at = now()
+       WHERE fleet_id = $1 AND position = $2`,
       row,
     );
   }
@@ -283,5 +300,7 @@ function toTarget(r: TargetRow): FleetTarget {
     message: r.message,
     drives: r.drives,
     updatedAt: r.updated_at.toISOString(),
+    log:
+      r.log_head === null || r.log_lines === null ? null : { lines: r.log_lines, head: r.log_head },
   };
 }

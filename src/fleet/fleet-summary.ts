@@ -70,5 +70,25 @@ export function formatFleet(
       `  ${f.target}: ${f.status} at ${f.step ?? '?'} (${f.code ?? '?'}) ${f.message ?? ''}`.trimEnd(),
     );
   }
+  lines.push(...logHeadLines(targets));
   return lines.join('\n');
+}
+
+/**
+ * The log head of each target that has one (as the drive that last ended left its run's log), as
+ * `run` and `resume` print a run's: for the reader to keep apart from the store, and check each
+ * log against (`runbook replay <run> --anchor <head>`). None when no target has one.
+ */
+export function logHeadLines(targets: readonly FleetTarget[]): string[] {
+  const logged = targets.filter((t) => t.log !== null);
+  if (logged.length === 0) return [];
+  const width = Math.max(...logged.map((t) => t.name.length));
+  return [
+    '',
+    'log heads (replay <run> --anchor <head> checks a log against its own):',
+    ...logged.map(
+      (t) =>
+        `  ${t.name.padEnd(width)}  ${t.runId}  ${t.log?.lines} lines, head sha256:${t.log?.head}`,
+    ),
+  ];
 }

@@ -6,7 +6,7 @@ import { summarizeFleet, summaryLine } from './fleet-summary.js';
 /**
  * One self-contained HTML page for a whole fleet (`runbook fleet report <id> --html FILE`): the
  * fleet, its summary, the failures with step, code and message, and the per-target table with each
- * target's run id (its own `runbook report` covers the run). Every value is escaped; nothing is
+ * target's run id (its own `runbook report` covers the run) and log head. Every value is escaped; nothing is
  * fetched from anywhere.
  */
 export function renderFleetHtml(fleet: FleetRecord, targets: readonly FleetTarget[]): string {
@@ -15,7 +15,8 @@ export function renderFleetHtml(fleet: FleetRecord, targets: readonly FleetTarge
   const rows = targets.map(
     (t) => markup`<tr class="${t.status === 'succeeded' ? '' : 'fail'}">
 <td>${t.name}</td><td>${t.status}</td><td>${t.failedStep ?? ''}</td><td>${t.code ?? ''}</td>
-<td><code>${t.runId}</code></td><td>${t.drives}</td><td>${t.serverKey}</td></tr>`,
+<td><code>${t.runId}</code></td><td>${t.drives}</td><td>${t.serverKey}</td>
+<td>${t.log ? markup`${t.log.lines} lines, <code>sha256:${t.log.head}</code>` : ''}</td></tr>`,
   );
   const failures = s.failures.map(
     (f) => markup`<div class="failure"><strong>${f.target}</strong>: ${f.status} at
@@ -33,7 +34,7 @@ created ${fleet.createdAt}</p>
 <h2>Failures</h2>${failures.length > 0 ? failures : markup`<p class="ok-note">none</p>`}
 <h2>Targets</h2>
 <table><thead><tr><th>target</th><th>status</th><th>step</th><th>code</th><th>run</th>
-<th>drives</th><th>server</th></tr></thead><tbody>${rows}</tbody></table>
+<th>drives</th><th>server</th><th>log head</th></tr></thead><tbody>${rows}</tbody></table>
 </body></html>
 `.toString();
 }

@@ -98,10 +98,21 @@ export async function expectAtHeadOnce(adminUrl: string, name: string): Promise<
 
 /** Replays every run in `runIds` from the store (hash chain and machine); returns the statuses. */
 export async function replayAll(storeUrl: string, runIds: readonly string[]): Promise<string[]> {
+  return (await replayLogs(storeUrl, runIds)).map((r) => r.status);
+}
+
+/** Replays each run of `runIds` from the store: its status and its verified log's head. */
+export async function replayLogs(
+  storeUrl: string,
+  runIds: readonly string[],
+): Promise<{ status: string; lines: number; head: string }[]> {
   const store = new PgRunStore(storeUrl);
   try {
-    const out: string[] = [];
-    for (const id of runIds) out.push((await replayRun({ store, id })).status);
+    const out: { status: string; lines: number; head: string }[] = [];
+    for (const id of runIds) {
+      const { status, lines, head } = await replayRun({ store, id });
+      out.push({ status, lines, head });
+    }
     return out;
   } finally {
     await store.close();

@@ -7,7 +7,12 @@ import { paramsWithConfig } from '../../project/config-params.js';
 import { terminalSafe } from '../../text/terminal-text.js';
 import { FleetStore, type FleetTarget, type TargetOutcome } from '../../fleet/fleet-store.js';
 import { fleetStoreUrl } from '../../fleet/fleet-store-url.js';
-import { formatFleet, summarizeFleet, summaryLine } from '../../fleet/fleet-summary.js';
+import {
+  formatFleet,
+  logHeadLines,
+  summarizeFleet,
+  summaryLine,
+} from '../../fleet/fleet-summary.js';
 import { resumeFleet, startFleet } from '../../fleet/start-fleet.js';
 import type { AuthorityFlags } from '../../engine/authorize-procedure.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
@@ -32,8 +37,11 @@ function say(line: string): void {
 
 function progress(target: FleetTarget, outcome: TargetOutcome): void {
   const why = outcome.code ? ` at ${outcome.failedStep ?? '?'} (${outcome.code})` : '';
+  const log = outcome.log
+    ? `  log ${outcome.log.lines} lines, head sha256:${outcome.log.head}`
+    : '';
   process.stderr.write(
-    terminalSafe(`${target.name}: ${outcome.status}${why}  run ${target.runId}`) + '\n',
+    terminalSafe(`${target.name}: ${outcome.status}${why}  run ${target.runId}${log}`) + '\n',
   );
 }
 
@@ -113,15 +121,20 @@ async function finish(fleets: FleetStore, id: string, json: boolean | undefined)
   const targets = await fleets.targets(id);
   const summary = summarizeFleet(targets);
   if (json) {
+    const logs = targets.map((t) => ({ target: t.name, runId: t.runId, log: t.log }));
     process.stdout.write(
-      JSON.stringify({ ok: summary.succeeded === summary.total, fleet: id, summary }, null, 2) +
-        '\n',
+      JSON.stringify(
+        { ok: summary.succeeded === summary.total, fleet: id, summary, logs },
+        null,
+        2,
+      ) + '\n',
     );
   } else {
     say(`fleet ${id}: ${summaryLine(summary)}`);
     for (const f of summary.failures)
       say(`  ${f.target}: ${f.status} at ${f.step ?? '?'} (${f.code ?? '?'}) run ${f.runId}`);
     if (summary.failures.length > 0) say(`resume with: runbook fleet resume ${id}`);
+    for (const line of logHeadLines(targets)) say(line);
   }
   return summary.succeeded === summary.total ? 0 : 1;
 }
