@@ -191,7 +191,7 @@ describe('runbook fleet run (in process)', () => {
       ),
     );
     expect(page.match(/<tr class=/g)).toHaveLength(COUNT);
-    expect(page.match(/ lines, <code>sha256:[0-9a-f]{64}<\/code>/g)).toHaveLength(COUNT);
+    expect(page.match(/<code>\d+ lines, head sha256:[0-9a-f]{64}<\/code>/g)).toHaveLength(COUNT);
     expect(page).not.toMatch(/<script|https?:\/\//);
   });
 
@@ -239,6 +239,25 @@ describe('runbook fleet run (in process)', () => {
       log: { lines: replayed!.lines, head: replayed!.head },
     });
     expect(replayed!.lines).toBe(t.log?.lines);
+  });
+
+  it('a target whose run.json says succeeded but whose log does not end so fails, with replay as the advice', async () => {
+    const t = seenTarget(await inspect(fleetId), name(3));
+    // The log cut before its last line (the chain still verifies), run.json left saying succeeded.
+    await storeRows(
+      `DELETE FROM runbook.events WHERE run_id = '${t.runId}'
+          AND seq = (SELECT max(seq) FROM runbook.events WHERE run_id = '${t.runId}');
+       UPDATE runbook.fleet_targets SET status = 'running' WHERE run_id = '${t.runId}'`,
+    );
+    const r = await ws.cli(['fleet', 'resume', fleetId, '--store', storeUrl]);
+    expect(r.code).toBe(1);
+    expect(seenTarget(await inspect(fleetId), name(3))).toMatchObject({
+      status: 'failed',
+      code: 'TamperedLogError',
+      log: t.log,
+    });
+    expect(r.stdout).toContain(`its log does not verify: runbook replay ${t.runId}`);
+    expect(r.stdout).not.toContain('resume with:');
   });
 
   it('a query lists the targets; targets already at head apply nothing again', async () => {

@@ -1,8 +1,9 @@
-import { logHead } from '../runs/log-anchor.js';
+import { logHead, type LogHead } from '../runs/log-anchor.js';
 import { parseRunRecord } from '../runs/run-record.js';
 import { readRunLog } from '../runs/verify-event-log.js';
 import { InvalidInputError, RefusalError } from '../errors.js';
 import type { RunResult } from '../engine/finish-run.js';
+import { checkRecordAgainstLog, logFacts } from '../engine/run-agreement.js';
 import { createReporter, type Reporter } from '../engine/reporter.js';
 import { resumeRun } from '../engine/resume-run.js';
 import { runProcedure } from '../engine/run-procedure.js';
@@ -44,9 +45,21 @@ function outcomeOf(result: RunResult): TargetOutcome {
   return {
     status,
     ...(failure ? { failedStep: failure.step, code: failure.code, message: failure.message } : {}),
-    // A run refused before its first line has no log to anchor.
-    ...(result.log.lines > 0 ? { log: result.log } : {}),
+    log: result.log,
   };
+}
+
+/**
+ * The head of run `runId`'s log when it has lines that verify (a drive that threw may have
+ * written some); undefined otherwise.
+ */
+async function verifiedHead(runs: RunStore, runId: string): Promise<LogHead | undefined> {
+  try {
+    const entries = await readRunLog({ store: runs, id: runId });
+    return entries.length > 0 ? logHead(entries) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -58,9 +71,9 @@ function outcomeOf(result: RunResult): TargetOutcome {
  * a `confirm` step's variable counts only as the fleet's creating shell had it, never as the
  * driver has it); present and not succeeded, it is resumed from its
  * checkpoint with `resumeRun` (a committed migration is never applied again); succeeded, nothing
- * runs (its log is verified, for the head recorded with the outcome). A refusal or bad input is
- * recorded as the target's outcome, never thrown; only a failure to record (the store
- * unreachable) throws.
+ * runs (its log is verified and checked against run.json, for the head recorded with the
+ * outcome). A refusal or bad input is recorded as the target's outcome, never thrown, with the
+ * head of whatever log the run has; only a failure to record (the store unreachable) throws.
  */
 export async function driveTarget(input: DriveTargetInput): Promise<TargetOutcome> {
   const { fleets, runs, fleet, target } = input;
@@ -84,9 +97,11 @@ export async function driveTarget(input: DriveTargetInput): Promise<TargetOutcom
         ? undefined
         : parseRunRecord(existing, runs.location(target.runId, 'run.json'), target.runId);
     if (recorded?.status === 'succeeded') {
-      // Its driver may have died before recording it: the head is read off the verified log.
-      const log = logHead(await readRunLog({ store: runs, id: target.runId }));
-      outcome = { status: 'succeeded', log };
+      // Its driver may have died before recording it: taken from the verified log, which must
+      // end as run.json says (a run.json edited to read succeeded is not taken for a success).
+      const entries = await readRunLog({ store: runs, id: target.runId });
+      checkRecordAgainstLog(recorded, logFacts(entries), entries);
+      outcome = { status: 'succeeded', log: logHead(entries) };
     } else {
       const result =
         existing === undefined
@@ -111,6 +126,7 @@ export async function driveTarget(input: DriveTargetInput): Promise<TargetOutcom
             ? 'INVALID_INPUT'
             : e.name || 'ERROR',
       message: e.message,
+      log: await verifiedHead(runs, target.runId),
     };
   }
   await fleets.markDone(fleet.id, target.position, outcome);

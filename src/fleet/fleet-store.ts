@@ -241,8 +241,8 @@ export class FleetStore {
 
   /**
    * Records how a drive of a target ended (a password in its message masked), with the log head
-   * it left; a drive that drove no run (refused before it started, or found it succeeded) keeps
-   * the head recorded before.
+   * it left. A head only moves forward: one of fewer lines (a stalled driver recording late) or
+   * none (the drive found no log) leaves the recorded one.
    */
   async markDone(id: string, position: number, outcome: TargetOutcome): Promise<void> {
     const row = [
@@ -256,11 +256,13 @@ export class FleetStore {
       outcome.log?.head ?? null,
     ];
     guard('fleet_targets', row);
+    const newer = '$7::int IS NOT NULL AND (log_lines IS NULL OR $7::int >= log_lines)';
     await (
       await this.pool()
     ).query(
       `UPDATE runbook.fleet_targets SET status = $3, failed_step = $4, code = $5, message = $6,
-         log_lines = coalesce($7, log_lines), log_head = coalesce($8, log_head), updated_at = now()
+         log_lines = CASE WHEN ${newer} THEN $7::int ELSE log_lines END,
+         log_head = CASE WHEN ${newer} THEN $8 ELSE log_head END, updated_at = now()
        WHERE fleet_id = $1 AND position = $2`,
       row,
     );

@@ -1,3 +1,5 @@
+import { logHeadText } from '../runs/log-anchor.js';
+import { terminalSafeInline } from '../text/terminal-text.js';
 import type { FleetTarget, TargetStatus } from './fleet-store.js';
 
 /** A fleet's targets counted by where they stand, and the failures one by one. */
@@ -57,21 +59,44 @@ export function formatFleet(
   targets: readonly FleetTarget[],
 ): string {
   const s = summarizeFleet(targets);
-  const width = Math.max(6, ...targets.map((t) => t.name.length));
+  const names = targets.map((t) => terminalSafeInline(t.name));
+  const width = Math.max(6, ...names.map((n) => n.length));
   const lines = [`fleet ${fleetId}  procedure ${procedure}`, ''];
   lines.push(`${'target'.padEnd(width)}  ${'status'.padEnd(10)}  run`);
-  for (const t of targets) {
+  for (const [i, t] of targets.entries()) {
     const why = t.failedStep || t.code ? `  ${t.failedStep ?? ''} ${t.code ?? ''}`.trimEnd() : '';
-    lines.push(`${t.name.padEnd(width)}  ${t.status.padEnd(10)}  ${t.runId}${why}`);
+    lines.push(`${names[i]?.padEnd(width)}  ${t.status.padEnd(10)}  ${t.runId}${inline(why)}`);
   }
   lines.push('', summaryLine(s));
-  for (const f of s.failures) {
-    lines.push(
-      `  ${f.target}: ${f.status} at ${f.step ?? '?'} (${f.code ?? '?'}) ${f.message ?? ''}`.trimEnd(),
-    );
-  }
+  lines.push(...failureLines(fleetId, s, (f) => f.message ?? ''));
   lines.push(...logHeadLines(targets));
   return lines.join('\n');
+}
+
+const inline = terminalSafeInline;
+
+/** The code of a target whose run's log does not verify (see drive-target.ts): no resume clears it. */
+const TAMPERED = 'TamperedLogError';
+
+/**
+ * A line per failure (`  <target>: <status> at <step> (<code>) <tail>`, every value on its one
+ * line), then what to do: `fleet resume`, or for a run whose log does not verify (which no
+ * resume clears), `runbook replay` to see why.
+ */
+export function failureLines(
+  fleetId: string,
+  s: FleetSummary,
+  tail: (f: FleetSummary['failures'][number]) => string,
+): string[] {
+  const lines = s.failures.map((f) =>
+    `  ${inline(f.target)}: ${f.status} at ${inline(f.step ?? '?')} (${inline(f.code ?? '?')}) ${inline(tail(f))}`.trimEnd(),
+  );
+  const tampered = s.failures.filter((f) => f.code === TAMPERED);
+  for (const f of tampered)
+    lines.push(`its log does not verify: runbook replay ${f.runId} (a resume cannot clear it)`);
+  if (s.failures.length > tampered.length)
+    lines.push(`resume with: runbook fleet resume ${fleetId}`);
+  return lines;
 }
 
 /**
@@ -80,15 +105,13 @@ export function formatFleet(
  * log against (`runbook replay <run> --anchor <head>`). None when no target has one.
  */
 export function logHeadLines(targets: readonly FleetTarget[]): string[] {
-  const logged = targets.filter((t) => t.log !== null);
+  const logged = targets.flatMap((t) => (t.log === null ? [] : [{ ...t, log: t.log }]));
   if (logged.length === 0) return [];
-  const width = Math.max(...logged.map((t) => t.name.length));
+  const names = logged.map((t) => inline(t.name));
+  const width = Math.max(...names.map((n) => n.length));
   return [
     '',
     'log heads (replay <run> --anchor <head> checks a log against its own):',
-    ...logged.map(
-      (t) =>
-        `  ${t.name.padEnd(width)}  ${t.runId}  ${t.log?.lines} lines, head sha256:${t.log?.head}`,
-    ),
+    ...logged.map((t, i) => `  ${names[i]?.padEnd(width)}  ${t.runId}  ${logHeadText(t.log)}`),
   ];
 }

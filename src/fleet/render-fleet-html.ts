@@ -2,6 +2,7 @@ import { markup } from '../report/markup.js';
 import { REPORT_CSS } from '../report/report-style.js';
 import type { FleetRecord, FleetTarget } from './fleet-store.js';
 import { summarizeFleet, summaryLine } from './fleet-summary.js';
+import { logHeadText } from '../runs/log-anchor.js';
 
 /**
  * One self-contained HTML page for a whole fleet (`runbook fleet report <id> --html FILE`): the
@@ -16,7 +17,7 @@ export function renderFleetHtml(fleet: FleetRecord, targets: readonly FleetTarge
     (t) => markup`<tr class="${t.status === 'succeeded' ? '' : 'fail'}">
 <td>${t.name}</td><td>${t.status}</td><td>${t.failedStep ?? ''}</td><td>${t.code ?? ''}</td>
 <td><code>${t.runId}</code></td><td>${t.drives}</td><td>${t.serverKey}</td>
-<td>${t.log ? markup`${t.log.lines} lines, <code>sha256:${t.log.head}</code>` : ''}</td></tr>`,
+<td>${t.log ? markup`<code>${logHeadText(t.log)}</code>` : ''}</td></tr>`,
   );
   const failures = s.failures.map(
     (f) => markup`<div class="failure"><strong>${f.target}</strong>: ${f.status} at

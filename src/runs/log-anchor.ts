@@ -18,9 +18,14 @@ export function writtenHead(journal: { readonly lastSeq: number; readonly lastHa
   return { lines: journal.lastSeq, head: journal.lastHash };
 }
 
+/** A log head as printed: `12 lines, head sha256:<64 hex digits>`. */
+export function logHeadText(log: LogHead): string {
+  return `${log.lines} lines, head sha256:${log.head}`;
+}
+
 /** The line `run` and `resume` end with: the log's head, for the reader to keep apart from the run. */
 export function logHeadLine(log: LogHead): string {
-  return `  log:     ${log.lines} lines, head sha256:${log.head}`;
+  return `  log:     ${logHeadText(log)}`;
 }
 
 /**

@@ -27,6 +27,14 @@ export function terminalSafe(text: string): string {
 }
 
 /**
+ * {@link terminalSafe} for a value shown within one line (a name in a table): newlines and tabs
+ * are rendered visibly too, so that the value cannot start a line of its own.
+ */
+export function terminalSafeInline(text: string): string {
+  return terminalSafe(text).replace(/[\n\t]/g, visible);
+}
+
+/**
  * {@link terminalSafe}, keeping the exact escape sequences matched by `keep` (a reporter's own
  * colour codes) and rendering every other control character visibly.
  */

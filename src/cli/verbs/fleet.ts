@@ -4,15 +4,17 @@ import { InvalidInputError } from '../../errors.js';
 import { findProcedureFile } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import { paramsWithConfig } from '../../project/config-params.js';
-import { terminalSafe } from '../../text/terminal-text.js';
+import { terminalSafe, terminalSafeInline } from '../../text/terminal-text.js';
 import { FleetStore, type FleetTarget, type TargetOutcome } from '../../fleet/fleet-store.js';
 import { fleetStoreUrl } from '../../fleet/fleet-store-url.js';
 import {
+  failureLines,
   formatFleet,
   logHeadLines,
   summarizeFleet,
   summaryLine,
 } from '../../fleet/fleet-summary.js';
+import { logHeadText } from '../../runs/log-anchor.js';
 import { resumeFleet, startFleet } from '../../fleet/start-fleet.js';
 import type { AuthorityFlags } from '../../engine/authorize-procedure.js';
 import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
@@ -35,14 +37,14 @@ function say(line: string): void {
   process.stdout.write(`${terminalSafe(line)}\n`);
 }
 
+/** A target's line as its drive ends, with the head of its run's log (as `run` prints one). */
 function progress(target: FleetTarget, outcome: TargetOutcome): void {
-  const why = outcome.code ? ` at ${outcome.failedStep ?? '?'} (${outcome.code})` : '';
-  const log = outcome.log
-    ? `  log ${outcome.log.lines} lines, head sha256:${outcome.log.head}`
+  const why = outcome.code
+    ? ` at ${terminalSafeInline(outcome.failedStep ?? '?')} (${terminalSafeInline(outcome.code)})`
     : '';
-  process.stderr.write(
-    terminalSafe(`${target.name}: ${outcome.status}${why}  run ${target.runId}${log}`) + '\n',
-  );
+  const log = outcome.log ? `  log ${logHeadText(outcome.log)}` : '';
+  const name = terminalSafeInline(target.name);
+  process.stderr.write(`${name}: ${outcome.status}${why}  run ${target.runId}${log}\n`);
 }
 
 async function printFleet(
@@ -121,19 +123,17 @@ async function finish(fleets: FleetStore, id: string, json: boolean | undefined)
   const targets = await fleets.targets(id);
   const summary = summarizeFleet(targets);
   if (json) {
-    const logs = targets.map((t) => ({ target: t.name, runId: t.runId, log: t.log }));
-    process.stdout.write(
-      JSON.stringify(
-        { ok: summary.succeeded === summary.total, fleet: id, summary, logs },
-        null,
-        2,
-      ) + '\n',
-    );
+    const logs = targets.map((t) => ({
+      position: t.position,
+      target: t.name,
+      runId: t.runId,
+      log: t.log,
+    }));
+    const ok = summary.succeeded === summary.total;
+    process.stdout.write(JSON.stringify({ ok, fleet: id, summary, logs }, null, 2) + '\n');
   } else {
     say(`fleet ${id}: ${summaryLine(summary)}`);
-    for (const f of summary.failures)
-      say(`  ${f.target}: ${f.status} at ${f.step ?? '?'} (${f.code ?? '?'}) run ${f.runId}`);
-    if (summary.failures.length > 0) say(`resume with: runbook fleet resume ${id}`);
+    for (const line of failureLines(id, summary, (f) => `run ${f.runId}`)) say(line);
     for (const line of logHeadLines(targets)) say(line);
   }
   return summary.succeeded === summary.total ? 0 : 1;
