@@ -75,7 +75,7 @@ export function formatFleet(
 
 const inline = terminalSafeInline;
 
-/** The code of a target whose run's log does not verify (see drive-target.ts): no resume clears it. */
+/** The code of a target whose run's log does not verify (drive-target.ts): no resume clears it. */
 const TAMPERED = 'TamperedLogError';
 
 /**
@@ -88,9 +88,10 @@ export function failureLines(
   s: FleetSummary,
   tail: (f: FleetSummary['failures'][number]) => string,
 ): string[] {
-  const lines = s.failures.map((f) =>
-    `  ${inline(f.target)}: ${f.status} at ${inline(f.step ?? '?')} (${inline(f.code ?? '?')}) ${inline(tail(f))}`.trimEnd(),
-  );
+  const lines = s.failures.map((f) => {
+    const at = `${inline(f.step ?? '?')} (${inline(f.code ?? '?')})`;
+    return `  ${inline(f.target)}: ${f.status} at ${at} ${inline(tail(f))}`.trimEnd();
+  });
   const tampered = s.failures.filter((f) => f.code === TAMPERED);
   for (const f of tampered)
     lines.push(`its log does not verify: runbook replay ${f.runId} (a resume cannot clear it)`);

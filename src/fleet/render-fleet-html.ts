@@ -7,8 +7,8 @@ import { logHeadText } from '../runs/log-anchor.js';
 /**
  * One self-contained HTML page for a whole fleet (`runbook fleet report <id> --html FILE`): the
  * fleet, its summary, the failures with step, code and message, and the per-target table with each
- * target's run id (its own `runbook report` covers the run) and log head. Every value is escaped; nothing is
- * fetched from anywhere.
+ * target's run id (its own `runbook report` covers the run) and log head. Every value is escaped;
+ * nothing is fetched from anywhere.
  */
 export function renderFleetHtml(fleet: FleetRecord, targets: readonly FleetTarget[]): string {
   const s = summarizeFleet(targets);
