@@ -75,7 +75,7 @@ params:
   migrations: { type: path, default: examples/nova/migrations }
   expect: { type: map, default: { public: 3 } }
   views: { type: integer, default: 2 }
-  admin_url: { type: url, secret: true, default: "postgres://admin@localhost:5432/postgres" }
+  admin_url: { type: url, secret: true, default: "postgres://admin:s3cret@localhost:5432/postgres" }
 steps:
   - id: no-orm-bootstrap
     do: files.absent

@@ -29,7 +29,7 @@ describe('resolveParams', () => {
       migrations: '/work/project/examples/nova/migrations',
       expect: { public: 3 },
       views: 2,
-      admin_url: 'postgres://admin@localhost:5432/postgres',
+      admin_url: 'postgres://admin:s3cret@localhost:5432/postgres',
     });
   });
 

@@ -167,8 +167,8 @@ export function redactDatabaseUrl(url: string): string {
 
 /**
  * True when `text` holds a password (URL userinfo or `password=` keyword) other than `***`. SQL
- * `PASSWORD '…'` literals are masked by {@link redactUrl} but not looked for here (a procedure
- * file holding one is refused when it is loaded: procedure/password-literals.ts).
+ * `PASSWORD '…'` literals are masked by {@link redactUrl} but not looked for here: the procedure
+ * file a run keeps verbatim may hold one its author wrote.
  */
 export function containsSecret(text: string): boolean {
   return PASSWORD_PATTERNS.some(

@@ -6,7 +6,6 @@ import { InvalidInputError, type InputProblem } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { type KeySegments } from './key-path.js';
 import { allowedKeys, createProcedureSchema, type ProcedureFile } from './procedure-schema.js';
-import { passwordLiteralProblems } from './password-literals.js';
 import { readYaml } from './read-yaml.js';
 import type { ActionStep, Procedure, Step } from './types.js';
 import { validateProcedure } from './validate-procedure.js';
@@ -127,7 +126,6 @@ export function parseProcedure(
         allowedKeys: (path) => keysAt(root, path),
       });
   problems.push(...validateProcedure(root, yaml.positions, actions));
-  problems.push(...passwordLiteralProblems(bytes.toString('utf8'), file, yaml.positions));
   if (problems.length > 0 || !parsed.success) {
     const sorted = dedupe(problems).sort(
       (a, b) =>
