@@ -143,6 +143,17 @@ describe('postgres helpers', () => {
     );
   });
 
+  it('masks a shell\u2019s double-quoted PGPASSWORD and an environment map\u2019s, not an expression', () => {
+    expect(redactUrl('export PGPASSWORD="S3cr 3t\\"x"; psql')).toBe('export PGPASSWORD=***; psql');
+    expect(containsSecret('export PGPASSWORD="S3cr3t"')).toBe(true);
+    // The mask and the syntax after it, or a procedure's expression, are no password.
+    expect(containsSecret('export PGPASSWORD=***; psql')).toBe(false);
+    expect(containsSecret('export PGPASSWORD="${{ env.PW }}"; psql')).toBe(false);
+    expect(redactJson({ env: { PGPASSWORD: 'S3cr3t', password: 7, HOME: '/h' } })).toEqual({
+      env: { PGPASSWORD: '***', password: '***', HOME: '/h' },
+    });
+  });
+
   it('finds no password where there is none, and stays linear on adversarial text', () => {
     const insert = "INSERT INTO t VALUES('http://localhost:8080/','ops@example.com')";
     expect(containsSecret(insert)).toBe(false);

@@ -36,6 +36,10 @@ const URL_USER = `[a-z][a-z0-9+.-]*://[^:/?#@${URL_END}]*:`;
 /** Keywords whose value is a password: libpq's `password`, `sslpassword`, and `PGPASSWORD`. */
 const SECRET_KEYS = ['password', 'sslpassword', 'pgpassword'] as const;
 
+/** True for a key that is one of the {@link SECRET_KEYS} keywords (any case). */
+const isSecretKey = (key: string): boolean =>
+  (SECRET_KEYS as readonly string[]).includes(key.toLowerCase());
+
 /**
  * A regex source matching any {@link SECRET_KEYS} keyword, each character either literal or
  * percent-encoded (`pass%77ord`, `%70assword`): node-postgres and libpq decode a URL's query keys,
@@ -69,9 +73,10 @@ export const PASSWORD_PATTERNS: readonly RegExp[] = [
     'gi',
   ),
   // libpq ends an unquoted value at whitespace only: `;`, `,`, `&` and `'` may be in it (a
-  // closing quote after it is masked with it: over-masked, never under-masked).
+  // closing quote after it is masked with it: over-masked, never under-masked). A shell's
+  // `PGPASSWORD="…"` is a double-quoted value.
   new RegExp(
-    `((?<![a-z0-9_%?&])${secretKeyPattern()}[ \\t]*=[ \\t]*)('(?:[^'\\\\]|\\\\.)*'|[^\\s"]+)()`,
+    `((?<![a-z0-9_%?&])${secretKeyPattern()}[ \\t]*=[ \\t]*)('(?:[^'\\\\]|\\\\.)*'|"(?:[^"\\\\]|\\\\.)*"|[^\\s"]+)()`,
     'gi',
   ),
 ];
@@ -165,8 +170,15 @@ export function redactDatabaseUrl(url: string): string {
   return redactUrl(scheme[0] + masked);
 }
 
+/** A value already masked: `***`, and what syntax followed it (`PGPASSWORD=***;`). */
+const MASKED = /^\*\*\*[^a-z0-9]*$/i;
+
+/** A value that is one `${{ … }}` expression and nothing else. */
+const EXPRESSION_ONLY = /^\$\{\{[^{}\n]*\}\}$/;
+
 /**
- * True when `text` holds a password (URL userinfo or `password=` keyword) other than `***`. SQL
+ * True when `text` holds a password (URL userinfo or `password=` keyword) other than `***` or an
+ * expression. SQL
  * `PASSWORD '…'` literals are masked by {@link redactUrl} but not looked for here: the procedure
  * file a run keeps verbatim may hold one its author wrote.
  */
@@ -175,8 +187,9 @@ export function containsSecret(text: string): boolean {
     (pattern, i) =>
       MAY_MATCH[i]?.(text) !== false &&
       [...text.matchAll(pattern)].some((m) => {
-        const pw = (m[2] ?? '').replace(/^'|'$/g, '');
-        return pw !== '' && pw !== REDACTED;
+        const pw = (m[2] ?? '').replace(/^['"]|['"]$/g, '');
+        // A procedure's `${{ env.PW }}` is no password: the value it names is masked where used.
+        return pw !== '' && !MASKED.test(pw) && !EXPRESSION_ONLY.test(pw);
       }),
   );
 }
@@ -227,7 +240,10 @@ export function redactJson(value: JsonValue, secrets: readonly string[] = []): J
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [
         maskValues(redactUrl(k), secrets),
-        redactJson(v, secrets),
+        // `{ PGPASSWORD: … }` (a command's environment) is a keyword and its value, as `=` joins them.
+        isSecretKey(k) && (typeof v === 'string' || typeof v === 'number') && v !== ''
+          ? MASK
+          : redactJson(v, secrets),
       ]),
     );
   }
