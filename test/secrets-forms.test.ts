@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliWorkspace, type CliResult, type CliWorkspace } from './support/cli.js';
@@ -7,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 // Passwords in the forms the masking used to miss: a quote in a URL's password, a libpq value
 // holding `;`, SQL literals with a comment before them or an E'' escape, a secret integer, and
 // two secrets one of which holds the other. None may reach stdout, stderr, --json, the lock file
-// or any file under the run directory but the procedure's own copy.
+// or any file under the run directory, the procedure's own copy included.
 const CORES = ['Zq7Quote', 'Zq7Semi', 'Zq7Comment', 'Xq8Tail', '73310937', 'Zq7Tail'];
 let db: TestDatabase;
 let ws: CliWorkspace;
@@ -37,6 +38,10 @@ beforeAll(async () => {
   db = await createTestDatabase('secrets_forms');
   ws = await createCliWorkspace('runbook-secrets-forms-');
   await ws.writeProcedure('forms', PROCEDURE(db.name));
+  // A procedure file holds no password (it is refused): the literals come from SQL files.
+  const comment = "ALTER ROLE no_such_role_zq7 PASSWORD /* rotated */ 'Zq7Comment';\n";
+  await writeFile(path.join(ws.dir, 'comment.sql'), comment);
+  await writeFile(path.join(ws.dir, 'escape.sql'), "ALTER ROLE no_such_role_zq7 PASSWORD E'Zq7\\'Xq8Tail';\n"); // prettier-ignore
   await ws.writeProcedure(
     'roles',
     `procedure: roles
@@ -44,7 +49,7 @@ requires: { authority: local, role: staging }
 steps:
   - id: comment
     do: sql.exec
-    with: { database: ${db.name}, sql: "ALTER ROLE no_such_role_zq7 PASSWORD /* rotated */ 'Zq7Comment'" }
+    with: { database: ${db.name}, file: comment.sql }
 `,
   );
   await ws.writeProcedure(
@@ -54,7 +59,7 @@ requires: { authority: local, role: staging }
 steps:
   - id: escape
     do: sql.exec
-    with: { database: ${db.name}, sql: "ALTER ROLE no_such_role_zq7 PASSWORD E'Zq7\\\\'Xq8Tail'" }
+    with: { database: ${db.name}, file: escape.sql }
 `,
   );
 });
@@ -107,9 +112,7 @@ describe('secrets in the forms masking has to know', () => {
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
       } // prettier-ignore
     }
-    const files = filesUnder(ws.runsDir).filter(
-      (f) => !f.endsWith(`artifacts${path.sep}procedure.yaml`),
-    );
+    const files = filesUnder(ws.runsDir);
     expect(files.length).toBeGreaterThan(10);
     const found = [
       ...printed.flatMap((t, i) => CORES.filter((c) => t.includes(c)).map((c) => `#${i}: ${c}`)),

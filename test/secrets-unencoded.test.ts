@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCliWorkspace, type CliResult, type CliWorkspace } from './support/cli.js';
@@ -16,7 +17,7 @@ const PROCEDURE = (dbName: string) => `procedure: leaky
 requires: { authority: local, role: staging }
 params:
   password: { type: string }
-  api_token: { type: string, default: tok-Zq9Plain-default }
+  api_token: { type: string }
   dev: { type: url, secret: true, default: "postgres://dev@localhost/dev" }
   token_ttl: { type: integer, default: 30 }
 steps:
@@ -25,13 +26,18 @@ steps:
     with: { database: ${dbName}, sql: "SELECT '\${{ params.password }}' AS p, '\${{ params.api_token }}' AS t" }
   - id: role
     do: sql.exec
-    with: { database: ${dbName}, sql: "ALTER ROLE no_such_role_zq9 PASSWORD 'Zq9Literal''s'" }
+    with: { database: ${dbName}, file: role.sql }
 `;
 
 beforeAll(async () => {
   db = await createTestDatabase('secrets_unencoded');
   ws = await createCliWorkspace('runbook-secrets-unencoded-');
   await ws.writeProcedure('leaky', PROCEDURE(db.name));
+  // A procedure file holds no password (it is refused): the literal comes from a SQL file.
+  await writeFile(
+    path.join(ws.dir, 'role.sql'),
+    "ALTER ROLE no_such_role_zq9 PASSWORD 'Zq9Literal''s';\n",
+  );
 });
 afterAll(async () => {
   await ws?.dispose();
@@ -57,9 +63,9 @@ function filesUnder(dir: string): string[] {
 describe('secrets with unencoded / # ?, secret-looking names and SQL password literals', () => {
   it('a URL whose password holds / # ? is refused without printing it (flag, env, --json)', async () => {
     const cases: [string[], Record<string, string> | undefined][] = [
-      [['run', 'leaky', '--param', 'password=x', '--database-url', 'postgres://u:a/b:Zq9UrlPw@localhost/db', '--json'], undefined],
-      [['run', 'leaky', '--param', 'password=x', '--json'], { DATABASE_URL: 'postgres://u:a#b:Zq9EnvPw@localhost/db' }],
-      [['run', 'leaky', '--param', 'password=x', '--param', 'dev=postgres://d:c?d/Zq9DevPw@h/db', '--database-url', db.adminUrl, '--json'], undefined],
+      [['run', 'leaky', '--param', 'password=x', '--param', 'api_token=t', '--database-url', 'postgres://u:a/b:Zq9UrlPw@localhost/db', '--json'], undefined],
+      [['run', 'leaky', '--param', 'password=x', '--param', 'api_token=t', '--json'], { DATABASE_URL: 'postgres://u:a#b:Zq9EnvPw@localhost/db' }],
+      [['run', 'leaky', '--param', 'password=x', '--param', 'api_token=t', '--param', 'dev=postgres://d:c?d/Zq9DevPw@h/db', '--database-url', db.adminUrl, '--json'], undefined],
     ]; // prettier-ignore
     for (const [args, env] of cases) {
       const r = await cli(args, env);
@@ -73,7 +79,7 @@ describe('secrets with unencoded / # ?, secret-looking names and SQL password li
 
   it('a param named password, a SQL PASSWORD literal, and resume with such a URL leave no trace', async () => {
     const failed = await cli([
-      'run', 'leaky', '--param', 'password=pw-Zq9Plain', '--database-url', db.adminUrl, '--json',
+      'run', 'leaky', '--param', 'password=pw-Zq9Plain', '--param', 'api_token=tok-Zq9Plain-x', '--database-url', db.adminUrl, '--json',
     ]); // prettier-ignore
     expect(failed.code, failed.stderr).toBe(1);
     const runId = ws.runIds()[0]!;
@@ -138,9 +144,8 @@ steps:
   });
 
   it('nothing printed and no file under runs/ holds any of the secrets', () => {
-    const files = filesUnder(ws.runsDir).filter(
-      (f) => !f.endsWith(`artifacts${path.sep}procedure.yaml`),
-    );
+    // The procedure's copies included: a procedure file holding a password is refused.
+    const files = filesUnder(ws.runsDir);
     expect(files.length).toBeGreaterThan(3);
     const found = [
       ...printed.flatMap((t, i) => leaks(t).map((c) => `output #${i}: ${c}`)),

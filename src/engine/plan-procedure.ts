@@ -7,6 +7,8 @@ import { resolveExpressions, type ExpressionScope } from '../procedure/expressio
 import { conditionSkips } from '../procedure/step-condition.js';
 import type { ActionStep } from '../procedure/types.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
+import { passwordLiteralProblems } from '../procedure/password-literals.js';
+import { readProcedureSource } from './read-procedure-source.js';
 import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import { indexSteps } from './drive-run.js';
 import { preflightSteps } from './preflight-steps.js';
@@ -64,6 +66,8 @@ export async function planProcedure(
   const problems = validateStepArguments(procedure, params, settings.actions, {
     env: settings.env,
   });
+  // What the run would refuse, the dry run does too.
+  problems.unshift(...passwordLiteralProblems(procedure, await readProcedureSource(procedure)));
   problems.push(
     ...(await preflightSteps(procedure, params, settings.actions, settings.cwd, settings.env)),
   );

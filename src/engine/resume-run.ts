@@ -5,6 +5,8 @@ import type { Connections } from '../postgres/connections.js';
 import { redactUrl } from '../postgres/url.js';
 import type { ProcedureContext } from '../procedure/compile-procedure.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
+import { passwordLiteralProblems } from '../procedure/password-literals.js';
+import { readProcedureSource } from './read-procedure-source.js';
 import { resolveParams } from '../procedure/resolve-params.js';
 import type { Procedure } from '../procedure/types.js';
 import type { RunRecord, RunStore } from '../runs/run-store.js';
@@ -237,6 +239,11 @@ async function loadResumedProcedure(
         hint: 'restore the file, or pass --allow-procedure-change to resume with the new one',
       },
     ]);
+  }
+  if (procedure.source.hash !== facts.procedureHash) {
+    // The changed file is kept with the run (procedure-<hash>.yaml): it may hold no password.
+    const problems = passwordLiteralProblems(procedure, await readProcedureSource(procedure));
+    if (problems.length > 0) throw new InvalidInputError(problems);
   }
   if (snapshotFile && snapshotFile.xstateVersion.split('.')[0] !== XSTATE_VERSION.split('.')[0]) {
     throw new InvalidInputError([

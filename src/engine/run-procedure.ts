@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { InvalidInputError, type StepFailureRecord } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
+import { passwordLiteralProblems } from '../procedure/password-literals.js';
+import { readProcedureSource } from './read-procedure-source.js';
 import { redactParams, resolveParams, validateStepArguments } from '../procedure/resolve-params.js';
 import type { Procedure } from '../procedure/types.js';
 import { createRunId, isSafeRunId } from '../runs/run-id.js';
@@ -92,9 +93,12 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
       ? await loadProcedure(options.procedure, { actions: settings.actions })
       : options.procedure;
   const params = resolveParams(procedure, options.params ?? {}, settings.cwd);
+  // The source the run keeps: read once, the very bytes that were validated, holding no password.
+  const source = await readProcedureSource(procedure);
   const problems = validateStepArguments(procedure, params, settings.actions, {
     env: settings.env,
   });
+  problems.unshift(...passwordLiteralProblems(procedure, source));
   // Before anything starts: a runs dir that cannot take the run is bad input (exit 2).
   const store = sessionStore(options, settings);
   // Known before the checks, so that arguments naming the run (`rb_path_a_${{ run.id }}`) resolve.
@@ -119,7 +123,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
     storeDatabase: store.database,
   };
   return withRunSession(settings, request, (session) =>
-    startRun(session, store, runId, options.command ?? 'run'),
+    startRun(session, store, { runId, source }, options.command ?? 'run'),
   );
 }
 
@@ -130,7 +134,7 @@ export async function runProcedure(options: RunProcedureOptions): Promise<RunRes
 async function startRun(
   session: RunSession,
   store: RunStore,
-  runId: string,
+  { runId, source }: { runId: string; source: string },
   command: string,
 ): Promise<RunResult> {
   const { settings, procedure, params, connections, server, grant } = session;
@@ -166,7 +170,7 @@ async function startRun(
   });
   await store.create(record, {
     eventLog: started,
-    procedure: await readFile(procedure.source.file, 'utf8'),
+    procedure: source,
   });
   const lock = await store.acquireLock(runId, {
     command: recordedCommand(command, procedure, params),

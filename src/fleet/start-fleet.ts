@@ -3,6 +3,8 @@ import type { AuthorityFlags } from '../engine/authorize-procedure.js';
 import type { JsonObject } from '../json.js';
 import { containsSecret } from '../postgres/redact.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
+import { passwordLiteralProblems } from '../procedure/password-literals.js';
+import { readProcedureSource } from '../engine/read-procedure-source.js';
 import type { Procedure } from '../procedure/types.js';
 import { isSecretParam } from '../procedure/secret-names.js';
 import { driveFleet } from './drive-fleet.js';
@@ -60,6 +62,9 @@ export interface StartFleetOptions {
  */
 export async function startFleet(options: StartFleetOptions): Promise<string> {
   const procedure = await loadProcedure(options.procedure);
+  // Every target's run keeps the file: refused here, before any target is recorded.
+  const passwords = passwordLiteralProblems(procedure, await readProcedureSource(procedure));
+  if (passwords.length > 0) throw new InvalidInputError(passwords);
   const file = await readTargetsFile(options.targetsFile);
   const targets = await resolveTargets(
     file,

@@ -37,7 +37,7 @@ const URL_USER = `[a-z][a-z0-9+.-]*://[^:/?#@${URL_END}]*:`;
 const SECRET_KEYS = ['password', 'sslpassword', 'pgpassword'] as const;
 
 /** True for a key that is one of the {@link SECRET_KEYS} keywords (any case). */
-const isSecretKey = (key: string): boolean =>
+export const isSecretKey = (key: string): boolean =>
   (SECRET_KEYS as readonly string[]).includes(key.toLowerCase());
 
 /**
@@ -173,24 +173,64 @@ export function redactDatabaseUrl(url: string): string {
 /** A value already masked: `***`, and what syntax followed it (`PGPASSWORD=***;`). */
 const MASKED = /^\*\*\*[^a-z0-9]*$/i;
 
-/** A value that is one `${{ … }}` expression and nothing else. */
-const EXPRESSION_ONLY = /^\$\{\{[^{}\n]*\}\}$/;
+/**
+ * One or more valid `${{ … }}` expressions side by side, on one line: what they name (a param, a
+ * variable, a step's output) is not in the text. A stray `${{`, or one spanning lines, is left in
+ * place, so it cannot hide the text after it.
+ */
+const EXPRESSIONS = /(?:\$\{\{[ \t]*[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+[ \t]*\}\})+/g;
 
 /**
- * True when `text` holds a password (URL userinfo or `password=` keyword) other than `***` or an
- * expression. SQL
- * `PASSWORD '…'` literals are masked by {@link redactUrl} but not looked for here: the procedure
- * file a run keeps verbatim may hold one its author wrote.
+ * `text` with its `${{ … }}` expressions (a run of them side by side as one) masked: each run
+ * replaced by as many `*` as it is long, so offsets stay where they were. A procedure's
+ * `password=${{ env.PW }}` holds no password: the value it names is masked where it is used.
+ */
+export function withoutExpressions(text: string): string {
+  return text.includes('${{') ? text.replace(EXPRESSIONS, (e) => '*'.repeat(e.length)) : text;
+}
+
+/** True for a password's text (quotes, `E`/`U&` prefixes and dollar tags taken off) that is one. */
+function isPassword(quoted: string): boolean {
+  const pair = /^(?:E|U&)?(['"]|\$[a-z0-9_]*\$)([\s\S]*)\1$/i.exec(quoted);
+  const pw = pair ? (pair[2] ?? '') : quoted.replace(/^['"]|['"]$/g, '');
+  return pw !== '' && !MASKED.test(pw);
+}
+
+/** One password {@link findPasswords} found. */
+export interface FoundPassword {
+  /** Where it starts in the text searched (a UTF-16 offset). */
+  index: number;
+}
+
+/**
+ * Every password in `text` that is not masked (`***`), where {@link redactUrl} would mask it: URL
+ * userinfo, libpq keywords and SQL `PASSWORD '…'` literals (`E'…'`, `U&'…'`, dollar-quoted), in
+ * order of where each starts. Expressions are text here: pass {@link withoutExpressions} of a
+ * procedure's text.
+ */
+export function findPasswords(text: string): FoundPassword[] {
+  const found: FoundPassword[] = [];
+  const sql = /password/i.test(text) ? SQL_PASSWORD_PATTERNS : [];
+  for (const [i, pattern] of [...PASSWORD_PATTERNS, ...sql].entries()) {
+    if (MAY_MATCH[i]?.(text) === false) continue;
+    for (const m of text.matchAll(pattern)) {
+      if (isPassword(m[2] ?? '')) found.push({ index: m.index + (m[1] ?? '').length });
+    }
+  }
+  return found.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * True when `text` holds a password (URL userinfo or `password=` keyword) other than `***` or
+ * what an expression brings ({@link withoutExpressions}). SQL `PASSWORD '…'` literals are masked by {@link redactUrl} but not looked for here:
+ * a run's saved procedure copy (written before such a file was refused) may hold one.
  */
 export function containsSecret(text: string): boolean {
+  const bare = withoutExpressions(text);
   return PASSWORD_PATTERNS.some(
     (pattern, i) =>
-      MAY_MATCH[i]?.(text) !== false &&
-      [...text.matchAll(pattern)].some((m) => {
-        const pw = (m[2] ?? '').replace(/^['"]|['"]$/g, '');
-        // A procedure's `${{ env.PW }}` is no password: the value it names is masked where used.
-        return pw !== '' && !MASKED.test(pw) && !EXPRESSION_ONLY.test(pw);
-      }),
+      MAY_MATCH[i]?.(bare) !== false &&
+      [...bare.matchAll(pattern)].some((m) => isPassword(m[2] ?? '')),
   );
 }
 

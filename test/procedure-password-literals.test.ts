@@ -1,0 +1,209 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReporter, InvalidInputError, parseProcedure, runProcedure } from '../src/index.js';
+import { actions } from '../src/actions/index.js';
+import { createCliWorkspace, type CliWorkspace } from './support/cli.js';
+import { adminQuery, createTestDatabase, type TestDatabase } from './support/database.js';
+
+// A run keeps its procedure file as written (runs/<id>/artifacts/): a file holding a password
+// would put it under runs/. Such a file is refused before anything runs; a password an expression
+// brings (the environment, a secret param given with --param) is never in the file.
+
+const PASSWORD = 'Lit3ral-Hunter2';
+let ws: CliWorkspace;
+let db: TestDatabase;
+let role: string;
+let dir: string;
+
+/** Every file under `root` holding `text`. */
+function filesHolding(root: string, text: string): string[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .filter((f) => readFileSync(f, 'utf8').includes(text));
+}
+
+const HEAD = 'procedure: p\nrequires: { authority: local }\n';
+const sqlStep = (sql: string) =>
+  `${HEAD}steps:\n  - id: role\n    do: sql.exec\n    with:\n      sql: ${sql}\n`;
+const shellStep = (command: string, env = '') =>
+  `${HEAD}steps:\n  - id: sh\n    do: shell.exec\n    with:\n      command: ${command}\n${env}`;
+
+/**
+ * The problems `runProcedure` refuses a file with, before any connection; `ran` when it is not
+ * refused and the run starts (and stops: nothing answers on port 1).
+ */
+async function refusal(yaml: string): Promise<{ path?: string; line?: number; text: string }[]> {
+  const file = path.join(dir, `p-${Math.random().toString(36).slice(2)}.yaml`);
+  await writeFile(file, yaml);
+  const run = runProcedure({
+    procedure: file,
+    cwd: dir,
+    runsDir: 'runs',
+    databaseUrl: 'postgres://nobody@127.0.0.1:1/none',
+    env: { DB_AUTHORITY: 'local', DB_ROLE: 'staging', PW: 'p', A: 'a', B: 'b' },
+    reporter: createReporter({ silent: true }),
+  }).then(
+    () => [{ text: 'ran' }],
+    (error: unknown) => {
+      if (!(error instanceof InvalidInputError)) return [{ text: String(error) }];
+      return error.problems.map((p) => ({
+        ...(p.path !== undefined ? { path: p.path } : {}),
+        ...(p.position ? { line: p.position.line } : {}),
+        text: p.message,
+      }));
+    },
+  );
+  return run;
+}
+
+const passwordProblems = async (yaml: string) =>
+  (await refusal(yaml))
+    .filter((p) => /password|secret param/.test(p.text))
+    .map(({ path: key, line }) => ({ path: key, line }));
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-password-lib-'));
+  ws = await createCliWorkspace('runbook-password-literals-');
+  db = await createTestDatabase('password_literals');
+  role = `${db.name}_role`;
+  await adminQuery(`CREATE ROLE "${role}" LOGIN`);
+});
+afterAll(async () => {
+  await ws?.dispose();
+  await rm(dir, { recursive: true, force: true });
+  await adminQuery(`DROP ROLE IF EXISTS "${role}"`);
+  await db?.drop();
+});
+
+describe('a password in a procedure file (CLI)', () => {
+  it('is refused (exit 2) naming file, line and key; nothing runs, no run is kept', async () => {
+    const file = await ws.writeProcedure('inline', `procedure: inline\nrequires: { authority: local }\nsteps:\n  - id: role\n    do: sql.exec\n    with:\n      sql: |\n        SELECT 1;\n        ALTER ROLE "${role}" PASSWORD '${PASSWORD}';\n`); // prettier-ignore
+    const r = await ws.cli(['run', 'inline', '--database-url', db.adminUrl]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${path.relative(ws.dir, file)}:9:`);
+    expect(r.stderr).toContain('steps[0].with.sql: holds a password');
+    expect(r.stderr + r.stdout).not.toContain(PASSWORD);
+    expect(existsSync(ws.runsDir) ? readdirSync(ws.runsDir) : []).toEqual([]);
+    const { rows } = await adminQuery<{ pw: string | null }>(
+      `SELECT rolpassword AS pw FROM pg_authid WHERE rolname = $1`,
+      [role],
+    );
+    expect(rows[0]?.pw).toBeNull();
+  });
+
+  it('is refused by a dry run, a fleet, and a resume taking a changed file', async () => {
+    const dry = await ws.cli(['run', 'inline', '--dry-run', '--database-url', db.adminUrl]);
+    expect(dry.code, dry.stderr).toBe(2);
+    expect(dry.stderr).toContain('steps[0].with.sql: holds a password');
+    const targets = path.join(ws.dir, 'targets.yaml');
+    await writeFile(targets, `targets:\n  - database: ${db.name}\n`);
+    // Refused before the store is reached (nothing answers on port 1).
+    const fleet = await ws.cli(['fleet', 'run', 'inline', '--targets', targets, '--store', 'postgres://nobody@127.0.0.1:1/none', '--database-url', db.adminUrl]); // prettier-ignore
+    expect(fleet.code, fleet.stderr).toBe(2);
+    expect(fleet.stderr).toContain('steps[0].with.sql: holds a password');
+
+    const failing = `procedure: changed\nrequires: { authority: local }\nsteps:\n  - id: role\n    do: sql.exec\n    with:\n      sql: SELECT 1/0\n`; // prettier-ignore
+    await ws.writeProcedure('changed', failing);
+    const first = await ws.cli(['run', 'changed', '--database-url', db.adminUrl]);
+    expect(first.code, first.stderr).toBe(1);
+    const runId = ws.runIds().find((id) => id.startsWith('changed-'))!;
+    await ws.writeProcedure('changed', failing.replace('SELECT 1/0', `"ALTER ROLE \\"${role}\\" PASSWORD '${PASSWORD}'"`)); // prettier-ignore
+    const resumed = await ws.cli(['resume', runId, '--allow-procedure-change', '--database-url', db.adminUrl]); // prettier-ignore
+    expect(resumed.code, resumed.stderr).toBe(2);
+    expect(resumed.stderr).toContain('steps[0].with.sql: holds a password');
+    expect(filesHolding(ws.runsDir, PASSWORD)).toEqual([]);
+    expect(ws.events(runId).at(-1)?.type).toBe('run.stopped');
+    const { rows } = await adminQuery<{ pw: string | null }>(
+      `SELECT rolpassword AS pw FROM pg_authid WHERE rolname = $1`,
+      [role],
+    );
+    expect(rows[0]?.pw).toBeNull();
+  });
+
+  it('from the environment runs, and is nowhere under runs/', async () => {
+    await ws.writeProcedure('from-env', `procedure: from-env\nrequires: { authority: local }\nsteps:\n  - id: role\n    do: sql.exec\n    with:\n      sql: "ALTER ROLE \\"${role}\\" PASSWORD E'\${{ env.ROLE_PASSWORD }}'"\n`); // prettier-ignore
+    const r = await ws.cli(['run', 'from-env', '--database-url', db.adminUrl], {
+      env: { ROLE_PASSWORD: PASSWORD },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const { rows } = await adminQuery<{ pw: string | null }>(
+      `SELECT rolpassword AS pw FROM pg_authid WHERE rolname = $1`,
+      [role],
+    );
+    expect(rows[0]?.pw).toMatch(/^SCRAM-SHA-256/);
+    expect(filesHolding(ws.runsDir, PASSWORD)).toEqual([]);
+    expect(r.stderr + r.stdout).not.toContain(PASSWORD);
+  });
+});
+
+describe('what is refused (library runProcedure, before any connection)', () => {
+  it('a SQL literal, where it stands: line and key', async () => {
+    expect(await passwordProblems(sqlStep(`"ALTER ROLE r PASSWORD '${PASSWORD}'"`))).toEqual([
+      { path: 'steps[0].with.sql', line: 7 },
+    ]);
+    // Comments before the literal, a dollar-quoted literal, an E'' literal.
+    expect(await passwordProblems(sqlStep(`"ALTER ROLE r PASSWORD /* c */ $q$${PASSWORD}$q$"`))).toHaveLength(1); // prettier-ignore
+    expect(await passwordProblems(sqlStep(`"ALTER ROLE r PASSWORD E'${PASSWORD}'"`))).toHaveLength(1); // prettier-ignore
+  });
+
+  it('what only YAML reading shows: an escape spelling PASSWORD, a quote doubled', async () => {
+    expect(await passwordProblems(sqlStep(`"ALTER ROLE r PASS\\x57ORD 'x${PASSWORD}'"`))).toEqual([
+      { path: 'steps[0].with.sql', line: 7 },
+    ]);
+    expect(await passwordProblems(sqlStep(`'ALTER ROLE r PASSWORD ''${PASSWORD}'''`))).toEqual([
+      { path: 'steps[0].with.sql', line: 7 },
+    ]);
+  });
+
+  it('a comment: a URL with its password, even after a stray ${{ on another line', async () => {
+    const yaml = sqlStep('SELECT 1').replace(
+      '    with:\n',
+      `    # see \${{\n    # psql postgresql://ops:${PASSWORD}@db.internal/app }}\n    with:\n`,
+    );
+    expect(await passwordProblems(yaml)).toEqual([{ path: 'steps[0].do', line: 7 }]);
+  });
+
+  it('a command: PGPASSWORD=, a libpq password=, an environment map, a URL', async () => {
+    expect(await passwordProblems(shellStep(`PGPASSWORD="${PASSWORD}" psql -c 'select 1'`))).toHaveLength(1); // prettier-ignore
+    expect(await passwordProblems(shellStep(`psql "host=h password=${PASSWORD}"`))).toHaveLength(1); // prettier-ignore
+    expect(await passwordProblems(shellStep(`psql postgres://u:${PASSWORD}@h/db`))).toHaveLength(1); // prettier-ignore
+    expect(
+      await passwordProblems(shellStep('psql', `      env:\n        PGPASSWORD: ${PASSWORD}\n`)),
+    ).toEqual([{ path: 'steps[0].with.env.PGPASSWORD', line: 9 }]);
+  });
+
+  it("a secret param's default", async () => {
+    const yaml = `${HEAD}params:\n  app_password: { type: string, default: ${PASSWORD} }\n  admin_url: { type: url, secret: true, default: "postgres://a:${PASSWORD}@h/db" }\nsteps:\n  - id: s\n    do: sql.exec\n    with: { sql: SELECT 1 }\n`; // prettier-ignore
+    expect(await passwordProblems(yaml)).toEqual([
+      { path: 'params.app_password.default', line: 4 },
+      { path: 'params.admin_url.default', line: 5 },
+    ]);
+  });
+});
+
+describe('what is not a password in the file', () => {
+  it.each([
+    ['an expression', sqlStep(`"ALTER ROLE r PASSWORD '\${{ env.PW }}'"`)],
+    ['an E string of one', sqlStep(`"ALTER ROLE r PASSWORD E'\${{ env.PW }}'"`)],
+    ['expressions side by side', sqlStep(`"ALTER ROLE r PASSWORD '\${{ env.A }}\${{ env.B }}'"`)],
+    ['PASSWORD NULL, an empty one', sqlStep(`"ALTER ROLE r PASSWORD NULL; ALTER ROLE s PASSWORD ''"`)], // prettier-ignore
+    ['a libpq value from the environment', shellStep(`psql "dbname=x password=\${{ env.PW }}"`)],
+    ['one ending a quoted argument', shellStep(`"psql -c \\"select dblink_connect('password=\${{ env.PW }}')\\""`)], // prettier-ignore
+    ['an environment map of expressions', shellStep('psql', `      env:\n        PGPASSWORD: \${{ env.PW }}\n`)], // prettier-ignore
+    ['prose', `${HEAD}description: "Rotates the app role's password (see the vault); password reset"\nsteps:\n  - id: s\n    do: sql.exec\n    with: { sql: SELECT 1 }\n`], // prettier-ignore
+    ['a URL without a password', sqlStep('SELECT 1 -- postgres://ops@db.internal/app')],
+    ['a secret URL param without one', `${HEAD}params:\n  admin_url: { type: url, secret: true, default: "postgres://admin@localhost/postgres" }\nsteps:\n  - id: s\n    do: sql.exec\n    with: { sql: SELECT 1 }\n`], // prettier-ignore
+  ])('%s', async (_name, yaml) => {
+    expect(await refusal(yaml)).toEqual([{ text: 'ran' }]);
+  });
+
+  it("a run's saved copy holding one is still read (replay and inspect of older runs)", () => {
+    const text = sqlStep(`"ALTER ROLE r PASSWORD '${PASSWORD}'"`);
+    expect(parseProcedure(text, 'saved.yaml', actions).name).toBe('p');
+  });
+});
