@@ -141,6 +141,26 @@ describe('a password in a procedure file (CLI)', () => {
   });
 });
 
+describe('a secret an expression brings from the environment', () => {
+  it('is masked wherever the step shows it, when the variable is named like a secret', async () => {
+    const TOKEN = 'tok-Zq5EnvToken';
+    await ws.writeProcedure('env-secrets', `procedure: env-secrets\nrequires: { authority: local }\nsteps:\n  - id: query\n    do: sql.exec\n    with:\n      sql: "SELECT '\${{ env.API_TOKEN }}' AS t, '\${{ env.TARGET_LABEL }}' AS l"\n  - id: call\n    do: shell.exec\n    with:\n      command: "echo curl -u ops:\${{ env.OPS_PASSWORD }} --label \${{ env.TARGET_LABEL }}; echo \\"$TOKEN_COPY\\" >&2; exit 3"\n      env: { TOKEN_COPY: "\${{ env.API_TOKEN }}" }\n`); // prettier-ignore
+    const r = await ws.cli(['run', 'env-secrets', '--database-url', db.adminUrl], {
+      env: { API_TOKEN: TOKEN, OPS_PASSWORD: PASSWORD, TARGET_LABEL: 'label-Zq5Shown' },
+    });
+    expect(r.code, r.stderr).toBe(1);
+    const runId = ws.runIds().find((id) => id.startsWith('env-secrets-'))!;
+    const events = JSON.stringify(ws.events(runId));
+    // The command really ran with them, and what is not named like a secret is shown.
+    expect(events).toContain('"exit_code":3');
+    expect(events).toContain('curl -u ops:*** --label label-Zq5Shown');
+    for (const secret of [TOKEN, PASSWORD]) {
+      expect(filesHolding(ws.runsDir, secret)).toEqual([]);
+      expect(r.stdout + r.stderr).not.toContain(secret);
+    }
+  });
+});
+
 describe('what is refused (library runProcedure, before any connection)', () => {
   it('a SQL literal, where it stands: line and key', async () => {
     expect(await passwordProblems(sqlStep(`"ALTER ROLE r PASSWORD '${PASSWORD}'"`))).toEqual([

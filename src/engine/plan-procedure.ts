@@ -78,7 +78,7 @@ export async function planProcedure(
   });
   const connections = new Connections(server.url, { applicationName: 'runbook:dry-run' });
   const planned: PlannedStep[] = [];
-  const secrets = secretValues(procedure, params);
+  const secrets = secretValues(procedure, params, settings.env);
   const effects = new PlannedEffects();
   settings.reporter.line(
     `runbook ▸ ${procedure.name}  dry run on ${shownTargetUrl(connections.redactedUrl, redactParams(procedure, params))}: nothing will be executed`,

@@ -86,7 +86,7 @@ export async function executeStep(
   const action = environment.actions.get(step.do);
   const attempt = (environment.attempts[step.id] = (environment.attempts[step.id] ?? 0) + 1);
   const started = Date.now();
-  const secrets = secretValues(environment.procedure, environment.params);
+  const secrets = secretValues(environment.procedure, environment.params, environment.env);
   const decision = environment.decision?.steps.has(step.id)
     ? environment.decision.decision
     : undefined;
@@ -189,10 +189,11 @@ function actionContext(
     log: async (type, data, options) => {
       await environment.journal.append(type, step.id, redactJson(data ?? null, secrets), options);
     },
-    progress: (line, options) =>
-      options?.transient
-        ? reporter.status?.(`    ${terminalSafe(line)}`)
-        : reporter.line(`    ${terminalSafe(line)}`),
+    progress: (line, options) => {
+      const shown = `    ${terminalSafe(redactJson(line, secrets) as string)}`;
+      if (options?.transient) reporter.status?.(shown);
+      else reporter.line(shown);
+    },
     liveProgress: Boolean(reporter.live && reporter.status),
     checkpoint: {
       read: () => environment.progress.read(step.id),

@@ -1,5 +1,7 @@
 import type { JsonValue } from '../json.js';
 import { REDACTED, redactJson } from '../postgres/redact.js';
+import { findExpressions } from './expressions.js';
+import { isSecretName } from './secret-names.js';
 import type { Procedure } from './types.js';
 
 /**
@@ -14,15 +16,45 @@ function strings(value: JsonValue | undefined): string[] {
   return [];
 }
 
+/** {@link secretEnvNames} by procedure: a run asks for every step. */
+const envNames = new WeakMap<Procedure, readonly string[]>();
+
 /**
- * The values of a procedure's `secret: true` params in this run (the texts to hide): a secret
- * string or number, or every string and number inside a secret list or map.
+ * The environment variables a procedure's steps read (`${{ env.NAME }}` in their arguments or
+ * conditions, `finally` included) whose names read as a secret's, as params' names do
+ * (`API_TOKEN`, `DB_PASSWORD`, `CLIENT_SECRET`, `PGPASS`: see `isSecretName`).
  */
-export function secretValues(procedure: Procedure, params: Record<string, JsonValue>): string[] {
-  return Object.entries(procedure.params)
-    .filter(([, spec]) => spec.secret)
-    .flatMap(([name]) => strings(params[name]))
-    .filter((v) => v.length > 0);
+export function secretEnvNames(procedure: Procedure): readonly string[] {
+  let names = envNames.get(procedure);
+  if (!names) {
+    const read = findExpressions({ steps: procedure.steps, finally: procedure.finally })
+      .map((e) => e.segments)
+      .filter((s): s is string[] => s?.[0] === 'env' && s[1] !== undefined)
+      .map((s) => s[1]!);
+    names = [...new Set(read)].filter(isSecretName);
+    envNames.set(procedure, names);
+  }
+  return names;
+}
+
+/**
+ * The texts to hide in this run: the values of a procedure's `secret: true` params (a secret
+ * string or number, or every string and number inside a secret list or map), and of the
+ * variables of `env` its steps read that are named like secrets ({@link secretEnvNames}): a
+ * password an expression brings (`curl -u ops:${{ env.OPS_PASSWORD }}`) is masked in what is
+ * printed and kept, as a secret param's is.
+ */
+export function secretValues(
+  procedure: Procedure,
+  params: Record<string, JsonValue>,
+  env: Readonly<Record<string, string | undefined>> = {},
+): string[] {
+  return [
+    ...Object.entries(procedure.params)
+      .filter(([, spec]) => spec.secret)
+      .flatMap(([name]) => strings(params[name])),
+    ...secretEnvNames(procedure).map((name) => env[name] ?? ''),
+  ].filter((v) => v.length > 0);
 }
 
 /**
