@@ -197,12 +197,35 @@ describe('what is refused (library runProcedure, before any connection)', () => 
     ).toEqual([{ path: 'steps[0].with.env.PGPASSWORD', line: 9 }]);
   });
 
+  it('a SQL literal of a role statement in a comment; punctuation beside an expression', async () => {
+    const yaml = sqlStep('SELECT 1').replace('    with:\n', "    # was: ALTER ROLE app PASSWORD 'Old-Pw1'\n    with:\n"); // prettier-ignore
+    expect(await passwordProblems(yaml)).toEqual([{ path: 'steps[0].do', line: 6 }]);
+    expect(await passwordProblems(sqlStep(`"ALTER ROLE r PASSWORD '\${{ env.PW }}!#%&'"`))).toHaveLength(1); // prettier-ignore
+  });
+
+  it('a variable named like a secret in an env map; a key that is a URL, not printed', async () => {
+    expect(
+      await passwordProblems(shellStep('psql', `      env:\n        DB_PASSWORD: ${PASSWORD}\n`)),
+    ).toEqual([{ path: 'steps[0].with.env.DB_PASSWORD', line: 9 }]);
+    const problems = await refusal(shellStep('psql', `      env:\n        "postgres://u:${PASSWORD}@h": x\n`)); // prettier-ignore
+    expect(problems.map((p) => p.path)).toContain('steps[0].with.env.postgres://u:***@h');
+    expect(JSON.stringify(problems)).not.toContain(PASSWORD);
+  });
+
+  it('only the key that holds it, in a flow map', async () => {
+    const yaml = `${HEAD}steps:\n  - { id: s, do: sql.exec, with: { sql: "ALTER ROLE r PASSWORD '${PASSWORD}'" }, description: hi }\n`; // prettier-ignore
+    expect(await passwordProblems(yaml)).toEqual([{ path: 'steps[0].with.sql', line: 4 }]);
+  });
+
   it("a secret param's default", async () => {
     const yaml = `${HEAD}params:\n  app_password: { type: string, default: ${PASSWORD} }\n  admin_url: { type: url, secret: true, default: "postgres://a:${PASSWORD}@h/db" }\nsteps:\n  - id: s\n    do: sql.exec\n    with: { sql: SELECT 1 }\n`; // prettier-ignore
     expect(await passwordProblems(yaml)).toEqual([
       { path: 'params.app_password.default', line: 4 },
       { path: 'params.admin_url.default', line: 5 },
     ]);
+    // Named like a secret, it is one unless declared otherwise: the hint says how.
+    const named = await refusal(`${HEAD}params:\n  password_encryption: { type: string, default: scram-sha-256 }\nsteps:\n  - id: s\n    do: sql.exec\n    with: { sql: SELECT 1 }\n`); // prettier-ignore
+    expect(named.map((p) => p.path)).toEqual(['params.password_encryption.default']);
   });
 });
 
@@ -217,6 +240,8 @@ describe('what is not a password in the file', () => {
     ['an environment map of expressions', shellStep('psql', `      env:\n        PGPASSWORD: \${{ env.PW }}\n`)], // prettier-ignore
     ['prose', `${HEAD}description: "Rotates the app role's password (see the vault); password reset"\nsteps:\n  - id: s\n    do: sql.exec\n    with: { sql: SELECT 1 }\n`], // prettier-ignore
     ['a URL without a password', sqlStep('SELECT 1 -- postgres://ops@db.internal/app')],
+    ['prose with a quoted word after "password"', `${HEAD}description: "Resets the password 'nightly' for the app role"\nsteps:\n  - id: s\n    do: sql.exec\n    with:\n      sql: |\n        -- the app password 'rotation' job runs nightly\n        SELECT 1\n`], // prettier-ignore
+    ['a param named like a secret declared secret: false', `${HEAD}params:\n  password_encryption: { type: string, secret: false, default: scram-sha-256 }\nsteps:\n  - id: s\n    do: sql.exec\n    with: { sql: SELECT 1 }\n`], // prettier-ignore
     ['a secret URL param without one', `${HEAD}params:\n  admin_url: { type: url, secret: true, default: "postgres://admin@localhost/postgres" }\nsteps:\n  - id: s\n    do: sql.exec\n    with: { sql: SELECT 1 }\n`], // prettier-ignore
   ])('%s', async (_name, yaml) => {
     expect(await refusal(yaml)).toEqual([{ text: 'ran' }]);

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { OperatorEvent } from '../procedure/compile-procedure.js';
 import type { Procedure } from '../procedure/types.js';
@@ -16,8 +15,11 @@ export interface Resumption {
   /** Who resumes (`$USER@host`). */
   by: string;
   procedure: Procedure;
-  /** The procedure file, when it changed since the run started (its new source is kept). */
-  changedProcedureFile?: string;
+  /**
+   * The procedure file's new text, when it changed since the run started: kept with the run, the
+   * very text that was checked (`readProcedureSource`), not the file read again.
+   */
+  changedProcedureSource?: string;
   /** The operator's note, passwords masked. */
   note?: string;
   flags: {
@@ -69,7 +71,7 @@ export async function recordResumption(
       `broke the lock held by pid ${held.pid} on ${held.host} since ${held.since} (${held.command})`,
     );
   }
-  if (resumption.changedProcedureFile !== undefined) {
+  if (resumption.changedProcedureSource !== undefined) {
     await journal.append('procedure.changed', null, {
       old_hash: record.procedureHash,
       new_hash: procedure.source.hash,
@@ -77,7 +79,7 @@ export async function recordResumption(
     });
     await store.saveProcedureSource(
       record.id,
-      await readFile(resumption.changedProcedureFile, 'utf8'),
+      resumption.changedProcedureSource,
       procedure.source.hash,
     );
     record.procedureHash = procedure.source.hash;

@@ -92,7 +92,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
     // What the log says wins over run.json where a crash may have left them one step apart.
     record.procedureHash = facts.procedureHash;
     record.attempts = facts.attempts;
-    const { procedure, procedureFile } = await loadResumedProcedure(
+    const { procedure, changedSource } = await loadResumedProcedure(
       settings,
       runId,
       verified,
@@ -132,9 +132,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<RunResult> {
         leftovers,
         by: operatorIdentity(settings.env),
         procedure,
-        ...(procedure.source.hash !== facts.procedureHash
-          ? { changedProcedureFile: procedureFile }
-          : {}),
+        ...(changedSource !== undefined ? { changedProcedureSource: changedSource } : {}),
         ...(note !== undefined ? { note } : {}),
         flags: options,
         failed: Object.keys(context?.failures ?? {}),
@@ -219,15 +217,16 @@ function checkedNote(options: ResumeRunOptions, reporter: Reporter): string | un
 
 /**
  * The run's procedure, loaded again from its file: refused when the file changed since the run
- * started (unless `allowProcedureChange`) or when the checkpoint was written by another major
- * version of xstate.
+ * started (unless `allowProcedureChange`; then also when the new text holds a password, and
+ * `changedSource` is that text, the one to keep) or when the checkpoint was written by another
+ * major version of xstate.
  */
 async function loadResumedProcedure(
   settings: SessionSettings,
   runId: string,
   verified: VerifiedRun,
   options: Pick<ResumeRunOptions, 'allowProcedureChange'>,
-): Promise<{ procedure: Procedure; procedureFile: string }> {
+): Promise<{ procedure: Procedure; changedSource?: string }> {
   const { facts, snapshot: snapshotFile } = verified;
   const procedureFile = path.resolve(settings.cwd, facts.procedureFile);
   const procedure = await loadProcedure(procedureFile, { actions: settings.actions });
@@ -240,9 +239,11 @@ async function loadResumedProcedure(
       },
     ]);
   }
+  let changedSource: string | undefined;
   if (procedure.source.hash !== facts.procedureHash) {
     // The changed file is kept with the run (procedure-<hash>.yaml): it may hold no password.
-    const problems = passwordLiteralProblems(procedure, await readProcedureSource(procedure));
+    changedSource = await readProcedureSource(procedure);
+    const problems = passwordLiteralProblems(procedure, changedSource);
     if (problems.length > 0) throw new InvalidInputError(problems);
   }
   if (snapshotFile && snapshotFile.xstateVersion.split('.')[0] !== XSTATE_VERSION.split('.')[0]) {
@@ -252,7 +253,7 @@ async function loadResumedProcedure(
       },
     ]);
   }
-  return { procedure, procedureFile };
+  return { procedure, ...(changedSource !== undefined ? { changedSource } : {}) };
 }
 
 /**

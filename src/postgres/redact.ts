@@ -170,8 +170,12 @@ export function redactDatabaseUrl(url: string): string {
   return redactUrl(scheme[0] + masked);
 }
 
-/** A value already masked: `***`, and what syntax followed it (`PGPASSWORD=***;`). */
-const MASKED = /^\*\*\*[^a-z0-9]*$/i;
+/**
+ * A value already masked: `***` (or an expression's run of `*`, {@link withoutExpressions}), and
+ * the syntax that may close it (`PGPASSWORD=***;`, `password=***')`, a YAML escape's `\`), nothing
+ * of its own.
+ */
+const MASKED = /^\*{3,}[\s'"`);,&\]}>\\]*$/;
 
 /**
  * One or more valid `${{ … }}` expressions side by side, on one line: what they name (a param, a
@@ -205,19 +209,37 @@ export interface FoundPassword {
 /**
  * Every password in `text` that is not masked (`***`), where {@link redactUrl} would mask it: URL
  * userinfo, libpq keywords and SQL `PASSWORD '…'` literals (`E'…'`, `U&'…'`, dollar-quoted), in
- * order of where each starts. Expressions are text here: pass {@link withoutExpressions} of a
+ * order of where each starts; with `sqlInRoleStatement`, a SQL literal only in a statement naming
+ * a role (see `inRoleStatement`). Expressions are text here: pass {@link withoutExpressions} of a
  * procedure's text.
  */
-export function findPasswords(text: string): FoundPassword[] {
+export function findPasswords(
+  text: string,
+  options: { sqlInRoleStatement?: boolean } = {},
+): FoundPassword[] {
   const found: FoundPassword[] = [];
   const sql = /password/i.test(text) ? SQL_PASSWORD_PATTERNS : [];
   for (const [i, pattern] of [...PASSWORD_PATTERNS, ...sql].entries()) {
     if (MAY_MATCH[i]?.(text) === false) continue;
+    const isSql = i >= PASSWORD_PATTERNS.length;
     for (const m of text.matchAll(pattern)) {
+      if (isSql && options.sqlInRoleStatement && !inRoleStatement(text, m.index)) continue;
       if (isPassword(m[2] ?? '')) found.push({ index: m.index + (m[1] ?? '').length });
     }
   }
   return found.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * Whether the statement `text` has at `index` names a role (`CREATE ROLE`, `ALTER USER`, a `USER
+ * MAPPING`, `GROUP`), the only statements that take a `PASSWORD` literal: looked for between the
+ * last `;` before it (at most 2,000 characters back) and it, so that prose such as "resets the
+ * password 'nightly'" is not read as one.
+ */
+function inRoleStatement(text: string, index: number): boolean {
+  const from = Math.max(0, index - 2000);
+  const window = text.slice(from, index);
+  return /\b(?:role|user|group)\b/i.test(window.slice(window.lastIndexOf(';') + 1));
 }
 
 /**
