@@ -242,6 +242,7 @@ describe('what is not a password in the file', () => {
     ['a URL without a password', sqlStep('SELECT 1 -- postgres://ops@db.internal/app')],
     ['prose with a quoted word after "password"', `${HEAD}description: "Resets the password 'nightly' for the app role"\nsteps:\n  - id: s\n    do: sql.exec\n    with:\n      sql: |\n        -- the app password 'rotation' job runs nightly\n        SELECT 1\n`], // prettier-ignore
     ['a param named like a secret declared secret: false', `${HEAD}params:\n  password_encryption: { type: string, secret: false, default: scram-sha-256 }\nsteps:\n  - id: s\n    do: sql.exec\n    with: { sql: SELECT 1 }\n`], // prettier-ignore
+    ['a shell variable, SQL NULL, a placeholder', shellStep(`"PGPASSWORD=$PW psql -c \\"UPDATE t SET password = NULL\\"; psql \\"password=$(cat pw.txt)\\"; echo password=%s"`)], // prettier-ignore
     ['a secret URL param without one', `${HEAD}params:\n  admin_url: { type: url, secret: true, default: "postgres://admin@localhost/postgres" }\nsteps:\n  - id: s\n    do: sql.exec\n    with: { sql: SELECT 1 }\n`], // prettier-ignore
   ])('%s', async (_name, yaml) => {
     expect(await refusal(yaml)).toEqual([{ text: 'ran' }]);

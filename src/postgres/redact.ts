@@ -197,8 +197,17 @@ export function withoutExpressions(text: string): string {
 function isPassword(quoted: string): boolean {
   const pair = /^(?:E|U&)?(['"]|\$[a-z0-9_]*\$)([\s\S]*)\1$/i.exec(quoted);
   const pw = pair ? (pair[2] ?? '') : quoted.replace(/^['"]|['"]$/g, '');
-  return pw !== '' && !MASKED.test(pw);
+  return pw !== '' && !MASKED.test(pw) && !NAMES_A_VALUE.test(pw);
 }
+
+/**
+ * A `password = …` value that names where the password is rather than being one: SQL's `NULL`
+ * or `DEFAULT` (`SET password = NULL`), a bind placeholder (`$1`, `?`, `%s`, `%(pw)s`, `:pw`), a
+ * shell variable (`$PW`, `${PW}`) or command substitution (`$(cat pw.txt)`), closing syntax after
+ * it or not.
+ */
+const NAMES_A_VALUE =
+  /^(?:null|default|\$\d+|\?|%s|%\(\w+\)s|:\w+|\$\{?[a-z_]\w*\}?|\$\([^)]*\)?)[\s'"`);,&\]}>\\]*$/i;
 
 /** One password {@link findPasswords} found. */
 export interface FoundPassword {
