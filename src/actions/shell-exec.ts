@@ -1,10 +1,14 @@
-import { spawn } from 'node:child_process';
+import { lazyBuiltin } from '../lazy-builtin.js';
+import type * as ChildProcess from 'node:child_process';
 import path from 'node:path';
 import * as z from 'zod';
 import { StepError } from '../errors.js';
 import { secretScrubber } from '../postgres/redact.js';
 import { urlPassword } from '../postgres/url.js';
 import { defineAction, type ActionContext } from './types.js';
+
+/** Loaded on first use: a run that never reaches it does not load it. */
+const childProcess = lazyBuiltin<typeof ChildProcess>('node:child_process');
 
 const params = z
   .strictObject({
@@ -88,7 +92,7 @@ function runShell(
   const { cwd, env, signal, stdout, stderr } = options;
   return new Promise<Outcome>((resolve) => {
     // Own process group, so a timeout or abort also ends what the command started.
-    const child = spawn('sh', ['-c', command], {
+    const child = childProcess().spawn('sh', ['-c', command], {
       cwd,
       env,
       detached: true,

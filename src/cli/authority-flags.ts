@@ -1,15 +1,4 @@
 import { Option } from 'commander';
-import type { AuthorityFlags } from '../engine/authorize-procedure.js';
-
-/** The authority/confirmation flags as commander parses them. */
-export interface AuthorityFlagValues {
-  authority?: string;
-  role?: string;
-  dbEnv?: string;
-  confirmProd?: boolean;
-  authorityHosts?: string;
-  confirm?: string[];
-}
 
 /** The authority contract's flags (each overrides its environment variable), for `run` and `resume`. */
 export function authorityOptions(): Option[] {
@@ -33,16 +22,4 @@ export function authorityOptions(): Option[] {
       'host patterns per authority, e.g. neon=*.neon.tech (overrides RUNBOOK_AUTHORITY_HOSTS and `authority_hosts` in the config)',
     ),
   ];
-}
-
-/** Commander's values → the engine's {@link AuthorityFlags}. */
-export function authorityFlags(o: AuthorityFlagValues): AuthorityFlags {
-  return {
-    ...(o.authority ? { authority: o.authority } : {}),
-    ...(o.role ? { role: o.role } : {}),
-    ...(o.dbEnv ? { env: o.dbEnv } : {}),
-    ...(o.confirmProd ? { confirmProd: true } : {}),
-    ...(o.authorityHosts ? { authorityHosts: o.authorityHosts } : {}),
-    ...(o.confirm?.length ? { confirm: o.confirm } : {}),
-  };
 }

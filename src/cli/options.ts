@@ -1,5 +1,4 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { InvalidInputError } from '../errors.js';
 
 /** `--param key=value` accumulated into a map (the last value of a key wins). */
 export function collectParam(
@@ -11,22 +10,6 @@ export function collectParam(
     // InvalidArgumentError: commander prints it naming the option (a bare CommanderError is silent).
     throw new InvalidArgumentError(`--param expects key=value, got "${value}"`);
   return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-}
-
-/**
- * A count or duration flag (`--concurrency 4`, `--lock-timeout 60`): `fallback` when not given,
- * else a positive integer in decimal digits; anything else (`0`, `1.5`, `2x`) is an
- * {@link InvalidInputError} naming `flag` (exit 2).
- */
-export function positiveInteger(value: string | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidInputError([
-      { path: flag, message: `expects a positive integer, got "${value}"` },
-    ]);
-  }
-  return n;
 }
 
 /**

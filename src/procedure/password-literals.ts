@@ -14,8 +14,12 @@ import { formatKeyPath, positionOf } from './key-path.js';
 import { isSecretName } from './secret-names.js';
 import type { Procedure } from './types.js';
 
-/** Text in which a password may stand, its parsed scalars included (`\x` escapes, `%` encodings). */
-const MAY_HOLD = /pass|pwd|secret|token|credential|key|auth|dsn|cred|:\/\/|%|\\/i;
+/**
+ * Text in which a password may stand, its parsed scalars included (`\x` escapes, `%` encodings),
+ * or a variable named like a secret (`isSecretName`'s words; `auth` as a word, not `authority`).
+ */
+const MAY_HOLD =
+  /pass|pwd|secret|token|credential|api_?key|private_?key|:\/\/|%|\\|(?:^|[^a-z])(?:auth|authorization|dsn|creds?)(?:$|[^a-z])/i;
 
 const MESSAGE =
   'holds a password: a procedure file is kept as written with every run (under runs/), so it takes none';

@@ -17,9 +17,9 @@ import {
 import { logHeadText } from '../../runs/log-anchor.js';
 import { resumeFleet, startFleet } from '../../fleet/start-fleet.js';
 import type { AuthorityFlags } from '../../engine/authorize-procedure.js';
-import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
+import { authorityFlags, type AuthorityFlagValues } from '../authority-flag-values.js';
 import { commandLine } from '../command-line.js';
-import { positiveInteger } from '../options.js';
+import { positiveInteger } from '../positive-integer.js';
 
 /** Flags shared by the `fleet` verbs. */
 export interface FleetFlags {

@@ -1,6 +1,6 @@
 import { actions } from '../../actions/index.js';
 import { resumeRun } from '../../engine/resume-run.js';
-import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
+import { authorityFlags, type AuthorityFlagValues } from '../authority-flag-values.js';
 import { commandLine } from '../command-line.js';
 import { storeHint, withRunStore } from '../../runs/open-run-store.js';
 import { printRunResult } from '../print-run-result.js';

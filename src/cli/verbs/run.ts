@@ -3,7 +3,7 @@ import { runProcedure } from '../../engine/run-procedure.js';
 import { resolveProcedure } from '../../procedure/find-procedures.js';
 import { loadProcedure } from '../../procedure/load-procedure.js';
 import { paramsWithConfig } from '../../project/config-params.js';
-import { authorityFlags, type AuthorityFlagValues } from '../authority-flags.js';
+import { authorityFlags, type AuthorityFlagValues } from '../authority-flag-values.js';
 import { commandLine } from '../command-line.js';
 import { storeHint, withRunStore } from '../../runs/open-run-store.js';
 import { printRunResult } from '../print-run-result.js';

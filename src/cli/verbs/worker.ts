@@ -1,4 +1,4 @@
-import { positiveInteger } from '../options.js';
+import { positiveInteger } from '../positive-integer.js';
 import { storeSpec } from '../store-spec.js';
 import { fleetStoreUrl } from '../../fleet/fleet-store-url.js';
 import { startWorker } from '../../fleet/run-worker.js';

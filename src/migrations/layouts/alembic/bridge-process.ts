@@ -1,9 +1,13 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { createInterface } from 'node:readline';
+import { lazyBuiltin } from '../../../lazy-builtin.js';
+import type * as Readline from 'node:readline';
 import { StepError } from '../../../errors.js';
 import type { JsonObject } from '../../../json.js';
 import { spawnBridge } from './bridge-python.js';
+
+/** Loaded on first use: a run that never reaches it does not load it. */
+const readline = lazyBuiltin<typeof Readline>('node:readline');
 
 /** How long a bridge that only listed revisions waits, idle, for a run's upgrade to take it. */
 const PARK_MS = 30_000;
@@ -24,7 +28,7 @@ export class BridgeProcess {
     private readonly child: ChildProcessWithoutNullStreams,
     readonly key: string,
   ) {
-    this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    this.lines = readline().createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     child.stderr.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
     });
