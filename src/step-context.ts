@@ -82,6 +82,12 @@ export interface ActionContext {
   gateEnv?: Readonly<Record<string, string | undefined>>;
   /** The environment (read-only). */
   env: Readonly<Record<string, string | undefined>>;
+  /**
+   * `text` with the run's secrets masked (its secret values, URL and keyword passwords), as
+   * what is logged is: for text an action cuts to a length (an output's tail) before it leaves
+   * the action, so that no secret is cut in two and half of it kept.
+   */
+  redact(text: string): string;
   /** Aborted when the run is being stopped. */
   signal: AbortSignal;
 }

@@ -154,6 +154,14 @@ describe('postgres helpers', () => {
     });
   });
 
+  it('takes a keyword value naming a variable or NULL for none, never a URL or literal one', () => {
+    for (const none of ['PGPASSWORD=$PW psql', 'psql "password=$(cat pw.txt)"', 'SET password = NULL', 'password=%s'])
+      expect(containsSecret(none), none).toBe(false); // prettier-ignore
+    // In a URL or a single-quoted value, `$…` is the password itself.
+    for (const real of ['postgresql://app:$Summer2024@db/app', "PGPASSWORD='$Summer2024' psql", 'postgres://u:null@h/db', "password=':abc'"])
+      expect(containsSecret(real), real).toBe(true); // prettier-ignore
+  });
+
   it('finds no password where there is none, and stays linear on adversarial text', () => {
     const insert = "INSERT INTO t VALUES('http://localhost:8080/','ops@example.com')";
     expect(containsSecret(insert)).toBe(false);

@@ -141,12 +141,32 @@ describe('a password in a procedure file (CLI)', () => {
   });
 });
 
+// The token is printed to stderr and followed by 2,030 bytes: the failure's stderr tail is cut
+// inside it.
+const ENV_SECRETS = String.raw`procedure: env-secrets
+requires: { authority: local }
+steps:
+  - id: switch
+    do: sql.exec
+    with:
+      sql: "SELECT ${'${{'} env.RESET_PASSWORD }} AS r, '${'${{'} env.REQUIRE_AUTH }}' AS a"
+  - id: query
+    do: sql.exec
+    with:
+      sql: "SELECT '${'${{'} env.API_TOKEN }}' AS t, '${'${{'} env.TARGET_LABEL }}' AS l"
+  - id: call
+    do: shell.exec
+    with:
+      command: "echo curl -u ops:${'${{'} env.OPS_PASSWORD }} --label ${'${{'} env.TARGET_LABEL }}; printf '%s' \"$TOKEN_COPY\" >&2; head -c 2030 /dev/zero | tr '\\0' Q >&2; exit 3"
+      env: { TOKEN_COPY: "${'${{'} env.API_TOKEN }}" }
+`;
+
 describe('a secret an expression brings from the environment', () => {
   it('is masked wherever the step shows it, when the variable is named like a secret', async () => {
-    const TOKEN = 'tok-Zq5EnvToken';
-    await ws.writeProcedure('env-secrets', `procedure: env-secrets\nrequires: { authority: local }\nsteps:\n  - id: query\n    do: sql.exec\n    with:\n      sql: "SELECT '\${{ env.API_TOKEN }}' AS t, '\${{ env.TARGET_LABEL }}' AS l"\n  - id: call\n    do: shell.exec\n    with:\n      command: "echo curl -u ops:\${{ env.OPS_PASSWORD }} --label \${{ env.TARGET_LABEL }}; echo \\"$TOKEN_COPY\\" >&2; exit 3"\n      env: { TOKEN_COPY: "\${{ env.API_TOKEN }}" }\n`); // prettier-ignore
+    const TOKEN = 'tok-Zq5EnvToken-ENDSECRET';
+    await ws.writeProcedure('env-secrets', ENV_SECRETS);
     const r = await ws.cli(['run', 'env-secrets', '--database-url', db.adminUrl], {
-      env: { API_TOKEN: TOKEN, OPS_PASSWORD: PASSWORD, TARGET_LABEL: 'label-Zq5Shown' },
+      env: { API_TOKEN: TOKEN, OPS_PASSWORD: PASSWORD, TARGET_LABEL: 'label-Zq5Shown', RESET_PASSWORD: '1', REQUIRE_AUTH: 'on' }, // prettier-ignore
     });
     expect(r.code, r.stderr).toBe(1);
     const runId = ws.runIds().find((id) => id.startsWith('env-secrets-'))!;
@@ -154,6 +174,11 @@ describe('a secret an expression brings from the environment', () => {
     // The command really ran with them, and what is not named like a secret is shown.
     expect(events).toContain('"exit_code":3');
     expect(events).toContain('curl -u ops:*** --label label-Zq5Shown');
+    // A switch named like a secret (1, on) is no secret: outputs and text keep their numbers.
+    const switched = ws.events(runId).find((e) => e.type === 'step.succeeded' && e.step === 'switch'); // prettier-ignore
+    expect(JSON.stringify(switched)).toContain('"statements":1');
+    // The failure's stderr tail was cut from 2,000-odd bytes after the token: no part of it kept.
+    expect(filesHolding(ws.runsDir, 'ENDSECRET')).toEqual([]);
     for (const secret of [TOKEN, PASSWORD]) {
       expect(filesHolding(ws.runsDir, secret)).toEqual([]);
       expect(r.stdout + r.stderr).not.toContain(secret);
@@ -210,6 +235,13 @@ describe('what is refused (library runProcedure, before any connection)', () => 
     const problems = await refusal(shellStep('psql', `      env:\n        "postgres://u:${PASSWORD}@h": x\n`)); // prettier-ignore
     expect(problems.map((p) => p.path)).toContain('steps[0].with.env.postgres://u:***@h');
     expect(JSON.stringify(problems)).not.toContain(PASSWORD);
+  });
+
+  it('what a review found let through: $ in a literal, ; in a comment, a camelCase name', async () => {
+    expect(await passwordProblems(sqlStep(`"CREATE ROLE r LOGIN PASSWORD '$Summer2024'"`))).toHaveLength(1); // prettier-ignore
+    expect(await passwordProblems(sqlStep(`"ALTER ROLE \\"a;b\\" PASSWORD '${PASSWORD}'"`))).toHaveLength(1); // prettier-ignore
+    expect(await passwordProblems(sqlStep(`|\n        CREATE ROLE r LOGIN -- temporary; rotate after cutover\n          PASSWORD '${PASSWORD}';`))).toHaveLength(1); // prettier-ignore
+    expect(await passwordProblems(shellStep('psql', `      env: { basicAuth: "ops:${PASSWORD}" }\n`))).toEqual([{ path: 'steps[0].with.env.basicAuth', line: 8 }]); // prettier-ignore
   });
 
   it('only the key that holds it, in a flow map', async () => {

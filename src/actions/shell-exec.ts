@@ -28,6 +28,8 @@ const params = z
 
 /** Output kept per stream (the tail: errors come last). */
 const MAX_CAPTURE = 64 * 1024;
+/** At most how much of a cut output's first line is dropped to start at a whole line. */
+const CUT_LINE = 4096;
 /** Tail carried in a failure record (it lands in the machine's context). */
 const MAX_TAIL = 2048;
 const KILL_GRACE_MS = 5000;
@@ -47,9 +49,19 @@ class Tail {
       this.size = MAX_CAPTURE;
     }
   }
+  /**
+   * The last {@link MAX_CAPTURE} bytes; when output was cut, from the first line that starts
+   * inside them (at most {@link CUT_LINE} bytes dropped): the cut may fall inside a secret, and
+   * the part after it could not be recognised to be masked.
+   */
   text(): string {
     const all = Buffer.concat(this.chunks);
-    return all.subarray(Math.max(0, all.length - MAX_CAPTURE)).toString('utf8');
+    let kept = all.subarray(Math.max(0, all.length - MAX_CAPTURE));
+    if (this.total > kept.length) {
+      const newline = kept.subarray(0, CUT_LINE).indexOf(0x0a);
+      kept = kept.subarray(newline >= 0 ? newline + 1 : CUT_LINE);
+    }
+    return kept.toString('utf8');
   }
 }
 
@@ -182,11 +194,13 @@ export const shellExec = defineAction({
     // Loaded on use: it resolves the target with node-postgres, which `list` never needs.
     const { targetEnvironment, urlSignInPassword } = await import('../postgres/libpq-env.js');
     const url = ctx.db.urlFor(p.database);
-    const scrub = secretScrubber([
+    // The run's secrets masked before any tail is cut from the output (see ActionContext.redact).
+    const scrubUrls = secretScrubber([
       urlPassword(ctx.db.urlFor()),
       urlPassword(url),
       urlSignInPassword(url),
     ]);
+    const scrub = (text: string): string => ctx.redact(scrubUrls(text));
     const env = childEnvironment(ctx, p, url, targetEnvironment);
     const cwd = path.resolve(ctx.cwd, p.cwd ?? '.');
     const stdout = new Tail();

@@ -208,6 +208,7 @@ function actionContext(
     confirmations: environment.confirmations,
     ...(environment.gateEnv ? { gateEnv: environment.gateEnv } : {}),
     env: environment.env,
+    redact: (text) => redactJson(text, secrets) as string,
     signal,
   };
 }

@@ -194,17 +194,20 @@ export function withoutExpressions(text: string): string {
 }
 
 /** True for a password's text (quotes, `E`/`U&` prefixes and dollar tags taken off) that is one. */
-function isPassword(quoted: string): boolean {
+function isPassword(quoted: string, keyword = false): boolean {
   const pair = /^(?:E|U&)?(['"]|\$[a-z0-9_]*\$)([\s\S]*)\1$/i.exec(quoted);
   const pw = pair ? (pair[2] ?? '') : quoted.replace(/^['"]|['"]$/g, '');
-  return pw !== '' && !MASKED.test(pw) && !NAMES_A_VALUE.test(pw);
+  if (pw === '' || MASKED.test(pw)) return false;
+  // Only a keyword's bare or double-quoted value is expanded by a shell or bound as SQL: in a URL,
+  // a single-quoted value or a SQL literal, `$PW` is the password itself.
+  return !(keyword && !quoted.startsWith("'") && NAMES_A_VALUE.test(pw));
 }
 
 /**
- * A `password = …` value that names where the password is rather than being one: SQL's `NULL`
- * or `DEFAULT` (`SET password = NULL`), a bind placeholder (`$1`, `?`, `%s`, `%(pw)s`, `:pw`), a
- * shell variable (`$PW`, `${PW}`) or command substitution (`$(cat pw.txt)`), closing syntax after
- * it or not.
+ * A keyword's `password = …` value, bare or double-quoted, that names where the password is
+ * rather than being one: SQL's `NULL` or `DEFAULT` (`SET password = NULL`), a bind placeholder
+ * (`$1`, `?`, `%s`, `%(pw)s`, `:pw`), a shell variable (`$PW`, `${PW}`) or command substitution
+ * (`$(cat pw.txt)`), closing syntax after it or not.
  */
 const NAMES_A_VALUE =
   /^(?:null|default|\$\d+|\?|%s|%\(\w+\)s|:\w+|\$\{?[a-z_]\w*\}?|\$\([^)]*\)?)[\s'"`);,&\]}>\\]*$/i;
@@ -233,21 +236,30 @@ export function findPasswords(
     const isSql = i >= PASSWORD_PATTERNS.length;
     for (const m of text.matchAll(pattern)) {
       if (isSql && options.sqlInRoleStatement && !inRoleStatement(text, m.index)) continue;
-      if (isPassword(m[2] ?? '')) found.push({ index: m.index + (m[1] ?? '').length });
+      if (isPassword(m[2] ?? '', isKeywordPattern(i)))
+        found.push({ index: m.index + (m[1] ?? '').length });
     }
   }
   return found.sort((a, b) => a.index - b.index);
 }
 
+/** Whether {@link PASSWORD_PATTERNS}[i] is a libpq keyword's (`password=…`), not a URL's. */
+const isKeywordPattern = (i: number): boolean => i === 2 || i === 3;
+
+/** SQL comments, quoted strings and identifiers: a `;` or a word inside them is none of the statement's. */
+const SQL_QUOTED_OR_COMMENT = /--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'|"(?:[^"]|"")*"/g;
+
 /**
  * Whether the statement `text` has at `index` names a role (`CREATE ROLE`, `ALTER USER`, a `USER
  * MAPPING`, `GROUP`), the only statements that take a `PASSWORD` literal: looked for between the
- * last `;` before it (at most 2,000 characters back) and it, so that prose such as "resets the
- * password 'nightly'" is not read as one.
+ * last `;` before it (at most 2,000 characters back; a `;` in a comment, a string or a quoted
+ * name does not count) and it, so that prose such as "resets the password 'nightly'" is not read
+ * as one.
  */
 function inRoleStatement(text: string, index: number): boolean {
-  const from = Math.max(0, index - 2000);
-  const window = text.slice(from, index);
+  const window = text
+    .slice(Math.max(0, index - 2000), index)
+    .replace(SQL_QUOTED_OR_COMMENT, (m) => (m.startsWith('"') ? '"x"' : ' '));
   return /\b(?:role|user|group)\b/i.test(window.slice(window.lastIndexOf(';') + 1));
 }
 
@@ -261,7 +273,7 @@ export function containsSecret(text: string): boolean {
   return PASSWORD_PATTERNS.some(
     (pattern, i) =>
       MAY_MATCH[i]?.(bare) !== false &&
-      [...bare.matchAll(pattern)].some((m) => isPassword(m[2] ?? '')),
+      [...bare.matchAll(pattern)].some((m) => isPassword(m[2] ?? '', isKeywordPattern(i))),
   );
 }
 

@@ -46,7 +46,9 @@ const isLiteral = (value: string): boolean => withoutExpressions(value).replace(
 export function passwordLiteralProblems(procedure: Procedure, text: string): InputProblem[] {
   const problems: InputProblem[] = [];
   const reported = new Set<string>();
-  if (MAY_HOLD.test(text)) problems.push(...fileProblems(procedure, text, reported));
+  // camelCase names split as `isSecretName` splits them (`basicAuth` is `basic_Auth`).
+  if (MAY_HOLD.test(text.replace(/([a-z0-9])([A-Z])/g, '$1_$2')))
+    problems.push(...fileProblems(procedure, text, reported));
   for (const problem of secretDefaultProblems(procedure))
     if (!reported.has(problem.path)) problems.push(problem);
   return problems.sort(

@@ -40,9 +40,10 @@ export function secretEnvNames(procedure: Procedure): readonly string[] {
 /**
  * The texts to hide in this run: the values of a procedure's `secret: true` params (a secret
  * string or number, or every string and number inside a secret list or map), and of the
- * variables of `env` its steps read that are named like secrets ({@link secretEnvNames}): a
- * password an expression brings (`curl -u ops:${{ env.OPS_PASSWORD }}`) is masked in what is
- * printed and kept, as a secret param's is.
+ * variables of `env` its steps read that are named like secrets ({@link secretEnvNames}; not a
+ * value of fewer than 4 characters or a switch such as `true`): a password an expression brings
+ * (`curl -u ops:${{ env.OPS_PASSWORD }}`) is masked in what is printed and kept, as a secret
+ * param's is.
  */
 export function secretValues(
   procedure: Procedure,
@@ -53,9 +54,17 @@ export function secretValues(
     ...Object.entries(procedure.params)
       .filter(([, spec]) => spec.secret)
       .flatMap(([name]) => strings(params[name])),
-    ...secretEnvNames(procedure).map((name) => env[name] ?? ''),
+    ...secretEnvNames(procedure)
+      .map((name) => env[name] ?? '')
+      .filter((v) => !NOT_A_SECRET.test(v)),
   ].filter((v) => v.length > 0);
 }
+
+/**
+ * A variable's value too short to be a secret, or a switch: `RESET_PASSWORD=1` or
+ * `REQUIRE_AUTH=on` names no secret, and masking `1` or `on` would mask it in every output.
+ */
+const NOT_A_SECRET = /^(?:.{0,3}|true|false|yes|no|on|off)$/is;
 
 /**
  * The params as they may be printed or written (run.json, the event log): a param declared

@@ -1,3 +1,4 @@
+import { redactUrl } from '../../src/postgres/redact.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,6 +99,7 @@ export async function createActionContext(o: ActionContextOptions): Promise<Test
     progress(line) {
       progress.push(line);
     },
+    redact: (text) => redactUrl(text),
     checkpoint: {
       read: () => checkpoint,
       async write(data) {
