@@ -84,8 +84,10 @@ export interface ActionContext {
   env: Readonly<Record<string, string | undefined>>;
   /**
    * `text` with the run's secrets masked (its secret values, URL and keyword passwords), as
-   * what is logged is: for text an action cuts to a length (an output's tail) before it leaves
-   * the action, so that no secret is cut in two and half of it kept.
+   * what is logged is, and also the values of {@link env}'s variables named like secrets (what a
+   * command it starts can print: `echo $API_TOKEN`). For text an action cuts to a length (an
+   * output's tail) before it leaves the action, so that no secret is cut in two and half of it
+   * kept, and for a child process's output.
    */
   redact(text: string): string;
   /** Aborted when the run is being stopped. */

@@ -157,7 +157,7 @@ steps:
   - id: call
     do: shell.exec
     with:
-      command: "echo curl -u ops:${'${{'} env.OPS_PASSWORD }} --label ${'${{'} env.TARGET_LABEL }}; printf '%s' \"$TOKEN_COPY\" >&2; head -c 2030 /dev/zero | tr '\\0' Q >&2; exit 3"
+      command: "echo inherited $GITHUB_TOKEN; echo curl -u ops:${'${{'} env.OPS_PASSWORD }} --label ${'${{'} env.TARGET_LABEL }}; printf '%s' \"$TOKEN_COPY\" >&2; head -c 2030 /dev/zero | tr '\\0' Q >&2; exit 3"
       env: { TOKEN_COPY: "${'${{'} env.API_TOKEN }}" }
 `;
 
@@ -166,7 +166,7 @@ describe('a secret an expression brings from the environment', () => {
     const TOKEN = 'tok-Zq5EnvToken-ENDSECRET';
     await ws.writeProcedure('env-secrets', ENV_SECRETS);
     const r = await ws.cli(['run', 'env-secrets', '--database-url', db.adminUrl], {
-      env: { API_TOKEN: TOKEN, OPS_PASSWORD: PASSWORD, TARGET_LABEL: 'label-Zq5Shown', RESET_PASSWORD: '1', REQUIRE_AUTH: 'on' }, // prettier-ignore
+      env: { API_TOKEN: TOKEN, OPS_PASSWORD: PASSWORD, TARGET_LABEL: 'label-Zq5Shown', RESET_PASSWORD: '1', REQUIRE_AUTH: 'on', GITHUB_TOKEN: 'ghp-Zq5Inherited' }, // prettier-ignore
     });
     expect(r.code, r.stderr).toBe(1);
     const runId = ws.runIds().find((id) => id.startsWith('env-secrets-'))!;
@@ -179,7 +179,9 @@ describe('a secret an expression brings from the environment', () => {
     expect(JSON.stringify(switched)).toContain('"statements":1');
     // The failure's stderr tail was cut from 2,000-odd bytes after the token: no part of it kept.
     expect(filesHolding(ws.runsDir, 'ENDSECRET')).toEqual([]);
-    for (const secret of [TOKEN, PASSWORD]) {
+    // Read by the command from the environment it inherits, named like a secret: masked too.
+    expect(events).toContain('inherited ***');
+    for (const secret of [TOKEN, PASSWORD, 'ghp-Zq5Inherited']) {
       expect(filesHolding(ws.runsDir, secret)).toEqual([]);
       expect(r.stdout + r.stderr).not.toContain(secret);
     }

@@ -194,6 +194,7 @@ export const shellExec = defineAction({
     // Loaded on use: it resolves the target with node-postgres, which `list` never needs.
     const { targetEnvironment, urlSignInPassword } = await import('../postgres/libpq-env.js');
     const url = ctx.db.urlFor(p.database);
+    const env = childEnvironment(ctx, p, url, targetEnvironment);
     // The run's secrets masked before any tail is cut from the output (see ActionContext.redact).
     const scrubUrls = secretScrubber([
       urlPassword(ctx.db.urlFor()),
@@ -201,7 +202,6 @@ export const shellExec = defineAction({
       urlSignInPassword(url),
     ]);
     const scrub = (text: string): string => ctx.redact(scrubUrls(text));
-    const env = childEnvironment(ctx, p, url, targetEnvironment);
     const cwd = path.resolve(ctx.cwd, p.cwd ?? '.');
     const stdout = new Tail();
     const stderr = new Tail();

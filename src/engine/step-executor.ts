@@ -9,7 +9,7 @@ import { runView } from '../runs/run-view.js';
 import { terminalSafe, truncateForTerminal } from '../text/terminal-text.js';
 import { boundFailureStatement } from './bound-statement.js';
 import { redactJson } from '../postgres/redact.js';
-import { secretValues } from '../procedure/redact-params.js';
+import { secretEnvValues, secretValues } from '../procedure/redact-params.js';
 import { formatDuration } from '../text/duration.js';
 import type { Reporter } from './reporter.js';
 import { StepError, type StepFailureRecord } from '../errors.js';
@@ -173,6 +173,7 @@ function actionContext(
 ): ActionContext {
   const { environment, step, secrets } = call;
   const { reporter, store, runId } = environment;
+  let envSecrets: string[] | undefined;
   return {
     runId,
     stepId: step.id,
@@ -208,7 +209,10 @@ function actionContext(
     confirmations: environment.confirmations,
     ...(environment.gateEnv ? { gateEnv: environment.gateEnv } : {}),
     env: environment.env,
-    redact: (text) => redactJson(text, secrets) as string,
+    redact: (text) => {
+      envSecrets ??= [...secrets, ...secretEnvValues(environment.env)];
+      return redactJson(text, envSecrets) as string;
+    },
     signal,
   };
 }

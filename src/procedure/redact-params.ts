@@ -1,5 +1,5 @@
 import type { JsonValue } from '../json.js';
-import { REDACTED, redactJson } from '../postgres/redact.js';
+import { isSecretKey, REDACTED, redactJson } from '../postgres/redact.js';
 import { findExpressions } from './expressions.js';
 import { isSecretName } from './secret-names.js';
 import type { Procedure } from './types.js';
@@ -54,10 +54,20 @@ export function secretValues(
     ...Object.entries(procedure.params)
       .filter(([, spec]) => spec.secret)
       .flatMap(([name]) => strings(params[name])),
-    ...secretEnvNames(procedure)
-      .map((name) => env[name] ?? '')
-      .filter((v) => !NOT_A_SECRET.test(v)),
+    ...secretEnvValues(env, secretEnvNames(procedure)),
   ].filter((v) => v.length > 0);
+}
+
+/**
+ * The values of `env`'s variables named like secrets (`isSecretName`, or a libpq password
+ * keyword such as `PGPASSWORD`), of those in `names` when given: not a value of fewer than 4
+ * characters or a switch such as `true` ({@link NOT_A_SECRET}).
+ */
+export function secretEnvValues(
+  env: Readonly<Record<string, string | undefined>>,
+  names: readonly string[] = Object.keys(env).filter((k) => isSecretName(k) || isSecretKey(k)),
+): string[] {
+  return names.map((name) => env[name] ?? '').filter((v) => v !== '' && !NOT_A_SECRET.test(v));
 }
 
 /**
