@@ -83,11 +83,11 @@ export interface ActionContext {
   /** The environment (read-only). */
   env: Readonly<Record<string, string | undefined>>;
   /**
-   * `text` with the run's secrets masked (its secret values, URL and keyword passwords), as
-   * what is logged is, and also the values of {@link env}'s variables named like secrets (what a
-   * command it starts can print: `echo $API_TOKEN`). For text an action cuts to a length (an
-   * output's tail) before it leaves the action, so that no secret is cut in two and half of it
-   * kept, and for a child process's output.
+   * `text` with the step's secrets masked as what it logs is: URL and keyword passwords, secret
+   * params, the variables its expressions read and its own `env:` names like secrets, and those
+   * of the inherited environment that surely hold one (`GITHUB_TOKEN`: `ambientSecretValues`).
+   * For text an action cuts to a length (an output's tail) before it leaves the action, so that
+   * no secret is cut in two and half of it kept.
    */
   redact(text: string): string;
   /** Aborted when the run is being stopped. */

@@ -157,8 +157,8 @@ steps:
   - id: call
     do: shell.exec
     with:
-      command: "echo inherited $GITHUB_TOKEN; echo curl -u ops:${'${{'} env.OPS_PASSWORD }} --label ${'${{'} env.TARGET_LABEL }}; printf '%s' \"$TOKEN_COPY\" >&2; head -c 2030 /dev/zero | tr '\\0' Q >&2; exit 3"
-      env: { TOKEN_COPY: "${'${{'} env.API_TOKEN }}" }
+      command: "echo inherited $GITHUB_TOKEN step $API_SECRET; echo at $(pwd) mode $AUTH_MODE ttl $TOKEN_TTL; echo curl -u ops:${'${{'} env.OPS_PASSWORD }} --label ${'${{'} env.TARGET_LABEL }}; printf '%s' \"$TOKEN_COPY\" >&2; head -c 2030 /dev/zero | tr '\\0' Q >&2; exit 3"
+      env: { TOKEN_COPY: "${'${{'} env.API_TOKEN }}", API_SECRET: "${'${{'} env.DEPLOY_KEY }}" }
 `;
 
 describe('a secret an expression brings from the environment', () => {
@@ -166,7 +166,7 @@ describe('a secret an expression brings from the environment', () => {
     const TOKEN = 'tok-Zq5EnvToken-ENDSECRET';
     await ws.writeProcedure('env-secrets', ENV_SECRETS);
     const r = await ws.cli(['run', 'env-secrets', '--database-url', db.adminUrl], {
-      env: { API_TOKEN: TOKEN, OPS_PASSWORD: PASSWORD, TARGET_LABEL: 'label-Zq5Shown', RESET_PASSWORD: '1', REQUIRE_AUTH: 'on', GITHUB_TOKEN: 'ghp-Zq5Inherited' }, // prettier-ignore
+      env: { API_TOKEN: TOKEN, OPS_PASSWORD: PASSWORD, TARGET_LABEL: 'label-Zq5Shown', RESET_PASSWORD: '1', REQUIRE_AUTH: 'on', GITHUB_TOKEN: 'ghp-Zq5Inherited', DEPLOY_KEY: 'dk-Zq5StepEnvSecret', AUTH_MODE: 'local', TOKEN_TTL: '3600' }, // prettier-ignore
     });
     expect(r.code, r.stderr).toBe(1);
     const runId = ws.runIds().find((id) => id.startsWith('env-secrets-'))!;
@@ -180,8 +180,10 @@ describe('a secret an expression brings from the environment', () => {
     // The failure's stderr tail was cut from 2,000-odd bytes after the token: no part of it kept.
     expect(filesHolding(ws.runsDir, 'ENDSECRET')).toEqual([]);
     // Read by the command from the environment it inherits, named like a secret: masked too.
-    expect(events).toContain('inherited ***');
-    for (const secret of [TOKEN, PASSWORD, 'ghp-Zq5Inherited']) {
+    expect(events).toContain('inherited *** step ***');
+    // What is only about a secret, or not one, is shown: the working directory, a mode, a TTL.
+    expect(events).toContain(`at ${ws.dir} mode local ttl 3600`);
+    for (const secret of [TOKEN, PASSWORD, 'ghp-Zq5Inherited', 'dk-Zq5StepEnvSecret']) {
       expect(filesHolding(ws.runsDir, secret)).toEqual([]);
       expect(r.stdout + r.stderr).not.toContain(secret);
     }
@@ -244,6 +246,9 @@ describe('what is refused (library runProcedure, before any connection)', () => 
     expect(await passwordProblems(sqlStep(`"ALTER ROLE \\"a;b\\" PASSWORD '${PASSWORD}'"`))).toHaveLength(1); // prettier-ignore
     expect(await passwordProblems(sqlStep(`|\n        CREATE ROLE r LOGIN -- temporary; rotate after cutover\n          PASSWORD '${PASSWORD}';`))).toHaveLength(1); // prettier-ignore
     expect(await passwordProblems(shellStep('psql', `      env: { basicAuth: "ops:${PASSWORD}" }\n`))).toEqual([{ path: 'steps[0].with.env.basicAuth', line: 8 }]); // prettier-ignore
+    // A quote of a string the check did not read as SQL reads it could hide the role keyword.
+    expect(await passwordProblems(sqlStep(`|\n        SELECT $$Ops' server$$;\n        CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password '${PASSWORD}');`))).toHaveLength(1); // prettier-ignore
+    expect(await passwordProblems(sqlStep(`|\n        SELECT E'it\\'s';\n        ALTER ROLE app VALID UNTIL 'infinity' PASSWORD '${PASSWORD}';`))).toHaveLength(1); // prettier-ignore
   });
 
   it('only the key that holds it, in a flow map', async () => {

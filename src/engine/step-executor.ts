@@ -9,7 +9,7 @@ import { runView } from '../runs/run-view.js';
 import { terminalSafe, truncateForTerminal } from '../text/terminal-text.js';
 import { boundFailureStatement } from './bound-statement.js';
 import { redactJson } from '../postgres/redact.js';
-import { secretEnvValues, secretValues } from '../procedure/redact-params.js';
+import { ambientSecretValues, secretEnvValues, secretValues } from '../procedure/redact-params.js';
 import { formatDuration } from '../text/duration.js';
 import type { Reporter } from './reporter.js';
 import { StepError, type StepFailureRecord } from '../errors.js';
@@ -86,7 +86,10 @@ export async function executeStep(
   const action = environment.actions.get(step.do);
   const attempt = (environment.attempts[step.id] = (environment.attempts[step.id] ?? 0) + 1);
   const started = Date.now();
-  const secrets = secretValues(environment.procedure, environment.params, environment.env);
+  const secrets = [
+    ...secretValues(environment.procedure, environment.params, environment.env),
+    ...ambientSecretValues(environment.env),
+  ];
   const decision = environment.decision?.steps.has(step.id)
     ? environment.decision.decision
     : undefined;
@@ -95,6 +98,11 @@ export async function executeStep(
     if (!action) throw new StepError('UNKNOWN_ACTION', `no action named ${step.do}`);
     const scope = stepScope(environment);
     const resolved = resolveExpressions(step.with, scope);
+    // A command's environment given in the step (`env: { API_TOKEN: … }`): secret-named values
+    // are masked in all the step records, as the command may print them.
+    const stepEnv = (resolved as { env?: unknown }).env;
+    if (stepEnv !== null && typeof stepEnv === 'object' && !Array.isArray(stepEnv))
+      secrets.push(...secretEnvValues(stepEnv as Record<string, unknown>));
     const skipReason = conditionSkips(step, scope);
     if (skipReason) return await skipByCondition(call, skipReason);
     const parsed = action.params.safeParse(resolved);
@@ -173,7 +181,6 @@ function actionContext(
 ): ActionContext {
   const { environment, step, secrets } = call;
   const { reporter, store, runId } = environment;
-  let envSecrets: string[] | undefined;
   return {
     runId,
     stepId: step.id,
@@ -209,10 +216,7 @@ function actionContext(
     confirmations: environment.confirmations,
     ...(environment.gateEnv ? { gateEnv: environment.gateEnv } : {}),
     env: environment.env,
-    redact: (text) => {
-      envSecrets ??= [...secrets, ...secretEnvValues(environment.env)];
-      return redactJson(text, envSecrets) as string;
-    },
+    redact: (text) => redactJson(text, secrets) as string,
     signal,
   };
 }

@@ -193,24 +193,42 @@ export function withoutExpressions(text: string): string {
   return text.includes('${{') ? text.replace(EXPRESSIONS, (e) => '*'.repeat(e.length)) : text;
 }
 
+/** Where a password stands: a URL's userinfo, a libpq keyword's value, a SQL literal. */
+type PasswordPlace = 'url' | 'keyword' | 'sql';
+
+/** {@link PASSWORD_PATTERNS}[i]'s place, or a SQL pattern's past their end. */
+const placeOf = (i: number): PasswordPlace => (i < 2 ? 'url' : i < 4 ? 'keyword' : 'sql');
+
+/** The syntax that may close a value (a quote, `)`, `;`…): nothing of its own. */
+const CLOSING = String.raw`[\s'"\`);,&\]}>\\]*`;
+
+/**
+ * A shell's reference to the password, not the password: an upper-case variable (`$APP_PW`), a
+ * braced one (`${db_pw}`) or a command substitution (`$(cat pw.txt)`). A shell expands it in a
+ * URL or a keyword's value, whatever quotes the URL or value has inside the command; a SQL literal
+ * never expands it, and `$Summer2024` (lower-case letters) reads as a password.
+ */
+const SHELL_REFERENCE = new RegExp(
+  String.raw`^(?:\$[A-Z_][A-Z0-9_]*|\$\{[A-Za-z_]\w*\}|\$\([^)]*\)?)${CLOSING}$`,
+);
+
+/**
+ * A keyword's bare or double-quoted `password = …` value that is SQL or a placeholder, not a
+ * password: `NULL`, `DEFAULT` (`SET password = NULL`), `$1`, `?`, `%s`, `%(pw)s`, `:pw`.
+ */
+const SQL_VALUE = new RegExp(
+  String.raw`^(?:null|default|\$\d+|\?|%s|%\(\w+\)s|:\w+)${CLOSING}$`,
+  'i',
+);
+
 /** True for a password's text (quotes, `E`/`U&` prefixes and dollar tags taken off) that is one. */
-function isPassword(quoted: string, keyword = false): boolean {
+function isPassword(quoted: string, place: PasswordPlace): boolean {
   const pair = /^(?:E|U&)?(['"]|\$[a-z0-9_]*\$)([\s\S]*)\1$/i.exec(quoted);
   const pw = pair ? (pair[2] ?? '') : quoted.replace(/^['"]|['"]$/g, '');
   if (pw === '' || MASKED.test(pw)) return false;
-  // Only a keyword's bare or double-quoted value is expanded by a shell or bound as SQL: in a URL,
-  // a single-quoted value or a SQL literal, `$PW` is the password itself.
-  return !(keyword && !quoted.startsWith("'") && NAMES_A_VALUE.test(pw));
+  if (place !== 'sql' && SHELL_REFERENCE.test(pw)) return false;
+  return !(place === 'keyword' && !quoted.startsWith("'") && SQL_VALUE.test(pw));
 }
-
-/**
- * A keyword's `password = …` value, bare or double-quoted, that names where the password is
- * rather than being one: SQL's `NULL` or `DEFAULT` (`SET password = NULL`), a bind placeholder
- * (`$1`, `?`, `%s`, `%(pw)s`, `:pw`), a shell variable (`$PW`, `${PW}`) or command substitution
- * (`$(cat pw.txt)`), closing syntax after it or not.
- */
-const NAMES_A_VALUE =
-  /^(?:null|default|\$\d+|\?|%s|%\(\w+\)s|:\w+|\$\{?[a-z_]\w*\}?|\$\([^)]*\)?)[\s'"`);,&\]}>\\]*$/i;
 
 /** One password {@link findPasswords} found. */
 export interface FoundPassword {
@@ -236,31 +254,20 @@ export function findPasswords(
     const isSql = i >= PASSWORD_PATTERNS.length;
     for (const m of text.matchAll(pattern)) {
       if (isSql && options.sqlInRoleStatement && !inRoleStatement(text, m.index)) continue;
-      if (isPassword(m[2] ?? '', isKeywordPattern(i)))
-        found.push({ index: m.index + (m[1] ?? '').length });
+      if (isPassword(m[2] ?? '', placeOf(i))) found.push({ index: m.index + (m[1] ?? '').length });
     }
   }
   return found.sort((a, b) => a.index - b.index);
 }
 
-/** Whether {@link PASSWORD_PATTERNS}[i] is a libpq keyword's (`password=…`), not a URL's. */
-const isKeywordPattern = (i: number): boolean => i === 2 || i === 3;
-
-/** SQL comments, quoted strings and identifiers: a `;` or a word inside them is none of the statement's. */
-const SQL_QUOTED_OR_COMMENT = /--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^']|'')*'|"(?:[^"]|"")*"/g;
-
 /**
- * Whether the statement `text` has at `index` names a role (`CREATE ROLE`, `ALTER USER`, a `USER
- * MAPPING`, `GROUP`), the only statements that take a `PASSWORD` literal: looked for between the
- * last `;` before it (at most 2,000 characters back; a `;` in a comment, a string or a quoted
- * name does not count) and it, so that prose such as "resets the password 'nightly'" is not read
- * as one.
+ * Whether a role is named (`ROLE`, `USER`: `CREATE ROLE`, `ALTER USER`, a `USER MAPPING`; `GROUP`)
+ * in the 2,000 characters of `text` before `index`: the only statements that take a `PASSWORD`
+ * literal, so that prose such as "resets the password 'nightly'" is not read as one. The window
+ * is not cut at a `;`: one inside a comment, a string or a quoted name cannot hide the keyword.
  */
 function inRoleStatement(text: string, index: number): boolean {
-  const window = text
-    .slice(Math.max(0, index - 2000), index)
-    .replace(SQL_QUOTED_OR_COMMENT, (m) => (m.startsWith('"') ? '"x"' : ' '));
-  return /\b(?:role|user|group)\b/i.test(window.slice(window.lastIndexOf(';') + 1));
+  return /\b(?:role|user|group)\b/i.test(text.slice(Math.max(0, index - 2000), index));
 }
 
 /**
@@ -273,7 +280,7 @@ export function containsSecret(text: string): boolean {
   return PASSWORD_PATTERNS.some(
     (pattern, i) =>
       MAY_MATCH[i]?.(bare) !== false &&
-      [...bare.matchAll(pattern)].some((m) => isPassword(m[2] ?? '', isKeywordPattern(i))),
+      [...bare.matchAll(pattern)].some((m) => isPassword(m[2] ?? '', placeOf(i))),
   );
 }
 

@@ -6,6 +6,15 @@ import { StepError } from '../../../errors.js';
 import type { JsonObject } from '../../../json.js';
 import { spawnBridge } from './bridge-python.js';
 
+/** How much of the bridge's stderr is kept (its end: Python's traceback comes last). */
+const STDERR_TAIL = 4000;
+
+/** `text` from its first whole line; nothing when it holds no line break (its start was cut). */
+const startOfLine = (text: string): string => {
+  const newline = text.indexOf('\n');
+  return newline < 0 ? '' : text.slice(newline + 1);
+};
+
 /** Loaded on first use: a run that never reaches it does not load it. */
 const readline = lazyBuiltin<typeof Readline>('node:readline');
 
@@ -30,7 +39,9 @@ export class BridgeProcess {
   ) {
     this.lines = readline().createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     child.stderr.on('data', (d: Buffer) => {
-      this.stderrTail = (this.stderrTail + d.toString('utf8')).slice(-4000);
+      const all = this.stderrTail + d.toString('utf8');
+      // Cut at a line's start: a cut inside a secret would keep a part no mask recognises.
+      this.stderrTail = all.length <= STDERR_TAIL ? all : startOfLine(all.slice(-STDERR_TAIL));
     });
     // A process that died (or never started) must not turn a write into an unhandled error.
     child.stdin.on('error', () => undefined);
