@@ -129,6 +129,15 @@ describe('--help carries the contract', () => {
     expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
+  it("the launcher's former name still starts it (npx keeps its old bin links)", () => {
+    const r = spawnSync(process.execPath, [path.join(REPO, 'bin', 'runbook.js'), 'bogus-verb'], {
+      cwd: REPO,
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown command 'bogus-verb'");
+  });
+
   it('--help and run --help load no verb module: no engine, xstate, kysely or pg', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'runbook-help-'));
     const log = path.join(dir, 'loaded.txt');
