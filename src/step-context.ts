@@ -84,10 +84,11 @@ export interface ActionContext {
   env: Readonly<Record<string, string | undefined>>;
   /**
    * `text` with the step's secrets masked as what it logs is: URL and keyword passwords, secret
-   * params, the variables its expressions read and its own `env:` names like secrets, and those
-   * of the inherited environment that surely hold one (`GITHUB_TOKEN`: `ambientSecretValues`).
+   * params, the variables its expressions read and its own `env:` names like secrets; and, as it
+   * is meant for what a command prints, those of the inherited environment named like secrets
+   * (`echo $GITHUB_TOKEN`: `ambientSecretValues`) and each line of a secret of several lines.
    * For text an action cuts to a length (an output's tail) before it leaves the action, so that
-   * no secret is cut in two and half of it kept.
+   * no secret is cut in two and half of it kept. Not for outputs later steps read.
    */
   redact(text: string): string;
   /** Aborted when the run is being stopped. */

@@ -155,7 +155,7 @@ describe('postgres helpers', () => {
   });
 
   it('takes a shell variable, NULL or a placeholder for no password, never a SQL literal', () => {
-    for (const none of ['PGPASSWORD=$PW psql', 'psql "password=$(cat pw.txt)"', 'SET password = NULL', 'password=%s', `psql "host=h password='$APP_PW'"`, 'psql "postgresql://app:${db_pw}@h/d"'])
+    for (const none of ['PGPASSWORD=$PW psql', 'psql "password=$(cat pw.txt)"', 'SET password = NULL', 'password=%s', `psql "host=h password='$APP_PW'"`, 'psql "postgresql://app:${db_pw}@h/d"', 'pw=$(cat f); PGPASSWORD=$pw psql'])
       expect(containsSecret(none), none).toBe(false); // prettier-ignore
     // In a URL or a single-quoted value, `$…` is the password itself.
     for (const real of ['postgresql://app:$Summer2024@db/app', "PGPASSWORD='$Summer2024' psql", 'postgres://u:null@h/db', "password=':abc'"])

@@ -149,7 +149,7 @@ steps:
   - id: switch
     do: sql.exec
     with:
-      sql: "SELECT ${'${{'} env.RESET_PASSWORD }} AS r, '${'${{'} env.REQUIRE_AUTH }}' AS a"
+      sql: "SELECT ${'${{'} env.RESET_PASSWORD }} AS r, '${'${{'} env.REQUIRE_AUTH }}' AS a, 'zq5-ambient-value' AS v"
   - id: query
     do: sql.exec
     with:
@@ -157,7 +157,7 @@ steps:
   - id: call
     do: shell.exec
     with:
-      command: "echo inherited $GITHUB_TOKEN step $API_SECRET; echo at $(pwd) mode $AUTH_MODE ttl $TOKEN_TTL; echo curl -u ops:${'${{'} env.OPS_PASSWORD }} --label ${'${{'} env.TARGET_LABEL }}; printf '%s' \"$TOKEN_COPY\" >&2; head -c 2030 /dev/zero | tr '\\0' Q >&2; exit 3"
+      command: "echo inherited $GITHUB_TOKEN $SERVICE_SECRET step $API_SECRET; echo at $(pwd) mode $AUTH_MODE ttl $TOKEN_TTL; echo curl -u ops:${'${{'} env.OPS_PASSWORD }} --label ${'${{'} env.TARGET_LABEL }}; printf '%s' \"$TOKEN_COPY\" >&2; head -c 2030 /dev/zero | tr '\\0' Q >&2; exit 3"
       env: { TOKEN_COPY: "${'${{'} env.API_TOKEN }}", API_SECRET: "${'${{'} env.DEPLOY_KEY }}" }
 `;
 
@@ -166,7 +166,7 @@ describe('a secret an expression brings from the environment', () => {
     const TOKEN = 'tok-Zq5EnvToken-ENDSECRET';
     await ws.writeProcedure('env-secrets', ENV_SECRETS);
     const r = await ws.cli(['run', 'env-secrets', '--database-url', db.adminUrl], {
-      env: { API_TOKEN: TOKEN, OPS_PASSWORD: PASSWORD, TARGET_LABEL: 'label-Zq5Shown', RESET_PASSWORD: '1', REQUIRE_AUTH: 'on', GITHUB_TOKEN: 'ghp-Zq5Inherited', DEPLOY_KEY: 'dk-Zq5StepEnvSecret', AUTH_MODE: 'local', TOKEN_TTL: '3600' }, // prettier-ignore
+      env: { API_TOKEN: TOKEN, OPS_PASSWORD: PASSWORD, TARGET_LABEL: 'label-Zq5Shown', RESET_PASSWORD: '1', REQUIRE_AUTH: 'on', GITHUB_TOKEN: 'ghp-Zq5Inherited', DEPLOY_KEY: 'dk-Zq5StepEnvSecret', AUTH_MODE: 'local', TOKEN_TTL: '3600', SERVICE_SECRET: 'zq5-ambient-value' }, // prettier-ignore
     });
     expect(r.code, r.stderr).toBe(1);
     const runId = ws.runIds().find((id) => id.startsWith('env-secrets-'))!;
@@ -180,7 +180,11 @@ describe('a secret an expression brings from the environment', () => {
     // The failure's stderr tail was cut from 2,000-odd bytes after the token: no part of it kept.
     expect(filesHolding(ws.runsDir, 'ENDSECRET')).toEqual([]);
     // Read by the command from the environment it inherits, named like a secret: masked too.
-    expect(events).toContain('inherited *** step ***');
+    expect(events).toContain('inherited *** *** step ***');
+    // The inherited environment is masked in what a command prints, not in what steps record of
+    // their own arguments and outputs (which later steps read): the same text stays there.
+    const query = ws.events(runId).find((e) => e.type === 'step.started' && e.step === 'switch');
+    expect(JSON.stringify(query)).toContain("'zq5-ambient-value' AS v");
     // What is only about a secret, or not one, is shown: the working directory, a mode, a TTL.
     expect(events).toContain(`at ${ws.dir} mode local ttl 3600`);
     for (const secret of [TOKEN, PASSWORD, 'ghp-Zq5Inherited', 'dk-Zq5StepEnvSecret']) {

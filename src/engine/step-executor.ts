@@ -9,7 +9,12 @@ import { runView } from '../runs/run-view.js';
 import { terminalSafe, truncateForTerminal } from '../text/terminal-text.js';
 import { boundFailureStatement } from './bound-statement.js';
 import { redactJson } from '../postgres/redact.js';
-import { ambientSecretValues, secretEnvValues, secretValues } from '../procedure/redact-params.js';
+import {
+  ambientSecretValues,
+  secretEnvValues,
+  secretValues,
+  withLines,
+} from '../procedure/redact-params.js';
 import { formatDuration } from '../text/duration.js';
 import type { Reporter } from './reporter.js';
 import { StepError, type StepFailureRecord } from '../errors.js';
@@ -86,10 +91,7 @@ export async function executeStep(
   const action = environment.actions.get(step.do);
   const attempt = (environment.attempts[step.id] = (environment.attempts[step.id] ?? 0) + 1);
   const started = Date.now();
-  const secrets = [
-    ...secretValues(environment.procedure, environment.params, environment.env),
-    ...ambientSecretValues(environment.env),
-  ];
+  const secrets = secretValues(environment.procedure, environment.params, environment.env);
   const decision = environment.decision?.steps.has(step.id)
     ? environment.decision.decision
     : undefined;
@@ -181,6 +183,7 @@ function actionContext(
 ): ActionContext {
   const { environment, step, secrets } = call;
   const { reporter, store, runId } = environment;
+  let outputSecrets: string[] | undefined;
   return {
     runId,
     stepId: step.id,
@@ -216,7 +219,11 @@ function actionContext(
     confirmations: environment.confirmations,
     ...(environment.gateEnv ? { gateEnv: environment.gateEnv } : {}),
     env: environment.env,
-    redact: (text) => redactJson(text, secrets) as string,
+    // A command's output: also what it may print of its environment, and a secret's lines.
+    redact: (text) => {
+      outputSecrets ??= withLines([...secrets, ...ambientSecretValues(environment.env)]);
+      return redactJson(text, outputSecrets) as string;
+    },
     signal,
   };
 }

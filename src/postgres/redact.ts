@@ -206,10 +206,16 @@ const CLOSING = String.raw`[\s'"\`);,&\]}>\\]*`;
  * A shell's reference to the password, not the password: an upper-case variable (`$APP_PW`), a
  * braced one (`${db_pw}`) or a command substitution (`$(cat pw.txt)`). A shell expands it in a
  * URL or a keyword's value, whatever quotes the URL or value has inside the command; a SQL literal
- * never expands it, and `$Summer2024` (lower-case letters) reads as a password.
+ * never expands it, and in a URL or a single-quoted value `$Summer2024` (lower-case letters) reads
+ * as a password.
  */
 const SHELL_REFERENCE = new RegExp(
   String.raw`^(?:\$[A-Z_][A-Z0-9_]*|\$\{[A-Za-z_]\w*\}|\$\([^)]*\)?)${CLOSING}$`,
+);
+
+/** The same, any variable (`$pw`): a keyword's bare or double-quoted value, as a script writes it. */
+const SCRIPT_REFERENCE = new RegExp(
+  String.raw`^(?:\$[A-Za-z_]\w*|\$\{[A-Za-z_]\w*\}|\$\([^)]*\)?)${CLOSING}$`,
 );
 
 /**
@@ -226,8 +232,10 @@ function isPassword(quoted: string, place: PasswordPlace): boolean {
   const pair = /^(?:E|U&)?(['"]|\$[a-z0-9_]*\$)([\s\S]*)\1$/i.exec(quoted);
   const pw = pair ? (pair[2] ?? '') : quoted.replace(/^['"]|['"]$/g, '');
   if (pw === '' || MASKED.test(pw)) return false;
-  if (place !== 'sql' && SHELL_REFERENCE.test(pw)) return false;
-  return !(place === 'keyword' && !quoted.startsWith("'") && SQL_VALUE.test(pw));
+  if (place === 'sql') return true;
+  const script = place === 'keyword' && !quoted.startsWith("'");
+  if ((script ? SCRIPT_REFERENCE : SHELL_REFERENCE).test(pw)) return false;
+  return !(script && SQL_VALUE.test(pw));
 }
 
 /** One password {@link findPasswords} found. */

@@ -51,11 +51,9 @@ export function secretValues(
   env: Readonly<Record<string, string | undefined>> = {},
 ): string[] {
   return [
-    ...withLines(
-      Object.entries(procedure.params)
-        .filter(([, spec]) => spec.secret)
-        .flatMap(([name]) => strings(params[name])),
-    ),
+    ...Object.entries(procedure.params)
+      .filter(([, spec]) => spec.secret)
+      .flatMap(([name]) => strings(params[name])),
     ...secretEnvValues(env, secretEnvNames(procedure)),
   ].filter((v) => v.length > 0);
 }
@@ -63,46 +61,48 @@ export function secretValues(
 /**
  * The values of `env`'s variables named like secrets (`isSecretName`, or a libpq password
  * keyword such as `PGPASSWORD`), of those in `names` when given: not a value of fewer than 4
- * characters or a switch such as `true` ({@link NOT_A_SECRET}). A value of several lines (a PEM
- * key) comes with each of its lines of 8 characters or more, so that a piece of it cut from a
- * longer text is masked too.
+ * characters or a switch such as `true` ({@link NOT_A_SECRET}).
  */
 export function secretEnvValues(
   env: Readonly<Record<string, unknown>>,
   names: readonly string[] = Object.keys(env).filter((k) => isSecretName(k) || isSecretKey(k)),
 ): string[] {
-  return withLines(
-    names
-      .map((name) => env[name])
-      .filter((v): v is string => typeof v === 'string' && !NOT_A_SECRET.test(v)),
-  );
+  return names
+    .map((name) => env[name])
+    .filter((v): v is string => typeof v === 'string' && !NOT_A_SECRET.test(v));
 }
 
-/** `values` and, for each of several lines, its lines of 8 characters or more. */
-function withLines(values: readonly string[]): string[] {
+/**
+ * `values` and, for each of several lines (a PEM key), its lines of 8 characters or more: for a
+ * command's output, whose start may have been cut inside one.
+ */
+export function withLines(values: readonly string[]): string[] {
   return values.flatMap((v) =>
     v.includes('\n') ? [v, ...v.split(/\r?\n/).filter((l) => l.trim().length >= 8)] : [v],
   );
 }
 
 /**
- * A variable of the environment a run inherits that surely holds a secret, named for it in the
- * upper-case way: `GITHUB_TOKEN`, `AWS_SECRET_ACCESS_KEY`, `NPM_TOKEN`, `DB_PASSWORD`, `PGPASSWORD`;
- * not a setting about one (`TOKEN_TTL`, `PASSWORD_STORE_DIR`, `AUTH_MODE`, `PWD`).
+ * A name about a secret rather than holding one (`PASSWORD_STORE_DIR`, `TOKEN_TTL`,
+ * `OAUTH_TOKEN_ENDPOINT`, `DB_SECRET_ARN`, `API_KEY_HEADER`), or the shell's working directory
+ * (`PWD` reads as a secret's name).
  */
-const AMBIENT_SECRET =
-  /(?:^|_)(?:PG)?(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIALS?)(?:$|_)/;
 const ABOUT_A_SECRET =
-  /_(?:DIR|FILE|PATH|TTL|EXPIRY|EXPIRES|EXPIRATION|TYPE|MODE|URL|URI|NAME|ID|LENGTH|SIZE|COUNT|TIMEOUT|HOST|PORT|USER|ENABLED|REQUIRED|ENCRYPTION)$/;
+  /^(?:OLD)?PWD$|_(?:DIR|FILE|PATH|TTL|EXPIRY|EXPIRES|EXPIRATION|TYPE|MODE|URL|URI|ENDPOINT|ISSUER|ARN|HEADER|HASHER|ALGORITHM|NAME|LENGTH|SIZE|COUNT|TIMEOUT|HOST|PORT|USER|ENABLED|REQUIRED|ENCRYPTION)$/i;
 
-/** {@link ambientSecretValues} by environment: every step of a run asks. */
+/** A value that is a place, not a secret: an absolute path, or a URL without a password. */
+const A_PLACE = /^(?:\/|[a-z][a-z0-9+.-]*:\/\/[^@\s]*$)/i;
+
+/** {@link ambientSecretValues} by environment: every command a run starts asks. */
 const ambient = new WeakMap<object, readonly string[]>();
 
 /**
  * The values of the variables of `env` (the run's environment, which a command a step starts
- * inherits) that surely hold a secret ({@link AMBIENT_SECRET}), of 8 characters or more: masked
- * in everything a step records and prints, whether the procedure names them or not, as a command
- * may print them (`echo $GITHUB_TOKEN`, `set -x`).
+ * inherits) named like secrets (`isSecretName` or a libpq keyword: `GITHUB_TOKEN`, `DB_PASS`,
+ * `SENTRY_DSN`, `PGPASSWORD`), but not those about one ({@link ABOUT_A_SECRET}), a place
+ * ({@link A_PLACE}), a switch or a value under 4 characters. For what such a command prints
+ * (`echo $GITHUB_TOKEN`, `set -x`), where a value the procedure never names may appear; not for
+ * what a step records of its own arguments and outputs, which later steps read.
  */
 export function ambientSecretValues(
   env: Readonly<Record<string, string | undefined>>,
@@ -110,9 +110,9 @@ export function ambientSecretValues(
   let values = ambient.get(env);
   if (!values) {
     const names = Object.keys(env).filter(
-      (k) => AMBIENT_SECRET.test(k.toUpperCase()) && !ABOUT_A_SECRET.test(k.toUpperCase()),
+      (k) => (isSecretName(k) || isSecretKey(k)) && !ABOUT_A_SECRET.test(k),
     );
-    values = secretEnvValues(env, names).filter((v) => v.length >= 8);
+    values = secretEnvValues(env, names).filter((v) => !A_PLACE.test(v));
     ambient.set(env, values);
   }
   return values;

@@ -3,17 +3,25 @@ import type { Socket } from 'node:net';
 import { lazyBuiltin } from '../../../lazy-builtin.js';
 import type * as Readline from 'node:readline';
 import { StepError } from '../../../errors.js';
+import { redactUrl } from '../../../postgres/redact.js';
 import type { JsonObject } from '../../../json.js';
 import { spawnBridge } from './bridge-python.js';
 
-/** How much of the bridge's stderr is kept (its end: Python's traceback comes last). */
+/** How much of the bridge's stderr is shown (its end: Python's traceback comes last). */
 const STDERR_TAIL = 4000;
+/** How much of it is kept to be masked before that cut (see {@link BridgeProcess.stderrTail}). */
+const STDERR_KEPT = 64 * 1024;
 
-/** `text` from its first whole line; nothing when it holds no line break (its start was cut). */
-const startOfLine = (text: string): string => {
-  const newline = text.indexOf('\n');
-  return newline < 0 ? '' : text.slice(newline + 1);
-};
+/**
+ * The last `size` characters of `text`, from the first line that starts in their first quarter
+ * (a cut inside a secret would keep a part of it no mask recognises), else cut where they start.
+ */
+function tailFromLine(text: string, size: number): string {
+  if (text.length <= size) return text;
+  const tail = text.slice(-size);
+  const newline = tail.indexOf('\n');
+  return newline >= 0 && newline < size / 4 ? tail.slice(newline + 1) : tail;
+}
 
 /** Loaded on first use: a run that never reaches it does not load it. */
 const readline = lazyBuiltin<typeof Readline>('node:readline');
@@ -24,7 +32,15 @@ const PARK_MS = 30_000;
 /** One running bridge process (see python/alembic_bridge.py for the protocol). */
 export class BridgeProcess {
   private readonly lines: AsyncIterator<string>;
-  stderrTail = '';
+  /** The end of its stderr as written, up to {@link STDERR_KEPT}. */
+  private stderrKept = '';
+  /**
+   * The end of its stderr as shown: passwords masked (URLs, libpq keywords, SQL literals) before
+   * it is cut to {@link STDERR_TAIL}, so that the cut cannot keep half of one.
+   */
+  get stderrTail(): string {
+    return tailFromLine(redactUrl(this.stderrKept), STDERR_TAIL);
+  }
   /** Set by a `list` answer that left the process as a fresh one would be. */
   clean = false;
   /** Set once an upgrade was sent: the process belongs to that run from then on. */
@@ -39,9 +55,7 @@ export class BridgeProcess {
   ) {
     this.lines = readline().createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     child.stderr.on('data', (d: Buffer) => {
-      const all = this.stderrTail + d.toString('utf8');
-      // Cut at a line's start: a cut inside a secret would keep a part no mask recognises.
-      this.stderrTail = all.length <= STDERR_TAIL ? all : startOfLine(all.slice(-STDERR_TAIL));
+      this.stderrKept = tailFromLine(this.stderrKept + d.toString('utf8'), STDERR_KEPT);
     });
     // A process that died (or never started) must not turn a write into an unhandled error.
     child.stdin.on('error', () => undefined);
