@@ -194,6 +194,19 @@ describe('a secret an expression brings from the environment', () => {
   });
 });
 
+describe('a secret that is also ordinary text', () => {
+  it("does not change a step's output that later steps read", async () => {
+    const name = `${db.name}_zq5word`;
+    await ws.writeProcedure('word-secret', `procedure: word-secret\nrequires: { authority: local }\nsteps:\n  - id: use\n    do: shell.exec\n    with: { command: "test -n \\"\${{ env.DB_PASSWORD }}\\"" }\n  - id: mk\n    do: database.create\n    with: { name: ${name} }\n  - id: drop\n    do: database.drop\n    with: { name: "\${{ steps.mk.output.database }}" }\n`); // prettier-ignore
+    const r = await ws.cli(['run', 'word-secret', '--database-url', db.adminUrl], {
+      env: { DB_PASSWORD: 'zq5word' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const { rows } = await adminQuery(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
+    expect(rows).toEqual([]);
+  });
+});
+
 describe('what is refused (library runProcedure, before any connection)', () => {
   it('a SQL literal, where it stands: line and key', async () => {
     expect(await passwordProblems(sqlStep(`"ALTER ROLE r PASSWORD '${PASSWORD}'"`))).toEqual([

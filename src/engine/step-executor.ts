@@ -232,8 +232,10 @@ function actionContext(
 async function recordSuccess(call: StepCall, result: ActionResult): Promise<JsonObject> {
   const { environment, step, secrets } = call;
   const ms = Date.now() - call.started;
-  // Outputs land in the machine's context (snapshot.json): never a secret param's value.
-  const output = redactJson(result.output ?? {}, secrets) as JsonObject;
+  // Outputs land in the machine's context (snapshot.json): never a secret param's value. Later
+  // steps read them, so a secret is masked only where it stands as a word of its own: a database
+  // `app_postgres` keeps its name under a password `postgres` (else `app_***` flows on).
+  const output = redactJson(result.output ?? {}, secrets, true) as JsonObject;
   const summary =
     result.summary === undefined ? undefined : (redactJson(result.summary, secrets) as string);
   // Fsynced by the next barrier (the next step's start, or the run's end): a step whose outcome

@@ -295,16 +295,34 @@ export function containsSecret(text: string): boolean {
 /**
  * Replaces every occurrence of each of `values` in `text` with `***`, longest first (a secret that
  * holds another one is masked whole, not around the shorter one's mask); a number only where it
- * stands as a token of its own.
+ * stands as a token of its own; with `wholeWords`, any value only where no letter, digit or `_`
+ * touches it (`app_postgres` keeps its name whatever the password `postgres` is).
  */
-export function maskValues(text: string, values: readonly string[]): string {
+export function maskValues(text: string, values: readonly string[], wholeWords = false): string {
   let out = text;
   for (const value of [...values].sort((a, b) => b.length - a.length)) {
     if (value === '') continue;
-    out = NUMBER.test(value) ? out.replace(numberToken(value), MASK) : out.split(value).join(MASK);
+    if (NUMBER.test(value)) out = out.replace(numberToken(value), MASK);
+    else if (wholeWords) out = out.replace(wordToken(value), MASK);
+    else out = out.split(value).join(MASK);
   }
   return out;
 }
+
+/** `value` where no letter, digit or `_` touches it. */
+function wordToken(value: string): RegExp {
+  let re = wordTokens.get(value);
+  if (!re) {
+    const escaped = value.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+    re = new RegExp(`(?<![A-Za-z0-9_])${escaped}(?![A-Za-z0-9_])`, 'g');
+    if (wordTokens.size >= 64) wordTokens.clear();
+    wordTokens.set(value, re);
+  }
+  return re;
+}
+
+/** {@link wordToken}'s patterns by value. */
+const wordTokens = new Map<string, RegExp>();
 
 /** A secret that is a number (a PIN): masked as a whole token, not inside other numbers or times. */
 const NUMBER = /^-?\d+(?:\.\d+)?$/;
@@ -329,19 +347,23 @@ const numberTokens = new Map<string, RegExp>();
  * occurrence of one of `secrets` inside a string becomes `***`. Walks the value, so the structure
  * is never touched whatever the secret looks like.
  */
-export function redactJson(value: JsonValue, secrets: readonly string[] = []): JsonValue {
-  if (typeof value === 'string') return maskValues(redactUrl(value), secrets);
+export function redactJson(
+  value: JsonValue,
+  secrets: readonly string[] = [],
+  wholeWords = false,
+): JsonValue {
+  if (typeof value === 'string') return maskValues(redactUrl(value), secrets, wholeWords);
   // A secret number (a PIN declared `type: integer, secret: true`) is hidden as a value too.
   if (typeof value === 'number' && secrets.includes(String(value))) return MASK;
-  if (Array.isArray(value)) return value.map((v) => redactJson(v, secrets));
+  if (Array.isArray(value)) return value.map((v) => redactJson(v, secrets, wholeWords));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [
-        maskValues(redactUrl(k), secrets),
+        maskValues(redactUrl(k), secrets, wholeWords),
         // `{ PGPASSWORD: … }` (a command's environment) is a keyword and its value, as `=` joins them.
         isSecretKey(k) && (typeof v === 'string' || typeof v === 'number') && v !== ''
           ? MASK
-          : redactJson(v, secrets),
+          : redactJson(v, secrets, wholeWords),
       ]),
     );
   }
