@@ -162,6 +162,14 @@ describe('postgres helpers', () => {
       expect(containsSecret(real), real).toBe(true); // prettier-ignore
   });
 
+  it('masks a secret in outputs only where it is no part of a longer name', () => {
+    const out = { a: 'app_postgres', b: 'db-postgres.internal', c: 'postgres', d: 'pw: postgres!' };
+    expect(redactJson(out, ['postgres'], true)).toEqual({ a: 'app_postgres', b: 'db-postgres.internal', c: '***', d: 'pw: ***!' }); // prettier-ignore
+    // Any length (a regular expression of a 40,000-character secret would not compile).
+    const long = `${'x'.repeat(40_000)}(.)`;
+    expect(redactJson({ v: `k=${long}` }, [long], true)).toEqual({ v: 'k=***' });
+  });
+
   it('finds no password where there is none, and stays linear on adversarial text', () => {
     const insert = "INSERT INTO t VALUES('http://localhost:8080/','ops@example.com')";
     expect(containsSecret(insert)).toBe(false);

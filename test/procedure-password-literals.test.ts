@@ -204,6 +204,15 @@ describe('a secret that is also ordinary text', () => {
     expect(r.code, r.stderr).toBe(0);
     const { rows } = await adminQuery(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
     expect(rows).toEqual([]);
+    // An output that is the secret itself is masked: the step that would take it fails, naming
+    // why, rather than drop a database named `***` and succeed.
+    const again = await ws.cli(['run', 'word-secret', '--database-url', db.adminUrl], {
+      env: { DB_PASSWORD: name },
+    });
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.stderr).toContain('was masked (***) as it holds a secret value');
+    const kept = await adminQuery(`SELECT 1 FROM pg_database WHERE datname = $1`, [name]);
+    expect(kept.rows).toHaveLength(1);
   });
 });
 

@@ -295,34 +295,37 @@ export function containsSecret(text: string): boolean {
 /**
  * Replaces every occurrence of each of `values` in `text` with `***`, longest first (a secret that
  * holds another one is masked whole, not around the shorter one's mask); a number only where it
- * stands as a token of its own; with `wholeWords`, any value only where no letter, digit or `_`
- * touches it (`app_postgres` keeps its name whatever the password `postgres` is).
+ * stands as a token of its own; with `wholeWords`, any value only where it is not part of a longer
+ * name (`app_postgres`, `app-postgres.internal` keep their names whatever the password `postgres`
+ * is).
  */
 export function maskValues(text: string, values: readonly string[], wholeWords = false): string {
   let out = text;
   for (const value of [...values].sort((a, b) => b.length - a.length)) {
     if (value === '') continue;
     if (NUMBER.test(value)) out = out.replace(numberToken(value), MASK);
-    else if (wholeWords) out = out.replace(wordToken(value), MASK);
+    else if (wholeWords) out = maskWord(out, value);
     else out = out.split(value).join(MASK);
   }
   return out;
 }
 
-/** `value` where no letter, digit or `_` touches it. */
-function wordToken(value: string): RegExp {
-  let re = wordTokens.get(value);
-  if (!re) {
-    const escaped = value.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-    re = new RegExp(`(?<![A-Za-z0-9_])${escaped}(?![A-Za-z0-9_])`, 'g');
-    if (wordTokens.size >= 64) wordTokens.clear();
-    wordTokens.set(value, re);
-  }
-  return re;
-}
+/** A character of a name: a letter, a digit, `_`, `-` or `.` (`app_postgres`, `db-1.internal`). */
+const NAME_CHAR = /[\p{L}\p{N}_.-]/u;
 
-/** {@link wordToken}'s patterns by value. */
-const wordTokens = new Map<string, RegExp>();
+/** `text` with `value` masked where it is not part of a longer name ({@link NAME_CHAR}). */
+function maskWord(text: string, value: string): string {
+  let out = '';
+  let from = 0;
+  for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + value.length)) {
+    const before = text[at - 1];
+    const after = text[at + value.length];
+    if ((before !== undefined && NAME_CHAR.test(before)) || (after !== undefined && NAME_CHAR.test(after))) continue; // prettier-ignore
+    out += text.slice(from, at) + MASK;
+    from = at + value.length;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
 
 /** A secret that is a number (a PIN): masked as a whole token, not inside other numbers or times. */
 const NUMBER = /^-?\d+(?:\.\d+)?$/;

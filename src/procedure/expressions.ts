@@ -107,7 +107,23 @@ function lookup(scope: ExpressionScope, segments: string[], text: string): JsonV
     }
     current = next;
   }
+  // A step's output is masked where it held a secret: passed on, `***` would be taken for data
+  // (a database `***` that a drop finds nothing of): the step using it fails instead.
+  if (segments[0] === 'steps' && holdsMask(current)) {
+    throw new ExpressionError(
+      text,
+      `\`\${{ ${text} }}\` was masked (***) as it holds a secret value: it cannot be passed on`,
+    );
+  }
   return current as JsonValue;
+}
+
+/** Whether a value holds the mask `***` (in a string at any depth). */
+function holdsMask(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('***');
+  if (Array.isArray(value)) return value.some(holdsMask);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(holdsMask);
+  return false;
 }
 
 function stringify(value: JsonValue): string {
