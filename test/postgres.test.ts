@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connections } from '../src/postgres/connections.js';
 import { quoteIdent, quoteLiteral } from '../src/postgres/quote.js';
+import { containsSecret } from '../src/postgres/find-passwords.js';
 import {
-  containsSecret,
   maskSqlPasswords,
   maskValues,
   redactJson,

@@ -17,7 +17,8 @@ import { endLeftoverSessions, type LeftoverSession } from './leftover-sessions.j
 import { withRunSession, type RunSession } from './open-run-session.js';
 import { operatorIdentity } from './operator-identity.js';
 import { recordResumption, type Resumption } from './record-resumption.js';
-import { containsSecret, redactJson } from '../postgres/redact.js';
+import { containsSecret } from '../postgres/find-passwords.js';
+import { redactJson } from '../postgres/redact.js';
 import type { Reporter } from './reporter.js';
 import {
   operatorDecision,

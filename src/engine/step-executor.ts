@@ -233,7 +233,7 @@ async function recordSuccess(call: StepCall, result: ActionResult): Promise<Json
   const { environment, step, secrets } = call;
   const ms = Date.now() - call.started;
   // Outputs land in the machine's context (snapshot.json): never a secret param's value. Later
-  // steps read them, so a secret is masked only where it stands as a word of its own: a database
+  // steps read them, so a secret is masked only where it is no part of a longer name: a database
   // `app_postgres` keeps its name under a password `postgres` (else `app_***` flows on).
   const output = redactJson(result.output ?? {}, secrets, true) as JsonObject;
   const summary =

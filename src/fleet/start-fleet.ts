@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { AuthorityFlags } from '../engine/authorize-procedure.js';
 import type { JsonObject } from '../json.js';
-import { containsSecret } from '../postgres/redact.js';
+import { containsSecret } from '../postgres/find-passwords.js';
 import { loadProcedure } from '../procedure/load-procedure.js';
 import { passwordLiteralProblems } from '../procedure/password-literals.js';
 import { readProcedureSource } from '../engine/read-procedure-source.js';

@@ -1,4 +1,4 @@
-import { containsSecret } from '../postgres/redact.js';
+import { containsSecret } from '../postgres/find-passwords.js';
 import { parseDatabaseUrl } from '../postgres/url.js';
 
 /**

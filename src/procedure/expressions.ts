@@ -1,5 +1,6 @@
 import { StepError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../json.js';
+import { REDACTED } from '../postgres/redact.js';
 
 /** The names an expression may start with. */
 export const EXPRESSION_ROOTS = ['params', 'steps', 'run', 'env'] as const;
@@ -118,9 +119,9 @@ function lookup(scope: ExpressionScope, segments: string[], text: string): JsonV
   return current as JsonValue;
 }
 
-/** Whether a value holds the mask `***` (in a string at any depth). */
+/** Whether a value holds the mask {@link REDACTED} (in a string at any depth). */
 function holdsMask(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('***');
+  if (typeof value === 'string') return value.includes(REDACTED);
   if (Array.isArray(value)) return value.some(holdsMask);
   if (value !== null && typeof value === 'object') return Object.values(value).some(holdsMask);
   return false;

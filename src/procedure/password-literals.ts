@@ -9,8 +9,10 @@ import {
   type Node,
 } from 'yaml';
 import type { InputProblem, SourcePosition } from '../errors.js';
-import { findPasswords, isSecretKey, redactUrl, withoutExpressions } from '../postgres/redact.js';
+import { findPasswords, withoutExpressions } from '../postgres/find-passwords.js';
+import { isSecretKey, redactUrl } from '../postgres/redact.js';
 import { formatKeyPath, positionOf } from './key-path.js';
+import { strings } from './redact-params.js';
 import { isSecretName } from './secret-names.js';
 import type { Procedure } from './types.js';
 
@@ -168,14 +170,7 @@ function secretDefaultProblems(procedure: Procedure): (InputProblem & { path: st
   const problems: (InputProblem & { path: string })[] = [];
   for (const [name, spec] of Object.entries(procedure.params)) {
     if (!spec.secret || spec.default === undefined || spec.default === null) continue;
-    const strings: string[] = [];
-    const collect = (v: unknown): void => {
-      if (typeof v === 'string' || typeof v === 'number') strings.push(String(v));
-      else if (Array.isArray(v)) v.forEach(collect);
-      else if (v !== null && typeof v === 'object') Object.values(v).forEach(collect);
-    };
-    collect(spec.default);
-    const secret = strings.some((s) =>
+    const secret = strings(spec.default).some((s) =>
       s.includes('://') ? passwordsIn(s).length > 0 : isLiteral(s) && spec.type !== 'url',
     );
     if (!secret) continue;

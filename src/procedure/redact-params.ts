@@ -8,7 +8,7 @@ import type { Procedure } from './types.js';
  * Every string inside a JSON value (itself, or the items and values of a list or map), and every
  * number as its decimal text (a secret PIN declared `type: integer`).
  */
-function strings(value: JsonValue | undefined): string[] {
+export function strings(value: JsonValue | undefined): string[] {
   if (typeof value === 'string') return [value];
   if (typeof value === 'number') return [String(value)];
   if (Array.isArray(value)) return value.flatMap(strings);

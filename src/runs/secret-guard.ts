@@ -5,7 +5,7 @@
  * (postgres/redact.ts), the same patterns the masking uses.
  */
 
-import { containsSecret } from '../postgres/redact.js';
+import { containsSecret } from '../postgres/find-passwords.js';
 
 export { containsSecret };
 
